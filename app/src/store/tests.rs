@@ -1,0 +1,83 @@
+//! Browser tests of the IndexedDB store (run with wasm-bindgen-test-runner in Chromium).
+
+use wasm_bindgen_test::*;
+
+use super::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A database name of its own per test, so runs never see each other's data.
+fn db_name(test: &str) -> String {
+    format!("outpost-test-{test}-{}", uuid::Uuid::new_v4())
+}
+
+#[wasm_bindgen_test]
+async fn a_document_survives_closing_and_reopening_the_database() {
+    let name = db_name("reopen");
+    let bytes: Vec<u8> = (0..=255).collect();
+    let store = Store::open(&name).await.unwrap();
+    store
+        .put_docs(&[("doc-a".into(), bytes.clone()), ("doc-b".into(), vec![1, 2, 3])])
+        .await
+        .unwrap();
+    store.close();
+
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.get_doc("doc-a").await.unwrap(), Some(bytes.clone()));
+    assert_eq!(store.get_doc("missing").await.unwrap(), None);
+    let all = store.load_docs().await.unwrap();
+    let ids: Vec<&str> = all.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["doc-a", "doc-b"]);
+    assert_eq!(all[0].bytes, Ok(bytes));
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn meta_keeps_device_name_and_relay_heads() {
+    let name = db_name("meta");
+    let store = Store::open(&name).await.unwrap();
+    store.put_meta_string(DEVICE_ID, "device-1").await.unwrap();
+    store.put_meta_string(DISPLAY_NAME, "Ana").await.unwrap();
+    store
+        .put_relay_heads("doc-a", &["ab".repeat(32), "cd".repeat(32)])
+        .await
+        .unwrap();
+    store.close();
+
+    let store = Store::open(&name).await.unwrap();
+    let meta = store.load_meta().await.unwrap();
+    assert_eq!(meta.device_id.as_deref(), Some("device-1"));
+    assert_eq!(meta.display_name.as_deref(), Some("Ana"));
+    assert_eq!(
+        meta.relay_heads,
+        vec![("doc-a".to_string(), vec!["ab".repeat(32), "cd".repeat(32)])]
+    );
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_value_that_is_not_bytes_is_reported_not_fatal() {
+    let name = db_name("bad");
+    let store = Store::open(&name).await.unwrap();
+    store.put_docs(&[("good".into(), vec![9])]).await.unwrap();
+    // Something else wrote a string where bytes belong.
+    let tx = store
+        .db
+        .transaction(DOCS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    tx.object_store(DOCS)
+        .unwrap()
+        .put(JsValue::from_str("garbage"))
+        .with_key("bad".to_string())
+        .primitive()
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let all = store.load_docs().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all[0].bytes.is_err(), "'bad' sorts first and is not bytes");
+    assert_eq!(all[1].bytes, Ok(vec![9]));
+    store.close();
+}

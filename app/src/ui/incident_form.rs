@@ -1,0 +1,421 @@
+//! Logging a new incident and working an existing one.
+//!
+//! The form keeps its own copy of each field. When the record changes underneath it (a merge
+//! from another tablet), fields the person has not touched follow the record, and fields they
+//! have changed keep what they typed until they save.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use shared::ids::DocumentId;
+use shared::records::incident::{Incident, IncidentEdit, IncidentStatus, WorkLogEntry};
+use shared::records::priority::Level;
+use shared::time::Timestamp;
+
+use crate::state::{AppState, SaveError};
+
+/// One form field: its value, and whether the person has changed it since the last save.
+struct Field<T: Send + Sync + 'static> {
+    value: RwSignal<T>,
+    dirty: RwSignal<bool>,
+}
+
+// Signals are handles, so a field is `Copy` whatever `T` is (a derive would demand `T: Copy`).
+impl<T: Send + Sync + 'static> Clone for Field<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Field<T> {}
+
+impl<T: Clone + PartialEq + Send + Sync + 'static> Field<T> {
+    fn new(value: T) -> Self {
+        Self {
+            value: RwSignal::new(value),
+            dirty: RwSignal::new(false),
+        }
+    }
+
+    /// The person typed or chose something.
+    fn edit(&self, value: T) {
+        self.value.set(value);
+        self.dirty.set(true);
+    }
+
+    /// The record changed: follow it unless the person has their own value pending.
+    fn follow(&self, value: T) {
+        if !self.dirty.get_untracked() && self.value.get_untracked() != value {
+            self.value.set(value);
+        }
+    }
+
+    /// After a save: show the record as it now is.
+    fn reset(&self, value: T) {
+        self.value.set(value);
+        self.dirty.set(false);
+    }
+
+    fn get(&self) -> T {
+        self.value.get_untracked()
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Form {
+    title: Field<String>,
+    description: Field<String>,
+    impact: Field<Level>,
+    urgency: Field<Level>,
+    status: Field<IncidentStatus>,
+    assignee: Field<String>,
+    note: Field<String>,
+}
+
+impl Form {
+    fn new(e: IncidentEdit) -> Self {
+        Self {
+            title: Field::new(e.title),
+            description: Field::new(e.description),
+            impact: Field::new(e.impact),
+            urgency: Field::new(e.urgency),
+            status: Field::new(e.status),
+            assignee: Field::new(e.assignee),
+            note: Field::new(e.note),
+        }
+    }
+
+    fn follow(&self, e: IncidentEdit) {
+        self.title.follow(e.title);
+        self.description.follow(e.description);
+        self.impact.follow(e.impact);
+        self.urgency.follow(e.urgency);
+        self.status.follow(e.status);
+        self.assignee.follow(e.assignee);
+    }
+
+    fn reset(&self, e: IncidentEdit) {
+        self.title.reset(e.title);
+        self.description.reset(e.description);
+        self.impact.reset(e.impact);
+        self.urgency.reset(e.urgency);
+        self.status.reset(e.status);
+        self.assignee.reset(e.assignee);
+        self.note.reset(String::new());
+    }
+
+    fn edit(&self) -> IncidentEdit {
+        IncidentEdit {
+            title: self.title.get(),
+            description: self.description.get(),
+            impact: self.impact.get(),
+            urgency: self.urgency.get(),
+            status: self.status.get(),
+            assignee: self.assignee.get(),
+            note: self.note.get(),
+        }
+    }
+}
+
+fn blank() -> IncidentEdit {
+    IncidentEdit {
+        title: String::new(),
+        description: String::new(),
+        impact: Level::Medium,
+        urgency: Level::Medium,
+        status: IncidentStatus::New,
+        assignee: String::new(),
+        note: String::new(),
+    }
+}
+
+/// `id` is `None` for a new incident.
+#[component]
+pub fn IncidentForm(id: Option<DocumentId>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let navigate = use_navigate();
+
+    // The record as the document has it now; re-read whenever any document changes.
+    let record = Memo::new(move |_| {
+        state.revision.track();
+        id.and_then(|id| state.incident(&id))
+    });
+    let current = move || record.get().and_then(Result::ok);
+
+    let initial = match record.get_untracked() {
+        Some(Ok(inc)) => inc.edit_form(),
+        _ => blank(),
+    };
+    let form = Form::new(initial);
+    Effect::new(move |_| {
+        if let Some(inc) = current() {
+            form.follow(inc.edit_form());
+        }
+    });
+
+    let just_created = id.is_some() && state.just_created.get_untracked() == id;
+    if just_created {
+        state.just_created.set(None);
+    }
+    let save_status = RwSignal::new(if just_created { "Saved" } else { "" }.to_string());
+    let form_error = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    let touched = move || save_status.set("Unsaved changes".into());
+
+    // The status the record is in decides which moves the form offers (shared's lifecycle).
+    let from_status = move || current().map(|i| i.status).unwrap_or(IncidentStatus::New);
+    let status_options = move || {
+        let from = from_status();
+        IncidentStatus::ALL
+            .into_iter()
+            .filter(|to| from.can_move_to(*to))
+            .collect::<Vec<_>>()
+    };
+    let priority = move || {
+        AppState::matrix()
+            .priority(form.impact.value.get(), form.urgency.value.get())
+            .to_string()
+    };
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        save_status.set("Saving…".into());
+        form_error.set(None);
+        let edit = form.edit();
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let result = match id {
+                None => state.create_incident(edit).await.map(|new_id| {
+                    state.just_created.set(Some(new_id));
+                    navigate(&format!("/incidents/{new_id}"), Default::default());
+                }),
+                Some(id) => state.update_incident(id, edit).await.map(|()| {
+                    if let Some(inc) = state.incident(&id).and_then(Result::ok) {
+                        form.reset(inc.edit_form());
+                    }
+                    save_status.set("Saved".into());
+                }),
+            };
+            if let Err(e) = result {
+                // Keep everything typed: the person fixes it and saves again.
+                save_status.set(format!("Not saved: {e}"));
+                if let SaveError::Rejected(m) = e {
+                    form_error.set(Some(m));
+                }
+            }
+            saving.set(false);
+        });
+    };
+
+    let heading = move || match (id, current()) {
+        (None, _) => "New incident".to_string(),
+        (Some(_), Some(inc)) => inc.number,
+        (Some(_), None) => "Incident".to_string(),
+    };
+
+    view! {
+        <section class="page form-page">
+            <nav class="crumbs">
+                <a href="/">"← Incidents"</a>
+            </nav>
+            <div class="page-head">
+                <h1>{heading}</h1>
+                <span class="muted">
+                    {move || {
+                        current()
+                            .map(|i| {
+                                format!("Logged {} by {}", local_time(i.created_at), i.created_by)
+                            })
+                    }}
+                </span>
+            </div>
+            {move || match (id, record.get()) {
+                (Some(_), None) if state.loaded.get() => {
+                    Some(view! { <p class="banner">"This incident is not on this device (yet)."</p> }.into_any())
+                }
+                (Some(id), Some(Err(e))) => {
+                    Some(view! { <p class="load-error" data-id=id.to_string()>{format!("{id}: {e}")}</p> }.into_any())
+                }
+                _ => None,
+            }}
+            <form class="card" on:submit=save novalidate>
+                <div class="field wide">
+                    <label for="title">"Title"</label>
+                    <input
+                        id="title"
+                        type="text"
+                        required
+                        maxlength="200"
+                        placeholder="What is wrong, in a few words"
+                        prop:value=move || form.title.value.get()
+                        on:input=move |ev| {
+                            form.title.edit(event_target_value(&ev));
+                            touched();
+                        }
+                    />
+                </div>
+                <div class="field wide">
+                    <label for="description">"Description"</label>
+                    <textarea
+                        id="description"
+                        rows="4"
+                        placeholder="What you see, where, since when"
+                        prop:value=move || form.description.value.get()
+                        on:input=move |ev| {
+                            form.description.edit(event_target_value(&ev));
+                            touched();
+                        }
+                    ></textarea>
+                </div>
+                <div class="field">
+                    <label for="impact">"Impact"</label>
+                    <LevelSelect id="impact" field=form.impact on_touch=touched />
+                </div>
+                <div class="field">
+                    <label for="urgency">"Urgency"</label>
+                    <LevelSelect id="urgency" field=form.urgency on_touch=touched />
+                </div>
+                <div class="field">
+                    <label for="priority">"Priority"</label>
+                    <output id="priority" class="readonly" for="impact urgency">{priority}</output>
+                </div>
+                <div class="field">
+                    <label for="status">"Status"</label>
+                    <select
+                        id="status"
+                        on:change=move |ev| {
+                            if let Some(s) = IncidentStatus::parse(&event_target_value(&ev)) {
+                                form.status.edit(s);
+                                touched();
+                            }
+                        }
+                    >
+                        <For each=status_options key=|s| *s let:s>
+                            <option value=s.as_str() prop:selected=move || form.status.value.get() == s>
+                                {s.to_string()}
+                            </option>
+                        </For>
+                    </select>
+                </div>
+                <div class="field wide">
+                    <label for="assignee">"Assignee"</label>
+                    <input
+                        id="assignee"
+                        type="text"
+                        placeholder="Who is working on it"
+                        prop:value=move || form.assignee.value.get()
+                        on:input=move |ev| {
+                            form.assignee.edit(event_target_value(&ev));
+                            touched();
+                        }
+                    />
+                </div>
+                <div class="field wide">
+                    <label for="note">"Add to work log"</label>
+                    <textarea
+                        id="note"
+                        rows="3"
+                        placeholder="What you did or found"
+                        prop:value=move || form.note.value.get()
+                        on:input=move |ev| {
+                            form.note.edit(event_target_value(&ev));
+                            touched();
+                        }
+                    ></textarea>
+                </div>
+                {move || form_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                <div class="actions wide">
+                    <button id="save" type="submit" class="button primary" disabled=move || saving.get()>
+                        {move || if id.is_some() { "Save" } else { "Log incident" }}
+                    </button>
+                    <span
+                        id="save-status"
+                        role="status"
+                        class:ok=move || save_status.get() == "Saved"
+                        class:error=move || save_status.get().starts_with("Not saved")
+                    >
+                        {move || save_status.get()}
+                    </span>
+                </div>
+            </form>
+            {move || current().map(|inc| view! { <WorkLog incident=inc /> })}
+        </section>
+    }
+}
+
+#[component]
+fn LevelSelect(
+    id: &'static str,
+    field: Field<Level>,
+    on_touch: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <select
+            id=id
+            on:change=move |ev| {
+                if let Some(level) = Level::parse(&event_target_value(&ev)) {
+                    field.edit(level);
+                    on_touch();
+                }
+            }
+        >
+            {Level::ALL
+                .into_iter()
+                .map(|level| {
+                    view! {
+                        <option value=level.as_str() prop:selected=move || field.value.get() == level>
+                            {level.to_string()}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
+#[component]
+fn WorkLog(incident: Incident) -> impl IntoView {
+    view! {
+        <section class="card worklog">
+            <h2>"Work log"</h2>
+            <ol class="worklog-list">
+                {incident.work_log.into_iter().map(entry_view).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+fn entry_view(entry: WorkLogEntry) -> impl IntoView {
+    let device_short: String = entry.device.chars().take(15).collect();
+    view! {
+        <li class="worklog-entry">
+            <div class="worklog-meta">
+                <time datetime=entry.at.to_string() title=entry.at.to_string()>
+                    {local_time(entry.at)}
+                </time>
+                <span class="author">{entry.author}</span>
+                <span class="device" title=entry.device.clone() data-device=entry.device.clone()>
+                    {device_short}
+                </span>
+            </div>
+            <p class="worklog-note">{entry.note}</p>
+        </li>
+    }
+}
+
+/// Device-local date and time, `YYYY-MM-DD HH:MM`: unambiguous whatever the locale.
+fn local_time(at: Timestamp) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.millis() as f64));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}

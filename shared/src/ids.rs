@@ -1,0 +1,120 @@
+//! Identifiers shared with automerge-repo: document ids and peer ids.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+/// An automerge-repo document id: 16 bytes (a UUID), written as bs58check, e.g.
+/// `4NMNnkMhL8jXrdJ9jamS58PAVdXu`. The string form is what travels in protocol messages and
+/// what `automerge:` URLs carry, so unmodified automerge-repo peers address the same documents.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocumentId([u8; 16]);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a valid document id (expected 16 bytes in bs58check)")]
+pub struct BadDocumentId(pub String);
+
+impl DocumentId {
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes)
+    }
+
+    /// A fresh random id. The caller supplies the randomness (shared has no I/O).
+    pub fn from_uuid(uuid: uuid::Uuid) -> Self {
+        Self(*uuid.as_bytes())
+    }
+
+    /// A deterministic id derived from a name, so every device agrees on it without talking
+    /// (used for the per-scope index documents).
+    pub fn derived(name: &str) -> Self {
+        let digest = Sha256::digest(name.as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Self(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// The `automerge:` URL automerge-repo uses for this document.
+    pub fn url(&self) -> String {
+        format!("automerge:{self}")
+    }
+}
+
+impl fmt::Display for DocumentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&bs58::encode(self.0).with_check().into_string())
+    }
+}
+
+impl fmt::Debug for DocumentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DocumentId({self})")
+    }
+}
+
+impl std::str::FromStr for DocumentId {
+    type Err = BadDocumentId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s_id = s.strip_prefix("automerge:").unwrap_or(s);
+        let bytes = bs58::decode(s_id)
+            .with_check(None)
+            .into_vec()
+            .map_err(|_| BadDocumentId(s.to_string()))?;
+        let bytes: [u8; 16] = bytes.try_into().map_err(|_| BadDocumentId(s.to_string()))?;
+        Ok(Self(bytes))
+    }
+}
+
+/// A peer's id in the automerge-repo protocol. For Outpost devices it is `device-<uuid>`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct PeerId(pub String);
+
+impl fmt::Display for PeerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for PeerId {
+    fn from(s: &str) -> Self {
+        Self(s.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_id_round_trips_through_bs58check() {
+        let id = DocumentId::from_bytes([7; 16]);
+        let text = id.to_string();
+        assert_eq!(text.parse::<DocumentId>().unwrap(), id);
+        assert_eq!(id.url().parse::<DocumentId>().unwrap(), id);
+    }
+
+    #[test]
+    fn document_id_matches_automerge_repo_encoding() {
+        // The same bytes through samod-core (bs58 with check) give this string.
+        let id = DocumentId::from_bytes([0; 16]);
+        assert_eq!(id.to_string(), "11111111111111114Ki9Gx");
+    }
+
+    #[test]
+    fn corrupted_document_id_is_rejected() {
+        let mut text = DocumentId::from_bytes([9; 16]).to_string();
+        text.replace_range(0..1, if text.starts_with('2') { "3" } else { "2" });
+        assert!(text.parse::<DocumentId>().is_err());
+        assert!("not-an-id".parse::<DocumentId>().is_err());
+    }
+
+    #[test]
+    fn derived_ids_are_stable() {
+        assert_eq!(DocumentId::derived("a"), DocumentId::derived("a"));
+        assert_ne!(DocumentId::derived("a"), DocumentId::derived("b"));
+    }
+}

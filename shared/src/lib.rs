@@ -1,0 +1,15 @@
+//! Outpost's core: everything that *decides* something, as plain functions and state machines
+//! over plain data. No I/O, no clock, no randomness of its own: the app and the relay feed it
+//! events, the time and fresh ids, and carry out what it returns. It builds for wasm32 and native,
+//! so the browser, the relay and the tests apply exactly the same rules.
+
+pub mod ids;
+pub mod index;
+pub mod numbering;
+pub mod protocol;
+pub mod records;
+pub mod review;
+pub mod sla;
+pub mod sync;
+pub mod time;
+pub mod workflow;

@@ -1,0 +1,15 @@
+//! automerge-repo's WebSocket wire protocol: the message types and their CBOR codec.
+//!
+//! Every frame is one CBOR map with text keys (`type`, `senderId`, `targetId`, `documentId`,
+//! `data`, …), as specified in the README of `automerge-repo-network-websocket` and spoken by
+//! samod and the JS reference server. Speaking it exactly means unmodified automerge-repo peers
+//! interoperate with Outpost.
+
+mod codec;
+mod message;
+
+pub use codec::{DecodeError, decode, encode};
+pub use message::{HeadsInfo, Message, PROTOCOL_VERSION, PeerMetadata};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,119 @@
+//! Service level agreement (ISO 20000 8.3.3): targets per priority, a business-hours calendar,
+//! pause statuses, workload limits and exceptions.
+
+use autosurgeon::{Hydrate, Reconcile};
+
+use super::document::{ChangeMeta, record};
+use super::journal::{StatusChange, WorkLogEntry};
+use super::labels::labelled_enum;
+use super::priority::Priority;
+use super::ticket::{PAUSE_STATUSES, STOP_STATUSES, TicketStatus};
+use crate::sla::{BusinessCalendar, Calendar, Policy};
+use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
+
+/// Response and resolution targets for one priority, in business minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub struct PriorityTarget {
+    pub priority: Priority,
+    pub response_minutes: u32,
+    pub resolution_minutes: u32,
+}
+
+labelled_enum! {
+    pub enum AgreementStatus {
+        Draft = ("draft", "Draft"),
+        Active = ("active", "Active"),
+        Expired = ("expired", "Expired"),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct Sla {
+    pub number: String,
+    pub name: String,
+    /// The customer record number.
+    pub customer: String,
+    pub services: Vec<String>,
+    pub targets: Vec<PriorityTarget>,
+    pub calendar: Calendar,
+    /// Statuses (stored keys) in which the clock pauses.
+    pub pause_statuses: Vec<String>,
+    /// Most requests per month the agreement covers (0: no limit).
+    pub workload_limit: u32,
+    pub exceptions: Vec<String>,
+    pub status: AgreementStatus,
+    pub status_history: Vec<StatusChange>,
+    pub work_log: Vec<WorkLogEntry>,
+}
+
+record!(Sla, "sla", "SLA");
+tracked!(Sla, AgreementStatus);
+
+static LIFECYCLE: Lifecycle<AgreementStatus> = {
+    use AgreementStatus::*;
+    Lifecycle {
+        noun: "an SLA",
+        moves: &[(Draft, &[Active]), (Active, &[Expired]), (Expired, &[Active])],
+        finished: &[],
+    }
+};
+
+impl Workflow for Sla {
+    type Facts = ();
+
+    fn lifecycle() -> &'static Lifecycle<AgreementStatus> {
+        &LIFECYCLE
+    }
+
+    /// An active SLA must be measurable: targets and a valid calendar.
+    fn check(&self, to: AgreementStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
+        if to != AgreementStatus::Active {
+            return Ok(());
+        }
+        if self.targets.is_empty() {
+            return Err(WorkflowError::Missing {
+                what: "at least one priority target",
+                noun: "an SLA",
+                status: "active".into(),
+            });
+        }
+        self.calendar
+            .compile()
+            .map(|_| ())
+            .map_err(|e| WorkflowError::BadCalendar(e.to_string()))
+    }
+}
+
+impl Sla {
+    /// A draft SLA with the usual ticket pause status (pending) and a 24×7 UTC calendar.
+    pub fn create(number: String, name: &str, customer: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+        if name.trim().is_empty() {
+            return Err(WorkflowError::Empty("the SLA name"));
+        }
+        let mut sla = Sla {
+            number,
+            name: name.trim().into(),
+            customer: customer.into(),
+            pause_statuses: PAUSE_STATUSES.map(String::from).to_vec(),
+            ..Sla::default()
+        };
+        sla.start(meta, "SLA drafted");
+        Ok(sla)
+    }
+
+    pub fn target(&self, priority: Priority) -> Option<PriorityTarget> {
+        self.targets.iter().copied().find(|t| t.priority == priority)
+    }
+
+    /// The clock policy for an incident or service request of `priority`, with the calendar
+    /// compiled once by the caller.
+    pub fn ticket_policy<'a>(&'a self, calendar: &'a BusinessCalendar, priority: Priority) -> Option<Policy<'a>> {
+        Some(Policy {
+            calendar,
+            target: self.target(priority)?,
+            pause: &self.pause_statuses,
+            stop: &STOP_STATUSES,
+            awaiting_response: TicketStatus::New.as_str(),
+        })
+    }
+}

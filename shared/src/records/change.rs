@@ -1,0 +1,361 @@
+//! Change (ISO 20000 8.5.1): standard changes from pre-approved templates, normal changes
+//! through the CAB, emergency changes with an emergency approver and a retrospective review.
+
+use autosurgeon::{Hydrate, Reconcile};
+
+use super::document::{ChangeMeta, record};
+use super::journal::{Review, StatusChange, WorkLogEntry};
+use super::labels::labelled_enum;
+use crate::time::Timestamp;
+use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
+
+labelled_enum! {
+    pub enum ChangeType {
+        Normal = ("normal", "Normal"),
+        Standard = ("standard", "Standard"),
+        Emergency = ("emergency", "Emergency"),
+    }
+}
+
+labelled_enum! {
+    pub enum ChangeStatus {
+        Draft = ("draft", "Draft"),
+        Submitted = ("submitted", "Awaiting approval"),
+        Approved = ("approved", "Approved"),
+        Implementing = ("implementing", "Implementing"),
+        Review = ("review", "In review"),
+        Closed = ("closed", "Closed"),
+        Rejected = ("rejected", "Rejected"),
+        Cancelled = ("cancelled", "Cancelled"),
+    }
+}
+
+labelled_enum! {
+    pub enum ApprovalRole {
+        Cab = ("cab", "CAB member"),
+        Emergency = ("emergency", "Emergency approver"),
+    }
+}
+
+labelled_enum! {
+    pub enum Decision {
+        Approve = ("approve", "Approved"),
+        Reject = ("reject", "Rejected"),
+    }
+}
+
+/// One approver's decision. Approvals only grow: a changed mind is a new, later entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub struct Approval {
+    pub approver: String,
+    pub role: ApprovalRole,
+    pub decision: Decision,
+    pub comment: String,
+    pub at: Timestamp,
+    pub device: String,
+}
+
+/// One risk question and the score its answer gave.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub struct RiskAnswer {
+    pub question: String,
+    pub answer: String,
+    pub score: u32,
+}
+
+/// A pre-approved recipe for standard changes.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct ChangeTemplate {
+    pub number: String,
+    pub name: String,
+    pub implementation_plan: String,
+    pub backout_plan: String,
+    /// Approved by the CAB for use without further approval.
+    pub approved: bool,
+    pub approved_by: String,
+}
+
+record!(ChangeTemplate, "change_template", "TPL");
+
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct Change {
+    pub number: String,
+    pub title: String,
+    pub change_type: ChangeType,
+    /// The template a standard change came from (its record number).
+    pub template: String,
+    pub reason: String,
+    pub affected_cis: Vec<String>,
+    pub services: Vec<String>,
+    pub risk: Vec<RiskAnswer>,
+    pub impact: String,
+    pub implementation_plan: String,
+    pub backout_plan: String,
+    pub planned_start: Option<Timestamp>,
+    pub planned_end: Option<Timestamp>,
+    pub approvals: Vec<Approval>,
+    /// Test results and other evidence, appended.
+    pub test_evidence: Vec<WorkLogEntry>,
+    /// Post-implementation review; for an emergency change, the retrospective review.
+    pub review: Option<Review>,
+    pub status: ChangeStatus,
+    pub status_history: Vec<StatusChange>,
+    pub work_log: Vec<WorkLogEntry>,
+}
+
+record!(Change, "change", "CHG");
+tracked!(Change, ChangeStatus);
+
+/// What the CAB has decided so far: each member's latest decision counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CabDecision {
+    Undecided,
+    Approved,
+    Rejected { by: String, comment: String },
+}
+
+static LIFECYCLE: Lifecycle<ChangeStatus> = {
+    use ChangeStatus::*;
+    Lifecycle {
+        noun: "a change",
+        moves: &[
+            (Draft, &[Submitted, Implementing, Cancelled]),
+            (Submitted, &[Approved, Rejected, Draft, Implementing, Cancelled]),
+            (Approved, &[Implementing, Cancelled]),
+            (Implementing, &[Review]),
+            (Review, &[Closed, Implementing]),
+            (Rejected, &[Draft]),
+        ],
+        finished: &[Closed, Cancelled],
+    }
+};
+
+impl Workflow for Change {
+    type Facts = ();
+
+    fn lifecycle() -> &'static Lifecycle<ChangeStatus> {
+        &LIFECYCLE
+    }
+
+    fn check(&self, to: ChangeStatus, reason: &str, _: &()) -> Result<(), WorkflowError> {
+        use ChangeStatus::*;
+        // "before it can be implemented", not "… be implementing".
+        let status = match to {
+            Implementing => "implemented".to_string(),
+            Review => "reviewed".to_string(),
+            _ => to.label().to_lowercase(),
+        };
+        match to {
+            Approved | Implementing | Review => self.check_authorised(status),
+            Closed => match (self.change_type, &self.review) {
+                (ChangeType::Standard, _) | (_, Some(_)) => Ok(()),
+                (ChangeType::Normal, None) => Err(WorkflowError::NoReview {
+                    kind: "a normal",
+                    review: "post-implementation review",
+                }),
+                (ChangeType::Emergency, None) => Err(WorkflowError::NoReview {
+                    kind: "an emergency",
+                    review: "retrospective review",
+                }),
+            },
+            Rejected | Cancelled if reason.is_empty() => Err(WorkflowError::ReasonRequired {
+                status,
+                consequence: "",
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Change {
+    /// A new normal or emergency change. Standard changes come from [`Change::from_template`].
+    pub fn create(
+        number: String,
+        change_type: ChangeType,
+        title: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
+        if change_type == ChangeType::Standard {
+            return Err(WorkflowError::StandardWithoutTemplate);
+        }
+        Self::new(number, change_type, title, meta)
+    }
+
+    /// A standard change from a pre-approved template: its plans are the template's.
+    pub fn from_template(
+        number: String,
+        template: &ChangeTemplate,
+        title: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
+        if !template.approved {
+            return Err(WorkflowError::TemplateNotApproved {
+                template: template.name.clone(),
+            });
+        }
+        let title = if title.trim().is_empty() { &template.name } else { title };
+        let mut change = Self::new(number, ChangeType::Standard, title, meta)?;
+        change.template = template.number.clone();
+        change.implementation_plan = template.implementation_plan.clone();
+        change.backout_plan = template.backout_plan.clone();
+        change.log(meta, format!("From template {} ({})", template.name, template.number));
+        Ok(change)
+    }
+
+    fn new(number: String, change_type: ChangeType, title: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+        if title.trim().is_empty() {
+            return Err(WorkflowError::Empty("the change title"));
+        }
+        let mut change = Change {
+            number,
+            title: title.trim().into(),
+            change_type,
+            ..Change::default()
+        };
+        change.start(meta, &format!("{} change raised", change_type.label()));
+        Ok(change)
+    }
+
+    /// Records an approver's decision.
+    pub fn decide(
+        &mut self,
+        role: ApprovalRole,
+        decision: Decision,
+        comment: &str,
+        meta: &ChangeMeta,
+    ) {
+        self.approvals.push(Approval {
+            approver: meta.author.clone(),
+            role,
+            decision,
+            comment: comment.trim().into(),
+            at: meta.at,
+            device: meta.device.clone(),
+        });
+        let line = format!("{} by {} ({}): {}", decision.label(), meta.author, role.label(), comment.trim());
+        self.log(meta, line);
+    }
+
+    /// The CAB's decision from each member's latest entry (by time, then list order).
+    pub fn cab_decision(&self) -> CabDecision {
+        let mut latest: Vec<&Approval> = vec![];
+        let mut cab: Vec<&Approval> = self.approvals.iter().filter(|a| a.role == ApprovalRole::Cab).collect();
+        cab.sort_by_key(|a| a.at);
+        for approval in cab {
+            latest.retain(|a| a.approver != approval.approver);
+            latest.push(approval);
+        }
+        if let Some(no) = latest.iter().find(|a| a.decision == Decision::Reject) {
+            return CabDecision::Rejected {
+                by: no.approver.clone(),
+                comment: no.comment.clone(),
+            };
+        }
+        if latest.is_empty() {
+            CabDecision::Undecided
+        } else {
+            CabDecision::Approved
+        }
+    }
+
+    pub fn has_emergency_approval(&self) -> bool {
+        self.approvals
+            .iter()
+            .any(|a| a.role == ApprovalRole::Emergency && a.decision == Decision::Approve)
+    }
+
+    /// Whether this change may be approved, implemented or reviewed: a normal change needs the
+    /// CAB, an emergency change its emergency approver; a standard change is pre-approved.
+    fn check_authorised(&self, status: String) -> Result<(), WorkflowError> {
+        match self.change_type {
+            ChangeType::Standard if self.template.is_empty() => Err(WorkflowError::StandardWithoutTemplate),
+            ChangeType::Standard => Ok(()),
+            ChangeType::Emergency if self.has_emergency_approval() => Ok(()),
+            ChangeType::Emergency => Err(WorkflowError::NoEmergencyApproval { status }),
+            ChangeType::Normal => match self.cab_decision() {
+                CabDecision::Approved => Ok(()),
+                CabDecision::Undecided => Err(WorkflowError::NoCabApproval { status }),
+                CabDecision::Rejected { by, comment } => Err(WorkflowError::RejectedByCab { by, comment, status }),
+            },
+        }
+    }
+
+    pub fn risk_score(&self) -> u32 {
+        self.risk.iter().map(|r| r.score).sum()
+    }
+
+    /// Records the post-implementation (or retrospective) review.
+    pub fn record_review(&mut self, summary: &str, meta: &ChangeMeta) -> Result<(), WorkflowError> {
+        if summary.trim().is_empty() {
+            return Err(WorkflowError::Empty("the review"));
+        }
+        self.review = Some(Review::new(meta, summary));
+        self.log(meta, format!("Review: {}", summary.trim()));
+        Ok(())
+    }
+
+    pub fn add_test_evidence(&mut self, note: &str, meta: &ChangeMeta) {
+        self.test_evidence.push(WorkLogEntry::new(meta, note.trim()));
+        self.log(meta, format!("Test evidence: {}", note.trim()));
+    }
+
+    fn window(&self) -> Option<(Timestamp, Timestamp)> {
+        Some((self.planned_start?, self.planned_end?))
+    }
+}
+
+/// A period in which no change may be implemented.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub struct FreezeWindow {
+    pub name: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+/// What the change calendar shows in red.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Collision {
+    /// Two changes planned at overlapping times; `shared` lists the CIs and services they
+    /// both touch (empty if they only overlap in time).
+    Changes { a: String, b: String, shared: Vec<String> },
+    Freeze { change: String, freeze: String },
+}
+
+fn overlaps(a: (Timestamp, Timestamp), b: (Timestamp, Timestamp)) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
+/// Collisions among the planned windows of open changes, and with freeze windows.
+pub fn collisions(changes: &[Change], freezes: &[FreezeWindow]) -> Vec<Collision> {
+    let planned: Vec<(&Change, (Timestamp, Timestamp))> = changes
+        .iter()
+        .filter(|c| !LIFECYCLE.is_finished(c.status) && c.status != ChangeStatus::Rejected)
+        .filter_map(|c| Some((c, c.window()?)))
+        .collect();
+    let mut found = vec![];
+    for (i, (a, wa)) in planned.iter().enumerate() {
+        for (b, wb) in &planned[i + 1..] {
+            if overlaps(*wa, *wb) {
+                let shared = a
+                    .affected_cis
+                    .iter()
+                    .chain(&a.services)
+                    .filter(|x| b.affected_cis.contains(x) || b.services.contains(x))
+                    .cloned()
+                    .collect();
+                found.push(Collision::Changes {
+                    a: a.number.clone(),
+                    b: b.number.clone(),
+                    shared,
+                });
+            }
+        }
+        for freeze in freezes.iter().filter(|f| overlaps(*wa, (f.start, f.end))) {
+            found.push(Collision::Freeze {
+                change: a.number.clone(),
+                freeze: freeze.name.clone(),
+            });
+        }
+    }
+    found
+}

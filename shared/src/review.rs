@@ -1,0 +1,163 @@
+//! After a merge: what needs a person.
+//!
+//! Automerge merges every concurrent edit without asking, which is right for an offline team
+//! but can leave a record that no single person wrote: two values for one field (one kept by
+//! Automerge's rule), or a combination the workflow forbids (closed on one tablet, re-assigned
+//! on another; a change implemented without approval). [`review`] lists both, so the app can
+//! show them and the person can confirm or correct. The workflow rules are not restated here:
+//! the merged record is re-checked with the same [`Workflow::check`] that guards every move.
+
+use std::fmt;
+
+use automerge::{Automerge, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value};
+
+use crate::records::journal::{WorkLogEntry, in_time_order};
+use crate::records::{Record, RecordError};
+use crate::time::Timestamp;
+use crate::workflow::{State, Workflow, WorkflowError};
+
+/// Concurrent values of one field. `values[0]` is the one Automerge kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// e.g. `assignee`, `steps[2].done`.
+    pub field: String,
+    pub values: Vec<String>,
+}
+
+/// Something in a merged record that needs a person.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attention {
+    Conflict(Conflict),
+    /// The record is in a status whose rules the merged contents break.
+    Rule { status: String, error: WorkflowError },
+    /// The record was finished (closed, retired, …) on one device while another device went on
+    /// working on it.
+    WorkAfterFinish {
+        status: String,
+        finished_at: Timestamp,
+        finished_on: String,
+        later: Vec<WorkLogEntry>,
+    },
+}
+
+impl fmt::Display for Attention {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Attention::Conflict(c) => write!(
+                f,
+                "{} was changed on two devices at once: kept '{}', also set to '{}'. Confirm or change it.",
+                c.field,
+                c.values[0],
+                c.values[1..].join("', '")
+            ),
+            Attention::Rule { status, error } => write!(f, "It is {status}, but {error}."),
+            Attention::WorkAfterFinish {
+                status,
+                finished_at,
+                finished_on,
+                later,
+            } => write!(
+                f,
+                "It was {status} on {finished_on} at {finished_at}, but work went on elsewhere: {}. Reopen it or confirm it is {status}.",
+                later.iter().map(|e| format!("'{}' ({}, {})", e.note, e.author, e.device)).collect::<Vec<_>>().join("; ")
+            ),
+        }
+    }
+}
+
+/// Reads the merged record and lists what needs a person. `facts` are what the rules need from
+/// other records (see [`Workflow::Facts`]).
+pub fn review<R: Record + Workflow>(doc: &Automerge, facts: &R::Facts) -> Result<Vec<Attention>, RecordError> {
+    let record: R = R::read(doc)?;
+    let mut found: Vec<Attention> = conflicts(doc).into_iter().map(Attention::Conflict).collect();
+    if let Err(error) = record.recheck(facts) {
+        found.push(Attention::Rule {
+            status: record.status().to_string().to_lowercase(),
+            error,
+        });
+    }
+    found.extend(work_after_finish(&record));
+    Ok(found)
+}
+
+/// Work logged on another device after the record entered the finished status it is in.
+fn work_after_finish<R: Workflow>(record: &R) -> Option<Attention> {
+    let status = record.status();
+    if !R::lifecycle().is_finished(status) {
+        return None;
+    }
+    let history = in_time_order(record.status_history());
+    let finish = history.iter().rev().find(|c| c.status == status.key())?;
+    let later: Vec<WorkLogEntry> = record
+        .work_log()
+        .iter()
+        .filter(|e| e.at > finish.at && e.device != finish.device)
+        .cloned()
+        .collect();
+    (!later.is_empty()).then(|| Attention::WorkAfterFinish {
+        status: status.to_string().to_lowercase(),
+        finished_at: finish.at,
+        finished_on: finish.device.clone(),
+        later,
+    })
+}
+
+/// Every field, at any depth, that holds concurrent different values.
+pub fn conflicts(doc: &Automerge) -> Vec<Conflict> {
+    let mut found = vec![];
+    walk(doc, &automerge::ROOT, "", &mut found);
+    found
+}
+
+fn walk(doc: &Automerge, obj: &ObjId, path: &str, found: &mut Vec<Conflict>) {
+    let props: Vec<(Prop, String)> = match doc.object_type(obj) {
+        Ok(ObjType::Map | ObjType::Table) => doc
+            .keys(obj)
+            .map(|k| {
+                let field = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                (Prop::Map(k), field)
+            })
+            .collect(),
+        Ok(ObjType::List) => (0..doc.length(obj))
+            .map(|i| (Prop::Seq(i), format!("{path}[{i}]")))
+            .collect(),
+        _ => return,
+    };
+    for (prop, field) in props {
+        let Ok(all) = doc.get_all(obj, prop.clone()) else {
+            continue;
+        };
+        let kept = doc.get(obj, prop).ok().flatten().map(|(_, id)| id);
+        let mut values: Vec<String> = vec![];
+        for (value, id) in &all {
+            let text = render(value);
+            if Some(id) == kept.as_ref() {
+                values.insert(0, text);
+            } else {
+                values.push(text);
+            }
+        }
+        values.dedup();
+        let distinct = values.iter().skip(1).any(|v| *v != values[0]);
+        if all.len() > 1 && distinct {
+            found.push(Conflict { field: field.clone(), values });
+        }
+        if let Some((Value::Object(_), id)) = all.iter().find(|(_, id)| Some(id) == kept.as_ref()) {
+            walk(doc, id, &field, found);
+        }
+    }
+}
+
+fn render(value: &Value<'_>) -> String {
+    match value {
+        Value::Object(ObjType::List) => "(a list)".into(),
+        Value::Object(ObjType::Text) => "(a text)".into(),
+        Value::Object(_) => "(a group of fields)".into(),
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(t) => t.to_string(),
+            ScalarValue::Null => "(empty)".into(),
+            ScalarValue::Boolean(b) => if *b { "yes" } else { "no" }.into(),
+            other => other.to_string(),
+        },
+    }
+}

@@ -1,0 +1,42 @@
+//! The device side of sync, as a sans-I/O state machine.
+//!
+//! A [`Session`] lives for one WebSocket connection to the relay. The app feeds it what
+//! happened (socket opened, frame received, document edited locally) and carries out the
+//! [`Effect`]s it returns (send a frame, persist a document, record what the relay has). It
+//! never touches a socket, a clock or storage, so the whole protocol is tested natively.
+//!
+//! Per document it runs Automerge's sync protocol (one `automerge::sync::State` per document
+//! and connection), wrapped in automerge-repo's `request`/`sync` messages.
+
+mod docs;
+mod session;
+
+pub use docs::Docs;
+pub use session::{Effect, ProtocolError, Session};
+
+use automerge::{Automerge, ChangeHash, ReadDoc};
+
+/// How many changes of `doc` the relay does not have yet, given the heads it is known to have.
+pub fn unsynced_changes(doc: &Automerge, relay_heads: &[ChangeHash]) -> usize {
+    // Heads we have never seen cannot be ancestors of ours: leave them out.
+    let known: Vec<ChangeHash> = relay_heads
+        .iter()
+        .copied()
+        .filter(|h| doc.get_change_by_hash(h).is_some())
+        .collect();
+    doc.get_changes(&known).len()
+}
+
+/// Change hashes as hex strings, for storage outside Automerge (IndexedDB, JSON).
+pub fn heads_to_hex(heads: &[ChangeHash]) -> Vec<String> {
+    heads.iter().map(|h| h.to_string()).collect()
+}
+
+/// The inverse of [`heads_to_hex`]; malformed entries are dropped (they only make the unsynced
+/// count err on the side of "not yet on the relay").
+pub fn heads_from_hex(hex: &[String]) -> Vec<ChangeHash> {
+    hex.iter().filter_map(|h| h.parse().ok()).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,203 @@
+//! Outpost's pages as a person on a tablet uses them, through the app's DOM contract:
+//! `#sync-status` (`data-online`), `#unsynced-count`, the list's `a.incident-row[data-id]`
+//! rows, and the incident form's `#title`, `#urgency`, `#save`, `#save-status`, …
+
+use std::time::Duration;
+
+use crate::{Result, Tablet};
+
+/// Loading the app (a 1 MB wasm on a busy 2-core machine) and UI reactions.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
+/// A change reaching another tablet through the relay, including the client's reconnect
+/// backoff (at most 10 s).
+pub const SYNC_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What a person types into the new-incident form.
+#[derive(Debug, Clone)]
+pub struct NewIncident<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    /// `high`, `medium` or `low`.
+    pub impact: &'a str,
+    /// `high`, `medium` or `low`.
+    pub urgency: &'a str,
+    /// The first work-log note (may be empty).
+    pub note: &'a str,
+}
+
+/// One row of the incident list, as displayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub number: String,
+    pub title: String,
+    pub priority: String,
+    pub urgency: String,
+    pub status: String,
+}
+
+/// The CSS selector of the list row of the incident with document id `id`.
+pub fn row_selector(id: &str) -> String {
+    format!("a.incident-row[data-id=\"{id}\"]")
+}
+
+impl Tablet {
+    /// Waits until the app has started (its status bar is there).
+    pub async fn wait_app(&self) -> Result<()> {
+        self.wait_for("#sync-status", UI_TIMEOUT).await?;
+        Ok(())
+    }
+
+    /// Opens the incident list (a full page load) and waits for the app.
+    pub async fn open_list(&self) -> Result<()> {
+        self.goto("/").await?;
+        self.wait_app().await?;
+        self.wait_for("#new-incident", UI_TIMEOUT).await?;
+        Ok(())
+    }
+
+    /// Waits until the sync indicator says online (`true`) or offline (`false`), in its text
+    /// and its `data-online` attribute.
+    pub async fn wait_online(&self, online: bool, timeout: Duration) -> Result<()> {
+        let (want_attr, want_text) = if online {
+            ("true", "Online")
+        } else {
+            ("false", "Offline")
+        };
+        self.wait_until(
+            &format!("the sync indicator to show {want_text}"),
+            timeout,
+            || async {
+                let attr = self.attr("#sync-status", "data-online").await?;
+                let text = self.text("#sync-status").await?;
+                Ok(attr.as_deref() == Some(want_attr) && text == want_text)
+            },
+        )
+        .await
+    }
+
+    /// The number of changes on this tablet that the relay does not have yet.
+    pub async fn unsynced(&self) -> Result<u64> {
+        let text = self.text("#unsynced-count").await?;
+        text.parse()
+            .map_err(|e| format!("{}: #unsynced-count is {text:?}: {e}", self.name()).into())
+    }
+
+    /// Waits until the unsynced count satisfies `accept` (`what` describes it); returns it.
+    pub async fn wait_unsynced(
+        &self,
+        what: &str,
+        timeout: Duration,
+        accept: impl Fn(u64) -> bool,
+    ) -> Result<u64> {
+        let text = self
+            .wait_for_text("#unsynced-count", what, timeout, |text| {
+                text.parse().is_ok_and(&accept)
+            })
+            .await?;
+        Ok(text.parse()?)
+    }
+
+    /// Waits until a service worker controls the page (the shell is cached for offline use).
+    pub async fn wait_service_worker(&self) -> Result<()> {
+        self.wait_until(
+            "a service worker to control the page",
+            UI_TIMEOUT,
+            || async {
+                let controlled = self
+                    .execute(
+                        "return !!(navigator.serviceWorker && navigator.serviceWorker.controller);",
+                        vec![],
+                    )
+                    .await?;
+                Ok(controlled.as_bool() == Some(true))
+            },
+        )
+        .await
+    }
+
+    /// From the incident list: "New incident", fill the form, save; waits until the form says
+    /// "Saved" on the new incident's page and returns the incident's document id.
+    pub async fn create_incident(&self, incident: &NewIncident<'_>) -> Result<String> {
+        self.wait_for("#new-incident", UI_TIMEOUT).await?;
+        self.click("#new-incident").await?;
+        self.wait_for("#title", UI_TIMEOUT).await?;
+        self.fill("#title", incident.title).await?;
+        self.fill("#description", incident.description).await?;
+        self.select("#impact", incident.impact).await?;
+        self.select("#urgency", incident.urgency).await?;
+        if !incident.note.is_empty() {
+            self.fill("#note", incident.note).await?;
+        }
+        self.click("#save").await?;
+        let id = crate::poll(
+            &format!("{}: the new incident's page", self.name()),
+            UI_TIMEOUT,
+            || async {
+                let url = self.current_url().await.map_err(|e| e.to_string())?;
+                match url.split("/incidents/").nth(1) {
+                    Some(id) if !id.is_empty() && id != "new" => Ok(id.to_owned()),
+                    _ => Err(url),
+                }
+            },
+        )
+        .await?;
+        self.wait_saved().await?;
+        Ok(id)
+    }
+
+    /// Clicks `#save` and waits for "Saved" (durable on the device).
+    pub async fn save(&self) -> Result<()> {
+        self.click("#save").await?;
+        self.wait_saved().await
+    }
+
+    async fn wait_saved(&self) -> Result<()> {
+        self.wait_for_text("#save-status", "to say Saved", UI_TIMEOUT, |t| t == "Saved")
+            .await?;
+        Ok(())
+    }
+
+    /// The list row of incident `id` as displayed now (it must be there).
+    pub async fn row(&self, id: &str) -> Result<Row> {
+        let row = row_selector(id);
+        Ok(Row {
+            number: self.text(&format!("{row} .incident-number")).await?,
+            title: self.text(&format!("{row} .incident-title")).await?,
+            priority: self.text(&format!("{row} .incident-priority")).await?,
+            urgency: self.text(&format!("{row} .incident-urgency")).await?,
+            status: self.text(&format!("{row} .incident-status")).await?,
+        })
+    }
+
+    /// Waits until the list shows incident `id` with a row satisfying `accept`; returns it.
+    pub async fn wait_row(
+        &self,
+        id: &str,
+        what: &str,
+        timeout: Duration,
+        accept: impl Fn(&Row) -> bool,
+    ) -> Result<Row> {
+        crate::poll(
+            &format!("{}: the row of {id} {what}", self.name()),
+            timeout,
+            || async {
+                let row = self.row(id).await.map_err(|e| e.to_string())?;
+                if accept(&row) {
+                    Ok(row)
+                } else {
+                    Err(format!("{row:?}"))
+                }
+            },
+        )
+        .await
+    }
+
+    /// The messages of documents that failed to load (`.load-error`), normally none.
+    pub async fn load_errors(&self) -> Result<Vec<String>> {
+        let mut messages = Vec::new();
+        for element in self.find_all(".load-error").await? {
+            messages.push(element.text().await?);
+        }
+        Ok(messages)
+    }
+}

@@ -1,0 +1,69 @@
+//! End-to-end test harness for Outpost.
+//!
+//! - [`Relay`]: the real relay binary (`target/release/outpost`, built beforehand by
+//!   `scripts/test`) on a free loopback port with its own data directory; it can be stopped and
+//!   started again on the same port with the same data, and is killed when dropped.
+//! - [`Chromedriver`]: Debian's `/usr/bin/chromedriver` on a free loopback port.
+//! - [`Tablet`]: one headless Chromium session with its own profile directory, so two tablets
+//!   are two devices and a reload or a browser restart keeps the tablet's IndexedDB and service
+//!   worker.
+//!
+//! - [`app`]: Outpost's pages through the app's DOM contract (list, incident form, sync status).
+//!
+//! Every wait in here polls with a deadline: no fixed sleeps stand in for a condition.
+
+pub mod app;
+mod browser;
+mod relay;
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub use browser::{Chromedriver, Tablet};
+pub use relay::Relay;
+
+/// Errors of the harness and the tests: a message is enough, the test prints it.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How often the polling helpers look again.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The repository root (the workspace this crate belongs to).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent directory")
+        .to_path_buf()
+}
+
+/// A loopback port that was free a moment ago: bind port 0, read the port, release it.
+pub fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Calls `probe` every [`POLL_INTERVAL`] until it returns `Ok`, or fails after `timeout` naming
+/// `what` and the last thing the probe saw (its last `Err`).
+pub async fn poll<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        let last = match probe().await {
+            Ok(value) => return Ok(value),
+            Err(seen) => seen,
+        };
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "timed out after {timeout:?} waiting for {what}; last seen: {last}"
+            )
+            .into());
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}

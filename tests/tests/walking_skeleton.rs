@@ -1,0 +1,254 @@
+//! The walking skeleton end to end: the real relay binary, the built app, and headless Chromium
+//! tablets, each with its own profile (its own IndexedDB and service worker).
+//!
+//! "No network" is the relay being stopped (killed): Chromium's network emulation does not reach
+//! the service worker, and a dead relay is the case that matters in the field anyway.
+
+use std::time::Duration;
+
+use e2e::app::{NewIncident, SYNC_TIMEOUT, UI_TIMEOUT, row_selector};
+use e2e::{Chromedriver, Relay, Result, Tablet, repo_root};
+
+fn screenshot_path(name: &str) -> std::path::PathBuf {
+    repo_root().join("docs/screenshots").join(name)
+}
+
+/// A relay, chromedriver, and tablets `names` with the incident list open and online, the app
+/// installed (a service worker controls each page).
+async fn start(names: &[&str]) -> Result<(Relay, Chromedriver, Vec<Tablet>)> {
+    let relay = Relay::start().await?;
+    let driver = Chromedriver::start().await?;
+    let mut tablets = Vec::new();
+    for name in names {
+        let tablet = Tablet::open(&driver, &relay.base_url(), name).await?;
+        tablet.open_list().await?;
+        tablet.wait_online(true, SYNC_TIMEOUT).await?;
+        tablet.wait_service_worker().await?;
+        tablets.push(tablet);
+    }
+    Ok((relay, driver, tablets))
+}
+
+/// Waits until `tablet`'s form shows `selector` with value `want` (it follows merges).
+async fn wait_value(tablet: &Tablet, selector: &str, want: &str, timeout: Duration) -> Result<()> {
+    tablet
+        .wait_until(&format!("`{selector}` to be {want:?}"), timeout, || async {
+            Ok(tablet.value(selector).await? == want)
+        })
+        .await
+}
+
+async fn assert_no_load_errors(tablet: &Tablet) -> Result<()> {
+    let errors = tablet.load_errors().await?;
+    assert!(
+        errors.is_empty(),
+        "{}: documents failed to load: {errors:?}",
+        tablet.name()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn incident_logged_offline_survives_a_reload_and_reaches_another_tablet_when_the_relay_returns()
+-> Result<()> {
+    const TITLE: &str = "Generator at pumping station 7 will not start";
+    let (mut relay, _driver, tablets) = start(&["a", "b"]).await?;
+    let [a, b] = <[Tablet; 2]>::try_from(tablets).expect("two tablets");
+
+    relay.stop().await?;
+    a.wait_online(false, UI_TIMEOUT).await?;
+    let id = a
+        .create_incident(&NewIncident {
+            title: TITLE,
+            description: "Diesel generator cranks but does not fire; site on battery power.",
+            impact: "high",
+            urgency: "high",
+            note: "Checked fuel level: tank half full. Suspect the starter relay.",
+        })
+        .await?;
+    assert_eq!(a.text("#sync-status").await?, "Offline");
+    assert_eq!(a.text("#priority").await?, "P1 Critical");
+    assert_eq!(
+        a.count(".worklog-entry").await?,
+        1,
+        "the first note is in the work log"
+    );
+    let pending = a.unsynced().await?;
+    assert!(
+        pending > 0,
+        "a change made offline is counted as not synced"
+    );
+    a.screenshot(screenshot_path("form.png")).await?;
+
+    // Reload with the relay down: the service worker serves the shell, IndexedDB the record.
+    a.reload().await?;
+    a.wait_app().await?;
+    wait_value(&a, "#title", TITLE, UI_TIMEOUT).await?;
+    a.open_list().await?;
+    let row = a
+        .wait_row(&id, "to be listed", UI_TIMEOUT, |r| r.title == TITLE)
+        .await?;
+    assert_eq!(
+        (
+            row.urgency.as_str(),
+            row.priority.as_str(),
+            row.status.as_str()
+        ),
+        ("High", "P1 Critical", "New")
+    );
+    assert!(row.number.starts_with("INC"), "number {:?}", row.number);
+    assert_eq!(a.text("#sync-status").await?, "Offline");
+    assert_eq!(
+        a.unsynced().await?,
+        pending,
+        "the unsynced mark is durable across a reload"
+    );
+    assert_eq!(
+        b.count(&row_selector(&id)).await?,
+        0,
+        "b cannot have it yet"
+    );
+
+    // The relay comes back on the same port with the same data: b, open all along and never
+    // reloaded, gets the incident by itself, and a's work counts as synced.
+    relay.start_again().await?;
+    let row_b = b
+        .wait_row(&id, "to arrive from a", SYNC_TIMEOUT, |r| r.title == TITLE)
+        .await?;
+    assert_eq!(row_b, row, "b lists the incident exactly as a does");
+    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
+    a.wait_online(true, SYNC_TIMEOUT).await?;
+    b.wait_online(true, SYNC_TIMEOUT).await?;
+    assert_no_load_errors(&a).await?;
+    assert_no_load_errors(&b).await?;
+
+    a.close().await?;
+    b.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn offline_edits_of_different_fields_on_two_tablets_both_survive() -> Result<()> {
+    const TITLE: &str = "Label printer jams";
+    const NEW_TITLE: &str = "Label printer jams on every second label";
+    let (mut relay, _driver, tablets) = start(&["a", "b"]).await?;
+    let [a, b] = <[Tablet; 2]>::try_from(tablets).expect("two tablets");
+
+    let id = a
+        .create_incident(&NewIncident {
+            title: TITLE,
+            description: "Warehouse dispatch desk, Zebra printer.",
+            impact: "medium",
+            urgency: "low",
+            note: "",
+        })
+        .await?;
+    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
+    let row = b
+        .wait_row(&id, "to arrive from a", SYNC_TIMEOUT, |r| r.title == TITLE)
+        .await?;
+    assert_eq!(
+        (row.urgency.as_str(), row.priority.as_str()),
+        ("Low", "P4 Low")
+    );
+
+    // Both open the incident; the relay goes away; each changes a different field.
+    b.click(&row_selector(&id)).await?;
+    wait_value(&b, "#title", TITLE, UI_TIMEOUT).await?;
+    a.goto(&format!("/incidents/{id}")).await?;
+    wait_value(&a, "#title", TITLE, UI_TIMEOUT).await?;
+    relay.stop().await?;
+    a.wait_online(false, UI_TIMEOUT).await?;
+    b.wait_online(false, UI_TIMEOUT).await?;
+
+    a.fill("#title", NEW_TITLE).await?;
+    a.save().await?;
+    b.select("#urgency", "high").await?;
+    b.save().await?;
+    assert_eq!(b.text("#priority").await?, "P2 High");
+    assert!(a.unsynced().await? > 0);
+    assert!(b.unsynced().await? > 0);
+
+    // The relay returns: both tablets reconnect by themselves and converge on both changes.
+    relay.start_again().await?;
+    for tablet in [&a, &b] {
+        wait_value(tablet, "#title", NEW_TITLE, SYNC_TIMEOUT).await?;
+        wait_value(tablet, "#urgency", "high", SYNC_TIMEOUT).await?;
+        assert_eq!(tablet.text("#priority").await?, "P2 High");
+        tablet
+            .wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+            .await?;
+        tablet.wait_online(true, SYNC_TIMEOUT).await?;
+    }
+
+    // The list says the same on both (client-side navigation: no reload).
+    for tablet in [&a, &b] {
+        tablet.click("a.brand").await?;
+        let row = tablet
+            .wait_row(&id, "to show both changes", UI_TIMEOUT, |r| {
+                r.title == NEW_TITLE && r.urgency == "High"
+            })
+            .await?;
+        assert_eq!(row.priority, "P2 High");
+        assert_no_load_errors(tablet).await?;
+    }
+    a.screenshot(screenshot_path("list.png")).await?;
+
+    a.close().await?;
+    b.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn after_one_visit_the_app_and_its_data_open_offline_after_a_reload_and_a_browser_restart()
+-> Result<()> {
+    const TITLE: &str = "Badge reader at gate 3 rejects valid badges";
+    let (mut relay, _driver, tablets) = start(&["a"]).await?;
+    let [mut a] = <[Tablet; 1]>::try_from(tablets).expect("one tablet");
+
+    let id = a
+        .create_incident(&NewIncident {
+            title: TITLE,
+            description: "Since this morning's power cut.",
+            impact: "low",
+            urgency: "medium",
+            note: "",
+        })
+        .await?;
+    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
+    relay.stop().await?;
+
+    // A reload with no relay.
+    a.open_list().await?;
+    a.wait_online(false, UI_TIMEOUT).await?;
+    let row = a
+        .wait_row(&id, "to be listed offline", UI_TIMEOUT, |r| {
+            r.title == TITLE
+        })
+        .await?;
+    assert_eq!(row.urgency, "Medium");
+
+    // The tablet is switched off and on again, still with no relay: the list and a deep link
+    // to the incident both open.
+    a.restart().await?;
+    a.open_list().await?;
+    a.wait_online(false, UI_TIMEOUT).await?;
+    let after_restart = a
+        .wait_row(&id, "to be listed after a restart", UI_TIMEOUT, |r| {
+            r.title == TITLE
+        })
+        .await?;
+    assert_eq!(after_restart, row);
+    assert_eq!(a.unsynced().await?, 0, "nothing was changed offline");
+    a.goto(&format!("/incidents/{id}")).await?;
+    a.wait_app().await?;
+    wait_value(&a, "#title", TITLE, UI_TIMEOUT).await?;
+    assert_eq!(a.value("#urgency").await?, "medium");
+    assert_no_load_errors(&a).await?;
+
+    a.close().await?;
+    Ok(())
+}
