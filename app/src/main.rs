@@ -1,5 +1,6 @@
 //! Outpost in the browser: the Leptos app, its IndexedDB store and its sync client.
 
+mod api;
 mod repo;
 mod state;
 mod store;

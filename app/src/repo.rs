@@ -34,6 +34,12 @@ impl shared::sync::Docs for Docs {
     }
 }
 
+impl Docs {
+    pub fn iter(&self) -> impl Iterator<Item = (&DocumentId, &Automerge)> {
+        self.0.iter()
+    }
+}
+
 /// One incident as the list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IncidentRow {
@@ -57,9 +63,18 @@ pub enum Summary {
     Hidden,
 }
 
-/// The summary of one document, by the rules in `shared`.
-pub fn summarize(id: &DocumentId, doc: &Automerge, matrix: &PriorityMatrix) -> Summary {
-    if *id == index::index_id(index::DEFAULT_SCOPE) || doc.get_heads().is_empty() {
+/// The summary of one document, by the rules in `shared`. `indexes` are the index documents
+/// (not records).
+pub fn summarize(
+    id: &DocumentId,
+    doc: &Automerge,
+    matrix: &PriorityMatrix,
+    indexes: &[DocumentId],
+) -> Summary {
+    if *id == index::index_id(index::DEFAULT_SCOPE)
+        || indexes.contains(id)
+        || doc.get_heads().is_empty()
+    {
         return Summary::Hidden;
     }
     // Other record types (changes, CIs, …) will have their own lists.
@@ -98,8 +113,8 @@ impl Repo {
     /// How many changes of `id` the relay does not have yet (shared's count).
     pub fn unsynced(&self, id: &DocumentId) -> usize {
         use shared::sync::Docs as _;
-        self.docs
-            .get(id)
-            .map_or(0, |doc| shared::sync::unsynced_changes(doc, self.relay_heads(id)))
+        self.docs.get(id).map_or(0, |doc| {
+            shared::sync::unsynced_changes(doc, self.relay_heads(id))
+        })
     }
 }

@@ -18,6 +18,7 @@ use shared::time::Timestamp;
 
 use shared::sync::Docs as _;
 
+use crate::api::{self, SessionInfo};
 use crate::repo::{IncidentRow, Repo, Summary, summarize};
 use crate::store::{self, Store};
 
@@ -53,21 +54,32 @@ pub struct LoadError {
     pub message: String,
 }
 
+/// Told which documents changed on this device (the sync client sends them).
+pub type LocalChangeFn = Box<dyn Fn(&[DocumentId])>;
+
 /// Handles to everything the UI needs. `Copy`, so closures in views can capture it freely.
 #[derive(Clone, Copy)]
 pub struct AppState {
     repo: StoredValue<Repo, LocalStorage>,
     store: StoredValue<Option<Store>, LocalStorage>,
     /// Documents changed locally that the sync client should announce (drained by it).
-    sync_notify: StoredValue<Option<Box<dyn Fn(&[DocumentId])>>, LocalStorage>,
+    sync_notify: StoredValue<Option<LocalChangeFn>, LocalStorage>,
     /// Unsynced changes per document; the status bar shows the sum.
     unsynced_by_doc: StoredValue<HashMap<DocumentId, usize>>,
     /// One local save at a time: each save edits a copy of a document and merges it back, and
     /// two copies written concurrently by the same actor would clash.
     saving: StoredValue<bool>,
+    /// The running sync client (only while signed in).
+    sync: StoredValue<Option<crate::sync::Handle>, LocalStorage>,
+    /// The change feed cursor as of the last complete sync.
+    changes_cursor: StoredValue<i64>,
 
     pub device_id: RwSignal<String>,
     pub display_name: RwSignal<String>,
+    /// The signed-in person (kept on the device, so it survives going offline and reloading).
+    pub session: RwSignal<Option<SessionInfo>>,
+    /// The relay said the session has ended: syncing waits for the person to sign in again.
+    pub session_expired: RwSignal<bool>,
     /// The incidents the list shows.
     pub rows: RwSignal<BTreeMap<DocumentId, IncidentRow>>,
     pub load_errors: RwSignal<Vec<LoadError>>,
@@ -81,8 +93,6 @@ pub struct AppState {
     /// A failure the person must know about that belongs to no form (storage unavailable, a
     /// synced document that could not be saved, a relay error).
     pub problem: RwSignal<Option<String>>,
-    /// The incident just created, so its page opens saying "Saved".
-    pub just_created: RwSignal<Option<DocumentId>>,
 }
 
 pub fn now() -> Timestamp {
@@ -97,8 +107,12 @@ impl AppState {
             sync_notify: StoredValue::new_local(None),
             unsynced_by_doc: StoredValue::new(HashMap::new()),
             saving: StoredValue::new(false),
+            sync: StoredValue::new_local(None),
+            changes_cursor: StoredValue::new(0),
             device_id: RwSignal::new(String::new()),
             display_name: RwSignal::new(String::new()),
+            session: RwSignal::new(None),
+            session_expired: RwSignal::new(false),
             rows: RwSignal::new(BTreeMap::new()),
             load_errors: RwSignal::new(vec![]),
             revision: RwSignal::new(0),
@@ -106,7 +120,6 @@ impl AppState {
             online: RwSignal::new(false),
             unsynced: RwSignal::new(0),
             problem: RwSignal::new(None),
-            just_created: RwSignal::new(None),
         }
     }
 
@@ -128,8 +141,16 @@ impl AppState {
             }
         };
         self.device_id.set(device_id);
-        self.display_name
-            .set(meta.display_name.unwrap_or_else(|| "Technician".into()));
+        let session = meta.session.as_deref().and_then(SessionInfo::from_json);
+        self.display_name.set(
+            session
+                .as_ref()
+                .map(|s| s.name().to_string())
+                .unwrap_or_default(),
+        );
+        self.session.set(session);
+        self.changes_cursor
+            .set_value(meta.changes_cursor.unwrap_or(0));
 
         let stored = store.load_docs().await?;
         let mut errors = vec![];
@@ -156,14 +177,7 @@ impl AppState {
                 }
             }
         });
-        self.repo.update_value(|repo| {
-            // The scope index is how a device discovers records; an empty one, until the relay
-            // sends it, makes the sync session ask for it.
-            let index_id = index::index_id(index::DEFAULT_SCOPE);
-            if repo.docs.get(&index_id).is_none() {
-                repo.docs.insert(index_id, Automerge::new());
-            }
-        });
+        self.ensure_indexes();
         self.store.set_value(Some(store));
         let ids = self.repo.with_value(|r| r.docs.ids());
         self.load_errors.set(errors);
@@ -172,9 +186,148 @@ impl AppState {
         Ok(())
     }
 
+    /// The scope indexes are how a device discovers records; an empty one, until the relay
+    /// sends it, makes the sync session ask for it.
+    fn ensure_indexes(self) {
+        let indexes = self.followed_indexes();
+        self.repo.update_value(|repo| {
+            for id in indexes {
+                if repo.docs.get(&id).is_none() {
+                    repo.docs.insert(id, Automerge::new());
+                }
+            }
+        });
+    }
+
+    /// The index documents this person follows: default, and each of their sites and teams.
+    pub fn followed_indexes(self) -> Vec<DocumentId> {
+        let scopes = self.session.with_untracked(|s| match s {
+            Some(s) => s.index_scopes(),
+            None => vec![index::DEFAULT_SCOPE.to_string()],
+        });
+        scopes.iter().map(|s| index::index_id(s)).collect()
+    }
+
     /// Lets the sync client hear about local changes.
-    pub fn on_local_change(self, notify: Box<dyn Fn(&[DocumentId])>) {
-        self.sync_notify.set_value(Some(notify));
+    pub fn on_local_change(self, notify: Option<LocalChangeFn>) {
+        self.sync_notify.set_value(notify);
+    }
+
+    /// Starts syncing if someone is signed in (and not already syncing).
+    pub fn start_sync(self) {
+        if self.session.with_untracked(Option::is_none) || self.sync.with_value(Option::is_some) {
+            return;
+        }
+        let handle = crate::sync::start(self);
+        self.sync.set_value(handle);
+    }
+
+    fn stop_sync(self) {
+        let mut handle = None;
+        self.sync.update_value(|h| handle = h.take());
+        if let Some(handle) = handle {
+            handle.stop();
+        }
+        self.on_local_change(None);
+    }
+
+    /// Called by the sync client when the relay no longer accepts the session.
+    pub fn session_ended(self) {
+        self.sync.set_value(None);
+        self.on_local_change(None);
+        self.online.set(false);
+        self.session_expired.set(true);
+    }
+
+    /// Signs in against the relay; on success the session is kept on the device and sync
+    /// (re)starts. The error is a sentence for the person.
+    pub async fn sign_in(self, username: &str, password: &str) -> Result<(), String> {
+        let device = self.device_id.get_untracked();
+        let info = api::sign_in(username, password, &device)
+            .await
+            .map_err(|e| e.to_string())?;
+        let store = self.store()?;
+        store
+            .put_meta_string(store::SESSION, &info.to_json())
+            .await
+            .map_err(|e| e.to_string())?;
+        self.stop_sync();
+        self.display_name.set(info.name().to_string());
+        self.session.set(Some(info));
+        self.session_expired.set(false);
+        self.ensure_indexes();
+        let ids = self.repo.with_value(|r| r.docs.ids());
+        self.refresh(&ids);
+        self.start_sync();
+        Ok(())
+    }
+
+    /// Ends the session on the relay (if reachable) and forgets it here. Documents stay.
+    pub async fn sign_out(self) {
+        self.stop_sync();
+        let _ = api::sign_out().await;
+        if let Ok(store) = self.store()
+            && let Err(e) = store.delete_meta(store::SESSION).await
+        {
+            self.problem.set(Some(e.to_string()));
+        }
+        self.session.set(None);
+        self.session_expired.set(false);
+        self.display_name.set(String::new());
+    }
+
+    pub fn changes_cursor(self) -> i64 {
+        self.changes_cursor.get_value()
+    }
+
+    /// Keeps the change feed cursor once everything it covers has synced.
+    pub async fn set_changes_cursor(self, cursor: i64) {
+        self.changes_cursor.set_value(cursor);
+        if let Ok(store) = self.store()
+            && let Err(e) = store
+                .put_meta_string(store::CHANGES_CURSOR, &cursor.to_string())
+                .await
+        {
+            self.problem.set(Some(e.to_string()));
+        }
+    }
+
+    /// The hex hashes of the changes of `id` the relay is known to have.
+    pub fn on_relay(self, id: &DocumentId) -> std::collections::HashSet<String> {
+        self.repo.with_value(|r| {
+            let Some(doc) = r.docs.get(id) else {
+                return Default::default();
+            };
+            let known: Vec<ChangeHash> = r
+                .relay_heads(id)
+                .iter()
+                .copied()
+                .filter(|h| automerge::ReadDoc::get_change_by_hash(doc, h).is_some())
+                .collect();
+            let missing: std::collections::HashSet<ChangeHash> =
+                doc.get_changes(&known).iter().map(|c| c.hash()).collect();
+            doc.get_changes(&[])
+                .iter()
+                .map(|c| c.hash())
+                .filter(|h| !missing.contains(h))
+                .map(|h| h.to_string())
+                .collect()
+        })
+    }
+
+    /// Every change of `id`, oldest first: (hex hash, who/where/when if Outpost wrote it).
+    pub fn history(self, id: &DocumentId) -> Vec<(String, Option<ChangeMeta>)> {
+        self.repo.with_value(|r| {
+            r.docs
+                .get(id)
+                .map(|doc| {
+                    doc.get_changes(&[])
+                        .into_iter()
+                        .map(|c| (c.hash().to_string(), ChangeMeta::of_change(&c)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
     }
 
     /// Runs `f` with the document set (the sync client reads and merges through this).
@@ -191,8 +344,13 @@ impl AppState {
     }
 
     fn change_meta(self) -> ChangeMeta {
+        // The author is the signed-in username (what the relay knows the person by).
+        let author = self
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.username.clone()))
+            .unwrap_or_else(|| self.display_name.get_untracked());
         ChangeMeta {
-            author: self.display_name.get_untracked(),
+            author,
             device: self.device_id.get_untracked(),
             at: now(),
         }
@@ -204,37 +362,54 @@ impl AppState {
             .ok_or_else(|| "storage on this device is not open".to_string())
     }
 
-    /// Creates an incident and lists it in the scope index. Both documents are committed to
-    /// IndexedDB in one transaction before this returns `Ok`.
-    pub async fn create_incident(self, edit: IncidentEdit) -> Result<DocumentId, SaveError> {
+    /// Creates an incident (at `site`, empty for none) and lists it in the default index and
+    /// its site's index. All documents are committed to IndexedDB in one transaction before
+    /// this returns `Ok`.
+    pub async fn create_incident(
+        self,
+        edit: IncidentEdit,
+        site: String,
+    ) -> Result<DocumentId, SaveError> {
         let _guard = self.begin_save().map_err(not_saved)?;
         let meta = self.change_meta();
         let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
         let number = record_number(incident::NUMBER_PREFIX, &id);
-        let incident = Incident::create(number, edit, &meta).map_err(rejected)?;
+        let mut incident = Incident::create(number, edit, &meta).map_err(rejected)?;
+        incident.site = site.trim().to_string();
         let mut doc = Automerge::new();
         incident.write(&mut doc, &meta).map_err(not_saved)?;
-        let index_id = index::index_id(index::DEFAULT_SCOPE);
-        let mut index_doc = self
-            .repo
-            .with_value(|r| r.docs.get(&index_id).cloned())
-            .unwrap_or_default();
-        index::add(&mut index_doc, &id, incident::KIND, &meta).map_err(not_saved)?;
+        let mut scopes = vec![index::DEFAULT_SCOPE.to_string()];
+        if !incident.site.is_empty() {
+            scopes.push(format!("site:{}", incident.site));
+        }
+        let mut indexes = vec![];
+        for scope in scopes {
+            let index_id = index::index_id(&scope);
+            let mut index_doc = self
+                .repo
+                .with_value(|r| r.docs.get(&index_id).cloned())
+                .unwrap_or_default();
+            index::add(&mut index_doc, &id, incident::KIND, &meta).map_err(not_saved)?;
+            indexes.push((index_id, index_doc));
+        }
 
+        let mut writes = vec![(id.to_string(), doc.save())];
+        writes.extend(indexes.iter().map(|(i, d)| (i.to_string(), d.save())));
         self.store()
             .map_err(not_saved)?
-            .put_docs(&[
-                (id.to_string(), doc.save()),
-                (index_id.to_string(), index_doc.save()),
-            ])
+            .put_docs(&writes)
             .await
             .map_err(not_saved)?;
 
+        let mut changed = vec![id];
         self.repo.update_value(|r| {
             r.docs.insert(id, doc);
-            merge_into(&mut r.docs, index_id, index_doc);
+            for (index_id, index_doc) in indexes {
+                changed.push(index_id);
+                merge_into(&mut r.docs, index_id, index_doc);
+            }
         });
-        self.changed_locally(&[id, index_id]);
+        self.changed_locally(&changed);
         Ok(id)
     }
 
@@ -261,25 +436,15 @@ impl AppState {
             .await
             .map_err(not_saved)?;
         // Merge rather than replace: a remote change may have arrived while we were saving.
-        let merged_extra = self.repo.update_value_returning(|r| merge_into(&mut r.docs, id, doc));
+        let merged_extra = self
+            .repo
+            .update_value_returning(|r| merge_into(&mut r.docs, id, doc));
         if merged_extra {
             // The in-memory doc now has both; keep the disk in step.
             self.persist(&[id]).await;
         }
         self.changed_locally(&[id]);
         Ok(())
-    }
-
-    /// Saves the person's display name (stamped on every change they make).
-    pub fn set_display_name(self, name: String) {
-        self.display_name.set(name.clone());
-        leptos::task::spawn_local(async move {
-            if let Ok(store) = self.store()
-                && let Err(e) = store.put_meta_string(store::DISPLAY_NAME, &name).await
-            {
-                self.problem.set(Some(e.to_string()));
-            }
-        });
     }
 
     /// Documents that changed from outside (the relay): persist them, then show them.
@@ -330,9 +495,14 @@ impl AppState {
     /// Re-derives list rows and unsynced counts for `ids`, and tells open forms.
     pub fn refresh(self, ids: &[DocumentId]) {
         let matrix = Self::matrix();
+        let indexes = self.followed_indexes();
         let summaries: Vec<(DocumentId, Summary)> = self.repo.with_value(|r| {
             ids.iter()
-                .filter_map(|id| r.docs.get(id).map(|doc| (*id, summarize(id, doc, &matrix))))
+                .filter_map(|id| {
+                    r.docs
+                        .get(id)
+                        .map(|doc| (*id, summarize(id, doc, &matrix, &indexes)))
+                })
                 .collect()
         });
         self.rows.update(|rows| {
@@ -367,9 +537,9 @@ impl AppState {
     }
 
     fn recount(self, ids: &[DocumentId]) {
-        let counts: Vec<(DocumentId, usize)> =
-            self.repo
-                .with_value(|r| ids.iter().map(|id| (*id, r.unsynced(id))).collect());
+        let counts: Vec<(DocumentId, usize)> = self
+            .repo
+            .with_value(|r| ids.iter().map(|id| (*id, r.unsynced(id))).collect());
         let total = {
             let mut total = 0;
             self.unsynced_by_doc.update_value(|by_doc| {

@@ -5,10 +5,10 @@ use std::hint::black_box;
 
 use automerge::Automerge;
 use criterion::{Criterion, criterion_group, criterion_main};
+use shared::records::ChangeMeta;
 use shared::records::agreement::{PriorityTarget, Sla};
 use shared::records::incident::{Incident, IncidentEdit, IncidentStatus};
 use shared::records::priority::{Level, Priority, PriorityMatrix};
-use shared::records::{ChangeMeta, Record};
 use shared::sla::{Calendar, measure};
 use shared::time::Timestamp;
 use shared::workflow::Workflow;
@@ -41,7 +41,11 @@ fn worked_incident(seed: i64) -> Incident {
     let steps: [(IncidentStatus, &str, i64); 5] = [
         (IncidentStatus::Assigned, "", 10),
         (IncidentStatus::InProgress, "", 45 + seed % 90),
-        (IncidentStatus::Pending, "waiting for a spare", 120 + seed % 300),
+        (
+            IncidentStatus::Pending,
+            "waiting for a spare",
+            120 + seed % 300,
+        ),
         (IncidentStatus::InProgress, "", 900 + seed % 600),
         (IncidentStatus::Resolved, "", 1_700 + seed % 2_000),
     ];
@@ -92,19 +96,24 @@ fn sla_states(c: &mut Criterion) {
         .collect();
     let matrix = PriorityMatrix::default();
     let now = Timestamp(MONDAY + 14 * 24 * 60 * MINUTE);
-    c.bench_function("SLA states of 10,000 incidents (Berlin office hours)", |b| {
-        b.iter(|| {
-            let calendar = sla.calendar.compile().unwrap();
-            let breached = incidents
-                .iter()
-                .filter(|inc| {
-                    let policy = sla.ticket_policy(&calendar, inc.priority(&matrix)).unwrap();
-                    measure(&inc.status_history, &policy, now).resolution.breached()
-                })
-                .count();
-            black_box(breached)
-        })
-    });
+    c.bench_function(
+        "SLA states of 10,000 incidents (Berlin office hours)",
+        |b| {
+            b.iter(|| {
+                let calendar = sla.calendar.compile().unwrap();
+                let breached = incidents
+                    .iter()
+                    .filter(|inc| {
+                        let policy = sla.ticket_policy(&calendar, inc.priority(&matrix)).unwrap();
+                        measure(&inc.status_history, &policy, now)
+                            .resolution
+                            .breached()
+                    })
+                    .count();
+                black_box(breached)
+            })
+        },
+    );
 }
 
 criterion_group!(benches, round_trip, sla_states);

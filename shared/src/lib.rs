@@ -3,6 +3,7 @@
 //! events, the time and fresh ids, and carry out what it returns. It builds for wasm32 and native,
 //! so the browser, the relay and the tests apply exactly the same rules.
 
+pub mod access;
 pub mod ids;
 pub mod index;
 pub mod numbering;

@@ -29,7 +29,10 @@ pub struct Conflict {
 pub enum Attention {
     Conflict(Conflict),
     /// The record is in a status whose rules the merged contents break.
-    Rule { status: String, error: WorkflowError },
+    Rule {
+        status: String,
+        error: WorkflowError,
+    },
     /// The record was finished (closed, retired, …) on one device while another device went on
     /// working on it.
     WorkAfterFinish {
@@ -59,7 +62,11 @@ impl fmt::Display for Attention {
             } => write!(
                 f,
                 "It was {status} on {finished_on} at {finished_at}, but work went on elsewhere: {}. Reopen it or confirm it is {status}.",
-                later.iter().map(|e| format!("'{}' ({}, {})", e.note, e.author, e.device)).collect::<Vec<_>>().join("; ")
+                later
+                    .iter()
+                    .map(|e| format!("'{}' ({}, {})", e.note, e.author, e.device))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         }
     }
@@ -67,9 +74,15 @@ impl fmt::Display for Attention {
 
 /// Reads the merged record and lists what needs a person. `facts` are what the rules need from
 /// other records (see [`Workflow::Facts`]).
-pub fn review<R: Record + Workflow>(doc: &Automerge, facts: &R::Facts) -> Result<Vec<Attention>, RecordError> {
+pub fn review<R: Record + Workflow>(
+    doc: &Automerge,
+    facts: &R::Facts,
+) -> Result<Vec<Attention>, RecordError> {
     let record: R = R::read(doc)?;
-    let mut found: Vec<Attention> = conflicts(doc).into_iter().map(Attention::Conflict).collect();
+    let mut found: Vec<Attention> = conflicts(doc)
+        .into_iter()
+        .map(Attention::Conflict)
+        .collect();
     if let Err(error) = record.recheck(facts) {
         found.push(Attention::Rule {
             status: record.status().to_string().to_lowercase(),
@@ -114,7 +127,11 @@ fn walk(doc: &Automerge, obj: &ObjId, path: &str, found: &mut Vec<Conflict>) {
         Ok(ObjType::Map | ObjType::Table) => doc
             .keys(obj)
             .map(|k| {
-                let field = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let field = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 (Prop::Map(k), field)
             })
             .collect(),
@@ -140,7 +157,10 @@ fn walk(doc: &Automerge, obj: &ObjId, path: &str, found: &mut Vec<Conflict>) {
         values.dedup();
         let distinct = values.iter().skip(1).any(|v| *v != values[0]);
         if all.len() > 1 && distinct {
-            found.push(Conflict { field: field.clone(), values });
+            found.push(Conflict {
+                field: field.clone(),
+                values,
+            });
         }
         if let Some((Value::Object(_), id)) = all.iter().find(|(_, id)| Some(id) == kept.as_ref()) {
             walk(doc, id, &field, found);

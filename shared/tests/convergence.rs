@@ -7,7 +7,7 @@ use automerge::Automerge;
 use common::{doc_of, meta};
 use proptest::prelude::*;
 use shared::records::Record;
-use shared::records::incident::{Incident, IncidentEdit, IncidentStatus};
+use shared::records::incident::{Incident, IncidentStatus};
 use shared::records::priority::Level;
 use shared::review::review;
 
@@ -34,15 +34,7 @@ fn ops() -> impl Strategy<Value = Op> {
 }
 
 fn start() -> Automerge {
-    let e = IncidentEdit {
-        title: "Till offline".into(),
-        description: String::new(),
-        impact: Level::Medium,
-        urgency: Level::Medium,
-        status: IncidentStatus::New,
-        assignee: String::new(),
-        note: String::new(),
-    };
+    let e = common::incident_edit("Till offline", "");
     doc_of(&Incident::create("INC-1".into(), e, &meta("ana", 1)).unwrap())
 }
 

@@ -101,7 +101,16 @@ fn every_record_type_round_trips() {
     round_trip(InternalAudit::create("AUD-1".into(), "2026", "Incident mgmt", &m).unwrap());
     round_trip(ManagementReview::create("MRV-1".into(), &m));
     round_trip(Nonconformity::create("NCF-1".into(), "No PIR", "AUD-1", &m).unwrap());
-    round_trip(Improvement::create("IMP-1".into(), "Faster triage", ImprovementSource::Idea, "", &m).unwrap());
+    round_trip(
+        Improvement::create(
+            "IMP-1".into(),
+            "Faster triage",
+            ImprovementSource::Idea,
+            "",
+            &m,
+        )
+        .unwrap(),
+    );
 }
 
 #[test]
@@ -169,7 +178,11 @@ fn schema_1_incident_is_upgraded_with_its_status_history_rebuilt() {
         .collect();
     assert_eq!(
         history,
-        [(100, "new", ""), (200, "assigned", ""), (300, "pending", "waiting for parts")]
+        [
+            (100, "new", ""),
+            (200, "assigned", ""),
+            (300, "pending", "waiting for parts")
+        ]
     );
     assert_eq!(upgraded.major_owner, "");
     assert_eq!(upgraded.review, None);
@@ -193,7 +206,10 @@ fn a_document_without_a_schema_field_reads_as_schema_1() {
 }
 
 /// Corrupts a field of `record`'s document and returns the read error.
-fn read_error<R: Record + std::fmt::Debug>(record: &R, corrupt: impl FnOnce(&mut automerge::transaction::Transaction<'_>)) -> RecordError {
+fn read_error<R: Record + std::fmt::Debug>(
+    record: &R,
+    corrupt: impl FnOnce(&mut automerge::transaction::Transaction<'_>),
+) -> RecordError {
     let mut doc = doc_of(record);
     let mut tx = doc.transaction();
     corrupt(&mut tx);
@@ -203,8 +219,11 @@ fn read_error<R: Record + std::fmt::Debug>(record: &R, corrupt: impl FnOnce(&mut
 
 #[test]
 fn unknown_enum_value_names_the_accepted_values() {
-    let change = Change::create("CHG-1".into(), ChangeType::Normal, "Patch", &meta("ana", 1)).unwrap();
-    let err = read_error(&change, |tx| tx.put(automerge::ROOT, "change_type", "yolo").unwrap());
+    let change =
+        Change::create("CHG-1".into(), ChangeType::Normal, "Patch", &meta("ana", 1)).unwrap();
+    let err = read_error(&change, |tx| {
+        tx.put(automerge::ROOT, "change_type", "yolo").unwrap()
+    });
     assert_eq!(
         err.to_string(),
         "this change could not be read: unexpected 'yolo', expected one of 'normal' 'standard' 'emergency' for ChangeType"
@@ -214,7 +233,9 @@ fn unknown_enum_value_names_the_accepted_values() {
 #[test]
 fn newer_schema_is_refused_for_every_record_type() {
     let risk = Risk::create("RSK-1".into(), "Flood", 1, 1, &meta("ana", 1)).unwrap();
-    let err = read_error(&risk, |tx| tx.put(automerge::ROOT, "schema", 7_u64).unwrap());
+    let err = read_error(&risk, |tx| {
+        tx.put(automerge::ROOT, "schema", 7_u64).unwrap()
+    });
     assert_eq!(
         err.to_string(),
         "this risk was written by a newer version of Outpost (schema 7; this version reads up to 1). Update the app to open it."
@@ -224,19 +245,31 @@ fn newer_schema_is_refused_for_every_record_type() {
 #[test]
 fn missing_required_field_is_named() {
     let problem = Problem::create("PRB-1".into(), "Wifi", &meta("ana", 1)).unwrap();
-    let err = read_error(&problem, |tx| tx.delete(automerge::ROOT, "root_cause").unwrap());
-    assert_eq!(err.to_string(), "this problem could not be read: the field 'root_cause' is missing");
+    let err = read_error(&problem, |tx| {
+        tx.delete(automerge::ROOT, "root_cause").unwrap()
+    });
+    assert_eq!(
+        err.to_string(),
+        "this problem could not be read: the field 'root_cause' is missing"
+    );
     let err = read_error(&problem, |tx| {
         tx.delete(automerge::ROOT, "owner").unwrap();
         tx.delete(automerge::ROOT, "workaround").unwrap();
     });
-    assert!(err.to_string().contains("the fields 'owner', 'workaround' are missing"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the fields 'owner', 'workaround' are missing"),
+        "{err}"
+    );
 }
 
 #[test]
 fn wrong_type_of_value_is_an_error_not_a_panic() {
-    let ci = ConfigurationItem::create("CI-1".into(), "Switch", "network", &meta("ana", 1)).unwrap();
-    let err = read_error(&ci, |tx| tx.put(automerge::ROOT, "relationships", 42_i64).unwrap());
+    let ci =
+        ConfigurationItem::create("CI-1".into(), "Switch", "network", &meta("ana", 1)).unwrap();
+    let err = read_error(&ci, |tx| {
+        tx.put(automerge::ROOT, "relationships", 42_i64).unwrap()
+    });
     assert!(matches!(err, RecordError::Unreadable { .. }), "{err}");
 }
 
@@ -250,7 +283,10 @@ fn a_record_of_another_type_is_refused() {
             found: "customer".into()
         }
     );
-    assert_eq!(Supplier::read(&Automerge::new()).unwrap_err(), RecordError::NoType);
+    assert_eq!(
+        Supplier::read(&Automerge::new()).unwrap_err(),
+        RecordError::NoType
+    );
 }
 
 #[test]

@@ -4,24 +4,16 @@ mod common;
 
 use common::{doc_of, edit, meta, sync};
 use shared::records::change::{ApprovalRole, Change, ChangeStatus, ChangeType, Decision};
-use shared::records::incident::{Incident, IncidentEdit, IncidentStatus};
-use shared::records::priority::Level;
+use shared::records::incident::{Incident, IncidentStatus};
 use shared::records::problem::{Problem, ProblemFacts};
 use shared::review::{Attention, Conflict, review};
 use shared::workflow::{Workflow, WorkflowError};
 
 fn resolved_incident() -> Incident {
-    let e = IncidentEdit {
-        title: "Till offline".into(),
-        description: String::new(),
-        impact: Level::Medium,
-        urgency: Level::Medium,
-        status: IncidentStatus::New,
-        assignee: "ana".into(),
-        note: String::new(),
-    };
+    let e = common::incident_edit("Till offline", "ana");
     let mut inc = Incident::create("INC-1".into(), e, &meta("ana", 10)).unwrap();
-    inc.move_to(IncidentStatus::Resolved, "", &meta("ana", 20)).unwrap();
+    inc.move_to(IncidentStatus::Resolved, "", &meta("ana", 20))
+        .unwrap();
     inc
 }
 
@@ -35,8 +27,12 @@ fn assign(inc: &mut Incident, who: &str, at: i64, by: &str) {
 fn a_clean_merge_needs_nobody() {
     let mut a = doc_of(&resolved_incident());
     let mut b = a.fork();
-    edit::<Incident>(&mut a, "ana", 30, |i| i.log(&meta("ana", 30), "Checked with the store"));
-    edit::<Incident>(&mut b, "bo", 31, |i| i.log(&meta("bo", 31), "Spare till delivered"));
+    edit::<Incident>(&mut a, "ana", 30, |i| {
+        i.log(&meta("ana", 30), "Checked with the store")
+    });
+    edit::<Incident>(&mut b, "bo", 31, |i| {
+        i.log(&meta("bo", 31), "Spare till delivered")
+    });
     sync(&mut a, &mut b);
     assert_eq!(review::<Incident>(&a, &()).unwrap(), []);
 }
@@ -49,7 +45,11 @@ fn concurrent_values_of_one_field_are_shown_with_both_values() {
     edit::<Incident>(&mut b, "bo", 31, |i| assign(i, "dee", 31, "bo"));
     sync(&mut a, &mut b);
     let found = review::<Incident>(&a, &()).unwrap();
-    assert_eq!(found, review::<Incident>(&b, &()).unwrap(), "every replica sees the same");
+    assert_eq!(
+        found,
+        review::<Incident>(&b, &()).unwrap(),
+        "every replica sees the same"
+    );
     let [Attention::Conflict(Conflict { field, values })] = found.as_slice() else {
         panic!("expected one conflict, got {found:?}");
     };
@@ -59,7 +59,11 @@ fn concurrent_values_of_one_field_are_shown_with_both_values() {
     let mut sorted = values.clone();
     sorted.sort();
     assert_eq!(sorted, ["cy", "dee"]);
-    assert!(found[0].to_string().starts_with("assignee was changed on two devices at once: kept '"));
+    assert!(
+        found[0]
+            .to_string()
+            .starts_with("assignee was changed on two devices at once: kept '")
+    );
 }
 
 #[test]
@@ -67,12 +71,21 @@ fn closed_on_one_tablet_and_reassigned_on_another_is_flagged() {
     let mut a = doc_of(&resolved_incident());
     let mut b = a.fork();
     edit::<Incident>(&mut a, "ana", 100, |i| {
-        i.move_to(IncidentStatus::Closed, "", &meta("ana", 100)).unwrap()
+        i.move_to(IncidentStatus::Closed, "", &meta("ana", 100))
+            .unwrap()
     });
     edit::<Incident>(&mut b, "bo", 110, |i| assign(i, "cy", 110, "bo"));
     sync(&mut a, &mut b);
     let found = review::<Incident>(&a, &()).unwrap();
-    let [Attention::WorkAfterFinish { status, finished_on, later, .. }] = found.as_slice() else {
+    let [
+        Attention::WorkAfterFinish {
+            status,
+            finished_on,
+            later,
+            ..
+        },
+    ] = found.as_slice()
+    else {
         panic!("expected work after close, got {found:?}");
     };
     assert_eq!(status, "closed");
@@ -89,15 +102,26 @@ fn a_change_implemented_while_the_cab_rejected_it_is_flagged() {
     let m = meta("ana", 1);
     let mut change = Change::create("CHG-1".into(), ChangeType::Normal, "Core switch", &m).unwrap();
     change.move_to(ChangeStatus::Submitted, "", &m).unwrap();
-    change.decide(ApprovalRole::Cab, Decision::Approve, "fine", &meta("cab1", 2));
+    change.decide(
+        ApprovalRole::Cab,
+        Decision::Approve,
+        "fine",
+        &meta("cab1", 2),
+    );
     change.move_to(ChangeStatus::Approved, "", &m).unwrap();
     let mut a = doc_of(&change);
     let mut b = a.fork();
     edit::<Change>(&mut a, "ana", 10, |c| {
-        c.move_to(ChangeStatus::Implementing, "", &meta("ana", 10)).unwrap()
+        c.move_to(ChangeStatus::Implementing, "", &meta("ana", 10))
+            .unwrap()
     });
     edit::<Change>(&mut b, "cab1", 11, |c| {
-        c.decide(ApprovalRole::Cab, Decision::Reject, "freeze starts today", &meta("cab1", 11))
+        c.decide(
+            ApprovalRole::Cab,
+            Decision::Reject,
+            "freeze starts today",
+            &meta("cab1", 11),
+        )
     });
     sync(&mut a, &mut b);
     let found = review::<Change>(&a, &()).unwrap();
@@ -123,15 +147,20 @@ fn a_major_incident_declared_while_it_was_closed_elsewhere_is_flagged() {
     let mut a = doc_of(&resolved_incident());
     let mut b = a.fork();
     edit::<Incident>(&mut a, "ana", 100, |i| {
-        i.move_to(IncidentStatus::Closed, "", &meta("ana", 100)).unwrap()
+        i.move_to(IncidentStatus::Closed, "", &meta("ana", 100))
+            .unwrap()
     });
-    edit::<Incident>(&mut b, "bo", 90, |i| i.declare_major("cy", &meta("bo", 90)).unwrap());
+    edit::<Incident>(&mut b, "bo", 90, |i| {
+        i.declare_major("cy", &meta("bo", 90)).unwrap()
+    });
     sync(&mut a, &mut b);
     let found = review::<Incident>(&a, &()).unwrap();
     assert!(
         found.contains(&Attention::Rule {
             status: "closed".into(),
-            error: WorkflowError::MajorIncidentWithoutReview { status: "closed".into() }
+            error: WorkflowError::MajorIncidentWithoutReview {
+                status: "closed".into()
+            }
         }),
         "{found:?}"
     );
@@ -145,7 +174,13 @@ fn rules_that_need_other_records_take_their_facts() {
     let closed = ProblemFacts {
         fix_change: Some(ChangeStatus::Closed),
     };
-    p.move_to_with(shared::records::problem::ProblemStatus::Closed, "", &closed, &m).unwrap();
+    p.move_to_with(
+        shared::records::problem::ProblemStatus::Closed,
+        "",
+        &closed,
+        &m,
+    )
+    .unwrap();
     let doc = doc_of(&p);
     assert_eq!(review::<Problem>(&doc, &closed).unwrap(), []);
     // The fix change was reopened since: the closed problem needs a look.

@@ -9,7 +9,9 @@ use shared::records::journal::StatusChange;
 use shared::records::priority::Priority;
 use shared::records::registers::ImprovementSource;
 use shared::records::ticket::{STOP_STATUSES, TicketStatus};
-use shared::sla::{BusinessCalendar, Calendar, CalendarError, Policy, Warning, breach_improvement, measure};
+use shared::sla::{
+    BusinessCalendar, Calendar, CalendarError, Policy, Warning, breach_improvement, measure,
+};
 use shared::time::Timestamp;
 
 fn berlin_office() -> BusinessCalendar {
@@ -37,7 +39,12 @@ fn pending() -> Vec<String> {
     vec!["pending".into()]
 }
 
-fn policy<'a>(cal: &'a BusinessCalendar, pause: &'a [String], response: u32, resolution: u32) -> Policy<'a> {
+fn policy<'a>(
+    cal: &'a BusinessCalendar,
+    pause: &'a [String],
+    response: u32,
+    resolution: u32,
+) -> Policy<'a> {
     Policy {
         calendar: cal,
         target: PriorityTarget {
@@ -69,12 +76,18 @@ fn business_time_counts_only_working_hours_in_the_calendar_zone() {
 fn holidays_and_daylight_saving_are_respected() {
     let cal = berlin_office();
     // Friday 2026-12-25 is a holiday: Thursday 00:00Z to Saturday 00:00Z holds only Thursday.
-    let thursday = Timestamp(MONDAY + (31 * 24 + 0) * HOUR);
+    let thursday = Timestamp(MONDAY + 31 * 24 * HOUR);
     let saturday = Timestamp(thursday.millis() + 48 * HOUR);
     assert_eq!(cal.business_ms(thursday, saturday), 10 * HOUR);
     // 2027-03-29 is the Monday after clocks go forward: 08:00 Berlin is 06:00Z.
     let monday_after_dst = Timestamp(1_806_278_400_000); // 2027-03-29T00:00Z
-    assert_eq!(cal.business_ms(monday_after_dst, Timestamp(monday_after_dst.millis() + 7 * HOUR)), HOUR);
+    assert_eq!(
+        cal.business_ms(
+            monday_after_dst,
+            Timestamp(monday_after_dst.millis() + 7 * HOUR)
+        ),
+        HOUR
+    );
 }
 
 #[test]
@@ -95,7 +108,10 @@ fn calendar_errors_are_readable() {
     );
     cal.holidays.clear();
     cal.week[2].open = 20 * 60;
-    assert_eq!(cal.compile().unwrap_err(), CalendarError::BadHours("Wednesday"));
+    assert_eq!(
+        cal.compile().unwrap_err(),
+        CalendarError::BadHours("Wednesday")
+    );
     cal.week.pop();
     assert_eq!(cal.compile().unwrap_err(), CalendarError::WeekLength(6));
 }
@@ -121,7 +137,10 @@ fn pending_pauses_the_clock_and_a_reopen_continues_it() {
     assert_eq!(state.resolution.paused_ms, 2 * HOUR);
     assert!(state.resolution.running);
     assert_eq!(state.resolution.percent(), 37);
-    assert_eq!(state.resolution.due_at(&cal, Timestamp(11 * HOUR)), Some(Timestamp(16 * HOUR)));
+    assert_eq!(
+        state.resolution.due_at(&cal, Timestamp(11 * HOUR)),
+        Some(Timestamp(16 * HOUR))
+    );
 }
 
 #[test]
@@ -130,7 +149,11 @@ fn warnings_at_50_75_90_percent_and_breach_beyond_100() {
     let pause = pending();
     let p = policy(&cal, &pause, 60, 100);
     let h = history(&[(0, "new"), (MINUTE, "in_progress")]);
-    let warning = |minutes: i64| measure(&h, &p, Timestamp(minutes * MINUTE)).resolution.warning;
+    let warning = |minutes: i64| {
+        measure(&h, &p, Timestamp(minutes * MINUTE))
+            .resolution
+            .warning
+    };
     assert_eq!(warning(49), Warning::None);
     assert_eq!(warning(50), Warning::Half);
     assert_eq!(warning(75), Warning::ThreeQuarters);
@@ -149,7 +172,14 @@ fn a_breach_produces_an_improvement_action() {
     let p = policy(&cal, &pause, 15, 60);
     let h = history(&[(0, "new"), (MINUTE, "in_progress")]);
     let state = measure(&h, &p, Timestamp(2 * HOUR));
-    let imp = breach_improvement("IMP-1".into(), "INC-7", "resolution", &state.resolution, &meta("relay", 2 * HOUR)).unwrap();
+    let imp = breach_improvement(
+        "IMP-1".into(),
+        "INC-7",
+        "resolution",
+        &state.resolution,
+        &meta("relay", 2 * HOUR),
+    )
+    .unwrap();
     assert_eq!(imp.source, ImprovementSource::Breach);
     assert_eq!(imp.source_ref, "INC-7");
     assert_eq!(
@@ -157,7 +187,16 @@ fn a_breach_produces_an_improvement_action() {
         "INC-7 breached its resolution target (200 % of 60 min used): find out why and prevent a repeat"
     );
     let on_time = measure(&h, &p, Timestamp(30 * MINUTE));
-    assert!(breach_improvement("IMP-2".into(), "INC-7", "resolution", &on_time.resolution, &meta("a", 1)).is_none());
+    assert!(
+        breach_improvement(
+            "IMP-2".into(),
+            "INC-7",
+            "resolution",
+            &on_time.resolution,
+            &meta("a", 1)
+        )
+        .is_none()
+    );
 }
 
 #[test]
@@ -178,7 +217,13 @@ fn the_sla_record_gives_the_policy_for_a_priority() {
 
 /// A random status history: statuses at increasing times over about two weeks.
 fn histories() -> impl Strategy<Value = Vec<(i64, &'static str)>> {
-    let statuses = prop::sample::select(vec!["assigned", "in_progress", "pending", "resolved", "closed"]);
+    let statuses = prop::sample::select(vec![
+        "assigned",
+        "in_progress",
+        "pending",
+        "resolved",
+        "closed",
+    ]);
     prop::collection::vec((1..(48 * 60_i64), statuses), 0..12).prop_map(|steps| {
         let mut t = MONDAY;
         let mut out = vec![(t, "new")];

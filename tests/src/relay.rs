@@ -64,6 +64,18 @@ impl Relay {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
+    /// The first account's `(username, password)`, as the relay printed them on its first
+    /// start (`  username: …` / `  password: …`).
+    pub fn first_account(&self) -> Option<(String, String)> {
+        let log = self.log();
+        let field = |name: &str| {
+            log.lines()
+                .find_map(|line| line.trim().strip_prefix(name))
+                .map(|value| value.trim().to_owned())
+        };
+        Some((field("username:")?, field("password:")?))
+    }
+
     /// Kills the relay and waits until the process is gone (its port then refuses connections).
     pub async fn stop(&mut self) -> Result<()> {
         if let Some(mut child) = self.child.take() {

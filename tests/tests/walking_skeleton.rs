@@ -17,6 +17,11 @@ fn screenshot_path(name: &str) -> std::path::PathBuf {
 /// installed (a service worker controls each page).
 async fn start(names: &[&str]) -> Result<(Relay, Chromedriver, Vec<Tablet>)> {
     let relay = Relay::start().await?;
+    assert!(
+        relay.first_account().is_some(),
+        "a relay with an empty data directory prints the first account:\n{}",
+        relay.log()
+    );
     let driver = Chromedriver::start().await?;
     let mut tablets = Vec::new();
     for name in names {
@@ -52,6 +57,7 @@ async fn assert_no_load_errors(tablet: &Tablet) -> Result<()> {
 async fn incident_logged_offline_survives_a_reload_and_reaches_another_tablet_when_the_relay_returns()
 -> Result<()> {
     const TITLE: &str = "Generator at pumping station 7 will not start";
+    const NOTE: &str = "Checked fuel level: tank half full. Suspect the starter relay.";
     let (mut relay, _driver, tablets) = start(&["a", "b"]).await?;
     let [a, b] = <[Tablet; 2]>::try_from(tablets).expect("two tablets");
 
@@ -63,15 +69,18 @@ async fn incident_logged_offline_survives_a_reload_and_reaches_another_tablet_wh
             description: "Diesel generator cranks but does not fire; site on battery power.",
             impact: "high",
             urgency: "high",
-            note: "Checked fuel level: tank half full. Suspect the starter relay.",
+            note: NOTE,
         })
         .await?;
     assert_eq!(a.text("#sync-status").await?, "Offline");
     assert_eq!(a.text("#priority").await?, "P1 Critical");
-    assert_eq!(
-        a.count(".worklog-entry").await?,
-        1,
-        "the first note is in the work log"
+    let mut notes = Vec::new();
+    for entry in a.find_all(".worklog-entry .worklog-note").await? {
+        notes.push(entry.text().await?);
+    }
+    assert!(
+        notes.iter().any(|n| n == NOTE),
+        "the first note is in the work log: {notes:?}"
     );
     let pending = a.unsynced().await?;
     assert!(
@@ -112,6 +121,11 @@ async fn incident_logged_offline_survives_a_reload_and_reaches_another_tablet_wh
     // The relay comes back on the same port with the same data: b, open all along and never
     // reloaded, gets the incident by itself, and a's work counts as synced.
     relay.start_again().await?;
+    assert_eq!(
+        relay.log().matches("username:").count(),
+        1,
+        "a restarted relay keeps its data directory (no new first account)"
+    );
     let row_b = b
         .wait_row(&id, "to arrive from a", SYNC_TIMEOUT, |r| r.title == TITLE)
         .await?;
@@ -153,7 +167,6 @@ async fn offline_edits_of_different_fields_on_two_tablets_both_survive() -> Resu
         (row.urgency.as_str(), row.priority.as_str()),
         ("Low", "P4 Low")
     );
-
     // Both open the incident; the relay goes away; each changes a different field.
     b.click(&row_selector(&id)).await?;
     wait_value(&b, "#title", TITLE, UI_TIMEOUT).await?;
@@ -250,5 +263,47 @@ async fn after_one_visit_the_app_and_its_data_open_offline_after_a_reload_and_a_
     assert_no_load_errors(&a).await?;
 
     a.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn incidents_logged_on_either_tablet_reach_the_other_while_both_are_online() -> Result<()> {
+    let (_relay, _driver, tablets) = start(&["a", "b"]).await?;
+    let [a, b] = <[Tablet; 2]>::try_from(tablets).expect("two tablets");
+
+    let from_a = a
+        .create_incident(&NewIncident {
+            title: "Till 4 does not print receipts",
+            description: "Shop floor, since the paper roll change.",
+            impact: "medium",
+            urgency: "medium",
+            note: "",
+        })
+        .await?;
+    b.wait_row(&from_a, "to arrive from a", SYNC_TIMEOUT, |r| {
+        r.title == "Till 4 does not print receipts" && r.priority == "P3 Moderate"
+    })
+    .await?;
+
+    // b, which learnt of the scope's records from a, logs one too: a gets it without a reload.
+    let from_b = b
+        .create_incident(&NewIncident {
+            title: "Site office Wi-Fi drops every few minutes",
+            description: "Access point in the site office, since the firmware update.",
+            impact: "low",
+            urgency: "high",
+            note: "",
+        })
+        .await?;
+    b.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
+    a.wait_row(&from_b, "to arrive from b", SYNC_TIMEOUT, |r| {
+        r.title == "Site office Wi-Fi drops every few minutes" && r.priority == "P3 Moderate"
+    })
+    .await?;
+    assert_no_load_errors(&a).await?;
+
+    a.close().await?;
+    b.close().await?;
     Ok(())
 }

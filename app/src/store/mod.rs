@@ -20,6 +20,10 @@ const META: &str = "meta";
 
 pub const DEVICE_ID: &str = "device_id";
 pub const DISPLAY_NAME: &str = "display_name";
+/// The signed-in person's session body (JSON), kept so the app opens offline.
+pub const SESSION: &str = "session";
+/// The relay change feed's cursor as of the last complete sync (decimal string).
+pub const CHANGES_CURSOR: &str = "changes_cursor";
 const RELAY_HEADS_PREFIX: &str = "relay_heads:";
 
 /// A storage failure, as a sentence the person can read (e.g. the quota is full).
@@ -36,7 +40,19 @@ impl std::error::Error for StoreError {}
 
 impl From<indexed_db_futures::error::Error> for StoreError {
     fn from(e: indexed_db_futures::error::Error) -> Self {
-        StoreError(e.to_string())
+        use indexed_db_futures::error::Error;
+        match e {
+            Error::DomException(e) => {
+                let e: web_sys::DomException = e.into();
+                match e.name().as_str() {
+                    "QuotaExceededError" => StoreError(
+                        "the device's storage for Outpost is full (QuotaExceededError)".into(),
+                    ),
+                    name => StoreError(format!("{name}: {}", e.message())),
+                }
+            }
+            other => StoreError(other.to_string()),
+        }
     }
 }
 
@@ -58,6 +74,8 @@ pub struct StoredDoc {
 pub struct Meta {
     pub device_id: Option<String>,
     pub display_name: Option<String>,
+    pub session: Option<String>,
+    pub changes_cursor: Option<i64>,
     /// (document id, hex change hashes the relay has)
     pub relay_heads: Vec<(String, Vec<String>)>,
 }
@@ -126,17 +144,6 @@ impl Store {
         Ok(())
     }
 
-    /// One document's bytes, if stored.
-    pub async fn get_doc(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let tx = self.db.transaction(DOCS).build()?;
-        let store = tx.object_store(DOCS)?;
-        let value = store.get::<JsValue, _, _>(id.to_string()).primitive()?.await?;
-        match value {
-            None => Ok(None),
-            Some(v) => bytes_of(v).map(Some).map_err(StoreError),
-        }
-    }
-
     pub async fn load_meta(&self) -> Result<Meta, StoreError> {
         let tx = self.db.transaction(META).build()?;
         let store = tx.object_store(META)?;
@@ -152,6 +159,10 @@ impl Store {
                 meta.device_id = value.as_string();
             } else if key == DISPLAY_NAME {
                 meta.display_name = value.as_string();
+            } else if key == SESSION {
+                meta.session = value.as_string();
+            } else if key == CHANGES_CURSOR {
+                meta.changes_cursor = value.as_string().and_then(|c| c.parse().ok());
             } else if let Some(doc) = key.strip_prefix(RELAY_HEADS_PREFIX) {
                 let heads = js_sys::Array::from(&value)
                     .iter()
@@ -173,6 +184,18 @@ impl Store {
             .await
     }
 
+    pub async fn delete_meta(&self, key: &str) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let store = tx.object_store(META)?;
+        store.delete(key.to_string()).primitive()?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn put_meta(&self, key: &str, value: JsValue) -> Result<(), StoreError> {
         let tx = self
             .db
@@ -183,10 +206,6 @@ impl Store {
         store.put(value).with_key(key.to_string()).primitive()?;
         tx.commit().await?;
         Ok(())
-    }
-
-    pub fn close(self) {
-        self.db.close();
     }
 }
 

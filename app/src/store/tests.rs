@@ -6,6 +6,27 @@ use super::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+// Only the tests read single documents back or close the database.
+impl Store {
+    /// One document's bytes, if stored.
+    pub async fn get_doc(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.transaction(DOCS).build()?;
+        let store = tx.object_store(DOCS)?;
+        let value = store
+            .get::<JsValue, _, _>(id.to_string())
+            .primitive()?
+            .await?;
+        match value {
+            None => Ok(None),
+            Some(v) => bytes_of(v).map(Some).map_err(StoreError),
+        }
+    }
+
+    pub fn close(self) {
+        self.db.close();
+    }
+}
+
 /// A database name of its own per test, so runs never see each other's data.
 fn db_name(test: &str) -> String {
     format!("outpost-test-{test}-{}", uuid::Uuid::new_v4())
@@ -17,7 +38,10 @@ async fn a_document_survives_closing_and_reopening_the_database() {
     let bytes: Vec<u8> = (0..=255).collect();
     let store = Store::open(&name).await.unwrap();
     store
-        .put_docs(&[("doc-a".into(), bytes.clone()), ("doc-b".into(), vec![1, 2, 3])])
+        .put_docs(&[
+            ("doc-a".into(), bytes.clone()),
+            ("doc-b".into(), vec![1, 2, 3]),
+        ])
         .await
         .unwrap();
     store.close();
@@ -79,5 +103,28 @@ async fn a_value_that_is_not_bytes_is_reported_not_fatal() {
     assert_eq!(all.len(), 2);
     assert!(all[0].bytes.is_err(), "'bad' sorts first and is not bytes");
     assert_eq!(all[1].bytes, Ok(vec![9]));
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn the_session_and_cursor_survive_reopening_and_sign_out_forgets_the_session() {
+    let name = db_name("session");
+    let store = Store::open(&name).await.unwrap();
+    let session = r#"{"username":"ana","display_name":"Ana","roles":["technician"],"sites":["north"],"teams":[],"expires_at":5}"#;
+    store.put_meta_string(SESSION, session).await.unwrap();
+    store.put_meta_string(CHANGES_CURSOR, "42").await.unwrap();
+    store.close();
+
+    let store = Store::open(&name).await.unwrap();
+    let meta = store.load_meta().await.unwrap();
+    assert_eq!(meta.session.as_deref(), Some(session));
+    assert_eq!(meta.changes_cursor, Some(42));
+    let info = crate::api::SessionInfo::from_json(meta.session.as_deref().unwrap()).unwrap();
+    assert_eq!(info.username, "ana");
+
+    store.delete_meta(SESSION).await.unwrap();
+    let meta = store.load_meta().await.unwrap();
+    assert_eq!(meta.session, None);
+    assert_eq!(meta.changes_cursor, Some(42));
     store.close();
 }

@@ -1,42 +1,73 @@
 //! The sync client: carries `shared::sync::Session`'s decisions over a WebSocket to the relay.
 //!
-//! One `Session` per connection. The socket (see `socket`) reconnects by itself; each time it
-//! opens, a fresh session does the handshake and then syncs every document. Effects the session
+//! One `Session` per connection. The socket (see `socket`) reconnects by itself, only while
+//! someone is signed in (the relay needs the session cookie). Each time it opens, the relay's
+//! change feed says which documents changed since the last complete sync, and a resumed
+//! session syncs only those, the ones with local changes and the followed indexes (or every
+//! document, when the feed cannot be read). When the socket fails and the relay says the
+//! session has ended, syncing stops until the person signs in again; nothing local is lost. Effects the session
 //! returns are carried out here: frames sent, changed documents persisted and re-rendered,
 //! relay heads remembered. Documents listed in the scope index that the device lacks are
 //! requested, so incidents logged on other tablets appear in the list as they arrive.
 
 mod socket;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::rc::{Rc, Weak};
 
 use automerge::Automerge;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::ids::{DocumentId, PeerId};
-use shared::index;
 use shared::sync::{Docs as _, Effect, Session};
 
+use crate::api;
 use crate::state::AppState;
 
 pub use socket::Socket;
+
+/// How often a listed document the relay did not have yet is asked for again. The index can
+/// reach the relay a moment before the record it lists (each document syncs on its own), so
+/// "unavailable" may just mean "not yet".
+const UNAVAILABLE_RETRIES: u32 = 5;
+const UNAVAILABLE_FIRST_DELAY_MS: u32 = 1_000;
 
 struct Client {
     state: AppState,
     session: RefCell<Option<Session>>,
     socket: RefCell<Option<Socket>>,
+    /// Pending re-requests of unavailable documents, with the attempts made so far.
+    retries: RefCell<HashMap<DocumentId, (u32, gloo::timers::callback::Timeout)>>,
+    /// Counts socket openings, so an answer for an older connection is ignored.
+    generation: Cell<u64>,
+    /// The planned documents not yet reported by the relay, and the feed cursor to store once
+    /// none is left.
+    pending: RefCell<Option<(HashSet<DocumentId>, i64)>>,
+    this: Weak<Client>,
 }
 
-/// Connects to the relay and keeps syncing for the life of the page.
-pub fn start(state: AppState) {
-    let Some(url) = socket::sync_url() else {
-        return;
-    };
-    let client = Rc::new(Client {
+/// The running sync client; [`Handle::stop`] closes the socket for good (sign-out, session
+/// ended).
+pub struct Handle(Rc<Client>);
+
+impl Handle {
+    pub fn stop(&self) {
+        self.0.stop();
+    }
+}
+
+/// Connects to the relay and keeps syncing until stopped.
+pub fn start(state: AppState) -> Option<Handle> {
+    let url = socket::sync_url()?;
+    let client = Rc::new_cyclic(|this| Client {
         state,
         session: RefCell::new(None),
         socket: RefCell::new(None),
+        retries: RefCell::new(HashMap::new()),
+        generation: Cell::new(0),
+        pending: RefCell::new(None),
+        this: this.clone(),
     });
     let handlers = socket::Handlers {
         opened: Box::new({
@@ -53,23 +84,134 @@ pub fn start(state: AppState) {
         }),
     };
     *client.socket.borrow_mut() = Some(Socket::connect(url, handlers));
-    state.on_local_change(Box::new({
-        let client = client.clone();
-        move |ids| client.local_change(ids)
-    }));
+    // A weak link: the app's state must not keep a stopped client alive.
+    state.on_local_change(Some(Box::new({
+        let client = Rc::downgrade(&client);
+        move |ids| {
+            if let Some(client) = client.upgrade() {
+                client.local_change(ids);
+            }
+        }
+    })));
+    Some(Handle(client))
 }
 
 impl Client {
+    /// Closes the socket and stops reconnecting; breaks the handler cycle so the client is freed.
+    fn stop(&self) {
+        self.generation.set(self.generation.get() + 1);
+        *self.session.borrow_mut() = None;
+        self.retries.borrow_mut().clear();
+        *self.pending.borrow_mut() = None;
+        // Dropping the socket closes it and drops the handlers (which hold this client).
+        let socket = self.socket.borrow_mut().take();
+        drop(socket);
+        self.state.online.set(false);
+    }
+
     fn opened(&self) {
-        let mut session = Session::new(PeerId(self.state.device_id.get_untracked()));
-        let frames = session.open();
-        *self.session.borrow_mut() = Some(session);
-        self.send(&frames);
+        let generation = self.generation.get() + 1;
+        self.generation.set(generation);
+        let this = self.this.clone();
+        let state = self.state;
+        spawn_local(async move {
+            // Which documents changed on the relay since the last complete sync.
+            let feed = api::changes(state.changes_cursor()).await;
+            let Some(client) = this.upgrade() else { return };
+            if client.generation.get() != generation {
+                return;
+            }
+            let peer = PeerId(state.device_id.get_untracked());
+            let mut session = match feed {
+                Ok(feed) => {
+                    let changed: Vec<DocumentId> = feed
+                        .documents
+                        .iter()
+                        .filter_map(|d| d.parse().ok())
+                        .collect();
+                    let always = state.followed_indexes();
+                    let plan = state.with_repo(|repo| {
+                        let plan = shared::sync::reconnect_plan(
+                            repo.docs.iter(),
+                            |id| repo.relay_heads(id).to_vec(),
+                            &changed,
+                            &always,
+                        );
+                        // An empty document makes the session ask the relay for one it lacks.
+                        for id in &plan {
+                            if repo.docs.get(id).is_none() {
+                                repo.docs.insert(*id, Automerge::new());
+                            }
+                        }
+                        plan
+                    });
+                    *client.pending.borrow_mut() =
+                        Some((plan.iter().copied().collect(), feed.cursor));
+                    Session::resume(peer, plan)
+                }
+                Err(e) if e.is_unauthorized() => {
+                    client.session_ended();
+                    return;
+                }
+                Err(e) => {
+                    gloo::console::warn!(format!(
+                        "sync: change feed unavailable ({e}); syncing all"
+                    ));
+                    *client.pending.borrow_mut() = None;
+                    Session::new(peer)
+                }
+            };
+            let frames = session.open();
+            *client.session.borrow_mut() = Some(session);
+            client.send(&frames);
+        });
     }
 
     fn closed(&self) {
+        self.generation.set(self.generation.get() + 1);
         *self.session.borrow_mut() = None;
+        *self.pending.borrow_mut() = None;
+        // A new connection asks for everything missing anyway.
+        self.retries.borrow_mut().clear();
         self.state.online.set(false);
+        // A browser only sees a failed socket; the relay says whether the session ended.
+        let this = self.this.clone();
+        spawn_local(async move {
+            if let Err(e) = api::session().await
+                && e.is_unauthorized()
+                && let Some(client) = this.upgrade()
+            {
+                client.session_ended();
+            }
+        });
+    }
+
+    /// The relay no longer accepts this device's session: stop syncing, keep everything local.
+    fn session_ended(&self) {
+        if self.socket.borrow().is_none() {
+            return;
+        }
+        self.stop();
+        self.state.session_ended();
+    }
+
+    /// The relay has reported on `id`: once every planned document is reported, the feed's
+    /// cursor is safe to keep.
+    fn reported(&self, id: &DocumentId) {
+        let done = {
+            let mut pending = self.pending.borrow_mut();
+            match pending.as_mut() {
+                Some((left, cursor)) => {
+                    left.remove(id);
+                    left.is_empty().then_some(*cursor)
+                }
+                None => None,
+            }
+        };
+        if let Some(cursor) = done {
+            *self.pending.borrow_mut() = None;
+            spawn_local(self.state.set_changes_cursor(cursor));
+        }
     }
 
     fn frame(&self, frame: &[u8]) {
@@ -99,16 +241,31 @@ impl Client {
         for effect in effects {
             match effect {
                 Effect::Send(frame) => self.send(&[frame]),
-                Effect::DocChanged(id) => changed.push(id),
+                Effect::DocChanged(id) => {
+                    self.retries.borrow_mut().remove(&id);
+                    changed.push(id);
+                }
                 Effect::RelayHas { doc, heads } => {
+                    self.reported(&doc);
                     spawn_local(self.state.relay_has(doc, heads));
                 }
                 Effect::Unavailable(id) => {
-                    gloo::console::log!(format!("sync: the relay does not have {id}"));
+                    self.reported(&id);
+                    self.retry_later(id);
                 }
                 Effect::Ready { .. } => {
                     self.state.online.set(true);
+                    self.state.session_expired.set(false);
                     self.request_listed();
+                    // Nothing planned (nothing changed anywhere): the cursor is current.
+                    let empty = self
+                        .pending
+                        .borrow()
+                        .as_ref()
+                        .is_some_and(|(left, _)| left.is_empty());
+                    if empty && let Some((_, cursor)) = self.pending.borrow_mut().take() {
+                        spawn_local(self.state.set_changes_cursor(cursor));
+                    }
                 }
                 Effect::RemoteError(message) => {
                     gloo::console::warn!(format!("sync: the relay reported: {message}"));
@@ -118,31 +275,58 @@ impl Client {
         if changed.is_empty() {
             return;
         }
-        if changed.contains(&index::index_id(index::DEFAULT_SCOPE)) {
+        let indexes = self.state.followed_indexes();
+        if changed.iter().any(|id| indexes.contains(id)) {
             self.request_listed();
         }
         let state = self.state;
         spawn_local(async move { state.remote_changed(&changed).await });
     }
 
-    /// Asks the relay for every record the scope index lists that this device does not have.
+    /// Asks the relay for every record the followed indexes list that this device does not
+    /// have (or has only asked for so far).
     fn request_listed(&self) {
-        let index_id = index::index_id(index::DEFAULT_SCOPE);
+        let indexes = self.state.followed_indexes();
         let frames = self.state.with_repo(|repo| {
             let mut session = self.session.borrow_mut();
             let session = session.as_mut()?;
-            let listed = repo.docs.get(&index_id).map(index::records)?;
+            let listed: Vec<DocumentId> = indexes
+                .iter()
+                .filter_map(|i| repo.docs.get(i).map(shared::index::records))
+                .flatten()
+                .collect();
             let mut frames = vec![];
             for id in listed {
-                if repo.docs.get(&id).is_none() {
+                let missing = repo.docs.get(&id).is_none_or(|d| d.get_heads().is_empty());
+                if missing {
                     // An empty document makes the session send a `request` for it.
-                    repo.docs.insert(id, Automerge::new());
+                    if repo.docs.get(&id).is_none() {
+                        repo.docs.insert(id, Automerge::new());
+                    }
                     frames.extend(session.local_change(&id, &repo.docs));
                 }
             }
             Some(frames)
         });
         self.send(&frames.unwrap_or_default());
+    }
+
+    /// The relay did not have `id`. If the device still lacks it, ask again a little later,
+    /// a few times, doubling the wait.
+    fn retry_later(&self, id: DocumentId) {
+        let attempt = self.retries.borrow().get(&id).map_or(0, |(n, _)| *n);
+        if attempt >= UNAVAILABLE_RETRIES {
+            gloo::console::log!(format!("sync: the relay does not have {id}"));
+            return;
+        }
+        let this = self.this.clone();
+        let delay = UNAVAILABLE_FIRST_DELAY_MS << attempt;
+        let timer = gloo::timers::callback::Timeout::new(delay, move || {
+            if let Some(client) = this.upgrade() {
+                client.request_listed();
+            }
+        });
+        self.retries.borrow_mut().insert(id, (attempt + 1, timer));
     }
 
     fn local_change(&self, ids: &[DocumentId]) {

@@ -17,10 +17,12 @@ use web_sys::{BinaryType, MessageEvent, WebSocket};
 const FIRST_DELAY_MS: u32 = 500;
 const MAX_DELAY_MS: u32 = 10_000;
 
+pub type FrameFn = Box<dyn Fn(&[u8])>;
+
 /// What the owner of the socket is told.
 pub struct Handlers {
     pub opened: Box<dyn Fn()>,
-    pub frame: Box<dyn Fn(&[u8])>,
+    pub frame: FrameFn,
     pub closed: Box<dyn Fn()>,
 }
 

@@ -6,11 +6,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 use shared::ids::DocumentId;
 use shared::records::incident::{Incident, IncidentEdit, IncidentStatus, WorkLogEntry};
 use shared::records::priority::Level;
-use shared::time::Timestamp;
 
 use crate::state::{AppState, SaveError};
 
@@ -129,16 +129,16 @@ fn blank() -> IncidentEdit {
     }
 }
 
-/// `id` is `None` for a new incident.
+/// `id` is `None` for a new incident; the form sets it once the incident is created.
 #[component]
-pub fn IncidentForm(id: Option<DocumentId>) -> impl IntoView {
+pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let navigate = use_navigate();
 
     // The record as the document has it now; re-read whenever any document changes.
     let record = Memo::new(move |_| {
         state.revision.track();
-        id.and_then(|id| state.incident(&id))
+        id.get().and_then(|id| state.incident(&id))
     });
     let current = move || record.get().and_then(Result::ok);
 
@@ -153,11 +153,14 @@ pub fn IncidentForm(id: Option<DocumentId>) -> impl IntoView {
         }
     });
 
-    let just_created = id.is_some() && state.just_created.get_untracked() == id;
-    if just_created {
-        state.just_created.set(None);
-    }
-    let save_status = RwSignal::new(if just_created { "Saved" } else { "" }.to_string());
+    // The site a new incident belongs to ("" for none); fixed once the record exists.
+    let site = RwSignal::new(String::new());
+    let my_sites = move || {
+        state
+            .session
+            .with(|s| s.as_ref().map(|s| s.sites.clone()).unwrap_or_default())
+    };
+    let save_status = RwSignal::new(String::new());
     let form_error = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
     let touched = move || save_status.set("Unsaved changes".into());
@@ -188,18 +191,29 @@ pub fn IncidentForm(id: Option<DocumentId>) -> impl IntoView {
         let edit = form.edit();
         let navigate = navigate.clone();
         spawn_local(async move {
-            let result = match id {
-                None => state.create_incident(edit).await.map(|new_id| {
-                    state.just_created.set(Some(new_id));
-                    navigate(&format!("/incidents/{new_id}"), Default::default());
-                }),
-                Some(id) => state.update_incident(id, edit).await.map(|()| {
-                    if let Some(inc) = state.incident(&id).and_then(Result::ok) {
-                        form.reset(inc.edit_form());
-                    }
-                    save_status.set("Saved".into());
-                }),
+            let result = match id.get_untracked() {
+                None => state
+                    .create_incident(edit, site.get_untracked())
+                    .await
+                    .inspect(|new_id| {
+                        id.set(Some(*new_id));
+                        // Replace, so Back leads to the list rather than to a blank form.
+                        navigate(
+                            &format!("/incidents/{new_id}"),
+                            NavigateOptions {
+                                replace: true,
+                                ..Default::default()
+                            },
+                        );
+                    }),
+                Some(id) => state.update_incident(id, edit).await.map(|()| id),
             };
+            if let Ok(id) = &result {
+                if let Some(inc) = state.incident(id).and_then(Result::ok) {
+                    form.reset(inc.edit_form());
+                }
+                save_status.set("Saved".into());
+            }
             if let Err(e) = result {
                 // Keep everything typed: the person fixes it and saves again.
                 save_status.set(format!("Not saved: {e}"));
@@ -211,7 +225,7 @@ pub fn IncidentForm(id: Option<DocumentId>) -> impl IntoView {
         });
     };
 
-    let heading = move || match (id, current()) {
+    let heading = move || match (id.get(), current()) {
         (None, _) => "New incident".to_string(),
         (Some(_), Some(inc)) => inc.number,
         (Some(_), None) => "Incident".to_string(),
@@ -228,12 +242,12 @@ pub fn IncidentForm(id: Option<DocumentId>) -> impl IntoView {
                     {move || {
                         current()
                             .map(|i| {
-                                format!("Logged {} by {}", local_time(i.created_at), i.created_by)
+                                format!("Logged {} by {}", super::local_time(i.created_at), i.created_by)
                             })
                     }}
                 </span>
             </div>
-            {move || match (id, record.get()) {
+            {move || match (id.get(), record.get()) {
                 (Some(_), None) if state.loaded.get() => {
                     Some(view! { <p class="banner">"This incident is not on this device (yet)."</p> }.into_any())
                 }
@@ -301,6 +315,36 @@ pub fn IncidentForm(id: Option<DocumentId>) -> impl IntoView {
                         </For>
                     </select>
                 </div>
+                <div class="field">
+                    <label for="site">"Site"</label>
+                    <select
+                        id="site"
+                        disabled=move || id.with(Option::is_some)
+                        on:change=move |ev| {
+                            site.set(event_target_value(&ev));
+                            touched();
+                        }
+                    >
+                        {move || {
+                            // An existing record shows its own site, even one not the person's.
+                            let chosen = match id.get() {
+                                Some(_) => current().map(|i| i.site).unwrap_or_default(),
+                                None => site.get(),
+                            };
+                            let mut sites = my_sites();
+                            if !chosen.is_empty() && !sites.contains(&chosen) {
+                                sites.push(chosen.clone());
+                            }
+                            std::iter::once((String::new(), "No site".to_string()))
+                                .chain(sites.into_iter().map(|s| (s.clone(), s)))
+                                .map(|(value, label)| {
+                                    let selected = value == chosen;
+                                    view! { <option value=value prop:selected=selected>{label}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
                 <div class="field wide">
                     <label for="assignee">"Assignee"</label>
                     <input
@@ -330,7 +374,7 @@ pub fn IncidentForm(id: Option<DocumentId>) -> impl IntoView {
                 {move || form_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <div class="actions wide">
                     <button id="save" type="submit" class="button primary" disabled=move || saving.get()>
-                        {move || if id.is_some() { "Save" } else { "Log incident" }}
+                        {move || if id.with(Option::is_some) { "Save" } else { "Log incident" }}
                     </button>
                     <span
                         id="save-status"
@@ -343,6 +387,10 @@ pub fn IncidentForm(id: Option<DocumentId>) -> impl IntoView {
                 </div>
             </form>
             {move || current().map(|inc| view! { <WorkLog incident=inc /> })}
+            {move || {
+                let shown = current().is_some();
+                id.get().filter(|_| shown).map(|id| view! { <super::history::History id=id /> })
+            }}
         </section>
     }
 }
@@ -395,7 +443,7 @@ fn entry_view(entry: WorkLogEntry) -> impl IntoView {
         <li class="worklog-entry">
             <div class="worklog-meta">
                 <time datetime=entry.at.to_string() title=entry.at.to_string()>
-                    {local_time(entry.at)}
+                    {super::local_time(entry.at)}
                 </time>
                 <span class="author">{entry.author}</span>
                 <span class="device" title=entry.device.clone() data-device=entry.device.clone()>
@@ -405,17 +453,4 @@ fn entry_view(entry: WorkLogEntry) -> impl IntoView {
             <p class="worklog-note">{entry.note}</p>
         </li>
     }
-}
-
-/// Device-local date and time, `YYYY-MM-DD HH:MM`: unambiguous whatever the locale.
-fn local_time(at: Timestamp) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.millis() as f64));
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes()
-    )
 }

@@ -22,7 +22,17 @@ pub fn IncidentList() -> impl IntoView {
     view! {
         <section class="page">
             <div class="page-head">
-                <h1>"Incidents"</h1>
+                <div>
+                    <h1>"Incidents"</h1>
+                    <Show when=move || state.loaded.get()>
+                        <p class="muted count">
+                            {move || match rows.with(Vec::len) {
+                                1 => "1 on this device".to_string(),
+                                n => format!("{n} on this device"),
+                            }}
+                        </p>
+                    </Show>
+                </div>
                 <a id="new-incident" class="button primary" href="/incidents/new">
                     "+ New incident"
                 </a>

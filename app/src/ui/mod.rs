@@ -1,14 +1,19 @@
 //! The screens. Views read `AppState`'s signals and call its actions; no rule lives here.
 
+mod admin;
+mod history;
 mod incident_form;
 mod list;
+mod sign_in;
 mod status_bar;
 
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 use leptos_router::path;
 use shared::ids::DocumentId;
+use shared::time::Timestamp;
 
 use crate::state::AppState;
 
@@ -18,7 +23,8 @@ pub fn App() -> impl IntoView {
     provide_context(state);
     leptos::task::spawn_local(async move {
         match state.load().await {
-            Ok(()) => crate::sync::start(state),
+            // Syncs only while someone is signed in (the relay needs the session).
+            Ok(()) => state.start_sync(),
             Err(e) => {
                 // Without storage nothing can be kept: say so plainly instead of pretending.
                 state.loaded.set(true);
@@ -29,30 +35,83 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
+            <SignInGuard />
             <status_bar::StatusBar />
             <main class="content">
                 <Routes fallback=|| view! { <p class="empty">"This page does not exist."</p> }>
                     <Route path=path!("/") view=list::IncidentList />
-                    <Route path=path!("/incidents/new") view=NewIncident />
-                    <Route path=path!("/incidents/:id") view=EditIncident />
+                    <Route path=path!("/incidents/:id") view=IncidentPage />
+                    <Route path=path!("/sign-in") view=sign_in::SignIn />
+                    <Route path=path!("/admin") view=admin::Admin />
                 </Routes>
             </main>
         </Router>
     }
 }
 
+/// Sends the person to `/sign-in` whenever no session is kept on the device. A kept session,
+/// even an expired one, leaves the app fully usable offline.
 #[component]
-fn NewIncident() -> impl IntoView {
-    view! { <incident_form::IncidentForm id=None /> }
+fn SignInGuard() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let location = use_location();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if state.loaded.get()
+            && state.session.with(Option::is_none)
+            && location.pathname.get() != "/sign-in"
+        {
+            navigate(
+                "/sign-in",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
 }
 
+/// `/incidents/new` and `/incidents/<document id>`: one route, so that logging an incident turns
+/// the blank form into that incident's form in place (same DOM: nothing typed or focused is
+/// lost, and "Saved" appears where the person is looking).
 #[component]
-fn EditIncident() -> impl IntoView {
+fn IncidentPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").map(|s| s.parse::<DocumentId>()));
-    // Keyed on the id: moving to another incident builds a fresh form.
-    move || match id.get() {
-        Some(Ok(id)) => view! { <incident_form::IncidentForm id=Some(id) /> }.into_any(),
-        _ => view! { <p class="empty">"That is not an incident address."</p> }.into_any(),
+    let target = Memo::new(move |_| match params.read().get("id").as_deref() {
+        None | Some("new") => Ok(None),
+        Some(s) => s.parse::<DocumentId>().map(Some).map_err(|_| ()),
+    });
+    // The record the form shows (None: a new one). The form sets it when it creates the record.
+    let form_id = RwSignal::new(target.get_untracked().unwrap_or(None));
+    // Bumped to build a fresh form: only when the address names a record the form is not on.
+    let instance = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Ok(id) = target.get()
+            && id != form_id.get_untracked()
+        {
+            form_id.set(id);
+            instance.update(|n| *n += 1);
+        }
+    });
+    move || {
+        instance.track();
+        match target.get_untracked() {
+            Ok(_) => view! { <incident_form::IncidentForm id=form_id /> }.into_any(),
+            Err(()) => view! { <p class="empty">"That is not an incident address."</p> }.into_any(),
+        }
     }
+}
+
+/// Device-local date and time, `YYYY-MM-DD HH:MM`: unambiguous whatever the locale.
+pub(crate) fn local_time(at: Timestamp) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.millis() as f64));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
 }

@@ -1,7 +1,10 @@
 //! The bar across the top: where you are, whether the relay is reachable, how much of your
-//! work it does not have yet, and who you are (stamped on every change).
+//! work it does not have yet, and who is signed in (their username is stamped on every change).
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
 
 use crate::state::AppState;
 
@@ -9,6 +12,25 @@ use crate::state::AppState;
 pub fn StatusBar() -> impl IntoView {
     let state = expect_context::<AppState>();
     let online = state.online;
+    let navigate = use_navigate();
+    let is_admin = move || {
+        state
+            .session
+            .with(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")))
+    };
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            state.sign_out().await;
+            navigate(
+                "/sign-in",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        });
+    };
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -29,17 +51,30 @@ pub fn StatusBar() -> impl IntoView {
                     " not synced"
                 </span>
             </div>
-            <label class="who">
-                <span class="who-label">"You"</span>
-                <input
-                    id="display-name"
-                    type="text"
-                    autocomplete="name"
-                    prop:value=move || state.display_name.get()
-                    on:change=move |ev| state.set_display_name(event_target_value(&ev).trim().to_string())
-                />
-            </label>
+            <Show when=move || state.session.with(Option::is_some)>
+                <div class="who">
+                    <Show when=is_admin>
+                        <a id="admin-link" class="button" href="/admin">"Admin"</a>
+                    </Show>
+                    <span
+                        id="display-name"
+                        class="who-name"
+                        title=move || state.session.with(|s| s.as_ref().map(|s| s.username.clone()).unwrap_or_default())
+                    >
+                        {move || state.display_name.get()}
+                    </span>
+                    <button id="sign-out" type="button" class="button" on:click=sign_out.clone()>
+                        "Sign out"
+                    </button>
+                </div>
+            </Show>
         </header>
+        <Show when=move || state.session_expired.get()>
+            <div id="session-expired" class="banner" role="alert">
+                "Your session has ended. Sign in again to sync — your changes are kept on this device. "
+                <a href="/sign-in">"Sign in"</a>
+            </div>
+        </Show>
         {move || {
             state.problem.get().map(|p| view! { <div class="banner" role="alert">{p}</div> })
         }}

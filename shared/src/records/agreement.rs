@@ -53,7 +53,11 @@ static LIFECYCLE: Lifecycle<AgreementStatus> = {
     use AgreementStatus::*;
     Lifecycle {
         noun: "an SLA",
-        moves: &[(Draft, &[Active]), (Active, &[Expired]), (Expired, &[Active])],
+        moves: &[
+            (Draft, &[Active]),
+            (Active, &[Expired]),
+            (Expired, &[Active]),
+        ],
         finished: &[],
     }
 };
@@ -86,7 +90,12 @@ impl Workflow for Sla {
 
 impl Sla {
     /// A draft SLA with the usual ticket pause status (pending) and a 24×7 UTC calendar.
-    pub fn create(number: String, name: &str, customer: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        name: &str,
+        customer: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if name.trim().is_empty() {
             return Err(WorkflowError::Empty("the SLA name"));
         }
@@ -102,12 +111,19 @@ impl Sla {
     }
 
     pub fn target(&self, priority: Priority) -> Option<PriorityTarget> {
-        self.targets.iter().copied().find(|t| t.priority == priority)
+        self.targets
+            .iter()
+            .copied()
+            .find(|t| t.priority == priority)
     }
 
     /// The clock policy for an incident or service request of `priority`, with the calendar
     /// compiled once by the caller.
-    pub fn ticket_policy<'a>(&'a self, calendar: &'a BusinessCalendar, priority: Priority) -> Option<Policy<'a>> {
+    pub fn ticket_policy<'a>(
+        &'a self,
+        calendar: &'a BusinessCalendar,
+        priority: Priority,
+    ) -> Option<Policy<'a>> {
         Some(Policy {
             calendar,
             target: self.target(priority)?,

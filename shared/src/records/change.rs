@@ -120,7 +120,10 @@ static LIFECYCLE: Lifecycle<ChangeStatus> = {
         noun: "a change",
         moves: &[
             (Draft, &[Submitted, Implementing, Cancelled]),
-            (Submitted, &[Approved, Rejected, Draft, Implementing, Cancelled]),
+            (
+                Submitted,
+                &[Approved, Rejected, Draft, Implementing, Cancelled],
+            ),
             (Approved, &[Implementing, Cancelled]),
             (Implementing, &[Review]),
             (Review, &[Closed, Implementing]),
@@ -193,16 +196,28 @@ impl Change {
                 template: template.name.clone(),
             });
         }
-        let title = if title.trim().is_empty() { &template.name } else { title };
+        let title = if title.trim().is_empty() {
+            &template.name
+        } else {
+            title
+        };
         let mut change = Self::new(number, ChangeType::Standard, title, meta)?;
         change.template = template.number.clone();
         change.implementation_plan = template.implementation_plan.clone();
         change.backout_plan = template.backout_plan.clone();
-        change.log(meta, format!("From template {} ({})", template.name, template.number));
+        change.log(
+            meta,
+            format!("From template {} ({})", template.name, template.number),
+        );
         Ok(change)
     }
 
-    fn new(number: String, change_type: ChangeType, title: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    fn new(
+        number: String,
+        change_type: ChangeType,
+        title: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if title.trim().is_empty() {
             return Err(WorkflowError::Empty("the change title"));
         }
@@ -232,14 +247,24 @@ impl Change {
             at: meta.at,
             device: meta.device.clone(),
         });
-        let line = format!("{} by {} ({}): {}", decision.label(), meta.author, role.label(), comment.trim());
+        let line = format!(
+            "{} by {} ({}): {}",
+            decision.label(),
+            meta.author,
+            role.label(),
+            comment.trim()
+        );
         self.log(meta, line);
     }
 
     /// The CAB's decision from each member's latest entry (by time, then list order).
     pub fn cab_decision(&self) -> CabDecision {
         let mut latest: Vec<&Approval> = vec![];
-        let mut cab: Vec<&Approval> = self.approvals.iter().filter(|a| a.role == ApprovalRole::Cab).collect();
+        let mut cab: Vec<&Approval> = self
+            .approvals
+            .iter()
+            .filter(|a| a.role == ApprovalRole::Cab)
+            .collect();
         cab.sort_by_key(|a| a.at);
         for approval in cab {
             latest.retain(|a| a.approver != approval.approver);
@@ -268,14 +293,20 @@ impl Change {
     /// CAB, an emergency change its emergency approver; a standard change is pre-approved.
     fn check_authorised(&self, status: String) -> Result<(), WorkflowError> {
         match self.change_type {
-            ChangeType::Standard if self.template.is_empty() => Err(WorkflowError::StandardWithoutTemplate),
+            ChangeType::Standard if self.template.is_empty() => {
+                Err(WorkflowError::StandardWithoutTemplate)
+            }
             ChangeType::Standard => Ok(()),
             ChangeType::Emergency if self.has_emergency_approval() => Ok(()),
             ChangeType::Emergency => Err(WorkflowError::NoEmergencyApproval { status }),
             ChangeType::Normal => match self.cab_decision() {
                 CabDecision::Approved => Ok(()),
                 CabDecision::Undecided => Err(WorkflowError::NoCabApproval { status }),
-                CabDecision::Rejected { by, comment } => Err(WorkflowError::RejectedByCab { by, comment, status }),
+                CabDecision::Rejected { by, comment } => Err(WorkflowError::RejectedByCab {
+                    by,
+                    comment,
+                    status,
+                }),
             },
         }
     }
@@ -295,7 +326,8 @@ impl Change {
     }
 
     pub fn add_test_evidence(&mut self, note: &str, meta: &ChangeMeta) {
-        self.test_evidence.push(WorkLogEntry::new(meta, note.trim()));
+        self.test_evidence
+            .push(WorkLogEntry::new(meta, note.trim()));
         self.log(meta, format!("Test evidence: {}", note.trim()));
     }
 
@@ -317,8 +349,15 @@ pub struct FreezeWindow {
 pub enum Collision {
     /// Two changes planned at overlapping times; `shared` lists the CIs and services they
     /// both touch (empty if they only overlap in time).
-    Changes { a: String, b: String, shared: Vec<String> },
-    Freeze { change: String, freeze: String },
+    Changes {
+        a: String,
+        b: String,
+        shared: Vec<String>,
+    },
+    Freeze {
+        change: String,
+        freeze: String,
+    },
 }
 
 fn overlaps(a: (Timestamp, Timestamp), b: (Timestamp, Timestamp)) -> bool {

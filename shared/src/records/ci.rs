@@ -99,7 +99,12 @@ impl Workflow for ConfigurationItem {
 }
 
 impl ConfigurationItem {
-    pub fn create(number: String, name: &str, ci_type: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        name: &str,
+        ci_type: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if name.trim().is_empty() {
             return Err(WorkflowError::Empty("the CI name"));
         }
@@ -114,23 +119,40 @@ impl ConfigurationItem {
     }
 
     /// Adds a relationship (once).
-    pub fn relate(&mut self, kind: RelationKind, target: &str, meta: &ChangeMeta) -> Result<(), WorkflowError> {
+    pub fn relate(
+        &mut self,
+        kind: RelationKind,
+        target: &str,
+        meta: &ChangeMeta,
+    ) -> Result<(), WorkflowError> {
         if target.trim().is_empty() || target == self.number {
-            return Err(WorkflowError::Empty("the related CI (and not this CI itself)"));
+            return Err(WorkflowError::Empty(
+                "the related CI (and not this CI itself)",
+            ));
         }
         let rel = Relationship {
             kind,
             target: target.trim().into(),
         };
         if !self.relationships.contains(&rel) {
-            self.log(meta, format!("{} {} {}", self.number, kind.label(), rel.target));
+            self.log(
+                meta,
+                format!("{} {} {}", self.number, kind.label(), rel.target),
+            );
             self.relationships.push(rel);
         }
         Ok(())
     }
 
     /// Records an on-site verification.
-    pub fn verify(&mut self, method: VerifyMethod, found: bool, note: &str, campaign: &str, meta: &ChangeMeta) {
+    pub fn verify(
+        &mut self,
+        method: VerifyMethod,
+        found: bool,
+        note: &str,
+        campaign: &str,
+        meta: &ChangeMeta,
+    ) {
         self.verifications.push(Verification {
             at: meta.at,
             by: meta.author.clone(),
@@ -141,18 +163,26 @@ impl ConfigurationItem {
             campaign: campaign.into(),
         });
         let outcome = if found { "verified" } else { "NOT FOUND" };
-        self.log(meta, format!("{} {outcome} ({})", meta.author, method.label()));
+        self.log(
+            meta,
+            format!("{} {outcome} ({})", meta.author, method.label()),
+        );
     }
 
     /// When someone last found it where the register says.
     pub fn last_verified(&self) -> Option<Timestamp> {
-        self.verifications.iter().filter(|v| v.found).map(|v| v.at).max()
+        self.verifications
+            .iter()
+            .filter(|v| v.found)
+            .map(|v| v.at)
+            .max()
     }
 
     /// Whether the tag scanned or typed on site is this CI's.
     pub fn matches_tag(&self, tag: &str) -> bool {
         let tag = tag.trim();
-        !tag.is_empty() && (self.asset_tag.eq_ignore_ascii_case(tag) || self.number.eq_ignore_ascii_case(tag))
+        !tag.is_empty()
+            && (self.asset_tag.eq_ignore_ascii_case(tag) || self.number.eq_ignore_ascii_case(tag))
     }
 }
 
@@ -212,7 +242,9 @@ impl Workflow for Asset {
 
     /// A deployed asset must be somewhere and someone's.
     fn check(&self, to: AssetStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
-        if to == AssetStatus::Deployed && (self.owner.trim().is_empty() || self.location.trim().is_empty()) {
+        if to == AssetStatus::Deployed
+            && (self.owner.trim().is_empty() || self.location.trim().is_empty())
+        {
             return Err(WorkflowError::Missing {
                 what: "an owner and a location",
                 noun: "an asset",
@@ -224,7 +256,12 @@ impl Workflow for Asset {
 }
 
 impl Asset {
-    pub fn create(number: String, tag: &str, model: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        tag: &str,
+        model: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if tag.trim().is_empty() {
             return Err(WorkflowError::Empty("the asset tag"));
         }

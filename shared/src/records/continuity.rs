@@ -55,8 +55,14 @@ tracked!(ContinuityPlan, PlanStatus);
 static LIFECYCLE: Lifecycle<PlanStatus> = Lifecycle {
     noun: "a continuity plan",
     moves: &[
-        (PlanStatus::Draft, &[PlanStatus::Approved, PlanStatus::Retired]),
-        (PlanStatus::Approved, &[PlanStatus::Draft, PlanStatus::Retired]),
+        (
+            PlanStatus::Draft,
+            &[PlanStatus::Approved, PlanStatus::Retired],
+        ),
+        (
+            PlanStatus::Approved,
+            &[PlanStatus::Draft, PlanStatus::Retired],
+        ),
     ],
     finished: &[PlanStatus::Retired],
 };
@@ -68,8 +74,9 @@ impl Workflow for ContinuityPlan {
     }
     /// A plan nobody can invoke or follow is not a plan.
     fn check(&self, to: PlanStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
-        let incomplete =
-            self.invocation_criteria.trim().is_empty() || self.procedures.is_empty() || self.contacts.is_empty();
+        let incomplete = self.invocation_criteria.trim().is_empty()
+            || self.procedures.is_empty()
+            || self.contacts.is_empty();
         if to == PlanStatus::Approved && incomplete {
             return Err(WorkflowError::Missing {
                 what: "invocation criteria, procedures and contacts",

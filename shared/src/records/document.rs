@@ -168,7 +168,7 @@ pub fn read_record<T: Record>(doc: &Automerge) -> Result<T, RecordError> {
 fn missing_fields<T: Record>(doc: &Automerge) -> Vec<String> {
     let mut template = Automerge::new();
     let mut tx = template.transaction();
-    if autosurgeon::reconcile(&mut tx, &T::default()).is_err() {
+    if autosurgeon::reconcile(&mut tx, T::default()).is_err() {
         return vec![];
     }
     tx.commit();

@@ -47,7 +47,11 @@ impl Workflow for Customer {
 }
 
 impl Customer {
-    pub fn create(number: String, organisation: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        organisation: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if organisation.trim().is_empty() {
             return Err(WorkflowError::Empty("the organisation"));
         }
@@ -63,7 +67,13 @@ impl Customer {
     /// Mean satisfaction score, if any results were recorded.
     pub fn mean_satisfaction(&self) -> Option<f64> {
         let n = self.satisfaction.len();
-        (n > 0).then(|| self.satisfaction.iter().map(|s| f64::from(s.score)).sum::<f64>() / n as f64)
+        (n > 0).then(|| {
+            self.satisfaction
+                .iter()
+                .map(|s| f64::from(s.score))
+                .sum::<f64>()
+                / n as f64
+        })
     }
 }
 
@@ -135,7 +145,12 @@ impl Workflow for Complaint {
 }
 
 impl Complaint {
-    pub fn create(number: String, customer: &str, description: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        customer: &str,
+        description: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if description.trim().is_empty() {
             return Err(WorkflowError::Empty("the complaint"));
         }
@@ -175,7 +190,12 @@ impl Workflow for Supplier {
 }
 
 impl Supplier {
-    pub fn create(number: String, name: &str, owner: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        name: &str,
+        owner: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if name.trim().is_empty() {
             return Err(WorkflowError::Empty("the supplier name"));
         }
@@ -267,7 +287,12 @@ pub struct TargetGap {
 }
 
 impl Contract {
-    pub fn create(number: String, supplier: &str, scope: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        supplier: &str,
+        scope: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if supplier.trim().is_empty() {
             return Err(WorkflowError::Empty("the supplier"));
         }
@@ -286,10 +311,21 @@ impl Contract {
     pub fn gaps_against(&self, sla: &Sla) -> Vec<TargetGap> {
         let mut gaps = vec![];
         for customer in &sla.targets {
-            let supplier = self.targets.iter().find(|t| t.priority == customer.priority);
+            let supplier = self
+                .targets
+                .iter()
+                .find(|t| t.priority == customer.priority);
             let pairs = [
-                ("response", supplier.map(|s| s.response_minutes), customer.response_minutes),
-                ("resolution", supplier.map(|s| s.resolution_minutes), customer.resolution_minutes),
+                (
+                    "response",
+                    supplier.map(|s| s.response_minutes),
+                    customer.response_minutes,
+                ),
+                (
+                    "resolution",
+                    supplier.map(|s| s.resolution_minutes),
+                    customer.resolution_minutes,
+                ),
             ];
             for (target, supplier_minutes, customer_minutes) in pairs {
                 if supplier_minutes.is_none_or(|m| m > customer_minutes) {

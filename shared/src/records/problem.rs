@@ -109,18 +109,29 @@ impl Problem {
     }
 
     /// Documents it as a known error: a workaround is what makes a known error useful.
-    pub fn mark_known_error(&mut self, workaround: &str, meta: &ChangeMeta) -> Result<(), WorkflowError> {
+    pub fn mark_known_error(
+        &mut self,
+        workaround: &str,
+        meta: &ChangeMeta,
+    ) -> Result<(), WorkflowError> {
         if workaround.trim().is_empty() {
             return Err(WorkflowError::Empty("the workaround of a known error"));
         }
         self.known_error = true;
         self.workaround = workaround.trim().into();
-        self.log(meta, format!("Known error, workaround: {}", self.workaround));
+        self.log(
+            meta,
+            format!("Known error, workaround: {}", self.workaround),
+        );
         Ok(())
     }
 
     /// Accepts it as a known error that will not be fixed, which lets it close.
-    pub fn accept_known_error(&mut self, reason: &str, meta: &ChangeMeta) -> Result<(), WorkflowError> {
+    pub fn accept_known_error(
+        &mut self,
+        reason: &str,
+        meta: &ChangeMeta,
+    ) -> Result<(), WorkflowError> {
         if !self.known_error {
             return Err(WorkflowError::Missing {
                 what: "a documented workaround",
@@ -129,10 +140,15 @@ impl Problem {
             });
         }
         if reason.trim().is_empty() {
-            return Err(WorkflowError::Empty("the reason for accepting the known error"));
+            return Err(WorkflowError::Empty(
+                "the reason for accepting the known error",
+            ));
         }
         self.accepted_known_error = true;
-        self.log(meta, format!("Accepted as a known error: {}", reason.trim()));
+        self.log(
+            meta,
+            format!("Accepted as a known error: {}", reason.trim()),
+        );
         Ok(())
     }
 
@@ -144,9 +160,14 @@ impl Problem {
     /// Whether every word of `query` appears in the title, description, root cause or
     /// workaround (case-insensitive).
     pub fn matches(&self, query: &str) -> bool {
-        let text = [&self.title, &self.description, &self.root_cause, &self.workaround]
-            .map(|s| s.to_lowercase())
-            .join(" ");
+        let text = [
+            &self.title,
+            &self.description,
+            &self.root_cause,
+            &self.workaround,
+        ]
+        .map(|s| s.to_lowercase())
+        .join(" ");
         query
             .split_whitespace()
             .all(|word| text.contains(&word.to_lowercase()))

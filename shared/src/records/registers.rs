@@ -59,7 +59,12 @@ pub(crate) const fn active_lifecycle(noun: &'static str) -> Lifecycle<ActiveStat
 }
 
 /// Refuses closing while `text` (what closing needs) is empty.
-fn needs_before_close(to: EntryStatus, text: &str, what: &'static str, noun: &'static str) -> Result<(), WorkflowError> {
+fn needs_before_close(
+    to: EntryStatus,
+    text: &str,
+    what: &'static str,
+    noun: &'static str,
+) -> Result<(), WorkflowError> {
     if to == EntryStatus::Closed && text.trim().is_empty() {
         return Err(WorkflowError::Missing {
             what,
@@ -104,7 +109,13 @@ impl Workflow for Risk {
 }
 
 impl Risk {
-    pub fn create(number: String, description: &str, likelihood: u8, impact: u8, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        description: &str,
+        likelihood: u8,
+        impact: u8,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if description.trim().is_empty() {
             return Err(WorkflowError::Empty("the risk description"));
         }
@@ -164,7 +175,12 @@ impl Workflow for Competence {
 }
 
 impl Competence {
-    pub fn create(number: String, person: &str, role: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        person: &str,
+        role: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if person.trim().is_empty() {
             return Err(WorkflowError::Empty("the person"));
         }
@@ -277,7 +293,12 @@ impl Workflow for InternalAudit {
 }
 
 impl InternalAudit {
-    pub fn create(number: String, programme: &str, scope: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        programme: &str,
+        scope: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if scope.trim().is_empty() {
             return Err(WorkflowError::Empty("the audit scope"));
         }
@@ -430,14 +451,27 @@ impl Workflow for Nonconformity {
     }
     /// Closing needs the corrective action and proof that it worked.
     fn check(&self, to: EntryStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
-        needs_before_close(to, &self.corrective_action, "a corrective action", "a nonconformity")?;
-        let check = self.effectiveness_check.as_ref().map_or("", |r| r.summary.as_str());
+        needs_before_close(
+            to,
+            &self.corrective_action,
+            "a corrective action",
+            "a nonconformity",
+        )?;
+        let check = self
+            .effectiveness_check
+            .as_ref()
+            .map_or("", |r| r.summary.as_str());
         needs_before_close(to, check, "an effectiveness check", "a nonconformity")
     }
 }
 
 impl Nonconformity {
-    pub fn create(number: String, finding: &str, source: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        finding: &str,
+        source: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if finding.trim().is_empty() {
             return Err(WorkflowError::Empty("the finding"));
         }
@@ -491,7 +525,12 @@ impl Workflow for Improvement {
     }
     /// An improvement is closed on evidence: its measured outcome.
     fn check(&self, to: EntryStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
-        needs_before_close(to, &self.measured_outcome, "a measured outcome", "an improvement")
+        needs_before_close(
+            to,
+            &self.measured_outcome,
+            "a measured outcome",
+            "an improvement",
+        )
     }
 }
 

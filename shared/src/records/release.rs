@@ -68,7 +68,10 @@ impl Workflow for Release {
     }
     /// Deploy only what passed acceptance; a failed deployment is investigated before it closes.
     fn check(&self, to: ReleaseStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
-        let failed = self.status_history.iter().any(|c| c.status == ReleaseStatus::Failed.as_str());
+        let failed = self
+            .status_history
+            .iter()
+            .any(|c| c.status == ReleaseStatus::Failed.as_str());
         let missing = match to {
             ReleaseStatus::Deploying if !self.acceptance.as_ref().is_some_and(|a| a.passed) => {
                 "a passed acceptance test"

@@ -82,7 +82,11 @@ impl ServiceRequest {
         let title = title.trim();
         let mut request = ServiceRequest {
             number,
-            title: if title.is_empty() { offering.name.clone() } else { title.into() },
+            title: if title.is_empty() {
+                offering.name.clone()
+            } else {
+                title.into()
+            },
             service: service.number.clone(),
             catalogue_item: offering.key.clone(),
             sla: service.sla.clone(),
@@ -107,13 +111,25 @@ impl ServiceRequest {
     }
 
     /// Ticks (or unticks) step `index` (0-based).
-    pub fn tick(&mut self, index: usize, done: bool, meta: &ChangeMeta) -> Result<(), WorkflowError> {
-        let step = self.steps.get_mut(index).ok_or(WorkflowError::NoSuchStep(index + 1))?;
+    pub fn tick(
+        &mut self,
+        index: usize,
+        done: bool,
+        meta: &ChangeMeta,
+    ) -> Result<(), WorkflowError> {
+        let step = self
+            .steps
+            .get_mut(index)
+            .ok_or(WorkflowError::NoSuchStep(index + 1))?;
         if step.done == done {
             return Ok(());
         }
         step.done = done;
-        step.done_by = if done { meta.author.clone() } else { String::new() };
+        step.done_by = if done {
+            meta.author.clone()
+        } else {
+            String::new()
+        };
         step.done_at = if done { meta.at } else { Timestamp::default() };
         let line = format!(
             "Step {} {}: {}",

@@ -5,11 +5,11 @@ use std::ops::{Deref, DerefMut};
 
 use autosurgeon::{Hydrate, Reconcile};
 
+use super::RecordError;
 use super::document::{ChangeMeta, Record};
 use super::incident::{Incident, IncidentEdit, IncidentStatus};
 use super::journal::{StatusChange, WorkLogEntry};
 use super::ticket::TicketStatus;
-use super::RecordError;
 use crate::workflow::{Lifecycle, Tracked, Workflow, WorkflowError};
 
 /// The role allowed to see a security incident's contents.
@@ -21,7 +21,10 @@ pub struct SecurityIncident(pub Incident);
 
 /// The document root is a map: hydrate it as the incident's.
 impl Hydrate for SecurityIncident {
-    fn hydrate_map<D: autosurgeon::ReadDoc>(doc: &D, obj: &automerge::ObjId) -> Result<Self, autosurgeon::HydrateError> {
+    fn hydrate_map<D: autosurgeon::ReadDoc>(
+        doc: &D,
+        obj: &automerge::ObjId,
+    ) -> Result<Self, autosurgeon::HydrateError> {
         Incident::hydrate_map(doc, obj).map(SecurityIncident)
     }
 }
@@ -88,7 +91,11 @@ impl Workflow for SecurityIncident {
 }
 
 impl SecurityIncident {
-    pub fn create(number: String, edit: IncidentEdit, meta: &ChangeMeta) -> Result<Self, RecordError> {
+    pub fn create(
+        number: String,
+        edit: IncidentEdit,
+        meta: &ChangeMeta,
+    ) -> Result<Self, RecordError> {
         Incident::create(number, edit, meta).map(SecurityIncident)
     }
 }

@@ -52,7 +52,10 @@ tracked!(Service, ServiceState);
 static LIFECYCLE: Lifecycle<ServiceState> = Lifecycle {
     noun: "a service",
     moves: &[
-        (ServiceState::Proposed, &[ServiceState::Live, ServiceState::Retired]),
+        (
+            ServiceState::Proposed,
+            &[ServiceState::Live, ServiceState::Retired],
+        ),
         (ServiceState::Live, &[ServiceState::Retired]),
     ],
     finished: &[ServiceState::Retired],
@@ -79,7 +82,12 @@ impl Workflow for Service {
 }
 
 impl Service {
-    pub fn create(number: String, name: &str, owner: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
+    pub fn create(
+        number: String,
+        name: &str,
+        owner: &str,
+        meta: &ChangeMeta,
+    ) -> Result<Self, WorkflowError> {
         if name.trim().is_empty() {
             return Err(WorkflowError::Empty("the service name"));
         }

@@ -93,7 +93,8 @@ impl Calendar {
             .holidays
             .iter()
             .map(|h| {
-                NaiveDate::parse_from_str(h, "%Y-%m-%d").map_err(|_| CalendarError::BadHoliday(h.clone()))
+                NaiveDate::parse_from_str(h, "%Y-%m-%d")
+                    .map_err(|_| CalendarError::BadHoliday(h.clone()))
             })
             .collect::<Result<HashSet<_>, _>>()?;
         let always_open = holidays.is_empty() && week.iter().all(|d| *d == WorkingDay::ALL_DAY);
@@ -106,7 +107,15 @@ impl Calendar {
     }
 }
 
-const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
@@ -182,7 +191,10 @@ impl BusinessCalendar {
     }
 
     fn local_date(&self, ms: i64) -> NaiveDate {
-        Timestamp(ms).to_datetime().with_timezone(&self.tz).date_naive()
+        Timestamp(ms)
+            .to_datetime()
+            .with_timezone(&self.tz)
+            .date_naive()
     }
 
     /// The open and close instants (ms) of a local date, if it is a working day.
@@ -191,7 +203,12 @@ impl BusinessCalendar {
             return None;
         }
         let hours = self.week[day.weekday().num_days_from_monday() as usize];
-        (hours.open < hours.close).then(|| (self.instant(day, hours.open), self.instant(day, hours.close)))
+        (hours.open < hours.close).then(|| {
+            (
+                self.instant(day, hours.open),
+                self.instant(day, hours.close),
+            )
+        })
     }
 
     /// The instant of a local wall-clock time. In a daylight-saving gap the clock jumps
@@ -200,11 +217,11 @@ impl BusinessCalendar {
     fn instant(&self, day: NaiveDate, minute: u32) -> i64 {
         let midnight: NaiveDateTime = day.and_hms_opt(0, 0, 0).unwrap_or_default();
         let local = midnight + chrono::Duration::minutes(i64::from(minute));
-        let resolved = self
-            .tz
-            .from_local_datetime(&local)
-            .earliest()
-            .or_else(|| self.tz.from_local_datetime(&(local + chrono::Duration::hours(1))).earliest());
+        let resolved = self.tz.from_local_datetime(&local).earliest().or_else(|| {
+            self.tz
+                .from_local_datetime(&(local + chrono::Duration::hours(1)))
+                .earliest()
+        });
         match resolved {
             Some(dt) => dt.timestamp_millis(),
             // Unreachable for real zones; fall back to reading the wall time as UTC.

@@ -115,7 +115,10 @@ pub fn measure(history: &[StatusChange], policy: &Policy<'_>, now: Timestamp) ->
     for (i, change) in history.iter().enumerate() {
         let status = change.status.as_str();
         responded |= status != policy.awaiting_response;
-        let end = history.get(i + 1).map_or(now, |next| next.at).max(change.at);
+        let end = history
+            .get(i + 1)
+            .map_or(now, |next| next.at)
+            .max(change.at);
         let business = policy.calendar.business_ms(change.at, end);
         if is(policy.stop, status) {
             continue;
@@ -144,6 +147,10 @@ pub fn measure(history: &[StatusChange], policy: &Policy<'_>, now: Timestamp) ->
     let resolved = current.is_none_or(|s| is(policy.stop, s));
     SlaState {
         response: finish(response, minutes(policy.target.response_minutes), responded),
-        resolution: finish(resolution, minutes(policy.target.resolution_minutes), resolved),
+        resolution: finish(
+            resolution,
+            minutes(policy.target.resolution_minutes),
+            resolved,
+        ),
     }
 }

@@ -27,5 +27,12 @@ pub fn breach_improvement(
         state.percent(),
         state.target_ms / 60_000
     );
-    Improvement::create(number, &opportunity, ImprovementSource::Breach, record, meta).ok()
+    Improvement::create(
+        number,
+        &opportunity,
+        ImprovementSource::Breach,
+        record,
+        meta,
+    )
+    .ok()
 }

@@ -8,13 +8,17 @@
 //! Per document it runs Automerge's sync protocol (one `automerge::sync::State` per document
 //! and connection), wrapped in automerge-repo's `request`/`sync` messages.
 
+mod changes;
 mod docs;
 mod session;
 
+pub use changes::{CarriedChange, changes_in, whole_document_in};
 pub use docs::Docs;
 pub use session::{Effect, ProtocolError, Session};
 
 use automerge::{Automerge, ChangeHash, ReadDoc};
+
+use crate::ids::DocumentId;
 
 /// How many changes of `doc` the relay does not have yet, given the heads it is known to have.
 pub fn unsynced_changes(doc: &Automerge, relay_heads: &[ChangeHash]) -> usize {
@@ -25,6 +29,27 @@ pub fn unsynced_changes(doc: &Automerge, relay_heads: &[ChangeHash]) -> usize {
         .filter(|h| doc.get_change_by_hash(h).is_some())
         .collect();
     doc.get_changes(&known).len()
+}
+
+/// Which documents a reconnecting device must sync: those with changes the relay lacks,
+/// those the relay's change feed lists as changed since the device's last sync, and the
+/// index documents it always follows. Everything else is already the same on both sides.
+pub fn reconnect_plan<'a>(
+    held: impl IntoIterator<Item = (&'a DocumentId, &'a Automerge)>,
+    relay_heads: impl Fn(&DocumentId) -> Vec<ChangeHash>,
+    changed_on_relay: &[DocumentId],
+    always: &[DocumentId],
+) -> Vec<DocumentId> {
+    let mut plan: Vec<DocumentId> = held
+        .into_iter()
+        .filter(|(id, doc)| unsynced_changes(doc, &relay_heads(id)) > 0)
+        .map(|(id, _)| *id)
+        .chain(changed_on_relay.iter().copied())
+        .chain(always.iter().copied())
+        .collect();
+    plan.sort();
+    plan.dedup();
+    plan
 }
 
 /// Change hashes as hex strings, for storage outside Automerge (IndexedDB, JSON).

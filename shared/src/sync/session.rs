@@ -68,14 +68,28 @@ pub struct Session {
     our_id: PeerId,
     phase: Phase,
     docs: HashMap<DocumentId, DocSync>,
+    /// Documents to sync once the handshake is done; `None` for all the device holds.
+    plan: Option<Vec<DocumentId>>,
 }
 
 impl Session {
+    /// A session that syncs every document the device holds: the first connection.
     pub fn new(our_id: PeerId) -> Self {
         Self {
             our_id,
             phase: Phase::Idle,
             docs: HashMap::new(),
+            plan: None,
+        }
+    }
+
+    /// A session that syncs only `plan` when it opens (see [`super::reconnect_plan`]), so a
+    /// reconnect costs what changed, not what the device holds. Other documents still sync
+    /// as soon as they are edited or the relay sends something about them.
+    pub fn resume(our_id: PeerId, plan: Vec<DocumentId>) -> Self {
+        Self {
+            plan: Some(plan),
+            ..Self::new(our_id)
         }
     }
 
@@ -136,8 +150,12 @@ impl Session {
                 let mut effects = vec![Effect::Ready {
                     relay: sender_id.clone(),
                 }];
-                let mut ids = docs.ids();
+                let mut ids = match &self.plan {
+                    Some(plan) => plan.clone(),
+                    None => docs.ids(),
+                };
                 ids.sort();
+                ids.dedup();
                 for id in ids {
                     if let Some(frame) = docs
                         .get(&id)

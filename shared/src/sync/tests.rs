@@ -331,3 +331,42 @@ fn heads_survive_hex_storage() {
     assert_eq!(heads_from_hex(&heads_to_hex(&heads)), heads);
     assert!(heads_from_hex(&["zz".to_string()]).is_empty());
 }
+
+#[test]
+fn a_resumed_session_syncs_only_its_plan() {
+    let mut docs = DocMap::new();
+    for n in 1..=5 {
+        docs.insert(id(n), doc_with("n", &n.to_string()));
+    }
+    let mut s = Session::resume("device-1".into(), vec![id(2), id(4)]);
+    let mut relay = TestRelay::default();
+    connect(&mut s, &mut docs, &mut relay);
+    let mut synced: Vec<_> = relay.docs.keys().copied().collect();
+    synced.sort();
+    assert_eq!(synced, vec![id(2), id(4)]);
+    // An edit to a document outside the plan still goes straight away.
+    assert!(!s.local_change(&id(5), &docs).is_empty());
+}
+
+#[test]
+fn the_reconnect_plan_is_what_changed_on_either_side() {
+    let mut docs = DocMap::new();
+    for n in 1..=4 {
+        docs.insert(id(n), doc_with("n", &n.to_string()));
+    }
+    // The relay has everything but doc 3's latest change.
+    let mut relay_heads: HashMap<DocumentId, Vec<automerge::ChangeHash>> =
+        docs.iter().map(|(k, d)| (*k, d.get_heads())).collect();
+    let doc3 = docs.get_mut(&id(3)).unwrap();
+    let mut tx = doc3.transaction();
+    tx.put(automerge::ROOT, "n", "changed offline").unwrap();
+    tx.commit();
+    relay_heads.remove(&id(9));
+    let plan = reconnect_plan(
+        docs.iter(),
+        |d| relay_heads.get(d).cloned().unwrap_or_default(),
+        &[id(1), id(7)],
+        &[id(9)],
+    );
+    assert_eq!(plan, vec![id(1), id(3), id(7), id(9)]);
+}

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 use automerge::Automerge;
+use shared::records::incident::{IncidentEdit, IncidentStatus};
+use shared::records::priority::Level;
 use shared::records::{ChangeMeta, Record};
 use shared::time::Timestamp;
 
@@ -36,4 +38,17 @@ pub fn edit<R: Record>(doc: &mut Automerge, who: &str, at: i64, f: impl FnOnce(&
     let mut record = R::read(doc).unwrap();
     f(&mut record);
     record.write(doc, &meta(who, at)).unwrap();
+}
+
+/// The form of a new medium/medium incident.
+pub fn incident_edit(title: &str, assignee: &str) -> IncidentEdit {
+    IncidentEdit {
+        title: title.into(),
+        description: String::new(),
+        impact: Level::Medium,
+        urgency: Level::Medium,
+        status: IncidentStatus::New,
+        assignee: assignee.into(),
+        note: String::new(),
+    }
 }

@@ -1,0 +1,249 @@
+//! The relay's JSON API (same origin, session cookie): sign-in, the change feed, receipts and
+//! administration. Plain `fetch` through web-sys, so no HTTP crate is added to the shell.
+//!
+//! Every failure is a sentence for the person: the relay's own `{"error": …}` text, or, when
+//! the request never reached it, [`OFFLINE`].
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+pub const OFFLINE: &str = "The relay cannot be reached; sign in once you are online";
+
+/// A request that did not succeed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// No answer: offline, relay down, or the request was refused before reaching it.
+    Unreachable,
+    /// The relay answered with an error status and (usually) a sentence.
+    Status(u16, String),
+}
+
+impl ApiError {
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ApiError::Status(401, _))
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::Unreachable => f.write_str(OFFLINE),
+            ApiError::Status(_, m) => f.write_str(m),
+        }
+    }
+}
+
+/// The signed-in person, as the relay describes them (kept on the device for offline use).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub sites: Vec<String>,
+    #[serde(default)]
+    pub teams: Vec<String>,
+    #[serde(default)]
+    pub expires_at: i64,
+}
+
+impl SessionInfo {
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    /// The name to show: the display name, or the username when there is none.
+    pub fn name(&self) -> &str {
+        if self.display_name.trim().is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+
+    /// The scopes whose index documents this person follows: default, each site, each team.
+    pub fn index_scopes(&self) -> Vec<String> {
+        std::iter::once(shared::index::DEFAULT_SCOPE.to_string())
+            .chain(self.sites.iter().map(|s| format!("site:{s}")))
+            .chain(self.teams.iter().map(|t| format!("team:{t}")))
+            .collect()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_json(s: &str) -> Option<SessionInfo> {
+        serde_json::from_str(s).ok()
+    }
+}
+
+/// The relay's change feed answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Changes {
+    pub cursor: i64,
+    pub documents: Vec<String>,
+}
+
+/// One entry of a document's receipt log.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Receipt {
+    pub hash: String,
+    #[serde(default)]
+    pub person: String,
+    #[serde(default)]
+    pub received_at: i64,
+}
+
+#[derive(Deserialize)]
+struct Receipts {
+    receipts: Vec<Receipt>,
+}
+
+/// A person as the admin screen lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+pub struct PersonRow {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub sites: Vec<String>,
+    #[serde(default)]
+    pub teams: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Group {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+async fn request(method: &str, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Unreachable)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    let headers = web_sys::Headers::new().map_err(|_| ApiError::Unreachable)?;
+    let _ = headers.set("Accept", "application/json");
+    if let Some(body) = body {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(&body.to_string()));
+    }
+    init.set_headers(&headers);
+    let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .map_err(|_| ApiError::Unreachable)?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| ApiError::Unreachable)?;
+    let status = response.status();
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if (200..300).contains(&status) {
+        return Ok(json);
+    }
+    // The service worker (or a proxy) answers 502/503/504 when the relay is not there.
+    if matches!(status, 502..=504) && json.get("error").is_none() {
+        return Err(ApiError::Unreachable);
+    }
+    let message = json
+        .get("error")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("the relay answered {status}"));
+    Err(ApiError::Status(status, message))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ApiError> {
+    serde_json::from_value(v)
+        .map_err(|e| ApiError::Status(200, format!("the relay's answer could not be read: {e}")))
+}
+
+pub async fn sign_in(
+    username: &str,
+    password: &str,
+    device: &str,
+) -> Result<SessionInfo, ApiError> {
+    let body = serde_json::json!({"username": username, "password": password, "device": device});
+    parse(request("POST", "/api/session", Some(&body)).await?)
+}
+
+pub async fn session() -> Result<SessionInfo, ApiError> {
+    parse(request("GET", "/api/session", None).await?)
+}
+
+pub async fn sign_out() -> Result<(), ApiError> {
+    request("DELETE", "/api/session", None).await.map(|_| ())
+}
+
+pub async fn changes(since: i64) -> Result<Changes, ApiError> {
+    parse(request("GET", &format!("/api/changes?since={since}"), None).await?)
+}
+
+pub async fn receipts(doc: &str) -> Result<Vec<Receipt>, ApiError> {
+    let r: Receipts =
+        parse(request("GET", &format!("/api/documents/{doc}/receipts"), None).await?)?;
+    Ok(r.receipts)
+}
+
+pub async fn people() -> Result<Vec<PersonRow>, ApiError> {
+    let v = request("GET", "/api/people", None).await?;
+    parse(v.get("people").cloned().unwrap_or(Value::Null))
+}
+
+pub async fn add_person(body: &Value) -> Result<(), ApiError> {
+    request("POST", "/api/people", Some(body)).await.map(|_| ())
+}
+
+pub async fn update_person(username: &str, body: &Value) -> Result<(), ApiError> {
+    request("POST", &format!("/api/people/{username}"), Some(body))
+        .await
+        .map(|_| ())
+}
+
+/// `what` is "sites" or "teams".
+pub async fn groups(what: &str) -> Result<Vec<Group>, ApiError> {
+    let v = request("GET", &format!("/api/{what}"), None).await?;
+    parse(v.get(what).cloned().unwrap_or(Value::Null))
+}
+
+pub async fn add_group(what: &str, id: &str, name: &str) -> Result<(), ApiError> {
+    let body = serde_json::json!({"id": id, "name": name});
+    request("POST", &format!("/api/{what}"), Some(&body))
+        .await
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn a_session_body_from_the_relay_round_trips_through_storage_json() {
+        let body = r#"{"username":"ana","display_name":"Ana Silva","roles":["technician"],
+            "sites":["north"],"teams":[],"device":"device-1","expires_at":1790000000000}"#;
+        let s = SessionInfo::from_json(body).unwrap();
+        assert_eq!(s.username, "ana");
+        assert_eq!(s.name(), "Ana Silva");
+        assert!(s.has_role("technician") && !s.has_role("administrator"));
+        assert_eq!(SessionInfo::from_json(&s.to_json()), Some(s.clone()));
+        assert_eq!(s.index_scopes(), ["default", "site:north"]);
+    }
+}

@@ -1,0 +1,297 @@
+//! `/admin`: people, sites and teams, through the relay's admin API (administrators only; the
+//! relay enforces it, the header only hides the link). Errors show the relay's sentence.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::json;
+
+use crate::api::{self, Group, PersonRow};
+use crate::state::AppState;
+
+const ROLES: [&str; 6] = [
+    "technician",
+    "agent",
+    "change_manager",
+    "auditor",
+    "administrator",
+    "security",
+];
+
+fn list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+#[component]
+pub fn Admin() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let people = RwSignal::new(Vec::<PersonRow>::new());
+    let sites = RwSignal::new(Vec::<Group>::new());
+    let teams = RwSignal::new(Vec::<Group>::new());
+    let error = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
+
+    let reload = move || {
+        spawn_local(async move {
+            let result = async {
+                people.set(api::people().await?);
+                sites.set(api::groups("sites").await?);
+                teams.set(api::groups("teams").await?);
+                Ok::<(), api::ApiError>(())
+            }
+            .await;
+            if let Err(e) = result {
+                error.set(Some(e.to_string()));
+            }
+        });
+    };
+    reload();
+    // Runs an admin action, shows its outcome, then re-reads the lists.
+    let act = move |fut: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), api::ApiError>>>,
+    >,
+                    done: String| {
+        error.set(None);
+        notice.set(None);
+        spawn_local(async move {
+            match fut.await {
+                Ok(()) => notice.set(Some(done)),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            reload();
+        });
+    };
+
+    let new_username = RwSignal::new(String::new());
+    let new_name = RwSignal::new(String::new());
+    let new_password = RwSignal::new(String::new());
+    let new_roles = RwSignal::new(Vec::<String>::new());
+    let new_sites = RwSignal::new(String::new());
+    let new_teams = RwSignal::new(String::new());
+    let add_person = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let username = new_username.get_untracked().trim().to_string();
+        let body = json!({
+            "username": username,
+            "display_name": new_name.get_untracked().trim(),
+            "password": new_password.get_untracked(),
+            "roles": new_roles.get_untracked(),
+            "sites": list(&new_sites.get_untracked()),
+            "teams": list(&new_teams.get_untracked()),
+        });
+        act(
+            Box::pin(async move {
+                api::add_person(&body).await?;
+                new_username.set(String::new());
+                new_name.set(String::new());
+                new_password.set(String::new());
+                new_roles.set(vec![]);
+                Ok(())
+            }),
+            format!("Added {username}."),
+        );
+    };
+
+    let group_form =
+        move |what: &'static str, label: &'static str, target: RwSignal<Vec<Group>>| {
+            let gid = RwSignal::new(String::new());
+            let gname = RwSignal::new(String::new());
+            let submit = move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                let (i, n) = (
+                    gid.get_untracked().trim().to_string(),
+                    gname.get_untracked().trim().to_string(),
+                );
+                act(
+                    Box::pin(async move {
+                        api::add_group(what, &i, &n).await?;
+                        gid.set(String::new());
+                        gname.set(String::new());
+                        Ok(())
+                    }),
+                    format!("Added {label} {}.", gid.get_untracked()),
+                );
+            };
+            view! {
+                <section class="card">
+                    <h2>{if what == "sites" { "Sites" } else { "Teams" }}</h2>
+                    <ul class=format!("{what}-list")>
+                        <For each=move || target.get() key=|g| g.id.clone() let:g>
+                            <li class=format!("{}-row", &what[..4])>
+                                <code>{g.id.clone()}</code>
+                                " "
+                                {g.name.clone()}
+                            </li>
+                        </For>
+                    </ul>
+                    <form class="inline" on:submit=submit>
+                        <input
+                            id=format!("new-{}-id", &what[..4])
+                            placeholder="id"
+                            prop:value=move || gid.get()
+                            on:input=move |ev| gid.set(event_target_value(&ev))
+                        />
+                        <input
+                            id=format!("new-{}-name", &what[..4])
+                            placeholder="name"
+                            prop:value=move || gname.get()
+                            on:input=move |ev| gname.set(event_target_value(&ev))
+                        />
+                        <button id=format!("add-{}", &what[..4]) type="submit" class="button">
+                            {format!("Add {label}")}
+                        </button>
+                    </form>
+                </section>
+            }
+        };
+
+    let is_admin = move || {
+        state
+            .session
+            .with(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")))
+    };
+
+    view! {
+        <section class="page admin-page">
+            <nav class="crumbs">
+                <a href="/">"← Incidents"</a>
+            </nav>
+            <h1>"Administration"</h1>
+            <Show when=move || !is_admin()>
+                <p class="banner">"Only an administrator can manage people, sites and teams."</p>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="admin-error form-error" role="alert">{e}</p> })}
+            {move || notice.get().map(|n| view! { <p class="admin-notice" role="status">{n}</p> })}
+            <section class="card">
+                <h2>"People"</h2>
+                <table class="people">
+                    <thead>
+                        <tr><th>"Username"</th><th>"Name"</th><th>"Roles"</th><th>"Sites"</th><th>"Teams"</th><th>"Status"</th><th></th></tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || people.get() key=|p| p.clone() let:p>
+                            {
+                                let username = p.username.clone();
+                                let disabled = p.disabled;
+                                let reset_pw = RwSignal::new(String::new());
+                                let u1 = username.clone();
+                                let u2 = username.clone();
+                                view! {
+                                    <tr class="person-row" data-username=username.clone()>
+                                        <td class="person-username">{username.clone()}</td>
+                                        <td>{p.display_name.clone()}</td>
+                                        <td class="person-roles">{p.roles.join(", ")}</td>
+                                        <td>{p.sites.join(", ")}</td>
+                                        <td>{p.teams.join(", ")}</td>
+                                        <td class="person-status">{if disabled { "disabled" } else { "active" }}</td>
+                                        <td class="person-actions">
+                                            <button
+                                                type="button"
+                                                class="button toggle-disabled"
+                                                on:click=move |_| {
+                                                    let u = u1.clone();
+                                                    act(
+                                                        Box::pin(async move {
+                                                            api::update_person(&u, &json!({"disabled": !disabled})).await
+                                                        }),
+                                                        format!("{} {}.", if disabled { "Enabled" } else { "Disabled" }, u1),
+                                                    );
+                                                }
+                                            >
+                                                {if disabled { "Enable" } else { "Disable" }}
+                                            </button>
+                                            <input
+                                                type="password"
+                                                class="reset-password"
+                                                placeholder="new password"
+                                                autocomplete="new-password"
+                                                prop:value=move || reset_pw.get()
+                                                on:input=move |ev| reset_pw.set(event_target_value(&ev))
+                                            />
+                                            <button
+                                                type="button"
+                                                class="button reset-password-button"
+                                                on:click=move |_| {
+                                                    let u = u2.clone();
+                                                    let pw = reset_pw.get_untracked();
+                                                    act(
+                                                        Box::pin(async move {
+                                                            api::update_person(&u, &json!({"password": pw})).await
+                                                        }),
+                                                        format!("Password of {} reset.", u2),
+                                                    );
+                                                }
+                                            >
+                                                "Reset password"
+                                            </button>
+                                        </td>
+                                    </tr>
+                                }
+                            }
+                        </For>
+                    </tbody>
+                </table>
+            </section>
+            <section class="card">
+                <h2>"Add a person"</h2>
+                <form class="add-person" on:submit=add_person novalidate>
+                    <div class="field">
+                        <label for="new-username">"Username"</label>
+                        <input id="new-username" autocapitalize="none" prop:value=move || new_username.get() on:input=move |ev| new_username.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="field">
+                        <label for="new-display-name">"Name"</label>
+                        <input id="new-display-name" prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="field">
+                        <label for="new-password">"Password (at least 10 characters)"</label>
+                        <input id="new-password" type="password" autocomplete="new-password" prop:value=move || new_password.get() on:input=move |ev| new_password.set(event_target_value(&ev)) />
+                    </div>
+                    <fieldset class="field wide roles">
+                        <legend>"Roles"</legend>
+                        {ROLES
+                            .into_iter()
+                            .map(|role| {
+                                view! {
+                                    <label class="role">
+                                        <input
+                                            type="checkbox"
+                                            id=format!("role-{role}")
+                                            value=role
+                                            prop:checked=move || new_roles.with(|r| r.iter().any(|x| x == role))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                new_roles.update(|r| {
+                                                    r.retain(|x| x != role);
+                                                    if on {
+                                                        r.push(role.to_string());
+                                                    }
+                                                });
+                                            }
+                                        />
+                                        {role.replace('_', " ")}
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </fieldset>
+                    <div class="field">
+                        <label for="new-sites">"Sites (comma-separated ids)"</label>
+                        <input id="new-sites" prop:value=move || new_sites.get() on:input=move |ev| new_sites.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="field">
+                        <label for="new-teams">"Teams (comma-separated ids)"</label>
+                        <input id="new-teams" prop:value=move || new_teams.get() on:input=move |ev| new_teams.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="actions wide">
+                        <button id="add-person" type="submit" class="button primary">"Add person"</button>
+                    </div>
+                </form>
+            </section>
+            {group_form("sites", "site", sites)}
+            {group_form("teams", "team", teams)}
+        </section>
+    }
+}

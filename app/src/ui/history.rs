@@ -1,0 +1,97 @@
+//! An incident's history: every Automerge change of its document with who made it, on which
+//! device and when by that device's clock, and when the relay received it (its receipt log).
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::ids::DocumentId;
+use shared::time::Timestamp;
+
+use crate::api::{self, Receipt};
+use crate::state::AppState;
+
+#[component]
+pub fn History(id: DocumentId) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    // The relay's receipts by change hash; `None` until they could be fetched.
+    let receipts = RwSignal::new(None::<HashMap<String, Receipt>>);
+    let fetching = StoredValue::new(false);
+    // Re-read receipts when online and something changed (a save, or the relay catching up).
+    Effect::new(move |_| {
+        state.revision.track();
+        state.unsynced.track();
+        if !state.online.get() || fetching.get_value() {
+            return;
+        }
+        fetching.set_value(true);
+        spawn_local(async move {
+            if let Ok(list) = api::receipts(&id.to_string()).await {
+                let by_hash = list.into_iter().map(|r| (r.hash.clone(), r)).collect();
+                receipts.set(Some(by_hash));
+            }
+            fetching.set_value(false);
+        });
+    });
+    let entries = Memo::new(move |_| {
+        state.revision.track();
+        state.unsynced.track();
+        state.history(&id)
+    });
+
+    view! {
+        <section class="card history" id="history">
+            <h2>"History"</h2>
+            <ol class="history-list">
+                {move || {
+                    let on_relay = state.on_relay(&id);
+                    entries
+                        .get()
+                        .into_iter()
+                        .rev()
+                        .map(|(hash, meta)| {
+                            let receipt = receipts
+                                .with(|r| r.as_ref().and_then(|r| r.get(&hash).cloned()));
+                            let relay = match receipt {
+                                Some(r) => {
+                                    let who = if r.person.is_empty() {
+                                        String::new()
+                                    } else {
+                                        format!(" from {}", r.person)
+                                    };
+                                    format!(
+                                        "received by the relay {}{who}",
+                                        super::local_time(Timestamp::from_millis(r.received_at)),
+                                    )
+                                }
+                                None if receipts.with(Option::is_none) && on_relay.contains(&hash) => {
+                                    "on the relay (receipt time shown when online)".to_string()
+                                }
+                                None => "not yet on the relay".to_string(),
+                            };
+                            let received = relay.starts_with("received");
+                            let (when, author, device) = match meta {
+                                Some(m) => (super::local_time(m.at), m.author, m.device),
+                                None => ("—".to_string(), "(not written by Outpost)".to_string(), String::new()),
+                            };
+                            let short: String = hash.chars().take(8).collect();
+                            view! {
+                                <li class="history-entry" data-hash=hash.clone()>
+                                    <span class="history-time">{when}</span>
+                                    " "
+                                    <span class="author">{author}</span>
+                                    " "
+                                    <span class="device" title=device.clone()>{device.chars().take(15).collect::<String>()}</span>
+                                    " "
+                                    <code class="hash" title=hash.clone()>{short}</code>
+                                    " "
+                                    <span class="relay" class:received=received>{relay}</span>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ol>
+        </section>
+    }
+}

@@ -1,0 +1,127 @@
+//! Outpost's benchmarks (issue 6), run by `scripts/bench`:
+//!
+//! - [`throughput`]: N clients upload M small record documents each, then a fresh client
+//!   fetches them all by id, against Outpost's relay and the automerge-repo reference sync
+//!   server, with the server's peak memory;
+//! - [`reconnect`]: a device holding 10,000 synced records, 100 changed offline, reconnects;
+//! - [`browser`]: the app in headless Chromium with 10,000 records on the device;
+//! - [`size`]: the app shell, raw and gzipped.
+//!
+//! The load generator ([`load`]) is a native client on `shared::sync::Session`, the state
+//! machine the browser app runs, so both servers see exactly what a tablet sends.
+
+pub mod browser;
+pub mod load;
+pub mod report;
+pub mod servers;
+pub mod size;
+
+use std::path::Path;
+use std::time::Duration;
+
+use load::{Docs, Reconnect};
+use servers::{Kind, Server};
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One upload-then-download run against one server.
+#[derive(Debug, Clone, Copy)]
+pub struct Throughput {
+    pub documents: usize,
+    pub upload: Duration,
+    pub download: Duration,
+    /// The server's peak resident set (VmHWM) at the end of the run, in KiB.
+    pub peak_rss_kib: u64,
+}
+
+/// Starts a fresh server of `kind`, has `clients` clients upload `per_client` new incidents
+/// each concurrently (until the server acknowledged every change), then a fresh client fetch
+/// them all by id; checks the fetched documents are the uploaded ones.
+pub async fn throughput(
+    kind: Kind,
+    js_dir: &Path,
+    clients: usize,
+    per_client: usize,
+    timeout: Duration,
+) -> Result<Throughput> {
+    let batches: Vec<_> = (0..clients)
+        .map(|c| load::incident_docs(per_client, c * per_client))
+        .collect();
+    let want = load::heads_of(batches.iter().flatten().map(|(id, d)| (id, d)));
+    let server = Server::start(kind, js_dir).await?;
+    let result = async {
+        let upload = load::upload(server.url(), batches, timeout).await?;
+        let (download, docs) = load::download(server.url(), &want, timeout).await?;
+        if docs.len() < want.len() {
+            return Err(format!("fetched {} of {} documents", docs.len(), want.len()).into());
+        }
+        Ok(Throughput {
+            documents: want.len(),
+            upload,
+            download,
+            peak_rss_kib: server.peak_rss_kib()?,
+        })
+    }
+    .await;
+    server.stop().await?;
+    result
+}
+
+/// The reconnect benchmark against one server.
+#[derive(Debug, Clone)]
+pub struct ReconnectBench {
+    pub records: usize,
+    pub changed: usize,
+    /// One device's first upload of every record.
+    pub initial_sync: Duration,
+    /// One entry per round: `changed` records edited offline, then a reconnect.
+    pub rounds: Vec<Reconnect>,
+    pub peak_rss_kib: u64,
+}
+
+/// A device uploads `records` incidents to a fresh server of `kind` and disconnects; then,
+/// `rounds` times, `changed` of them are edited offline and the device reconnects with a fresh
+/// session (today's protocol: it syncs every document it holds).
+pub async fn reconnect(
+    kind: Kind,
+    js_dir: &Path,
+    records: usize,
+    changed: usize,
+    rounds: usize,
+    timeout: Duration,
+) -> Result<ReconnectBench> {
+    let docs = load::incident_docs(records, 0);
+    let server = Server::start(kind, js_dir).await?;
+    let result = async {
+        let initial_sync = load::upload(server.url(), vec![docs.clone()], timeout).await?;
+        let mut device: Docs = docs.into_iter().collect();
+        let mut ids: Vec<_> = device.keys().copied().collect();
+        ids.sort();
+        let mut results = vec![];
+        for round in 0..rounds {
+            for (n, id) in ids
+                .iter()
+                .cycle()
+                .skip(round * changed)
+                .take(changed)
+                .enumerate()
+            {
+                load::edit_offline(device.get_mut(id).expect("held"), round * changed + n);
+            }
+            let (r, back) = load::reconnect(server.url(), device, timeout).await?;
+            device = back;
+            results.push(r);
+        }
+        Ok(ReconnectBench {
+            records,
+            changed,
+            initial_sync,
+            rounds: results,
+            peak_rss_kib: server.peak_rss_kib()?,
+        })
+    }
+    .await;
+    server.stop().await?;
+    result
+}

@@ -1,0 +1,375 @@
+//! The load generator: native sync clients built on `shared::sync::Session`, the way the
+//! browser app drives it (and the way `server/tests/relay.rs` does), over real WebSockets.
+//!
+//! Every client speaks automerge-repo's WebSocket protocol, so the same code drives Outpost's
+//! relay and the automerge-repo reference sync server.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use automerge::{Automerge, ChangeHash};
+use futures::stream::SplitStream;
+use futures::{SinkExt, StreamExt};
+use shared::ids::{DocumentId, PeerId};
+use shared::index;
+use shared::numbering::record_number;
+use shared::records::ChangeMeta;
+use shared::records::incident::{self, Incident, IncidentEdit, IncidentStatus};
+use shared::records::priority::Level;
+use shared::sync::{Effect, Session, unsynced_changes};
+use shared::time::Timestamp;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as Ws};
+
+use crate::Result;
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A document set, as a device holds it.
+pub type Docs = HashMap<DocumentId, Automerge>;
+
+/// The change metadata every generated change carries.
+pub fn meta(author: &str) -> ChangeMeta {
+    ChangeMeta {
+        author: author.into(),
+        device: format!("{author}-tablet"),
+        at: Timestamp(1_764_000_000_000),
+    }
+}
+
+/// A small record document: a new incident, as the app's form creates it (`n` varies the text).
+pub fn incident_doc(n: usize) -> (DocumentId, Automerge) {
+    let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
+    let levels = [Level::High, Level::Medium, Level::Low];
+    let edit = IncidentEdit {
+        title: format!("Router down at depot {n}"),
+        description: format!("Site {}, rack {}: no link since the storm", n % 97, n % 7),
+        impact: levels[n % 3],
+        urgency: levels[(n / 3) % 3],
+        status: IncidentStatus::New,
+        assignee: String::new(),
+        note: "Power-cycled the router; no change".into(),
+    };
+    let meta = meta("ana");
+    let incident = Incident::create(record_number(incident::NUMBER_PREFIX, &id), edit, &meta)
+        .expect("a valid incident");
+    let mut doc = Automerge::new();
+    incident.write(&mut doc, &meta).expect("writes");
+    (id, doc)
+}
+
+/// `count` incident documents.
+pub fn incident_docs(count: usize, offset: usize) -> Vec<(DocumentId, Automerge)> {
+    (0..count).map(|n| incident_doc(offset + n)).collect()
+}
+
+/// The scope index listing `ids`, as the app keeps it.
+pub fn index_doc<'a>(ids: impl IntoIterator<Item = &'a DocumentId>) -> (DocumentId, Automerge) {
+    let mut doc = Automerge::new();
+    let meta = meta("ana");
+    for id in ids {
+        index::add(&mut doc, id, incident::KIND, &meta).expect("index entry");
+    }
+    (index::index_id(index::DEFAULT_SCOPE), doc)
+}
+
+/// An edit made offline: a work-log note and a new urgency, one Automerge change.
+pub fn edit_offline(doc: &mut Automerge, n: usize) {
+    let meta = ChangeMeta {
+        at: Timestamp(1_764_000_600_000),
+        ..meta("ben")
+    };
+    let mut incident = Incident::read(doc).expect("an incident");
+    let mut edit = incident.edit_form();
+    edit.note = format!("Checked offline, round {n}");
+    edit.urgency = if edit.urgency == Level::Low {
+        Level::High
+    } else {
+        Level::Low
+    };
+    incident.apply(edit, &meta).expect("a valid edit");
+    incident.write(doc, &meta).expect("writes");
+}
+
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+    heads.sort();
+    heads
+}
+
+/// What a client waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// The relay's sync replies show it has every change of each document.
+    RelayHas,
+    /// This client has each document with the heads it is owed.
+    Have,
+}
+
+/// One device's connection: its documents, a sync session, and a writer task so sending never
+/// waits on reading.
+pub struct Client {
+    pub docs: Docs,
+    session: Session,
+    out: mpsc::UnboundedSender<Vec<u8>>,
+    incoming: SplitStream<Socket>,
+    writer: JoinHandle<()>,
+    /// Frames received, frames sent (counted for the report).
+    pub frames_in: usize,
+    pub frames_out: usize,
+}
+
+impl Client {
+    /// Connects to `url` and sends the `join`. When the server's `peer` arrives, the session
+    /// syncs every document in `docs` (what a reconnecting device does today).
+    pub async fn connect(url: &str, name: &str, docs: Docs) -> Result<Client> {
+        let (socket, _) = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio_tungstenite::connect_async(url),
+        )
+        .await
+        .map_err(|_| format!("connecting to {url} timed out"))?
+        .map_err(|e| format!("cannot connect to {url}: {e}"))?;
+        let (mut sink, incoming) = socket.split();
+        let (out, mut queue) = mpsc::unbounded_channel::<Vec<u8>>();
+        let writer = tokio::spawn(async move {
+            while let Some(frame) = queue.recv().await {
+                if sink.feed(Ws::Binary(frame.into())).await.is_err() {
+                    return;
+                }
+                // Batch what is queued into one flush.
+                while let Ok(frame) = queue.try_recv() {
+                    if sink.feed(Ws::Binary(frame.into())).await.is_err() {
+                        return;
+                    }
+                }
+                if sink.flush().await.is_err() {
+                    return;
+                }
+            }
+            let _ = sink.close().await;
+        });
+        let mut client = Client {
+            docs,
+            session: Session::new(PeerId(format!("bench-{name}-{}", uuid::Uuid::new_v4()))),
+            out,
+            incoming,
+            writer,
+            frames_in: 0,
+            frames_out: 0,
+        };
+        let join = client.session.open();
+        client.send(join);
+        Ok(client)
+    }
+
+    fn send(&mut self, frames: Vec<Vec<u8>>) {
+        for frame in frames {
+            self.frames_out += 1;
+            // A closed writer shows up as the socket closing on the read side.
+            let _ = self.out.send(frame);
+        }
+    }
+
+    /// Waits for the handshake.
+    pub async fn ready(&mut self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        while !self.session.is_ready() {
+            self.step(deadline, &mut |_, _| {}).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds (or replaces) documents and announces them to the server: `sync` for documents
+    /// with content, `request` for empty ones. Call after [`ready`](Client::ready).
+    pub fn offer(&mut self, docs: impl IntoIterator<Item = (DocumentId, Automerge)>) {
+        let mut frames = vec![];
+        for (id, doc) in docs {
+            self.docs.insert(id, doc);
+            frames.extend(self.session.local_change(&id, &self.docs));
+        }
+        self.send(frames);
+    }
+
+    /// Processes frames until every document in `want` reached `until`, within `timeout`.
+    /// `want` maps ids to the heads they must reach (sorted).
+    pub async fn run(
+        &mut self,
+        until: Until,
+        want: &HashMap<DocumentId, Vec<ChangeHash>>,
+        timeout: Duration,
+    ) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let mut pending: HashSet<DocumentId> = want.keys().copied().collect();
+        // Documents may already be there (nothing to wait for).
+        if until == Until::Have {
+            pending.retain(|id| {
+                self.docs
+                    .get(id)
+                    .is_none_or(|d| sorted(d.get_heads()) != want[id])
+            });
+        }
+        let mut unavailable = None;
+        while !pending.is_empty() {
+            self.step(deadline, &mut |docs, effect| match (until, effect) {
+                (Until::RelayHas, Effect::RelayHas { doc, heads })
+                    if pending.contains(doc)
+                        && docs
+                            .get(doc)
+                            .is_some_and(|d| unsynced_changes(d, heads) == 0) =>
+                {
+                    pending.remove(doc);
+                }
+                (Until::Have, Effect::DocChanged(doc))
+                    if pending.contains(doc)
+                        && docs.get(doc).map(|d| sorted(d.get_heads()))
+                            == want.get(doc).cloned() =>
+                {
+                    pending.remove(doc);
+                }
+                (_, Effect::Unavailable(doc)) if want.contains_key(doc) => {
+                    unavailable = Some(*doc);
+                }
+                _ => {}
+            })
+            .await
+            .map_err(|e| {
+                format!(
+                    "{e} ({} of {} documents pending)",
+                    pending.len(),
+                    want.len()
+                )
+            })?;
+            if let Some(doc) = unavailable {
+                return Err(format!("the server says it does not have {doc}").into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one frame, feeds it to the session, sends what it says to send and hands every
+    /// other effect to `seen`.
+    async fn step(
+        &mut self,
+        deadline: Instant,
+        seen: &mut (dyn FnMut(&Docs, &Effect) + Send),
+    ) -> Result<()> {
+        let frame = tokio::time::timeout_at(deadline.into(), self.incoming.next())
+            .await
+            .map_err(|_| "timed out")?
+            .ok_or("the server closed the connection")?
+            .map_err(|e| format!("websocket: {e}"))?;
+        let Ws::Binary(frame) = frame else {
+            return Ok(());
+        };
+        self.frames_in += 1;
+        let effects = self
+            .session
+            .receive(&frame, &mut self.docs)
+            .map_err(|e| e.to_string())?;
+        let mut frames = vec![];
+        for effect in effects {
+            match effect {
+                Effect::Send(frame) => frames.push(frame),
+                Effect::RemoteError(message) => {
+                    return Err(format!("the server reported: {message}").into());
+                }
+                other => seen(&self.docs, &other),
+            }
+        }
+        self.send(frames);
+        Ok(())
+    }
+
+    /// Closes the connection (the writer sends a close frame) and waits for the writer.
+    pub async fn close(self) {
+        let Client { out, writer, .. } = self;
+        drop(out);
+        let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+    }
+}
+
+/// Heads to wait for, per document.
+pub fn heads_of<'a>(
+    docs: impl IntoIterator<Item = (&'a DocumentId, &'a Automerge)>,
+) -> HashMap<DocumentId, Vec<ChangeHash>> {
+    docs.into_iter()
+        .map(|(id, d)| (*id, sorted(d.get_heads())))
+        .collect()
+}
+
+/// `batches.len()` clients connect concurrently, each uploads its batch and waits until the
+/// server's replies show it has all of it. Returns the wall time from the first connect to
+/// the last acknowledgement.
+pub async fn upload(
+    url: &str,
+    batches: Vec<Vec<(DocumentId, Automerge)>>,
+    timeout: Duration,
+) -> Result<Duration> {
+    let started = Instant::now();
+    let mut tasks = vec![];
+    for (n, batch) in batches.into_iter().enumerate() {
+        let url = url.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut client = Client::connect(&url, &format!("up{n}"), Docs::new()).await?;
+            client.ready(timeout).await?;
+            let want = heads_of(batch.iter().map(|(id, d)| (id, d)));
+            client.offer(batch);
+            client.run(Until::RelayHas, &want, timeout).await?;
+            client.close().await;
+            Ok::<(), crate::Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await
+            .map_err(|e| format!("an upload client panicked: {e}"))??;
+    }
+    Ok(started.elapsed())
+}
+
+/// A fresh client asks for every document in `want` by id (`request`) and waits until it has
+/// each with the given heads. Returns the wall time and the documents.
+pub async fn download(
+    url: &str,
+    want: &HashMap<DocumentId, Vec<ChangeHash>>,
+    timeout: Duration,
+) -> Result<(Duration, Docs)> {
+    let started = Instant::now();
+    let mut client = Client::connect(url, "fresh", Docs::new()).await?;
+    client.ready(timeout).await?;
+    let mut ids: Vec<DocumentId> = want.keys().copied().collect();
+    ids.sort();
+    client.offer(ids.into_iter().map(|id| (id, Automerge::new())));
+    client.run(Until::Have, want, timeout).await?;
+    let elapsed = started.elapsed();
+    let docs = std::mem::take(&mut client.docs);
+    client.close().await;
+    Ok((elapsed, docs))
+}
+
+/// What a reconnect cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Reconnect {
+    pub elapsed: Duration,
+    pub frames_out: usize,
+    pub frames_in: usize,
+}
+
+/// A device that holds `docs` (all on the server except its offline edits) reconnects with a
+/// fresh session, which syncs every document it holds; returns the time until the server's
+/// replies show it has every change of every document (both sides converged).
+pub async fn reconnect(url: &str, docs: Docs, timeout: Duration) -> Result<(Reconnect, Docs)> {
+    let want = heads_of(&docs);
+    let started = Instant::now();
+    let mut client = Client::connect(url, "reconnect", docs).await?;
+    client.run(Until::RelayHas, &want, timeout).await?;
+    let result = Reconnect {
+        elapsed: started.elapsed(),
+        frames_out: client.frames_out,
+        frames_in: client.frames_in,
+    };
+    let docs = std::mem::take(&mut client.docs);
+    client.close().await;
+    Ok((result, docs))
+}
