@@ -4,10 +4,31 @@ use std::{net::SocketAddr, path::PathBuf};
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
-    /// Documents, accounts: everything the relay keeps.
+    /// Documents, the database: everything the relay keeps.
     pub data_dir: PathBuf,
     /// The built app (index.html, pkg/, sw.js, …).
     pub static_dir: PathBuf,
     /// The largest WebSocket message accepted; larger ones close that connection.
     pub max_frame_bytes: usize,
+    /// How long a sign-in lasts.
+    pub session_lifetime_ms: i64,
+    /// Mark the cookie Secure (when served over HTTPS, e.g. behind a TLS proxy).
+    pub secure_cookies: bool,
+    /// Open sync connections one person may have at once (one per device, a few tabs).
+    pub max_connections_per_person: usize,
+}
+
+impl Config {
+    /// Defaults for everything but where to listen and keep data.
+    pub fn new(listen: SocketAddr, data_dir: PathBuf, static_dir: PathBuf) -> Config {
+        Config {
+            listen,
+            data_dir,
+            static_dir,
+            max_frame_bytes: 64 * 1024 * 1024,
+            session_lifetime_ms: 30 * 24 * 3600 * 1000,
+            secure_cookies: false,
+            max_connections_per_person: 8,
+        }
+    }
 }

@@ -1,38 +1,64 @@
-//! HTTP routes: the app's static files, the sync WebSocket, sign-in and health.
+//! HTTP routes: the app's static files, the sync WebSocket, sign-in, administration, the
+//! change feed, receipts, health and metrics.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
 use axum::{
     Json, Router,
-    extract::{State, WebSocketUpgrade},
+    extract::{Path, Query, State, WebSocketUpgrade},
     http::{HeaderValue, StatusCode, header},
-    response::IntoResponse,
+    response::{IntoResponse, Response},
     routing::{any, get, post},
 };
 use serde::Deserialize;
 use serde_json::json;
+use shared::access::{self, Access, Role};
 use tower_http::{
     compression::CompressionLayer,
     services::{ServeDir, ServeFile},
     set_header::SetResponseHeaderLayer,
 };
 
-use crate::{Config, accounts::Accounts, sync::SyncHub};
+use crate::{
+    Config,
+    auth::{self, ApiError, Authenticated, Throttle},
+    metrics::Metrics,
+    store::{NewPerson, Store},
+    sync::SyncHub,
+};
 
 pub struct AppState {
     pub config: Config,
-    pub accounts: Accounts,
+    pub store: Store,
     pub hub: SyncHub,
+    pub metrics: Metrics,
+    pub throttle: Mutex<Throttle>,
+    /// Open sync connections per person id.
+    pub connections: Mutex<HashMap<i64, usize>>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
     let static_dir = &state.config.static_dir;
     // Unknown paths are app routes (/incidents/…): answer with the single page.
     let app = ServeDir::new(static_dir).fallback(ServeFile::new(static_dir.join("index.html")));
+    let api = Router::new()
+        .route(
+            "/session",
+            post(auth::sign_in)
+                .get(auth::current)
+                .delete(auth::sign_out),
+        )
+        .route("/changes", get(changes))
+        .route("/documents/{id}/receipts", get(receipts))
+        .route("/people", get(people).post(add_person))
+        .route("/people/{username}", post(update_person))
+        .route("/sites", get(sites).post(add_site))
+        .route("/teams", get(teams).post(add_team));
     Router::new()
         .route("/sync", any(sync))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/api/login", post(login))
+        .route("/metrics", get(metrics))
+        .nest("/api", api)
         .fallback_service(app)
         // Files keep stable names (the service worker's precache list relies on it), so the
         // browser must revalidate them; the service worker serves them offline.
@@ -44,35 +70,233 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn sync(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> impl IntoResponse {
+async fn sync(
+    ws: WebSocketUpgrade,
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+) -> Response {
+    let person = session.person.id;
+    {
+        let mut open = state.connections.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(person).or_default();
+        if *count >= state.config.max_connections_per_person {
+            return ApiError(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many devices or tabs are syncing for this person; close one".into(),
+            )
+            .into_response();
+        }
+        *count += 1;
+    }
     let limit = state.config.max_frame_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| async move { state.hub.serve_socket(socket).await })
+        .on_upgrade(move |socket| async move {
+            let m = &state.metrics;
+            m.connections_open
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Metrics::add(&m.connections_total, 1);
+            state
+                .hub
+                .serve_socket(socket, session, &state.store, &state.metrics)
+                .await;
+            m.connections_open
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            let mut open = state.connections.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = open.get_mut(&person) {
+                *c = c.saturating_sub(1);
+            }
+        })
+        .into_response()
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    let documents = state.store.document_count().unwrap_or(-1);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(documents),
+    )
 }
 
 #[derive(Deserialize)]
-struct Login {
-    username: String,
-    password: String,
+struct Since {
+    #[serde(default)]
+    since: i64,
 }
 
-async fn login(State(state): State<Arc<AppState>>, Json(login): Json<Login>) -> impl IntoResponse {
-    // argon2 is deliberately slow: keep it off the async workers.
-    let checked = tokio::task::spawn_blocking(move || {
-        state.accounts.verify(&login.username, &login.password)
+/// The change feed: documents this person may read that received changes after `since`.
+async fn changes(
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+    Query(q): Query<Since>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (docs, cursor) = state.store.changed_since(q.since)?;
+    let mut visible = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let readable = state
+            .store
+            .document_scope(&doc)?
+            .is_some_and(|s| access::access(&session.person.access, &s) != Access::None);
+        if readable {
+            visible.push(doc);
+        }
+    }
+    Ok(Json(json!({ "cursor": cursor, "documents": visible })))
+}
+
+/// The receipt log of one document, for its history view and the auditor's export.
+async fn receipts(
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let readable = state
+        .store
+        .document_scope(&id)?
+        .is_some_and(|s| access::access(&session.person.access, &s) != Access::None);
+    if !readable {
+        return Err(ApiError(StatusCode::NOT_FOUND, "no such document".into()));
+    }
+    Ok(Json(json!({ "receipts": state.store.receipts_for(&id)? })))
+}
+
+fn require_admin(session: &crate::store::SessionInfo) -> Result<(), ApiError> {
+    if session.person.access.roles.contains(&Role::Administrator) {
+        Ok(())
+    } else {
+        Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "only an administrator can do this".into(),
+        ))
+    }
+}
+
+async fn people(
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require_admin(&session)?;
+    Ok(Json(json!({ "people": state.store.people()? })))
+}
+
+#[derive(Deserialize)]
+struct NewPersonBody {
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    password: String,
+    #[serde(default)]
+    roles: Vec<Role>,
+    #[serde(default)]
+    sites: Vec<String>,
+    #[serde(default)]
+    teams: Vec<String>,
+}
+
+async fn add_person(
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+    Json(body): Json<NewPersonBody>,
+) -> Result<Response, ApiError> {
+    require_admin(&session)?;
+    let st = state.clone();
+    let id = tokio::task::spawn_blocking(move || {
+        st.store.add_person(&NewPerson {
+            username: body.username,
+            display_name: body.display_name,
+            password: body.password,
+            roles: body.roles,
+            sites: body.sites,
+            teams: body.teams,
+        })
     })
     .await
-    .ok()
-    .flatten();
-    match checked {
-        Some(account) => (
-            StatusCode::OK,
-            Json(json!({ "username": account.username, "roles": account.roles })),
-        ),
-        None => (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": "wrong username or password" })),
-        ),
+    .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "adding failed".into()))??;
+    Ok((StatusCode::CREATED, Json(state.store.person(id)?)).into_response())
+}
+
+#[derive(Deserialize)]
+struct PersonUpdate {
+    disabled: Option<bool>,
+    password: Option<String>,
+    grant: Option<Role>,
+    revoke: Option<Role>,
+}
+
+async fn update_person(
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+    Path(username): Path<String>,
+    Json(body): Json<PersonUpdate>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require_admin(&session)?;
+    if let Some(disabled) = body.disabled {
+        state.store.set_disabled(&username, disabled)?;
     }
+    if let Some(password) = body.password {
+        let st = state.clone();
+        let user = username.clone();
+        tokio::task::spawn_blocking(move || st.store.reset_password(&user, &password))
+            .await
+            .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "reset failed".into()))??;
+    }
+    if let Some(role) = body.grant {
+        state.store.grant_role(&username, role, true)?;
+    }
+    if let Some(role) = body.revoke {
+        state.store.grant_role(&username, role, false)?;
+    }
+    let id = state.store.person_id(&username)?;
+    Ok(Json(json!(state.store.person(id)?)))
+}
+
+#[derive(Deserialize)]
+struct Group {
+    id: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn groups(state: &AppState, what: &str) -> Result<Json<serde_json::Value>, ApiError> {
+    let list: Vec<_> = state
+        .store
+        .groups(what)?
+        .into_iter()
+        .map(|(id, name)| json!({ "id": id, "name": name }))
+        .collect();
+    Ok(Json(json!({ format!("{what}s"): list })))
+}
+
+async fn sites(
+    State(state): State<Arc<AppState>>,
+    _: Authenticated,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    groups(&state, "site").await
+}
+
+async fn teams(
+    State(state): State<Arc<AppState>>,
+    _: Authenticated,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    groups(&state, "team").await
+}
+
+async fn add_site(
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+    Json(g): Json<Group>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require_admin(&session)?;
+    state.store.add_group("site", &g.id, &g.name)?;
+    groups(&state, "site").await
+}
+
+async fn add_team(
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+    Json(g): Json<Group>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require_admin(&session)?;
+    state.store.add_group("team", &g.id, &g.name)?;
+    groups(&state, "team").await
 }

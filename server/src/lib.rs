@@ -1,41 +1,60 @@
 //! The Outpost relay: serves the app, authenticates people, and merges every device's work
-//! through samod (Rust automerge-repo). Decisions about messages and records are `shared`'s;
-//! this crate carries out I/O.
+//! through samod (Rust automerge-repo). Decisions about messages, records and access are
+//! `shared`'s; this crate carries out I/O.
 
-pub mod accounts;
+pub mod auth;
 pub mod config;
+pub mod gate;
 pub mod http;
+pub mod metrics;
+pub mod store;
 pub mod sync;
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
+use rand::{Rng, distributions::Alphanumeric};
+use shared::access::Role;
 use tokio::net::TcpListener;
 
 pub use config::Config;
 
-/// A running relay: the HTTP server plus the sync repo behind it.
+/// A running relay: the HTTP server plus the sync repo and database behind it.
 pub struct Relay {
     state: Arc<http::AppState>,
 }
 
+/// The first administrator, created on the first start. The password is shown once.
+pub struct FirstAccount {
+    pub username: String,
+    pub password: String,
+}
+
 impl Relay {
-    /// Opens the data directory (creating it and the first account if needed) and starts the
-    /// sync repo.
-    pub async fn open(config: Config) -> Result<(Relay, Option<accounts::FirstAccount>), String> {
+    /// Opens the data directory (creating it, the database and the first administrator if
+    /// needed) and starts the sync repo.
+    pub async fn open(config: Config) -> Result<(Relay, Option<FirstAccount>), String> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             format!(
                 "cannot create the data directory {}: {e}",
                 config.data_dir.display()
             )
         })?;
-        let (accounts, first) = accounts::Accounts::open(&config.data_dir)?;
+        let store = store::Store::open(&config.data_dir).map_err(|e| e.to_string())?;
+        let first = first_account(&store).map_err(|e| e.to_string())?;
         let hub = sync::SyncHub::open(&config.data_dir).await;
         let state = Arc::new(http::AppState {
             config,
-            accounts,
+            store,
             hub,
+            metrics: Default::default(),
+            throttle: Default::default(),
+            connections: Default::default(),
         });
         Ok((Relay { state }, first))
+    }
+
+    pub fn store(&self) -> &store::Store {
+        &self.state.store
     }
 
     /// Serves until `shutdown` resolves, then stops the sync repo so storage is flushed.
@@ -45,10 +64,36 @@ impl Relay {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = http::router(self.state.clone());
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         self.state.hub.stop().await;
         Ok(())
     }
+}
+
+fn first_account(store: &store::Store) -> store::Result<Option<FirstAccount>> {
+    if store.people_count()? > 0 {
+        return Ok(None);
+    }
+    let password: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect();
+    store.add_person(&store::NewPerson {
+        username: "admin".into(),
+        display_name: "Administrator".into(),
+        password: password.clone(),
+        roles: vec![Role::Administrator],
+        sites: vec![],
+        teams: vec![],
+    })?;
+    Ok(Some(FirstAccount {
+        username: "admin".into(),
+        password,
+    }))
 }

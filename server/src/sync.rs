@@ -1,21 +1,23 @@
 //! The sync endpoint: samod (Rust automerge-repo) behind a thin wrapper, so the rest of the
-//! relay does not depend on samod's still-moving API, and every frame is checked by `shared`'s
-//! protocol codec before samod sees it.
+//! relay does not depend on samod's still-moving API. Each connection runs through the
+//! [`Gate`](crate::gate::Gate) in both directions.
 
-use std::{
-    path::Path,
-    sync::atomic::{AtomicU64, Ordering},
-};
+use std::path::Path;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, close_code};
 use futures::{SinkExt, StreamExt, channel::mpsc};
 use shared::protocol::{self, Message};
 
+use crate::{
+    gate::{Gate, Inbound, RELAY_PEER},
+    metrics::Metrics,
+    store::{SessionInfo, Store},
+};
+
 /// The relay's document repository and its one WebSocket acceptor.
 pub struct SyncHub {
     repo: samod::Repo,
     acceptor: samod::AcceptorHandle,
-    connections: AtomicU64,
 }
 
 impl SyncHub {
@@ -25,23 +27,17 @@ impl SyncHub {
         let storage = samod::storage::TokioFilesystemStorage::new(data_dir.join("documents"));
         let repo = samod::Repo::build_tokio()
             .with_storage(storage)
-            .with_peer_id(samod::PeerId::from("outpost-relay"))
+            .with_peer_id(samod::PeerId::from(RELAY_PEER))
+            // Never push documents a device did not ask for: devices discover records through
+            // their scopes' index documents, and a reconnect costs what changed, not what exists.
+            .with_share_policy(samod::ShareConfig::read_write().with_announce(false))
             .load()
             .await;
         let url = samod::Url::parse("ws://outpost-relay/sync").expect("static url");
         let acceptor = repo
             .make_acceptor(url)
             .expect("a freshly loaded repo is running");
-        Self {
-            repo,
-            acceptor,
-            connections: AtomicU64::new(0),
-        }
-    }
-
-    /// Total WebSocket connections accepted since start.
-    pub fn connections_accepted(&self) -> u64 {
-        self.connections.load(Ordering::Relaxed)
+        Self { repo, acceptor }
     }
 
     pub async fn stop(&self) {
@@ -49,51 +45,88 @@ impl SyncHub {
     }
 
     /// Runs one device's connection until either side closes it. Inbound frames that are not
-    /// protocol messages get an `error` message and close this connection only.
-    pub async fn serve_socket(&self, socket: WebSocket) {
-        self.connections.fetch_add(1, Ordering::Relaxed);
+    /// protocol messages, or that the person may not send, get an `error` message and close
+    /// this connection only.
+    pub async fn serve_socket(
+        &self,
+        socket: WebSocket,
+        session: SessionInfo,
+        store: &Store,
+        metrics: &Metrics,
+    ) {
         let (mut ws_out, mut ws_in) = socket.split();
-        let (to_repo, repo_in) = mpsc::channel::<Result<Vec<u8>, std::io::Error>>(64);
+        let (mut to_repo, repo_in) = mpsc::channel::<Result<Vec<u8>, std::io::Error>>(64);
         let (repo_out, mut from_repo) = mpsc::channel::<Vec<u8>>(64);
-        let transport = samod::Transport::new(repo_in, repo_out);
+        // samod checks that the device's `join` claims the device id its session is bound to.
+        let transport = samod::Transport::new(repo_in, repo_out)
+            .with_expected_peer_id(samod::PeerId::from(session.device.as_str()));
         if self.acceptor.accept(transport).is_err() {
             let _ = ws_out.send(close("the relay is shutting down")).await;
             return;
         }
-        let mut to_repo = to_repo;
+        let gate = Gate {
+            store,
+            session: &session,
+        };
         loop {
             tokio::select! {
-                inbound = ws_in.next() => match inbound {
-                    Some(Ok(WsMessage::Binary(frame))) => match protocol::decode(&frame) {
-                        Ok(_) => {
+                inbound = ws_in.next() => {
+                    let frame = match inbound {
+                        Some(Ok(WsMessage::Binary(frame))) => frame,
+                        Some(Ok(WsMessage::Text(_))) => {
+                            Metrics::add(&metrics.protocol_errors, 1);
+                            reject(&mut ws_out, "text frames are not part of the protocol; send CBOR in binary frames").await;
+                            break;
+                        }
+                        Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+                        Some(Ok(WsMessage::Close(_))) | None => break,
+                        Some(Err(e)) => {
+                            // Includes frames over the size limit.
+                            tracing::info!(device = %session.device, "closing a connection: {e}");
+                            Metrics::add(&metrics.protocol_errors, 1);
+                            break;
+                        }
+                    };
+                    Metrics::add(&metrics.frames_in, 1);
+                    Metrics::add(&metrics.bytes_in, frame.len() as u64);
+                    match gate.inbound(&frame) {
+                        Ok(Inbound::Forward) => {
                             if to_repo.send(Ok(frame.to_vec())).await.is_err() {
                                 break;
                             }
                         }
-                        Err(e) => {
-                            tracing::warn!("closing a connection after a malformed frame: {e}");
-                            reject(&mut ws_out, &format!("malformed message: {e}")).await;
+                        Ok(Inbound::Answer(reply)) => {
+                            Metrics::add(&metrics.refused, 1);
+                            if ws_out.send(WsMessage::Binary(reply.into())).await.is_err() {
+                                break;
+                            }
+                        }
+                        Ok(Inbound::Close(reason)) => {
+                            tracing::warn!(device = %session.device, "closing a connection: {reason}");
+                            Metrics::add(&metrics.protocol_errors, 1);
+                            reject(&mut ws_out, &reason).await;
                             break;
                         }
-                    },
-                    Some(Ok(WsMessage::Text(_))) => {
-                        reject(&mut ws_out, "text frames are not part of the protocol; send CBOR in binary frames").await;
-                        break;
+                        Err(e) => {
+                            // Nothing was accepted, so nothing is lost: the device retries later.
+                            tracing::error!("{e}");
+                            reject(&mut ws_out, "the relay could not record this change; it will be retried").await;
+                            break;
+                        }
                     }
-                    Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
-                    Some(Ok(WsMessage::Close(_))) | None => break,
-                    Some(Err(e)) => {
-                        tracing::debug!("websocket error: {e}");
-                        break;
-                    }
-                },
+                }
                 outbound = from_repo.next() => match outbound {
                     Some(frame) => {
+                        if !gate.outbound(&frame).unwrap_or(false) {
+                            continue;
+                        }
+                        Metrics::add(&metrics.frames_out, 1);
+                        Metrics::add(&metrics.bytes_out, frame.len() as u64);
                         if ws_out.send(WsMessage::Binary(frame.into())).await.is_err() {
                             break;
                         }
                     }
-                    // samod closed the connection (e.g. a handshake it refused).
+                    // samod closed the connection (e.g. a handshake claiming another device).
                     None => {
                         let _ = ws_out.send(close("connection closed by the relay")).await;
                         break;
@@ -109,7 +142,7 @@ impl SyncHub {
 fn close(reason: &str) -> WsMessage {
     WsMessage::Close(Some(CloseFrame {
         code: close_code::POLICY,
-        reason: reason.to_string().into(),
+        reason: reason.chars().take(120).collect::<String>().into(),
     }))
 }
 

@@ -1,0 +1,201 @@
+//! Sign-in, sign-out and the session cookie.
+//!
+//! A browser cannot set headers on a WebSocket, so the sync endpoint is authenticated by the
+//! same HttpOnly, SameSite=Strict cookie as the rest of the API (same origin).
+
+mod throttle;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, FromRequestParts, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::json;
+pub use throttle::Throttle;
+
+use crate::{
+    http::AppState,
+    store::{SessionInfo, now_ms},
+};
+
+pub const COOKIE: &str = "outpost_session";
+
+/// An error answer: a status and a sentence for the person.
+pub struct ApiError(pub StatusCode, pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
+            crate::store::StoreError::NotFound(m) => {
+                ApiError(StatusCode::NOT_FOUND, format!("no such {m}"))
+            }
+            e => {
+                tracing::error!("{e}");
+                ApiError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the relay could not complete this; try again".into(),
+                )
+            }
+        }
+    }
+}
+
+/// The signed-in session of a request (401 when there is none).
+pub struct Authenticated(pub SessionInfo);
+
+impl FromRequestParts<Arc<AppState>> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = cookie(&parts.headers).ok_or_else(signed_out)?;
+        let state = state.clone();
+        let session = tokio::task::spawn_blocking(move || state.store.session(&token))
+            .await
+            .map_err(|_| signed_out())??;
+        session.map(Authenticated).ok_or_else(signed_out)
+    }
+}
+
+fn signed_out() -> ApiError {
+    ApiError(
+        StatusCode::UNAUTHORIZED,
+        "your session has ended; sign in again".into(),
+    )
+}
+
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+#[derive(Deserialize)]
+pub struct SignIn {
+    username: String,
+    password: String,
+    /// The app's device id (`device-…`), bound to this person from now on.
+    device: String,
+}
+
+fn session_json(s: &SessionInfo) -> serde_json::Value {
+    json!({
+        "username": s.person.username,
+        "display_name": s.person.display_name,
+        "roles": s.person.access.roles,
+        "sites": s.person.access.sites,
+        "teams": s.person.access.teams,
+        "device": s.device,
+        "expires_at": s.expires_at,
+    })
+}
+
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<SignIn>,
+) -> Result<Response, ApiError> {
+    let keys = [
+        format!("user:{}", req.username),
+        format!("addr:{}", addr.ip()),
+    ];
+    let now = now_ms();
+    let wait = {
+        let t = state.throttle.lock().unwrap_or_else(|p| p.into_inner());
+        keys.iter().map(|k| t.wait_ms(k, now)).max().unwrap_or(0)
+    };
+    if wait > 0 {
+        return Err(ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "too many failed sign-ins; try again in {} s",
+                (wait + 999) / 1000
+            ),
+        ));
+    }
+    let st = state.clone();
+    let (username, password) = (req.username.clone(), req.password);
+    let person =
+        tokio::task::spawn_blocking(move || st.store.verify_password(&username, &password))
+            .await
+            .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "sign-in failed".into()))??;
+    let mut throttle = state.throttle.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(person) = person else {
+        for k in &keys {
+            throttle.failed(k, now);
+        }
+        return Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "wrong username or password".into(),
+        ));
+    };
+    for k in &keys {
+        throttle.succeeded(k);
+    }
+    drop(throttle);
+    let lifetime = state.config.session_lifetime_ms;
+    let token = state
+        .store
+        .start_session(person.id, &req.device, lifetime)?;
+    let session = state.store.session(&token)?.ok_or_else(|| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the session did not start".into(),
+        )
+    })?;
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        lifetime / 1000
+    );
+    let mut response = Json(session_json(&session)).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).expect("ascii cookie"),
+    );
+    Ok(response)
+}
+
+pub async fn current(Authenticated(session): Authenticated) -> Json<serde_json::Value> {
+    Json(session_json(&session))
+}
+
+pub async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = cookie(&headers) {
+        state.store.end_session(&token)?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&format!(
+            "{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"
+        ))
+        .expect("ascii cookie"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,391 @@
+//! The relay's command line: `serve`, and administration straight on the data directory.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use server::{
+    Config, Relay,
+    store::{NewPerson, Store},
+};
+use shared::access::Role;
+
+#[derive(Parser)]
+#[command(
+    name = "outpost",
+    version,
+    about = "Outpost relay: serves the app and merges every device's work"
+)]
+pub struct Cli {
+    /// Where documents and the database are kept.
+    #[arg(long, global = true, env = "OUTPOST_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the app and the sync endpoint.
+    Serve(ServeArgs),
+    /// People: add, list, disable, enable, reset-password, grant, revoke, join, leave.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Sites: add, list.
+    #[command(subcommand)]
+    Site(GroupCommand),
+    /// Teams: add, list.
+    #[command(subcommand)]
+    Team(GroupCommand),
+    /// Write a consistent copy of the data directory while the relay runs.
+    Backup {
+        /// The folder to create (must not exist).
+        dest: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "OUTPOST_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The built app to serve.
+    #[arg(long, env = "OUTPOST_STATIC_DIR", default_value = "dist")]
+    static_dir: PathBuf,
+    /// Largest WebSocket message accepted, in bytes.
+    #[arg(long, env = "OUTPOST_MAX_FRAME_BYTES", default_value_t = 64 * 1024 * 1024)]
+    max_frame_bytes: usize,
+    /// How long a sign-in lasts, in hours.
+    #[arg(long, env = "OUTPOST_SESSION_HOURS", default_value_t = 720)]
+    session_hours: i64,
+    /// Mark the session cookie Secure (set this when serving over HTTPS).
+    #[arg(long, env = "OUTPOST_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Sync connections one person may hold at once.
+    #[arg(long, env = "OUTPOST_MAX_CONNECTIONS_PER_PERSON", default_value_t = 8)]
+    max_connections_per_person: usize,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    Add {
+        username: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Roles: technician, agent, change_manager, auditor, administrator, security.
+        #[arg(long = "role", value_parser = parse_role)]
+        roles: Vec<Role>,
+        #[arg(long = "site")]
+        sites: Vec<String>,
+        #[arg(long = "team")]
+        teams: Vec<String>,
+        /// Read from OUTPOST_PASSWORD, or generated and printed when absent.
+        #[arg(long, env = "OUTPOST_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    List,
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    ResetPassword {
+        username: String,
+        #[arg(long, env = "OUTPOST_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    Grant {
+        username: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    Revoke {
+        username: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    /// Add a person to a site (--site) or team (--team).
+    Join {
+        username: String,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+    },
+    /// Remove a person from a site (--site) or team (--team).
+    Leave {
+        username: String,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum GroupCommand {
+    Add {
+        id: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    List,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown role '{s}'; roles are {}", names.join(", "))
+    })
+}
+
+fn generated_password() -> String {
+    use rand::{Rng, distributions::Alphanumeric};
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect()
+}
+
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let data_dir = cli.data_dir;
+    let open_store = || -> Result<Store, String> {
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        Store::open(&data_dir).map_err(|e| e.to_string())
+    };
+    let e = |e: server::store::StoreError| e.to_string();
+    match cli.command {
+        Command::Serve(args) => serve(data_dir.clone(), args).await,
+        Command::User(cmd) => {
+            let store = open_store()?;
+            match cmd {
+                UserCommand::Add {
+                    username,
+                    name,
+                    roles,
+                    sites,
+                    teams,
+                    password,
+                } => {
+                    let shown = password.is_none();
+                    let password = password.unwrap_or_else(generated_password);
+                    store
+                        .add_person(&NewPerson {
+                            username: username.clone(),
+                            display_name: name,
+                            password: password.clone(),
+                            roles,
+                            sites,
+                            teams,
+                        })
+                        .map_err(e)?;
+                    println!("added {username}");
+                    if shown {
+                        println!("password: {password}");
+                    }
+                }
+                UserCommand::List => {
+                    for p in store.people().map_err(e)? {
+                        let roles: Vec<_> = p.access.roles.iter().map(|r| r.as_str()).collect();
+                        println!(
+                            "{}\t{}\troles={}\tsites={}\tteams={}{}",
+                            p.username,
+                            p.display_name,
+                            roles.join(","),
+                            p.access.sites.iter().cloned().collect::<Vec<_>>().join(","),
+                            p.access.teams.iter().cloned().collect::<Vec<_>>().join(","),
+                            if p.disabled { "\tDISABLED" } else { "" }
+                        );
+                    }
+                }
+                UserCommand::Disable { username } => {
+                    store.set_disabled(&username, true).map_err(e)?;
+                    println!("disabled {username}; their sessions have ended");
+                }
+                UserCommand::Enable { username } => {
+                    store.set_disabled(&username, false).map_err(e)?;
+                    println!("enabled {username}");
+                }
+                UserCommand::ResetPassword { username, password } => {
+                    let shown = password.is_none();
+                    let password = password.unwrap_or_else(generated_password);
+                    store.reset_password(&username, &password).map_err(e)?;
+                    println!("password of {username} reset; their sessions have ended");
+                    if shown {
+                        println!("password: {password}");
+                    }
+                }
+                UserCommand::Grant { username, role } => {
+                    store.grant_role(&username, role, true).map_err(e)?;
+                    println!("{username} is now {}", role.as_str());
+                }
+                UserCommand::Revoke { username, role } => {
+                    store.grant_role(&username, role, false).map_err(e)?;
+                    println!("{username} is no longer {}", role.as_str());
+                }
+                UserCommand::Join {
+                    username,
+                    site,
+                    team,
+                }
+                | UserCommand::Leave {
+                    username,
+                    site,
+                    team,
+                } if site.is_none() && team.is_none() => {
+                    return Err(format!(
+                        "say which site (--site) or team (--team) {username} joins or leaves"
+                    ));
+                }
+                UserCommand::Join {
+                    username,
+                    site,
+                    team,
+                } => {
+                    for (what, group) in [("site", site), ("team", team)] {
+                        if let Some(g) = group {
+                            store.set_member(what, &username, &g, true).map_err(e)?;
+                            println!("{username} joined {what} {g}");
+                        }
+                    }
+                }
+                UserCommand::Leave {
+                    username,
+                    site,
+                    team,
+                } => {
+                    for (what, group) in [("site", site), ("team", team)] {
+                        if let Some(g) = group {
+                            store.set_member(what, &username, &g, false).map_err(e)?;
+                            println!("{username} left {what} {g}");
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Site(cmd) => group(&open_store()?, "site", cmd),
+        Command::Team(cmd) => group(&open_store()?, "team", cmd),
+        Command::Backup { dest } => backup(&open_store()?, &data_dir, &dest),
+    }
+}
+
+fn group(store: &Store, what: &str, cmd: GroupCommand) -> Result<(), String> {
+    match cmd {
+        GroupCommand::Add { id, name } => {
+            store
+                .add_group(what, &id, &name)
+                .map_err(|e| e.to_string())?;
+            println!("{what} {id} saved");
+        }
+        GroupCommand::List => {
+            for (id, name) in store.groups(what).map_err(|e| e.to_string())? {
+                println!("{id}\t{name}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The database through SQLite's online backup (consistent while the relay writes), then the
+/// document files. samod writes each document file whole and renames it into place, so every
+/// file copied is a complete snapshot; a document written during the copy is caught on the
+/// next backup, and the devices still hold it in any case.
+fn backup(store: &Store, data_dir: &std::path::Path, dest: &std::path::Path) -> Result<(), String> {
+    if dest.exists() {
+        return Err(format!(
+            "{} already exists; name a new folder",
+            dest.display()
+        ));
+    }
+    std::fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
+    store
+        .backup_to(&dest.join("outpost.sqlite"))
+        .map_err(|e| e.to_string())?;
+    let docs = data_dir.join("documents");
+    let mut files = 0;
+    if docs.exists() {
+        files = copy_tree(&docs, &dest.join("documents"))
+            .map_err(|e| format!("copying documents: {e}"))?;
+    }
+    println!(
+        "backup written to {} ({files} document files)",
+        dest.display()
+    );
+    Ok(())
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<usize> {
+    std::fs::create_dir_all(to)?;
+    let mut n = 0;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            n += copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
+    if !args.static_dir.join("index.html").exists() {
+        eprintln!(
+            "warning: {} has no index.html; build the app first (scripts/build-app)",
+            args.static_dir.display()
+        );
+    }
+    let mut config = Config::new(args.listen, data_dir.clone(), args.static_dir);
+    config.max_frame_bytes = args.max_frame_bytes;
+    config.session_lifetime_ms = args.session_hours * 3600 * 1000;
+    config.secure_cookies = args.secure_cookies;
+    config.max_connections_per_person = args.max_connections_per_person;
+    let (relay, first) = Relay::open(config).await?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let url = format!(
+        "http://{}",
+        listener.local_addr().map_or(args.listen, |a| a)
+    );
+    if let Some(first) = first {
+        println!("First account created. Sign in at {url} with");
+        println!("  username: {}", first.username);
+        println!("  password: {}", first.password);
+        println!(
+            "(shown once; only its hash is stored in {})",
+            data_dir.display()
+        );
+    }
+    println!(
+        "Outpost relay listening on {url} (data in {})",
+        data_dir.display()
+    );
+    relay
+        .serve(listener, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Ctrl-C or SIGTERM: stop taking connections, flush storage, exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,93 @@
+//! Counters for `/metrics`, in Prometheus' text format.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+
+#[derive(Default)]
+pub struct Metrics {
+    pub connections_open: AtomicI64,
+    pub connections_total: AtomicU64,
+    pub frames_in: AtomicU64,
+    pub frames_out: AtomicU64,
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+    pub protocol_errors: AtomicU64,
+    pub refused: AtomicU64,
+    pub receipts: AtomicU64,
+}
+
+impl Metrics {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Relaxed);
+    }
+
+    pub fn render(&self, documents: i64) -> String {
+        let mut out = String::new();
+        let mut line = |name: &str, kind: &str, help: &str, value: String| {
+            out.push_str(&format!(
+                "# HELP outpost_{name} {help}\n# TYPE outpost_{name} {kind}\noutpost_{name} {value}\n"
+            ));
+        };
+        let get = |c: &AtomicU64| c.load(Relaxed).to_string();
+        line(
+            "connections_open",
+            "gauge",
+            "Open sync connections.",
+            self.connections_open.load(Relaxed).to_string(),
+        );
+        line(
+            "connections_total",
+            "counter",
+            "Sync connections accepted.",
+            get(&self.connections_total),
+        );
+        line(
+            "documents",
+            "gauge",
+            "Documents the relay holds.",
+            documents.to_string(),
+        );
+        line(
+            "sync_messages_in_total",
+            "counter",
+            "Protocol messages received.",
+            get(&self.frames_in),
+        );
+        line(
+            "sync_messages_out_total",
+            "counter",
+            "Protocol messages sent.",
+            get(&self.frames_out),
+        );
+        line(
+            "sync_bytes_in_total",
+            "counter",
+            "Protocol bytes received.",
+            get(&self.bytes_in),
+        );
+        line(
+            "sync_bytes_out_total",
+            "counter",
+            "Protocol bytes sent.",
+            get(&self.bytes_out),
+        );
+        line(
+            "protocol_errors_total",
+            "counter",
+            "Connections closed for bad input.",
+            get(&self.protocol_errors),
+        );
+        line(
+            "refused_total",
+            "counter",
+            "Requests answered as out of scope.",
+            get(&self.refused),
+        );
+        line(
+            "receipts_total",
+            "counter",
+            "Changes accepted and logged.",
+            get(&self.receipts),
+        );
+        out
+    }
+}

@@ -1,0 +1,211 @@
+use shared::access::{RecordScope, Role};
+
+use super::*;
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    (dir, store)
+}
+
+fn tech(store: &Store) -> i64 {
+    store.add_group("site", "north", "North depot").unwrap();
+    store
+        .add_person(&NewPerson {
+            username: "ana".into(),
+            display_name: "Ana Field".into(),
+            password: "correct horse battery".into(),
+            roles: vec![Role::Technician],
+            sites: vec!["north".into()],
+            teams: vec![],
+        })
+        .unwrap()
+}
+
+#[test]
+fn people_sign_in_with_their_password_only() {
+    let (_d, store) = store();
+    let id = tech(&store);
+    let p = store
+        .verify_password("ana", "correct horse battery")
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.id, id);
+    assert!(p.access.roles.contains(&Role::Technician));
+    assert!(p.access.sites.contains("north"));
+    assert!(
+        store
+            .verify_password("ana", "wrong password!")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .verify_password("bo", "correct horse battery")
+            .unwrap()
+            .is_none()
+    );
+    store.set_disabled("ana", true).unwrap();
+    assert!(
+        store
+            .verify_password("ana", "correct horse battery")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn bad_people_data_is_refused_with_a_reason() {
+    let (_d, store) = store();
+    tech(&store);
+    let mut new = NewPerson {
+        username: "ana".into(),
+        display_name: String::new(),
+        password: "long enough pw".into(),
+        roles: vec![],
+        sites: vec![],
+        teams: vec![],
+    };
+    assert!(
+        store
+            .add_person(&new)
+            .unwrap_err()
+            .to_string()
+            .contains("already")
+    );
+    new.username = "bo".into();
+    new.password = "short".into();
+    assert!(
+        store
+            .add_person(&new)
+            .unwrap_err()
+            .to_string()
+            .contains("at least")
+    );
+    new.password = "long enough pw".into();
+    new.sites = vec!["atlantis".into()];
+    assert!(
+        store
+            .add_person(&new)
+            .unwrap_err()
+            .to_string()
+            .contains("no site 'atlantis'")
+    );
+    new.username = "bad name!".into();
+    assert!(
+        store
+            .add_person(&new)
+            .unwrap_err()
+            .to_string()
+            .contains("not a valid username")
+    );
+}
+
+#[test]
+fn sessions_expire_and_end_on_disable_or_password_reset() {
+    let (_d, store) = store();
+    let id = tech(&store);
+    let token = store.start_session(id, "device-abc", 60_000).unwrap();
+    let s = store.session(&token).unwrap().unwrap();
+    assert_eq!(s.device, "device-abc");
+    assert!(store.session("forged").unwrap().is_none());
+    let expired = store.start_session(id, "device-abc", -1).unwrap();
+    assert!(store.session(&expired).unwrap().is_none());
+    store
+        .reset_password("ana", "another long password")
+        .unwrap();
+    assert!(store.session(&token).unwrap().is_none());
+    let token = store.start_session(id, "device-abc", 60_000).unwrap();
+    store.end_session(&token).unwrap();
+    assert!(store.session(&token).unwrap().is_none());
+    assert!(store.start_session(id, "not a device", 60_000).is_err());
+}
+
+#[test]
+fn a_device_that_changes_hands_is_rebound() {
+    let (_d, store) = store();
+    let ana = tech(&store);
+    let bo = store
+        .add_person(&NewPerson {
+            username: "bo".into(),
+            display_name: String::new(),
+            password: "long enough pw".into(),
+            roles: vec![Role::Auditor],
+            sites: vec![],
+            teams: vec![],
+        })
+        .unwrap();
+    let ana_token = store.start_session(ana, "device-shared", 60_000).unwrap();
+    let bo_token = store.start_session(bo, "device-shared", 60_000).unwrap();
+    assert!(store.session(&ana_token).unwrap().is_none());
+    assert_eq!(store.session(&bo_token).unwrap().unwrap().person.id, bo);
+}
+
+#[test]
+fn receipts_keep_the_first_arrival_and_feed_changed_documents() {
+    let (_d, store) = store();
+    let id = tech(&store);
+    let r = |hash: &str, doc: &str| Receipt {
+        hash: hash.into(),
+        document: doc.into(),
+        device_time: Some(5),
+        author: Some("ana".into()),
+    };
+    assert_eq!(
+        store
+            .log_receipts(id, "device-a", &[r("h1", "d1"), r("h2", "d2")])
+            .unwrap(),
+        2
+    );
+    let (docs, cursor) = store.changed_since(0).unwrap();
+    assert_eq!(docs, vec!["d1".to_string(), "d2".to_string()]);
+    assert_eq!(
+        store
+            .log_receipts(id, "device-b", &[r("h1", "d1"), r("h3", "d2")])
+            .unwrap(),
+        1
+    );
+    let log = store.receipts_for("d1").unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].device, "device-a", "the first receipt stands");
+    assert_eq!(log[0].person, "ana");
+    let (docs, next) = store.changed_since(cursor).unwrap();
+    assert_eq!(docs, vec!["d2".to_string()]);
+    assert!(store.changed_since(next).unwrap().0.is_empty());
+}
+
+#[test]
+fn a_document_keeps_the_scope_it_was_first_seen_with() {
+    let (_d, store) = store();
+    let north = RecordScope {
+        kind: "incident".into(),
+        site: Some("north".into()),
+        team: None,
+        restricted: false,
+    };
+    store.set_document_scope("d1", &north).unwrap();
+    let mut south = north.clone();
+    south.site = Some("south".into());
+    store.set_document_scope("d1", &south).unwrap();
+    assert_eq!(store.document_scope("d1").unwrap(), Some(north));
+    assert_eq!(store.document_scope("d2").unwrap(), None);
+}
+
+#[test]
+fn the_schema_survives_reopening_and_backs_up() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        tech(&store);
+        store.backup_to(&dir.path().join("copy.sqlite")).unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.people_count().unwrap(), 1);
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        dir.path().join("copy.sqlite"),
+        copy.path().join("outpost.sqlite"),
+    )
+    .unwrap();
+    assert_eq!(Store::open(copy.path()).unwrap().people_count().unwrap(), 1);
+}

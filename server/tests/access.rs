@@ -1,0 +1,266 @@
+//! Every role's allowed and denied actions, over the real WebSocket and HTTP.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use shared::{access::Role, protocol::Message};
+
+/// A relay with a record in each of: site north, site south, team desk, and a security incident.
+struct World {
+    relay: RunningRelay,
+    north: shared::ids::DocumentId,
+    south: shared::ids::DocumentId,
+    desk: shared::ids::DocumentId,
+    secret: shared::ids::DocumentId,
+    change: shared::ids::DocumentId,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = start_relay(dir.path()).await;
+    let admin = relay.admin_cookie().await;
+    relay
+        .add_person(&admin, "nora", &[Role::Technician], &["north"], &[])
+        .await;
+    relay
+        .add_person(&admin, "sam", &[Role::Technician], &["south"], &[])
+        .await;
+    relay
+        .add_person(&admin, "dee", &[Role::Agent], &[], &["desk"])
+        .await;
+    relay
+        .add_person(&admin, "audrey", &[Role::Auditor], &[], &[])
+        .await;
+    relay
+        .add_person(&admin, "cass", &[Role::ChangeManager], &[], &[])
+        .await;
+    relay
+        .add_person(&admin, "sid", &[Role::Security], &[], &[])
+        .await;
+    let mut admin_dev = Device::connect(&relay, &admin, "device-admin").await;
+    let (north, south, desk, secret, change) = (new_id(), new_id(), new_id(), new_id(), new_id());
+    admin_dev
+        .edit(north, incident_doc("North", Some("north"), None))
+        .await;
+    admin_dev
+        .edit(south, incident_doc("South", Some("south"), None))
+        .await;
+    admin_dev
+        .edit(desk, incident_doc("Desk", None, Some("desk")))
+        .await;
+    let mut secret_doc = incident_doc("Phishing", Some("north"), None);
+    {
+        use automerge::transaction::Transactable;
+        let mut tx = secret_doc.transaction();
+        tx.put(automerge::ROOT, "restricted", true).unwrap();
+        tx.commit();
+    }
+    admin_dev.edit(secret, secret_doc).await;
+    let mut change_doc = incident_doc("Swap core switch", Some("south"), None);
+    {
+        use automerge::transaction::Transactable;
+        let mut tx = change_doc.transaction();
+        tx.put(automerge::ROOT, "type", "change").unwrap();
+        tx.commit();
+    }
+    admin_dev.edit(change, change_doc).await;
+    // The administrator cannot upload the security incident (no security role): sid does.
+    admin_dev
+        .run_until(|d| {
+            [north, south, desk, change]
+                .iter()
+                .all(|id| d.unsynced(id) == 0)
+        })
+        .await;
+    World {
+        relay,
+        north,
+        south,
+        desk,
+        secret,
+        change,
+        _dir: dir,
+    }
+}
+
+/// Whether `username` can fetch `id`.
+async fn can_read(w: &World, username: &str, id: shared::ids::DocumentId) -> bool {
+    let mut d = Device::sign_in(&w.relay, username, PASSWORD, &format!("device-{username}")).await;
+    d.request(id).await;
+    let has = |d: &Device| {
+        d.docs
+            .get(&id)
+            .is_some_and(|doc| !doc.get_heads().is_empty())
+    };
+    d.try_run_until(
+        |d| has(d) || d.unavailable.contains(&id),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        has(&d) || d.unavailable.contains(&id),
+        "an answer for {username}"
+    );
+    has(&d)
+}
+
+#[tokio::test]
+async fn each_role_sees_exactly_its_scope() {
+    let w = world().await;
+    // Security incidents need the security role: sid uploads one.
+    let mut sid = Device::sign_in(&w.relay, "sid", PASSWORD, "device-sid").await;
+    let mut secret_doc = incident_doc("Phishing", Some("north"), None);
+    {
+        use automerge::transaction::Transactable;
+        let mut tx = secret_doc.transaction();
+        tx.put(automerge::ROOT, "restricted", true).unwrap();
+        tx.commit();
+    }
+    sid.edit(w.secret, secret_doc).await;
+    sid.run_until(|d| d.unsynced(&w.secret) == 0).await;
+
+    let cases = [
+        ("nora", w.north, true),
+        ("nora", w.south, false),
+        ("nora", w.desk, false),
+        ("nora", w.secret, false),
+        ("sam", w.south, true),
+        ("sam", w.north, false),
+        ("dee", w.desk, true),
+        ("dee", w.north, false),
+        ("audrey", w.north, true),
+        ("audrey", w.south, true),
+        ("audrey", w.desk, true),
+        ("audrey", w.secret, false),
+        ("cass", w.change, true),
+        ("cass", w.north, false),
+        ("sid", w.secret, true),
+        ("sid", w.north, false),
+    ];
+    for (who, id, allowed) in cases {
+        assert_eq!(can_read(&w, who, id).await, allowed, "{who} reading {id}");
+    }
+    w.relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn writes_outside_scope_or_by_read_only_roles_are_refused() {
+    let w = world().await;
+    // A technician cannot create a record in another site: answered as if it did not exist.
+    let mut nora = Device::sign_in(&w.relay, "nora", PASSWORD, "device-nora").await;
+    let foreign = new_id();
+    nora.edit(foreign, incident_doc("Not mine", Some("south"), None))
+        .await;
+    nora.try_run_until(
+        |d| d.unavailable.contains(&foreign),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(nora.unavailable.contains(&foreign));
+    assert!(!can_read(&w, "sam", foreign).await, "nothing was stored");
+
+    // An auditor's change is refused with a reason and the connection closes.
+    let mut audrey = Device::sign_in(&w.relay, "audrey", PASSWORD, "device-audrey").await;
+    audrey.request(w.north).await;
+    audrey.run_until(|d| d.has_record(&w.north)).await;
+    let mut doc = audrey.docs[&w.north].clone();
+    {
+        use automerge::transaction::Transactable;
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "title", "Audited away").unwrap();
+        tx.commit();
+    }
+    audrey.edit(w.north, doc).await;
+    audrey
+        .try_run_until(|d| !d.errors.is_empty(), Duration::from_secs(10))
+        .await;
+    assert!(audrey.errors[0].contains("can read"), "{:?}", audrey.errors);
+    let mut check = Device::sign_in(&w.relay, "nora", PASSWORD, "device-nora2").await;
+    check.request(w.north).await;
+    check.run_until(|d| d.has_record(&w.north)).await;
+    assert_eq!(
+        shared::records::incident::Incident::read(&check.docs[&w.north])
+            .unwrap()
+            .title,
+        "North"
+    );
+    w.relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_socket_needs_a_session_bound_to_the_device_it_claims() {
+    let w = world().await;
+    assert!(
+        open_socket(&w.relay, None).await.is_err(),
+        "no cookie, no socket"
+    );
+    assert!(
+        open_socket(&w.relay, Some("outpost_session=forged"))
+            .await
+            .is_err()
+    );
+
+    // A session for device-nora cannot speak as device-other.
+    let cookie = w
+        .relay
+        .sign_in("nora", PASSWORD, "device-nora")
+        .await
+        .unwrap();
+    let mut socket = open_socket(&w.relay, Some(&cookie)).await.unwrap();
+    let mut session = shared::sync::Session::new("device-other".into());
+    use futures::{SinkExt, StreamExt};
+    for f in session.open() {
+        socket
+            .send(tokio_tungstenite::tungstenite::Message::Binary(f.into()))
+            .await
+            .unwrap();
+    }
+    let outcome = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Binary(b))) => {
+                    if let Message::Peer { .. } = decode(&b) {
+                        return "accepted";
+                    }
+                }
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)))
+                | None
+                | Some(Err(_)) => {
+                    return "closed";
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(outcome, "closed");
+    w.relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_change_feed_only_lists_what_the_person_may_read() {
+    let w = world().await;
+    let cookie = w
+        .relay
+        .sign_in("sam", PASSWORD, "device-sam")
+        .await
+        .unwrap();
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(w.relay.url("/api/changes?since=0"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let docs: Vec<String> = serde_json::from_value(v["documents"].clone()).unwrap();
+    assert!(docs.contains(&w.south.to_string()));
+    assert!(!docs.contains(&w.north.to_string()));
+    assert!(!docs.contains(&w.desk.to_string()));
+    w.relay.shutdown().await;
+}

@@ -1,0 +1,323 @@
+//! The real relay on a free loopback port, and devices built on `shared`'s sync session that
+//! sign in and sync over real HTTP and WebSockets, as the browser app does.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::{collections::HashMap, path::Path, time::Duration};
+
+use automerge::{Automerge, ChangeHash};
+use futures::{SinkExt, StreamExt};
+use server::{Config, Relay};
+use shared::{
+    access::Role,
+    ids::{DocumentId, PeerId},
+    protocol::{self, Message},
+    records::{
+        ChangeMeta,
+        incident::{Incident, IncidentEdit, IncidentStatus},
+        priority::Level,
+    },
+    sync::{Effect, Session, unsynced_changes},
+    time::Timestamp,
+};
+use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream,
+    tungstenite::{Message as Ws, client::IntoClientRequest},
+};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct RunningRelay {
+    pub addr: std::net::SocketAddr,
+    pub first_password: Option<String>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+pub async fn start_relay(data_dir: &Path) -> RunningRelay {
+    let web = data_dir.join("web");
+    std::fs::create_dir_all(&web).unwrap();
+    std::fs::write(web.join("index.html"), "<title>Outpost</title>").unwrap();
+    std::fs::write(web.join("sw.js"), "// sw").unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = Config::new(addr, data_dir.join("data"), web);
+    config.max_frame_bytes = 1024 * 1024;
+    config.max_connections_per_person = 3;
+    let (relay, first) = Relay::open(config).await.unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        relay
+            .serve(listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+    });
+    RunningRelay {
+        addr,
+        stop: Some(stop),
+        task,
+        first_password: first.map(|f| f.password),
+    }
+}
+
+impl RunningRelay {
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("relay shuts down")
+            .unwrap();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Signs in; returns the cookie header value.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        device: &str,
+    ) -> Result<String, (u16, String)> {
+        let res = reqwest::Client::new()
+            .post(self.url("/api/session"))
+            .json(
+                &serde_json::json!({"username": username, "password": password, "device": device}),
+            )
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let cookie = res
+            .headers()
+            .get("set-cookie")
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string());
+        let body: serde_json::Value = res.json().await.unwrap();
+        match cookie {
+            Some(c) if status == 200 => Ok(c),
+            _ => Err((
+                status,
+                body["error"].as_str().unwrap_or_default().to_string(),
+            )),
+        }
+    }
+
+    /// Signs in as the first administrator and adds a person with these roles and groups.
+    pub async fn add_person(
+        &self,
+        admin_cookie: &str,
+        username: &str,
+        roles: &[Role],
+        sites: &[&str],
+        teams: &[&str],
+    ) {
+        let http = reqwest::Client::new();
+        for (what, ids) in [("sites", sites), ("teams", teams)] {
+            for id in ids {
+                let res = http
+                    .post(self.url(&format!("/api/{what}")))
+                    .header("cookie", admin_cookie)
+                    .json(&serde_json::json!({"id": id}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200, "adding {what} {id}");
+            }
+        }
+        let res = http
+            .post(self.url("/api/people"))
+            .header("cookie", admin_cookie)
+            .json(&serde_json::json!({
+                "username": username, "password": PASSWORD,
+                "roles": roles, "sites": sites, "teams": teams
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+
+    pub async fn admin_cookie(&self) -> String {
+        let password = self
+            .first_password
+            .clone()
+            .expect("a fresh relay prints its first account");
+        self.sign_in("admin", &password, "device-admin")
+            .await
+            .unwrap()
+    }
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A device: its documents, what the relay has of each, and one sync session.
+pub struct Device {
+    pub docs: HashMap<DocumentId, Automerge>,
+    pub relay_heads: HashMap<DocumentId, Vec<ChangeHash>>,
+    pub unavailable: Vec<DocumentId>,
+    pub errors: Vec<String>,
+    pub session: Session,
+    pub socket: Socket,
+}
+
+pub async fn open_socket(relay: &RunningRelay, cookie: Option<&str>) -> Result<Socket, String> {
+    open_socket_at(relay.addr, cookie).await
+}
+
+pub async fn open_socket_at(
+    addr: std::net::SocketAddr,
+    cookie: Option<&str>,
+) -> Result<Socket, String> {
+    let mut request = format!("ws://{addr}/sync").into_client_request().unwrap();
+    if let Some(c) = cookie {
+        request.headers_mut().insert("cookie", c.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(s, _)| s)
+        .map_err(|e| e.to_string())
+}
+
+impl Device {
+    /// Signs in as `username` on device `name` and completes the handshake.
+    pub async fn sign_in(
+        relay: &RunningRelay,
+        username: &str,
+        password: &str,
+        name: &str,
+    ) -> Device {
+        let cookie = relay.sign_in(username, password, name).await.unwrap();
+        Device::connect(relay, &cookie, name).await
+    }
+
+    pub async fn connect(relay: &RunningRelay, cookie: &str, name: &str) -> Device {
+        Device::connect_to(relay.addr, cookie, name).await
+    }
+
+    pub async fn connect_to(addr: std::net::SocketAddr, cookie: &str, name: &str) -> Device {
+        let socket = open_socket_at(addr, Some(cookie)).await.unwrap();
+        let mut device = Device {
+            docs: HashMap::new(),
+            relay_heads: HashMap::new(),
+            unavailable: vec![],
+            errors: vec![],
+            session: Session::new(PeerId::from(name)),
+            socket,
+        };
+        for frame in device.session.open() {
+            device.send(frame).await;
+        }
+        device.run_until(|d| d.session.is_ready()).await;
+        device
+    }
+
+    pub async fn send(&mut self, frame: Vec<u8>) {
+        self.socket.send(Ws::Binary(frame.into())).await.unwrap();
+    }
+
+    pub async fn edit(&mut self, id: DocumentId, doc: Automerge) {
+        self.docs.insert(id, doc);
+        for frame in self.session.local_change(&id, &self.docs) {
+            self.send(frame).await;
+        }
+    }
+
+    /// Asks the relay for a document the device does not have.
+    pub async fn request(&mut self, id: DocumentId) {
+        self.edit(id, Automerge::new()).await;
+    }
+
+    /// Processes frames until `done` holds; panics after 10 s.
+    pub async fn run_until(&mut self, done: impl Fn(&Device) -> bool) {
+        assert!(
+            self.try_run_until(done, Duration::from_secs(10)).await,
+            "condition reached within 10 s"
+        );
+    }
+
+    /// Processes frames until `done` holds (true), the socket closes or time runs out (false).
+    pub async fn try_run_until(&mut self, done: impl Fn(&Device) -> bool, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !done(self) {
+            let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, self.socket.next()).await
+            else {
+                return done(self);
+            };
+            let Ws::Binary(frame) = frame else { continue };
+            let Ok(effects) = self.session.receive(&frame, &mut self.docs) else {
+                return false;
+            };
+            for effect in effects {
+                match effect {
+                    Effect::Send(f) => {
+                        let _ = self.socket.send(Ws::Binary(f.into())).await;
+                    }
+                    Effect::RelayHas { doc, heads } => {
+                        self.relay_heads.insert(doc, heads);
+                    }
+                    Effect::Unavailable(doc) => self.unavailable.push(doc),
+                    Effect::RemoteError(e) => self.errors.push(e),
+                    _ => {}
+                }
+            }
+        }
+        true
+    }
+
+    pub fn unsynced(&self, id: &DocumentId) -> usize {
+        unsynced_changes(
+            &self.docs[id],
+            self.relay_heads.get(id).map_or(&[][..], |h| h),
+        )
+    }
+
+    pub fn has_record(&self, id: &DocumentId) -> bool {
+        self.docs.get(id).is_some_and(|d| Incident::read(d).is_ok())
+    }
+}
+
+pub fn meta(author: &str) -> ChangeMeta {
+    ChangeMeta {
+        author: author.into(),
+        device: format!("device-{author}"),
+        at: Timestamp(1_764_000_000_000),
+    }
+}
+
+/// An incident document in `site` (and optionally `team`), as the app writes them.
+pub fn incident_doc(title: &str, site: Option<&str>, team: Option<&str>) -> Automerge {
+    let edit = IncidentEdit {
+        title: title.into(),
+        description: "Site 4, rack B".into(),
+        impact: Level::High,
+        urgency: Level::Medium,
+        status: IncidentStatus::New,
+        assignee: String::new(),
+        note: String::new(),
+    };
+    let incident = Incident::create("INC-TEST-0001".into(), edit, &meta("ana")).unwrap();
+    let mut doc = Automerge::new();
+    incident.write(&mut doc, &meta("ana")).unwrap();
+    let mut tx = doc.transaction();
+    use automerge::transaction::Transactable;
+    if let Some(site) = site {
+        tx.put(automerge::ROOT, "site", site).unwrap();
+    }
+    if let Some(team) = team {
+        tx.put(automerge::ROOT, "team", team).unwrap();
+    }
+    tx.commit();
+    doc
+}
+
+pub fn new_id() -> DocumentId {
+    DocumentId::from_uuid(uuid::Uuid::new_v4())
+}
+
+/// The protocol message in a frame the relay sent, for asserting on errors.
+pub fn decode(frame: &[u8]) -> Message {
+    protocol::decode(frame).unwrap()
+}

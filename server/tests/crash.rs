@@ -1,0 +1,128 @@
+//! The relay binary killed with SIGKILL in the middle of an upload keeps everything it
+//! acknowledged.
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use common::*;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts the real binary; returns it and the first account's password if it printed one.
+fn spawn(data: &std::path::Path, port: u16) -> (Child, Option<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_outpost"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--static-dir",
+        ])
+        .arg(data.join("web"))
+        .arg("--data-dir")
+        .arg(data.join("data"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut password = None;
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(p) = line.trim().strip_prefix("password: ") {
+            password = Some(p.to_string());
+        }
+        if line.contains("listening on") {
+            break;
+        }
+    }
+    // Keep draining stdout so the relay never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, password)
+}
+
+#[tokio::test]
+async fn kill_9_during_an_upload_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("web")).unwrap();
+    let port = free_port();
+    let (mut child, password) = spawn(dir.path(), port);
+    let password = password.expect("the first start prints the first account");
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+
+    let mut device = admin_device(addr, &password).await;
+    let ids: Vec<_> = (0..60).map(|_| new_id()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        device
+            .edit(*id, incident_doc(&format!("Record {i}"), None, None))
+            .await;
+    }
+    // Wait until part of the upload is acknowledged, then kill the relay mid-way.
+    device
+        .try_run_until(
+            |d| ids.iter().filter(|id| d.unsynced(id) == 0).count() >= 20,
+            Duration::from_secs(20),
+        )
+        .await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let acknowledged: Vec<_> = ids
+        .iter()
+        .filter(|id| device.unsynced(id) == 0)
+        .copied()
+        .collect();
+    assert!(
+        acknowledged.len() >= 20,
+        "{} acknowledged before the kill",
+        acknowledged.len()
+    );
+    drop(device);
+
+    let (mut child, again) = spawn(dir.path(), port);
+    assert!(again.is_none());
+    let mut fresh = admin_device(addr, &password).await;
+    for id in &acknowledged {
+        fresh.request(*id).await;
+    }
+    fresh
+        .try_run_until(
+            |d| acknowledged.iter().all(|id| d.has_record(id)),
+            Duration::from_secs(30),
+        )
+        .await;
+    let missing = acknowledged
+        .iter()
+        .filter(|id| !fresh.has_record(id))
+        .count();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(missing, 0, "every acknowledged record survived kill -9");
+}
+
+/// Signs in as the first administrator on a relay in another process.
+async fn admin_device(addr: std::net::SocketAddr, password: &str) -> Device {
+    let res = reqwest::Client::new()
+        .post(format!("http://{addr}/api/session"))
+        .json(&serde_json::json!({"username": "admin", "password": password, "device": "device-crash"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    Device::connect_to(addr, &cookie, "device-crash").await
+}

@@ -1,0 +1,226 @@
+//! Sign-in, sessions, administration, health and metrics over real HTTP.
+
+mod common;
+
+use common::*;
+use shared::access::Role;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+#[tokio::test]
+async fn health_metrics_and_the_app_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = start_relay(dir.path()).await;
+    assert_eq!(
+        client()
+            .get(relay.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok"
+    );
+    let page = client()
+        .get(relay.url("/incidents/abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        200,
+        "app routes fall back to the single page"
+    );
+    assert!(page.text().await.unwrap().contains("Outpost"));
+    let sw = client().get(relay.url("/sw.js")).send().await.unwrap();
+    assert_eq!(sw.headers()["cache-control"], "no-cache");
+
+    let mut d = Device::sign_in(
+        &relay,
+        "admin",
+        &relay.first_password.clone().unwrap(),
+        "device-admin",
+    )
+    .await;
+    let id = new_id();
+    d.edit(id, incident_doc("Metered", None, None)).await;
+    d.run_until(|d| d.unsynced(&id) == 0).await;
+    let metrics = client()
+        .get(relay.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "outpost_connections_open 1",
+        "outpost_documents 1",
+        "outpost_sync_messages_in_total",
+        "outpost_protocol_errors_total 0",
+    ] {
+        assert!(metrics.contains(name), "{name} in\n{metrics}");
+    }
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = start_relay(dir.path()).await;
+    let password = relay.first_password.clone().unwrap();
+    let res = client()
+        .post(relay.url("/api/session"))
+        .json(&serde_json::json!({"username": "admin", "password": password, "device": "device-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    for attr in ["HttpOnly", "SameSite=Strict", "Max-Age=", "Path=/"] {
+        assert!(set_cookie.contains(attr), "{attr} in {set_cookie}");
+    }
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["roles"], serde_json::json!(["administrator"]));
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let me = client()
+        .get(relay.url("/api/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let out = client()
+        .delete(relay.url("/api/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let me = client()
+        .get(relay.url("/api/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+    let body: serde_json::Value = me.json().await.unwrap();
+    assert_eq!(body["error"], "your session has ended; sign in again");
+    assert!(
+        open_socket(&relay, Some(&cookie)).await.is_err(),
+        "an ended session cannot sync"
+    );
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_then_slowed_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = start_relay(dir.path()).await;
+    for _ in 0..3 {
+        let err = relay
+            .sign_in("admin", "not the password", "device-x")
+            .await
+            .unwrap_err();
+        assert_eq!(err, (401, "wrong username or password".to_string()));
+    }
+    let (status, message) = relay
+        .sign_in("admin", "not the password", "device-x")
+        .await
+        .unwrap_err();
+    assert_eq!(status, 429);
+    assert!(message.starts_with("too many failed sign-ins"), "{message}");
+    // Even the right password waits now: guessing gains nothing by racing.
+    let right = relay.first_password.clone().unwrap();
+    assert_eq!(
+        relay
+            .sign_in("admin", &right, "device-x")
+            .await
+            .unwrap_err()
+            .0,
+        429
+    );
+    let unknown = relay
+        .sign_in("nobody", "whatever", "device-x")
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.0, 429, "the address is slowed down too");
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn only_administrators_administer_and_disabling_ends_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = start_relay(dir.path()).await;
+    let admin = relay.admin_cookie().await;
+    relay
+        .add_person(&admin, "nora", &[Role::Technician], &["north"], &[])
+        .await;
+    let nora = relay
+        .sign_in("nora", PASSWORD, "device-nora")
+        .await
+        .unwrap();
+    let res = client()
+        .post(relay.url("/api/people"))
+        .header("cookie", &nora)
+        .json(&serde_json::json!({"username": "eve", "password": "long enough pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = client()
+        .post(relay.url("/api/people"))
+        .header("cookie", &admin)
+        .json(&serde_json::json!({"username": "nora", "password": "long enough pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "duplicate names are refused");
+    let res = client()
+        .post(relay.url("/api/people/nora"))
+        .header("cookie", &admin)
+        .json(&serde_json::json!({"disabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let me = client()
+        .get(relay.url("/api/session"))
+        .header("cookie", &nora)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+    assert_eq!(
+        relay
+            .sign_in("nora", PASSWORD, "device-nora")
+            .await
+            .unwrap_err()
+            .0,
+        401
+    );
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn one_person_cannot_open_unlimited_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = start_relay(dir.path()).await; // the test relay allows 3 per person
+    let cookie = relay.admin_cookie().await;
+    let mut open = vec![];
+    for _ in 0..3 {
+        open.push(open_socket(&relay, Some(&cookie)).await.unwrap());
+    }
+    let refused = open_socket(&relay, Some(&cookie)).await.unwrap_err();
+    assert!(refused.contains("429"), "{refused}");
+    drop(open);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        open_socket(&relay, Some(&cookie)).await.is_ok(),
+        "closing frees the slots"
+    );
+    relay.shutdown().await;
+}

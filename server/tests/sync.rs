@@ -1,0 +1,219 @@
+//! Sync through the real relay between devices built on `shared`'s session.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use futures::{SinkExt, StreamExt};
+use shared::{access::Role, index, protocol::Message, records::incident::Incident};
+use tokio_tungstenite::tungstenite::Message as Ws;
+
+async fn relay_with_tech(dir: &std::path::Path) -> RunningRelay {
+    let relay = start_relay(dir).await;
+    let admin = relay.admin_cookie().await;
+    relay
+        .add_person(&admin, "ana", &[Role::Technician], &["north"], &[])
+        .await;
+    relay
+        .add_person(&admin, "bo", &[Role::Technician], &["north"], &[])
+        .await;
+    relay
+}
+
+#[tokio::test]
+async fn a_record_synced_by_one_device_reaches_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay_with_tech(dir.path()).await;
+    let id = new_id();
+    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
+    a.edit(
+        id,
+        incident_doc("Router down at depot", Some("north"), None),
+    )
+    .await;
+    assert_eq!(a.unsynced(&id), 2);
+    a.run_until(|d| d.unsynced(&id) == 0).await;
+
+    let mut b = Device::sign_in(&relay, "bo", PASSWORD, "device-b").await;
+    b.request(id).await;
+    b.run_until(|d| d.has_record(&id)).await;
+    assert_eq!(
+        Incident::read(&b.docs[&id]).unwrap(),
+        Incident::read(&a.docs[&id]).unwrap()
+    );
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_connected_device_learns_of_new_records_through_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay_with_tech(dir.path()).await;
+    let index_id = index::index_id(index::DEFAULT_SCOPE);
+
+    // B is online first with an empty index (a fresh tablet).
+    let mut b = Device::sign_in(&relay, "bo", PASSWORD, "device-b").await;
+    b.request(index_id).await;
+
+    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
+    let id = new_id();
+    let mut idx = automerge::Automerge::new();
+    index::add(&mut idx, &id, "incident", &meta("ana")).unwrap();
+    a.edit(id, incident_doc("Fuel pump leak", Some("north"), None))
+        .await;
+    a.edit(index_id, idx).await;
+    a.run_until(|d| d.unsynced(&id) == 0 && d.unsynced(&index_id) == 0)
+        .await;
+
+    b.run_until(|d| {
+        d.docs
+            .get(&index_id)
+            .is_some_and(|i| index::records(i) == vec![id])
+    })
+    .await;
+    b.request(id).await;
+    b.run_until(|d| d.has_record(&id)).await;
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_malformed_frame_closes_only_that_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay_with_tech(dir.path()).await;
+    let mut good = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
+
+    let cookie = relay.sign_in("bo", PASSWORD, "device-b").await.unwrap();
+    let mut bad = open_socket(&relay, Some(&cookie)).await.unwrap();
+    bad.send(Ws::Binary(
+        b"\xa1\x64type\x63bad and then some".to_vec().into(),
+    ))
+    .await
+    .unwrap();
+    let reply = tokio::time::timeout(Duration::from_secs(5), bad.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    match decode(&reply.into_data()) {
+        Message::Error { message } => assert!(message.contains("malformed"), "{message}"),
+        other => panic!("expected an error message, got {other:?}"),
+    }
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), bad.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(Ws::Close(_))) | None | Some(Err(_)) => break,
+            Some(Ok(_)) => {}
+        }
+    }
+
+    let mut text = open_socket(&relay, Some(&cookie)).await.unwrap();
+    text.send(Ws::Text("hello".into())).await.unwrap();
+    let reply = text.next().await.unwrap().unwrap();
+    assert!(matches!(decode(&reply.into_data()), Message::Error { .. }));
+
+    // An oversized frame (the test relay allows 1 MiB) closes that connection too.
+    let mut big = open_socket(&relay, Some(&cookie)).await.unwrap();
+    let _ = big
+        .send(Ws::Binary(vec![0u8; 2 * 1024 * 1024].into()))
+        .await;
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match big.next().await {
+                Some(Ok(Ws::Close(_))) | None | Some(Err(_)) => return true,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert_eq!(closed, Ok(true));
+
+    // The other device carries on.
+    let id = new_id();
+    good.edit(id, incident_doc("Still syncing", Some("north"), None))
+        .await;
+    good.run_until(|d| d.unsynced(&id) == 0).await;
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn acknowledged_records_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay_with_tech(dir.path()).await;
+    let id = new_id();
+    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
+    a.edit(id, incident_doc("Generator service", Some("north"), None))
+        .await;
+    a.run_until(|d| d.unsynced(&id) == 0).await;
+    drop(a);
+    relay.shutdown().await;
+
+    let relay = start_relay(dir.path()).await;
+    assert!(relay.first_password.is_none(), "people persist too");
+    let mut b = Device::sign_in(&relay, "bo", PASSWORD, "device-b").await;
+    b.request(id).await;
+    b.run_until(|d| d.has_record(&id)).await;
+    assert_eq!(
+        Incident::read(&b.docs[&id]).unwrap().title,
+        "Generator service"
+    );
+    relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_change_feed_lists_what_changed_since_a_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay_with_tech(dir.path()).await;
+    let cookie = relay.sign_in("bo", PASSWORD, "device-b").await.unwrap();
+    let feed = |since: i64| {
+        let (url, cookie) = (
+            relay.url(&format!("/api/changes?since={since}")),
+            cookie.clone(),
+        );
+        async move {
+            let v: serde_json::Value = reqwest::Client::new()
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    let start = feed(0).await["cursor"].as_i64().unwrap();
+    let (x, y) = (new_id(), new_id());
+    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
+    a.edit(x, incident_doc("X", Some("north"), None)).await;
+    a.edit(y, incident_doc("Y", Some("north"), None)).await;
+    a.run_until(|d| d.unsynced(&x) == 0 && d.unsynced(&y) == 0)
+        .await;
+    let after = feed(start).await;
+    let mut docs: Vec<String> = serde_json::from_value(after["documents"].clone()).unwrap();
+    docs.sort();
+    let mut want = vec![x.to_string(), y.to_string()];
+    want.sort();
+    assert_eq!(docs, want);
+    let cursor = after["cursor"].as_i64().unwrap();
+    assert_eq!(feed(cursor).await["documents"], serde_json::json!([]));
+
+    // Receipts name the person and device, with the relay's and the device's times.
+    let receipts: serde_json::Value = reqwest::Client::new()
+        .get(relay.url(&format!("/api/documents/{x}/receipts")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = &receipts["receipts"][0];
+    assert_eq!(first["person"], "ana");
+    assert_eq!(first["device"], "device-a");
+    assert_eq!(first["device_time"], 1_764_000_000_000_i64);
+    assert!(first["received_at"].as_i64().unwrap() > 1_764_000_000_000);
+    relay.shutdown().await;
+}
