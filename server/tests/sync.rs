@@ -217,3 +217,42 @@ async fn the_change_feed_lists_what_changed_since_a_cursor() {
     assert!(first["received_at"].as_i64().unwrap() > 1_764_000_000_000);
     relay.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_device_that_created_the_index_receives_later_additions() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay_with_tech(dir.path()).await;
+    let index_id = index::index_id(index::DEFAULT_SCOPE);
+
+    // A creates the index (first record) and uploads it.
+    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
+    let first = new_id();
+    let mut idx = automerge::Automerge::new();
+    index::add(&mut idx, &first, "incident", &meta("ana")).unwrap();
+    a.edit(first, incident_doc("First", None, None)).await;
+    a.edit(index_id, idx).await;
+    a.run_until(|d| d.unsynced(&first) == 0 && d.unsynced(&index_id) == 0)
+        .await;
+
+    // B joins, gets the index, adds its own record to it.
+    let mut b = Device::sign_in(&relay, "bo", PASSWORD, "device-b").await;
+    b.request(index_id).await;
+    b.run_until(|d| {
+        d.docs
+            .get(&index_id)
+            .is_some_and(|i| index::records(i).len() == 1)
+    })
+    .await;
+    let second = new_id();
+    let mut idx_b = b.docs[&index_id].clone();
+    index::add(&mut idx_b, &second, "incident", &meta("bo")).unwrap();
+    b.edit(second, incident_doc("Second", None, None)).await;
+    b.edit(index_id, idx_b).await;
+    b.run_until(|d| d.unsynced(&second) == 0 && d.unsynced(&index_id) == 0)
+        .await;
+
+    // A, still connected, hears of it.
+    a.run_until(|d| index::records(&d.docs[&index_id]).len() == 2)
+        .await;
+    relay.shutdown().await;
+}

@@ -137,32 +137,62 @@ mod tests {
     #[test]
     fn technicians_work_their_sites_only() {
         let tech = person(&[Role::Technician], &["north"], &[]);
-        assert_eq!(access(&tech, &record("incident", Some("north"), None)), Access::ReadWrite);
-        assert_eq!(access(&tech, &record("incident", Some("south"), None)), Access::None);
-        assert_eq!(access(&tech, &record("incident", None, Some("desk"))), Access::None);
+        assert_eq!(
+            access(&tech, &record("incident", Some("north"), None)),
+            Access::ReadWrite
+        );
+        assert_eq!(
+            access(&tech, &record("incident", Some("south"), None)),
+            Access::None
+        );
+        assert_eq!(
+            access(&tech, &record("incident", None, Some("desk"))),
+            Access::None
+        );
     }
 
     #[test]
     fn agents_work_their_teams_only() {
         let agent = person(&[Role::Agent], &[], &["desk"]);
-        assert_eq!(access(&agent, &record("incident", None, Some("desk"))), Access::ReadWrite);
-        assert_eq!(access(&agent, &record("incident", Some("north"), Some("desk"))), Access::ReadWrite);
-        assert_eq!(access(&agent, &record("incident", None, Some("network"))), Access::None);
+        assert_eq!(
+            access(&agent, &record("incident", None, Some("desk"))),
+            Access::ReadWrite
+        );
+        assert_eq!(
+            access(&agent, &record("incident", Some("north"), Some("desk"))),
+            Access::ReadWrite
+        );
+        assert_eq!(
+            access(&agent, &record("incident", None, Some("network"))),
+            Access::None
+        );
     }
 
     #[test]
     fn auditors_read_everything_and_write_nothing() {
         let auditor = person(&[Role::Auditor], &[], &[]);
-        assert_eq!(access(&auditor, &record("incident", Some("north"), None)), Access::Read);
-        assert_eq!(access(&auditor, &record("change", None, Some("desk"))), Access::Read);
+        assert_eq!(
+            access(&auditor, &record("incident", Some("north"), None)),
+            Access::Read
+        );
+        assert_eq!(
+            access(&auditor, &record("change", None, Some("desk"))),
+            Access::Read
+        );
         assert_eq!(access(&auditor, &record("", None, None)), Access::Read);
     }
 
     #[test]
     fn change_managers_work_every_change() {
         let cab = person(&[Role::ChangeManager], &[], &[]);
-        assert_eq!(access(&cab, &record("change", Some("south"), None)), Access::ReadWrite);
-        assert_eq!(access(&cab, &record("incident", Some("south"), None)), Access::None);
+        assert_eq!(
+            access(&cab, &record("change", Some("south"), None)),
+            Access::ReadWrite
+        );
+        assert_eq!(
+            access(&cab, &record("incident", Some("south"), None)),
+            Access::None
+        );
     }
 
     #[test]
@@ -178,7 +208,10 @@ mod tests {
     #[test]
     fn nobody_without_roles_sees_anything() {
         let nobody = person(&[], &["north"], &["desk"]);
-        assert_eq!(access(&nobody, &record("incident", None, None)), Access::None);
+        assert_eq!(
+            access(&nobody, &record("incident", None, None)),
+            Access::None
+        );
     }
 
     #[test]

@@ -47,6 +47,18 @@ impl Tablet {
         Ok(())
     }
 
+    /// Signs in on the sign-in screen the app shows to a device with no stored session, and
+    /// waits for the incident list. The session is then kept on the device (offline too).
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<()> {
+        self.goto("/").await?;
+        self.wait_for("#username", UI_TIMEOUT).await?;
+        self.fill("#username", username).await?;
+        self.fill("#password", password).await?;
+        self.click("#sign-in").await?;
+        self.wait_for("#new-incident", UI_TIMEOUT).await?;
+        Ok(())
+    }
+
     /// Opens the incident list (a full page load) and waits for the app.
     pub async fn open_list(&self) -> Result<()> {
         self.goto("/").await?;

@@ -17,15 +17,17 @@ fn screenshot_path(name: &str) -> std::path::PathBuf {
 /// installed (a service worker controls each page).
 async fn start(names: &[&str]) -> Result<(Relay, Chromedriver, Vec<Tablet>)> {
     let relay = Relay::start().await?;
-    assert!(
-        relay.first_account().is_some(),
-        "a relay with an empty data directory prints the first account:\n{}",
-        relay.log()
-    );
+    let (username, password) = relay.first_account().unwrap_or_else(|| {
+        panic!(
+            "a relay with an empty data directory prints the first account:\n{}",
+            relay.log()
+        )
+    });
     let driver = Chromedriver::start().await?;
     let mut tablets = Vec::new();
     for name in names {
         let tablet = Tablet::open(&driver, &relay.base_url(), name).await?;
+        tablet.sign_in(&username, &password).await?;
         tablet.open_list().await?;
         tablet.wait_online(true, SYNC_TIMEOUT).await?;
         tablet.wait_service_worker().await?;

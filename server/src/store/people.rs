@@ -188,10 +188,8 @@ impl Store {
         let ids: Vec<i64> = {
             let conn = self.lock();
             let mut stmt = conn.prepare("SELECT id FROM people ORDER BY username")?;
-            let ids = stmt
-                .query_map([], |r| r.get(0))?
-                .collect::<std::result::Result<_, _>>()?;
-            ids
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<std::result::Result<_, _>>()?
         };
         ids.into_iter().map(|id| self.person(id)).collect()
     }

@@ -145,7 +145,10 @@ mod tests {
         got.sort();
         want.sort();
         assert_eq!(got, want);
-        assert!(seen.iter().all(|c| c.meta.as_ref().unwrap().author == "ana"));
+        assert!(
+            seen.iter()
+                .all(|c| c.meta.as_ref().unwrap().author == "ana")
+        );
     }
 
     #[test]

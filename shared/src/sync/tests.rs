@@ -310,7 +310,7 @@ fn concurrent_offline_edits_converge_through_the_relay() {
             .unwrap()
             .unwrap()
             .0
-            .to_str(),
+            .as_str(),
         Some("high")
     );
     assert_eq!(
@@ -319,7 +319,7 @@ fn concurrent_offline_edits_converge_through_the_relay() {
             .unwrap()
             .unwrap()
             .0
-            .to_str(),
+            .as_str(),
         Some("Printer jam, floor 2")
     );
 }
