@@ -78,10 +78,18 @@ pub fn summarize(
         return Summary::Hidden;
     }
     // Other record types (changes, CIs, …) will have their own lists.
-    if let Some(kind) = record_type(doc)
-        && kind != incident::KIND
-    {
+    let kind = record_type(doc);
+    if kind.as_deref().is_some_and(|k| k != incident::KIND) {
         return Summary::Hidden;
+    }
+    // An index of a scope this person no longer follows (e.g. an earlier sign-in's site):
+    // no type, and every key a document id.
+    if kind.is_none() {
+        use automerge::ReadDoc as _;
+        let keys = doc.keys(automerge::ROOT).count();
+        if keys > 0 && index::records(doc).len() == keys {
+            return Summary::Hidden;
+        }
     }
     match Incident::read(doc) {
         Ok(inc) => Summary::Incident(IncidentRow {
@@ -116,5 +124,57 @@ impl Repo {
         self.docs.get(id).map_or(0, |doc| {
             shared::sync::unsynced_changes(doc, self.relay_heads(id))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::records::ChangeMeta;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn meta() -> ChangeMeta {
+        ChangeMeta {
+            author: "ana".into(),
+            device: "device-1".into(),
+            at: Timestamp::from_millis(1_000),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn index_documents_are_not_listed_even_of_scopes_no_longer_followed() {
+        let matrix = PriorityMatrix::default();
+        let record = DocumentId::from_uuid(uuid::Uuid::new_v4());
+        let mut site_index = Automerge::new();
+        index::add(&mut site_index, &record, incident::KIND, &meta()).unwrap();
+        let id = index::index_id("site:north");
+        assert_eq!(summarize(&id, &site_index, &matrix, &[id]), Summary::Hidden);
+        assert_eq!(summarize(&id, &site_index, &matrix, &[]), Summary::Hidden);
+    }
+
+    #[wasm_bindgen_test]
+    fn an_incident_at_a_site_is_listed() {
+        use shared::records::incident::IncidentEdit;
+        let edit = IncidentEdit {
+            title: "Generator fault".into(),
+            description: String::new(),
+            impact: Level::Medium,
+            urgency: Level::Medium,
+            status: IncidentStatus::New,
+            assignee: String::new(),
+            note: String::new(),
+        };
+        let mut inc = Incident::create("INC-1".into(), edit, &meta()).unwrap();
+        inc.site = "north".into();
+        let mut doc = Automerge::new();
+        inc.write(&mut doc, &meta()).unwrap();
+        let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
+        let Summary::Incident(row) = summarize(&id, &doc, &PriorityMatrix::default(), &[]) else {
+            panic!("an incident is listed");
+        };
+        assert_eq!(row.title, "Generator fault");
+        assert_eq!(Incident::read(&doc).unwrap().site, "north");
     }
 }

@@ -252,6 +252,9 @@ impl AppState {
             .await
             .map_err(|e| e.to_string())?;
         self.stop_sync();
+        // Another person (or the same one after a while) may read other documents: the first
+        // sync after signing in goes by the whole feed.
+        self.set_changes_cursor(0).await;
         self.display_name.set(info.name().to_string());
         self.session.set(Some(info));
         self.session_expired.set(false);

@@ -42,6 +42,10 @@ pub async fn run(records: usize, cold_starts: usize, edits: usize) -> Result<Bro
     let mut relay = Relay::start().await?;
     let driver = Chromedriver::start().await?;
     let mut tablet = Tablet::open(&driver, &relay.base_url(), "bench").await?;
+    let (user, password) = relay
+        .first_account()
+        .ok_or("the relay printed no first account")?;
+    tablet.sign_in(&user, &password).await?;
     let result = measure(&mut relay, &mut tablet, records, cold_starts, edits).await;
     let _ = tablet.close().await;
     let _ = relay.stop().await;

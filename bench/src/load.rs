@@ -123,10 +123,38 @@ pub struct Client {
 impl Client {
     /// Connects to `url` and sends the `join`. When the server's `peer` arrives, the session
     /// syncs every document in `docs` (what a reconnecting device does today).
+    ///
+    /// Outpost's relay needs a signed-in session: give its credentials in the URL
+    /// (`ws://user:password@host:port/sync`); the client signs in as its own device first. The
+    /// reference server takes a plain URL.
     pub async fn connect(url: &str, name: &str, docs: Docs) -> Result<Client> {
+        let device: String = format!("device-bench-{name}-{}", uuid::Uuid::new_v4())
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let (url, cookie) = sign_in(url, &device).await?;
+        let mut request =
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                url.as_str(),
+            )
+            .map_err(|e| format!("bad url {url}: {e}"))?;
+        if let Some(cookie) = cookie {
+            request.headers_mut().insert(
+                "cookie",
+                cookie
+                    .parse()
+                    .map_err(|_| "the relay sent an unusable cookie")?,
+            );
+        }
         let (socket, _) = tokio::time::timeout(
             Duration::from_secs(10),
-            tokio_tungstenite::connect_async(url),
+            tokio_tungstenite::connect_async(request),
         )
         .await
         .map_err(|_| format!("connecting to {url} timed out"))?
@@ -152,7 +180,7 @@ impl Client {
         });
         let mut client = Client {
             docs,
-            session: Session::new(PeerId(format!("bench-{name}-{}", uuid::Uuid::new_v4()))),
+            session: Session::new(PeerId(device)),
             out,
             incoming,
             writer,
@@ -372,4 +400,36 @@ pub async fn reconnect(url: &str, docs: Docs, timeout: Duration) -> Result<(Reco
     let docs = std::mem::take(&mut client.docs);
     client.close().await;
     Ok((result, docs))
+}
+
+/// For a URL with credentials (`ws://user:password@host/sync`): signs in to the relay as
+/// `device` and returns the URL without them and the session cookie. Other URLs pass through.
+async fn sign_in(url: &str, device: &str) -> Result<(String, Option<String>)> {
+    let Some(rest) = url.strip_prefix("ws://") else {
+        return Ok((url.to_string(), None));
+    };
+    let Some((userinfo, host_path)) = rest.split_once('@') else {
+        return Ok((url.to_string(), None));
+    };
+    let (user, password) = userinfo
+        .split_once(':')
+        .ok_or("credentials need user:password")?;
+    let host = host_path.split('/').next().unwrap_or(host_path);
+    let response = reqwest::Client::new()
+        .post(format!("http://{host}/api/session"))
+        .json(&serde_json::json!({"username": user, "password": password, "device": device}))
+        .send()
+        .await
+        .map_err(|e| format!("signing in to {host}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("signing in to {host}: {}", response.status()).into());
+    }
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .ok_or("the relay set no session cookie")?
+        .to_string();
+    Ok((format!("ws://{host_path}"), Some(cookie)))
 }

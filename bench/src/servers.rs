@@ -47,12 +47,15 @@ impl Server {
         match kind {
             Kind::Outpost => {
                 let relay = e2e::Relay::start().await?;
+                let (user, password) = relay
+                    .first_account()
+                    .ok_or("the relay printed no first account")?;
                 let pid = pid_with_arg(&relay.data_dir().display().to_string())
                     .ok_or("cannot find the relay's process")?;
                 Ok(Server {
                     kind,
                     pid,
-                    url: format!("ws://127.0.0.1:{}/sync", relay.port()),
+                    url: format!("ws://{user}:{password}@127.0.0.1:{}/sync", relay.port()),
                     process: Process::Outpost(relay),
                 })
             }

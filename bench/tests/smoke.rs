@@ -15,18 +15,14 @@ async fn the_load_generator_uploads_fetches_and_reconnects() {
     let (data, web) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let config = Config {
-        listen: addr,
-        data_dir: data.path().to_path_buf(),
-        static_dir: web.path().to_path_buf(),
-        max_frame_bytes: 1024 * 1024,
-    };
-    let (relay, _) = Relay::open(config).await.unwrap();
+    let config = Config::new(addr, data.path().to_path_buf(), web.path().to_path_buf());
+    let (relay, first) = Relay::open(config).await.unwrap();
+    let first = first.expect("a new relay creates its first administrator");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(relay.serve(listener, async {
         let _ = stopped.await;
     }));
-    let url = format!("ws://{addr}/sync");
+    let url = format!("ws://{}:{}@{addr}/sync", first.username, first.password);
 
     let batches: Vec<_> = (0..3).map(|c| load::incident_docs(4, c * 4)).collect();
     let uploaded: Docs = batches.iter().flatten().cloned().collect();

@@ -145,6 +145,12 @@ impl Client {
                         }
                         plan
                     });
+                    gloo::console::log!(format!(
+                        "sync: resuming with {} documents to sync (change feed since {}: {} changed)",
+                        plan.len(),
+                        state.changes_cursor(),
+                        changed.len()
+                    ));
                     *client.pending.borrow_mut() =
                         Some((plan.iter().copied().collect(), feed.cursor));
                     Session::resume(peer, plan)

@@ -249,7 +249,7 @@ pub fn Admin() -> impl IntoView {
                         <label for="new-password">"Password (at least 10 characters)"</label>
                         <input id="new-password" type="password" autocomplete="new-password" prop:value=move || new_password.get() on:input=move |ev| new_password.set(event_target_value(&ev)) />
                     </div>
-                    <fieldset class="field wide roles">
+                    <fieldset class="roles">
                         <legend>"Roles"</legend>
                         {ROLES
                             .into_iter()
