@@ -47,6 +47,10 @@ impl SyncHub {
     /// Runs one device's connection until either side closes it. Inbound frames that are not
     /// protocol messages, or that the person may not send, get an `error` message and close
     /// this connection only.
+    ///
+    /// The two directions run as separate pumps polled together, and everything bound for the
+    /// socket goes through one writer: a device uploading faster than samod accepts must never
+    /// stop samod's replies from draining (each side would wait on the other for ever).
     pub async fn serve_socket(
         &self,
         socket: WebSocket,
@@ -68,23 +72,40 @@ impl SyncHub {
             store,
             session: &session,
         };
-        loop {
-            tokio::select! {
-                inbound = ws_in.next() => {
-                    let frame = match inbound {
-                        Some(Ok(WsMessage::Binary(frame))) => frame,
-                        Some(Ok(WsMessage::Text(_))) => {
+        let (to_socket, mut socket_queue) = mpsc::unbounded::<WsMessage>();
+
+        let writer = async move {
+            while let Some(message) = socket_queue.next().await {
+                let last = matches!(message, WsMessage::Close(_));
+                if ws_out.send(message).await.is_err() || last {
+                    break;
+                }
+            }
+        };
+
+        let inbound = {
+            let to_socket = to_socket.clone();
+            let gate = &gate;
+            let session = &session;
+            async move {
+                while let Some(received) = ws_in.next().await {
+                    let frame = match received {
+                        Ok(WsMessage::Binary(frame)) => frame,
+                        Ok(WsMessage::Text(_)) => {
                             Metrics::add(&metrics.protocol_errors, 1);
-                            reject(&mut ws_out, "text frames are not part of the protocol; send CBOR in binary frames").await;
-                            break;
+                            reject(
+                                &to_socket,
+                                "text frames are not part of the protocol; send CBOR in binary frames",
+                            );
+                            return;
                         }
-                        Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
-                        Some(Ok(WsMessage::Close(_))) | None => break,
-                        Some(Err(e)) => {
+                        Ok(WsMessage::Ping(_) | WsMessage::Pong(_)) => continue,
+                        Ok(WsMessage::Close(_)) => return,
+                        Err(e) => {
                             // Includes frames over the size limit.
                             tracing::info!(device = %session.device, "closing a connection: {e}");
                             Metrics::add(&metrics.protocol_errors, 1);
-                            break;
+                            return;
                         }
                     };
                     Metrics::add(&metrics.frames_in, 1);
@@ -92,50 +113,67 @@ impl SyncHub {
                     match gate.inbound(&frame) {
                         Ok(Inbound::Forward) => {
                             if to_repo.send(Ok(frame.to_vec())).await.is_err() {
-                                break;
+                                return;
                             }
                         }
                         Ok(Inbound::Answer(reply)) => {
                             Metrics::add(&metrics.refused, 1);
-                            if ws_out.send(WsMessage::Binary(reply.into())).await.is_err() {
-                                break;
-                            }
+                            let _ = to_socket.unbounded_send(WsMessage::Binary(reply.into()));
                         }
                         Ok(Inbound::Close(reason)) => {
                             tracing::warn!(device = %session.device, "closing a connection: {reason}");
                             Metrics::add(&metrics.protocol_errors, 1);
-                            reject(&mut ws_out, &reason).await;
-                            break;
+                            reject(&to_socket, &reason);
+                            return;
                         }
                         Err(e) => {
                             // Nothing was accepted, so nothing is lost: the device retries later.
                             tracing::error!("{e}");
-                            reject(&mut ws_out, "the relay could not record this change; it will be retried").await;
-                            break;
+                            reject(
+                                &to_socket,
+                                "the relay could not record this change; it will be retried",
+                            );
+                            return;
                         }
                     }
                 }
-                outbound = from_repo.next() => match outbound {
-                    Some(frame) => {
-                        if !gate.outbound(&frame).unwrap_or(false) {
-                            continue;
-                        }
-                        Metrics::add(&metrics.frames_out, 1);
-                        Metrics::add(&metrics.bytes_out, frame.len() as u64);
-                        if ws_out.send(WsMessage::Binary(frame.into())).await.is_err() {
-                            break;
-                        }
-                    }
-                    // samod closed the connection (e.g. a handshake claiming another device).
-                    None => {
-                        let _ = ws_out.send(close("connection closed by the relay")).await;
-                        break;
-                    }
-                },
+                // Dropping `to_repo` (on return) ends the transport's stream: samod drops the
+                // connection.
             }
-        }
-        // Dropping `to_repo` ends the transport's stream: samod drops the connection.
-        to_repo.close_channel();
+        };
+
+        let outbound = {
+            let to_socket = to_socket.clone();
+            let gate = &gate;
+            async move {
+                while let Some(frame) = from_repo.next().await {
+                    if !gate.outbound(&frame).unwrap_or(false) {
+                        continue;
+                    }
+                    Metrics::add(&metrics.frames_out, 1);
+                    Metrics::add(&metrics.bytes_out, frame.len() as u64);
+                    if to_socket
+                        .unbounded_send(WsMessage::Binary(frame.into()))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                // samod closed the connection (e.g. a handshake claiming another device).
+                let _ = to_socket.unbounded_send(close("connection closed by the relay"));
+            }
+        };
+
+        let pumps = async move {
+            tokio::select! {
+                _ = inbound => {}
+                _ = outbound => {}
+            }
+            // The pumps' senders are gone with them; this last one closes the writer's queue
+            // once it has written what is left.
+            drop(to_socket);
+        };
+        tokio::join!(writer, pumps);
     }
 }
 
@@ -147,13 +185,10 @@ fn close(reason: &str) -> WsMessage {
 }
 
 /// Tells the peer what was wrong, in the protocol's own `error` message, then closes.
-async fn reject<S>(ws_out: &mut S, reason: &str)
-where
-    S: futures::Sink<WsMessage> + Unpin,
-{
+fn reject(to_socket: &mpsc::UnboundedSender<WsMessage>, reason: &str) {
     let error = protocol::encode(&Message::Error {
         message: reason.to_string(),
     });
-    let _ = ws_out.send(WsMessage::Binary(error.into())).await;
-    let _ = ws_out.send(close("protocol error")).await;
+    let _ = to_socket.unbounded_send(WsMessage::Binary(error.into()));
+    let _ = to_socket.unbounded_send(close("protocol error"));
 }

@@ -256,3 +256,27 @@ async fn the_device_that_created_the_index_receives_later_additions() {
         .await;
     relay.shutdown().await;
 }
+
+/// A device that sends faster than it reads must not stall the relay: before the fix, the
+/// relay stopped draining samod's replies while it waited to hand samod more input, and each
+/// side waited on the other for ever.
+#[tokio::test]
+async fn a_burst_upload_completes_without_reading_in_between() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay_with_tech(dir.path()).await;
+    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
+    let ids: Vec<_> = (0..300).map(|_| new_id()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        a.edit(*id, incident_doc(&format!("Burst {i}"), None, None))
+            .await;
+    }
+    assert!(
+        a.try_run_until(
+            |d| ids.iter().all(|id| d.unsynced(id) == 0),
+            Duration::from_secs(60)
+        )
+        .await,
+        "all 300 acknowledged"
+    );
+    relay.shutdown().await;
+}

@@ -269,4 +269,19 @@ mod scope_tests {
         assert!(!scope.restricted);
         assert_eq!(record_scope(&Automerge::new()), None);
     }
+
+    #[test]
+    fn security_incident_documents_are_restricted() {
+        use crate::records::document::Record;
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(
+            automerge::ROOT,
+            "type",
+            crate::records::security::SecurityIncident::KIND,
+        )
+        .unwrap();
+        tx.commit();
+        assert!(record_scope(&doc).unwrap().restricted);
+    }
 }
