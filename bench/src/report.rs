@@ -97,10 +97,22 @@ pub fn table(rows: &[Row]) -> String {
         "| measure | Outpost | reference (automerge-repo 2.5.6, node) | Outpost ÷ reference | target | verdict |\n\
          |---|---|---|---|---|---|\n",
     );
+    // A cell is one line without pipes (error messages may hold both).
+    let cell = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace('|', "/")
+    };
     for r in rows {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
-            r.measure, r.outpost, r.reference, r.ratio, r.target, r.verdict
+            cell(&r.measure),
+            cell(&r.outpost),
+            cell(&r.reference),
+            cell(&r.ratio),
+            cell(&r.target),
+            cell(&r.verdict)
         ));
     }
     out

@@ -299,6 +299,9 @@ async fn incidents_logged_on_either_tablet_reach_the_other_while_both_are_online
         .await?;
     b.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
         .await?;
+    // a goes back to its list through the app's own link: no page load.
+    a.click(".crumbs a").await?;
+    a.wait_for("#new-incident", UI_TIMEOUT).await?;
     a.wait_row(&from_b, "to arrive from b", SYNC_TIMEOUT, |r| {
         r.title == "Site office Wi-Fi drops every few minutes" && r.priority == "P3 Moderate"
     })
