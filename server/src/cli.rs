@@ -243,26 +243,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                     username,
                     site,
                     team,
-                } => {
-                    for (what, group) in [("site", site), ("team", team)] {
-                        if let Some(g) = group {
-                            store.set_member(what, &username, &g, true).map_err(e)?;
-                            println!("{username} joined {what} {g}");
-                        }
-                    }
-                }
+                } => membership(&store, &username, site, team, true)?,
                 UserCommand::Leave {
                     username,
                     site,
                     team,
-                } => {
-                    for (what, group) in [("site", site), ("team", team)] {
-                        if let Some(g) = group {
-                            store.set_member(what, &username, &g, false).map_err(e)?;
-                            println!("{username} left {what} {g}");
-                        }
-                    }
-                }
+                } => membership(&store, &username, site, team, false)?,
             }
             Ok(())
         }
@@ -270,6 +256,26 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Team(cmd) => group(&open_store()?, "team", cmd),
         Command::Backup { dest } => backup(&open_store()?, &data_dir, &dest),
     }
+}
+
+/// Adds a person to (or removes them from) the given site and/or team.
+fn membership(
+    store: &Store,
+    username: &str,
+    site: Option<String>,
+    team: Option<String>,
+    join: bool,
+) -> Result<(), String> {
+    for (what, group) in [("site", site), ("team", team)] {
+        if let Some(g) = group {
+            store
+                .set_member(what, username, &g, join)
+                .map_err(|e| e.to_string())?;
+            let done = if join { "joined" } else { "left" };
+            println!("{username} {done} {what} {g}");
+        }
+    }
+    Ok(())
 }
 
 fn group(store: &Store, what: &str, cmd: GroupCommand) -> Result<(), String> {

@@ -249,15 +249,7 @@ async fn the_change_feed_only_lists_what_the_person_may_read() {
         .sign_in("sam", PASSWORD, "device-sam")
         .await
         .unwrap();
-    let v: serde_json::Value = reqwest::Client::new()
-        .get(w.relay.url("/api/changes?since=0"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = w.relay.get_json("/api/changes?since=0", &cookie).await;
     let docs: Vec<String> = serde_json::from_value(v["documents"].clone()).unwrap();
     assert!(docs.contains(&w.south.to_string()));
     assert!(!docs.contains(&w.north.to_string()));

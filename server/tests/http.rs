@@ -86,26 +86,17 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_it() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["roles"], serde_json::json!(["administrator"]));
     let cookie = set_cookie.split(';').next().unwrap().to_string();
-    let me = client()
-        .get(relay.url("/api/session"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let me = relay
+        .call(reqwest::Method::GET, "/api/session", &cookie, None)
+        .await;
     assert_eq!(me.status(), 200);
-    let out = client()
-        .delete(relay.url("/api/session"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let out = relay
+        .call(reqwest::Method::DELETE, "/api/session", &cookie, None)
+        .await;
     assert_eq!(out.status(), 204);
-    let me = client()
-        .get(relay.url("/api/session"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let me = relay
+        .call(reqwest::Method::GET, "/api/session", &cookie, None)
+        .await;
     assert_eq!(me.status(), 401);
     let body: serde_json::Value = me.json().await.unwrap();
     assert_eq!(body["error"], "your session has ended; sign in again");
@@ -163,36 +154,36 @@ async fn only_administrators_administer_and_disabling_ends_sessions() {
         .sign_in("nora", PASSWORD, "device-nora")
         .await
         .unwrap();
-    let res = client()
-        .post(relay.url("/api/people"))
-        .header("cookie", &nora)
-        .json(&serde_json::json!({"username": "eve", "password": "long enough pw"}))
-        .send()
-        .await
-        .unwrap();
+    let res = relay
+        .call(
+            reqwest::Method::POST,
+            "/api/people",
+            &nora,
+            Some(serde_json::json!({"username": "eve", "password": "long enough pw"})),
+        )
+        .await;
     assert_eq!(res.status(), 403);
-    let res = client()
-        .post(relay.url("/api/people"))
-        .header("cookie", &admin)
-        .json(&serde_json::json!({"username": "nora", "password": "long enough pw"}))
-        .send()
-        .await
-        .unwrap();
+    let res = relay
+        .call(
+            reqwest::Method::POST,
+            "/api/people",
+            &admin,
+            Some(serde_json::json!({"username": "nora", "password": "long enough pw"})),
+        )
+        .await;
     assert_eq!(res.status(), 400, "duplicate names are refused");
-    let res = client()
-        .post(relay.url("/api/people/nora"))
-        .header("cookie", &admin)
-        .json(&serde_json::json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+    let res = relay
+        .call(
+            reqwest::Method::POST,
+            "/api/people/nora",
+            &admin,
+            Some(serde_json::json!({"disabled": true})),
+        )
+        .await;
     assert_eq!(res.status(), 200);
-    let me = client()
-        .get(relay.url("/api/session"))
-        .header("cookie", &nora)
-        .send()
-        .await
-        .unwrap();
+    let me = relay
+        .call(reqwest::Method::GET, "/api/session", &nora, None)
+        .await;
     assert_eq!(me.status(), 401);
     assert_eq!(
         relay

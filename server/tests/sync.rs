@@ -167,21 +167,11 @@ async fn the_change_feed_lists_what_changed_since_a_cursor() {
     let relay = relay_with_tech(dir.path()).await;
     let cookie = relay.sign_in("bo", PASSWORD, "device-b").await.unwrap();
     let feed = |since: i64| {
-        let (url, cookie) = (
-            relay.url(&format!("/api/changes?since={since}")),
-            cookie.clone(),
-        );
+        let (relay, cookie) = (&relay, cookie.clone());
         async move {
-            let v: serde_json::Value = reqwest::Client::new()
-                .get(url)
-                .header("cookie", cookie)
-                .send()
+            relay
+                .get_json(&format!("/api/changes?since={since}"), &cookie)
                 .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v
         }
     };
     let start = feed(0).await["cursor"].as_i64().unwrap();
@@ -201,15 +191,9 @@ async fn the_change_feed_lists_what_changed_since_a_cursor() {
     assert_eq!(feed(cursor).await["documents"], serde_json::json!([]));
 
     // Receipts name the person and device, with the relay's and the device's times.
-    let receipts: serde_json::Value = reqwest::Client::new()
-        .get(relay.url(&format!("/api/documents/{x}/receipts")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let receipts = relay
+        .get_json(&format!("/api/documents/{x}/receipts"), &cookie)
+        .await;
     let first = &receipts["receipts"][0];
     assert_eq!(first["person"], "ana");
     assert_eq!(first["device"], "device-a");

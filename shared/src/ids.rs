@@ -73,6 +73,22 @@ impl std::str::FromStr for DocumentId {
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct PeerId(pub String);
 
+impl PeerId {
+    /// A new device's id: `device-` and a random UUID.
+    pub fn new_device(uuid: uuid::Uuid) -> Self {
+        Self(format!("device-{uuid}"))
+    }
+
+    /// Whether `id` has the form of a device id: `device-` and up to 73 letters, digits or
+    /// '-'. The relay binds only such ids to sessions.
+    pub fn is_device_id(id: &str) -> bool {
+        id.len() <= 80
+            && id.strip_prefix("device-").is_some_and(|tail| {
+                !tail.is_empty() && tail.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+    }
+}
+
 impl fmt::Display for PeerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -110,6 +126,17 @@ mod tests {
         text.replace_range(0..1, if text.starts_with('2') { "3" } else { "2" });
         assert!(text.parse::<DocumentId>().is_err());
         assert!("not-an-id".parse::<DocumentId>().is_err());
+    }
+
+    #[test]
+    fn device_ids_have_one_form() {
+        let id = PeerId::new_device(uuid::Uuid::from_bytes([1; 16]));
+        assert!(PeerId::is_device_id(&id.0));
+        assert!(PeerId::is_device_id("device-bench-a-1"));
+        assert!(!PeerId::is_device_id("device-"));
+        assert!(!PeerId::is_device_id("relay"));
+        assert!(!PeerId::is_device_id("device-a b"));
+        assert!(!PeerId::is_device_id(&format!("device-{}", "x".repeat(80))));
     }
 
     #[test]

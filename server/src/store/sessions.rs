@@ -20,21 +20,11 @@ fn token_hash(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
-/// A device id as the app makes them: `device-` and a UUID-like tail.
-pub fn valid_device_id(id: &str) -> bool {
-    id.len() <= 80
-        && id.starts_with("device-")
-        && id[7..]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && id.len() > 7
-}
-
 impl Store {
     /// Starts a session for `person` on `device`, returning the cookie token. A device that
     /// changes hands is rebound, and the previous person's sessions on it end.
     pub fn start_session(&self, person: i64, device: &str, lifetime_ms: i64) -> Result<String> {
-        if !valid_device_id(device) {
+        if !shared::ids::PeerId::is_device_id(device) {
             return Err(StoreError::Invalid(format!(
                 "'{device}' is not a device id the app makes"
             )));

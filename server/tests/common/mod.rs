@@ -75,6 +75,32 @@ impl RunningRelay {
         format!("http://{}{path}", self.addr)
     }
 
+    /// One API call with a session cookie and, if given, a JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        cookie: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = reqwest::Client::new()
+            .request(method, self.url(path))
+            .header("cookie", cookie);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// `GET path` with a session cookie, as JSON.
+    pub async fn get_json(&self, path: &str, cookie: &str) -> serde_json::Value {
+        self.call(reqwest::Method::GET, path, cookie, None)
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Signs in; returns the cookie header value.
     pub async fn sign_in(
         &self,
@@ -114,29 +140,30 @@ impl RunningRelay {
         sites: &[&str],
         teams: &[&str],
     ) {
-        let http = reqwest::Client::new();
         for (what, ids) in [("sites", sites), ("teams", teams)] {
             for id in ids {
-                let res = http
-                    .post(self.url(&format!("/api/{what}")))
-                    .header("cookie", admin_cookie)
-                    .json(&serde_json::json!({"id": id}))
-                    .send()
-                    .await
-                    .unwrap();
+                let res = self
+                    .call(
+                        reqwest::Method::POST,
+                        &format!("/api/{what}"),
+                        admin_cookie,
+                        Some(serde_json::json!({"id": id})),
+                    )
+                    .await;
                 assert_eq!(res.status(), 200, "adding {what} {id}");
             }
         }
-        let res = http
-            .post(self.url("/api/people"))
-            .header("cookie", admin_cookie)
-            .json(&serde_json::json!({
-                "username": username, "password": PASSWORD,
-                "roles": roles, "sites": sites, "teams": teams
-            }))
-            .send()
-            .await
-            .unwrap();
+        let res = self
+            .call(
+                reqwest::Method::POST,
+                "/api/people",
+                admin_cookie,
+                Some(serde_json::json!({
+                    "username": username, "password": PASSWORD,
+                    "roles": roles, "sites": sites, "teams": teams
+                })),
+            )
+            .await;
         assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     }
 
