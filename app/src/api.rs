@@ -99,11 +99,6 @@ pub struct Receipt {
     pub received_at: i64,
 }
 
-#[derive(Deserialize)]
-struct Receipts {
-    receipts: Vec<Receipt>,
-}
-
 /// A person as the admin screen lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 pub struct PersonRow {
@@ -173,59 +168,72 @@ fn parse<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ApiError> {
         .map_err(|e| ApiError::Status(200, format!("the relay's answer could not be read: {e}")))
 }
 
+/// [`request`], then its answer as a `T`: the whole body, or its `key` member.
+async fn call<T: serde::de::DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    key: Option<&str>,
+) -> Result<T, ApiError> {
+    let v = request(method, path, body).await?;
+    match key {
+        Some(key) => parse(v.get(key).cloned().unwrap_or(Value::Null)),
+        None => parse(v),
+    }
+}
+
+/// [`request`] whose answer is not needed.
+async fn send(method: &str, path: &str, body: Option<&Value>) -> Result<(), ApiError> {
+    request(method, path, body).await.map(|_| ())
+}
+
 pub async fn sign_in(
     username: &str,
     password: &str,
     device: &str,
 ) -> Result<SessionInfo, ApiError> {
     let body = serde_json::json!({"username": username, "password": password, "device": device});
-    parse(request("POST", "/api/session", Some(&body)).await?)
+    call("POST", "/api/session", Some(&body), None).await
 }
 
 pub async fn session() -> Result<SessionInfo, ApiError> {
-    parse(request("GET", "/api/session", None).await?)
+    call("GET", "/api/session", None, None).await
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {
-    request("DELETE", "/api/session", None).await.map(|_| ())
+    send("DELETE", "/api/session", None).await
 }
 
 pub async fn changes(since: i64) -> Result<Changes, ApiError> {
-    parse(request("GET", &format!("/api/changes?since={since}"), None).await?)
+    call("GET", &format!("/api/changes?since={since}"), None, None).await
 }
 
 pub async fn receipts(doc: &str) -> Result<Vec<Receipt>, ApiError> {
-    let r: Receipts =
-        parse(request("GET", &format!("/api/documents/{doc}/receipts"), None).await?)?;
-    Ok(r.receipts)
+    let path = format!("/api/documents/{doc}/receipts");
+    call("GET", &path, None, Some("receipts")).await
 }
 
 pub async fn people() -> Result<Vec<PersonRow>, ApiError> {
-    let v = request("GET", "/api/people", None).await?;
-    parse(v.get("people").cloned().unwrap_or(Value::Null))
+    call("GET", "/api/people", None, Some("people")).await
 }
 
 pub async fn add_person(body: &Value) -> Result<(), ApiError> {
-    request("POST", "/api/people", Some(body)).await.map(|_| ())
+    send("POST", "/api/people", Some(body)).await
 }
 
+/// `body` holds what changes: `disabled`, `password`, `grant` or `revoke` (a role).
 pub async fn update_person(username: &str, body: &Value) -> Result<(), ApiError> {
-    request("POST", &format!("/api/people/{username}"), Some(body))
-        .await
-        .map(|_| ())
+    send("POST", &format!("/api/people/{username}"), Some(body)).await
 }
 
 /// `what` is "sites" or "teams".
 pub async fn groups(what: &str) -> Result<Vec<Group>, ApiError> {
-    let v = request("GET", &format!("/api/{what}"), None).await?;
-    parse(v.get(what).cloned().unwrap_or(Value::Null))
+    call("GET", &format!("/api/{what}"), None, Some(what)).await
 }
 
 pub async fn add_group(what: &str, id: &str, name: &str) -> Result<(), ApiError> {
     let body = serde_json::json!({"id": id, "name": name});
-    request("POST", &format!("/api/{what}"), Some(&body))
-        .await
-        .map(|_| ())
+    send("POST", &format!("/api/{what}"), Some(&body)).await
 }
 
 #[cfg(test)]

@@ -135,7 +135,7 @@ impl AppState {
             Some(id) => id,
             None => {
                 // Created once per device (per browser profile) and kept for good.
-                let id = format!("device-{}", uuid::Uuid::new_v4());
+                let id = shared::ids::PeerId::new_device(uuid::Uuid::new_v4()).to_string();
                 store.put_meta_string(store::DEVICE_ID, &id).await?;
                 id
             }
@@ -365,13 +365,14 @@ impl AppState {
             .ok_or_else(|| "storage on this device is not open".to_string())
     }
 
-    /// Creates an incident (at `site`, empty for none) and lists it in the default index and
-    /// its site's index. All documents are committed to IndexedDB in one transaction before
-    /// this returns `Ok`.
+    /// Creates an incident (at `site`, for `team`; empty for none) and lists it in the default
+    /// index and its site's and team's indexes. All documents are committed to IndexedDB in one
+    /// transaction before this returns `Ok`.
     pub async fn create_incident(
         self,
         edit: IncidentEdit,
         site: String,
+        team: String,
     ) -> Result<DocumentId, SaveError> {
         let _guard = self.begin_save().map_err(not_saved)?;
         let meta = self.change_meta();
@@ -379,11 +380,18 @@ impl AppState {
         let number = record_number(incident::NUMBER_PREFIX, &id);
         let mut incident = Incident::create(number, edit, &meta).map_err(rejected)?;
         incident.site = site.trim().to_string();
+        incident.group = team.trim().to_string();
         let mut doc = Automerge::new();
         incident.write(&mut doc, &meta).map_err(not_saved)?;
         let mut scopes = vec![index::DEFAULT_SCOPE.to_string()];
         if !incident.site.is_empty() {
             scopes.push(format!("site:{}", incident.site));
+        }
+        if !incident.group.is_empty() {
+            // The relay decides who sees a record by its root `team` (shared::access), which
+            // the incident's `group` field does not write.
+            write_team(&mut doc, &incident.group, &meta).map_err(not_saved)?;
+            scopes.push(format!("team:{}", incident.group));
         }
         let mut indexes = vec![];
         for scope in scopes {
@@ -576,6 +584,16 @@ impl Drop for SaveGuard {
     fn drop(&mut self) {
         self.0.set_value(false);
     }
+}
+
+/// Puts `team` at the document's root, where `shared::access::record_scope` reads it.
+fn write_team(doc: &mut Automerge, team: &str, meta: &ChangeMeta) -> Result<(), String> {
+    use automerge::transaction::Transactable as _;
+    let mut tx = doc.transaction();
+    tx.put(automerge::ROOT, "team", team)
+        .map_err(|e| e.to_string())?;
+    tx.commit_with(meta.commit_options());
+    Ok(())
 }
 
 /// Merges `doc` into the set's copy of `id` (or inserts it). Returns whether the set's copy

@@ -130,6 +130,16 @@ impl Tablet {
     /// From the incident list: "New incident", fill the form, save; waits until the form says
     /// "Saved" on the new incident's page and returns the incident's document id.
     pub async fn create_incident(&self, incident: &NewIncident<'_>) -> Result<String> {
+        self.create_incident_choosing(incident, &[]).await
+    }
+
+    /// [`Tablet::create_incident`], also choosing `(select, value)` pairs, e.g.
+    /// `("#team", "network")`, once each select offers the value.
+    pub async fn create_incident_choosing(
+        &self,
+        incident: &NewIncident<'_>,
+        choices: &[(&str, &str)],
+    ) -> Result<String> {
         self.wait_for("#new-incident", UI_TIMEOUT).await?;
         self.click("#new-incident").await?;
         self.wait_for("#title", UI_TIMEOUT).await?;
@@ -139,6 +149,11 @@ impl Tablet {
         self.select("#urgency", incident.urgency).await?;
         if !incident.note.is_empty() {
             self.fill("#note", incident.note).await?;
+        }
+        for (select, value) in choices {
+            self.wait_for(&format!("{select} option[value=\"{value}\"]"), UI_TIMEOUT)
+                .await?;
+            self.select(select, value).await?;
         }
         self.click("#save").await?;
         let id = crate::poll(
@@ -211,5 +226,93 @@ impl Tablet {
             messages.push(element.text().await?);
         }
         Ok(messages)
+    }
+}
+
+/// The admin screen's row of person `username`.
+pub fn person_selector(username: &str) -> String {
+    format!("tr.person-row[data-username=\"{username}\"]")
+}
+
+/// The admin screen (`/admin`): `#add-team`, `#add-person` and its fields, and per person
+/// `tr.person-row[data-username]` with `.person-roles`, `.role-select`, `.grant-role`,
+/// `.revoke-role`; `.admin-notice` / `.admin-error` tell the outcome.
+impl Tablet {
+    /// Opens the admin screen through the header's link (no page load).
+    pub async fn open_admin(&self) -> Result<()> {
+        self.wait_for("#admin-link", UI_TIMEOUT).await?;
+        self.click("#admin-link").await?;
+        self.wait_for("table.people", UI_TIMEOUT).await?;
+        Ok(())
+    }
+
+    /// Adds a team and waits until the screen lists it.
+    pub async fn add_team(&self, id: &str, name: &str) -> Result<()> {
+        self.fill("#new-team-id", id).await?;
+        self.fill("#new-team-name", name).await?;
+        self.click("#add-team").await?;
+        self.wait_until(&format!("team {id} to be listed"), UI_TIMEOUT, || async {
+            for row in self.find_all(".team-row code").await? {
+                if row.text().await? == id {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })
+        .await
+    }
+
+    /// Adds a person with `roles` (ids, e.g. `agent`) and `teams` (comma-separated ids), and
+    /// waits for their row.
+    pub async fn add_person(
+        &self,
+        username: &str,
+        password: &str,
+        roles: &[&str],
+        teams: &str,
+    ) -> Result<()> {
+        self.fill("#new-username", username).await?;
+        self.fill("#new-password", password).await?;
+        for role in roles {
+            self.click(&format!("#role-{role}")).await?;
+        }
+        self.fill("#new-teams", teams).await?;
+        self.click("#add-person").await?;
+        self.wait_for(&person_selector(username), UI_TIMEOUT)
+            .await?;
+        Ok(())
+    }
+
+    /// The roles the admin screen lists for `username` now.
+    pub async fn person_roles(&self, username: &str) -> Result<Vec<String>> {
+        let text = self
+            .text(&format!("{} .person-roles", person_selector(username)))
+            .await?;
+        Ok(text
+            .split(',')
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect())
+    }
+
+    /// Grants (`grant`) or revokes `role` of `username` on the admin screen and waits until
+    /// the person's row shows the change.
+    pub async fn change_role(&self, username: &str, role: &str, grant: bool) -> Result<()> {
+        let row = person_selector(username);
+        self.select(&format!("{row} .role-select"), role).await?;
+        let button = if grant { ".grant-role" } else { ".revoke-role" };
+        self.click(&format!("{row} {button}")).await?;
+        self.wait_until(
+            &format!(
+                "{username}'s roles to {} {role}",
+                if grant { "include" } else { "lack" }
+            ),
+            UI_TIMEOUT,
+            || async {
+                let roles = self.person_roles(username).await?;
+                Ok(roles.iter().any(|r| r == role) == grant)
+            },
+        )
+        .await
     }
 }

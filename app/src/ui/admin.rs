@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
+use super::field::LabelledField;
 use crate::api::{self, Group, PersonRow};
 use crate::state::AppState;
 
@@ -22,6 +23,52 @@ fn list(s: &str) -> Vec<String> {
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
         .collect()
+}
+
+/// An admin request in flight (the screen shows its outcome).
+type Action = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), api::ApiError>>>>;
+
+/// Grants or revokes one role of `username`; the relay applies it to their next sync session.
+#[component]
+fn RoleChange(
+    username: String,
+    act: impl Fn(Action, String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let role = RwSignal::new(ROLES[0].to_string());
+    let change = move |grant: bool, username: String| {
+        let r = role.get_untracked();
+        let key = if grant { "grant" } else { "revoke" };
+        let done = if grant {
+            format!("Granted {} to {username}.", r.replace('_', " "))
+        } else {
+            format!("Revoked {} from {username}.", r.replace('_', " "))
+        };
+        act(
+            Box::pin(async move { api::update_person(&username, &json!({ key: r })).await }),
+            done,
+        );
+    };
+    let (u1, u2) = (username.clone(), username.clone());
+    view! {
+        <div class="role-change">
+            <select
+                class="role-select"
+                aria-label=format!("Role to grant or revoke for {username}")
+                on:change=move |ev| role.set(event_target_value(&ev))
+            >
+                {ROLES
+                    .into_iter()
+                    .map(|r| view! { <option value=r>{r.replace('_', " ")}</option> })
+                    .collect_view()}
+            </select>
+            <button type="button" class="button grant-role" on:click=move |_| change(true, u1.clone())>
+                "Grant"
+            </button>
+            <button type="button" class="button revoke-role" on:click=move |_| change(false, u2.clone())>
+                "Revoke"
+            </button>
+        </div>
+    }
 }
 
 #[component]
@@ -49,10 +96,7 @@ pub fn Admin() -> impl IntoView {
     };
     reload();
     // Runs an admin action, shows its outcome, then re-reads the lists.
-    let act = move |fut: std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<(), api::ApiError>>>,
-    >,
-                    done: String| {
+    let act = move |fut: Action, done: String| {
         error.set(None);
         notice.set(None);
         spawn_local(async move {
@@ -182,7 +226,10 @@ pub fn Admin() -> impl IntoView {
                                     <tr class="person-row" data-username=username.clone()>
                                         <td class="person-username">{username.clone()}</td>
                                         <td>{p.display_name.clone()}</td>
-                                        <td class="person-roles">{p.roles.join(", ")}</td>
+                                        <td>
+                                            <span class="person-roles">{p.roles.join(", ")}</span>
+                                            <RoleChange username=username.clone() act=act />
+                                        </td>
                                         <td>{p.sites.join(", ")}</td>
                                         <td>{p.teams.join(", ")}</td>
                                         <td class="person-status">{if disabled { "disabled" } else { "active" }}</td>
@@ -237,18 +284,15 @@ pub fn Admin() -> impl IntoView {
             <section class="card">
                 <h2>"Add a person"</h2>
                 <form class="add-person" on:submit=add_person novalidate>
-                    <div class="field">
-                        <label for="new-username">"Username"</label>
+                    <LabelledField label="Username" for_id="new-username">
                         <input id="new-username" autocapitalize="none" prop:value=move || new_username.get() on:input=move |ev| new_username.set(event_target_value(&ev)) />
-                    </div>
-                    <div class="field">
-                        <label for="new-display-name">"Name"</label>
+                    </LabelledField>
+                    <LabelledField label="Name" for_id="new-display-name">
                         <input id="new-display-name" prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev)) />
-                    </div>
-                    <div class="field">
-                        <label for="new-password">"Password (at least 10 characters)"</label>
+                    </LabelledField>
+                    <LabelledField label="Password (at least 10 characters)" for_id="new-password">
                         <input id="new-password" type="password" autocomplete="new-password" prop:value=move || new_password.get() on:input=move |ev| new_password.set(event_target_value(&ev)) />
-                    </div>
+                    </LabelledField>
                     <fieldset class="roles">
                         <legend>"Roles"</legend>
                         {ROLES
@@ -277,14 +321,12 @@ pub fn Admin() -> impl IntoView {
                             })
                             .collect_view()}
                     </fieldset>
-                    <div class="field">
-                        <label for="new-sites">"Sites (comma-separated ids)"</label>
+                    <LabelledField label="Sites (comma-separated ids)" for_id="new-sites">
                         <input id="new-sites" prop:value=move || new_sites.get() on:input=move |ev| new_sites.set(event_target_value(&ev)) />
-                    </div>
-                    <div class="field">
-                        <label for="new-teams">"Teams (comma-separated ids)"</label>
+                    </LabelledField>
+                    <LabelledField label="Teams (comma-separated ids)" for_id="new-teams">
                         <input id="new-teams" prop:value=move || new_teams.get() on:input=move |ev| new_teams.set(event_target_value(&ev)) />
-                    </div>
+                    </LabelledField>
                     <div class="actions wide">
                         <button id="add-person" type="submit" class="button primary">"Add person"</button>
                     </div>

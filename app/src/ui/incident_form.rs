@@ -12,6 +12,7 @@ use shared::ids::DocumentId;
 use shared::records::incident::{Incident, IncidentEdit, IncidentStatus, WorkLogEntry};
 use shared::records::priority::Level;
 
+use super::field::LabelledField;
 use crate::state::{AppState, SaveError};
 
 /// One form field: its value, and whether the person has changed it since the last save.
@@ -160,6 +161,32 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
             .session
             .with(|s| s.as_ref().map(|s| s.sites.clone()).unwrap_or_default())
     };
+    // The team (assignment group) a new incident goes to: the person's own teams; an
+    // administrator, who works every record, may route to any team the relay knows.
+    let team = RwSignal::new(String::new());
+    let all_teams = RwSignal::new(Vec::<String>::new());
+    let is_admin = state
+        .session
+        .with_untracked(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")));
+    if is_admin && id.get_untracked().is_none() {
+        spawn_local(async move {
+            // Offline, the admin's own teams remain the choice.
+            if let Ok(groups) = crate::api::groups("teams").await {
+                all_teams.set(groups.into_iter().map(|g| g.id).collect());
+            }
+        });
+    }
+    let team_options = move || {
+        let mut teams = state
+            .session
+            .with(|s| s.as_ref().map(|s| s.teams.clone()).unwrap_or_default());
+        for t in all_teams.get() {
+            if !teams.contains(&t) {
+                teams.push(t);
+            }
+        }
+        teams
+    };
     let save_status = RwSignal::new(String::new());
     let form_error = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
@@ -193,7 +220,7 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
         spawn_local(async move {
             let result = match id.get_untracked() {
                 None => state
-                    .create_incident(edit, site.get_untracked())
+                    .create_incident(edit, site.get_untracked(), team.get_untracked())
                     .await
                     .inspect(|new_id| {
                         id.set(Some(*new_id));
@@ -257,8 +284,7 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                 _ => None,
             }}
             <form class="card" on:submit=save novalidate>
-                <div class="field wide">
-                    <label for="title">"Title"</label>
+                <LabelledField label="Title" for_id="title" wide=true>
                     <input
                         id="title"
                         type="text"
@@ -271,9 +297,8 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                             touched();
                         }
                     />
-                </div>
-                <div class="field wide">
-                    <label for="description">"Description"</label>
+                </LabelledField>
+                <LabelledField label="Description" for_id="description" wide=true>
                     <textarea
                         id="description"
                         rows="4"
@@ -284,21 +309,17 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                             touched();
                         }
                     ></textarea>
-                </div>
-                <div class="field">
-                    <label for="impact">"Impact"</label>
+                </LabelledField>
+                <LabelledField label="Impact" for_id="impact">
                     <LevelSelect id="impact" field=form.impact on_touch=touched />
-                </div>
-                <div class="field">
-                    <label for="urgency">"Urgency"</label>
+                </LabelledField>
+                <LabelledField label="Urgency" for_id="urgency">
                     <LevelSelect id="urgency" field=form.urgency on_touch=touched />
-                </div>
-                <div class="field">
-                    <label for="priority">"Priority"</label>
+                </LabelledField>
+                <LabelledField label="Priority" for_id="priority">
                     <output id="priority" class="readonly" for="impact urgency">{priority}</output>
-                </div>
-                <div class="field">
-                    <label for="status">"Status"</label>
+                </LabelledField>
+                <LabelledField label="Status" for_id="status">
                     <select
                         id="status"
                         on:change=move |ev| {
@@ -314,39 +335,40 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                             </option>
                         </For>
                     </select>
-                </div>
-                <div class="field">
-                    <label for="site">"Site"</label>
-                    <select
+                </LabelledField>
+                <LabelledField label="Site" for_id="site">
+                    <ScopeSelect
                         id="site"
-                        disabled=move || id.with(Option::is_some)
-                        on:change=move |ev| {
-                            site.set(event_target_value(&ev));
+                        none_label="No site"
+                        chosen=Signal::derive(move || match id.get() {
+                            Some(_) => current().map(|i| i.site).unwrap_or_default(),
+                            None => site.get(),
+                        })
+                        options=Signal::derive(my_sites)
+                        locked=Signal::derive(move || id.with(Option::is_some))
+                        on_pick=move |v| {
+                            site.set(v);
                             touched();
                         }
-                    >
-                        {move || {
-                            // An existing record shows its own site, even one not the person's.
-                            let chosen = match id.get() {
-                                Some(_) => current().map(|i| i.site).unwrap_or_default(),
-                                None => site.get(),
-                            };
-                            let mut sites = my_sites();
-                            if !chosen.is_empty() && !sites.contains(&chosen) {
-                                sites.push(chosen.clone());
-                            }
-                            std::iter::once((String::new(), "No site".to_string()))
-                                .chain(sites.into_iter().map(|s| (s.clone(), s)))
-                                .map(|(value, label)| {
-                                    let selected = value == chosen;
-                                    view! { <option value=value prop:selected=selected>{label}</option> }
-                                })
-                                .collect_view()
-                        }}
-                    </select>
-                </div>
-                <div class="field wide">
-                    <label for="assignee">"Assignee"</label>
+                    />
+                </LabelledField>
+                <LabelledField label="Team" for_id="team">
+                    <ScopeSelect
+                        id="team"
+                        none_label="No team"
+                        chosen=Signal::derive(move || match id.get() {
+                            Some(_) => current().map(|i| i.group).unwrap_or_default(),
+                            None => team.get(),
+                        })
+                        options=Signal::derive(team_options)
+                        locked=Signal::derive(move || id.with(Option::is_some))
+                        on_pick=move |v| {
+                            team.set(v);
+                            touched();
+                        }
+                    />
+                </LabelledField>
+                <LabelledField label="Assignee" for_id="assignee" wide=true>
                     <input
                         id="assignee"
                         type="text"
@@ -357,9 +379,8 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                             touched();
                         }
                     />
-                </div>
-                <div class="field wide">
-                    <label for="note">"Add to work log"</label>
+                </LabelledField>
+                <LabelledField label="Add to work log" for_id="note" wide=true>
                     <textarea
                         id="note"
                         rows="3"
@@ -370,7 +391,7 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                             touched();
                         }
                     ></textarea>
-                </div>
+                </LabelledField>
                 {move || form_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <div class="actions wide">
                     <button id="save" type="submit" class="button primary" disabled=move || saving.get()>
@@ -392,6 +413,38 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                 id.get().filter(|_| shown).map(|id| view! { <super::history::History id=id /> })
             }}
         </section>
+    }
+}
+
+/// The site or team of a record: "none" or one of `options`. Fixed once the record exists (it
+/// decides who may see the record), so then it shows the record's own value, even one that is
+/// not among the person's.
+#[component]
+fn ScopeSelect(
+    id: &'static str,
+    none_label: &'static str,
+    chosen: Signal<String>,
+    options: Signal<Vec<String>>,
+    locked: Signal<bool>,
+    on_pick: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <select id=id disabled=move || locked.get() on:change=move |ev| on_pick(event_target_value(&ev))>
+            {move || {
+                let chosen = chosen.get();
+                let mut values = options.get();
+                if !chosen.is_empty() && !values.contains(&chosen) {
+                    values.push(chosen.clone());
+                }
+                std::iter::once((String::new(), none_label.to_string()))
+                    .chain(values.into_iter().map(|v| (v.clone(), v)))
+                    .map(|(value, label)| {
+                        let selected = value == chosen;
+                        view! { <option value=value prop:selected=selected>{label}</option> }
+                    })
+                    .collect_view()
+            }}
+        </select>
     }
 }
 

@@ -1,6 +1,7 @@
 //! The screens. Views read `AppState`'s signals and call its actions; no rule lives here.
 
 mod admin;
+mod field;
 mod history;
 mod incident_form;
 mod list;

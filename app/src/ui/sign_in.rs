@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
+use super::field::LabelledField;
 use crate::state::AppState;
 
 #[component]
@@ -55,8 +56,7 @@ pub fn SignIn() -> impl IntoView {
                 "Sign in once while the relay is reachable; after that Outpost opens and works on this device without a network."
             </p>
             <form class="card sign-in" on:submit=submit novalidate>
-                <div class="field wide">
-                    <label for="username">"Username"</label>
+                <LabelledField label="Username" for_id="username" wide=true>
                     <input
                         id="username"
                         type="text"
@@ -66,9 +66,8 @@ pub fn SignIn() -> impl IntoView {
                         prop:value=move || username.get()
                         on:input=move |ev| username.set(event_target_value(&ev))
                     />
-                </div>
-                <div class="field wide">
-                    <label for="password">"Password"</label>
+                </LabelledField>
+                <LabelledField label="Password" for_id="password" wide=true>
                     <input
                         id="password"
                         type="password"
@@ -77,7 +76,7 @@ pub fn SignIn() -> impl IntoView {
                         prop:value=move || password.get()
                         on:input=move |ev| password.set(event_target_value(&ev))
                     />
-                </div>
+                </LabelledField>
                 {move || error.get().map(|e| view! { <p class="sign-in-error form-error" role="alert">{e}</p> })}
                 <div class="actions wide">
                     <button id="sign-in" type="submit" class="button primary" disabled=move || busy.get()>
