@@ -9,6 +9,7 @@ pub mod index;
 pub mod numbering;
 pub mod protocol;
 pub mod records;
+pub mod reports;
 pub mod review;
 pub mod sla;
 pub mod sync;

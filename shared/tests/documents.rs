@@ -296,3 +296,47 @@ fn restricted_and_everywhere_records_say_so() {
     const { assert!(ContinuityPlan::ON_EVERY_DEVICE) };
     const { assert!(!Incident::ON_EVERY_DEVICE) };
 }
+
+/// Writes `incident` as schema 2 wrote it: no `outage` field.
+fn schema_2_document(incident: &Incident) -> Automerge {
+    let mut doc = Automerge::new();
+    document::write(&mut doc, "incident", 2, incident, &meta("ana", 1)).unwrap();
+    let mut tx = doc.transaction();
+    tx.delete(automerge::ROOT, "outage").unwrap();
+    tx.commit();
+    doc
+}
+
+#[test]
+fn schema_2_major_incident_gets_its_outage_from_its_history() {
+    let m = |at| meta("ana", at);
+    let mut inc = Incident::create("INC-1".into(), edit("Tills down"), &m(1_000)).unwrap();
+    inc.declare_major("bo", &m(1_000)).unwrap();
+    inc.move_to(IncidentStatus::Resolved, "", &m(5_000))
+        .unwrap();
+    inc.move_to(IncidentStatus::InProgress, "", &m(6_000))
+        .unwrap();
+    inc.move_to(IncidentStatus::Resolved, "", &m(9_000))
+        .unwrap();
+    let upgraded = Incident::read(&schema_2_document(&inc)).unwrap();
+    assert_eq!(
+        upgraded.outage,
+        Some(shared::records::incident::Outage {
+            start: Timestamp(1_000),
+            end: Some(Timestamp(9_000))
+        }),
+        "down from logged until last resolved"
+    );
+    // Still open: still down. A minor incident had no outage.
+    let mut open = Incident::create("INC-2".into(), edit("Tills down"), &m(1_000)).unwrap();
+    open.declare_major("bo", &m(1_000)).unwrap();
+    let upgraded = Incident::read(&schema_2_document(&open)).unwrap();
+    assert_eq!(upgraded.outage.unwrap().end, None);
+    let minor = Incident::create("INC-3".into(), edit("Mouse"), &m(1_000)).unwrap();
+    assert_eq!(
+        Incident::read(&schema_2_document(&minor)).unwrap().outage,
+        None
+    );
+    // The current schema reads its own outage as written, with no inference.
+    assert_eq!(Incident::read(&doc_of(&minor)).unwrap().outage, None);
+}

@@ -14,9 +14,9 @@ use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
 
 pub const KIND: &str = "incident";
 pub const NUMBER_PREFIX: &str = "INC";
-/// Schema 2 added the ISO 20000 fields after `work_log` and the status history; `upgrade`
-/// brings schema-1 documents up to date.
-pub const SCHEMA: u64 = 2;
+/// Schema 2 added the ISO 20000 fields after `work_log` and the status history; schema 3 the
+/// service outage of a major incident. `upgrade` brings older documents up to date.
+pub const SCHEMA: u64 = 3;
 pub const TITLE_MAX: usize = 200;
 
 impl IncidentStatus {
@@ -73,6 +73,18 @@ pub struct Incident {
     pub problem: String,
     #[autosurgeon(missing = "Default::default")]
     pub status_history: Vec<StatusChange>,
+    /// When the service this major incident affects was down (8.7.1): availability is measured
+    /// from these windows. Added in schema 3.
+    #[autosurgeon(missing = "Default::default")]
+    pub outage: Option<Outage>,
+}
+
+/// The service outage a major incident caused: from when the service went down until it was
+/// restored (`None` while it is still down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub struct Outage {
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
 }
 
 /// What a person can change in the incident form.
@@ -107,6 +119,10 @@ impl Workflow for Incident {
             }
             if self.review.is_none() {
                 return Err(WorkflowError::MajorIncidentWithoutReview { status });
+            }
+            // An open-ended outage would count as downtime for ever.
+            if self.outage.is_some_and(|o| o.end.is_none()) {
+                return Err(WorkflowError::OutageStillOpen { status });
             }
         }
         Ok(())
@@ -151,6 +167,9 @@ impl Record for Incident {
                 }
             }
             self.status_history = history;
+        }
+        if from < 3 {
+            self.outage = self.outage.or_else(|| self.inferred_outage());
         }
     }
 }
@@ -245,6 +264,58 @@ impl Incident {
         self.major_owner = owner.into();
         self.log(meta, format!("Declared a major incident, owner {owner}"));
         Ok(())
+    }
+
+    /// Records when the service went down and, once known, when it was restored. Only a major
+    /// incident carries an outage: availability (8.7.1) is measured from major incidents.
+    pub fn record_outage(
+        &mut self,
+        start: Timestamp,
+        end: Option<Timestamp>,
+        meta: &ChangeMeta,
+    ) -> Result<(), WorkflowError> {
+        if !self.major {
+            return Err(WorkflowError::OutageNotMajor);
+        }
+        if end.is_some_and(|end| end <= start) {
+            return Err(WorkflowError::OutageEndsBeforeStart);
+        }
+        self.outage = Some(Outage { start, end });
+        self.log(
+            meta,
+            match end {
+                Some(end) => format!("Service outage from {start} to {end}"),
+                None => format!("Service down since {start}"),
+            },
+        );
+        Ok(())
+    }
+
+    /// A schema-2 major incident has no outage recorded: the best evidence it carries is that
+    /// the service was down from when the incident was logged until it was (last) resolved.
+    /// Counting that window understates availability rather than hiding downtime.
+    fn inferred_outage(&self) -> Option<Outage> {
+        if !self.major {
+            return None;
+        }
+        let done = matches!(
+            self.status,
+            IncidentStatus::Resolved | IncidentStatus::Closed
+        );
+        let end = done
+            .then(|| {
+                self.status_history
+                    .iter()
+                    .filter(|c| c.status == IncidentStatus::Resolved.as_str())
+                    .map(|c| c.at)
+                    .max()
+            })
+            .flatten()
+            .filter(|end| *end > self.created_at);
+        Some(Outage {
+            start: self.created_at,
+            end: end.or(done.then_some(self.created_at)),
+        })
     }
 
     /// Records the post-incident review.

@@ -32,7 +32,8 @@ impl Hydrate for SecurityIncident {
 impl Record for SecurityIncident {
     const KIND: &'static str = "security_incident";
     const NUMBER_PREFIX: &'static str = "SEC";
-    const SCHEMA: u64 = 2;
+    /// Stored exactly as an incident, so it shares the incident's schema and migrations.
+    const SCHEMA: u64 = super::incident::SCHEMA;
     const RESTRICTED_TO: Option<&'static str> = Some(SECURITY_ROLE);
 
     fn upgrade(&mut self, from: u64) {

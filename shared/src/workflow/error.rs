@@ -26,6 +26,14 @@ pub enum WorkflowError {
     MajorIncidentWithoutOwner { status: String },
     #[error("a major incident needs a post-incident review before it can be {status}")]
     MajorIncidentWithoutReview { status: String },
+    #[error(
+        "the service outage has no end yet: record when the service was restored before the incident can be {status}"
+    )]
+    OutageStillOpen { status: String },
+    #[error("only a major incident records a service outage; declare it major first")]
+    OutageNotMajor,
+    #[error("the outage must end after it starts; check the restore time")]
+    OutageEndsBeforeStart,
     #[error("a normal change needs CAB approval before it can be {status}")]
     NoCabApproval { status: String },
     #[error("the CAB rejected this change ({by}: {comment}); it cannot be {status}")]
