@@ -12,6 +12,7 @@ pub mod records;
 pub mod reports;
 pub mod review;
 pub mod sla;
+pub mod summary;
 pub mod sync;
 pub mod time;
 pub mod workflow;

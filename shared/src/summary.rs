@@ -1,0 +1,284 @@
+//! A record's summary: the little a list needs to show, filter, sort and search a record, and
+//! to show its SLA time left, derived from the record's document by one pure function.
+//!
+//! The app keeps one summary per document beside the document itself and rewrites it with every
+//! save and every merge, so a list of 10,000 records opens from summaries alone. Time-dependent
+//! SLA figures are stored as instants (when each warning and the breach fall due), so a list
+//! can tick them against the clock without re-reading documents.
+
+use automerge::Automerge;
+use serde::{Deserialize, Serialize};
+
+use crate::records::agreement::{PriorityTarget, Sla};
+use crate::records::document::{ChangeMeta, record_type};
+use crate::records::incident::{self, Incident};
+use crate::records::priority::{Level, Priority, PriorityMatrix};
+use crate::records::ticket::{PAUSE_STATUSES, STOP_STATUSES};
+use crate::sla::{BusinessCalendar, Calendar, Measure, Warning, measure};
+use crate::time::Timestamp;
+
+/// One record as lists see it. `Serialize` so the app can store it as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Summary {
+    /// The document id (string form).
+    pub id: String,
+    /// The record type (`incident`, …).
+    pub kind: String,
+    pub number: String,
+    pub title: String,
+    /// The status's stored key (`new`, `in_progress`, …).
+    pub status: String,
+    /// The status in words.
+    pub status_label: String,
+    /// Not resolved or closed: the work (and the SLA clock) is still on.
+    pub open: bool,
+    pub priority: Priority,
+    pub impact: Level,
+    pub urgency: Level,
+    pub site: String,
+    pub team: String,
+    pub assignee: String,
+    pub created_at: Timestamp,
+    /// The latest change's time (by the changing device's clock).
+    pub updated_at: Timestamp,
+    /// The SLA clock as of `updated_at`'s summary, `None` when no SLA target applies.
+    pub sla: Option<SlaSummary>,
+    /// Lower-case text full-text search looks in: number, title, description, assignee,
+    /// site, team and the work log.
+    pub search: String,
+}
+
+/// The SLA state of a record, frozen into instants so it can be read at any later time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SlaSummary {
+    pub response: TargetSummary,
+    pub resolution: TargetSummary,
+}
+
+/// One target (response or resolution).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TargetSummary {
+    /// Met or finished: no more time counts.
+    pub stopped: bool,
+    /// The clock is paused (the record waits in a pause status such as pending).
+    pub paused: bool,
+    /// The warning as of the summary (the floor for a paused or stopped clock), as
+    /// [`warning_level`] numbers it.
+    pub warning_then: u8,
+    /// While running: when 50 %, 75 % and 90 % of the target will have been used.
+    pub warn_at: [Option<Timestamp>; 3],
+    /// While running: when the target breaches.
+    pub due_at: Option<Timestamp>,
+    /// Business time left as of the summary (negative: overdue).
+    pub left_ms_then: i64,
+}
+
+impl TargetSummary {
+    fn of(m: &Measure, calendar: &BusinessCalendar, now: Timestamp) -> Self {
+        let at = |fraction_pct: i64| {
+            let used = m.target_ms.saturating_mul(fraction_pct) / 100;
+            (m.running && used > m.elapsed_ms)
+                .then(|| calendar.add_business(now, used - m.elapsed_ms))
+                .flatten()
+        };
+        TargetSummary {
+            stopped: m.stopped,
+            paused: !m.stopped && !m.running,
+            warning_then: warning_level(m.warning),
+            warn_at: [at(50), at(75), at(90)],
+            due_at: m.due_at(calendar, now),
+            left_ms_then: m.target_ms - m.elapsed_ms,
+        }
+    }
+
+    /// The warning at `now`: what the summary saw, raised by any instant passed since.
+    pub fn warning(&self, now: Timestamp) -> Warning {
+        let then = warning_of_level(self.warning_then);
+        if self.stopped {
+            return then;
+        }
+        let passed = |t: Option<Timestamp>| t.is_some_and(|t| t <= now);
+        let by_time = if passed(self.due_at) {
+            Warning::Breached
+        } else if passed(self.warn_at[2]) {
+            Warning::Ninety
+        } else if passed(self.warn_at[1]) {
+            Warning::ThreeQuarters
+        } else if passed(self.warn_at[0]) {
+            Warning::Half
+        } else {
+            Warning::None
+        };
+        by_time.max(then)
+    }
+
+    /// Time left at `now` in milliseconds (negative: overdue by that much): wall time to the
+    /// breach while running, the business time left while paused; `None` once stopped.
+    pub fn left_ms(&self, now: Timestamp) -> Option<i64> {
+        if self.stopped {
+            return None;
+        }
+        match self.due_at {
+            Some(due) => Some(due.millis() - now.millis()),
+            None => Some(self.left_ms_then),
+        }
+    }
+}
+
+/// The SLA used for an incident that names none on this device: every day round the clock
+/// (UTC), pending pauses the clock, and per priority the response / resolution minutes
+/// P1 15 / 240, P2 30 / 480, P3 60 / 1440, P4 240 / 4320, P5 480 / 10080.
+pub fn standard_sla() -> Sla {
+    let target = |priority, response_minutes, resolution_minutes| PriorityTarget {
+        priority,
+        response_minutes,
+        resolution_minutes,
+    };
+    Sla {
+        number: "SLA-STANDARD".into(),
+        name: "Standard".into(),
+        targets: vec![
+            target(Priority::P1, 15, 240),
+            target(Priority::P2, 30, 480),
+            target(Priority::P3, 60, 1440),
+            target(Priority::P4, 240, 4320),
+            target(Priority::P5, 480, 10080),
+        ],
+        calendar: Calendar::default(),
+        pause_statuses: PAUSE_STATUSES.map(String::from).to_vec(),
+        ..Sla::default()
+    }
+}
+
+/// Why a document has no summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoSummary {
+    /// Not a record lists show (an index, an empty document, another record type for now).
+    NotListed,
+    /// A record that could not be read: the reason, for the person to see.
+    Unreadable(String),
+}
+
+/// The summary of document `id` at `now`, measured against `sla` (or [`standard_sla`] when
+/// `None`). Only incidents are summarised so far.
+pub fn summarize(
+    id: &str,
+    doc: &Automerge,
+    matrix: &PriorityMatrix,
+    sla: Option<&Sla>,
+    now: Timestamp,
+) -> Result<Summary, NoSummary> {
+    if record_type(doc).as_deref() != Some(incident::KIND) {
+        return Err(NoSummary::NotListed);
+    }
+    let inc = Incident::read(doc).map_err(|e| NoSummary::Unreadable(e.to_string()))?;
+    let team = root_text(doc, "team").unwrap_or_else(|| inc.group.clone());
+    let priority = inc.priority(matrix);
+    let updated_at = doc
+        .get_changes(&[])
+        .iter()
+        .filter_map(|c| ChangeMeta::of_change(c).map(|m| m.at))
+        .max()
+        .unwrap_or(inc.created_at)
+        .max(inc.created_at);
+
+    let standard;
+    let sla = match sla {
+        Some(sla) => sla,
+        None => {
+            standard = standard_sla();
+            &standard
+        }
+    };
+    let sla_summary = sla.calendar.compile().ok().and_then(|calendar| {
+        let policy = sla.ticket_policy(&calendar, priority)?;
+        let state = measure(&inc.status_history, &policy, now);
+        Some(SlaSummary {
+            response: TargetSummary::of(&state.response, &calendar, now),
+            resolution: TargetSummary::of(&state.resolution, &calendar, now),
+        })
+    });
+
+    let mut search = [
+        inc.number.as_str(),
+        &inc.title,
+        &inc.description,
+        &inc.assignee,
+        &inc.site,
+        &team,
+    ]
+    .join("\n");
+    for entry in &inc.work_log {
+        search.push('\n');
+        search.push_str(&entry.note);
+    }
+    Ok(Summary {
+        id: id.to_string(),
+        kind: incident::KIND.into(),
+        number: inc.number.clone(),
+        title: inc.title.clone(),
+        status: inc.status.as_str().into(),
+        status_label: inc.status.label().into(),
+        open: !STOP_STATUSES.contains(&inc.status.as_str()),
+        priority,
+        impact: inc.impact,
+        urgency: inc.urgency,
+        site: inc.site.clone(),
+        team,
+        assignee: inc.assignee.clone(),
+        created_at: inc.created_at,
+        updated_at,
+        sla: sla_summary,
+        search: search.to_lowercase(),
+    })
+}
+
+impl Summary {
+    /// Whether every word of `query` occurs in the searchable text (case-insensitive).
+    pub fn matches(&self, query: &str) -> bool {
+        query
+            .to_lowercase()
+            .split_whitespace()
+            .all(|word| self.search.contains(word))
+    }
+
+    /// The worse SLA warning of the two targets at `now`.
+    pub fn warning(&self, now: Timestamp) -> Warning {
+        self.sla.map_or(Warning::None, |s| {
+            s.response.warning(now).max(s.resolution.warning(now))
+        })
+    }
+}
+
+fn root_text(doc: &Automerge, key: &str) -> Option<String> {
+    use automerge::{ReadDoc, ScalarValue, Value};
+    match doc.get(automerge::ROOT, key).ok().flatten() {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Str(t) if !t.is_empty() => Some(t.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A warning as a number for storage: 0 none, 1 50 %, 2 75 %, 3 90 %, 4 breached.
+pub fn warning_level(w: Warning) -> u8 {
+    match w {
+        Warning::None => 0,
+        Warning::Half => 1,
+        Warning::ThreeQuarters => 2,
+        Warning::Ninety => 3,
+        Warning::Breached => 4,
+    }
+}
+
+/// The inverse of [`warning_level`] (anything above 4 counts as breached).
+pub fn warning_of_level(level: u8) -> Warning {
+    match level {
+        0 => Warning::None,
+        1 => Warning::Half,
+        2 => Warning::ThreeQuarters,
+        3 => Warning::Ninety,
+        _ => Warning::Breached,
+    }
+}
