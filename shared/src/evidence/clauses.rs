@@ -1,0 +1,148 @@
+//! Which record types are evidence for which clause of ISO/IEC 20000-1:2018.
+
+use crate::records::{
+    Record, agreement, change, ci, continuity, incident, parties, problem, registers, release,
+    request, security, service,
+};
+
+/// A clause an auditor samples, and the record types that evidence it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clause {
+    /// As the standard numbers it, e.g. `8.6.1`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Record document `type`s.
+    pub kinds: &'static [&'static str],
+}
+
+macro_rules! kinds {
+    ($($t:ty),+) => { &[$(<$t as Record>::KIND),+] };
+}
+
+/// Every clause Outpost keeps records for, in the standard's order.
+pub const CLAUSES: &[Clause] = &[
+    Clause {
+        id: "6.1",
+        title: "Risks and opportunities",
+        kinds: kinds!(registers::Risk),
+    },
+    Clause {
+        id: "7.2",
+        title: "Competence",
+        kinds: kinds!(registers::Competence),
+    },
+    Clause {
+        id: "8.2.4",
+        title: "Service catalogue management",
+        kinds: kinds!(service::Service),
+    },
+    Clause {
+        id: "8.2.5",
+        title: "Asset management",
+        kinds: kinds!(ci::Asset),
+    },
+    Clause {
+        id: "8.2.6",
+        title: "Configuration management",
+        kinds: kinds!(ci::ConfigurationItem),
+    },
+    Clause {
+        id: "8.3.2",
+        title: "Customers and complaints",
+        kinds: kinds!(parties::Customer, parties::Complaint),
+    },
+    Clause {
+        id: "8.3.3",
+        title: "Service level management",
+        kinds: kinds!(agreement::Sla),
+    },
+    Clause {
+        id: "8.3.4",
+        title: "Supplier management",
+        kinds: kinds!(parties::Supplier, parties::Contract),
+    },
+    Clause {
+        id: "8.5.1",
+        title: "Change management",
+        kinds: kinds!(change::Change, change::ChangeTemplate),
+    },
+    Clause {
+        id: "8.5.3",
+        title: "Release and deployment management",
+        kinds: kinds!(release::Release),
+    },
+    Clause {
+        id: "8.6.1",
+        title: "Incident management",
+        kinds: kinds!(incident::Incident),
+    },
+    Clause {
+        id: "8.6.2",
+        title: "Service request management",
+        kinds: kinds!(request::ServiceRequest),
+    },
+    Clause {
+        id: "8.6.3",
+        title: "Problem management",
+        kinds: kinds!(problem::Problem),
+    },
+    Clause {
+        id: "8.7.2",
+        title: "Service continuity management",
+        kinds: kinds!(continuity::ContinuityPlan),
+    },
+    Clause {
+        id: "8.7.3",
+        title: "Information security management",
+        kinds: kinds!(security::SecurityIncident),
+    },
+    Clause {
+        id: "9.2",
+        title: "Internal audit",
+        kinds: kinds!(registers::InternalAudit),
+    },
+    Clause {
+        id: "9.3",
+        title: "Management review",
+        kinds: kinds!(registers::ManagementReview),
+    },
+    Clause {
+        id: "10.1",
+        title: "Nonconformity and corrective action",
+        kinds: kinds!(registers::Nonconformity),
+    },
+    Clause {
+        id: "10.2",
+        title: "Continual improvement",
+        kinds: kinds!(registers::Improvement),
+    },
+];
+
+/// The clause numbered `id`.
+pub fn clause(id: &str) -> Result<&'static Clause, super::EvidenceError> {
+    CLAUSES
+        .iter()
+        .find(|c| c.id == id.trim())
+        .ok_or_else(|| super::EvidenceError::UnknownClause(id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::KINDS;
+
+    #[test]
+    fn every_record_type_is_evidence_for_exactly_one_clause() {
+        for (kind, _) in KINDS {
+            let n = CLAUSES.iter().filter(|c| c.kinds.contains(&kind)).count();
+            assert_eq!(n, 1, "{kind} is evidence for {n} clauses");
+        }
+    }
+
+    #[test]
+    fn unknown_clause_names_itself() {
+        let e = clause("8.9").unwrap_err();
+        assert!(e.to_string().contains("8.9"), "{e}");
+        assert_eq!(clause(" 8.6.1 ").unwrap().kinds, &["incident"]);
+    }
+}

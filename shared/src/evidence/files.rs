@@ -1,0 +1,248 @@
+//! The files of an evidence export and the zip that carries them.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{Cursor, Write};
+
+use automerge::AutoSerde;
+use chrono::{Datelike, Timelike};
+use serde_json::{Value, json};
+
+use super::{EvidenceError, ExportInfo, Receipt, SampledRecord, receipts_by_hash};
+use crate::{
+    history::{HistoryEntry, history},
+    ids::DocumentId,
+    numbering::record_number,
+    records::{KINDS, document::record_type},
+    time::Timestamp,
+};
+
+/// A sampled record, read once for every file.
+pub(super) struct Evidence {
+    pub id: DocumentId,
+    pub number: String,
+    pub kind: String,
+    /// The document's current state as JSON (Automerge's own mapping).
+    pub state: serde_json::Map<String, Value>,
+    pub history: Vec<HistoryEntry>,
+    pub receipts: HashMap<String, Receipt>,
+    pub saved: Vec<u8>,
+}
+
+impl Evidence {
+    pub fn of(r: &SampledRecord) -> Self {
+        let kind = record_type(&r.doc).unwrap_or_default();
+        let prefix = KINDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or("DOC", |(_, p)| p);
+        let state = match serde_json::to_value(AutoSerde::from(&r.doc)) {
+            Ok(Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        Evidence {
+            id: r.id,
+            number: record_number(prefix, &r.id),
+            kind,
+            state,
+            history: history(&r.doc),
+            receipts: receipts_by_hash(&r.receipts)
+                .into_iter()
+                .map(|(h, r)| (h.to_string(), r.clone()))
+                .collect(),
+            saved: r.doc.save(),
+        }
+    }
+}
+
+pub(super) fn readme(info: &ExportInfo, records: &[Evidence]) -> String {
+    let numbers: Vec<&str> = records.iter().map(|r| r.number.as_str()).collect();
+    format!(
+        "Outpost evidence export\n\
+         =======================\n\
+         Clause:        ISO/IEC 20000-1:2018 {id} {title}\n\
+         Record types:  {kinds}\n\
+         Generated:     {at} by {by}\n\
+         Sample:        {n} of {population} records the exporter may read, drawn with seed \"{seed}\"\n\
+         \x20              (records ordered by SHA-256(seed + document id); the first {n} taken)\n\
+         Records:       {numbers}\n\
+         \n\
+         Files\n\
+         - records.csv     one row per record: its fields as they are now\n\
+         - history.csv     one row per field change: who (author), on which device, the time on the\n\
+         \x20                 device, and when the relay first received the change (its receipt log)\n\
+         - records.json    the same, per record: current state and full history\n\
+         - documents/      each record's Automerge document, to replay the history with any\n\
+         \x20                 Automerge implementation (e.g. Automerge.load in JavaScript)\n\
+         - MANIFEST.sha256 SHA-256 of every file; check with `sha256sum -c MANIFEST.sha256`\n",
+        id = info.clause.id,
+        title = info.clause.title,
+        kinds = info.clause.kinds.join(", "),
+        at = info.generated_at,
+        by = info.generated_by,
+        n = records.len(),
+        population = info.population,
+        seed = info.seed,
+        numbers = if numbers.is_empty() {
+            "none".to_string()
+        } else {
+            numbers.join(", ")
+        },
+    )
+}
+
+pub(super) fn records_csv(records: &[Evidence]) -> Result<Vec<u8>, EvidenceError> {
+    let fields: BTreeSet<&str> = records
+        .iter()
+        .flat_map(|r| r.state.keys().map(String::as_str))
+        .filter(|k| *k != "type")
+        .collect();
+    let mut out = csv::Writer::from_writer(vec![]);
+    let header = ["number", "document_id", "type"]
+        .into_iter()
+        .chain(fields.iter().copied());
+    out.write_record(header).map_err(write_error)?;
+    for r in records {
+        let mut row = vec![r.number.clone(), r.id.to_string(), r.kind.clone()];
+        row.extend(fields.iter().map(|f| cell(r.state.get(*f))));
+        out.write_record(&row).map_err(write_error)?;
+    }
+    out.into_inner()
+        .map_err(|e| EvidenceError::Write(e.to_string()))
+}
+
+pub(super) fn history_csv(records: &[Evidence]) -> Result<Vec<u8>, EvidenceError> {
+    let mut out = csv::Writer::from_writer(vec![]);
+    out.write_record([
+        "number",
+        "document_id",
+        "change_hash",
+        "author",
+        "device",
+        "device_time",
+        "relay_received_at",
+        "relay_person",
+        "relay_device",
+        "field",
+        "action",
+        "value",
+    ])
+    .map_err(write_error)?;
+    for r in records {
+        for change in &r.history {
+            let receipt = r.receipts.get(&change.hash);
+            let common = [
+                r.number.clone(),
+                r.id.to_string(),
+                change.hash.clone(),
+                change.author.clone().unwrap_or_default(),
+                change.device.clone().unwrap_or_default(),
+                change
+                    .device_time
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                receipt
+                    .map(|r| r.received_at.to_string())
+                    .unwrap_or_default(),
+                receipt.map(|r| r.person.clone()).unwrap_or_default(),
+                receipt.map(|r| r.device.clone()).unwrap_or_default(),
+            ];
+            // A change that touched nothing still shows, so every change hash is listed.
+            let fields: Vec<[String; 3]> = if change.fields.is_empty() {
+                vec![Default::default()]
+            } else {
+                change
+                    .fields
+                    .iter()
+                    .map(|f| [f.field.clone(), f.action.as_str().into(), f.value.clone()])
+                    .collect()
+            };
+            for field in fields {
+                out.write_record(common.iter().chain(field.iter()))
+                    .map_err(write_error)?;
+            }
+        }
+    }
+    out.into_inner()
+        .map_err(|e| EvidenceError::Write(e.to_string()))
+}
+
+pub(super) fn records_json(records: &[Evidence]) -> Result<Vec<u8>, EvidenceError> {
+    let list: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            let history: Vec<Value> = r
+                .history
+                .iter()
+                .map(|c| {
+                    let relay = r.receipts.get(&c.hash).map(|rc| {
+                        json!({
+                            "received_at": rc.received_at.to_string(),
+                            "person": rc.person,
+                            "device": rc.device,
+                        })
+                    });
+                    json!({
+                        "hash": c.hash,
+                        "author": c.author,
+                        "device": c.device,
+                        "device_time": c.device_time.map(|t| t.to_string()),
+                        "relay": relay,
+                        "fields": c.fields,
+                    })
+                })
+                .collect();
+            json!({
+                "number": r.number,
+                "document_id": r.id.to_string(),
+                "type": r.kind,
+                "record": r.state,
+                "history": history,
+            })
+        })
+        .collect();
+    serde_json::to_vec_pretty(&list).map_err(|e| EvidenceError::Write(e.to_string()))
+}
+
+/// A CSV cell: text as it is, anything structured as compact JSON.
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn write_error(e: csv::Error) -> EvidenceError {
+    EvidenceError::Write(e.to_string())
+}
+
+/// Every file, deflated, under `folder/`, stamped with the export's time so the same export
+/// gives the same bytes.
+pub(super) fn zip(
+    folder: &str,
+    files: &[(String, Vec<u8>)],
+    at: Timestamp,
+) -> Result<Vec<u8>, EvidenceError> {
+    let err = |e: zip::result::ZipError| EvidenceError::Write(e.to_string());
+    let t = at.to_datetime();
+    let stamp = zip::DateTime::from_date_and_time(
+        u16::try_from(t.year()).unwrap_or(1980),
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+    )
+    .unwrap_or_default();
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(stamp);
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (path, bytes) in files {
+        zip.start_file(format!("{folder}/{path}"), options)
+            .map_err(err)?;
+        zip.write_all(bytes)
+            .map_err(|e| EvidenceError::Write(e.to_string()))?;
+    }
+    Ok(zip.finish().map_err(err)?.into_inner())
+}

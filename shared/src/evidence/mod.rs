@@ -1,0 +1,124 @@
+//! The auditor's evidence export: for one clause, a reproducible sample of its records with
+//! their full history, as CSV and JSON, plus the raw Automerge documents (so the evidence can be
+//! replayed with any Automerge implementation) and a SHA-256 manifest of every file, in one zip.
+//!
+//! Pure: the caller (the relay, or the app for what a device holds) supplies the documents, the
+//! relay's receipts, the time and the person. The same inputs give the same bytes.
+
+mod clauses;
+mod files;
+
+use std::collections::HashMap;
+
+use automerge::Automerge;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{ids::DocumentId, time::Timestamp};
+
+pub use clauses::{CLAUSES, Clause, clause};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvidenceError {
+    #[error(
+        "there is no clause '{0}' to export; choose one of 6.1, 7.2, 8.2.4–8.2.6, 8.3.2–8.3.4, 8.5.1, 8.5.3, 8.6.1–8.6.3, 8.7.2, 8.7.3, 9.2, 9.3, 10.1, 10.2"
+    )]
+    UnknownClause(String),
+    #[error("the sample size must be at least 1")]
+    EmptySample,
+    #[error("the export could not be written: {0}")]
+    Write(String),
+}
+
+/// When the relay first received a change, from whom (its receipt log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    /// The change hash (hex).
+    pub hash: String,
+    pub person: String,
+    pub device: String,
+    pub received_at: Timestamp,
+}
+
+/// One sampled record: its document and the receipts of its changes.
+pub struct SampledRecord {
+    pub id: DocumentId,
+    pub doc: Automerge,
+    pub receipts: Vec<Receipt>,
+}
+
+/// What the export is of, for its README and for reproducing the sample.
+#[derive(Debug, Clone)]
+pub struct ExportInfo<'a> {
+    pub clause: &'a Clause,
+    pub generated_at: Timestamp,
+    pub generated_by: &'a str,
+    /// How many records of the clause the exporter could see (the population sampled from).
+    pub population: usize,
+    /// The sample's seed: the same population and seed give the same sample.
+    pub seed: &'a str,
+}
+
+/// Chooses `size` of `population` reproducibly: ordered by SHA-256 of the seed and the document
+/// id, the first `size` are taken. Without the seed nobody can steer which records are picked;
+/// with it, anyone can repeat the draw.
+pub fn sample(
+    population: &[DocumentId],
+    size: usize,
+    seed: &str,
+) -> Result<Vec<DocumentId>, EvidenceError> {
+    if size == 0 {
+        return Err(EvidenceError::EmptySample);
+    }
+    let mut keyed: Vec<([u8; 32], DocumentId)> = population
+        .iter()
+        .map(|id| {
+            let mut h = Sha256::new();
+            h.update(seed.as_bytes());
+            h.update(id.as_bytes());
+            (h.finalize().into(), *id)
+        })
+        .collect();
+    keyed.sort();
+    keyed.dedup_by_key(|(_, id)| *id);
+    Ok(keyed.into_iter().take(size).map(|(_, id)| id).collect())
+}
+
+/// The export as a zip: `README.txt`, `records.csv`, `history.csv`, `records.json`,
+/// `documents/<number>.automerge` and `MANIFEST.sha256` (`sha256sum -c` checks it), all inside
+/// one folder named for the clause. Records are ordered by number.
+pub fn package(info: &ExportInfo, records: &[SampledRecord]) -> Result<Vec<u8>, EvidenceError> {
+    let mut records: Vec<files::Evidence> = records.iter().map(files::Evidence::of).collect();
+    records.sort_by(|a, b| a.number.cmp(&b.number));
+    let mut out = vec![
+        (
+            "README.txt".to_string(),
+            files::readme(info, &records).into_bytes(),
+        ),
+        ("records.csv".to_string(), files::records_csv(&records)?),
+        ("history.csv".to_string(), files::history_csv(&records)?),
+        ("records.json".to_string(), files::records_json(&records)?),
+    ];
+    for r in &records {
+        out.push((format!("documents/{}.automerge", r.number), r.saved.clone()));
+    }
+    let manifest: String = out
+        .iter()
+        .map(|(path, bytes)| format!("{}  {path}\n", hex(&Sha256::digest(bytes))))
+        .collect();
+    out.push(("MANIFEST.sha256".to_string(), manifest.into_bytes()));
+    let folder = format!("outpost-evidence-{}", info.clause.id);
+    files::zip(&folder, &out, info.generated_at)
+}
+
+/// The receipts of a record by change hash.
+fn receipts_by_hash(receipts: &[Receipt]) -> HashMap<&str, &Receipt> {
+    receipts.iter().map(|r| (r.hash.as_str(), r)).collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests;
