@@ -4,6 +4,8 @@
 //! so the browser, the relay and the tests apply exactly the same rules.
 
 pub mod access;
+pub mod evidence;
+pub mod history;
 pub mod ids;
 pub mod index;
 pub mod numbering;
