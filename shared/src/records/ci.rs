@@ -180,10 +180,16 @@ impl ConfigurationItem {
 
     /// Whether the tag scanned or typed on site is this CI's.
     pub fn matches_tag(&self, tag: &str) -> bool {
-        let tag = tag.trim();
-        !tag.is_empty()
-            && (self.asset_tag.eq_ignore_ascii_case(tag) || self.number.eq_ignore_ascii_case(tag))
+        tag_matches(&self.asset_tag, &self.number, tag)
     }
+}
+
+/// Whether a tag typed or scanned on site names the CI with `asset_tag` and record `number`:
+/// either matches, ignoring case and surrounding spaces (labels fade, people type lower case).
+pub fn tag_matches(asset_tag: &str, number: &str, typed: &str) -> bool {
+    let typed = typed.trim();
+    !typed.is_empty()
+        && (asset_tag.trim().eq_ignore_ascii_case(typed) || number.eq_ignore_ascii_case(typed))
 }
 
 labelled_enum! {

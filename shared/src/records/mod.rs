@@ -14,12 +14,14 @@
 //! | `release` | release (REL) |
 //! | `service` | service with its catalogue offerings (SVC) |
 //! | `ci` | configuration item (CI), asset (AST) |
+//! | `campaign` | verification campaign over CIs (VER) |
 //! | `agreement` | SLA (SLA) |
 //! | `parties` | customer (CUS), complaint (CMP), supplier (SUP), contract (CON) |
 //! | `continuity` | continuity plan (BCP) |
 //! | `registers` | risk (RSK), competence (CMT), internal audit (AUD), management review (MRV), nonconformity (NCF), improvement (IMP) |
 
 pub mod agreement;
+pub mod campaign;
 pub mod change;
 pub mod ci;
 pub mod continuity;
@@ -41,7 +43,7 @@ pub use document::{ChangeMeta, Record, RecordError};
 
 /// Every record type: its document `type` and its number prefix. Prefixes are distinct, so
 /// a number names its record type as well as its record.
-pub const KINDS: [(&str, &str); 22] = {
+pub const KINDS: [(&str, &str); 23] = {
     macro_rules! kinds {
         ($($t:ty),+ $(,)?) => { [$((<$t as Record>::KIND, <$t as Record>::NUMBER_PREFIX)),+] };
     }
@@ -56,6 +58,7 @@ pub const KINDS: [(&str, &str); 22] = {
         service::Service,
         ci::ConfigurationItem,
         ci::Asset,
+        campaign::VerificationCampaign,
         agreement::Sla,
         parties::Customer,
         parties::Complaint,

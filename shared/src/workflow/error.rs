@@ -34,6 +34,10 @@ pub enum WorkflowError {
     OutageNotMajor,
     #[error("the outage must end after it starts; check the restore time")]
     OutageEndsBeforeStart,
+    #[error(
+        "{unchecked} of {total} CIs are not checked yet: check them, or say why the campaign is complete without them"
+    )]
+    UncheckedCis { unchecked: usize, total: usize },
     #[error("a normal change needs CAB approval before it can be {status}")]
     NoCabApproval { status: String },
     #[error("the CAB rejected this change ({by}: {comment}); it cannot be {status}")]
