@@ -15,12 +15,15 @@ use shared::records::ChangeMeta;
 use shared::records::incident::{self, Incident, IncidentEdit};
 use shared::records::priority::PriorityMatrix;
 use shared::time::Timestamp;
+use wasm_bindgen::JsCast as _;
 
 use shared::sync::Docs as _;
 
 use crate::api::{self, SessionInfo};
-use crate::repo::{IncidentRow, Repo, Summary, summarize};
-use crate::store::{self, Store};
+use shared::summary::{self, NoSummary, Summary};
+
+use crate::repo::Repo;
+use crate::store::{self, DocWrite, Store};
 
 /// Why a save did not happen.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,8 +83,16 @@ pub struct AppState {
     pub session: RwSignal<Option<SessionInfo>>,
     /// The relay said the session has ended: syncing waits for the person to sign in again.
     pub session_expired: RwSignal<bool>,
-    /// The incidents the list shows.
-    pub rows: RwSignal<BTreeMap<DocumentId, IncidentRow>>,
+    /// The summary of every listed record (what lists read; never a whole document).
+    pub summaries: RwSignal<BTreeMap<DocumentId, Summary>>,
+    /// The summaries have been read: lists can paint (documents may still be loading).
+    pub list_ready: RwSignal<bool>,
+    /// The time lists measure SLA clocks against; ticks once a minute, offline too.
+    pub now: RwSignal<Timestamp>,
+    /// When the last complete sync with the relay finished (kept on the device).
+    pub last_sync: RwSignal<Option<Timestamp>>,
+    /// During a sync: (documents the relay has reported on, documents planned).
+    pub sync_progress: RwSignal<Option<(usize, usize)>>,
     pub load_errors: RwSignal<Vec<LoadError>>,
     /// Bumped whenever any document changes, so open forms re-read their record.
     pub revision: RwSignal<u64>,
@@ -113,7 +124,11 @@ impl AppState {
             display_name: RwSignal::new(String::new()),
             session: RwSignal::new(None),
             session_expired: RwSignal::new(false),
-            rows: RwSignal::new(BTreeMap::new()),
+            summaries: RwSignal::new(BTreeMap::new()),
+            list_ready: RwSignal::new(false),
+            now: RwSignal::new(now()),
+            last_sync: RwSignal::new(None),
+            sync_progress: RwSignal::new(None),
             load_errors: RwSignal::new(vec![]),
             revision: RwSignal::new(0),
             loaded: RwSignal::new(false),
@@ -129,7 +144,12 @@ impl AppState {
 
     /// Opens IndexedDB, the device identity and every stored document.
     pub async fn load(self) -> Result<(), store::StoreError> {
-        let store = Store::open(store::DB_NAME).await?;
+        self.load_from(store::DB_NAME).await
+    }
+
+    /// [`AppState::load`] from the database called `name` (tests use their own).
+    pub async fn load_from(self, name: &str) -> Result<(), store::StoreError> {
+        let store = Store::open(name).await?;
         let meta = store.load_meta().await?;
         let device_id = match meta.device_id {
             Some(id) => id,
@@ -151,6 +171,19 @@ impl AppState {
         self.session.set(session);
         self.changes_cursor
             .set_value(meta.changes_cursor.unwrap_or(0));
+        self.last_sync
+            .set(meta.last_sync.map(Timestamp::from_millis));
+
+        // The list opens from the summaries alone, and paints before any document is decoded.
+        let listed: BTreeMap<DocumentId, Summary> = store
+            .load_summaries()
+            .await?
+            .into_iter()
+            .filter_map(|(id, json)| Some((id.parse().ok()?, serde_json::from_str(&json).ok()?)))
+            .collect();
+        self.summaries.set(listed);
+        self.list_ready.set(true);
+        next_frame().await;
 
         let stored = store.load_docs().await?;
         let mut errors = vec![];
@@ -178,10 +211,31 @@ impl AppState {
             }
         });
         self.ensure_indexes();
-        self.store.set_value(Some(store));
+        self.store.set_value(Some(store.clone()));
         let ids = self.repo.with_value(|r| r.docs.ids());
         self.load_errors.set(errors);
-        self.refresh(&ids);
+        // Documents without a stored summary: stored before summaries existed (database
+        // version 1), or not listed (indexes, unreadable records). Derive theirs and keep the
+        // new ones, so the next start needs no document to list.
+        let missing: Vec<DocumentId> = self.summaries.with_untracked(|m| {
+            ids.iter()
+                .filter(|id| !m.contains_key(id))
+                .copied()
+                .collect()
+        });
+        let derived = self.derive(&missing);
+        let new: Vec<(String, String)> = derived
+            .iter()
+            .filter_map(|(id, r)| Some((id.to_string(), to_json(r.as_ref().ok()?))))
+            .collect();
+        if !new.is_empty()
+            && let Err(e) = store.put_summaries(&new).await
+        {
+            self.problem.set(Some(e.to_string()));
+        }
+        self.show(&derived);
+        self.recount(&ids);
+        self.revision.update(|r| *r += 1);
         self.loaded.set(true);
         Ok(())
     }
@@ -260,7 +314,7 @@ impl AppState {
         self.session_expired.set(false);
         self.ensure_indexes();
         let ids = self.repo.with_value(|r| r.docs.ids());
-        self.refresh(&ids);
+        self.recount(&ids);
         self.start_sync();
         Ok(())
     }
@@ -286,12 +340,21 @@ impl AppState {
     /// Keeps the change feed cursor once everything it covers has synced.
     pub async fn set_changes_cursor(self, cursor: i64) {
         self.changes_cursor.set_value(cursor);
-        if let Ok(store) = self.store()
-            && let Err(e) = store
-                .put_meta_string(store::CHANGES_CURSOR, &cursor.to_string())
-                .await
-        {
-            self.problem.set(Some(e.to_string()));
+        let at = now();
+        self.last_sync.set(Some(at));
+        if let Ok(store) = self.store() {
+            let result = async {
+                store
+                    .put_meta_string(store::CHANGES_CURSOR, &cursor.to_string())
+                    .await?;
+                store
+                    .put_meta_string(store::LAST_SYNC, &at.millis().to_string())
+                    .await
+            }
+            .await;
+            if let Err(e) = result {
+                self.problem.set(Some(e.to_string()));
+            }
         }
     }
 
@@ -404,11 +467,11 @@ impl AppState {
             indexes.push((index_id, index_doc));
         }
 
-        let mut writes = vec![(id.to_string(), doc.save())];
-        writes.extend(indexes.iter().map(|(i, d)| (i.to_string(), d.save())));
+        let mut writes = vec![doc_write(&id, &doc)];
+        writes.extend(indexes.iter().map(|(i, d)| doc_write(i, d)));
         self.store()
             .map_err(not_saved)?
-            .put_docs(&writes)
+            .write(&writes)
             .await
             .map_err(not_saved)?;
 
@@ -443,7 +506,7 @@ impl AppState {
         incident.write(&mut doc, &meta).map_err(not_saved)?;
         self.store()
             .map_err(not_saved)?
-            .put_docs(&[(id.to_string(), doc.save())])
+            .write(&[doc_write(&id, &doc)])
             .await
             .map_err(not_saved)?;
         // Merge rather than replace: a remote change may have arrived while we were saving.
@@ -460,8 +523,10 @@ impl AppState {
 
     /// Documents that changed from outside (the relay): persist them, then show them.
     pub async fn remote_changed(self, ids: &[DocumentId]) {
-        self.persist(ids).await;
-        self.refresh(ids);
+        let derived = self.persist(ids).await;
+        self.show(&derived);
+        self.recount(ids);
+        self.revision.update(|r| *r += 1);
     }
 
     /// The relay is known to have `heads` of `id`: remember it (durably) and recount.
@@ -478,20 +543,76 @@ impl AppState {
         }
     }
 
-    /// Writes the in-memory state of `ids` to IndexedDB.
-    async fn persist(self, ids: &[DocumentId]) {
-        let docs: Vec<(String, Vec<u8>)> = self.repo.with_value(|r| {
+    /// Writes the in-memory state of `ids` to IndexedDB, each with its summary in the same
+    /// transaction; returns the summaries for the list.
+    async fn persist(self, ids: &[DocumentId]) -> Vec<Derived> {
+        let at = now();
+        let (writes, derived): (Vec<DocWrite>, Vec<Derived>) = self.repo.with_value(|r| {
             ids.iter()
-                .filter_map(|id| r.docs.get(id).map(|d| (id.to_string(), d.save())))
-                .collect()
+                .filter_map(|id| {
+                    let doc = r.docs.get(id)?;
+                    let result = summarize(id, doc, at);
+                    let write = DocWrite {
+                        id: id.to_string(),
+                        bytes: doc.save(),
+                        summary: result.as_ref().ok().map(to_json),
+                    };
+                    Some((write, (*id, result)))
+                })
+                .unzip()
         });
         let result = match self.store() {
-            Ok(store) => store.put_docs(&docs).await.map_err(|e| e.to_string()),
+            Ok(store) => store.write(&writes).await.map_err(|e| e.to_string()),
             Err(e) => Err(e),
         };
         if let Err(e) = result {
             self.problem.set(Some(e));
         }
+        derived
+    }
+
+    /// The summaries of `ids` as their documents are now.
+    fn derive(self, ids: &[DocumentId]) -> Vec<Derived> {
+        let at = now();
+        self.repo.with_value(|r| {
+            ids.iter()
+                .filter_map(|id| r.docs.get(id).map(|doc| (*id, summarize(id, doc, at))))
+                .collect()
+        })
+    }
+
+    /// Puts derived summaries in the list, and unreadable records among the load errors.
+    fn show(self, derived: &[Derived]) {
+        if derived.is_empty() {
+            return;
+        }
+        self.summaries.update(|m| {
+            for (id, result) in derived {
+                match result {
+                    Ok(s) => {
+                        m.insert(*id, s.clone());
+                    }
+                    Err(_) => {
+                        m.remove(id);
+                    }
+                }
+            }
+        });
+        let failed: Vec<LoadError> = derived
+            .iter()
+            .filter_map(|(id, r)| match r {
+                Err(NoSummary::Unreadable(message)) => Some(LoadError {
+                    id: id.to_string(),
+                    message: message.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        self.load_errors.update(|errors| {
+            // A document that now reads fine (e.g. fixed by a merge) is no longer an error.
+            errors.retain(|e| !derived.iter().any(|(id, _)| id.to_string() == e.id));
+            errors.extend(failed);
+        });
     }
 
     fn changed_locally(self, ids: &[DocumentId]) {
@@ -503,46 +624,10 @@ impl AppState {
         });
     }
 
-    /// Re-derives list rows and unsynced counts for `ids`, and tells open forms.
+    /// Re-derives summaries and unsynced counts for `ids`, and tells open forms.
     pub fn refresh(self, ids: &[DocumentId]) {
-        let matrix = Self::matrix();
-        let indexes = self.followed_indexes();
-        let summaries: Vec<(DocumentId, Summary)> = self.repo.with_value(|r| {
-            ids.iter()
-                .filter_map(|id| {
-                    r.docs
-                        .get(id)
-                        .map(|doc| (*id, summarize(id, doc, &matrix, &indexes)))
-                })
-                .collect()
-        });
-        self.rows.update(|rows| {
-            for (id, summary) in &summaries {
-                match summary {
-                    Summary::Incident(row) => {
-                        rows.insert(*id, row.clone());
-                    }
-                    _ => {
-                        rows.remove(id);
-                    }
-                }
-            }
-        });
-        let failed: Vec<LoadError> = summaries
-            .iter()
-            .filter_map(|(id, s)| match s {
-                Summary::Failed(message) => Some(LoadError {
-                    id: id.to_string(),
-                    message: message.clone(),
-                }),
-                _ => None,
-            })
-            .collect();
-        self.load_errors.update(|errors| {
-            // A document that now reads fine (e.g. fixed by a merge) is no longer an error.
-            errors.retain(|e| !summaries.iter().any(|(id, _)| id.to_string() == e.id));
-            errors.extend(failed);
-        });
+        let derived = self.derive(ids);
+        self.show(&derived);
         self.recount(ids);
         self.revision.update(|r| *r += 1);
     }
@@ -584,6 +669,45 @@ impl Drop for SaveGuard {
     fn drop(&mut self) {
         self.0.set_value(false);
     }
+}
+
+/// A document's summary, or why it has none.
+type Derived = (DocumentId, Result<Summary, NoSummary>);
+
+/// The summary of one document by `shared::summary`, at `at` (the SLA clock's "now"). The
+/// device has no SLA records yet, so the standard SLA applies.
+fn summarize(id: &DocumentId, doc: &Automerge, at: Timestamp) -> Result<Summary, NoSummary> {
+    summary::summarize(&id.to_string(), doc, &AppState::matrix(), None, at)
+}
+
+fn to_json(s: &Summary) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// The store write of one document with its summary (none for documents not listed).
+fn doc_write(id: &DocumentId, doc: &Automerge) -> DocWrite {
+    DocWrite {
+        id: id.to_string(),
+        bytes: doc.save(),
+        summary: summarize(id, doc, now()).ok().as_ref().map(to_json),
+    }
+}
+
+/// Resolves after the browser has had a chance to paint (one animation frame, then a task).
+pub async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let Some(window) = web_sys::window() else {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            return;
+        };
+        let after_paint = wasm_bindgen::closure::Closure::once_into_js(move || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback(&resolve);
+            }
+        });
+        let _ = window.request_animation_frame(after_paint.unchecked_ref());
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Puts `team` at the document's root, where `shared::access::record_scope` reads it.

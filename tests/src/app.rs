@@ -1,6 +1,10 @@
 //! Outpost's pages as a person on a tablet uses them, through the app's DOM contract:
-//! `#sync-status` (`data-online`), `#unsynced-count`, the list's `a.incident-row[data-id]`
-//! rows, and the incident form's `#title`, `#urgency`, `#save`, `#save-status`, …
+//! `#sync-status` (`data-online`), `#unsynced-count`, `#last-sync`, `#sync-progress`; the
+//! list's `a.incident-row[data-id]` rows (only those scrolled into view are in the DOM) with
+//! `.incident-sla[data-warning]`, its tools `#search`, `#my-work` (`aria-pressed`),
+//! `#filter-status` (default `open`), `#filter-priority` (`P1`…), `#filter-scope`
+//! (`site:<id>`, `team:<id>`), `#sort` (`updated`, `priority`, `number`) and `#list-count`;
+//! and the incident form's `#title`, `#urgency`, `#site`, `#team`, `#save`, `#save-status`, …
 
 use std::time::Duration;
 
@@ -213,6 +217,32 @@ impl Tablet {
                     Ok(row)
                 } else {
                     Err(format!("{row:?}"))
+                }
+            },
+        )
+        .await
+    }
+
+    /// The document ids of the list's rows in the DOM, top to bottom.
+    pub async fn listed_ids(&self) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for row in self.find_all("a.incident-row").await? {
+            ids.push(row.attr("data-id").await?.unwrap_or_default());
+        }
+        Ok(ids)
+    }
+
+    /// Waits until the list shows exactly `want` (document ids, in order); `what` says why.
+    pub async fn wait_listed(&self, what: &str, want: &[&str]) -> Result<()> {
+        crate::poll(
+            &format!("{}: the list to show {what}", self.name()),
+            UI_TIMEOUT,
+            || async {
+                let ids = self.listed_ids().await.map_err(|e| e.to_string())?;
+                if ids == want {
+                    Ok(())
+                } else {
+                    Err(format!("{ids:?}"))
                 }
             },
         )

@@ -1,7 +1,10 @@
 //! The device's durable storage: IndexedDB, through `indexed_db_futures`.
 //!
-//! Two object stores, both keyed by strings:
+//! Three object stores, all keyed by strings:
 //! - `docs`: each record document's full `Automerge::save()` bytes, keyed by document id.
+//! - `summaries` (version 2): per listed record, its `shared::summary::Summary` as JSON, keyed
+//!   by document id, written in the same transaction as the document, so lists can open from
+//!   summaries alone and never see a stale one.
 //! - `meta`: small device facts: the device id, the person's display name, and per document
 //!   the hex change hashes the relay is known to have (`relay_heads:<document id>`).
 //!
@@ -14,8 +17,9 @@ use indexed_db_futures::transaction::TransactionMode;
 use wasm_bindgen::{JsCast, JsValue};
 
 pub const DB_NAME: &str = "outpost";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 const DOCS: &str = "docs";
+const SUMMARIES: &str = "summaries";
 const META: &str = "meta";
 
 pub const DEVICE_ID: &str = "device_id";
@@ -24,6 +28,8 @@ pub const DISPLAY_NAME: &str = "display_name";
 pub const SESSION: &str = "session";
 /// The relay change feed's cursor as of the last complete sync (decimal string).
 pub const CHANGES_CURSOR: &str = "changes_cursor";
+/// When the last complete sync finished (milliseconds since the epoch, decimal string).
+pub const LAST_SYNC: &str = "last_sync";
 const RELAY_HEADS_PREFIX: &str = "relay_heads:";
 
 /// A storage failure, as a sentence the person can read (e.g. the quota is full).
@@ -69,6 +75,14 @@ pub struct StoredDoc {
     pub bytes: Result<Vec<u8>, String>,
 }
 
+/// One document to store, with its summary (JSON) if it is a listed record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocWrite {
+    pub id: String,
+    pub bytes: Vec<u8>,
+    pub summary: Option<String>,
+}
+
 /// What the device keeps besides documents.
 #[derive(Default)]
 pub struct Meta {
@@ -76,6 +90,7 @@ pub struct Meta {
     pub display_name: Option<String>,
     pub session: Option<String>,
     pub changes_cursor: Option<i64>,
+    pub last_sync: Option<i64>,
     /// (document id, hex change hashes the relay has)
     pub relay_heads: Vec<(String, Vec<String>)>,
 }
@@ -91,10 +106,14 @@ impl Store {
         let db = Database::open(name)
             .with_version(DB_VERSION)
             .with_on_upgrade_needed(|event, db| {
-                // Version 0 → 1 creates both stores; later versions add their steps here.
+                // Version 0 → 1 creates docs and meta; 1 → 2 adds summaries, which the app
+                // then derives for the documents already stored (`AppState::load`).
                 if event.old_version() < 1.0 {
                     db.create_object_store(DOCS).build()?;
                     db.create_object_store(META).build()?;
+                }
+                if event.old_version() < 2.0 {
+                    db.create_object_store(SUMMARIES).build()?;
                 }
                 Ok(())
             })
@@ -127,21 +146,64 @@ impl Store {
             .collect())
     }
 
-    /// Writes several documents in one transaction: all of them are durable, or none is (a new
-    /// incident and the index entry that lists it go together).
-    pub async fn put_docs(&self, docs: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+    /// Writes documents and their summaries in one transaction: all are durable or none is. A
+    /// write without a summary removes any the document had (it is no longer listed).
+    pub async fn write(&self, writes: &[DocWrite]) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction(DOCS)
+            .transaction(&[DOCS, SUMMARIES][..])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        let store = tx.object_store(DOCS)?;
-        for (id, bytes) in docs {
-            let value: JsValue = js_sys::Uint8Array::from(bytes.as_slice()).into();
-            store.put(value).with_key(id.clone()).primitive()?;
+        let docs = tx.object_store(DOCS)?;
+        let summaries = tx.object_store(SUMMARIES)?;
+        for w in writes {
+            let value: JsValue = js_sys::Uint8Array::from(w.bytes.as_slice()).into();
+            docs.put(value).with_key(w.id.clone()).primitive()?;
+            match &w.summary {
+                Some(json) => {
+                    summaries
+                        .put(JsValue::from_str(json))
+                        .with_key(w.id.clone())
+                        .primitive()?;
+                }
+                None => {
+                    summaries.delete(w.id.clone()).primitive()?;
+                }
+            }
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Stores summaries (document id, JSON) of documents already stored, in one transaction.
+    pub async fn put_summaries(&self, summaries: &[(String, String)]) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(SUMMARIES)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let store = tx.object_store(SUMMARIES)?;
+        for (id, json) in summaries {
+            store
+                .put(JsValue::from_str(json))
+                .with_key(id.clone())
+                .primitive()?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every stored summary as (document id, JSON), in key order: what a list opens with.
+    pub async fn load_summaries(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let tx = self.db.transaction(SUMMARIES).build()?;
+        let store = tx.object_store(SUMMARIES)?;
+        let keys = store.get_all_keys::<JsValue>().primitive()?;
+        let values = store.get_all::<JsValue>().primitive()?;
+        let (keys, values) = (keys.await?, values.await?);
+        Ok(keys
+            .zip(values)
+            .filter_map(|(k, v)| Some((k.ok()?.as_string()?, v.ok()?.as_string()?)))
+            .collect())
     }
 
     pub async fn load_meta(&self) -> Result<Meta, StoreError> {
@@ -161,6 +223,8 @@ impl Store {
                 meta.display_name = value.as_string();
             } else if key == SESSION {
                 meta.session = value.as_string();
+            } else if key == LAST_SYNC {
+                meta.last_sync = value.as_string().and_then(|c| c.parse().ok());
             } else if key == CHANGES_CURSOR {
                 meta.changes_cursor = value.as_string().and_then(|c| c.parse().ok());
             } else if let Some(doc) = key.strip_prefix(RELAY_HEADS_PREFIX) {

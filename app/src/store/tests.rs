@@ -22,6 +22,20 @@ impl Store {
         }
     }
 
+    /// Writes several documents in one transaction: all of them are durable, or none is (a new
+    /// incident and the index entry that lists it go together).
+    pub async fn put_docs(&self, docs: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        let writes: Vec<DocWrite> = docs
+            .iter()
+            .map(|(id, bytes)| DocWrite {
+                id: id.clone(),
+                bytes: bytes.clone(),
+                summary: None,
+            })
+            .collect();
+        self.write(&writes).await
+    }
+
     pub fn close(self) {
         self.db.close();
     }
@@ -126,5 +140,122 @@ async fn the_session_and_cursor_survive_reopening_and_sign_out_forgets_the_sessi
     let meta = store.load_meta().await.unwrap();
     assert_eq!(meta.session, None);
     assert_eq!(meta.changes_cursor, Some(42));
+    store.close();
+}
+
+fn incident_doc(title: &str) -> automerge::Automerge {
+    use shared::records::ChangeMeta;
+    use shared::records::incident::{Incident, IncidentEdit, IncidentStatus};
+    use shared::records::priority::Level;
+    let meta = ChangeMeta {
+        author: "ana".into(),
+        device: "device-1".into(),
+        at: shared::time::Timestamp::from_millis(1_000),
+    };
+    let edit = IncidentEdit {
+        title: title.into(),
+        description: String::new(),
+        impact: Level::High,
+        urgency: Level::High,
+        status: IncidentStatus::New,
+        assignee: "ana".into(),
+        note: String::new(),
+    };
+    let inc = Incident::create("INC-1".into(), edit, &meta).unwrap();
+    let mut doc = automerge::Automerge::new();
+    inc.write(&mut doc, &meta).unwrap();
+    doc
+}
+
+#[wasm_bindgen_test]
+async fn a_summary_is_written_with_its_document_and_removed_with_a_write_without_one() {
+    let name = db_name("summaries");
+    let store = Store::open(&name).await.unwrap();
+    store
+        .write(&[
+            DocWrite {
+                id: "doc-a".into(),
+                bytes: vec![1],
+                summary: Some(r#"{"a":1}"#.into()),
+            },
+            DocWrite {
+                id: "index".into(),
+                bytes: vec![2],
+                summary: None,
+            },
+        ])
+        .await
+        .unwrap();
+    store.close();
+
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(
+        store.load_summaries().await.unwrap(),
+        [("doc-a".to_string(), r#"{"a":1}"#.to_string())]
+    );
+    assert_eq!(store.get_doc("index").await.unwrap(), Some(vec![2]));
+    // The record is no longer listed (e.g. now unreadable): its summary goes with the write.
+    store
+        .write(&[DocWrite {
+            id: "doc-a".into(),
+            bytes: vec![3],
+            summary: None,
+        }])
+        .await
+        .unwrap();
+    assert!(store.load_summaries().await.unwrap().is_empty());
+    assert_eq!(store.get_doc("doc-a").await.unwrap(), Some(vec![3]));
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_a_version_1_database_builds_summaries_for_the_documents_it_holds() {
+    use indexed_db_futures::database::Database;
+    let name = db_name("upgrade");
+    // A device's database as the first version of the app left it: docs and meta only.
+    let v1 = Database::open(&name)
+        .with_version(1u32)
+        .with_on_upgrade_needed(|_, db| {
+            db.create_object_store(DOCS).build()?;
+            db.create_object_store(META).build()?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let id = shared::ids::DocumentId::from_uuid(uuid::Uuid::new_v4());
+    let tx = v1
+        .transaction(DOCS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    let bytes: JsValue =
+        js_sys::Uint8Array::from(incident_doc("Pump 3 leaks").save().as_slice()).into();
+    tx.object_store(DOCS)
+        .unwrap()
+        .put(bytes)
+        .with_key(id.to_string())
+        .primitive()
+        .unwrap();
+    tx.commit().await.unwrap();
+    v1.close();
+
+    let state = crate::state::AppState::new();
+    state.load_from(&name).await.unwrap();
+    let listed = leptos::prelude::GetUntracked::get_untracked(&state.summaries);
+    assert_eq!(
+        listed.len(),
+        1,
+        "the incident is listed from its new summary"
+    );
+    assert_eq!(listed[&id].title, "Pump 3 leaks");
+    assert_eq!(listed[&id].assignee, "ana");
+
+    // Kept: the next start lists it from the summary store alone.
+    let store = Store::open(&name).await.unwrap();
+    let stored = store.load_summaries().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let summary: shared::summary::Summary = serde_json::from_str(&stored[0].1).unwrap();
+    assert_eq!(summary.id, id.to_string());
+    assert_eq!(summary.priority, shared::records::priority::Priority::P1);
     store.close();
 }

@@ -44,6 +44,8 @@ struct Client {
     /// The planned documents not yet reported by the relay, and the feed cursor to store once
     /// none is left.
     pending: RefCell<Option<(HashSet<DocumentId>, i64)>>,
+    /// How many documents the current plan had (the status bar's progress).
+    planned: Cell<usize>,
     this: Weak<Client>,
 }
 
@@ -67,6 +69,7 @@ pub fn start(state: AppState) -> Option<Handle> {
         retries: RefCell::new(HashMap::new()),
         generation: Cell::new(0),
         pending: RefCell::new(None),
+        planned: Cell::new(0),
         this: this.clone(),
     });
     let handlers = socket::Handlers {
@@ -153,6 +156,10 @@ impl Client {
                     ));
                     *client.pending.borrow_mut() =
                         Some((plan.iter().copied().collect(), feed.cursor));
+                    client.planned.set(plan.len());
+                    state
+                        .sync_progress
+                        .set((!plan.is_empty()).then_some((0, plan.len())));
                     Session::resume(peer, plan)
                 }
                 Err(e) if e.is_unauthorized() => {
@@ -177,6 +184,7 @@ impl Client {
         self.generation.set(self.generation.get() + 1);
         *self.session.borrow_mut() = None;
         *self.pending.borrow_mut() = None;
+        self.state.sync_progress.set(None);
         // A new connection asks for everything missing anyway.
         self.retries.borrow_mut().clear();
         self.state.online.set(false);
@@ -208,7 +216,13 @@ impl Client {
             let mut pending = self.pending.borrow_mut();
             match pending.as_mut() {
                 Some((left, cursor)) => {
-                    left.remove(id);
+                    if left.remove(id) {
+                        let total = self.planned.get();
+                        let done = total.saturating_sub(left.len());
+                        self.state
+                            .sync_progress
+                            .set((!left.is_empty()).then_some((done, total)));
+                    }
                     left.is_empty().then_some(*cursor)
                 }
                 None => None,

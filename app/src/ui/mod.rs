@@ -4,7 +4,7 @@ mod admin;
 mod field;
 mod history;
 mod incident_form;
-mod list;
+pub(crate) mod list;
 mod sign_in;
 mod status_bar;
 
@@ -22,6 +22,9 @@ use crate::state::AppState;
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    // SLA times in lists count down once a minute, with or without a network.
+    gloo::timers::callback::Interval::new(60_000, move || state.now.set(crate::state::now()))
+        .forget();
     leptos::task::spawn_local(async move {
         match state.load().await {
             // Syncs only while someone is signed in (the relay needs the session).

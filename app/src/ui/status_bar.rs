@@ -50,6 +50,45 @@ pub fn StatusBar() -> impl IntoView {
                     <span id="unsynced-count">{move || state.unsynced.get()}</span>
                     " not synced"
                 </span>
+                {move || {
+                    state
+                        .sync_progress
+                        .get()
+                        .map(|(done, total)| {
+                            view! {
+                                <span class="sync-progress">
+                                    <progress id="sync-progress" max=total value=done aria-label="Sync progress"></progress>
+                                    <span id="sync-progress-text">
+                                        {format!(
+                                            "{} of {} records",
+                                            super::list::thousands(done),
+                                            super::list::thousands(total),
+                                        )}
+                                    </span>
+                                </span>
+                            }
+                        })
+                }}
+                <span
+                    id="last-sync"
+                    title=move || {
+                        state
+                            .last_sync
+                            .get()
+                            .map(|at| format!("Last complete sync: {}", super::local_time(at)))
+                            .unwrap_or_else(|| "Not synced with the relay yet".into())
+                    }
+                >
+                    {move || match state.last_sync.get() {
+                        // The time of day is enough at a glance; the title has the date.
+                        Some(at) => {
+                            let when = super::local_time(at);
+                            let time = when.split_once(' ').map_or(when.as_str(), |(_, t)| t);
+                            format!("Synced {time}")
+                        }
+                        None => "Never synced".to_string(),
+                    }}
+                </span>
             </div>
             <Show when=move || state.session.with(Option::is_some)>
                 <div class="who">
