@@ -340,3 +340,28 @@ fn schema_2_major_incident_gets_its_outage_from_its_history() {
     // The current schema reads its own outage as written, with no inference.
     assert_eq!(Incident::read(&doc_of(&minor)).unwrap().outage, None);
 }
+
+/// Records are read one object at a time (`records::prefetch`); what they read must be exactly
+/// what autosurgeon reads field by field, conflicts and nested lists included.
+#[test]
+fn a_merged_record_reads_the_same_as_field_by_field() {
+    let m = |who, at| meta(who, at);
+    let mut inc = Incident::create("INC-1".into(), edit("Scanner"), &m("ana", 1)).unwrap();
+    inc.declare_major("bo", &m("ana", 2)).unwrap();
+    let mut a = doc_of(&inc);
+    let mut b = a.fork();
+    common::edit::<Incident>(&mut a, "ana", 3, |i| {
+        i.assignee = "ana".into();
+        i.record_outage(Timestamp(2), None, &m("ana", 3)).unwrap();
+    });
+    common::edit::<Incident>(&mut b, "bo", 4, |i| {
+        i.assignee = "bo".into();
+        i.move_to(IncidentStatus::Assigned, "", &m("bo", 4))
+            .unwrap();
+    });
+    common::sync(&mut a, &mut b);
+    let field_by_field: Incident = autosurgeon::hydrate(&a).unwrap();
+    assert_eq!(Incident::read(&a).unwrap(), field_by_field);
+    assert_eq!(field_by_field.work_log.len(), 4);
+    assert!(field_by_field.outage.is_some());
+}

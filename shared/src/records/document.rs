@@ -5,6 +5,7 @@ use automerge::{Automerge, ReadDoc, ScalarValue, Value, transaction::CommitOptio
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use super::prefetch::Prefetched;
 use crate::time::Timestamp;
 
 /// Why a document could not be read or written as a record.
@@ -137,7 +138,7 @@ fn check_envelope(doc: &Automerge, kind: &str, supported: u64) -> Result<u64, Re
 /// Reads a record of type `kind` whose current schema is `supported`.
 pub fn read<T: Hydrate>(doc: &Automerge, kind: &str, supported: u64) -> Result<T, RecordError> {
     check_envelope(doc, kind, supported)?;
-    autosurgeon::hydrate(doc).map_err(|e| RecordError::Unreadable {
+    hydrate(doc).map_err(|e| RecordError::Unreadable {
         kind: kind.into(),
         detail: e.to_string(),
     })
@@ -146,7 +147,7 @@ pub fn read<T: Hydrate>(doc: &Automerge, kind: &str, supported: u64) -> Result<T
 /// Reads a record, upgrading it in memory if an older schema wrote it.
 pub fn read_record<T: Record>(doc: &Automerge) -> Result<T, RecordError> {
     let schema = check_envelope(doc, T::KIND, T::SCHEMA)?;
-    let mut record: T = autosurgeon::hydrate(doc).map_err(|e| {
+    let mut record: T = hydrate(doc).map_err(|e| {
         let missing = missing_fields::<T>(doc);
         RecordError::Unreadable {
             kind: T::KIND.replace('_', " "),
@@ -161,6 +162,12 @@ pub fn read_record<T: Record>(doc: &Automerge) -> Result<T, RecordError> {
         record.upgrade(schema);
     }
     Ok(record)
+}
+
+/// Hydrates the document root through [`Prefetched`]: one range read per object instead of
+/// one lookup per field.
+fn hydrate<T: Hydrate>(doc: &Automerge) -> Result<T, autosurgeon::HydrateError> {
+    autosurgeon::hydrate(&Prefetched::new(doc))
 }
 
 /// The top-level fields a `T` has that `doc` lacks. Only computed when reading failed, to name
@@ -195,6 +202,10 @@ pub fn write<T: Reconcile>(
     let needs_envelope = record_type(doc).as_deref() != Some(kind);
     let needs_schema = schema_version(doc) != Some(schema);
     let mut tx = doc.transaction();
+    // Record first, envelope second: autosurgeon writes into an *empty* document in one batch
+    // (`init_root_from_hydrate`) instead of reading and putting field by field, which halves
+    // the cost of creating a record. Both land in the same change either way.
+    autosurgeon::reconcile(&mut tx, record).map_err(|e| RecordError::Write(e.to_string()))?;
     if needs_envelope {
         automerge::transaction::Transactable::put(&mut tx, automerge::ROOT, "type", kind)
             .map_err(|e| RecordError::Write(e.to_string()))?;
@@ -203,7 +214,6 @@ pub fn write<T: Reconcile>(
         automerge::transaction::Transactable::put(&mut tx, automerge::ROOT, "schema", schema)
             .map_err(|e| RecordError::Write(e.to_string()))?;
     }
-    autosurgeon::reconcile(&mut tx, record).map_err(|e| RecordError::Write(e.to_string()))?;
     tx.commit_with(meta.commit_options());
     Ok(())
 }

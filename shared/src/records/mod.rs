@@ -29,6 +29,7 @@ pub mod document;
 pub mod incident;
 pub mod journal;
 pub(crate) mod labels;
+mod prefetch;
 pub mod parties;
 pub mod priority;
 pub mod problem;
