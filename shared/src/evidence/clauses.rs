@@ -1,8 +1,8 @@
 //! Which record types are evidence for which clause of ISO/IEC 20000-1:2018.
 
 use crate::records::{
-    Record, agreement, change, ci, continuity, incident, parties, problem, registers, release,
-    request, security, service,
+    Record, agreement, campaign, change, ci, continuity, incident, parties, problem, registers,
+    release, request, security, service,
 };
 
 /// A clause an auditor samples, and the record types that evidence it.
@@ -44,7 +44,7 @@ pub const CLAUSES: &[Clause] = &[
     Clause {
         id: "8.2.6",
         title: "Configuration management",
-        kinds: kinds!(ci::ConfigurationItem),
+        kinds: kinds!(ci::ConfigurationItem, campaign::VerificationCampaign),
     },
     Clause {
         id: "8.3.2",
