@@ -1,16 +1,20 @@
 //! What a connection may send and receive. Every inbound frame is decoded by `shared`'s codec
-//! and checked against the person's access to its document (`shared::access`) before samod
-//! sees it; every outbound frame is checked again before it leaves. Changes accepted are
-//! written to the receipt log.
+//! and checked against the person's access to its document (`shared::access`) before the sync
+//! hub sees it; every outbound frame is checked again before it leaves. The gate writes
+//! nothing itself: a document's first scope goes into the hub's batch, committed with the
+//! document's bytes and receipts.
 
+use std::collections::HashMap;
+
+use automerge::sync;
 use shared::{
     access::{self, Access, RecordScope},
     ids::{DocumentId, PeerId},
     protocol::{self, Message},
-    sync::{changes_in, whole_document_in},
+    sync::whole_document_in,
 };
 
-use crate::store::{Receipt, SessionInfo, Store, StoreError};
+use crate::store::{SessionInfo, Store, StoreError};
 
 /// The relay's peer id in the protocol.
 pub const RELAY_PEER: &str = "outpost-relay";
@@ -18,9 +22,13 @@ pub const RELAY_PEER: &str = "outpost-relay";
 /// What to do with an inbound frame.
 #[derive(Debug)]
 pub enum Inbound {
-    /// Pass it to samod; these receipts were logged.
-    Forward,
-    /// Answer the device with this frame instead (e.g. `doc-unavailable`); samod never sees it.
+    /// Hand the message to the hub. `new_scope` is set when the frame carries the creation of a
+    /// document the relay has never seen: store it with the batch.
+    Forward {
+        message: Message,
+        new_scope: Option<RecordScope>,
+    },
+    /// Answer the device with this frame instead (e.g. `doc-unavailable`); the hub never sees it.
     Answer(Vec<u8>),
     /// Send an `error` with this reason and close the connection.
     Close(String),
@@ -29,6 +37,8 @@ pub enum Inbound {
 pub struct Gate<'a> {
     pub store: &'a Store,
     pub session: &'a SessionInfo,
+    /// Scopes set earlier in the batch being built, not committed yet.
+    pub pending: &'a HashMap<String, RecordScope>,
 }
 
 impl Gate<'_> {
@@ -36,6 +46,12 @@ impl Gate<'_> {
         let message = match protocol::decode(frame) {
             Ok(m) => m,
             Err(e) => return Ok(Inbound::Close(format!("malformed message: {e}"))),
+        };
+        let forward = |message| {
+            Ok(Inbound::Forward {
+                message,
+                new_scope: None,
+            })
         };
         let (id, data) = match &message {
             Message::Sync {
@@ -46,23 +62,26 @@ impl Gate<'_> {
             } => (*document_id, Some(data)),
             Message::Ephemeral { document_id, .. }
             | Message::DocUnavailable { document_id, .. } => (*document_id, None),
-            _ => return Ok(Inbound::Forward),
+            _ => return forward(message),
         };
-        let carried = match data.map(|d| changes_in(d)) {
-            Some(Ok(c)) => c,
+        let carries_changes = match data.map(|d| sync::Message::decode(d)) {
+            Some(Ok(m)) => !m.changes.is_empty(),
             Some(Err(e)) => {
                 return Ok(Inbound::Close(format!(
                     "unreadable sync data for {id}: {e}"
                 )));
             }
-            None => vec![],
+            None => false,
         };
-        let key = id.to_string();
-        let scope = match self.store.document_scope(&key)? {
+        let mut new_scope = None;
+        let scope = match self.scope(&id.to_string())? {
             Some(scope) => scope,
-            None if carried.is_empty() => return Ok(Inbound::Forward),
+            None if !carries_changes => return forward(message),
             None => match data.and_then(|d| new_document_scope(d)) {
-                Some(scope) => scope,
+                Some(scope) => {
+                    new_scope = Some(scope.clone());
+                    scope
+                }
                 None => {
                     return Ok(Inbound::Close(format!(
                         "document {id} arrived without its creation, so the relay cannot tell whose it is; sync it from the device that created it"
@@ -71,33 +90,15 @@ impl Gate<'_> {
             },
         };
         match access::access(&self.session.person.access, &scope) {
-            Access::None => return Ok(Inbound::Answer(self.unavailable(id))),
-            Access::Read if !carried.is_empty() => {
-                return Ok(Inbound::Close(format!(
-                    "your role can read {id} but not change it; the change was not accepted"
-                )));
-            }
-            Access::Read => return Ok(Inbound::Forward),
-            Access::ReadWrite => {}
+            Access::None => Ok(Inbound::Answer(self.unavailable(id))),
+            Access::Read if carries_changes => Ok(Inbound::Close(format!(
+                "your role can read {id} but not change it; the change was not accepted"
+            ))),
+            Access::Read | Access::ReadWrite => Ok(Inbound::Forward { message, new_scope }),
         }
-        if !carried.is_empty() {
-            self.store.set_document_scope(&key, &scope)?;
-            let receipts: Vec<Receipt> = carried
-                .into_iter()
-                .map(|c| Receipt {
-                    hash: c.hash.to_string(),
-                    document: key.clone(),
-                    device_time: c.meta.as_ref().map(|m| m.at.millis()),
-                    author: c.meta.map(|m| m.author),
-                })
-                .collect();
-            self.store
-                .log_receipts(self.session.person.id, &self.session.device, &receipts)?;
-        }
-        Ok(Inbound::Forward)
     }
 
-    /// Whether samod's frame may go to this device: never a document out of its scope.
+    /// Whether the hub's frame may go to this device: never a document out of its scope.
     pub fn outbound(&self, frame: &[u8]) -> Result<bool, StoreError> {
         let Ok(message) = protocol::decode(frame) else {
             return Ok(true);
@@ -105,10 +106,17 @@ impl Gate<'_> {
         let Some(id) = message.document_id() else {
             return Ok(true);
         };
-        Ok(match self.store.document_scope(&id.to_string())? {
+        Ok(match self.scope(&id.to_string())? {
             Some(scope) => access::access(&self.session.person.access, &scope) != Access::None,
             None => true,
         })
+    }
+
+    fn scope(&self, key: &str) -> Result<Option<RecordScope>, StoreError> {
+        match self.pending.get(key) {
+            Some(scope) => Ok(Some(scope.clone())),
+            None => self.store.document_scope(key),
+        }
     }
 
     fn unavailable(&self, id: DocumentId) -> Vec<u8> {

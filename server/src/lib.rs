@@ -1,6 +1,6 @@
 //! The Outpost relay: serves the app, authenticates people, and merges every device's work
-//! through samod (Rust automerge-repo). Decisions about messages, records and access are
-//! `shared`'s; this crate carries out I/O.
+//! through its sync hub (`shared::sync::Hub`, speaking automerge-repo's protocol). Decisions
+//! about messages, records and access are `shared`'s; this crate carries out I/O.
 
 pub mod auth;
 pub mod config;
@@ -41,7 +41,7 @@ impl Relay {
         })?;
         let store = store::Store::open(&config.data_dir).map_err(|e| e.to_string())?;
         let first = first_account(&store).map_err(|e| e.to_string())?;
-        let hub = sync::SyncHub::open(&config.data_dir).await;
+        let hub = sync::SyncHub::open(&config.data_dir).await?;
         let state = Arc::new(http::AppState {
             config,
             store,

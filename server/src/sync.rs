@@ -1,179 +1,224 @@
-//! The sync endpoint: samod (Rust automerge-repo) behind a thin wrapper, so the rest of the
-//! relay does not depend on samod's still-moving API. Each connection runs through the
-//! [`Gate`](crate::gate::Gate) in both directions.
+//! The sync endpoint: `shared::sync::Hub` (the sans-I/O relay state machine) driven by one
+//! thread, with documents, scopes and receipts in SQLite.
+//!
+//! Group commit: the hub thread takes every event that is ready (frames from all connections,
+//! connects, disconnects), runs each through the [`Gate`] and the hub, writes everything the
+//! batch changed in ONE transaction (one fsync), and only then sends the batch's frames. So a
+//! reply that tells a device "the relay has your change" never leaves before the change is on
+//! disk, and throughput is not one fsync per frame.
+//!
+//! Each connection runs two pumps: the socket reader hands frames to the hub thread, and a
+//! writer drains what the hub thread queued for it. The hub thread never waits on a socket
+//! (its queues to writers are unbounded), so a device uploading faster than it reads cannot
+//! stall anything: the hub keeps draining, the writer keeps writing.
 
-use std::path::Path;
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
+use automerge::Automerge;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, close_code};
-use futures::{SinkExt, StreamExt, channel::mpsc};
-use shared::protocol::{self, Message};
+use futures::{SinkExt, StreamExt};
+use shared::{
+    ids::{DocumentId, PeerId},
+    protocol::{self, Message},
+    sync::{Chunk, ConnId, Hub, HubEffect, Stored},
+};
+use tokio::sync::mpsc;
 
 use crate::{
     gate::{Gate, Inbound, RELAY_PEER},
     metrics::Metrics,
-    store::{SessionInfo, Store},
+    store::{Receipt, SessionInfo, Store, SyncBatch},
 };
 
-/// The relay's document repository and its one WebSocket acceptor.
+/// Most events one batch takes: bounds the latency of a batch's replies.
+const MAX_BATCH: usize = 2048;
+/// Frames waiting for the hub thread, over all connections; a reader waits when it is full.
+const QUEUE: usize = 8192;
+
+/// The relay's document hub. See the module docs.
 pub struct SyncHub {
-    repo: samod::Repo,
-    acceptor: samod::AcceptorHandle,
+    events: mpsc::Sender<Event>,
+    store: Arc<Store>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    next_conn: AtomicU64,
+}
+
+enum Event {
+    Connect {
+        conn: ConnId,
+        session: Box<SessionInfo>,
+        out: mpsc::UnboundedSender<Out>,
+    },
+    Frame {
+        conn: ConnId,
+        frame: Vec<u8>,
+    },
+    Disconnect {
+        conn: ConnId,
+    },
+    Stop,
+}
+
+/// What the hub thread queues for a connection's writer.
+enum Out {
+    Frame(Vec<u8>),
+    /// A frame answering a request the person may not make (counted as refused).
+    Refused(Vec<u8>),
+    /// Send an `error` with this reason, then close.
+    Close(String),
 }
 
 impl SyncHub {
-    /// Opens the repository stored under `data_dir/documents` (samod's filesystem layout, the
-    /// same as automerge-repo's nodefs storage).
-    pub async fn open(data_dir: &Path) -> Self {
-        let storage = samod::storage::TokioFilesystemStorage::new(data_dir.join("documents"));
-        let repo = samod::Repo::build_tokio()
-            .with_storage(storage)
-            .with_peer_id(samod::PeerId::from(RELAY_PEER))
-            // Never push documents a device did not ask for: devices discover records through
-            // their scopes' index documents, and a reconnect costs what changed, not what exists.
-            .with_share_policy(samod::ShareConfig::read_write().with_announce(false))
-            .load()
-            .await;
-        let url = samod::Url::parse("ws://outpost-relay/sync").expect("static url");
-        let acceptor = repo
-            .make_acceptor(url)
-            .expect("a freshly loaded repo is running");
-        Self { repo, acceptor }
+    /// Opens the documents stored in `data_dir`'s database (importing a samod / automerge-repo
+    /// nodefs `documents/` directory on the first start) and starts the hub thread.
+    pub async fn open(data_dir: &Path) -> Result<Self, String> {
+        let store = Arc::new(Store::open(data_dir).map_err(|e| e.to_string())?);
+        let legacy = data_dir.join("documents");
+        if legacy.is_dir() && !store.has_documents().map_err(|e| e.to_string())? {
+            let n = import_nodefs(&store, &legacy)?;
+            tracing::info!("imported {n} documents from {}", legacy.display());
+        }
+        let (events, rx) = mpsc::channel(QUEUE);
+        let thread_store = store.clone();
+        let thread = std::thread::Builder::new()
+            .name("sync-hub".into())
+            .spawn(move || run(&thread_store, rx))
+            .map_err(|e| format!("cannot start the sync thread: {e}"))?;
+        Ok(Self {
+            events,
+            store,
+            thread: Mutex::new(Some(thread)),
+            next_conn: AtomicU64::new(1),
+        })
     }
 
+    /// Stops the hub thread after it has committed everything it received.
     pub async fn stop(&self) {
-        self.repo.stop().await;
+        let _ = self.events.send(Event::Stop).await;
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+
+    /// A document as the relay has stored it: everything it ever acknowledged. `None` when
+    /// the relay has no such document (or cannot read it; that is logged).
+    pub async fn document(&self, id: &DocumentId) -> Option<Automerge> {
+        match self.store.load_document(&id.to_string()) {
+            Ok(doc) => doc.map(|(doc, _)| doc),
+            Err(e) => {
+                tracing::error!("{e}");
+                None
+            }
+        }
     }
 
     /// Runs one device's connection until either side closes it. Inbound frames that are not
     /// protocol messages, or that the person may not send, get an `error` message and close
     /// this connection only.
-    ///
-    /// The two directions run as separate pumps polled together, and everything bound for the
-    /// socket goes through one writer: a device uploading faster than samod accepts must never
-    /// stop samod's replies from draining (each side would wait on the other for ever).
     pub async fn serve_socket(
         &self,
         socket: WebSocket,
         session: SessionInfo,
-        store: &Store,
+        _store: &Store,
         metrics: &Metrics,
     ) {
+        let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let (mut ws_out, mut ws_in) = socket.split();
-        let (mut to_repo, repo_in) = mpsc::channel::<Result<Vec<u8>, std::io::Error>>(64);
-        let (repo_out, mut from_repo) = mpsc::channel::<Vec<u8>>(64);
-        // samod checks that the device's `join` claims the device id its session is bound to.
-        let transport = samod::Transport::new(repo_in, repo_out)
-            .with_expected_peer_id(samod::PeerId::from(session.device.as_str()));
-        if self.acceptor.accept(transport).is_err() {
+        let (out, mut queue) = mpsc::unbounded_channel::<Out>();
+        let device = session.device.clone();
+        let connect = Event::Connect {
+            conn,
+            session: Box::new(session),
+            out: out.clone(),
+        };
+        if self.events.send(connect).await.is_err() {
             let _ = ws_out.send(close("the relay is shutting down")).await;
             return;
         }
-        let gate = Gate {
-            store,
-            session: &session,
-        };
-        let (to_socket, mut socket_queue) = mpsc::unbounded::<WsMessage>();
 
         let writer = async move {
-            while let Some(message) = socket_queue.next().await {
-                let last = matches!(message, WsMessage::Close(_));
-                if ws_out.send(message).await.is_err() || last {
-                    break;
+            while let Some(item) = queue.recv().await {
+                let (frame, last) = match item {
+                    Out::Frame(frame) => (frame, false),
+                    Out::Refused(frame) => {
+                        Metrics::add(&metrics.refused, 1);
+                        (frame, false)
+                    }
+                    Out::Close(reason) => {
+                        tracing::info!(device = %device, "closing a connection: {reason}");
+                        Metrics::add(&metrics.protocol_errors, 1);
+                        (protocol::encode(&Message::Error { message: reason }), true)
+                    }
+                };
+                Metrics::add(&metrics.frames_out, 1);
+                Metrics::add(&metrics.bytes_out, frame.len() as u64);
+                if ws_out.send(WsMessage::Binary(frame.into())).await.is_err() {
+                    return;
+                }
+                if last {
+                    let _ = ws_out.send(close("protocol error")).await;
+                    return;
                 }
             }
+            let _ = ws_out.send(close("connection closed by the relay")).await;
         };
 
         let inbound = {
-            let to_socket = to_socket.clone();
-            let gate = &gate;
-            let session = &session;
+            let out = out.clone();
             async move {
                 while let Some(received) = ws_in.next().await {
                     let frame = match received {
                         Ok(WsMessage::Binary(frame)) => frame,
                         Ok(WsMessage::Text(_)) => {
-                            Metrics::add(&metrics.protocol_errors, 1);
-                            reject(
-                                &to_socket,
-                                "text frames are not part of the protocol; send CBOR in binary frames",
-                            );
+                            let _ = out.send(Out::Close(
+                                "text frames are not part of the protocol; send CBOR in binary frames"
+                                    .into(),
+                            ));
                             return;
                         }
                         Ok(WsMessage::Ping(_) | WsMessage::Pong(_)) => continue,
                         Ok(WsMessage::Close(_)) => return,
                         Err(e) => {
                             // Includes frames over the size limit.
-                            tracing::info!(device = %session.device, "closing a connection: {e}");
+                            tracing::info!("closing a connection: {e}");
                             Metrics::add(&metrics.protocol_errors, 1);
                             return;
                         }
                     };
                     Metrics::add(&metrics.frames_in, 1);
                     Metrics::add(&metrics.bytes_in, frame.len() as u64);
-                    match gate.inbound(&frame) {
-                        Ok(Inbound::Forward) => {
-                            if to_repo.send(Ok(frame.to_vec())).await.is_err() {
-                                return;
-                            }
-                        }
-                        Ok(Inbound::Answer(reply)) => {
-                            Metrics::add(&metrics.refused, 1);
-                            let _ = to_socket.unbounded_send(WsMessage::Binary(reply.into()));
-                        }
-                        Ok(Inbound::Close(reason)) => {
-                            tracing::warn!(device = %session.device, "closing a connection: {reason}");
-                            Metrics::add(&metrics.protocol_errors, 1);
-                            reject(&to_socket, &reason);
-                            return;
-                        }
-                        Err(e) => {
-                            // Nothing was accepted, so nothing is lost: the device retries later.
-                            tracing::error!("{e}");
-                            reject(
-                                &to_socket,
-                                "the relay could not record this change; it will be retried",
-                            );
-                            return;
-                        }
-                    }
-                }
-                // Dropping `to_repo` (on return) ends the transport's stream: samod drops the
-                // connection.
-            }
-        };
-
-        let outbound = {
-            let to_socket = to_socket.clone();
-            let gate = &gate;
-            async move {
-                while let Some(frame) = from_repo.next().await {
-                    if !gate.outbound(&frame).unwrap_or(false) {
-                        continue;
-                    }
-                    Metrics::add(&metrics.frames_out, 1);
-                    Metrics::add(&metrics.bytes_out, frame.len() as u64);
-                    if to_socket
-                        .unbounded_send(WsMessage::Binary(frame.into()))
-                        .is_err()
-                    {
+                    let frame = Event::Frame {
+                        conn,
+                        frame: frame.to_vec(),
+                    };
+                    if self.events.send(frame).await.is_err() {
                         return;
                     }
                 }
-                // samod closed the connection (e.g. a handshake claiming another device).
-                let _ = to_socket.unbounded_send(close("connection closed by the relay"));
             }
         };
 
-        let pumps = async move {
-            tokio::select! {
-                _ = inbound => {}
-                _ = outbound => {}
-            }
-            // The pumps' senders are gone with them; this last one closes the writer's queue
-            // once it has written what is left.
-            drop(to_socket);
+        tokio::pin!(writer);
+        let writer_done = tokio::select! {
+            _ = inbound => false,
+            _ = &mut writer => true,
         };
-        tokio::join!(writer, pumps);
+        let _ = self.events.send(Event::Disconnect { conn }).await;
+        drop(out);
+        if !writer_done {
+            // Let the writer send what is queued (e.g. the reason for closing); it ends when
+            // the hub thread has dropped this connection's queue.
+            let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+        }
     }
 }
 
@@ -184,11 +229,234 @@ fn close(reason: &str) -> WsMessage {
     }))
 }
 
-/// Tells the peer what was wrong, in the protocol's own `error` message, then closes.
-fn reject(to_socket: &mpsc::UnboundedSender<WsMessage>, reason: &str) {
-    let error = protocol::encode(&Message::Error {
-        message: reason.to_string(),
-    });
-    let _ = to_socket.unbounded_send(WsMessage::Binary(error.into()));
-    let _ = to_socket.unbounded_send(close("protocol error"));
+/// A connection as the hub thread knows it.
+struct Edge {
+    session: Box<SessionInfo>,
+    out: mpsc::UnboundedSender<Out>,
+    /// Closed by the relay: later frames from it are dropped.
+    closed: bool,
+}
+
+/// The hub thread: batches of events, one commit per batch, then the batch's frames.
+fn run(store: &Store, mut events: mpsc::Receiver<Event>) {
+    let mut hub = Hub::new(PeerId::from(RELAY_PEER));
+    let mut edges: HashMap<ConnId, Edge> = HashMap::new();
+    let mut stop = false;
+    while !stop {
+        let Some(first) = events.blocking_recv() else {
+            return;
+        };
+        let mut ready = vec![first];
+        while ready.len() < MAX_BATCH {
+            match events.try_recv() {
+                Ok(e) => ready.push(e),
+                Err(_) => break,
+            }
+        }
+        let mut batch = SyncBatch::default();
+        let mut sends: Vec<(ConnId, Out)> = vec![];
+        for event in ready {
+            match event {
+                Event::Connect { conn, session, out } => {
+                    hub.connect(conn, Some(PeerId(session.device.clone())));
+                    let closed = false;
+                    edges.insert(
+                        conn,
+                        Edge {
+                            session,
+                            out,
+                            closed,
+                        },
+                    );
+                }
+                Event::Disconnect { conn } => {
+                    hub.disconnect(conn);
+                    edges.remove(&conn);
+                }
+                Event::Stop => stop = true,
+                Event::Frame { conn, frame } => {
+                    let verdict = match edges.get(&conn) {
+                        Some(edge) if !edge.closed => Gate {
+                            store,
+                            session: &edge.session,
+                            pending: &batch.scopes,
+                        }
+                        .inbound(&frame),
+                        _ => continue,
+                    };
+                    let reason = match verdict {
+                        Ok(Inbound::Forward { message, new_scope }) => {
+                            if let (Some(scope), Some(id)) = (new_scope, message.document_id()) {
+                                batch.scopes.insert(id.to_string(), scope);
+                            }
+                            hub.receive_message(conn, message);
+                            drive(&mut hub, store, &mut edges, &mut batch, &mut sends);
+                            continue;
+                        }
+                        Ok(Inbound::Answer(reply)) => {
+                            sends.push((conn, Out::Refused(reply)));
+                            continue;
+                        }
+                        Ok(Inbound::Close(reason)) => reason,
+                        Err(e) => {
+                            // Nothing of this frame was accepted, so nothing is lost: the
+                            // device retries later.
+                            tracing::error!("{e}");
+                            "the relay could not record this change; it will be retried".into()
+                        }
+                    };
+                    if let Some(edge) = edges.get_mut(&conn) {
+                        edge.closed = true;
+                    }
+                    hub.disconnect(conn);
+                    sends.push((conn, Out::Close(reason)));
+                }
+            }
+        }
+        if !batch.is_empty()
+            && let Err(e) = store.commit_sync_batch(&batch)
+        {
+            // Nothing of this batch is acknowledged. The hub's memory may hold changes that
+            // are not on disk, so start it afresh: every device reconnects and syncs again.
+            tracing::error!("{e}");
+            hub = Hub::new(PeerId::from(RELAY_PEER));
+            sends.clear();
+            for (&conn, edge) in edges.iter_mut() {
+                edge.closed = true;
+                sends.push((
+                    conn,
+                    Out::Close("the relay could not store changes; reconnect to retry".into()),
+                ));
+            }
+        }
+        let no_pending = HashMap::new();
+        for (conn, item) in sends {
+            let Some(edge) = edges.get(&conn) else {
+                continue;
+            };
+            if let Out::Frame(frame) = &item {
+                let gate = Gate {
+                    store,
+                    session: &edge.session,
+                    pending: &no_pending,
+                };
+                if !gate.outbound(frame).unwrap_or(false) {
+                    continue;
+                }
+            }
+            let _ = edge.out.send(item);
+        }
+    }
+}
+
+/// Carries out the hub's effects until it has none: loads inline (SQLite reads are fast and
+/// the hub thread owns its connection), persists into the batch, sends into `sends`.
+fn drive(
+    hub: &mut Hub,
+    store: &Store,
+    edges: &mut HashMap<ConnId, Edge>,
+    batch: &mut SyncBatch,
+    sends: &mut Vec<(ConnId, Out)>,
+) {
+    loop {
+        let effects = hub.take_effects();
+        if effects.is_empty() {
+            return;
+        }
+        for effect in effects {
+            match effect {
+                HubEffect::Load(id) => match store.load_document(&id.to_string()) {
+                    Ok(stored) => {
+                        hub.loaded(id, stored.map(|(doc, chunks)| Stored { doc, chunks }))
+                    }
+                    Err(e) => {
+                        tracing::error!("{e}");
+                        hub.unloadable(id, "the relay cannot read this document now; try later");
+                    }
+                },
+                HubEffect::Persist {
+                    doc,
+                    chunk,
+                    from,
+                    changes,
+                } => {
+                    let key = doc.to_string();
+                    if let Some(edge) = edges.get(&from) {
+                        let receipts = changes.into_iter().map(|c| Receipt {
+                            hash: c.hash.to_string(),
+                            document: key.clone(),
+                            device_time: c.meta.as_ref().map(|m| m.at.millis()),
+                            author: c.meta.map(|m| m.author),
+                        });
+                        batch
+                            .receipts
+                            .entry((edge.session.person.id, edge.session.device.clone()))
+                            .or_default()
+                            .extend(receipts);
+                    }
+                    match chunk {
+                        Chunk::Incremental(bytes) => batch.chunks.push((key, bytes, false)),
+                        Chunk::Snapshot(bytes) => batch.chunks.push((key, bytes, true)),
+                    }
+                }
+                HubEffect::Send { conn, frame } => sends.push((conn, Out::Frame(frame))),
+                HubEffect::Close { conn, reason } => {
+                    if let Some(edge) = edges.get_mut(&conn) {
+                        edge.closed = true;
+                    }
+                    sends.push((conn, Out::Close(reason)));
+                }
+            }
+        }
+    }
+}
+
+/// Imports a samod / automerge-repo nodefs data directory (`<2 chars>/<rest>/{snapshot,
+/// incremental}/*`, each file Automerge bytes) as one snapshot per document.
+fn import_nodefs(store: &Store, dir: &Path) -> Result<usize, String> {
+    let list = |d: &Path| -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        v.sort();
+        v
+    };
+    let name = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut batch = SyncBatch::default();
+    for prefix in list(dir).iter().filter(|p| p.is_dir()) {
+        for rest in list(prefix).iter().filter(|p| p.is_dir()) {
+            let id = format!("{}{}", name(prefix), name(rest));
+            if id.parse::<DocumentId>().is_err() {
+                continue;
+            }
+            let mut doc = Automerge::new();
+            for kind in ["snapshot", "incremental"] {
+                for file in list(&rest.join(kind)) {
+                    let bytes = std::fs::read(&file)
+                        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                    if let Err(e) = doc.load_incremental(&bytes) {
+                        tracing::warn!("skipping unreadable {}: {e}", file.display());
+                    }
+                }
+            }
+            if !doc.get_heads().is_empty() {
+                // The old relay kept scopes in the database already; a document without one
+                // gets it from its content, as on a first upload.
+                let scope = shared::access::record_scope(&doc).unwrap_or_default();
+                batch.scopes.insert(id.clone(), scope);
+                batch.chunks.push((id, doc.save(), true));
+            }
+        }
+    }
+    let n = batch.chunks.len();
+    store.commit_sync_batch(&batch).map_err(|e| e.to_string())?;
+    Ok(n)
 }

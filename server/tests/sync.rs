@@ -264,3 +264,27 @@ async fn a_burst_upload_completes_without_reading_in_between() {
     );
     relay.shutdown().await;
 }
+
+/// A data directory from the samod-based relay (automerge-repo's nodefs layout) keeps its
+/// documents: they are imported into the database on the first start.
+#[tokio::test]
+async fn documents_from_a_samod_data_directory_are_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = new_id();
+    let key = id.to_string();
+    let (prefix, rest) = key.split_at(2);
+    let snapshot = dir.path().join("data/documents").join(prefix).join(rest);
+    std::fs::create_dir_all(snapshot.join("snapshot")).unwrap();
+    let doc = incident_doc("From the old relay", Some("north"), None);
+    std::fs::write(snapshot.join("snapshot").join("a"), doc.save()).unwrap();
+
+    let relay = relay_with_tech(dir.path()).await;
+    let mut b = Device::sign_in(&relay, "bo", PASSWORD, "device-b").await;
+    b.request(id).await;
+    b.run_until(|d| d.has_record(&id)).await;
+    assert_eq!(
+        Incident::read(&b.docs[&id]).unwrap().title,
+        "From the old relay"
+    );
+    relay.shutdown().await;
+}

@@ -1,10 +1,11 @@
 //! The relay's own records in one SQLite file in the data directory: people, sites, teams,
-//! sessions, devices, the receipt log and what scope each document belongs to. Documents
-//! themselves are in samod's storage beside it.
+//! sessions, devices, the receipt log, what scope each document belongs to, and the documents
+//! themselves (`documents.rs`).
 //!
 //! One connection behind a mutex: every statement here is small, and WAL mode keeps readers
 //! and the single writer from blocking each other on disk.
 
+mod documents;
 mod people;
 mod receipts;
 mod sessions;
@@ -16,6 +17,7 @@ use std::{
 
 use rusqlite::Connection;
 
+pub use documents::SyncBatch;
 pub use people::{NewPerson, PersonRecord};
 pub use receipts::{Receipt, ReceiptRow};
 pub use sessions::SessionInfo;
@@ -37,7 +39,8 @@ pub struct Store {
 }
 
 /// Each entry upgrades the schema by one version; never edit a released one, append.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE people (
         id INTEGER PRIMARY KEY,
         username TEXT NOT NULL UNIQUE,
@@ -85,7 +88,17 @@ const MIGRATIONS: &[&str] = &[r#"
         author TEXT
     );
     CREATE INDEX receipts_by_document ON receipts(document, seq);
-"#];
+"#,
+    r#"
+    -- Automerge chunks per document, in order: a save() snapshot, then save_after() increments.
+    CREATE TABLE document_chunks (
+        document TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (document, seq)
+    ) WITHOUT ROWID;
+"#,
+];
 
 impl Store {
     pub fn open(data_dir: &Path) -> Result<Store> {

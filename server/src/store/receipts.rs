@@ -37,24 +37,7 @@ impl Store {
         let now = now_ms();
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let mut added = 0;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO receipts (hash, document, person, device, received_at, device_time, author)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for r in receipts {
-                added += insert.execute(params![
-                    r.hash,
-                    r.document,
-                    person,
-                    device,
-                    now,
-                    r.device_time,
-                    r.author
-                ])?;
-            }
-        }
+        let added = insert_receipts(&tx, person, device, receipts, now)?;
         tx.commit()?;
         Ok(added)
     }
@@ -129,4 +112,31 @@ impl Store {
             .lock()
             .query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?)
     }
+}
+
+/// Inserts receipts inside the caller's transaction; returns how many were new.
+pub(super) fn insert_receipts(
+    tx: &rusqlite::Connection,
+    person: i64,
+    device: &str,
+    receipts: &[Receipt],
+    now: i64,
+) -> Result<usize> {
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO receipts (hash, document, person, device, received_at, device_time, author)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut added = 0;
+    for r in receipts {
+        added += insert.execute(params![
+            r.hash,
+            r.document,
+            person,
+            device,
+            now,
+            r.device_time,
+            r.author
+        ])?;
+    }
+    Ok(added)
 }

@@ -55,7 +55,7 @@ pub fn whole_document_in(sync_data: &[u8]) -> Option<Automerge> {
     (!doc.get_heads().is_empty()).then_some(doc)
 }
 
-fn carried(change: &Change) -> CarriedChange {
+pub(crate) fn carried(change: &Change) -> CarriedChange {
     CarriedChange {
         hash: change.hash(),
         meta: ChangeMeta::of_change(change),

@@ -10,10 +10,12 @@
 
 mod changes;
 mod docs;
+mod hub;
 mod session;
 
 pub use changes::{CarriedChange, changes_in, whole_document_in};
 pub use docs::Docs;
+pub use hub::{COMPACT_AFTER_CHUNKS, Chunk, ConnId, Hub, HubEffect, Stored};
 pub use session::{Effect, ProtocolError, Session};
 
 use automerge::{Automerge, ChangeHash, ReadDoc};
@@ -63,5 +65,7 @@ pub fn heads_from_hex(hex: &[String]) -> Vec<ChangeHash> {
     hex.iter().filter_map(|h| h.parse().ok()).collect()
 }
 
+#[cfg(test)]
+mod hub_tests;
 #[cfg(test)]
 mod tests;

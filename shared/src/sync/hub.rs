@@ -1,0 +1,420 @@
+//! The relay side of sync, as a sans-I/O state machine: many connections, many documents.
+//!
+//! The relay's edge (server) feeds a [`Hub`] what happened (a connection opened, a frame
+//! arrived, a document it asked for was loaded, a connection closed) and carries out the
+//! [`HubEffect`]s it queues, in order:
+//!
+//! - [`HubEffect::Load`]: read the document from storage and hand it back with [`Hub::loaded`].
+//!   Frames about a document that is not in memory wait for it; nothing else does.
+//! - [`HubEffect::Persist`]: make these bytes of a document durable. Every `Persist` comes
+//!   before the `Send`s that acknowledge it, and the edge must finish persisting a batch's
+//!   effects before sending any of its frames ("durable before acknowledged").
+//! - [`HubEffect::Send`] / [`HubEffect::Close`]: frames for one connection.
+//!
+//! Cost: every event touches only its own connection, its own document and that document's
+//! subscribers (hash-map lookups), never the set of all documents or connections. A document
+//! stays in memory only while some connection has it open (sent `request`/`sync` for it); when
+//! the last one leaves it is evicted: storage already has all of it.
+//!
+//! Choices the relay makes:
+//! - It never announces documents: a device gets only what it asks for (devices discover
+//!   records through index documents; a reconnect costs what changed, not what exists).
+//! - A `request` for a document the relay does not hold is answered `doc-unavailable` at once.
+//!   The relay asks no other peer (devices do not serve documents to each other through it),
+//!   but it keeps the asker subscribed, so the document reaches it as soon as someone uploads it.
+//! - `ephemeral` messages (presence, cursors) are forwarded to the other connections that have
+//!   the document open and never stored.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use automerge::{
+    Automerge, ChangeHash,
+    sync::{self, SyncDoc},
+};
+
+use super::changes::{CarriedChange, carried};
+use crate::ids::{DocumentId, PeerId};
+use crate::protocol::{self, Message, PROTOCOL_VERSION, PeerMetadata};
+
+/// The edge's name for one connection.
+pub type ConnId = u64;
+
+/// After this many incremental chunks since the last snapshot, a `Persist` carries a whole
+/// `save()` that replaces them, so loading a busy document stays one small read.
+pub const COMPACT_AFTER_CHUNKS: u32 = 32;
+
+/// What the edge must do. See the module docs for the order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubEffect {
+    /// Read this document from storage and call [`Hub::loaded`].
+    Load(DocumentId),
+    /// Make this durable before sending anything queued after it. `changes` are the changes
+    /// new to the relay (for its receipt log), received on connection `from`.
+    Persist {
+        doc: DocumentId,
+        chunk: Chunk,
+        from: ConnId,
+        changes: Vec<CarriedChange>,
+    },
+    /// Send this frame on this connection.
+    Send { conn: ConnId, frame: Vec<u8> },
+    /// Send an `error` with this reason on the connection and close it; the hub has already
+    /// forgotten it.
+    Close { conn: ConnId, reason: String },
+}
+
+/// Bytes of a document to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chunk {
+    /// New changes (`Automerge::save_after`): append.
+    Incremental(Vec<u8>),
+    /// The whole document (`Automerge::save`): replaces every chunk stored before it.
+    Snapshot(Vec<u8>),
+}
+
+/// A document as storage holds it, for [`Hub::loaded`].
+pub struct Stored {
+    pub doc: Automerge,
+    /// How many chunks it was loaded from (drives compaction).
+    pub chunks: u32,
+}
+
+struct Conn {
+    /// The peer id the edge authenticated; a `join` claiming another is refused.
+    expected: Option<PeerId>,
+    /// Set by `join`.
+    peer: Option<PeerId>,
+    /// Documents this connection has open, for eviction on disconnect.
+    open: HashSet<DocumentId>,
+}
+
+struct Doc {
+    doc: Automerge,
+    chunks: u32,
+    /// Per subscribed connection, Automerge's sync state for this document.
+    peers: HashMap<ConnId, sync::State>,
+}
+
+/// A frame waiting for its document to load.
+struct Waiting {
+    conn: ConnId,
+    message: Message,
+}
+
+/// The relay's sync state: connections, the documents they have open, per-pair sync states.
+pub struct Hub {
+    relay: PeerId,
+    conns: HashMap<ConnId, Conn>,
+    docs: HashMap<DocumentId, Doc>,
+    loading: HashMap<DocumentId, VecDeque<Waiting>>,
+    effects: Vec<HubEffect>,
+}
+
+impl Hub {
+    pub fn new(relay: PeerId) -> Self {
+        Self {
+            relay,
+            conns: HashMap::new(),
+            docs: HashMap::new(),
+            loading: HashMap::new(),
+            effects: vec![],
+        }
+    }
+
+    /// The effects queued since the last call, in the order they must be carried out.
+    pub fn take_effects(&mut self) -> Vec<HubEffect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Documents in memory (for metrics and tests).
+    pub fn documents_in_memory(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// A document in memory, if some connection has it open.
+    pub fn document(&self, id: &DocumentId) -> Option<&Automerge> {
+        self.docs.get(id).map(|d| &d.doc)
+    }
+
+    /// A connection opened. `expected` is the peer id its `join` must claim, if the edge knows it.
+    pub fn connect(&mut self, conn: ConnId, expected: Option<PeerId>) {
+        self.conns.insert(
+            conn,
+            Conn {
+                expected,
+                peer: None,
+                open: HashSet::new(),
+            },
+        );
+    }
+
+    /// A connection closed (or the edge closed it). Drops its sync states and evicts the
+    /// documents nobody else has open. Costs what the connection had open.
+    pub fn disconnect(&mut self, conn: ConnId) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        for id in c.open {
+            self.unsubscribe(conn, &id);
+        }
+    }
+
+    /// Storage answered a [`HubEffect::Load`]: `None` when it does not have the document.
+    pub fn loaded(&mut self, id: DocumentId, stored: Option<Stored>) {
+        let Some(waiting) = self.loading.remove(&id) else {
+            return;
+        };
+        let (doc, chunks) = stored.map_or((Automerge::new(), 0), |s| (s.doc, s.chunks));
+        self.docs.insert(
+            id,
+            Doc {
+                doc,
+                chunks,
+                peers: HashMap::new(),
+            },
+        );
+        for w in waiting {
+            // The connection may have gone while the document loaded.
+            if self.conns.contains_key(&w.conn) {
+                self.on_doc_message(w.conn, id, w.message);
+            }
+        }
+        self.evict_if_unused(&id);
+    }
+
+    /// A frame arrived on a connection.
+    pub fn receive(&mut self, conn: ConnId, frame: &[u8]) {
+        match protocol::decode(frame) {
+            Ok(m) => self.receive_message(conn, m),
+            Err(e) => self.close(conn, format!("malformed message: {e}")),
+        }
+    }
+
+    /// Storage could not read a document (corrupt bytes, I/O error): the connections waiting
+    /// for it are closed with `reason`, and nothing is written over what storage holds.
+    pub fn unloadable(&mut self, id: DocumentId, reason: &str) {
+        for w in self.loading.remove(&id).unwrap_or_default() {
+            if self.conns.contains_key(&w.conn) {
+                self.close(w.conn, reason.to_string());
+            }
+        }
+    }
+
+    /// A frame the edge has already decoded arrived on a connection.
+    pub fn receive_message(&mut self, conn: ConnId, message: Message) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        let joined = c.peer.is_some();
+        match message {
+            Message::Join {
+                sender_id,
+                supported_protocol_versions,
+                ..
+            } => {
+                if joined {
+                    return self.close(conn, "a second 'join' on one connection".into());
+                }
+                if c.expected.as_ref().is_some_and(|e| *e != sender_id) {
+                    return self.close(
+                        conn,
+                        format!(
+                            "'join' claims peer id {sender_id}, but this session belongs to another device"
+                        ),
+                    );
+                }
+                if !supported_protocol_versions
+                    .iter()
+                    .any(|v| v == PROTOCOL_VERSION)
+                {
+                    return self.close(
+                        conn,
+                        format!("this relay speaks protocol version {PROTOCOL_VERSION} only"),
+                    );
+                }
+                let reply = protocol::encode(&Message::Peer {
+                    sender_id: self.relay.clone(),
+                    target_id: sender_id.clone(),
+                    selected_protocol_version: PROTOCOL_VERSION.to_string(),
+                    metadata: Some(PeerMetadata {
+                        storage_id: None,
+                        is_ephemeral: false,
+                    }),
+                });
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.peer = Some(sender_id);
+                }
+                self.effects.push(HubEffect::Send { conn, frame: reply });
+            }
+            other if !joined => self.close(conn, format!("'{}' before 'join'", other.type_name())),
+            Message::Leave { .. } => self.close(conn, "left".into()),
+            Message::Error { message } => self.close(conn, format!("the peer reported: {message}")),
+            m @ (Message::Request { .. } | Message::Sync { .. } | Message::Ephemeral { .. }) => {
+                let id = *m.document_id().expect("these carry a document");
+                if self.docs.contains_key(&id) {
+                    self.on_doc_message(conn, id, m);
+                } else {
+                    let queue = self.loading.entry(id).or_default();
+                    if queue.is_empty() {
+                        self.effects.push(HubEffect::Load(id));
+                    }
+                    queue.push_back(Waiting { conn, message: m });
+                }
+            }
+            // The relay never asks devices for documents, and does not track other peers'
+            // heads or subscriptions: nothing to do.
+            Message::DocUnavailable { .. }
+            | Message::RemoteSubscriptionChange { .. }
+            | Message::RemoteHeadsChanged { .. } => {}
+            Message::Peer { .. } => self.close(conn, "'peer' is the relay's message".into()),
+        }
+    }
+
+    fn on_doc_message(&mut self, conn: ConnId, id: DocumentId, message: Message) {
+        match message {
+            Message::Request { data, .. } | Message::Sync { data, .. } => {
+                self.on_sync(conn, id, &data)
+            }
+            Message::Ephemeral {
+                sender_id,
+                count,
+                session_id,
+                data,
+                ..
+            } => {
+                let Some(doc) = self.docs.get(&id) else {
+                    return;
+                };
+                for &other in doc.peers.keys().filter(|&&c| c != conn) {
+                    let Some(target_id) = self.conns.get(&other).and_then(|c| c.peer.clone())
+                    else {
+                        continue;
+                    };
+                    let frame = protocol::encode(&Message::Ephemeral {
+                        document_id: id,
+                        sender_id: sender_id.clone(),
+                        target_id,
+                        count,
+                        session_id: session_id.clone(),
+                        data: data.clone(),
+                    });
+                    self.effects.push(HubEffect::Send { conn: other, frame });
+                }
+                self.evict_if_unused(&id);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_sync(&mut self, conn: ConnId, id: DocumentId, data: &[u8]) {
+        let message = match sync::Message::decode(data) {
+            Ok(m) => m,
+            Err(e) => return self.close(conn, format!("unreadable sync data for {id}: {e}")),
+        };
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.open.insert(id);
+        }
+        let doc = self.docs.get_mut(&id).expect("loaded before on_sync");
+        let state = doc.peers.entry(conn).or_default();
+        let they_have_nothing = message.heads.is_empty();
+        let before = doc.doc.get_heads();
+        // Applying is all-or-nothing for the document's history: on error, the changes that
+        // did apply are complete changes, and persisted like any other.
+        let applied = doc.doc.receive_sync_message(state, message);
+        let after = doc.doc.get_heads();
+        if after != before {
+            self.persist(conn, id, &before);
+        }
+        if let Err(e) = applied {
+            return self.close(conn, format!("unreadable sync data for {id}: {e}"));
+        }
+        let doc = self.docs.get_mut(&id).expect("still here");
+        if doc.doc.get_heads().is_empty() && they_have_nothing {
+            // Neither side has anything: say so, and start afresh when someone uploads it
+            // (the device forgets its sync state on `doc-unavailable` too).
+            doc.peers.insert(conn, sync::State::new());
+            if let Some(target_id) = self.peer_of(conn) {
+                let frame = protocol::encode(&Message::DocUnavailable {
+                    document_id: id,
+                    sender_id: self.relay.clone(),
+                    target_id,
+                });
+                self.effects.push(HubEffect::Send { conn, frame });
+            }
+            return;
+        }
+        self.send_sync(conn, id);
+        if after != before {
+            let others: Vec<ConnId> = self.docs[&id]
+                .peers
+                .keys()
+                .copied()
+                .filter(|&c| c != conn)
+                .collect();
+            for other in others {
+                self.send_sync(other, id);
+            }
+        }
+    }
+
+    fn persist(&mut self, from: ConnId, id: DocumentId, before: &[ChangeHash]) {
+        let doc = self.docs.get_mut(&id).expect("present");
+        let changes = doc.doc.get_changes(before).iter().map(carried).collect();
+        let chunk = if doc.chunks >= COMPACT_AFTER_CHUNKS {
+            doc.chunks = 1;
+            Chunk::Snapshot(doc.doc.save())
+        } else {
+            doc.chunks += 1;
+            Chunk::Incremental(doc.doc.save_after(before))
+        };
+        self.effects.push(HubEffect::Persist {
+            doc: id,
+            chunk,
+            from,
+            changes,
+        });
+    }
+
+    /// The next Automerge sync message for one subscriber, if there is one.
+    fn send_sync(&mut self, conn: ConnId, id: DocumentId) {
+        let Some(target_id) = self.peer_of(conn) else {
+            return;
+        };
+        let Some(doc) = self.docs.get_mut(&id) else {
+            return;
+        };
+        let state = doc.peers.entry(conn).or_default();
+        let Some(message) = doc.doc.generate_sync_message(state) else {
+            return;
+        };
+        let frame = protocol::encode(&Message::Sync {
+            document_id: id,
+            sender_id: self.relay.clone(),
+            target_id,
+            data: message.encode(),
+        });
+        self.effects.push(HubEffect::Send { conn, frame });
+    }
+
+    fn peer_of(&self, conn: ConnId) -> Option<PeerId> {
+        self.conns.get(&conn).and_then(|c| c.peer.clone())
+    }
+
+    fn close(&mut self, conn: ConnId, reason: String) {
+        self.disconnect(conn);
+        self.effects.push(HubEffect::Close { conn, reason });
+    }
+
+    fn unsubscribe(&mut self, conn: ConnId, id: &DocumentId) {
+        if let Some(doc) = self.docs.get_mut(id) {
+            doc.peers.remove(&conn);
+        }
+        self.evict_if_unused(id);
+    }
+
+    fn evict_if_unused(&mut self, id: &DocumentId) {
+        if self.docs.get(id).is_some_and(|d| d.peers.is_empty()) && !self.loading.contains_key(id) {
+            self.docs.remove(id);
+        }
+    }
+}
