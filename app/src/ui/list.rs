@@ -104,7 +104,7 @@ fn sort(rows: &mut [Summary], by: Sort) {
 }
 
 /// `performance.mark(name)`, if the browser has it.
-fn performance_mark(name: &str) {
+pub(crate) fn performance_mark(name: &str) {
     use wasm_bindgen::JsCast as _;
     let Some(window) = web_sys::window() else {
         return;

@@ -28,7 +28,11 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         match state.load().await {
             // Syncs only while someone is signed in (the relay needs the session).
-            Ok(()) => state.start_sync(),
+            Ok(()) => {
+                // Every document is decoded (the list painted earlier, from summaries).
+                list::performance_mark("outpost:documents-loaded");
+                state.start_sync();
+            }
             Err(e) => {
                 // Without storage nothing can be kept: say so plainly instead of pretending.
                 state.loaded.set(true);
