@@ -365,3 +365,41 @@ fn a_merged_record_reads_the_same_as_field_by_field() {
     assert_eq!(field_by_field.work_log.len(), 4);
     assert!(field_by_field.outage.is_some());
 }
+
+/// Writing only what differs: an unchanged field is not rewritten, so it cannot override a
+/// concurrent edit on another device; a conflicted field is rewritten, which settles it.
+#[test]
+fn unchanged_fields_are_not_rewritten_and_conflicts_are_settled_by_a_write() {
+    let inc = Incident::create("INC-1".into(), edit("Scanner"), &meta("ana", 1)).unwrap();
+    let mut a = doc_of(&inc);
+    let ops = |d: &Automerge| d.get_changes(&[]).iter().map(|c| c.len()).sum::<usize>();
+    let before = ops(&a);
+    Incident::read(&a)
+        .unwrap()
+        .write(&mut a, &meta("ana", 2))
+        .unwrap();
+    assert_eq!(ops(&a), before, "an unchanged record writes nothing");
+
+    // Bo retitles while Ana saves the record without touching the title.
+    let mut b = a.fork();
+    common::edit::<Incident>(&mut b, "bo", 3, |i| i.title = "Scanner 4 dead".into());
+    common::edit::<Incident>(&mut a, "ana", 3, |i| i.assignee = "ana".into());
+    common::sync(&mut a, &mut b);
+    let merged = Incident::read(&a).unwrap();
+    assert_eq!(
+        (merged.title.as_str(), merged.assignee.as_str()),
+        ("Scanner 4 dead", "ana")
+    );
+    assert!(shared::review::conflicts(&a).is_empty());
+
+    // Both set the assignee: a conflict, settled when someone saves the kept value.
+    let mut b = a.fork();
+    common::edit::<Incident>(&mut a, "ana", 4, |i| i.assignee = "cy".into());
+    common::edit::<Incident>(&mut b, "bo", 4, |i| i.assignee = "bo".into());
+    common::sync(&mut a, &mut b);
+    assert_eq!(shared::review::conflicts(&a).len(), 1);
+    let kept = Incident::read(&a).unwrap();
+    kept.write(&mut a, &meta("ana", 5)).unwrap();
+    assert!(shared::review::conflicts(&a).is_empty());
+    assert_eq!(Incident::read(&a).unwrap(), kept);
+}

@@ -205,7 +205,9 @@ pub fn write<T: Reconcile>(
     // Record first, envelope second: autosurgeon writes into an *empty* document in one batch
     // (`init_root_from_hydrate`) instead of reading and putting field by field, which halves
     // the cost of creating a record. Both land in the same change either way.
-    autosurgeon::reconcile(&mut tx, record).map_err(|e| RecordError::Write(e.to_string()))?;
+    // Through the read cache: reconciling reads and re-puts every field to find what changed.
+    autosurgeon::reconcile(&mut Prefetched::new(&mut tx), record)
+        .map_err(|e| RecordError::Write(e.to_string()))?;
     if needs_envelope {
         automerge::transaction::Transactable::put(&mut tx, automerge::ROOT, "type", kind)
             .map_err(|e| RecordError::Write(e.to_string()))?;
