@@ -403,3 +403,14 @@ fn unchanged_fields_are_not_rewritten_and_conflicts_are_settled_by_a_write() {
     assert!(shared::review::conflicts(&a).is_empty());
     assert_eq!(Incident::read(&a).unwrap(), kept);
 }
+
+#[test]
+fn a_change_written_before_outcomes_existed_reads_as_not_recorded() {
+    let change =
+        Change::create("CHG-1".into(), ChangeType::Normal, "Patch", &meta("ana", 1)).unwrap();
+    let mut doc = doc_of(&change);
+    let mut tx = doc.transaction();
+    tx.delete(automerge::ROOT, "outcome").unwrap();
+    tx.commit();
+    assert_eq!(Change::read(&doc).unwrap().outcome, None);
+}

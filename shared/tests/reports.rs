@@ -337,41 +337,81 @@ fn normal_change(number: &str) -> Change {
 #[test]
 fn changes_by_outcome_follow_the_change_model() {
     use shared::records::change::ChangeStatus::*;
+    use shared::records::change::ImplementationOutcome as Impl;
     let m = |h: i64| meta("ana", MONDAY + h * HOUR);
-    let mut done = normal_change("CHG-1");
-    done.move_to(Implementing, "", &m(1)).unwrap();
-    done.move_to(Review, "", &m(2)).unwrap();
-    done.record_review("fine", &m(3)).unwrap();
-    done.move_to(Closed, "", &m(3)).unwrap();
-    let mut reworked = normal_change("CHG-2");
-    reworked.move_to(Implementing, "", &m(1)).unwrap();
-    reworked.move_to(Review, "", &m(2)).unwrap();
-    reworked.move_to(Implementing, "", &m(3)).unwrap();
-    reworked.move_to(Review, "", &m(4)).unwrap();
-    reworked.record_review("second try worked", &m(5)).unwrap();
-    reworked.move_to(Closed, "", &m(5)).unwrap();
-    let mut rejected = normal_change("CHG-3");
+    let implemented = |number: &str, outcome: Option<Impl>, rework: bool| {
+        let mut c = normal_change(number);
+        c.move_to(Implementing, "", &m(1)).unwrap();
+        c.move_to(Review, "", &m(2)).unwrap();
+        if rework {
+            c.move_to(Implementing, "", &m(3)).unwrap();
+            c.move_to(Review, "", &m(4)).unwrap();
+        }
+        if let Some(o) = outcome {
+            c.record_outcome(o, &m(4)).unwrap();
+        }
+        c.record_review("done", &m(5)).unwrap();
+        c.move_to(Closed, "", &m(5)).unwrap();
+        c
+    };
+    let mut rejected = normal_change("CHG-5");
     rejected.move_to(Submitted, "", &m(1)).unwrap();
     rejected.move_to(Rejected, "too risky", &m(2)).unwrap();
-    let mut cancelled = normal_change("CHG-4");
+    let mut cancelled = normal_change("CHG-6");
     cancelled.move_to(Cancelled, "not needed", &m(1)).unwrap();
-    let mut later = normal_change("CHG-5");
+    let mut later = normal_change("CHG-7");
     later.move_to(Cancelled, "not needed", &m(24 * 8)).unwrap();
-    let open = normal_change("CHG-6");
-
-    let report = changes_by_outcome(&[done, reworked, rejected, cancelled, later, open], week());
-    let rows: Vec<(ChangeOutcome, usize)> =
-        report.rows.iter().map(|r| (r.outcome, r.normal)).collect();
+    let changes = [
+        implemented("CHG-1", Some(Impl::Successful), false),
+        implemented("CHG-2", Some(Impl::BackedOut), true),
+        implemented("CHG-3", Some(Impl::Failed), false),
+        implemented("CHG-4", None, false),
+        rejected,
+        cancelled,
+        later,
+        normal_change("CHG-8"),
+    ];
+    let report = changes_by_outcome(&changes, week());
+    let rows: Vec<(&str, usize)> = report
+        .rows
+        .iter()
+        .map(|r| (r.outcome.label(), r.normal))
+        .collect();
     assert_eq!(
         rows,
         [
-            (ChangeOutcome::Implemented, 1),
-            (ChangeOutcome::ImplementedAfterRework, 1),
-            (ChangeOutcome::Rejected, 1),
-            (ChangeOutcome::Cancelled, 1)
+            ("Successful", 1),
+            ("Successful with issues", 0),
+            ("Failed", 1),
+            ("Backed out", 1),
+            ("Closed, outcome not recorded", 1),
+            ("Rejected", 1),
+            ("Cancelled", 1)
         ]
     );
-    assert_eq!(report.total(), 4);
+    assert_eq!((report.total(), report.reworked), (6, 1));
+}
+
+#[test]
+fn an_outcome_is_recorded_only_after_implementation() {
+    use shared::records::change::ImplementationOutcome as Impl;
+    let mut c = normal_change("CHG-1");
+    assert_eq!(
+        c.record_outcome(Impl::Successful, &meta("ana", MONDAY))
+            .unwrap_err()
+            .to_string(),
+        "the change is draft: record its outcome once it has been implemented"
+    );
+    c.move_to(
+        shared::records::change::ChangeStatus::Implementing,
+        "",
+        &meta("ana", MONDAY),
+    )
+    .unwrap();
+    c.record_outcome(Impl::BackedOut, &meta("ana", MONDAY))
+        .unwrap();
+    assert_eq!(c.outcome, Some(Impl::BackedOut));
+    assert_eq!(c.work_log.last().unwrap().note, "Outcome: Backed out");
 }
 
 fn major(number: &str, service: &str, opened: i64, outage: Option<(i64, Option<i64>)>) -> Incident {

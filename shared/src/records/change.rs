@@ -44,6 +44,17 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// How the implementation went (8.5.1), recorded once the change has been implemented:
+    /// what the change report counts as changes by outcome.
+    pub enum ImplementationOutcome {
+        Successful = ("successful", "Successful"),
+        WithIssues = ("with_issues", "Successful with issues"),
+        Failed = ("failed", "Failed"),
+        BackedOut = ("backed_out", "Backed out"),
+    }
+}
+
 /// One approver's decision. Approvals only grow: a changed mind is a new, later entry.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
 pub struct Approval {
@@ -101,6 +112,10 @@ pub struct Change {
     pub status: ChangeStatus,
     pub status_history: Vec<StatusChange>,
     pub work_log: Vec<WorkLogEntry>,
+    /// Added after schema 1 without a bump: older documents read it as not recorded, and
+    /// older readers ignore it.
+    #[autosurgeon(missing = "Default::default")]
+    pub outcome: Option<ImplementationOutcome>,
 }
 
 record!(Change, "change", "CHG");
@@ -313,6 +328,24 @@ impl Change {
 
     pub fn risk_score(&self) -> u32 {
         self.risk.iter().map(|r| r.score).sum()
+    }
+
+    /// Records how the implementation went; the latest record counts. Only once the change
+    /// has been implemented (it is implementing, in review or closed).
+    pub fn record_outcome(
+        &mut self,
+        outcome: ImplementationOutcome,
+        meta: &ChangeMeta,
+    ) -> Result<(), WorkflowError> {
+        use ChangeStatus::*;
+        if !matches!(self.status, Implementing | Review | Closed) {
+            return Err(WorkflowError::NotImplementedYet {
+                status: self.status.label().to_lowercase(),
+            });
+        }
+        self.outcome = Some(outcome);
+        self.log(meta, format!("Outcome: {}", outcome.label()));
+        Ok(())
     }
 
     /// Records the post-implementation (or retrospective) review.

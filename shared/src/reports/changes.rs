@@ -1,32 +1,35 @@
-//! Changes by outcome, as the change model records them: closed after implementation (at
-//! the first attempt, or after review sent it back to implementing), rejected, cancelled.
+//! Changes by outcome: how the changes that finished in a period ended, by change type.
 
 use super::Period;
 use super::process::{Process, last_entered};
-use crate::records::change::{Change, ChangeStatus, ChangeType};
+use crate::records::change::{Change, ChangeStatus, ChangeType, ImplementationOutcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ChangeOutcome {
-    /// Implemented, reviewed and closed at the first attempt.
-    Implemented,
-    /// Closed after its review sent it back to implementing at least once (reworked).
-    ImplementedAfterRework,
+    /// Closed, and its recorded implementation outcome.
+    Implemented(ImplementationOutcome),
+    /// Closed without an implementation outcome recorded (e.g. before the field existed).
+    OutcomeNotRecorded,
     Rejected,
     Cancelled,
 }
 
 impl ChangeOutcome {
-    pub const ALL: [ChangeOutcome; 4] = [
-        ChangeOutcome::Implemented,
-        ChangeOutcome::ImplementedAfterRework,
+    pub const ALL: [ChangeOutcome; 7] = [
+        ChangeOutcome::Implemented(ImplementationOutcome::Successful),
+        ChangeOutcome::Implemented(ImplementationOutcome::WithIssues),
+        ChangeOutcome::Implemented(ImplementationOutcome::Failed),
+        ChangeOutcome::Implemented(ImplementationOutcome::BackedOut),
+        ChangeOutcome::OutcomeNotRecorded,
         ChangeOutcome::Rejected,
         ChangeOutcome::Cancelled,
     ];
 
+    /// The words for a chart legend.
     pub fn label(self) -> &'static str {
         match self {
-            ChangeOutcome::Implemented => "Implemented",
-            ChangeOutcome::ImplementedAfterRework => "Implemented after rework",
+            ChangeOutcome::Implemented(outcome) => outcome.label(),
+            ChangeOutcome::OutcomeNotRecorded => "Closed, outcome not recorded",
             ChangeOutcome::Rejected => "Rejected",
             ChangeOutcome::Cancelled => "Cancelled",
         }
@@ -48,10 +51,12 @@ impl OutcomeRow {
     }
 }
 
-/// Every outcome in [`ChangeOutcome::ALL`] order, zero rows included.
+/// Every outcome in [`ChangeOutcome::ALL`] order, zero rows included, and how many of the
+/// closed changes were reworked (sent back from review to implementing at least once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeOutcomes {
     pub rows: Vec<OutcomeRow>,
+    pub reworked: usize,
 }
 
 impl ChangeOutcomes {
@@ -60,8 +65,8 @@ impl ChangeOutcomes {
     }
 }
 
-/// Changes whose last finishing move (closed, rejected, cancelled) in the period is where
-/// they ended it; one outcome each.
+/// Changes whose last finishing move (closed, rejected, cancelled) falls in the period; one
+/// outcome each.
 pub fn changes_by_outcome(changes: &[Change], period: Period) -> ChangeOutcomes {
     let mut rows: Vec<OutcomeRow> = ChangeOutcome::ALL
         .iter()
@@ -72,10 +77,12 @@ pub fn changes_by_outcome(changes: &[Change], period: Period) -> ChangeOutcomes 
             emergency: 0,
         })
         .collect();
+    let mut reworked = 0;
     for change in changes {
-        let Some(outcome) = outcome(change, period) else {
+        let Some((outcome, rework)) = outcome(change, period) else {
             continue;
         };
+        reworked += usize::from(rework);
         if let Some(row) = rows.iter_mut().find(|r| r.outcome == outcome) {
             *match change.change_type {
                 ChangeType::Normal => &mut row.normal,
@@ -84,31 +91,33 @@ pub fn changes_by_outcome(changes: &[Change], period: Period) -> ChangeOutcomes 
             } += 1;
         }
     }
-    ChangeOutcomes { rows }
+    ChangeOutcomes { rows, reworked }
 }
 
-fn outcome(change: &Change, period: Period) -> Option<ChangeOutcome> {
+/// The change's outcome in the period, and whether it was reworked before closing.
+fn outcome(change: &Change, period: Period) -> Option<(ChangeOutcome, bool)> {
     let history = &change.status_history;
     let at = last_entered(history, Change::CLOSED, period)?;
-    // Entries at the same instant: the finishing one decides.
+    // Entries at the same instant: the last finishing one decides.
     let status = history
         .iter()
         .filter(|c| c.at == at && Change::CLOSED.contains(&c.status.as_str()))
         .map(|c| c.status.as_str())
         .next_back()?;
-    let implementing = ChangeStatus::Implementing.as_str();
     Some(match ChangeStatus::parse(status)? {
-        ChangeStatus::Closed
-            if history
+        ChangeStatus::Closed => {
+            let implementing = ChangeStatus::Implementing.as_str();
+            let attempts = history
                 .iter()
                 .filter(|c| c.status == implementing && c.at <= at)
-                .count()
-                > 1 =>
-        {
-            ChangeOutcome::ImplementedAfterRework
+                .count();
+            let outcome = change.outcome.map_or(
+                ChangeOutcome::OutcomeNotRecorded,
+                ChangeOutcome::Implemented,
+            );
+            (outcome, attempts > 1)
         }
-        ChangeStatus::Closed => ChangeOutcome::Implemented,
-        ChangeStatus::Rejected => ChangeOutcome::Rejected,
-        _ => ChangeOutcome::Cancelled,
+        ChangeStatus::Rejected => (ChangeOutcome::Rejected, false),
+        _ => (ChangeOutcome::Cancelled, false),
     })
 }

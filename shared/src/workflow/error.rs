@@ -38,6 +38,8 @@ pub enum WorkflowError {
         "{unchecked} of {total} CIs are not checked yet: check them, or say why the campaign is complete without them"
     )]
     UncheckedCis { unchecked: usize, total: usize },
+    #[error("the change is {status}: record its outcome once it has been implemented")]
+    NotImplementedYet { status: String },
     #[error("a normal change needs CAB approval before it can be {status}")]
     NoCabApproval { status: String },
     #[error("the CAB rejected this change ({by}: {comment}); it cannot be {status}")]
