@@ -271,3 +271,68 @@ async fn ten_thousand_records_paint_from_summaries_and_only_the_rows_in_view_are
     a.close().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_first_sync_shows_its_progress_then_the_time_it_finished() -> Result<()> {
+    let relay = Relay::start().await?;
+    let (admin, password) = relay
+        .first_account()
+        .unwrap_or_else(|| panic!("the relay prints the first account:\n{}", relay.log()));
+    let driver = Chromedriver::start().await?;
+    let a = Tablet::open(&driver, &relay.base_url(), "a").await?;
+    a.sign_in(&admin, &password).await?;
+    a.wait_online(true, SYNC_TIMEOUT).await?;
+    let mut ids = Vec::new();
+    for title in [
+        "Gate 1 barrier stuck",
+        "Gate 2 barrier stuck",
+        "Gate 3 camera dark",
+    ] {
+        ids.push(a.create_incident(&incident(title, "low", "medium")).await?);
+        a.click("a.brand").await?;
+    }
+    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
+
+    // A new tablet records every progress text the status bar shows during its first sync.
+    let b = Tablet::open(&driver, &relay.base_url(), "b").await?;
+    b.goto("/").await?;
+    b.wait_for("#username", UI_TIMEOUT).await?;
+    b.execute(
+        "window.__progress = [];
+         new MutationObserver(() => {
+           const p = document.getElementById('sync-progress-text');
+           if (p && window.__progress.at(-1) !== p.textContent) window.__progress.push(p.textContent);
+         }).observe(document.body, { subtree: true, childList: true, characterData: true });",
+        vec![],
+    )
+    .await?;
+    assert_eq!(b.text("#last-sync").await?, "Never synced");
+    b.fill("#username", &admin).await?;
+    b.fill("#password", &password).await?;
+    b.click("#sign-in").await?;
+    for id in &ids {
+        b.wait_row(id, "to arrive", SYNC_TIMEOUT, |_| true).await?;
+    }
+    b.wait_for_text("#last-sync", "to show a sync time", SYNC_TIMEOUT, |t| {
+        t.starts_with("Synced ")
+    })
+    .await?;
+    assert_eq!(b.count("#sync-progress").await?, 0, "gone once complete");
+    let seen: Vec<String> =
+        serde_json::from_value(b.execute("return window.__progress;", vec![]).await?)?;
+    let first = seen.first().cloned().unwrap_or_default();
+    let (done, total) = first
+        .strip_suffix(" records")
+        .and_then(|t| t.split_once(" of "))
+        .ok_or_else(|| format!("a progress text like \"0 of 5 records\": {seen:?}"))?;
+    let (done, total): (usize, usize) = (done.parse()?, total.parse()?);
+    assert!(
+        done < total && total >= ids.len(),
+        "the plan covers the incidents: {seen:?}"
+    );
+
+    a.close().await?;
+    b.close().await?;
+    Ok(())
+}
