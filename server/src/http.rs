@@ -50,6 +50,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/changes", get(changes))
         .route("/documents/{id}/receipts", get(receipts))
+        .route("/export/evidence", get(crate::export::evidence))
         .route("/people", get(people).post(add_person))
         .route("/people/{username}", post(update_person))
         .route("/sites", get(sites).post(add_site))

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod export;
 pub mod gate;
 pub mod http;
 pub mod metrics;

@@ -5,6 +5,7 @@
 //! One connection behind a mutex: every statement here is small, and WAL mode keeps readers
 //! and the single writer from blocking each other on disk.
 
+mod catalog;
 mod documents;
 mod people;
 mod receipts;
