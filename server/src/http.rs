@@ -222,6 +222,10 @@ struct PersonUpdate {
     password: Option<String>,
     grant: Option<Role>,
     revoke: Option<Role>,
+    join_site: Option<String>,
+    leave_site: Option<String>,
+    join_team: Option<String>,
+    leave_team: Option<String>,
 }
 
 async fn update_person(
@@ -246,6 +250,16 @@ async fn update_person(
     }
     if let Some(role) = body.revoke {
         state.store.grant_role(&username, role, false)?;
+    }
+    for (what, group, join) in [
+        ("site", &body.join_site, true),
+        ("site", &body.leave_site, false),
+        ("team", &body.join_team, true),
+        ("team", &body.leave_team, false),
+    ] {
+        if let Some(group) = group {
+            state.store.set_member(what, &username, group, join)?;
+        }
     }
     let id = state.store.person_id(&username)?;
     Ok(Json(json!(state.store.person(id)?)))

@@ -215,3 +215,54 @@ async fn one_person_cannot_open_unlimited_connections() {
     );
     relay.shutdown().await;
 }
+
+#[tokio::test]
+async fn administrators_move_people_between_sites_and_teams() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = start_relay(dir.path()).await;
+    let admin = relay.admin_cookie().await;
+    relay
+        .add_person(&admin, "nora", &[Role::Technician], &["north"], &["desk"])
+        .await;
+    for (what, id) in [("sites", "south"), ("teams", "network")] {
+        let res = relay
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/{what}"),
+                &admin,
+                Some(serde_json::json!({"id": id})),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    let update = |body: serde_json::Value| {
+        let (relay, admin) = (&relay, admin.clone());
+        async move {
+            relay
+                .call(
+                    reqwest::Method::POST,
+                    "/api/people/nora",
+                    &admin,
+                    Some(body),
+                )
+                .await
+        }
+    };
+    let res = update(serde_json::json!({
+        "join_site": "south", "leave_site": "north", "join_team": "network", "leave_team": "desk"
+    }))
+    .await;
+    assert_eq!(res.status(), 200);
+    let nora: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(nora["sites"], serde_json::json!(["south"]));
+    assert_eq!(nora["teams"], serde_json::json!(["network"]));
+    let res = update(serde_json::json!({"join_site": "atlantis"})).await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("there is no site 'atlantis'")
+    );
+    relay.shutdown().await;
+}
