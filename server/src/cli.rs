@@ -254,7 +254,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Site(cmd) => group(&open_store()?, "site", cmd),
         Command::Team(cmd) => group(&open_store()?, "team", cmd),
-        Command::Backup { dest } => backup(&open_store()?, &data_dir, &dest),
+        Command::Backup { dest } => backup(&open_store()?, &dest),
     }
 }
 
@@ -295,11 +295,10 @@ fn group(store: &Store, what: &str, cmd: GroupCommand) -> Result<(), String> {
     Ok(())
 }
 
-/// The database through SQLite's online backup (consistent while the relay writes), then the
-/// document files. samod writes each document file whole and renames it into place, so every
-/// file copied is a complete snapshot; a document written during the copy is caught on the
-/// next backup, and the devices still hold it in any case.
-fn backup(store: &Store, data_dir: &std::path::Path, dest: &std::path::Path) -> Result<(), String> {
+/// A consistent copy while the relay runs: accounts, receipts and every document live in the one
+/// SQLite database, copied by `VACUUM INTO` inside a read transaction. The copy is a data
+/// directory of its own: start a relay with `--data-dir DEST` to restore.
+fn backup(store: &Store, dest: &std::path::Path) -> Result<(), String> {
     if dest.exists() {
         return Err(format!(
             "{} already exists; name a new folder",
@@ -310,33 +309,13 @@ fn backup(store: &Store, data_dir: &std::path::Path, dest: &std::path::Path) -> 
     store
         .backup_to(&dest.join("outpost.sqlite"))
         .map_err(|e| e.to_string())?;
-    let docs = data_dir.join("documents");
-    let mut files = 0;
-    if docs.exists() {
-        files = copy_tree(&docs, &dest.join("documents"))
-            .map_err(|e| format!("copying documents: {e}"))?;
-    }
+    let documents = store.document_count().map_err(|e| e.to_string())?;
     println!(
-        "backup written to {} ({files} document files)",
+        "backup written to {} ({documents} documents); restore with --data-dir {}",
+        dest.display(),
         dest.display()
     );
     Ok(())
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<usize> {
-    std::fs::create_dir_all(to)?;
-    let mut n = 0;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            n += copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }
 
 async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {

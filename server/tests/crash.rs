@@ -126,3 +126,63 @@ async fn admin_device(addr: std::net::SocketAddr, password: &str) -> Device {
         .to_string();
     Device::connect_to(addr, &cookie, "device-crash").await
 }
+
+/// `outpost backup` while the relay runs gives a data directory a new relay starts from with
+/// every acknowledged record and the same accounts.
+#[tokio::test]
+async fn a_backup_taken_while_running_restores_every_acknowledged_record() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("web")).unwrap();
+    let port = free_port();
+    let (mut child, password) = spawn(dir.path(), port);
+    let password = password.expect("the first start prints the first account");
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut device = admin_device(addr, &password).await;
+    let ids: Vec<_> = (0..10).map(|_| new_id()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        device
+            .edit(*id, incident_doc(&format!("Record {i}"), None, None))
+            .await;
+    }
+    device
+        .run_until(|d| ids.iter().all(|id| d.unsynced(id) == 0))
+        .await;
+
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(copy.path().join("web")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_outpost"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("backup")
+        .arg(copy.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(10 documents)"));
+    drop(device);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let port = free_port();
+    let (mut restored, first) = spawn(copy.path(), port);
+    assert!(first.is_none(), "the accounts came with the backup");
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut fresh = admin_device(addr, &password).await;
+    for id in &ids {
+        fresh.request(*id).await;
+    }
+    fresh
+        .try_run_until(
+            |d| ids.iter().all(|id| d.has_record(id)),
+            Duration::from_secs(30),
+        )
+        .await;
+    let missing = ids.iter().filter(|id| !fresh.has_record(id)).count();
+    restored.kill().unwrap();
+    restored.wait().unwrap();
+    assert_eq!(missing, 0, "every record is in the backup");
+}
