@@ -266,7 +266,9 @@ pub fn person_selector(username: &str) -> String {
 
 /// The admin screen (`/admin`): `#add-team`, `#add-person` and its fields, and per person
 /// `tr.person-row[data-username]` with `.person-roles`, `.role-select`, `.grant-role`,
-/// `.revoke-role`; `.admin-notice` / `.admin-error` tell the outcome.
+/// `.revoke-role`, `.person-sites` / `.person-teams` with `.site-select` / `.team-select`,
+/// `.join-site` / `.leave-site` / `.join-team` / `.leave-team`; `.admin-notice` /
+/// `.admin-error` tell the outcome.
 impl Tablet {
     /// Opens the admin screen through the header's link (no page load).
     pub async fn open_admin(&self) -> Result<()> {
@@ -341,6 +343,48 @@ impl Tablet {
             || async {
                 let roles = self.person_roles(username).await?;
                 Ok(roles.iter().any(|r| r == role) == grant)
+            },
+        )
+        .await
+    }
+
+    /// The sites (`kind` "site") or teams (`kind` "team") the admin screen lists for `username`.
+    pub async fn person_groups(&self, username: &str, kind: &str) -> Result<Vec<String>> {
+        let text = self
+            .text(&format!("{} .person-{kind}s", person_selector(username)))
+            .await?;
+        Ok(text
+            .split(',')
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect())
+    }
+
+    /// Adds `username` to (`join`) or removes them from site or team `id` (`kind` "site" or
+    /// "team") on the admin screen, and waits until the person's row shows the change.
+    pub async fn change_group(
+        &self,
+        username: &str,
+        kind: &str,
+        id: &str,
+        join: bool,
+    ) -> Result<()> {
+        let row = person_selector(username);
+        let select = format!("{row} .{kind}-select");
+        self.wait_for(&format!("{select} option[value=\"{id}\"]"), UI_TIMEOUT)
+            .await?;
+        self.select(&select, id).await?;
+        let button = if join { "join" } else { "leave" };
+        self.click(&format!("{row} .{button}-{kind}")).await?;
+        self.wait_until(
+            &format!(
+                "{username}'s {kind}s to {} {id}",
+                if join { "include" } else { "lack" }
+            ),
+            UI_TIMEOUT,
+            || async {
+                let groups = self.person_groups(username, kind).await?;
+                Ok(groups.iter().any(|g| g == id) == join)
             },
         )
         .await

@@ -1,5 +1,5 @@
-//! The admin screen end to end: an administrator grants a role to a person through `/admin`, and
-//! an incident logged for a team reaches that person (an agent of the team) through the relay,
+//! The admin screen end to end: an administrator moves a person to another team and grants
+//! them a role through `/admin`, and an incident logged for a team reaches that person (an agent of the team) through the relay,
 //! while an incident of another team does not.
 
 use e2e::app::{NewIncident, SYNC_TIMEOUT, UI_TIMEOUT, row_selector};
@@ -19,12 +19,18 @@ async fn a_role_granted_on_the_admin_screen_lets_an_agent_receive_their_teams_in
     a.sign_in(&admin, &admin_password).await?;
     a.wait_online(true, SYNC_TIMEOUT).await?;
 
-    // Two teams, and Omar in "network" with no role yet.
+    // Two teams, and Omar in "facilities" with no role yet.
     a.open_admin().await?;
     a.add_team("network", "Network operations").await?;
     a.add_team("facilities", "Facilities").await?;
-    a.add_person("omar", PASSWORD, &[], "network").await?;
+    a.add_person("omar", PASSWORD, &[], "facilities").await?;
     assert!(a.person_roles("omar").await?.is_empty());
+
+    // Omar moves to the network team on the screen (joins it, leaves facilities); what he
+    // receives below shows the relay took it.
+    a.change_group("omar", "team", "network", true).await?;
+    a.change_group("omar", "team", "facilities", false).await?;
+    assert_eq!(a.person_groups("omar", "team").await?, ["network"]);
 
     // Granted, then a wrong grant revoked: the row follows the relay each time.
     a.change_role("omar", "agent", true).await?;

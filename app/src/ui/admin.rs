@@ -71,6 +71,64 @@ fn RoleChange(
     }
 }
 
+/// Adds `username` to, or removes them from, one site or team (`kind` is "site" or "team") the
+/// relay knows; the relay refuses an unknown one with a sentence the screen shows.
+#[component]
+fn GroupChange(
+    username: String,
+    kind: &'static str,
+    groups: RwSignal<Vec<Group>>,
+    act: impl Fn(Action, String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let chosen = RwSignal::new(String::new());
+    let change = move |join: bool, username: String| {
+        let g = chosen.get_untracked();
+        let g = if g.is_empty() {
+            groups.with_untracked(|gs| gs.first().map(|g| g.id.clone()).unwrap_or_default())
+        } else {
+            g
+        };
+        let key = format!("{}_{kind}", if join { "join" } else { "leave" });
+        let done = if join {
+            format!("Added {username} to {kind} {g}.")
+        } else {
+            format!("Removed {username} from {kind} {g}.")
+        };
+        act(
+            Box::pin(async move {
+                if g.is_empty() {
+                    return Err(api::ApiError::Status(
+                        400,
+                        format!("There is no {kind} to choose: add one first."),
+                    ));
+                }
+                api::update_person(&username, &json!({ key: g })).await
+            }),
+            done,
+        );
+    };
+    let (u1, u2) = (username.clone(), username.clone());
+    view! {
+        <div class=format!("group-change {kind}-change")>
+            <select
+                class=format!("{kind}-select")
+                aria-label=format!("{} to join or leave for {username}", if kind == "site" { "Site" } else { "Team" })
+                on:change=move |ev| chosen.set(event_target_value(&ev))
+            >
+                <For each=move || groups.get() key=|g| g.id.clone() let:g>
+                    <option value=g.id.clone()>{g.id.clone()}</option>
+                </For>
+            </select>
+            <button type="button" class=format!("button join-{kind}") on:click=move |_| change(true, u1.clone())>
+                "Join"
+            </button>
+            <button type="button" class=format!("button leave-{kind}") on:click=move |_| change(false, u2.clone())>
+                "Leave"
+            </button>
+        </div>
+    }
+}
+
 #[component]
 pub fn Admin() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -230,8 +288,14 @@ pub fn Admin() -> impl IntoView {
                                             <span class="person-roles">{p.roles.join(", ")}</span>
                                             <RoleChange username=username.clone() act=act />
                                         </td>
-                                        <td>{p.sites.join(", ")}</td>
-                                        <td>{p.teams.join(", ")}</td>
+                                        <td>
+                                            <span class="person-sites">{p.sites.join(", ")}</span>
+                                            <GroupChange username=username.clone() kind="site" groups=sites act=act />
+                                        </td>
+                                        <td>
+                                            <span class="person-teams">{p.teams.join(", ")}</span>
+                                            <GroupChange username=username.clone() kind="team" groups=teams act=act />
+                                        </td>
                                         <td class="person-status">{if disabled { "disabled" } else { "active" }}</td>
                                         <td class="person-actions">
                                             <button
