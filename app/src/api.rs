@@ -236,6 +236,84 @@ pub async fn add_group(what: &str, id: &str, name: &str) -> Result<(), ApiError>
     send("POST", &format!("/api/{what}"), Some(&body)).await
 }
 
+/// A file the relay answers (e.g. the evidence export): its bytes as a `Blob` and the file name
+/// from `Content-Disposition` (else `fallback`). Errors are the relay's sentence, as elsewhere.
+pub async fn file(path: &str, fallback: &str) -> Result<(web_sys::Blob, String), ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Unreachable)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .map_err(|_| ApiError::Unreachable)?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| ApiError::Unreachable)?;
+    let status = response.status();
+    if !(200..300).contains(&status) {
+        let text = match response.text() {
+            Ok(p) => JsFuture::from(p)
+                .await
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if matches!(status, 502..=504) && json.get("error").is_none() {
+            return Err(ApiError::Unreachable);
+        }
+        let message = json
+            .get("error")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("the relay answered {status}"));
+        return Err(ApiError::Status(status, message));
+    }
+    let name = response
+        .headers()
+        .get("Content-Disposition")
+        .ok()
+        .flatten()
+        .and_then(|d| {
+            d.split("filename=").nth(1).map(|n| {
+                n.trim_matches(|c| c == '"' || c == ';' || c == ' ')
+                    .to_string()
+            })
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| fallback.to_string());
+    let blob = response.blob().map_err(|_| ApiError::Unreachable)?;
+    let blob = JsFuture::from(blob)
+        .await
+        .map_err(|_| ApiError::Unreachable)?
+        .dyn_into::<web_sys::Blob>()
+        .map_err(|_| ApiError::Unreachable)?;
+    Ok((blob, name))
+}
+
+/// Hands `blob` to the browser as a download named `name` (an object URL on a clicked
+/// `<a download>`, released afterwards).
+pub fn save_blob(blob: &web_sys::Blob, name: &str) -> Result<(), String> {
+    let failed = |_| "The browser refused the download.".to_string();
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(failed)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("The browser refused the download.")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(|_| "The browser refused the download.".to_string())?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    // Released once the click has been handled.
+    gloo::timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

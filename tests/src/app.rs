@@ -390,3 +390,82 @@ impl Tablet {
         .await
     }
 }
+
+/// The auditor's evidence export (`/export`, linked as `#export-link` for auditors and
+/// administrators): `#export-clause`, `#export-sample`, `#export-seed`, `#export-download`
+/// (disabled offline, with `#export-offline` saying why); `#export-status` names the downloaded
+/// file and its size, `.export-error` tells a refusal.
+impl Tablet {
+    /// Opens the export screen through the header's link (no page load).
+    pub async fn open_export(&self) -> Result<()> {
+        self.wait_for("#export-link", UI_TIMEOUT).await?;
+        self.click("#export-link").await?;
+        self.wait_for("#export-download", UI_TIMEOUT).await?;
+        Ok(())
+    }
+
+    /// Downloads the evidence of `clause` with a sample of `sample` records and returns what
+    /// `#export-status` says once it is done (or an error with `.export-error`'s sentence).
+    pub async fn export_evidence(&self, clause: &str, sample: u32) -> Result<String> {
+        self.select("#export-clause", clause).await?;
+        self.fill("#export-sample", &sample.to_string()).await?;
+        self.click("#export-download").await?;
+        crate::poll(
+            &format!("{}: the evidence export to finish", self.name()),
+            UI_TIMEOUT,
+            || async {
+                if self
+                    .count(".export-error")
+                    .await
+                    .map_err(|e| e.to_string())?
+                    > 0
+                {
+                    let e = self
+                        .text(".export-error")
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    return Ok(Err(e));
+                }
+                match self
+                    .count("#export-status")
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    0 => Err("no status yet".to_string()),
+                    _ => Ok(Ok(self
+                        .text("#export-status")
+                        .await
+                        .map_err(|e| e.to_string())?)),
+                }
+            },
+        )
+        .await?
+        .map_err(|e| format!("{}: the export failed: {e}", self.name()).into())
+    }
+
+    /// Fetches `path` from the page (the tablet's session cookie) and returns the status and
+    /// the first `n` bytes of the answer.
+    pub async fn fetch_bytes(&self, path: &str, n: usize) -> Result<(u16, Vec<u8>)> {
+        let answer = self
+            .client()
+            .execute_async(
+                "const [path, n, done] = arguments;
+                 fetch(path, {credentials: 'same-origin'})
+                   .then(r => r.arrayBuffer().then(b => done([r.status, Array.from(new Uint8Array(b).slice(0, n))])))
+                   .catch(e => done([0, []]));",
+                vec![path.into(), n.into()],
+            )
+            .await?;
+        let status = answer[0].as_u64().unwrap_or(0) as u16;
+        let bytes = answer[1]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b.as_u64())
+                    .map(|b| b as u8)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((status, bytes))
+    }
+}

@@ -1,6 +1,7 @@
 //! The screens. Views read `AppState`'s signals and call its actions; no rule lives here.
 
 mod admin;
+mod export;
 mod field;
 mod history;
 mod incident_form;
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/incidents/:id") view=IncidentPage />
                     <Route path=path!("/sign-in") view=sign_in::SignIn />
                     <Route path=path!("/admin") view=admin::Admin />
+                    <Route path=path!("/export") view=export::Export />
                 </Routes>
             </main>
         </Router>

@@ -95,6 +95,9 @@ pub fn StatusBar() -> impl IntoView {
                     <Show when=is_admin>
                         <a id="admin-link" class="button" href="/admin">"Admin"</a>
                     </Show>
+                    <Show when=move || super::export::may_export(&state)>
+                        <a id="export-link" class="button" href="/export">"Evidence"</a>
+                    </Show>
                     <span
                         id="display-name"
                         class="who-name"
