@@ -314,6 +314,15 @@ pub fn save_blob(blob: &web_sys::Blob, name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `text` as a UTF-8 `Blob` of MIME type `mime` (e.g. a CSV export).
+pub fn text_blob(text: &str, mime: &str) -> Result<web_sys::Blob, String> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| "The browser could not build the file.".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

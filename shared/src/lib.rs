@@ -4,6 +4,7 @@
 //! so the browser, the relay and the tests apply exactly the same rules.
 
 pub mod access;
+pub mod csv_export;
 pub mod evidence;
 pub mod history;
 pub mod ids;

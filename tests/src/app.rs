@@ -3,7 +3,8 @@
 //! list's `a.incident-row[data-id]` rows (only those scrolled into view are in the DOM) with
 //! `.incident-sla[data-warning]`, its tools `#search`, `#my-work` (`aria-pressed`),
 //! `#filter-status` (default `open`), `#filter-priority` (`P1`…), `#filter-scope`
-//! (`site:<id>`, `team:<id>`), `#sort` (`updated`, `priority`, `number`) and `#list-count`;
+//! (`site:<id>`, `team:<id>`), `#sort` (`updated`, `priority`, `number`), `#list-count` and
+//! `#export-csv` (downloads the rows shown as CSV);
 //! and the incident form's `#title`, `#urgency`, `#site`, `#team`, `#save`, `#save-status`, …
 
 use std::time::Duration;
@@ -247,6 +248,34 @@ impl Tablet {
             },
         )
         .await
+    }
+
+    /// Clicks the list's "Export CSV" and returns the CSV it hands the browser (read from the
+    /// `Blob` the page turns into the download).
+    pub async fn export_csv(&self) -> Result<String> {
+        self.execute(
+            "window.__outpostBlobs = [];
+             if (!window.__outpostHooked) {
+               window.__outpostHooked = true;
+               const create = URL.createObjectURL.bind(URL);
+               URL.createObjectURL = b => { window.__outpostBlobs.push(b); return create(b); };
+             }",
+            vec![],
+        )
+        .await?;
+        self.click("#export-csv").await?;
+        let text = self
+            .client()
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const b = window.__outpostBlobs[0];
+                 if (!b) { done(null); } else { b.text().then(done); }",
+                vec![],
+            )
+            .await?;
+        text.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("{}: Export CSV made no file", self.name()).into())
     }
 
     /// The messages of documents that failed to load (`.load-error`), normally none.

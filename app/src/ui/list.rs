@@ -228,6 +228,18 @@ pub fn IncidentList() -> impl IntoView {
         }
     });
 
+    // The rows as shown (filtered and sorted), as a CSV download; the format is shared's.
+    let csv_error = RwSignal::new(None::<String>);
+    let export_csv = move |_| {
+        let now = crate::state::now();
+        let csv = rows.with_untracked(|r| shared::csv_export::list_csv(r, now));
+        let stamp = now.to_datetime().format("%Y%m%d-%H%M").to_string();
+        let result = crate::api::text_blob(&csv, "text/csv;charset=utf-8").and_then(|blob| {
+            crate::api::save_blob(&blob, &format!("outpost-incidents-{stamp}.csv"))
+        });
+        csv_error.set(result.err());
+    };
+
     let empty = move || state.list_ready.get() && total() == 0;
     let no_match = move || state.list_ready.get() && total() > 0 && rows.with(Vec::is_empty);
 
@@ -301,7 +313,17 @@ pub fn IncidentList() -> impl IntoView {
                     <option value="priority">"Priority"</option>
                     <option value="number">"Number"</option>
                 </select>
+                <button
+                    id="export-csv"
+                    type="button"
+                    class="button"
+                    title="Download the incidents shown, in this order, as a CSV file"
+                    on:click=export_csv
+                >
+                    "Export CSV"
+                </button>
             </div>
+            {move || csv_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <For
                 each=move || state.load_errors.get()
                 key=|e| (e.id.clone(), e.message.clone())
