@@ -51,14 +51,19 @@ fn spawn(data: &std::path::Path, port: u16) -> (Child, Option<String>) {
     (child, password)
 }
 
+/// Starts the binary on a free port with `dir/data` and an empty `dir/web`.
+fn first_start(dir: &std::path::Path) -> (Child, Option<String>, std::net::SocketAddr) {
+    std::fs::create_dir_all(dir.join("web")).unwrap();
+    let port = free_port();
+    let (child, password) = spawn(dir, port);
+    (child, password, ([127, 0, 0, 1], port).into())
+}
+
 #[tokio::test]
 async fn kill_9_during_an_upload_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("web")).unwrap();
-    let port = free_port();
-    let (mut child, password) = spawn(dir.path(), port);
+    let (mut child, password, addr) = first_start(dir.path());
     let password = password.expect("the first start prints the first account");
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
 
     let mut device = admin_device(addr, &password).await;
     let ids: Vec<_> = (0..60).map(|_| new_id()).collect();
@@ -88,7 +93,7 @@ async fn kill_9_during_an_upload_loses_nothing_acknowledged() {
     );
     drop(device);
 
-    let (mut child, again) = spawn(dir.path(), port);
+    let (mut child, again) = spawn(dir.path(), addr.port());
     assert!(again.is_none());
     let mut fresh = admin_device(addr, &password).await;
     for id in &acknowledged {
@@ -132,11 +137,8 @@ async fn admin_device(addr: std::net::SocketAddr, password: &str) -> Device {
 #[tokio::test]
 async fn a_backup_taken_while_running_restores_every_acknowledged_record() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("web")).unwrap();
-    let port = free_port();
-    let (mut child, password) = spawn(dir.path(), port);
+    let (mut child, password, addr) = first_start(dir.path());
     let password = password.expect("the first start prints the first account");
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut device = admin_device(addr, &password).await;
     let ids: Vec<_> = (0..10).map(|_| new_id()).collect();
     for (i, id) in ids.iter().enumerate() {
@@ -149,7 +151,6 @@ async fn a_backup_taken_while_running_restores_every_acknowledged_record() {
         .await;
 
     let copy = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(copy.path().join("web")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_outpost"))
         .arg("--data-dir")
         .arg(dir.path().join("data"))
@@ -167,10 +168,8 @@ async fn a_backup_taken_while_running_restores_every_acknowledged_record() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let port = free_port();
-    let (mut restored, first) = spawn(copy.path(), port);
+    let (mut restored, first, addr) = first_start(copy.path());
     assert!(first.is_none(), "the accounts came with the backup");
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut fresh = admin_device(addr, &password).await;
     for id in &ids {
         fresh.request(*id).await;

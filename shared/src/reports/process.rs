@@ -36,71 +36,35 @@ pub trait Ticket: Process {
     fn ticket_priority(&self, matrix: &PriorityMatrix) -> Priority;
 }
 
-const TICKET_RESOLVED: &[&str] = &["resolved"];
-const TICKET_CLOSED: &[&str] = &["closed"];
+/// Incidents, security incidents and service requests share the ticket lifecycle and fields.
+macro_rules! ticket {
+    ($record:ty, $process:literal) => {
+        impl Process for $record {
+            const PROCESS: &'static str = $process;
+            const RESOLVED: &'static [&'static str] = &["resolved"];
+            const CLOSED: &'static [&'static str] = &["closed"];
+            fn record_number(&self) -> &str {
+                &self.number
+            }
+        }
 
-impl Process for Incident {
-    const PROCESS: &'static str = "Incidents";
-    const RESOLVED: &'static [&'static str] = TICKET_RESOLVED;
-    const CLOSED: &'static [&'static str] = TICKET_CLOSED;
-    fn record_number(&self) -> &str {
-        &self.number
-    }
+        impl Ticket for $record {
+            fn service(&self) -> &str {
+                &self.service
+            }
+            fn sla(&self) -> &str {
+                &self.sla
+            }
+            fn ticket_priority(&self, matrix: &PriorityMatrix) -> Priority {
+                self.priority(matrix)
+            }
+        }
+    };
 }
 
-impl Ticket for Incident {
-    fn service(&self) -> &str {
-        &self.service
-    }
-    fn sla(&self) -> &str {
-        &self.sla
-    }
-    fn ticket_priority(&self, matrix: &PriorityMatrix) -> Priority {
-        self.priority(matrix)
-    }
-}
-
-impl Process for SecurityIncident {
-    const PROCESS: &'static str = "Security incidents";
-    const RESOLVED: &'static [&'static str] = TICKET_RESOLVED;
-    const CLOSED: &'static [&'static str] = TICKET_CLOSED;
-    fn record_number(&self) -> &str {
-        &self.number
-    }
-}
-
-impl Ticket for SecurityIncident {
-    fn service(&self) -> &str {
-        &self.service
-    }
-    fn sla(&self) -> &str {
-        &self.sla
-    }
-    fn ticket_priority(&self, matrix: &PriorityMatrix) -> Priority {
-        self.priority(matrix)
-    }
-}
-
-impl Process for ServiceRequest {
-    const PROCESS: &'static str = "Service requests";
-    const RESOLVED: &'static [&'static str] = TICKET_RESOLVED;
-    const CLOSED: &'static [&'static str] = TICKET_CLOSED;
-    fn record_number(&self) -> &str {
-        &self.number
-    }
-}
-
-impl Ticket for ServiceRequest {
-    fn service(&self) -> &str {
-        &self.service
-    }
-    fn sla(&self) -> &str {
-        &self.sla
-    }
-    fn ticket_priority(&self, matrix: &PriorityMatrix) -> Priority {
-        self.priority(matrix)
-    }
-}
+ticket!(Incident, "Incidents");
+ticket!(SecurityIncident, "Security incidents");
+ticket!(ServiceRequest, "Service requests");
 
 impl Process for Problem {
     const PROCESS: &'static str = "Problems";
