@@ -498,3 +498,40 @@ impl Tablet {
         Ok((status, bytes))
     }
 }
+
+/// The dashboard (`/dashboard`, `#dashboard-link`): bar charts `#chart-backlog`, `#chart-sla`,
+/// `#chart-changes` whose bars are `g.bar[data-label][data-value]`, `#backlog-total`,
+/// `#sla-summary`, the trend `#chart-trend` with one `g.day[data-date][data-opened]
+/// [data-resolved]` per local day (today last), and `#major-incidents` with `tr.major-row`s.
+impl Tablet {
+    /// Opens the dashboard through the header's link (no page load, so offline too).
+    pub async fn open_dashboard(&self) -> Result<()> {
+        self.wait_for("#dashboard-link", UI_TIMEOUT).await?;
+        self.click("#dashboard-link").await?;
+        self.wait_for("#chart-backlog", UI_TIMEOUT).await?;
+        Ok(())
+    }
+
+    /// The (label, value) bars of bar chart `chart` (e.g. `#chart-backlog`), top to bottom.
+    pub async fn chart_bars(&self, chart: &str) -> Result<Vec<(String, u64)>> {
+        let mut bars = Vec::new();
+        for bar in self.find_all(&format!("{chart} g.bar")).await? {
+            let label = bar.attr("data-label").await?.unwrap_or_default();
+            let value = bar.attr("data-value").await?.unwrap_or_default();
+            bars.push((label, value.parse()?));
+        }
+        Ok(bars)
+    }
+
+    /// The trend's days as (date, opened, resolved), oldest first.
+    pub async fn trend_days(&self) -> Result<Vec<(String, u64, u64)>> {
+        let mut days = Vec::new();
+        for day in self.find_all("#chart-trend g.day").await? {
+            let date = day.attr("data-date").await?.unwrap_or_default();
+            let opened = day.attr("data-opened").await?.unwrap_or_default();
+            let resolved = day.attr("data-resolved").await?.unwrap_or_default();
+            days.push((date, opened.parse()?, resolved.parse()?));
+        }
+        Ok(days)
+    }
+}

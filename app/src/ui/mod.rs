@@ -1,6 +1,7 @@
 //! The screens. Views read `AppState`'s signals and call its actions; no rule lives here.
 
 mod admin;
+mod dashboard;
 mod export;
 mod field;
 mod history;
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=sign_in::SignIn />
                     <Route path=path!("/admin") view=admin::Admin />
                     <Route path=path!("/export") view=export::Export />
+                    <Route path=path!("/dashboard") view=dashboard::Dashboard />
                 </Routes>
             </main>
         </Router>

@@ -92,6 +92,7 @@ pub fn StatusBar() -> impl IntoView {
             </div>
             <Show when=move || state.session.with(Option::is_some)>
                 <div class="who">
+                    <a id="dashboard-link" class="button" href="/dashboard">"Dashboard"</a>
                     <Show when=is_admin>
                         <a id="admin-link" class="button" href="/admin">"Admin"</a>
                     </Show>
