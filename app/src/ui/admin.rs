@@ -282,21 +282,21 @@ pub fn Admin() -> impl IntoView {
                                 let u2 = username.clone();
                                 view! {
                                     <tr class="person-row" data-username=username.clone()>
-                                        <td class="person-username">{username.clone()}</td>
-                                        <td>{p.display_name.clone()}</td>
-                                        <td>
+                                        <td class="person-username" data-label="Username">{username.clone()}</td>
+                                        <td data-label="Name">{p.display_name.clone()}</td>
+                                        <td data-label="Roles">
                                             <span class="person-roles">{p.roles.join(", ")}</span>
                                             <RoleChange username=username.clone() act=act />
                                         </td>
-                                        <td>
+                                        <td data-label="Sites">
                                             <span class="person-sites">{p.sites.join(", ")}</span>
                                             <GroupChange username=username.clone() kind="site" groups=sites act=act />
                                         </td>
-                                        <td>
+                                        <td data-label="Teams">
                                             <span class="person-teams">{p.teams.join(", ")}</span>
                                             <GroupChange username=username.clone() kind="team" groups=teams act=act />
                                         </td>
-                                        <td class="person-status">{if disabled { "disabled" } else { "active" }}</td>
+                                        <td class="person-status" data-label="Status">{if disabled { "disabled" } else { "active" }}</td>
                                         <td class="person-actions">
                                             <button
                                                 type="button"
