@@ -31,7 +31,8 @@ pub struct Throughput {
     pub documents: usize,
     pub upload: Duration,
     pub download: Duration,
-    /// The server's peak resident set (VmHWM) at the end of the run, in KiB.
+    /// The server's peak resident set (VmHWM) over the upload and download (sign-ins before
+    /// them excluded), in KiB.
     pub peak_rss_kib: u64,
 }
 
@@ -51,8 +52,17 @@ pub async fn throughput(
     let want = load::heads_of(batches.iter().flatten().map(|(id, d)| (id, d)));
     let server = Server::start(kind, js_dir).await?;
     let result = async {
-        let upload = load::upload(server.url(), batches, timeout).await?;
-        let (download, docs) = load::download(server.url(), &want, timeout).await?;
+        // Devices sign in once and keep their session: not part of what is measured (the
+        // relay's argon2 would otherwise dominate its peak memory; the reference has no
+        // accounts at all).
+        let mut logins = vec![];
+        for n in 0..clients {
+            logins.push(load::Login::new(server.url(), &format!("up{n}")).await?);
+        }
+        let fresh = load::Login::new(server.url(), "fresh").await?;
+        server.reset_peak_rss()?;
+        let upload = load::upload_as(logins, batches, timeout).await?;
+        let (download, docs) = load::download_as(&fresh, &want, timeout).await?;
         if docs.len() < want.len() {
             return Err(format!("fetched {} of {} documents", docs.len(), want.len()).into());
         }
@@ -77,12 +87,15 @@ pub struct ReconnectBench {
     pub initial_sync: Duration,
     /// One entry per round: `changed` records edited offline, then a reconnect.
     pub rounds: Vec<Reconnect>,
+    /// The same with the app's reconnect (change feed + `Session::resume`); Outpost only.
+    pub feed_rounds: Vec<Reconnect>,
     pub peak_rss_kib: u64,
 }
 
 /// A device uploads `records` incidents to a fresh server of `kind` and disconnects; then,
 /// `rounds` times, `changed` of them are edited offline and the device reconnects with a fresh
-/// session (today's protocol: it syncs every document it holds).
+/// session (plain automerge-repo: it syncs every document it holds). Against Outpost, as many
+/// rounds follow with the app's reconnect: change feed, `reconnect_plan`, `Session::resume`.
 pub async fn reconnect(
     kind: Kind,
     js_dir: &Path,
@@ -100,28 +113,51 @@ pub async fn reconnect(
         ids.sort();
         let mut results = vec![];
         for round in 0..rounds {
-            for (n, id) in ids
-                .iter()
-                .cycle()
-                .skip(round * changed)
-                .take(changed)
-                .enumerate()
-            {
-                load::edit_offline(device.get_mut(id).expect("held"), round * changed + n);
-            }
+            edit_round(&mut device, &ids, round, changed);
             let (r, back) = load::reconnect(server.url(), device, timeout).await?;
             device = back;
             results.push(r);
+        }
+        let mut feed_rounds = vec![];
+        if kind == Kind::Outpost {
+            // The device signed in once; it remembers the relay's heads (all synced now) and
+            // the feed's cursor, as the app does.
+            let login = load::Login::new(server.url(), "feed").await?;
+            let mut remembered = load::Remembered {
+                relay_heads: load::heads_of(&device),
+                cursor: login.changes_since(0).await?.1,
+            };
+            for round in rounds..2 * rounds {
+                edit_round(&mut device, &ids, round, changed);
+                let (r, back) =
+                    load::reconnect_with_feed(&login, device, &mut remembered, timeout).await?;
+                device = back;
+                feed_rounds.push(r);
+            }
         }
         Ok(ReconnectBench {
             records,
             changed,
             initial_sync,
             rounds: results,
+            feed_rounds,
             peak_rss_kib: server.peak_rss_kib()?,
         })
     }
     .await;
     server.stop().await?;
     result
+}
+
+/// Edits `changed` records offline, a different set each round.
+fn edit_round(device: &mut Docs, ids: &[shared::ids::DocumentId], round: usize, changed: usize) {
+    for (n, id) in ids
+        .iter()
+        .cycle()
+        .skip(round * changed)
+        .take(changed)
+        .enumerate()
+    {
+        load::edit_offline(device.get_mut(id).expect("held"), round * changed + n);
+    }
 }

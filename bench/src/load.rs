@@ -128,17 +128,15 @@ impl Client {
     /// (`ws://user:password@host:port/sync`); the client signs in as its own device first. The
     /// reference server takes a plain URL.
     pub async fn connect(url: &str, name: &str, docs: Docs) -> Result<Client> {
-        let device: String = format!("device-bench-{name}-{}", uuid::Uuid::new_v4())
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let (url, cookie) = sign_in(url, &device).await?;
+        let login = Login::new(url, name).await?;
+        Client::open(&login, docs, None).await
+    }
+
+    /// Connects as an already signed-in device (as the app does with its kept session) and,
+    /// with a `plan`, resumes: only the planned documents sync when the session opens
+    /// (`shared::sync::Session::resume`).
+    pub async fn open(login: &Login, docs: Docs, plan: Option<Vec<DocumentId>>) -> Result<Client> {
+        let (url, cookie, device) = (&login.ws_url, &login.cookie, login.device.clone());
         let mut request =
             tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
                 url.as_str(),
@@ -180,7 +178,10 @@ impl Client {
         });
         let mut client = Client {
             docs,
-            session: Session::new(PeerId(device)),
+            session: match plan {
+                Some(plan) => Session::resume(PeerId(device), plan),
+                None => Session::new(PeerId(device)),
+            },
             out,
             incoming,
             writer,
@@ -329,18 +330,30 @@ pub fn heads_of<'a>(
 
 /// `batches.len()` clients connect concurrently, each uploads its batch and waits until the
 /// server's replies show it has all of it. Returns the wall time from the first connect to
-/// the last acknowledgement.
+/// the last acknowledgement. Each client signs in first (not timed).
 pub async fn upload(
     url: &str,
     batches: Vec<Vec<(DocumentId, Automerge)>>,
     timeout: Duration,
 ) -> Result<Duration> {
+    let mut logins = vec![];
+    for n in 0..batches.len() {
+        logins.push(Login::new(url, &format!("up{n}")).await?);
+    }
+    upload_as(logins, batches, timeout).await
+}
+
+/// [`upload`] by devices already signed in, one per batch.
+pub async fn upload_as(
+    logins: Vec<Login>,
+    batches: Vec<Vec<(DocumentId, Automerge)>>,
+    timeout: Duration,
+) -> Result<Duration> {
     let started = Instant::now();
     let mut tasks = vec![];
-    for (n, batch) in batches.into_iter().enumerate() {
-        let url = url.to_owned();
+    for (login, batch) in logins.into_iter().zip(batches) {
         tasks.push(tokio::spawn(async move {
-            let mut client = Client::connect(&url, &format!("up{n}"), Docs::new()).await?;
+            let mut client = Client::open(&login, Docs::new(), None).await?;
             client.ready(timeout).await?;
             let want = heads_of(batch.iter().map(|(id, d)| (id, d)));
             client.offer(batch);
@@ -363,8 +376,17 @@ pub async fn download(
     want: &HashMap<DocumentId, Vec<ChangeHash>>,
     timeout: Duration,
 ) -> Result<(Duration, Docs)> {
+    download_as(&Login::new(url, "fresh").await?, want, timeout).await
+}
+
+/// [`download`] by a device already signed in.
+pub async fn download_as(
+    login: &Login,
+    want: &HashMap<DocumentId, Vec<ChangeHash>>,
+    timeout: Duration,
+) -> Result<(Duration, Docs)> {
     let started = Instant::now();
-    let mut client = Client::connect(url, "fresh", Docs::new()).await?;
+    let mut client = Client::open(login, Docs::new(), None).await?;
     client.ready(timeout).await?;
     let mut ids: Vec<DocumentId> = want.keys().copied().collect();
     ids.sort();
@@ -397,6 +419,107 @@ pub async fn reconnect(url: &str, docs: Docs, timeout: Duration) -> Result<(Reco
         frames_out: client.frames_out,
         frames_in: client.frames_in,
     };
+    let docs = std::mem::take(&mut client.docs);
+    client.close().await;
+    Ok((result, docs))
+}
+
+/// A device signed in once (the relay's session cookie), reused across reconnects.
+pub struct Login {
+    pub device: String,
+    /// The WebSocket URL without credentials.
+    pub ws_url: String,
+    pub cookie: Option<String>,
+}
+
+impl Login {
+    pub async fn new(url: &str, name: &str) -> Result<Login> {
+        let device: String = format!("device-bench-{name}-{}", uuid::Uuid::new_v4())
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let (ws_url, cookie) = sign_in(url, &device).await?;
+        Ok(Login {
+            device,
+            ws_url,
+            cookie,
+        })
+    }
+
+    /// The relay's change feed: documents changed since `since`, and the next cursor.
+    pub async fn changes_since(&self, since: i64) -> Result<(Vec<DocumentId>, i64)> {
+        let host = self
+            .ws_url
+            .strip_prefix("ws://")
+            .and_then(|r| r.split('/').next())
+            .ok_or("no host in the url")?;
+        let cookie = self
+            .cookie
+            .as_deref()
+            .ok_or("the change feed needs a session")?;
+        let feed: serde_json::Value = reqwest::Client::new()
+            .get(format!("http://{host}/api/changes?since={since}"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .map_err(|e| format!("change feed: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("change feed: {e}"))?;
+        let docs = feed["documents"]
+            .as_array()
+            .ok_or("change feed: no documents")?
+            .iter()
+            .filter_map(|d| d.as_str()?.parse().ok())
+            .collect();
+        let cursor = feed["cursor"].as_i64().ok_or("change feed: no cursor")?;
+        Ok((docs, cursor))
+    }
+}
+
+/// What a device remembers between connections for the change-feed reconnect: the heads the
+/// relay had of each document and the feed cursor (the app keeps both in IndexedDB).
+pub struct Remembered {
+    pub relay_heads: HashMap<DocumentId, Vec<ChangeHash>>,
+    pub cursor: i64,
+}
+
+/// The app's reconnect (app/src/sync/mod.rs): read the change feed since the last cursor,
+/// plan with `shared::sync::reconnect_plan`, and resume a session that syncs only the plan.
+/// Timed from the feed request until the relay has every change of every planned document.
+pub async fn reconnect_with_feed(
+    login: &Login,
+    docs: Docs,
+    remembered: &mut Remembered,
+    timeout: Duration,
+) -> Result<(Reconnect, Docs)> {
+    let started = Instant::now();
+    let (changed, cursor) = login.changes_since(remembered.cursor).await?;
+    let plan = shared::sync::reconnect_plan(
+        &docs,
+        |id| remembered.relay_heads.get(id).cloned().unwrap_or_default(),
+        &changed,
+        &[],
+    );
+    let want: HashMap<DocumentId, Vec<ChangeHash>> = plan
+        .iter()
+        .filter_map(|id| Some((*id, sorted(docs.get(id)?.get_heads()))))
+        .collect();
+    let mut client = Client::open(login, docs, Some(plan)).await?;
+    client.run(Until::RelayHas, &want, timeout).await?;
+    let result = Reconnect {
+        elapsed: started.elapsed(),
+        frames_out: client.frames_out,
+        frames_in: client.frames_in,
+    };
+    remembered.relay_heads.extend(want);
+    remembered.cursor = cursor;
     let docs = std::mem::take(&mut client.docs);
     client.close().await;
     Ok((result, docs))

@@ -112,6 +112,14 @@ impl Server {
         status_kib(self.pid, "VmHWM:")
     }
 
+    /// Resets the peak resident set to the current one (Linux: `5` into `clear_refs`), so a
+    /// phase's peak leaves out what came before it (e.g. the relay's argon2 sign-ins, 19 MiB
+    /// each, which a device does once and not per sync).
+    pub fn reset_peak_rss(&self) -> Result<()> {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5")?;
+        Ok(())
+    }
+
     /// Stops the server (kills the process).
     pub async fn stop(self) -> Result<()> {
         match self.process {

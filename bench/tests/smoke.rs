@@ -59,6 +59,31 @@ async fn the_load_generator_uploads_fetches_and_reconnects() {
         );
     }
 
+    // The app's reconnect: the change feed and a resumed session sync only what changed.
+    let login = load::Login::new(&url, "feed").await.unwrap();
+    let mut remembered = load::Remembered {
+        relay_heads: load::heads_of(&device),
+        cursor: login.changes_since(0).await.unwrap().1,
+    };
+    let mut device = device;
+    let edited = ids[0];
+    load::edit_offline(device.get_mut(&edited).unwrap(), 7);
+    let (resumed, device) = load::reconnect_with_feed(&login, device, &mut remembered, TIMEOUT)
+        .await
+        .unwrap();
+    assert!(
+        resumed.frames_out < 6,
+        "the join and the one changed document, not all 12: {resumed:?}"
+    );
+    assert_eq!(
+        remembered.relay_heads[&edited],
+        load::heads_of(&device)[&edited]
+    );
+    let (_, fetched) = load::download(&url, &load::heads_of(&device), TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(load::heads_of(&fetched), load::heads_of(&device));
+
     let _ = stop.send(());
     tokio::time::timeout(TIMEOUT, serving)
         .await

@@ -253,6 +253,37 @@ fn run(store: &Store, mut events: mpsc::Receiver<Event>) {
                 Err(_) => break,
             }
         }
+        let processed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            process(store, &mut hub, &mut edges, ready)
+        }));
+        match processed {
+            Ok(stopping) => stop = stopping,
+            Err(_) => {
+                // A bug, not bad input (that is answered with an error). Nothing of the batch
+                // was acknowledged; start afresh so one bad batch cannot stop sync for all.
+                tracing::error!("the sync hub failed on a batch; every connection reconnects");
+                hub = Hub::new(PeerId::from(RELAY_PEER));
+                for edge in edges.values_mut() {
+                    edge.closed = true;
+                    let _ = edge.out.send(Out::Close(
+                        "the relay hit an internal error; reconnect".into(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// One batch: every event through the gate and the hub, one commit, then the sends. Returns
+/// whether the relay is stopping.
+fn process(
+    store: &Store,
+    hub: &mut Hub,
+    edges: &mut HashMap<ConnId, Edge>,
+    ready: Vec<Event>,
+) -> bool {
+    let mut stop = false;
+    {
         let mut batch = SyncBatch::default();
         let mut sends: Vec<(ConnId, Out)> = vec![];
         for event in ready {
@@ -290,7 +321,7 @@ fn run(store: &Store, mut events: mpsc::Receiver<Event>) {
                                 batch.scopes.insert(id.to_string(), scope);
                             }
                             hub.receive_message(conn, message);
-                            drive(&mut hub, store, &mut edges, &mut batch, &mut sends);
+                            drive(hub, store, edges, &mut batch, &mut sends);
                             continue;
                         }
                         Ok(Inbound::Answer(reply)) => {
@@ -319,7 +350,7 @@ fn run(store: &Store, mut events: mpsc::Receiver<Event>) {
             // Nothing of this batch is acknowledged. The hub's memory may hold changes that
             // are not on disk, so start it afresh: every device reconnects and syncs again.
             tracing::error!("{e}");
-            hub = Hub::new(PeerId::from(RELAY_PEER));
+            *hub = Hub::new(PeerId::from(RELAY_PEER));
             sends.clear();
             for (&conn, edge) in edges.iter_mut() {
                 edge.closed = true;
@@ -347,6 +378,7 @@ fn run(store: &Store, mut events: mpsc::Receiver<Event>) {
             let _ = edge.out.send(item);
         }
     }
+    stop
 }
 
 /// Carries out the hub's effects until it has none: loads inline (SQLite reads are fast and

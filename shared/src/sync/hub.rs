@@ -161,7 +161,9 @@ impl Hub {
 
     /// Storage answered a [`HubEffect::Load`]: `None` when it does not have the document.
     pub fn loaded(&mut self, id: DocumentId, stored: Option<Stored>) {
-        let Some(waiting) = self.loading.remove(&id) else {
+        // The (now empty) entry stays in `loading` while the waiting frames replay, so that a
+        // connection closed by one of them cannot evict the document under the next.
+        let Some(waiting) = self.loading.get_mut(&id).map(std::mem::take) else {
             return;
         };
         let (doc, chunks) = stored.map_or((Automerge::new(), 0), |s| (s.doc, s.chunks));
@@ -179,6 +181,7 @@ impl Hub {
                 self.on_doc_message(w.conn, id, w.message);
             }
         }
+        self.loading.remove(&id);
         self.evict_if_unused(&id);
     }
 

@@ -531,3 +531,37 @@ fn an_event_does_not_scan_the_documents_held() {
         "one edit took {elapsed:?} with 10,000 documents held"
     );
 }
+
+/// Two connections wait for the same document to load; the first frame is one that leaves
+/// the document unused (an `ephemeral` from a connection without it open). The second must
+/// still be served: the document may not be evicted under it.
+#[test]
+fn a_frame_waiting_for_a_load_cannot_evict_it_from_under_the_next() {
+    let mut net = Net::new();
+    let (a, b) = (net.join("a"), net.join("b"));
+    let doc = id(10);
+    net.edit(a, doc, "title", "Stored");
+    net.hub.disconnect(a as ConnId);
+    assert_eq!(net.hub.documents_in_memory(), 0);
+    let c = net.join("c");
+
+    // b's ephemeral and c's request arrive before the load is answered.
+    net.hub.receive(
+        b as ConnId,
+        &protocol::encode(&Message::Ephemeral {
+            document_id: doc,
+            sender_id: PeerId::from("b"),
+            target_id: PeerId::from("relay"),
+            count: 1,
+            session_id: "s".into(),
+            data: vec![0xa0],
+        }),
+    );
+    let dev = &mut net.devices[c];
+    dev.docs.insert(doc, Automerge::new());
+    for frame in dev.session.local_change(&doc, &dev.docs) {
+        net.hub.receive(c as ConnId, &frame);
+    }
+    net.settle();
+    assert_eq!(net.value(c, &doc, "title").as_deref(), Some("Stored"));
+}
