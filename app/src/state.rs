@@ -381,17 +381,12 @@ impl AppState {
         })
     }
 
-    /// Every change of `id`, oldest first: (hex hash, who/where/when if Outpost wrote it).
-    pub fn history(self, id: &DocumentId) -> Vec<(String, Option<ChangeMeta>)> {
+    /// Every change of `id`, oldest first, with who, where, when and what each field became.
+    pub fn history(self, id: &DocumentId) -> Vec<shared::history::HistoryEntry> {
         self.repo.with_value(|r| {
             r.docs
                 .get(id)
-                .map(|doc| {
-                    doc.get_changes(&[])
-                        .into_iter()
-                        .map(|c| (c.hash().to_string(), ChangeMeta::of_change(&c)))
-                        .collect()
-                })
+                .map(shared::history::history)
                 .unwrap_or_default()
         })
     }

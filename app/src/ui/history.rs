@@ -1,5 +1,6 @@
 //! An incident's history: every Automerge change of its document with who made it, on which
-//! device and when by that device's clock, and when the relay received it (its receipt log).
+//! device and when by that device's clock, what each field became (`shared::history`), and
+//! when the relay received it (its receipt log).
 
 use std::collections::HashMap;
 
@@ -49,7 +50,8 @@ pub fn History(id: DocumentId) -> impl IntoView {
                         .get()
                         .into_iter()
                         .rev()
-                        .map(|(hash, meta)| {
+                        .map(|entry| {
+                            let hash = entry.hash.clone();
                             let receipt = receipts
                                 .with(|r| r.as_ref().and_then(|r| r.get(&hash).cloned()));
                             let relay = match receipt {
@@ -70,10 +72,29 @@ pub fn History(id: DocumentId) -> impl IntoView {
                                 None => "not yet on the relay".to_string(),
                             };
                             let received = relay.starts_with("received");
-                            let (when, author, device) = match meta {
-                                Some(m) => (super::local_time(m.at), m.author, m.device),
-                                None => ("—".to_string(), "(not written by Outpost)".to_string(), String::new()),
-                            };
+                            let when = entry.device_time.map_or("—".to_string(), super::local_time);
+                            let author = entry
+                                .author
+                                .clone()
+                                .unwrap_or_else(|| "(not written by Outpost)".to_string());
+                            let device = entry.device.clone().unwrap_or_default();
+                            let fields = entry
+                                .fields
+                                .iter()
+                                .map(|f| {
+                                    // Long notes stay readable in one line; the export has them whole.
+                                    let value: String = f.value.chars().take(80).collect();
+                                    view! {
+                                        <li class="history-field">
+                                            <code class="field">{f.field.clone()}</code>
+                                            " "
+                                            <span class="action">{f.action.as_str()}</span>
+                                            " "
+                                            <span class="value">{value}</span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view();
                             let short: String = hash.chars().take(8).collect();
                             view! {
                                 <li class="history-entry" data-hash=hash.clone()>
@@ -86,6 +107,7 @@ pub fn History(id: DocumentId) -> impl IntoView {
                                     <code class="hash" title=hash.clone()>{short}</code>
                                     " "
                                     <span class="relay" class:received=received>{relay}</span>
+                                    <ul class="history-fields">{fields}</ul>
                                 </li>
                             }
                         })
