@@ -9,10 +9,11 @@
 
 use std::fmt;
 
+use automerge::transaction::Transactable as _;
 use automerge::{Automerge, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value};
 
 use crate::records::journal::{WorkLogEntry, in_time_order};
-use crate::records::{Record, RecordError};
+use crate::records::{ChangeMeta, Record, RecordError};
 use crate::time::Timestamp;
 use crate::workflow::{State, Workflow, WorkflowError};
 
@@ -22,6 +23,9 @@ pub struct Conflict {
     /// e.g. `assignee`, `steps[2].done`.
     pub field: String,
     pub values: Vec<String>,
+    /// Who wrote each of `values` (same order), from the change that set it; `None` when
+    /// that change was not written by Outpost.
+    pub authors: Vec<Option<String>>,
 }
 
 /// Something in a merged record that needs a person.
@@ -145,27 +149,99 @@ fn walk(doc: &Automerge, obj: &ObjId, path: &str, found: &mut Vec<Conflict>) {
             continue;
         };
         let kept = doc.get(obj, prop).ok().flatten().map(|(_, id)| id);
-        let mut values: Vec<String> = vec![];
+        let mut values: Vec<(String, Option<String>)> = vec![];
         for (value, id) in &all {
-            let text = render(value);
+            let entry = (render(value), author_of(doc, id));
             if Some(id) == kept.as_ref() {
-                values.insert(0, text);
+                values.insert(0, entry);
             } else {
-                values.push(text);
+                values.push(entry);
             }
         }
-        values.dedup();
-        let distinct = values.iter().skip(1).any(|v| *v != values[0]);
+        values.dedup_by(|a, b| a.0 == b.0);
+        let distinct = values.iter().skip(1).any(|v| v.0 != values[0].0);
         if all.len() > 1 && distinct {
+            let (values, authors) = values.into_iter().unzip();
             found.push(Conflict {
                 field: field.clone(),
                 values,
+                authors,
             });
         }
         if let Some((Value::Object(_), id)) = all.iter().find(|(_, id)| Some(id) == kept.as_ref()) {
             walk(doc, id, &field, found);
         }
     }
+}
+
+/// The author of the change that wrote the op `id`, from its [`ChangeMeta`].
+fn author_of(doc: &Automerge, id: &ObjId) -> Option<String> {
+    let ObjId::Id(counter, actor, _) = id else {
+        return None;
+    };
+    doc.get_changes(&[])
+        .into_iter()
+        .find(|c| {
+            let start = c.start_op().get();
+            c.actor_id() == actor && start <= *counter && *counter < start + c.len() as u64
+        })
+        .and_then(|c| ChangeMeta::of_change(&c))
+        .map(|m| m.author)
+}
+
+/// A person chose `value` (as [`Conflict::values`] shows it) for the conflicting `field` (as
+/// [`Conflict::field`] names it): writes it once more as one change carrying `meta`, which
+/// supersedes every concurrent value, so the conflict is resolved on every device that syncs it.
+pub fn choose(
+    doc: &mut Automerge,
+    field: &str,
+    value: &str,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let missing = || RecordError::Invalid {
+        field: field.to_string(),
+        message: "this field has no such value any more".into(),
+    };
+    let (obj, prop) = locate(doc, field).ok_or_else(missing)?;
+    let all = doc
+        .get_all(&obj, prop.clone())
+        .map_err(|e| RecordError::Write(e.to_string()))?;
+    let chosen = all
+        .iter()
+        .find_map(|(v, _)| match v {
+            Value::Scalar(s) if render(v) == value => Some(s.as_ref().clone()),
+            _ => None,
+        })
+        .ok_or_else(missing)?;
+    let mut tx = doc.transaction();
+    tx.put(&obj, prop, chosen)
+        .map_err(|e| RecordError::Write(e.to_string()))?;
+    tx.commit_with(meta.commit_options());
+    Ok(())
+}
+
+/// The object and property a [`Conflict::field`] path (`a.b[2].c`) names, following the kept
+/// value at each step.
+fn locate(doc: &Automerge, path: &str) -> Option<(ObjId, Prop)> {
+    let mut props = vec![];
+    for segment in path.split('.') {
+        let (key, rest) = segment.split_at(segment.find('[').unwrap_or(segment.len()));
+        if !key.is_empty() {
+            props.push(Prop::Map(key.to_string()));
+        }
+        for index in rest.split('[').skip(1) {
+            props.push(Prop::Seq(index.strip_suffix(']')?.parse().ok()?));
+        }
+    }
+    let last = props.pop()?;
+    let mut obj = automerge::ROOT;
+    for prop in props {
+        match doc.get(&obj, prop).ok()?? {
+            (Value::Object(_), id) => obj = id,
+            _ => return None,
+        }
+    }
+    Some((obj, last))
 }
 
 fn render(value: &Value<'_>) -> String {

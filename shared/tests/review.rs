@@ -6,7 +6,7 @@ use common::{doc_of, edit, meta, sync};
 use shared::records::change::{ApprovalRole, Change, ChangeStatus, ChangeType, Decision};
 use shared::records::incident::{Incident, IncidentStatus};
 use shared::records::problem::{Problem, ProblemFacts};
-use shared::review::{Attention, Conflict, review};
+use shared::review::{Attention, Conflict, choose, conflicts, review};
 use shared::workflow::{Workflow, WorkflowError};
 
 fn resolved_incident() -> Incident {
@@ -50,7 +50,7 @@ fn concurrent_values_of_one_field_are_shown_with_both_values() {
         review::<Incident>(&b, &()).unwrap(),
         "every replica sees the same"
     );
-    let [Attention::Conflict(Conflict { field, values })] = found.as_slice() else {
+    let [Attention::Conflict(Conflict { field, values, .. })] = found.as_slice() else {
         panic!("expected one conflict, got {found:?}");
     };
     assert_eq!(field, "assignee");
@@ -188,4 +188,49 @@ fn rules_that_need_other_records_take_their_facts() {
         fix_change: Some(ChangeStatus::Implementing),
     };
     assert_eq!(review::<Problem>(&doc, &reopened).unwrap().len(), 1);
+}
+
+#[test]
+fn each_conflicting_value_names_who_wrote_it() {
+    let mut a = doc_of(&resolved_incident());
+    let mut b = a.fork();
+    edit::<Incident>(&mut a, "ana", 30, |i| assign(i, "cy", 30, "ana"));
+    edit::<Incident>(&mut b, "bo", 31, |i| assign(i, "dee", 31, "bo"));
+    sync(&mut a, &mut b);
+    let [conflict] = conflicts(&a).try_into().expect("one conflict");
+    let mut pairs: Vec<(String, Option<String>)> =
+        conflict.values.into_iter().zip(conflict.authors).collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        [
+            ("cy".to_string(), Some("ana".to_string())),
+            ("dee".to_string(), Some("bo".to_string()))
+        ]
+    );
+}
+
+#[test]
+fn choosing_a_value_resolves_the_conflict_on_every_replica() {
+    let mut a = doc_of(&resolved_incident());
+    let mut b = a.fork();
+    edit::<Incident>(&mut a, "ana", 30, |i| assign(i, "cy", 30, "ana"));
+    edit::<Incident>(&mut b, "bo", 31, |i| assign(i, "dee", 31, "bo"));
+    sync(&mut a, &mut b);
+    // Whichever value Automerge kept, the person picks the other one (the harder case).
+    let [conflict] = conflicts(&a).try_into().expect("one conflict");
+    let other = conflict.values[1].clone();
+    choose(&mut a, "assignee", &other, &meta("ana", 40)).unwrap();
+    sync(&mut a, &mut b);
+    for doc in [&a, &b] {
+        assert_eq!(review::<Incident>(doc, &()).unwrap(), []);
+        assert_eq!(Incident::read(doc).unwrap().assignee, other);
+    }
+    let last = a.get_last_local_change().expect("the choice is a change");
+    assert_eq!(
+        shared::records::ChangeMeta::of_change(&last).map(|m| m.author),
+        Some("ana".to_string())
+    );
+    assert!(choose(&mut a, "assignee", "nobody-wrote-this", &meta("ana", 50)).is_err());
+    assert!(choose(&mut a, "no_such[3].field", "x", &meta("ana", 50)).is_err());
 }
