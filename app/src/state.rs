@@ -14,6 +14,7 @@ use shared::numbering::record_number;
 use shared::records::ChangeMeta;
 use shared::records::incident::{self, Incident, IncidentEdit};
 use shared::records::priority::PriorityMatrix;
+use shared::review::Attention;
 use shared::time::Timestamp;
 use wasm_bindgen::JsCast as _;
 
@@ -404,6 +405,59 @@ impl AppState {
         })
     }
 
+    /// What the post-merge check (`shared::review`) reports for `id`: conflicting values of
+    /// one field, and workflow rules the merged record breaks. Empty for a clean record.
+    pub fn attention(self, id: &DocumentId) -> Vec<Attention> {
+        self.repo
+            .with_value(|r| r.docs.get(id).map(attention_of).unwrap_or_default())
+    }
+
+    /// Every listed record on the device that needs a person, by record number.
+    pub fn attention_all(self) -> Vec<(Summary, Vec<Attention>)> {
+        let listed = self.summaries.get_untracked();
+        let mut found: Vec<(Summary, Vec<Attention>)> = self.repo.with_value(|r| {
+            listed
+                .iter()
+                .filter_map(|(id, summary)| {
+                    let found = attention_of(r.docs.get(id)?);
+                    (!found.is_empty()).then(|| (summary.clone(), found))
+                })
+                .collect()
+        });
+        found.sort_by(|a, b| a.0.number.cmp(&b.0.number));
+        found
+    }
+
+    /// The person chose `value` for the conflicting `field` of `id`: written as a new change
+    /// (which resolves the conflict), durable in IndexedDB before this returns `Ok`, then synced.
+    pub async fn choose_value(
+        self,
+        id: DocumentId,
+        field: String,
+        value: String,
+    ) -> Result<(), SaveError> {
+        let _guard = self.begin_save().map_err(not_saved)?;
+        let meta = self.change_meta();
+        let mut doc = self
+            .repo
+            .with_value(|r| r.docs.get(&id).cloned())
+            .ok_or_else(|| rejected("this record is not on this device"))?;
+        shared::review::choose(&mut doc, &field, &value, &meta).map_err(rejected)?;
+        self.store()
+            .map_err(not_saved)?
+            .write(&[doc_write(&id, &doc)])
+            .await
+            .map_err(not_saved)?;
+        let merged_extra = self
+            .repo
+            .update_value_returning(|r| merge_into(&mut r.docs, id, doc));
+        if merged_extra {
+            self.persist(&[id]).await;
+        }
+        self.changed_locally(&[id]);
+        Ok(())
+    }
+
     fn change_meta(self) -> ChangeMeta {
         // The author is the signed-in username (what the relay knows the person by).
         let author = self
@@ -668,6 +722,18 @@ impl Drop for SaveGuard {
 
 /// A document's summary, or why it has none.
 type Derived = (DocumentId, Result<Summary, NoSummary>);
+
+/// What `shared::review` reports for one document: the full check for incidents (the record
+/// type the app works), conflicting values for any other record.
+fn attention_of(doc: &Automerge) -> Vec<Attention> {
+    match shared::records::document::record_type(doc).as_deref() {
+        Some(incident::KIND) => shared::review::review::<Incident>(doc, &()).unwrap_or_default(),
+        _ => shared::review::conflicts(doc)
+            .into_iter()
+            .map(Attention::Conflict)
+            .collect(),
+    }
+}
 
 /// The summary of one document by `shared::summary`, at `at` (the SLA clock's "now"). The
 /// device has no SLA records yet, so the standard SLA applies.

@@ -535,3 +535,89 @@ impl Tablet {
         Ok(days)
     }
 }
+
+/// One record in the conflict inbox, as displayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxRecord {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    /// Per conflicting field: its name and every value offered (the one shown now first).
+    pub fields: Vec<(String, Vec<String>)>,
+}
+
+/// The conflict inbox (`/conflicts`; header link `#conflicts-link` with badge `#conflict-count`,
+/// shown while some record needs a decision): `li.conflict-record[data-id]` with
+/// `.conflict-number`, `.conflict-title`, one `li.conflict-field[data-field]` per conflicting
+/// field with a `button.choose-value[data-value]` per value, and `li.conflict-rule` for broken
+/// workflow rules; `#conflicts-empty.ready` when nothing needs a decision. The incident page
+/// shows `#conflict-banner` while its record is in the inbox.
+impl Tablet {
+    /// Opens the inbox through the header's link (no page load, so offline too).
+    pub async fn open_conflicts(&self) -> Result<()> {
+        self.wait_for("#conflicts-link", UI_TIMEOUT).await?;
+        self.click("#conflicts-link").await?;
+        self.wait_for(".conflicts-page", UI_TIMEOUT).await?;
+        Ok(())
+    }
+
+    /// The records the inbox lists now.
+    pub async fn inbox(&self) -> Result<Vec<InboxRecord>> {
+        let mut records = Vec::new();
+        for record in self.find_all("li.conflict-record").await? {
+            let id = record.attr("data-id").await?.unwrap_or_default();
+            let number = record
+                .find(fantoccini::Locator::Css(".conflict-number"))
+                .await?
+                .text()
+                .await?;
+            let title = record
+                .find(fantoccini::Locator::Css(".conflict-title"))
+                .await?
+                .text()
+                .await?;
+            let mut fields = Vec::new();
+            for field in record
+                .find_all(fantoccini::Locator::Css("li.conflict-field"))
+                .await?
+            {
+                let name = field.attr("data-field").await?.unwrap_or_default();
+                let mut values = Vec::new();
+                for button in field
+                    .find_all(fantoccini::Locator::Css("button.choose-value"))
+                    .await?
+                {
+                    values.push(button.attr("data-value").await?.unwrap_or_default());
+                }
+                fields.push((name, values));
+            }
+            records.push(InboxRecord {
+                id,
+                number: number.trim().to_owned(),
+                title: title.trim().to_owned(),
+                fields,
+            });
+        }
+        Ok(records)
+    }
+
+    /// In the inbox, chooses `value` for `field` of record `id`.
+    pub async fn choose_value(&self, id: &str, field: &str, value: &str) -> Result<()> {
+        let css = format!(
+            "li.conflict-record[data-id=\"{id}\"] li.conflict-field[data-field=\"{field}\"] button.choose-value"
+        );
+        for button in self.find_all(&css).await? {
+            if button.attr("data-value").await?.as_deref() == Some(value) {
+                button.click().await?;
+                return Ok(());
+            }
+        }
+        Err(format!("no button to keep {value:?} for {field} of {id}").into())
+    }
+
+    /// Waits until the inbox says nothing needs a decision.
+    pub async fn wait_inbox_empty(&self, timeout: Duration) -> Result<()> {
+        self.wait_for("#conflicts-empty.ready", timeout).await?;
+        Ok(())
+    }
+}

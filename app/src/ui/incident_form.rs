@@ -283,6 +283,23 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                 }
                 _ => None,
             }}
+            {move || {
+                state.revision.track();
+                let found = id.get().map(|id| state.attention(&id)).unwrap_or_default();
+                (!found.is_empty()).then(|| {
+                    let reasons = found
+                        .iter()
+                        .map(|a| view! { <li>{a.to_string()}</li> })
+                        .collect_view();
+                    view! {
+                        <div class="banner conflict-banner" id="conflict-banner" role="status">
+                            <p>"This incident was changed on two devices at once and needs a decision:"</p>
+                            <ul>{reasons}</ul>
+                            <a class="button" href="/conflicts">"Open the conflict inbox"</a>
+                        </div>
+                    }
+                })
+            }}
             <form class="card" on:submit=save novalidate>
                 <LabelledField label="Title" for_id="title" wide=true>
                     <input

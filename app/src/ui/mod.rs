@@ -1,6 +1,7 @@
 //! The screens. Views read `AppState`'s signals and call its actions; no rule lives here.
 
 mod admin;
+pub(crate) mod conflicts;
 mod dashboard;
 mod export;
 mod field;
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=admin::Admin />
                     <Route path=path!("/export") view=export::Export />
                     <Route path=path!("/dashboard") view=dashboard::Dashboard />
+                    <Route path=path!("/conflicts") view=conflicts::Conflicts />
                 </Routes>
             </main>
         </Router>

@@ -18,6 +18,7 @@ pub fn StatusBar() -> impl IntoView {
             .session
             .with(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")))
     };
+    let conflict_count = super::conflicts::open_count(&state);
     let sign_out = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -92,6 +93,17 @@ pub fn StatusBar() -> impl IntoView {
             </div>
             <Show when=move || state.session.with(Option::is_some)>
                 <div class="who">
+                    <Show when=move || conflict_count.get() != 0>
+                        <a
+                            id="conflicts-link"
+                            class="button conflicts-link"
+                            href="/conflicts"
+                            aria-label=move || format!("Conflicts: {} records need a decision", conflict_count.get())
+                        >
+                            "Conflicts "
+                            <span id="conflict-count" class="badge">{move || conflict_count.get()}</span>
+                        </a>
+                    </Show>
                     <a id="dashboard-link" class="button" href="/dashboard">"Dashboard"</a>
                     <Show when=is_admin>
                         <a id="admin-link" class="button" href="/admin">"Admin"</a>
