@@ -16,7 +16,6 @@ use shared::access::{self, Access, Role};
 use tower_http::{
     compression::CompressionLayer,
     services::{ServeDir, ServeFile},
-    set_header::SetResponseHeaderLayer,
 };
 
 use crate::{
@@ -61,14 +60,27 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics))
         .nest("/api", api)
         .fallback_service(app)
-        // Files keep stable names (the service worker's precache list relies on it), so the
-        // browser must revalidate them; the service worker serves them offline.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
+        .layer(axum::middleware::from_fn(cache_policy))
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// Caching: app files keep stable names (the service worker's precache list relies on it), so
+/// the browser must revalidate them (`no-cache`; the service worker serves them offline). The
+/// service worker itself and API answers (sessions, people, exports) are never stored, so a new
+/// service worker is always seen and nothing personal lingers in a cache.
+async fn cache_policy(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let never_store = {
+        let path = request.uri().path();
+        path == "/sw.js" || path.starts_with("/api/")
+    };
+    let mut response = next.run(request).await;
+    let policy = if never_store { "no-store" } else { "no-cache" };
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static(policy));
+    response
 }
 
 async fn sync(

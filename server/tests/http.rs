@@ -36,7 +36,27 @@ async fn health_metrics_and_the_app_are_served() {
     );
     assert!(page.text().await.unwrap().contains("Outpost"));
     let sw = client().get(relay.url("/sw.js")).send().await.unwrap();
-    assert_eq!(sw.headers()["cache-control"], "no-cache");
+    assert_eq!(
+        sw.headers()["cache-control"],
+        "no-store",
+        "the service worker is never cached"
+    );
+    let shell = client().get(relay.url("/")).send().await.unwrap();
+    assert_eq!(
+        shell.headers()["cache-control"],
+        "no-cache",
+        "app files are revalidated"
+    );
+    let api = client()
+        .get(relay.url("/api/session"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        api.headers()["cache-control"],
+        "no-store",
+        "API answers are never stored"
+    );
 
     let mut d = Device::sign_in(
         &relay,
