@@ -436,22 +436,39 @@ impl AppState {
         field: String,
         value: String,
     ) -> Result<(), SaveError> {
+        self.save_edit(id, "this record is not on this device", |doc, meta| {
+            shared::review::choose(doc, &field, &value, meta).map_err(rejected)
+        })
+        .await
+    }
+
+    /// The one save path for a change to a record on this device: `edit` changes a copy of the
+    /// document; the copy is durable in IndexedDB before it is merged into memory (so the relay
+    /// never sees a change the device could not keep), then it is shown and synced.
+    async fn save_edit(
+        self,
+        id: DocumentId,
+        missing: &str,
+        edit: impl FnOnce(&mut Automerge, &ChangeMeta) -> Result<(), SaveError>,
+    ) -> Result<(), SaveError> {
         let _guard = self.begin_save().map_err(not_saved)?;
         let meta = self.change_meta();
         let mut doc = self
             .repo
             .with_value(|r| r.docs.get(&id).cloned())
-            .ok_or_else(|| rejected("this record is not on this device"))?;
-        shared::review::choose(&mut doc, &field, &value, &meta).map_err(rejected)?;
+            .ok_or_else(|| rejected(missing))?;
+        edit(&mut doc, &meta)?;
         self.store()
             .map_err(not_saved)?
             .write(&[doc_write(&id, &doc)])
             .await
             .map_err(not_saved)?;
+        // Merge rather than replace: a remote change may have arrived while we were saving.
         let merged_extra = self
             .repo
             .update_value_returning(|r| merge_into(&mut r.docs, id, doc));
         if merged_extra {
+            // The in-memory doc now has both; keep the disk in step.
             self.persist(&[id]).await;
         }
         self.changed_locally(&[id]);
@@ -542,32 +559,12 @@ impl AppState {
         id: DocumentId,
         edit: IncidentEdit,
     ) -> Result<(), SaveError> {
-        let _guard = self.begin_save().map_err(not_saved)?;
-        let meta = self.change_meta();
-        // Edit a copy: if the write to IndexedDB fails, memory (and so the relay) never sees
-        // a change the device could not keep.
-        let mut doc = self
-            .repo
-            .with_value(|r| r.docs.get(&id).cloned())
-            .ok_or_else(|| rejected("this incident is not on this device"))?;
-        let mut incident = Incident::read(&doc).map_err(rejected)?;
-        incident.apply(edit, &meta).map_err(rejected)?;
-        incident.write(&mut doc, &meta).map_err(not_saved)?;
-        self.store()
-            .map_err(not_saved)?
-            .write(&[doc_write(&id, &doc)])
-            .await
-            .map_err(not_saved)?;
-        // Merge rather than replace: a remote change may have arrived while we were saving.
-        let merged_extra = self
-            .repo
-            .update_value_returning(|r| merge_into(&mut r.docs, id, doc));
-        if merged_extra {
-            // The in-memory doc now has both; keep the disk in step.
-            self.persist(&[id]).await;
-        }
-        self.changed_locally(&[id]);
-        Ok(())
+        self.save_edit(id, "this incident is not on this device", |doc, meta| {
+            let mut incident = Incident::read(doc).map_err(rejected)?;
+            incident.apply(edit, meta).map_err(rejected)?;
+            incident.write(doc, meta).map_err(not_saved)
+        })
+        .await
     }
 
     /// Documents that changed from outside (the relay): persist them, then show them.
