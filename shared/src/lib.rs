@@ -6,6 +6,7 @@
 pub mod access;
 pub mod csv_export;
 pub mod evidence;
+pub mod forms;
 pub mod history;
 pub mod ids;
 pub mod index;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::records::agreement::{PriorityTarget, Sla};
 use crate::records::document::{ChangeMeta, record_type};
 use crate::records::incident::{self, Incident};
+use crate::records::journal::StatusChange;
 use crate::records::priority::{Level, Priority, PriorityMatrix};
 use crate::records::ticket::{PAUSE_STATUSES, STOP_STATUSES};
 use crate::sla::{BusinessCalendar, Calendar, Measure, Warning, measure};
@@ -159,8 +160,9 @@ pub enum NoSummary {
     Unreadable(String),
 }
 
-/// The summary of document `id` at `now`, measured against `sla` (or [`standard_sla`] when
-/// `None`). Only incidents are summarised so far.
+/// The summary of document `id` at `now`. Incidents are measured against `sla` (or
+/// [`standard_sla`] when `None`); every other record type through its form
+/// ([`crate::forms::Form::summary`]).
 pub fn summarize(
     id: &str,
     doc: &Automerge,
@@ -168,37 +170,16 @@ pub fn summarize(
     sla: Option<&Sla>,
     now: Timestamp,
 ) -> Result<Summary, NoSummary> {
-    if record_type(doc).as_deref() != Some(incident::KIND) {
-        return Err(NoSummary::NotListed);
+    let kind = record_type(doc).ok_or(NoSummary::NotListed)?;
+    if kind != incident::KIND {
+        let form = crate::forms::of(&kind).ok_or(NoSummary::NotListed)?;
+        return form
+            .summary(id, doc, matrix, now)
+            .map_err(|e| NoSummary::Unreadable(e.to_string()));
     }
     let inc = Incident::read(doc).map_err(|e| NoSummary::Unreadable(e.to_string()))?;
     let team = root_text(doc, "team").unwrap_or_else(|| inc.group.clone());
     let priority = inc.priority(matrix);
-    let updated_at = doc
-        .get_changes(&[])
-        .iter()
-        .filter_map(|c| ChangeMeta::of_change(c).map(|m| m.at))
-        .max()
-        .unwrap_or(inc.created_at)
-        .max(inc.created_at);
-
-    let standard;
-    let sla = match sla {
-        Some(sla) => sla,
-        None => {
-            standard = standard_sla();
-            &standard
-        }
-    };
-    let sla_summary = sla.calendar.compile().ok().and_then(|calendar| {
-        let policy = sla.ticket_policy(&calendar, priority)?;
-        let state = measure(&inc.status_history, &policy, now);
-        Some(SlaSummary {
-            response: TargetSummary::of(&state.response, &calendar, now),
-            resolution: TargetSummary::of(&state.resolution, &calendar, now),
-        })
-    });
-
     let mut search = [
         inc.number.as_str(),
         &inc.title,
@@ -227,9 +208,44 @@ pub fn summarize(
         team,
         assignee: inc.assignee.clone(),
         created_at: inc.created_at,
-        updated_at,
-        sla: sla_summary,
+        updated_at: updated_at(doc, inc.created_at),
+        sla: sla_of(&inc.status_history, priority, sla, now),
         search: search.to_lowercase(),
+    })
+}
+
+/// The latest change's time by its device's clock (never before `created`).
+pub(crate) fn updated_at(doc: &Automerge, created: Timestamp) -> Timestamp {
+    doc.get_changes(&[])
+        .iter()
+        .filter_map(|c| ChangeMeta::of_change(c).map(|m| m.at))
+        .max()
+        .unwrap_or(created)
+        .max(created)
+}
+
+/// The SLA clock of a ticket with this status history and priority, measured against `sla`
+/// (or [`standard_sla`]); `None` when no target applies.
+pub(crate) fn sla_of(
+    history: &[StatusChange],
+    priority: Priority,
+    sla: Option<&Sla>,
+    now: Timestamp,
+) -> Option<SlaSummary> {
+    let standard;
+    let sla = match sla {
+        Some(sla) => sla,
+        None => {
+            standard = standard_sla();
+            &standard
+        }
+    };
+    let calendar = sla.calendar.compile().ok()?;
+    let policy = sla.ticket_policy(&calendar, priority)?;
+    let state = measure(history, &policy, now);
+    Some(SlaSummary {
+        response: TargetSummary::of(&state.response, &calendar, now),
+        resolution: TargetSummary::of(&state.resolution, &calendar, now),
     })
 }
 

@@ -129,6 +129,15 @@ pub enum CabDecision {
     Rejected { by: String, comment: String },
 }
 
+/// The risk questions of a change, each with the score a "yes" adds.
+pub const RISK_QUESTIONS: [(&str, u32); 5] = [
+    ("Does it touch a live service in business hours?", 3),
+    ("Does it need downtime?", 3),
+    ("Is it the first time this change is made?", 2),
+    ("Is the backout plan untested?", 2),
+    ("Does it affect more than one site?", 1),
+];
+
 static LIFECYCLE: Lifecycle<ChangeStatus> = {
     use ChangeStatus::*;
     Lifecycle {
@@ -328,6 +337,38 @@ impl Change {
 
     pub fn risk_score(&self) -> u32 {
         self.risk.iter().map(|r| r.score).sum()
+    }
+
+    /// Answers the [`RISK_QUESTIONS`] (`yes[i]` for question `i`; missing answers are no),
+    /// replacing an earlier assessment.
+    pub fn assess_risk(&mut self, yes: &[bool], meta: &ChangeMeta) {
+        self.risk = RISK_QUESTIONS
+            .iter()
+            .enumerate()
+            .map(|(i, (question, score))| {
+                let yes = yes.get(i).copied().unwrap_or(false);
+                RiskAnswer {
+                    question: (*question).into(),
+                    answer: if yes { "yes" } else { "no" }.into(),
+                    score: if yes { *score } else { 0 },
+                }
+            })
+            .collect();
+        let line = format!(
+            "Risk assessed: score {} ({})",
+            self.risk_score(),
+            self.risk_level()
+        );
+        self.log(meta, line);
+    }
+
+    /// The risk score in words: low up to 2, medium up to 6, high above.
+    pub fn risk_level(&self) -> &'static str {
+        match self.risk_score() {
+            0..=2 => "low risk",
+            3..=6 => "medium risk",
+            _ => "high risk",
+        }
     }
 
     /// Records how the implementation went; the latest record counts. Only once the change

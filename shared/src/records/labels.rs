@@ -73,9 +73,36 @@ macro_rules! labelled_enum {
             }
         }
 
+        impl $crate::forms::FieldValue for $name {
+            fn input() -> $crate::forms::Input {
+                $crate::forms::Input::Choice(vec![$(($key, $label)),+])
+            }
+
+            fn to_text(&self) -> String {
+                self.as_str().into()
+            }
+
+            fn from_text(text: &str) -> Result<Self, String> {
+                Self::parse(text.trim()).ok_or_else(|| {
+                    format!(
+                        concat!("choose one of ", $("'", $label, "' ",)+ "(not '{}')"),
+                        text.trim()
+                    )
+                })
+            }
+        }
+
         impl $crate::workflow::State for $name {
             fn key(self) -> &'static str {
                 self.as_str()
+            }
+
+            fn label(self) -> &'static str {
+                $name::label(self)
+            }
+
+            fn all() -> &'static [Self] {
+                &Self::ALL
             }
         }
     };

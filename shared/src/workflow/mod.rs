@@ -20,6 +20,10 @@ use crate::records::journal::{StatusChange, WorkLogEntry};
 pub trait State: Copy + Eq + fmt::Display + 'static {
     /// The key stored in documents and in the status history.
     fn key(self) -> &'static str;
+    /// The words shown to people.
+    fn label(self) -> &'static str;
+    /// Every status, in declaration (lifecycle) order.
+    fn all() -> &'static [Self];
 }
 
 /// Which status may follow which.

@@ -1,0 +1,493 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::Automerge;
+
+use super::*;
+use crate::records::KINDS;
+use crate::records::ci::ConfigurationItem;
+use crate::records::service::{Offering, Service, ServiceState};
+use crate::records::{Record, RecordError};
+use crate::workflow::WorkflowError;
+
+fn meta(author: &str, minute: i64) -> ChangeMeta {
+    ChangeMeta {
+        author: author.into(),
+        device: "tablet-1".into(),
+        at: Timestamp::from_millis(1_790_000_000_000 + minute * 60_000),
+    }
+}
+
+fn values(pairs: &[(&str, &str)]) -> Values {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn id(n: u8) -> DocumentId {
+    DocumentId::from_uuid(uuid::Uuid::from_bytes([n; 16]))
+}
+
+/// Other records by number, as the app's device would hold them.
+#[derive(Default)]
+struct Device(BTreeMap<String, Automerge>);
+
+impl Lookup for Device {
+    fn record(&self, number: &str) -> Option<Automerge> {
+        self.0.get(number).cloned()
+    }
+    fn all(&self, kind: &str) -> Vec<Automerge> {
+        self.0
+            .values()
+            .filter(|d| crate::records::document::record_type(d).as_deref() == Some(kind))
+            .cloned()
+            .collect()
+    }
+}
+
+fn rule(e: RecordError) -> WorkflowError {
+    match e {
+        RecordError::Rule(rule) => rule,
+        other => panic!("expected a workflow rule, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_record_type_but_incidents_and_templates_has_one_form() {
+    let kinds: BTreeSet<&str> = all().iter().map(|f| f.kind()).collect();
+    assert_eq!(kinds.len(), all().len(), "a kind has two forms");
+    for (kind, prefix) in KINDS {
+        if kind == "incident" || kind == "change_template" {
+            assert!(of(kind).is_none());
+            continue;
+        }
+        let form = of(kind).unwrap_or_else(|| panic!("no form for {kind}"));
+        assert_eq!(form.prefix(), prefix);
+        let keys: BTreeSet<&str> = form.fields().iter().map(|f| f.key).collect();
+        assert_eq!(
+            keys.len(),
+            form.fields().len(),
+            "{kind} repeats a field key"
+        );
+        assert!(form.fields().iter().any(|f| f.required) || kind == "management_review");
+        assert!(!form.statuses().is_empty());
+    }
+}
+
+#[test]
+fn every_form_creates_a_record_it_can_read_back_and_list() {
+    let mut device = Device::default();
+    // What each form's required fields need to be accepted.
+    let service = of("service").unwrap();
+    let mut svc = service
+        .create(
+            &id(1),
+            &values(&[("name", "Laptops"), ("owner", "ana")]),
+            &device,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    let svc_number = service.view(&svc).unwrap().number;
+    service
+        .act(
+            &mut svc,
+            "offering",
+            &values(&[("key", "laptop"), ("name", "New laptop")]),
+            &device,
+            &meta("ana", 1),
+        )
+        .unwrap();
+    service
+        .move_to(&mut svc, "live", "", &device, &meta("ana", 2))
+        .unwrap();
+    device.0.insert(svc_number.clone(), svc);
+    let mut ci =
+        ConfigurationItem::create("CI-1".into(), "Router", "network", &meta("ana", 0)).unwrap();
+    ci.site = "north".into();
+    let mut ci_doc = Automerge::new();
+    ci.write(&mut ci_doc, &meta("ana", 0)).unwrap();
+    device.0.insert("CI-1".into(), ci_doc);
+
+    for (n, form) in all().iter().enumerate() {
+        let mut given = Values::new();
+        for field in form.fields().iter().filter(|f| f.required) {
+            let text = match (&field.input, field.key) {
+                (_, "service") if form.kind() == "service_request" => svc_number.clone(),
+                (_, "catalogue_item") => "laptop".into(),
+                (_, "site") => "north".into(),
+                (Input::Choice(options), _) => options.last().unwrap().0.into(),
+                _ => format!("{} one", field.label),
+            };
+            given.insert(field.key.into(), text);
+        }
+        let doc = form
+            .create(&id(10 + n as u8), &given, &device, &meta("ana", 5))
+            .unwrap_or_else(|e| panic!("{}: {e}", form.kind()));
+        let view = form.view(&doc).unwrap();
+        assert!(view.number.starts_with(form.prefix()), "{}", view.number);
+        for (key, text) in &given {
+            assert_eq!(view.values.get(key), Some(text), "{} {key}", form.kind());
+        }
+        let summary =
+            crate::summary::summarize("x", &doc, &Default::default(), None, meta("ana", 6).at)
+                .unwrap();
+        assert_eq!(summary.kind, form.kind());
+        assert_eq!(summary.number, view.number);
+        assert!(summary.open);
+        assert_eq!(summary.status, view.status.0);
+    }
+}
+
+#[test]
+fn a_required_field_and_a_bad_number_are_refused_in_words() {
+    let risk = of("risk").unwrap();
+    let err = risk
+        .create(
+            &id(1),
+            &values(&[("description", "  ")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap_err();
+    assert_eq!(err.to_string(), "Risk: this is required");
+    let mut doc = risk
+        .create(
+            &id(1),
+            &values(&[("description", "Flood")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    let err = risk
+        .edit(
+            &mut doc,
+            &values(&[("likelihood", "lots")]),
+            &meta("ana", 1),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Likelihood (1 to 5): 'lots' is not a number from 0 to 255"
+    );
+    risk.edit(
+        &mut doc,
+        &values(&[("likelihood", "4"), ("impact", "5")]),
+        &meta("ana", 1),
+    )
+    .unwrap();
+    let view = risk.view(&doc).unwrap();
+    assert_eq!(view.values["likelihood"], "4");
+    assert_eq!(view.sections[0].rows[0].text, "20 (likelihood × impact)");
+}
+
+#[test]
+fn a_problem_closes_only_with_a_closed_fix_or_as_an_accepted_known_error() {
+    let problem = of("problem").unwrap();
+    let mut device = Device::default();
+    let mut doc = problem
+        .create(
+            &id(1),
+            &values(&[("title", "Printers drop off")]),
+            &device,
+            &meta("bo", 0),
+        )
+        .unwrap();
+    problem
+        .act(
+            &mut doc,
+            "link_incident",
+            &values(&[("incident", "INC-1")]),
+            &device,
+            &meta("bo", 1),
+        )
+        .unwrap();
+    problem
+        .move_to(&mut doc, "investigating", "", &device, &meta("bo", 2))
+        .unwrap();
+    let err = problem
+        .move_to(&mut doc, "closed", "", &device, &meta("bo", 3))
+        .unwrap_err();
+    assert_eq!(rule(err), WorkflowError::ProblemWithoutFix);
+
+    // A fix change that is not closed yet, read from its own document.
+    let change = of("change").unwrap();
+    let change_doc = change
+        .create(
+            &id(2),
+            &values(&[("title", "Firmware"), ("change_type", "normal")]),
+            &device,
+            &meta("bo", 4),
+        )
+        .unwrap();
+    let change_number = change.view(&change_doc).unwrap().number;
+    device.0.insert(change_number.clone(), change_doc);
+    problem
+        .edit(
+            &mut doc,
+            &values(&[("fix_change", &change_number)]),
+            &meta("bo", 5),
+        )
+        .unwrap();
+    let err = problem
+        .move_to(&mut doc, "closed", "", &device, &meta("bo", 6))
+        .unwrap_err();
+    assert!(matches!(rule(err), WorkflowError::FixChangeOpen { .. }));
+
+    let err = problem
+        .act(
+            &mut doc,
+            "accept",
+            &values(&[("reason", "old model")]),
+            &device,
+            &meta("bo", 7),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("documented workaround"), "{err}");
+    problem
+        .act(
+            &mut doc,
+            "known_error",
+            &values(&[("workaround", "Power-cycle")]),
+            &device,
+            &meta("bo", 8),
+        )
+        .unwrap();
+    problem
+        .act(
+            &mut doc,
+            "accept",
+            &values(&[("reason", "old model")]),
+            &device,
+            &meta("bo", 9),
+        )
+        .unwrap();
+    problem
+        .move_to(&mut doc, "closed", "", &device, &meta("bo", 10))
+        .unwrap();
+    let view = problem.view(&doc).unwrap();
+    assert_eq!(view.status, ("closed", "Closed"));
+    assert_eq!(view.sections[0].rows[0].text, "INC-1");
+}
+
+#[test]
+fn a_request_follows_its_catalogue_item_and_resolves_once_every_step_is_done() {
+    let mut device = Device::default();
+    let mut service = Service::create("SVC-1".into(), "Laptops", "ana", &meta("ana", 0)).unwrap();
+    service.offerings.push(Offering {
+        key: "laptop".into(),
+        name: "New laptop".into(),
+        description: String::new(),
+        steps: vec!["Order".into(), "Image".into()],
+    });
+    let mut svc_doc = Automerge::new();
+    service.write(&mut svc_doc, &meta("ana", 0)).unwrap();
+    device.0.insert("SVC-1".into(), svc_doc.clone());
+
+    let request = of("service_request").unwrap();
+    let asked = values(&[("service", "SVC-1"), ("catalogue_item", "laptop")]);
+    let err = request
+        .create(&id(1), &asked, &device, &meta("cy", 1))
+        .unwrap_err();
+    assert!(matches!(rule(err), WorkflowError::ServiceNotLive { .. }));
+
+    service.status = ServiceState::Live;
+    service.write(&mut svc_doc, &meta("ana", 2)).unwrap();
+    device.0.insert("SVC-1".into(), svc_doc);
+    let mut doc = request
+        .create(&id(1), &asked, &device, &meta("cy", 3))
+        .unwrap();
+    let view = request.view(&doc).unwrap();
+    assert_eq!(
+        view.title, "New laptop",
+        "the title defaults to the item's name"
+    );
+    let steps = &view.sections[0].rows;
+    assert_eq!(steps.len(), 2);
+
+    request
+        .move_to(&mut doc, "in_progress", "", &device, &meta("cy", 4))
+        .unwrap();
+    let err = request
+        .move_to(&mut doc, "resolved", "", &device, &meta("cy", 5))
+        .unwrap_err();
+    assert!(matches!(
+        rule(err),
+        WorkflowError::StepsOpen { open: 2, .. }
+    ));
+    for row in steps {
+        let button = row.button.as_ref().unwrap();
+        assert_eq!(button.label, "Done");
+        request
+            .act(
+                &mut doc,
+                button.action,
+                &button.values,
+                &device,
+                &meta("cy", 6),
+            )
+            .unwrap();
+    }
+    let view = request.view(&doc).unwrap();
+    assert!(
+        view.sections[0].rows[0]
+            .text
+            .contains("✓ Order (done by cy)")
+    );
+    assert_eq!(
+        view.sections[0].rows[0].button.as_ref().unwrap().label,
+        "Reopen"
+    );
+    request
+        .move_to(&mut doc, "resolved", "", &device, &meta("cy", 7))
+        .unwrap();
+
+    let summary =
+        crate::summary::summarize("r", &doc, &Default::default(), None, meta("cy", 8).at).unwrap();
+    assert!(!summary.open, "a resolved request's work is done");
+    assert!(summary.sla.is_some(), "requests run an SLA clock");
+}
+
+#[test]
+fn a_normal_change_needs_the_cab_before_approval_and_a_review_before_closing() {
+    let change = of("change").unwrap();
+    let device = Device::default();
+    let err = change
+        .create(
+            &id(1),
+            &values(&[("title", "Swap core switch"), ("change_type", "standard")]),
+            &device,
+            &meta("di", 0),
+        )
+        .unwrap_err();
+    assert_eq!(rule(err), WorkflowError::StandardWithoutTemplate);
+
+    let mut doc = change
+        .create(
+            &id(1),
+            &values(&[("title", "Swap core switch"), ("change_type", "normal")]),
+            &device,
+            &meta("di", 0),
+        )
+        .unwrap();
+    change
+        .act(
+            &mut doc,
+            "risk",
+            &values(&[("risk_0", "true"), ("risk_1", "true")]),
+            &device,
+            &meta("di", 1),
+        )
+        .unwrap();
+    assert_eq!(
+        change.view(&doc).unwrap().sections[0].rows[0].text,
+        "Score 6 — medium risk"
+    );
+    change
+        .move_to(&mut doc, "submitted", "", &device, &meta("di", 2))
+        .unwrap();
+    let err = change
+        .move_to(&mut doc, "approved", "", &device, &meta("di", 3))
+        .unwrap_err();
+    assert!(matches!(rule(err), WorkflowError::NoCabApproval { .. }));
+    change
+        .act(
+            &mut doc,
+            "decide",
+            &values(&[("role", "cab"), ("decision", "approve"), ("comment", "ok")]),
+            &device,
+            &meta("eve", 4),
+        )
+        .unwrap();
+    change
+        .move_to(&mut doc, "approved", "", &device, &meta("di", 5))
+        .unwrap();
+    change
+        .move_to(&mut doc, "implementing", "", &device, &meta("di", 6))
+        .unwrap();
+    change
+        .move_to(&mut doc, "review", "", &device, &meta("di", 7))
+        .unwrap();
+    let err = change
+        .move_to(&mut doc, "closed", "", &device, &meta("di", 8))
+        .unwrap_err();
+    assert!(matches!(rule(err), WorkflowError::NoReview { .. }));
+    change
+        .act(
+            &mut doc,
+            "review",
+            &values(&[("summary", "Went fine")]),
+            &device,
+            &meta("di", 9),
+        )
+        .unwrap();
+    change
+        .move_to(&mut doc, "closed", "", &device, &meta("di", 10))
+        .unwrap();
+    let view = change.view(&doc).unwrap();
+    assert_eq!(
+        view.sections[1].rows[0].text,
+        "Approved by eve (CAB member): ok"
+    );
+    assert!(view.moves.is_empty(), "closed is final");
+}
+
+#[test]
+fn a_campaign_covers_its_sites_cis_and_refuses_an_unknown_tag() {
+    let mut device = Device::default();
+    for (n, site) in [(1, "north"), (2, "north"), (3, "south")] {
+        let mut ci =
+            ConfigurationItem::create(format!("CI-{n}"), "Switch", "network", &meta("ana", 0))
+                .unwrap();
+        ci.site = site.into();
+        ci.asset_tag = format!("TAG-{n}");
+        let mut doc = Automerge::new();
+        ci.write(&mut doc, &meta("ana", 0)).unwrap();
+        device.0.insert(ci.number.clone(), doc);
+    }
+    let campaign = of("verification_campaign").unwrap();
+    let mut doc = campaign
+        .create(
+            &id(1),
+            &values(&[("name", "Q4"), ("site", "north")]),
+            &device,
+            &meta("fay", 1),
+        )
+        .unwrap();
+    let err = campaign
+        .act(
+            &mut doc,
+            "check",
+            &values(&[
+                ("tag", "TAG-3"),
+                ("method", "typed"),
+                ("result", "found_ok"),
+            ]),
+            &device,
+            &meta("fay", 2),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no CI in this campaign has the tag 'TAG-3'"),
+        "{err}"
+    );
+    campaign
+        .act(
+            &mut doc,
+            "check",
+            &values(&[
+                ("tag", "tag-1"),
+                ("method", "typed"),
+                ("result", "found_ok"),
+            ]),
+            &device,
+            &meta("fay", 3),
+        )
+        .unwrap();
+    let view = campaign.view(&doc).unwrap();
+    assert_eq!(
+        view.status.0, "in_progress",
+        "the first check starts the campaign"
+    );
+    assert!(view.sections[0].rows[0].text.starts_with("1 of 2 checked"));
+}
