@@ -8,12 +8,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use automerge::{Automerge, ChangeHash};
 use leptos::prelude::*;
+use shared::forms::{self, Form, Values, View};
 use shared::ids::DocumentId;
 use shared::index;
 use shared::numbering::record_number;
-use shared::records::ChangeMeta;
 use shared::records::incident::{self, Incident, IncidentEdit};
 use shared::records::priority::PriorityMatrix;
+use shared::records::{ChangeMeta, Record};
 use shared::review::Attention;
 use shared::time::Timestamp;
 use wasm_bindgen::JsCast as _;
@@ -495,8 +496,7 @@ impl AppState {
     }
 
     /// Creates an incident (at `site`, for `team`; empty for none) and lists it in the default
-    /// index and its site's and team's indexes. All documents are committed to IndexedDB in one
-    /// transaction before this returns `Ok`.
+    /// index and its site's and team's indexes, all committed to IndexedDB before `Ok`.
     pub async fn create_incident(
         self,
         edit: IncidentEdit,
@@ -512,15 +512,56 @@ impl AppState {
         incident.group = team.trim().to_string();
         let mut doc = Automerge::new();
         incident.write(&mut doc, &meta).map_err(not_saved)?;
+        self.add_new(
+            id,
+            doc,
+            incident::KIND,
+            &incident.site,
+            &incident.group,
+            &meta,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Creates a record of `kind` from its form's `values` (`shared::forms`), filed like an
+    /// incident, durable in IndexedDB before this returns `Ok`.
+    pub async fn create_record(self, kind: &str, values: Values) -> Result<DocumentId, SaveError> {
+        let _guard = self.begin_save().map_err(not_saved)?;
+        let meta = self.change_meta();
+        let form = forms::of(kind).ok_or_else(|| rejected(format!("no form for '{kind}'")))?;
+        let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
+        let doc = form
+            .create(&id, &values, &OnDevice(self), &meta)
+            .map_err(rejected)?;
+        let place = form
+            .summary(&id.to_string(), &doc, &Self::matrix(), meta.at)
+            .map_err(not_saved)?;
+        self.add_new(id, doc, kind, &place.site, &place.team, &meta)
+            .await?;
+        Ok(id)
+    }
+
+    /// Files the new document `doc` (a record of `kind`) in the default index and its site's
+    /// and team's, and commits them all to IndexedDB in one transaction before showing them.
+    async fn add_new(
+        self,
+        id: DocumentId,
+        mut doc: Automerge,
+        kind: &str,
+        site: &str,
+        team: &str,
+        meta: &ChangeMeta,
+    ) -> Result<(), SaveError> {
         let mut scopes = vec![index::DEFAULT_SCOPE.to_string()];
-        if !incident.site.is_empty() {
-            scopes.push(format!("site:{}", incident.site));
+        if !site.is_empty() {
+            scopes.push(format!("site:{site}"));
         }
-        if !incident.group.is_empty() {
+        if !team.is_empty() {
             // The relay decides who sees a record by its root `team` (shared::access), which
-            // the incident's `group` field does not write.
-            write_team(&mut doc, &incident.group, &meta).map_err(not_saved)?;
-            scopes.push(format!("team:{}", incident.group));
+            // a record's own `group` field does not write.
+            write_team(&mut doc, team, meta).map_err(not_saved)?;
+            scopes.push(format!("team:{team}"));
         }
         let mut indexes = vec![];
         for scope in scopes {
@@ -529,7 +570,7 @@ impl AppState {
                 .repo
                 .with_value(|r| r.docs.get(&index_id).cloned())
                 .unwrap_or_default();
-            index::add(&mut index_doc, &id, incident::KIND, &meta).map_err(not_saved)?;
+            index::add(&mut index_doc, &id, kind, meta).map_err(not_saved)?;
             indexes.push((index_id, index_doc));
         }
 
@@ -550,7 +591,74 @@ impl AppState {
             }
         });
         self.changed_locally(&changed);
-        Ok(id)
+        Ok(())
+    }
+
+    /// What the form of record `id` shows, if the record is on this device.
+    pub fn record_view(self, id: &DocumentId) -> Option<Result<View, String>> {
+        self.repo.with_value(|r| {
+            r.docs
+                .get(id)
+                .map(|doc| form_of(doc).and_then(|f| f.view(doc).map_err(|e| e.to_string())))
+        })
+    }
+
+    /// Writes the form fields in `values` to record `id`.
+    pub async fn edit_record(self, id: DocumentId, values: Values) -> Result<(), SaveError> {
+        self.save_edit(id, "this record is not on this device", |doc, meta| {
+            form_of(doc)
+                .map_err(rejected)?
+                .edit(doc, &values, meta)
+                .map_err(rejected)
+        })
+        .await
+    }
+
+    /// Moves record `id` to status `to`, if its workflow allows it.
+    pub async fn move_record(
+        self,
+        id: DocumentId,
+        to: String,
+        reason: String,
+    ) -> Result<(), SaveError> {
+        self.save_edit(id, "this record is not on this device", |doc, meta| {
+            form_of(doc)
+                .map_err(rejected)?
+                .move_to(doc, &to, &reason, &OnDevice(self), meta)
+                .map_err(rejected)
+        })
+        .await
+    }
+
+    /// Takes the form action `action` (a CAB decision, a check, …) on record `id`.
+    pub async fn act_on_record(
+        self,
+        id: DocumentId,
+        action: String,
+        values: Values,
+    ) -> Result<(), SaveError> {
+        self.save_edit(id, "this record is not on this device", |doc, meta| {
+            form_of(doc)
+                .map_err(rejected)?
+                .act(doc, &action, &values, &OnDevice(self), meta)
+                .map_err(rejected)
+        })
+        .await
+    }
+
+    /// Every readable record of type `R` on the device, with its document id.
+    pub fn records_of<R: Record>(self) -> Vec<(DocumentId, R)> {
+        let ids: Vec<DocumentId> = self.summaries.with_untracked(|m| {
+            m.iter()
+                .filter(|(_, s)| s.kind == R::KIND)
+                .map(|(id, _)| *id)
+                .collect()
+        });
+        self.repo.with_value(|r| {
+            ids.iter()
+                .filter_map(|id| Some((*id, R::read(r.docs.get(id)?).ok()?)))
+                .collect()
+        })
     }
 
     /// Applies a form edit to an incident, durable in IndexedDB before this returns `Ok`.
@@ -734,6 +842,59 @@ fn attention_of(doc: &Automerge) -> Vec<Attention> {
 
 /// The summary of one document by `shared::summary`, at `at` (the SLA clock's "now"). The
 /// device has no SLA records yet, so the standard SLA applies.
+/// The form of the record in `doc`.
+fn form_of(doc: &Automerge) -> Result<&'static dyn Form, String> {
+    let kind = shared::records::document::record_type(doc)
+        .ok_or_else(|| "this document is not an Outpost record".to_string())?;
+    forms::of(&kind).ok_or_else(|| format!("records of type '{kind}' have no form in this version"))
+}
+
+/// The other records on this device, for rules that read them (`shared::forms::Lookup`).
+struct OnDevice(AppState);
+
+impl forms::Lookup for OnDevice {
+    fn record(&self, number: &str) -> Option<Automerge> {
+        let listed = self.0.summaries.with_untracked(|m| {
+            m.iter()
+                .find(|(_, s)| s.number.eq_ignore_ascii_case(number.trim()))
+                .map(|(id, _)| *id)
+        });
+        self.0.repo.with_value(|r| match listed {
+            Some(id) => r.docs.get(&id).cloned(),
+            // Records no list shows (change templates): by the number in the document.
+            None => r.docs.iter().find_map(|(_, doc)| {
+                (root_string(doc, "number")?.eq_ignore_ascii_case(number.trim()))
+                    .then(|| doc.clone())
+            }),
+        })
+    }
+
+    fn all(&self, kind: &str) -> Vec<Automerge> {
+        let ids: Vec<DocumentId> = self.0.summaries.with_untracked(|m| {
+            m.iter()
+                .filter(|(_, s)| s.kind == kind)
+                .map(|(id, _)| *id)
+                .collect()
+        });
+        self.0.repo.with_value(|r| {
+            ids.iter()
+                .filter_map(|id| r.docs.get(id).cloned())
+                .collect()
+        })
+    }
+}
+
+fn root_string(doc: &Automerge, key: &str) -> Option<String> {
+    use automerge::{ReadDoc, ScalarValue, Value};
+    match doc.get(automerge::ROOT, key).ok().flatten()? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Str(t) => Some(t.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn summarize(id: &DocumentId, doc: &Automerge, at: Timestamp) -> Result<Summary, NoSummary> {
     summary::summarize(&id.to_string(), doc, &AppState::matrix(), None, at)
 }

@@ -9,11 +9,14 @@
 //!   worker.
 //!
 //! - [`app`]: Outpost's pages through the app's DOM contract (list, incident form, sync status).
+//! - [`records`]: the generic pages of every other record type.
+//! - [`signed_in`]: a relay, Chromedriver and tablets signed in as the first administrator.
 //!
 //! Every wait in here polls with a deadline: no fixed sleeps stand in for a condition.
 
 pub mod app;
 mod browser;
+pub mod records;
 mod relay;
 
 use std::future::Future;
@@ -66,4 +69,28 @@ where
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
+}
+
+/// A fresh relay and Chromedriver, and one tablet per name signed in as the relay's first
+/// administrator, online, with the app shell cached for offline use. Also returns the
+/// administrator's username.
+pub async fn signed_in(names: &[&str]) -> Result<(Relay, Chromedriver, Vec<Tablet>, String)> {
+    let relay = Relay::start().await?;
+    let (username, password) = relay.first_account().unwrap_or_else(|| {
+        panic!(
+            "a relay with an empty data directory prints the first account:\n{}",
+            relay.log()
+        )
+    });
+    let driver = Chromedriver::start().await?;
+    let mut tablets = Vec::new();
+    for name in names {
+        let tablet = Tablet::open(&driver, &relay.base_url(), name).await?;
+        tablet.sign_in(&username, &password).await?;
+        tablet.open_list().await?;
+        tablet.wait_online(true, app::SYNC_TIMEOUT).await?;
+        tablet.wait_service_worker().await?;
+        tablets.push(tablet);
+    }
+    Ok((relay, driver, tablets, username))
 }

@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 use shared::ids::DocumentId;
-use shared::records::incident::{Incident, IncidentEdit, IncidentStatus, WorkLogEntry};
+use shared::records::incident::{IncidentEdit, IncidentStatus, WorkLogEntry};
 use shared::records::priority::Level;
 
 use super::field::LabelledField;
@@ -424,7 +424,8 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                     </span>
                 </div>
             </form>
-            {move || current().map(|inc| view! { <WorkLog incident=inc /> })}
+            <super::known_errors::KnownErrors incident=Signal::derive(move || current().map(|i| i.number)) />
+            {move || current().map(|inc| view! { <WorkLog entries=inc.work_log /> })}
             {move || {
                 let shown = current().is_some();
                 id.get().filter(|_| shown).map(|id| view! { <super::history::History id=id /> })
@@ -495,13 +496,14 @@ fn LevelSelect(
     }
 }
 
+/// A record's work log, oldest first.
 #[component]
-fn WorkLog(incident: Incident) -> impl IntoView {
+pub(crate) fn WorkLog(entries: Vec<WorkLogEntry>) -> impl IntoView {
     view! {
         <section class="card worklog">
             <h2>"Work log"</h2>
             <ol class="worklog-list">
-                {incident.work_log.into_iter().map(entry_view).collect_view()}
+                {entries.into_iter().map(entry_view).collect_view()}
             </ol>
         </section>
     }

@@ -1,5 +1,5 @@
-//! The incident list: every listed record's summary (never a whole document), filtered,
-//! searched and sorted in memory, and rendered virtually: fixed-height rows, a spacer as tall
+//! The list of one record type (incidents, problems, changes, …): every listed record's summary
+//! (never a whole document), filtered, searched and sorted in memory, and rendered virtually: fixed-height rows, a spacer as tall
 //! as the whole list, and only the rows in (and just around) the scrolled window in the DOM.
 
 use std::cell::Cell;
@@ -119,9 +119,72 @@ pub(crate) fn performance_mark(name: &str) {
     }
 }
 
+/// What the list of records of type `kind` says and links to.
+struct Kind {
+    kind: String,
+    /// "Incidents", "Problems", …
+    plural: &'static str,
+    /// Where a new record's form is.
+    new_href: String,
+    /// The id of the "new" button (the incident list's is older than the others').
+    new_id: &'static str,
+    /// (key, label) of every status.
+    statuses: Vec<(&'static str, &'static str)>,
+    has_priority: bool,
+}
+
+impl Kind {
+    fn of(kind: &str) -> Option<Kind> {
+        if kind == shared::records::incident::KIND {
+            return Some(Kind {
+                kind: kind.into(),
+                plural: "Incidents",
+                new_href: "/incidents/new".into(),
+                new_id: "new-incident",
+                statuses: IncidentStatus::ALL
+                    .into_iter()
+                    .map(|s| (s.as_str(), s.label()))
+                    .collect(),
+                has_priority: true,
+            });
+        }
+        let form = shared::forms::of(kind)?;
+        Some(Kind {
+            kind: kind.into(),
+            plural: form.plural(),
+            new_href: format!("/records/{kind}/new"),
+            new_id: "new-record",
+            statuses: form.statuses(),
+            has_priority: form.has_priority(),
+        })
+    }
+}
+
+/// The address of a record's form.
+pub fn record_href(kind: &str, id: &str) -> String {
+    if kind == shared::records::incident::KIND {
+        format!("/incidents/{id}")
+    } else {
+        format!("/records/{kind}/{id}")
+    }
+}
+
 #[component]
-pub fn IncidentList() -> impl IntoView {
+pub fn RecordList(kind: String) -> impl IntoView {
+    let Some(kind) = Kind::of(&kind) else {
+        return view! { <p class="empty">"There is no such record type."</p> }.into_any();
+    };
     let state = expect_context::<AppState>();
+    let Kind {
+        kind,
+        plural,
+        new_href,
+        new_id,
+        statuses,
+        has_priority,
+    } = kind;
+    let kind = StoredValue::new(kind);
+    let plural_lower = plural.to_lowercase();
     let query = RwSignal::new(String::new());
     let status = RwSignal::new("open".to_string());
     let priority = RwSignal::new(String::new());
@@ -149,19 +212,30 @@ pub fn IncidentList() -> impl IntoView {
     });
     let rows = Memo::new(move |_| {
         let filter = filter.get();
-        let mut rows: Vec<Summary> = state
-            .summaries
-            .with(|m| m.values().filter(|s| filter.accepts(s)).cloned().collect());
+        let mut rows: Vec<Summary> = kind.with_value(|kind| {
+            state.summaries.with(|m| {
+                m.values()
+                    .filter(|s| &s.kind == kind && filter.accepts(s))
+                    .cloned()
+                    .collect()
+            })
+        });
         sort(&mut rows, sort_by.get());
         rows
     });
-    let total = move || state.summaries.with(|m| m.len());
+    let total = move || {
+        kind.with_value(|kind| {
+            state
+                .summaries
+                .with(|m| m.values().filter(|s| &s.kind == kind).count())
+        })
+    };
     // The sites and teams the records on this device belong to.
     let scopes = Memo::new(move |_| {
         let mut sites = std::collections::BTreeSet::new();
         let mut teams = std::collections::BTreeSet::new();
         state.summaries.with(|m| {
-            for s in m.values() {
+            for s in m.values().filter(|s| kind.with_value(|k| &s.kind == k)) {
                 if !s.site.is_empty() {
                     sites.insert(s.site.clone());
                 }
@@ -235,7 +309,8 @@ pub fn IncidentList() -> impl IntoView {
         let csv = rows.with_untracked(|r| shared::csv_export::list_csv(r, now));
         let stamp = now.to_datetime().format("%Y%m%d-%H%M").to_string();
         let result = crate::api::text_blob(&csv, "text/csv;charset=utf-8").and_then(|blob| {
-            crate::api::save_blob(&blob, &format!("outpost-incidents-{stamp}.csv"))
+            let name = kind.with_value(|k| format!("outpost-{k}-{stamp}.csv"));
+            crate::api::save_blob(&blob, &name)
         });
         csv_error.set(result.err());
     };
@@ -247,7 +322,7 @@ pub fn IncidentList() -> impl IntoView {
         <section class="page list-page">
             <div class="page-head">
                 <div>
-                    <h1>"Incidents"</h1>
+                    <h1>{plural}</h1>
                     <Show when=move || state.list_ready.get()>
                         <p class="muted count" id="list-count">
                             {move || {
@@ -261,17 +336,17 @@ pub fn IncidentList() -> impl IntoView {
                         </p>
                     </Show>
                 </div>
-                <a id="new-incident" class="button primary" href="/incidents/new">
-                    "+ New incident"
+                <a id=new_id class="button primary" href=new_href>
+                    "+ New"
                 </a>
             </div>
             <div class="list-tools" role="search">
                 <input
                     id="search"
                     type="search"
-                    aria-label="Search incidents"
-                    placeholder="Search incidents"
-                    title="Every word must occur in the number, title, description, people or work log"
+                    aria-label=format!("Search {plural_lower}")
+                    placeholder=format!("Search {plural_lower}")
+                    title="Every word must occur in the number, title, fields, people or work log"
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))
                     // Clearing the field (its ✕, or a script) may fire only `change`.
@@ -290,12 +365,12 @@ pub fn IncidentList() -> impl IntoView {
                 <select id="filter-status" aria-label="Status" on:change=move |ev| status.set(event_target_value(&ev))>
                     <option value="open" selected>"Open"</option>
                     <option value="">"Any status"</option>
-                    {IncidentStatus::ALL
+                    {statuses
                         .into_iter()
-                        .map(|s| view! { <option value=s.as_str()>{s.label()}</option> })
+                        .map(|(key, label)| view! { <option value=key>{label}</option> })
                         .collect_view()}
                 </select>
-                <select id="filter-priority" aria-label="Priority" on:change=move |ev| priority.set(event_target_value(&ev))>
+                <select id="filter-priority" aria-label="Priority" hidden=!has_priority on:change=move |ev| priority.set(event_target_value(&ev))>
                     <option value="">"Any priority"</option>
                     {[Priority::P1, Priority::P2, Priority::P3, Priority::P4, Priority::P5]
                         .into_iter()
@@ -317,7 +392,7 @@ pub fn IncidentList() -> impl IntoView {
                     id="export-csv"
                     type="button"
                     class="button"
-                    title="Download the incidents shown, in this order, as a CSV file"
+                    title="Download the records shown, in this order, as a CSV file"
                     on:click=export_csv
                 >
                     "Export CSV"
@@ -341,19 +416,19 @@ pub fn IncidentList() -> impl IntoView {
             </Show>
             <Show when=empty>
                 <div class="empty">
-                    <p>"No incidents on this device yet."</p>
-                    <p class="hint">"Log one with “New incident”. It is kept here, and shared when the relay is reachable."</p>
+                    <p>{format!("No {} on this device yet.", plural.to_lowercase())}</p>
+                    <p class="hint">"Add one with “New”. It is kept here, and shared when the relay is reachable."</p>
                 </div>
             </Show>
             <Show when=no_match>
-                <p class="empty" id="no-match">"No incident matches this search and these filters."</p>
+                <p class="empty" id="no-match">"Nothing matches this search and these filters."</p>
             </Show>
-            <div class="incident-list" role="list" aria-label="Incidents">
+            <div class="incident-list" role="list" aria-label=plural>
                 <div class="incident-head" aria-hidden="true">
                     <span>"Number"</span>
                     <span>"Title"</span>
-                    <span>"Priority"</span>
-                    <span>"Urgency"</span>
+                    <span>{has_priority.then_some("Priority")}</span>
+                    <span>{has_priority.then_some("Urgency")}</span>
                     <span>"Status"</span>
                 </div>
                 <div class="incident-scroller" node_ref=scroller on:scroll=on_scroll>
@@ -368,21 +443,25 @@ pub fn IncidentList() -> impl IntoView {
                             }
                         >
                             <For each=visible key=|s| s.clone() let:s>
-                                <Row summary=s />
+                                <Row summary=s has_priority=has_priority />
                             </For>
                         </div>
                     </div>
                 </div>
             </div>
         </section>
-    }
+    }.into_any()
 }
 
 #[component]
-fn Row(summary: Summary) -> impl IntoView {
+fn Row(summary: Summary, has_priority: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let s = summary;
-    let priority_class = format!("incident-priority badge {:?}", s.priority).to_lowercase();
+    let priority_class = if has_priority {
+        format!("incident-priority badge {:?}", s.priority).to_lowercase()
+    } else {
+        "incident-priority".into()
+    };
     let status_class = format!("incident-status status {}", s.status);
     let sla = s.sla.filter(|_| s.open);
     let sla_view = move || {
@@ -395,7 +474,7 @@ fn Row(summary: Summary) -> impl IntoView {
         <a
             class="incident-row"
             role="listitem"
-            href=format!("/incidents/{}", s.id)
+            href=record_href(&s.kind, &s.id)
             data-id=s.id.clone()
         >
             <span class="incident-number">{s.number.clone()}</span>
@@ -412,8 +491,8 @@ fn Row(summary: Summary) -> impl IntoView {
                     </span>
                 </small>
             </span>
-            <span class=priority_class>{s.priority.to_string()}</span>
-            <span class="incident-urgency">{s.urgency.to_string()}</span>
+            <span class=priority_class>{has_priority.then(|| s.priority.to_string())}</span>
+            <span class="incident-urgency">{has_priority.then(|| s.urgency.to_string())}</span>
             <span class=status_class>{s.status_label.clone()}</span>
         </a>
     }

@@ -1,13 +1,17 @@
 //! The screens. Views read `AppState`'s signals and call its actions; no rule lives here.
 
 mod admin;
+mod change_calendar;
 pub(crate) mod conflicts;
 mod dashboard;
 mod export;
 mod field;
 mod history;
 mod incident_form;
+mod known_errors;
 pub(crate) mod list;
+mod record_form;
+mod records;
 mod sign_in;
 mod status_bar;
 
@@ -50,7 +54,11 @@ pub fn App() -> impl IntoView {
             <status_bar::StatusBar />
             <main class="content">
                 <Routes fallback=|| view! { <p class="empty">"This page does not exist."</p> }>
-                    <Route path=path!("/") view=list::IncidentList />
+                    <Route path=path!("/") view=|| view! { <list::RecordList kind="incident".to_string() /> } />
+                    <Route path=path!("/records") view=records::Records />
+                    <Route path=path!("/records/:kind") view=RecordListPage />
+                    <Route path=path!("/records/:kind/:id") view=record_form::RecordPage />
+                    <Route path=path!("/changes/calendar") view=change_calendar::ChangeCalendar />
                     <Route path=path!("/incidents/:id") view=IncidentPage />
                     <Route path=path!("/sign-in") view=sign_in::SignIn />
                     <Route path=path!("/admin") view=admin::Admin />
@@ -60,6 +68,16 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// `/records/<kind>`: the list of one record type (a fresh list when the type changes).
+#[component]
+fn RecordListPage() -> impl IntoView {
+    let params = use_params_map();
+    move || {
+        let kind = params.read().get("kind").unwrap_or_default();
+        view! { <list::RecordList kind=kind /> }
     }
 }
 

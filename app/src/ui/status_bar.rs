@@ -104,6 +104,7 @@ pub fn StatusBar() -> impl IntoView {
                             <span id="conflict-count" class="badge">{move || conflict_count.get()}</span>
                         </a>
                     </Show>
+                    <a id="records-link" class="button" href="/records">"Records"</a>
                     <a id="dashboard-link" class="button" href="/dashboard">"Dashboard"</a>
                     <Show when=is_admin>
                         <a id="admin-link" class="button" href="/admin">"Admin"</a>

@@ -177,6 +177,8 @@ pub struct View {
     /// The statuses it may move to now (key, label).
     pub moves: Vec<(&'static str, &'static str)>,
     pub sections: Vec<Section>,
+    /// What people did, oldest first.
+    pub work_log: Vec<crate::records::journal::WorkLogEntry>,
 }
 
 /// The other records on the device, for rules and actions that read them: a request reads its

@@ -305,6 +305,7 @@ impl<R: Record + Workflow + Send + Sync + 'static> Form for Spec<R> {
             status: (status.key(), status.label()),
             moves: pairs(R::lifecycle().targets(status)),
             sections: (self.sections)(&record),
+            work_log: record.work_log().to_vec(),
         })
     }
 
@@ -398,8 +399,8 @@ impl<R: Record + Workflow + Send + Sync + 'static> Form for Spec<R> {
             ),
         };
         // A resolved ticket's work is done although its lifecycle has one step left.
-        let resolved = self.ticket.is_some()
-            && crate::records::ticket::STOP_STATUSES.contains(&status.key());
+        let resolved =
+            self.ticket.is_some() && crate::records::ticket::STOP_STATUSES.contains(&status.key());
         let open = !finished && !resolved;
         let mut search: Vec<String> = vec![number.clone(), title.clone()];
         search.extend(self.fields.iter().map(|f| (f.get)(&record)));
