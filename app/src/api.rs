@@ -122,23 +122,34 @@ pub struct Group {
     pub name: String,
 }
 
-async fn request(method: &str, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
+/// Sends a request to the relay with the session cookie; `json` asks for (and sends) JSON.
+async fn fetch(
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    json: bool,
+) -> Result<web_sys::Response, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Unreachable)?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-    let headers = web_sys::Headers::new().map_err(|_| ApiError::Unreachable)?;
-    let _ = headers.set("Accept", "application/json");
-    if let Some(body) = body {
-        let _ = headers.set("Content-Type", "application/json");
-        init.set_body(&JsValue::from_str(&body.to_string()));
+    if json {
+        let headers = web_sys::Headers::new().map_err(|_| ApiError::Unreachable)?;
+        let _ = headers.set("Accept", "application/json");
+        if let Some(body) = body {
+            let _ = headers.set("Content-Type", "application/json");
+            init.set_body(&JsValue::from_str(&body.to_string()));
+        }
+        init.set_headers(&headers);
     }
-    init.set_headers(&headers);
     let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
         .await
         .map_err(|_| ApiError::Unreachable)?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| ApiError::Unreachable)?;
-    let status = response.status();
+    response.dyn_into().map_err(|_| ApiError::Unreachable)
+}
+
+/// The response's body as JSON (`Null` when it is empty or not JSON).
+async fn body_json(response: &web_sys::Response) -> Value {
     let text = match response.text() {
         Ok(p) => JsFuture::from(p)
             .await
@@ -147,20 +158,30 @@ async fn request(method: &str, path: &str, body: Option<&Value>) -> Result<Value
             .unwrap_or_default(),
         Err(_) => String::new(),
     };
-    let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    if (200..300).contains(&status) {
-        return Ok(json);
-    }
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// A failed answer as the error the person reads: the relay's own sentence when it gave one.
+fn failure(status: u16, json: &Value) -> ApiError {
     // The service worker (or a proxy) answers 502/503/504 when the relay is not there.
     if matches!(status, 502..=504) && json.get("error").is_none() {
-        return Err(ApiError::Unreachable);
+        return ApiError::Unreachable;
     }
     let message = json
         .get("error")
         .and_then(Value::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| format!("the relay answered {status}"));
-    Err(ApiError::Status(status, message))
+    ApiError::Status(status, message)
+}
+
+async fn request(method: &str, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
+    let response = fetch(method, path, body, true).await?;
+    let json = body_json(&response).await;
+    match response.status() {
+        200..300 => Ok(json),
+        status => Err(failure(status, &json)),
+    }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ApiError> {
@@ -239,34 +260,10 @@ pub async fn add_group(what: &str, id: &str, name: &str) -> Result<(), ApiError>
 /// A file the relay answers (e.g. the evidence export): its bytes as a `Blob` and the file name
 /// from `Content-Disposition` (else `fallback`). Errors are the relay's sentence, as elsewhere.
 pub async fn file(path: &str, fallback: &str) -> Result<(web_sys::Blob, String), ApiError> {
-    let window = web_sys::window().ok_or(ApiError::Unreachable)?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("GET");
-    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-    let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
-        .await
-        .map_err(|_| ApiError::Unreachable)?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| ApiError::Unreachable)?;
+    let response = fetch("GET", path, None, false).await?;
     let status = response.status();
     if !(200..300).contains(&status) {
-        let text = match response.text() {
-            Ok(p) => JsFuture::from(p)
-                .await
-                .ok()
-                .and_then(|t| t.as_string())
-                .unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        if matches!(status, 502..=504) && json.get("error").is_none() {
-            return Err(ApiError::Unreachable);
-        }
-        let message = json
-            .get("error")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("the relay answered {status}"));
-        return Err(ApiError::Status(status, message));
+        return Err(failure(status, &body_json(&response).await));
     }
     let name = response
         .headers()

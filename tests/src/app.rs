@@ -99,6 +99,14 @@ impl Tablet {
             .map_err(|e| format!("{}: #unsynced-count is {text:?}: {e}", self.name()).into())
     }
 
+    /// Waits up to `timeout` until the value of the field `selector` is `want`.
+    pub async fn wait_value(&self, selector: &str, want: &str, timeout: Duration) -> Result<()> {
+        self.wait_until(&format!("`{selector}` to be {want:?}"), timeout, || async {
+            Ok(self.value(selector).await? == want)
+        })
+        .await
+    }
+
     /// Waits until the unsynced count satisfies `accept` (`what` describes it); returns it.
     pub async fn wait_unsynced(
         &self,

@@ -6,34 +6,7 @@
 use std::time::Duration;
 
 use e2e::app::{NewIncident, SYNC_TIMEOUT, UI_TIMEOUT, row_selector};
-use e2e::{Chromedriver, Relay, Result, Tablet};
-
-/// A relay, chromedriver, and signed-in tablets `names` with the list open and online.
-async fn start(names: &[&str]) -> Result<(Relay, Chromedriver, Vec<Tablet>)> {
-    let relay = Relay::start().await?;
-    let (username, password) = relay
-        .first_account()
-        .unwrap_or_else(|| panic!("the relay prints the first account:\n{}", relay.log()));
-    let driver = Chromedriver::start().await?;
-    let mut tablets = Vec::new();
-    for name in names {
-        let tablet = Tablet::open(&driver, &relay.base_url(), name).await?;
-        tablet.sign_in(&username, &password).await?;
-        tablet.open_list().await?;
-        tablet.wait_online(true, SYNC_TIMEOUT).await?;
-        tablet.wait_service_worker().await?;
-        tablets.push(tablet);
-    }
-    Ok((relay, driver, tablets))
-}
-
-async fn wait_value(tablet: &Tablet, selector: &str, want: &str, timeout: Duration) -> Result<()> {
-    tablet
-        .wait_until(&format!("`{selector}` to be {want:?}"), timeout, || async {
-            Ok(tablet.value(selector).await? == want)
-        })
-        .await
-}
+use e2e::{Result, Tablet, signed_in};
 
 async fn wait_count(tablet: &Tablet, selector: &str, want: usize, timeout: Duration) -> Result<()> {
     tablet
@@ -49,7 +22,7 @@ async fn the_same_title_changed_offline_on_two_tablets_is_chosen_in_the_inbox_an
     const TITLE: &str = "Card reader at gate 3 rejects badges";
     const TITLE_A: &str = "Card reader at gate 3 rejects all staff badges";
     const TITLE_B: &str = "Gate 3 card reader offline after firmware update";
-    let (mut relay, _driver, tablets) = start(&["a", "b"]).await?;
+    let (mut relay, _driver, tablets, _) = signed_in(&["a", "b"]).await?;
     let [a, b] = <[Tablet; 2]>::try_from(tablets).expect("two tablets");
 
     let id = a
@@ -66,7 +39,7 @@ async fn the_same_title_changed_offline_on_two_tablets_is_chosen_in_the_inbox_an
     b.wait_row(&id, "to arrive from a", SYNC_TIMEOUT, |r| r.title == TITLE)
         .await?;
     b.click(&row_selector(&id)).await?;
-    wait_value(&b, "#title", TITLE, UI_TIMEOUT).await?;
+    b.wait_value("#title", TITLE, UI_TIMEOUT).await?;
     assert_eq!(b.count("#conflict-banner").await?, 0, "a clean record");
 
     // The relay goes away; both tablets retitle the incident, differently.
@@ -91,7 +64,7 @@ async fn the_same_title_changed_offline_on_two_tablets_is_chosen_in_the_inbox_an
             .await?;
     }
     let shown = a.value("#title").await?;
-    wait_value(&b, "#title", &shown, SYNC_TIMEOUT).await?;
+    b.wait_value("#title", &shown, SYNC_TIMEOUT).await?;
     assert!([TITLE_A, TITLE_B].contains(&shown.as_str()), "{shown}");
 
     // A's inbox lists the incident with both titles (the one shown now first) and who wrote each.
@@ -133,7 +106,7 @@ async fn the_same_title_changed_offline_on_two_tablets_is_chosen_in_the_inbox_an
     a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
         .await?;
 
-    wait_value(&b, "#title", TITLE_B, SYNC_TIMEOUT).await?;
+    b.wait_value("#title", TITLE_B, SYNC_TIMEOUT).await?;
     wait_count(&b, "#conflict-banner", 0, SYNC_TIMEOUT).await?;
     wait_count(&b, "#conflicts-link", 0, UI_TIMEOUT).await?;
     b.goto("/conflicts").await?;

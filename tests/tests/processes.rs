@@ -69,6 +69,11 @@ async fn a_service_request_comes_from_the_catalogue_and_resolves_once_its_checkl
         )
         .await?;
     assert_eq!(a.text("#record-title").await?, "New laptop");
+    // Its SLA clock runs from the standard SLA (medium impact, high urgency: P2).
+    a.wait_for_text("#record-sla", "the SLA clock", UI_TIMEOUT, |t| {
+        t.starts_with("Respond in")
+    })
+    .await?;
     let steps = a.section_rows("Fulfilment checklist").await?;
     assert_eq!(steps.len(), 3, "{steps:?}");
     a.move_record("in_progress", "").await?;

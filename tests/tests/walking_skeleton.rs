@@ -4,45 +4,11 @@
 //! "No network" is the relay being stopped (killed): Chromium's network emulation does not reach
 //! the service worker, and a dead relay is the case that matters in the field anyway.
 
-use std::time::Duration;
-
 use e2e::app::{NewIncident, SYNC_TIMEOUT, UI_TIMEOUT, row_selector};
-use e2e::{Chromedriver, Relay, Result, Tablet, repo_root};
+use e2e::{Result, Tablet, repo_root, signed_in};
 
 fn screenshot_path(name: &str) -> std::path::PathBuf {
     repo_root().join("docs/screenshots").join(name)
-}
-
-/// A relay, chromedriver, and tablets `names` with the incident list open and online, the app
-/// installed (a service worker controls each page).
-async fn start(names: &[&str]) -> Result<(Relay, Chromedriver, Vec<Tablet>)> {
-    let relay = Relay::start().await?;
-    let (username, password) = relay.first_account().unwrap_or_else(|| {
-        panic!(
-            "a relay with an empty data directory prints the first account:\n{}",
-            relay.log()
-        )
-    });
-    let driver = Chromedriver::start().await?;
-    let mut tablets = Vec::new();
-    for name in names {
-        let tablet = Tablet::open(&driver, &relay.base_url(), name).await?;
-        tablet.sign_in(&username, &password).await?;
-        tablet.open_list().await?;
-        tablet.wait_online(true, SYNC_TIMEOUT).await?;
-        tablet.wait_service_worker().await?;
-        tablets.push(tablet);
-    }
-    Ok((relay, driver, tablets))
-}
-
-/// Waits until `tablet`'s form shows `selector` with value `want` (it follows merges).
-async fn wait_value(tablet: &Tablet, selector: &str, want: &str, timeout: Duration) -> Result<()> {
-    tablet
-        .wait_until(&format!("`{selector}` to be {want:?}"), timeout, || async {
-            Ok(tablet.value(selector).await? == want)
-        })
-        .await
 }
 
 async fn assert_no_load_errors(tablet: &Tablet) -> Result<()> {
@@ -60,7 +26,7 @@ async fn incident_logged_offline_survives_a_reload_and_reaches_another_tablet_wh
 -> Result<()> {
     const TITLE: &str = "Generator at pumping station 7 will not start";
     const NOTE: &str = "Checked fuel level: tank half full. Suspect the starter relay.";
-    let (mut relay, _driver, tablets) = start(&["a", "b"]).await?;
+    let (mut relay, _driver, tablets, _) = signed_in(&["a", "b"]).await?;
     let [a, b] = <[Tablet; 2]>::try_from(tablets).expect("two tablets");
 
     relay.stop().await?;
@@ -94,7 +60,7 @@ async fn incident_logged_offline_survives_a_reload_and_reaches_another_tablet_wh
     // Reload with the relay down: the service worker serves the shell, IndexedDB the record.
     a.reload().await?;
     a.wait_app().await?;
-    wait_value(&a, "#title", TITLE, UI_TIMEOUT).await?;
+    a.wait_value("#title", TITLE, UI_TIMEOUT).await?;
     a.open_list().await?;
     let row = a
         .wait_row(&id, "to be listed", UI_TIMEOUT, |r| r.title == TITLE)
@@ -148,7 +114,7 @@ async fn incident_logged_offline_survives_a_reload_and_reaches_another_tablet_wh
 async fn offline_edits_of_different_fields_on_two_tablets_both_survive() -> Result<()> {
     const TITLE: &str = "Label printer jams";
     const NEW_TITLE: &str = "Label printer jams on every second label";
-    let (mut relay, _driver, tablets) = start(&["a", "b"]).await?;
+    let (mut relay, _driver, tablets, _) = signed_in(&["a", "b"]).await?;
     let [a, b] = <[Tablet; 2]>::try_from(tablets).expect("two tablets");
 
     let id = a
@@ -171,9 +137,9 @@ async fn offline_edits_of_different_fields_on_two_tablets_both_survive() -> Resu
     );
     // Both open the incident; the relay goes away; each changes a different field.
     b.click(&row_selector(&id)).await?;
-    wait_value(&b, "#title", TITLE, UI_TIMEOUT).await?;
+    b.wait_value("#title", TITLE, UI_TIMEOUT).await?;
     a.goto(&format!("/incidents/{id}")).await?;
-    wait_value(&a, "#title", TITLE, UI_TIMEOUT).await?;
+    a.wait_value("#title", TITLE, UI_TIMEOUT).await?;
     relay.stop().await?;
     a.wait_online(false, UI_TIMEOUT).await?;
     b.wait_online(false, UI_TIMEOUT).await?;
@@ -189,8 +155,8 @@ async fn offline_edits_of_different_fields_on_two_tablets_both_survive() -> Resu
     // The relay returns: both tablets reconnect by themselves and converge on both changes.
     relay.start_again().await?;
     for tablet in [&a, &b] {
-        wait_value(tablet, "#title", NEW_TITLE, SYNC_TIMEOUT).await?;
-        wait_value(tablet, "#urgency", "high", SYNC_TIMEOUT).await?;
+        tablet.wait_value("#title", NEW_TITLE, SYNC_TIMEOUT).await?;
+        tablet.wait_value("#urgency", "high", SYNC_TIMEOUT).await?;
         assert_eq!(tablet.text("#priority").await?, "P2 High");
         tablet
             .wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
@@ -220,7 +186,7 @@ async fn offline_edits_of_different_fields_on_two_tablets_both_survive() -> Resu
 async fn after_one_visit_the_app_and_its_data_open_offline_after_a_reload_and_a_browser_restart()
 -> Result<()> {
     const TITLE: &str = "Badge reader at gate 3 rejects valid badges";
-    let (mut relay, _driver, tablets) = start(&["a"]).await?;
+    let (mut relay, _driver, tablets, _) = signed_in(&["a"]).await?;
     let [mut a] = <[Tablet; 1]>::try_from(tablets).expect("one tablet");
 
     let id = a
@@ -260,7 +226,7 @@ async fn after_one_visit_the_app_and_its_data_open_offline_after_a_reload_and_a_
     assert_eq!(a.unsynced().await?, 0, "nothing was changed offline");
     a.goto(&format!("/incidents/{id}")).await?;
     a.wait_app().await?;
-    wait_value(&a, "#title", TITLE, UI_TIMEOUT).await?;
+    a.wait_value("#title", TITLE, UI_TIMEOUT).await?;
     assert_eq!(a.value("#urgency").await?, "medium");
     assert_no_load_errors(&a).await?;
 
@@ -270,7 +236,7 @@ async fn after_one_visit_the_app_and_its_data_open_offline_after_a_reload_and_a_
 
 #[tokio::test]
 async fn incidents_logged_on_either_tablet_reach_the_other_while_both_are_online() -> Result<()> {
-    let (_relay, _driver, tablets) = start(&["a", "b"]).await?;
+    let (_relay, _driver, tablets, _) = signed_in(&["a", "b"]).await?;
     let [a, b] = <[Tablet; 2]>::try_from(tablets).expect("two tablets");
 
     let from_a = a

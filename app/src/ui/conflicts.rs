@@ -56,7 +56,7 @@ pub fn Conflicts() -> impl IntoView {
                     .into_iter()
                     .map(|(summary, found)| {
                         let id: Option<DocumentId> = summary.id.parse().ok();
-                        let href = format!("/incidents/{}", summary.id);
+                        let href = super::list::record_href(&summary.kind, &summary.id);
                         let items = found
                             .into_iter()
                             .map(|a| match a {

@@ -499,7 +499,7 @@ fn Row(summary: Summary, has_priority: bool) -> impl IntoView {
 }
 
 /// The SLA target that matters now: the response until someone responded, then resolution.
-fn sla_cell(sla: &shared::summary::SlaSummary, now: Timestamp) -> impl IntoView + use<> {
+pub(crate) fn sla_cell(sla: &shared::summary::SlaSummary, now: Timestamp) -> impl IntoView + use<> {
     let (what, target): (&str, &TargetSummary) = if !sla.response.stopped {
         ("Respond", &sla.response)
     } else {
