@@ -59,6 +59,14 @@ fn risk() -> Spec<Risk> {
             meta,
         )?)
     })
+    .validate(|r| {
+        for (value, label) in [(r.likelihood, "Likelihood"), (r.impact, "Impact")] {
+            if !(1..=5).contains(&value) {
+                return Err(refused(label, "enter 1 (lowest) to 5 (highest)"));
+            }
+        }
+        Ok(())
+    })
     .sections(|r| {
         vec![Section::text(
             "Score",

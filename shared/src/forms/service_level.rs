@@ -200,6 +200,13 @@ fn sla() -> Spec<Sla> {
         field!(Sla, exceptions, "Exceptions (one per line)"),
     ])
     .create_with(made_by!(Sla::create("name", "customer")))
+    // Every clock measured against it needs a calendar that compiles (a real time zone).
+    .validate(|r| {
+        r.calendar
+            .compile()
+            .map(|_| ())
+            .map_err(|e| refused("Time zone", e))
+    })
     .action(
         "target",
         "Set a target",

@@ -110,6 +110,7 @@ pub struct Spec<R: Workflow> {
     facts: fn(&R, &dyn Lookup) -> R::Facts,
     ticket: Option<fn(&R, &PriorityMatrix) -> Ticket>,
     place: fn(&R) -> Place,
+    validate: fn(&R) -> Result<(), RecordError>,
 }
 
 impl<R: Record + Workflow + 'static> Spec<R> {
@@ -139,6 +140,7 @@ impl<R: Record + Workflow + 'static> Spec<R> {
             facts: |_, _| R::Facts::default(),
             ticket: None,
             place: |_| Place::default(),
+            validate: |_| Ok(()),
         }
     }
 
@@ -192,6 +194,13 @@ impl<R: Record + Workflow + 'static> Spec<R> {
 
     pub fn place(mut self, place: fn(&R) -> Place) -> Self {
         self.place = place;
+        self
+    }
+
+    /// What the record's fields must satisfy together, checked after every create and edit
+    /// (e.g. an SLA's time zone must exist).
+    pub fn validate(mut self, validate: fn(&R) -> Result<(), RecordError>) -> Self {
+        self.validate = validate;
         self
     }
 
@@ -286,6 +295,7 @@ impl<R: Record + Workflow + Send + Sync + 'static> Form for Spec<R> {
         let mut record = (self.create)(values, lookup, meta)?;
         *(self.number)(&mut record) = R::number(id);
         self.apply_values(&mut record, values, true)?;
+        (self.validate)(&record)?;
         let mut doc = Automerge::new();
         record.write(&mut doc, meta)?;
         Ok(doc)
@@ -324,6 +334,7 @@ impl<R: Record + Workflow + Send + Sync + 'static> Form for Spec<R> {
             .collect();
         check_required(&required, values)?;
         self.apply_values(&mut record, values, false)?;
+        (self.validate)(&record)?;
         record.write(doc, meta)
     }
 

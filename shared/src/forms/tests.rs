@@ -169,6 +169,23 @@ fn a_required_field_and_a_bad_number_are_refused_in_words() {
         err.to_string(),
         "Likelihood (1 to 5): 'lots' is not a number from 0 to 255"
     );
+    let err = risk
+        .edit(&mut doc, &values(&[("likelihood", "9")]), &meta("ana", 1))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Likelihood: enter 1 (lowest) to 5 (highest)"
+    );
+    let sla = of("sla").unwrap();
+    let err = sla
+        .create(
+            &id(2),
+            &values(&[("name", "Gold"), ("time_zone", "Mars/Olympus")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap_err();
+    assert!(err.to_string().starts_with("Time zone: "), "{err}");
     risk.edit(
         &mut doc,
         &values(&[("likelihood", "4"), ("impact", "5")]),
