@@ -175,7 +175,9 @@ fn hydrate<T: Hydrate>(doc: &Automerge) -> Result<T, autosurgeon::HydrateError> 
 fn missing_fields<T: Record>(doc: &Automerge) -> Vec<String> {
     let mut template = Automerge::new();
     let mut tx = template.transaction();
-    if autosurgeon::reconcile(&mut tx, T::default()).is_err() {
+    // Through `Prefetched` as `write` does: one instantiation of each record's `Reconcile`
+    // instead of two (it matters for the size of the app's wasm).
+    if autosurgeon::reconcile(&mut Prefetched::new(&mut tx), T::default()).is_err() {
         return vec![];
     }
     tx.commit();
