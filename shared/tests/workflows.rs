@@ -346,6 +346,7 @@ fn standard_changes_come_only_from_approved_templates() {
         backout_plan: "None needed".into(),
         approved: false,
         approved_by: String::new(),
+        ..ChangeTemplate::default()
     };
     assert_eq!(
         Change::from_template("CHG-3".into(), &template, "", &m)

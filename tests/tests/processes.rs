@@ -187,7 +187,8 @@ async fn a_known_error_is_found_from_an_incident_and_the_problem_closes_only_as_
 }
 
 #[tokio::test]
-async fn a_normal_change_needs_the_cab_and_the_calendar_shows_a_collision() -> Result<()> {
+async fn a_normal_change_needs_the_cab_a_standard_one_its_template_and_the_calendar_shows_a_collision()
+-> Result<()> {
     let (_relay, _driver, tablets, admin) = signed_in(&["cab"]).await?;
     let a = one(tablets);
 
@@ -241,6 +242,36 @@ async fn a_normal_change_needs_the_cab_and_the_calendar_shows_a_collision() -> R
             ],
         )
         .await?;
+
+    // A standard change comes from a template the CAB approved, and needs no CAB itself.
+    let template = a
+        .create_record(
+            "change_template",
+            &[
+                ("name", "Reboot a till"),
+                ("implementation_plan", "Hold power for 10 s"),
+                ("backout_plan", "None needed"),
+            ],
+        )
+        .await?;
+    let standard = [
+        ("change_type", "standard"),
+        ("template", template.number.as_str()),
+    ];
+    let why = a.create_refused("change", &standard).await?;
+    assert!(
+        why.contains("is not approved for standard changes"),
+        "{why}"
+    );
+    a.open_record("change_template", &template.id).await?;
+    a.act("approve", &[]).await?;
+    a.wait_section("Approval", UI_TIMEOUT, |r| {
+        r.starts_with("Approved for standard changes by")
+    })
+    .await?;
+    a.create_record("change", &standard).await?;
+    assert_eq!(a.text("#record-title").await?, "Reboot a till");
+    a.move_record("implementing", "").await?;
 
     a.click("#records-link").await?;
     a.wait_for("#nav-change-calendar", UI_TIMEOUT).await?;

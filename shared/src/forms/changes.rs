@@ -11,6 +11,7 @@ use crate::records::release::Release;
 
 pub(super) fn add(forms: &mut Vec<Box<dyn Form>>) {
     forms.push(Box::new(change()));
+    forms.push(Box::new(template()));
     forms.push(Box::new(release()));
 }
 
@@ -26,7 +27,7 @@ fn change() -> Spec<Change> {
         |r| &mut r.number,
     )
     .fields(vec![
-        field!(Change, title, "Title").required(),
+        field!(Change, title, "Title"),
         field!(Change, change_type, "Type"),
         field!(Change, template, "Template (number, standard changes)"),
         field!(Change, reason, "Reason").long(),
@@ -203,4 +204,38 @@ fn release() -> Spec<Release> {
         )]
     })
     .place(|_| Place::default())
+}
+
+fn template() -> Spec<ChangeTemplate> {
+    Spec::<ChangeTemplate>::new(
+        "change template",
+        "Change templates",
+        Area::Change,
+        |r| r.name.clone(),
+        |r| &mut r.number,
+    )
+    .fields(vec![
+        field!(ChangeTemplate, name, "Name").required(),
+        field!(ChangeTemplate, implementation_plan, "Implementation plan").long(),
+        field!(ChangeTemplate, backout_plan, "Backout plan").long(),
+    ])
+    .action(
+        "approve",
+        "Approve for standard changes",
+        vec![],
+        |r, _, _, meta| {
+            r.approve(meta);
+            Ok(())
+        },
+    )
+    .sections(|r| {
+        vec![Section::text(
+            "Approval",
+            [if r.approved {
+                format!("Approved for standard changes by {}", r.approved_by)
+            } else {
+                "Not approved yet: standard changes cannot use it.".to_string()
+            }],
+        )]
+    })
 }

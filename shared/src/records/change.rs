@@ -6,6 +6,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use super::document::{ChangeMeta, record};
 use super::journal::{Review, StatusChange, WorkLogEntry};
 use super::labels::labelled_enum;
+use super::registers::{ActiveStatus, active_lifecycle};
 use crate::time::Timestamp;
 use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
 
@@ -84,9 +85,41 @@ pub struct ChangeTemplate {
     /// Approved by the CAB for use without further approval.
     pub approved: bool,
     pub approved_by: String,
+    /// Added after schema 1 without a bump: older documents read as an active template with
+    /// no history yet, and older readers ignore them.
+    #[autosurgeon(missing = "Default::default")]
+    pub status: ActiveStatus,
+    #[autosurgeon(missing = "Default::default")]
+    pub status_history: Vec<StatusChange>,
+    #[autosurgeon(missing = "Default::default")]
+    pub work_log: Vec<WorkLogEntry>,
 }
 
 record!(ChangeTemplate, "change_template", "TPL");
+tracked!(ChangeTemplate, ActiveStatus);
+
+static TEMPLATE: Lifecycle<ActiveStatus> = active_lifecycle("a change template");
+
+/// A template is withdrawn by making it inactive; standard changes then cannot use it.
+impl Workflow for ChangeTemplate {
+    type Facts = ();
+
+    fn lifecycle() -> &'static Lifecycle<ActiveStatus> {
+        &TEMPLATE
+    }
+}
+
+impl ChangeTemplate {
+    /// The CAB approves the recipe for standard changes, which then need no approval each.
+    pub fn approve(&mut self, meta: &ChangeMeta) {
+        self.approved = true;
+        self.approved_by = meta.author.clone();
+        self.log(
+            meta,
+            format!("Approved for standard changes by {}", meta.author),
+        );
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
 pub struct Change {
@@ -215,7 +248,7 @@ impl Change {
         title: &str,
         meta: &ChangeMeta,
     ) -> Result<Self, WorkflowError> {
-        if !template.approved {
+        if !template.approved || template.status == ActiveStatus::Inactive {
             return Err(WorkflowError::TemplateNotApproved {
                 template: template.name.clone(),
             });
