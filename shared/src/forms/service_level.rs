@@ -41,6 +41,19 @@ fn contact(values: &Values) -> Contact {
     }
 }
 
+/// Adds the contact in `values` to the record's `contacts`.
+fn add_contact<R: Workflow>(
+    r: &mut R,
+    contacts: fn(&mut R) -> &mut Vec<Contact>,
+    values: &Values,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let c = contact(values);
+    r.log(meta, format!("Contact added: {}", c.name));
+    contacts(r).push(c);
+    Ok(())
+}
+
 fn contact_rows(contacts: &[Contact]) -> Vec<String> {
     contacts
         .iter()
@@ -238,12 +251,7 @@ fn customer() -> Spec<Customer> {
         "contact",
         "Add a contact",
         contact_inputs(),
-        |r, values, _, meta| {
-            let c = contact(values);
-            r.log(meta, format!("Contact added: {}", c.name));
-            r.contacts.push(c);
-            Ok(())
-        },
+        |r, values, _, meta| add_contact(r, |r| &mut r.contacts, values, meta),
     )
     .action(
         "satisfaction",
@@ -321,12 +329,7 @@ fn supplier() -> Spec<Supplier> {
         "contact",
         "Add a contact",
         contact_inputs(),
-        |r, values, _, meta| {
-            let c = contact(values);
-            r.log(meta, format!("Contact added: {}", c.name));
-            r.contacts.push(c);
-            Ok(())
-        },
+        |r, values, _, meta| add_contact(r, |r| &mut r.contacts, values, meta),
     )
     .sections(|r| vec![Section::text("Contacts", contact_rows(&r.contacts))])
     .place(|r| Place {
@@ -410,12 +413,7 @@ fn continuity_plan() -> Spec<ContinuityPlan> {
         "contact",
         "Add a contact",
         contact_inputs(),
-        |r, values, _, meta| {
-            let c = contact(values);
-            r.log(meta, format!("Contact added: {}", c.name));
-            r.contacts.push(c);
-            Ok(())
-        },
+        |r, values, _, meta| add_contact(r, |r| &mut r.contacts, values, meta),
     )
     .action(
         "test",

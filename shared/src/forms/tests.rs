@@ -562,3 +562,72 @@ fn a_standard_change_comes_from_an_approved_template_and_needs_no_cab() {
         .move_to(&mut doc, "implementing", "", &device, &meta("bo", 4))
         .unwrap();
 }
+
+#[test]
+fn contacts_targets_and_tests_are_added_through_actions() {
+    let customer = of("customer").unwrap();
+    let mut doc = customer
+        .create(
+            &id(1),
+            &values(&[("organisation", "City water")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    let err = customer
+        .act(
+            &mut doc,
+            "contact",
+            &values(&[("email", "x@y")]),
+            &Nothing,
+            &meta("ana", 1),
+        )
+        .unwrap_err();
+    assert_eq!(err.to_string(), "Name: this is required");
+    customer
+        .act(
+            &mut doc,
+            "contact",
+            &values(&[("name", "Bo"), ("phone", "555")]),
+            &Nothing,
+            &meta("ana", 1),
+        )
+        .unwrap();
+    customer
+        .act(
+            &mut doc,
+            "satisfaction",
+            &values(&[("score", "4")]),
+            &Nothing,
+            &meta("ana", 2),
+        )
+        .unwrap();
+    let view = customer.view(&doc).unwrap();
+    assert_eq!(view.sections[0].rows[0].text, "Bo · 555");
+    assert_eq!(
+        view.sections[1].rows[0].text,
+        "Mean 4.0 of 5 over 1 survey(s)"
+    );
+
+    let plan = of("continuity_plan").unwrap();
+    let mut doc = plan
+        .create(
+            &id(2),
+            &values(&[("service", "Telemetry")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    plan.act(
+        &mut doc,
+        "test",
+        &values(&[("passed", "true"), ("notes", "Failover in 12 min")]),
+        &Nothing,
+        &meta("ana", 3),
+    )
+    .unwrap();
+    assert_eq!(
+        plan.view(&doc).unwrap().sections[1].rows[0].text,
+        "Passed by ana: Failover in 12 min"
+    );
+}
