@@ -209,6 +209,11 @@ fn sla() -> Spec<Sla> {
         field!(Sla, services, "Services (one per line)"),
         field!(Sla, "time_zone" => calendar.time_zone, "Time zone (e.g. Europe/Berlin)"),
         field!(Sla, "holidays" => calendar.holidays, "Holidays (YYYY-MM-DD, one per line)"),
+        field!(
+            Sla,
+            "week" => calendar.week,
+            "Working hours (Mon to Sun, e.g. Mon 08:00-17:00 or Sat closed)"
+        ),
         field!(Sla, workload_limit, "Workload limit (requests a month)"),
         field!(Sla, exceptions, "Exceptions (one per line)"),
     ])

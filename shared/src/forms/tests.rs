@@ -631,3 +631,37 @@ fn contacts_targets_and_tests_are_added_through_actions() {
         "Passed by ana: Failover in 12 min"
     );
 }
+
+#[test]
+fn an_sla_week_reads_and_writes_as_one_line_per_day() {
+    let sla = of("sla").unwrap();
+    let mut doc = sla
+        .create(
+            &id(1),
+            &values(&[("name", "Office hours")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    assert!(sla.view(&doc).unwrap().values["week"].starts_with("Mon 00:00-24:00\nTue"));
+    let week = "Mon 08:00-17:00\nTue 08:00-17:00\nWed 08:00-17:00\nThu 08:00-17:00\nFri 08:00-13:30\nSat closed\nSun closed";
+    sla.edit(&mut doc, &values(&[("week", week)]), &meta("ana", 1))
+        .unwrap();
+    assert_eq!(sla.view(&doc).unwrap().values["week"], week);
+    let err = sla
+        .edit(&mut doc, &values(&[("week", "Mon 9-5")]), &meta("ana", 2))
+        .unwrap_err();
+    assert!(err.to_string().contains("seven lines"), "{err}");
+    let err = sla
+        .edit(
+            &mut doc,
+            &values(&[("week", &week.replace("13:30", "25:00"))]),
+            &meta("ana", 2),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Fri: write the hours as 08:00-17:00"),
+        "{err}"
+    );
+}

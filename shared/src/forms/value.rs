@@ -196,3 +196,61 @@ impl FieldValue for crate::records::priority::Priority {
             .ok_or_else(|| format!("choose a priority from P1 to P5, not '{}'", text.trim()))
     }
 }
+
+/// A week of working hours, one weekday per line from Monday: `Mon 08:00-17:00`, `Sat closed`,
+/// `Sun 00:00-24:00`.
+impl FieldValue for Vec<crate::sla::WorkingDay> {
+    fn input() -> Input {
+        Input::Lines
+    }
+    fn to_text(&self) -> String {
+        let hm = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+        WEEKDAYS
+            .iter()
+            .zip(self)
+            .map(|(day, hours)| match hours.open < hours.close {
+                true => format!("{day} {}-{}", hm(hours.open), hm(hours.close)),
+                false => format!("{day} closed"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+    fn from_text(text: &str) -> Result<Self, String> {
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        if lines.len() != 7 {
+            return Err(
+                "give seven lines, Monday to Sunday, e.g. 'Mon 08:00-17:00' or 'Sat closed'".into(),
+            );
+        }
+        lines
+            .iter()
+            .zip(WEEKDAYS)
+            .map(|(line, day)| {
+                let rest = line
+                    .strip_prefix(day)
+                    .ok_or_else(|| format!("line '{line}' should start with {day}"))?
+                    .trim();
+                if rest.eq_ignore_ascii_case("closed") {
+                    return Ok(crate::sla::WorkingDay::CLOSED);
+                }
+                let minutes = |hm: &str| -> Option<u32> {
+                    let (h, m) = hm.trim().split_once(':')?;
+                    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+                    (m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+                };
+                let (open, close) = rest
+                    .split_once('-')
+                    .and_then(|(o, c)| Some((minutes(o)?, minutes(c)?)))
+                    .filter(|(o, c)| o < c)
+                    .ok_or_else(|| format!("{day}: write the hours as 08:00-17:00, or 'closed'"))?;
+                Ok(crate::sla::WorkingDay { open, close })
+            })
+            .collect()
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
