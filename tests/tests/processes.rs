@@ -501,6 +501,11 @@ async fn every_register_and_relationship_record_is_kept_listed_and_ruled() -> Re
 
     a.click("#records-link").await?;
     a.wait_for("#nav-risk", UI_TIMEOUT).await?;
+    assert_eq!(
+        a.count("#nav-security_incident").await?,
+        0,
+        "security incidents are offered only to the security role"
+    );
     a.screenshot(screenshot("records.png")).await?;
     a.close().await
 }

@@ -149,6 +149,10 @@ impl Kind {
             });
         }
         let form = shared::forms::of(kind)?;
+        let state = expect_context::<AppState>();
+        if !super::records::may_see(&state, form) {
+            return None;
+        }
         Some(Kind {
             kind: kind.into(),
             plural: form.plural(),

@@ -20,7 +20,8 @@ pub fn RecordPage() -> impl IntoView {
     move || {
         let kind = params.read().get("kind").unwrap_or_default();
         let id = params.read().get("id").unwrap_or_default();
-        let Some(form) = forms::of(&kind) else {
+        let state = expect_context::<AppState>();
+        let Some(form) = forms::of(&kind).filter(|f| super::records::may_see(&state, *f)) else {
             return view! { <p class="empty">"There is no such record type."</p> }.into_any();
         };
         if id == "new" {

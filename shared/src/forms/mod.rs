@@ -217,6 +217,9 @@ pub trait Form: Send + Sync {
     fn statuses(&self) -> Vec<(&'static str, &'static str)>;
     /// Whether lists show a priority and an SLA clock for it (ticket-like records).
     fn has_priority(&self) -> bool;
+    /// The role a person needs to see or record one at all (security incidents); the relay
+    /// neither accepts nor sends such records for anyone else (`crate::access`).
+    fn restricted_to(&self) -> Option<&'static str>;
     /// A new record in a new document, from the create form's `values`.
     fn create(
         &self,

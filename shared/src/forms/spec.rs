@@ -283,6 +283,9 @@ impl<R: Record + Workflow + Send + Sync + 'static> Form for Spec<R> {
     fn has_priority(&self) -> bool {
         self.ticket.is_some()
     }
+    fn restricted_to(&self) -> Option<&'static str> {
+        R::RESTRICTED_TO
+    }
 
     fn create(
         &self,

@@ -63,6 +63,8 @@ fn every_record_type_but_incidents_has_one_form() {
         }
         let form = of(kind).unwrap_or_else(|| panic!("no form for {kind}"));
         assert_eq!(form.prefix(), prefix);
+        let restricted = (kind == "security_incident").then_some("security");
+        assert_eq!(form.restricted_to(), restricted, "{kind}");
         let keys: BTreeSet<&str> = form.fields().iter().map(|f| f.key).collect();
         assert_eq!(
             keys.len(),
