@@ -2,7 +2,10 @@
 //! management reviews, nonconformities and improvements.
 
 use super::spec::{Place, field, made_by};
-use super::{Area, Field, FieldValue, Form, Input, Section, Spec, chosen, given, refused};
+use super::{
+    Area, Field, FieldValue, Form, Input, Row, RowButton, Section, Spec, Values, chosen, given,
+    refused,
+};
 use crate::records::journal::Review;
 use crate::records::registers::{
     Action, Certificate, Competence, FindingKind, Improvement, ImprovementSource, InternalAudit,
@@ -226,18 +229,52 @@ fn management_review() -> Spec<ManagementReview> {
             Ok(())
         },
     )
+    .action(
+        "action_done",
+        "Mark an action done",
+        vec![Field::new("action", "Action number", Input::Number).required()],
+        |r, values, _, meta| {
+            let n: usize = given(values, "action").parse().unwrap_or(0);
+            let action = n
+                .checked_sub(1)
+                .and_then(|i| r.actions.get_mut(i))
+                .ok_or_else(|| refused("Action number", format!("there is no action {n}")))?;
+            if !action.done {
+                action.done = true;
+                let line = format!("Action {n} done: {}", action.text);
+                r.log(meta, line);
+            }
+            Ok(())
+        },
+    )
     .sections(|r| {
         vec![
             Section::text(
                 "Inputs not covered yet (9.3)",
                 r.missing_inputs().into_iter().map(String::from),
             ),
-            Section::text(
-                "Actions",
-                r.actions
+            Section {
+                title: "Actions",
+                rows: r
+                    .actions
                     .iter()
-                    .map(|a| format!("{}{} ({})", if a.done { "✓ " } else { "" }, a.text, a.owner)),
-            ),
+                    .enumerate()
+                    .map(|(i, a)| Row {
+                        text: format!(
+                            "{}. {}{} ({})",
+                            i + 1,
+                            if a.done { "✓ " } else { "" },
+                            a.text,
+                            a.owner
+                        ),
+                        button: (!a.done).then(|| RowButton {
+                            label: "Done",
+                            action: "action_done",
+                            values: Values::from([("action".to_string(), (i + 1).to_string())]),
+                        }),
+                    })
+                    .collect(),
+            },
         ]
     })
 }

@@ -667,3 +667,45 @@ fn an_sla_week_reads_and_writes_as_one_line_per_day() {
         "{err}"
     );
 }
+
+#[test]
+fn a_management_review_action_is_ticked_done_from_its_row() {
+    let review = of("management_review").unwrap();
+    let mut doc = review
+        .create(&id(1), &Values::new(), &Nothing, &meta("ana", 0))
+        .unwrap();
+    review
+        .act(
+            &mut doc,
+            "action",
+            &values(&[("text", "Replace the UPS"), ("owner", "bo")]),
+            &Nothing,
+            &meta("ana", 1),
+        )
+        .unwrap();
+    let row = review.view(&doc).unwrap().sections[1].rows[0].clone();
+    assert_eq!(row.text, "1. Replace the UPS (bo)");
+    let button = row.button.unwrap();
+    review
+        .act(
+            &mut doc,
+            button.action,
+            &button.values,
+            &Nothing,
+            &meta("bo", 2),
+        )
+        .unwrap();
+    let row = review.view(&doc).unwrap().sections[1].rows[0].clone();
+    assert_eq!(row.text, "1. ✓ Replace the UPS (bo)");
+    assert!(row.button.is_none());
+    let err = review
+        .act(
+            &mut doc,
+            "action_done",
+            &values(&[("action", "7")]),
+            &Nothing,
+            &meta("bo", 3),
+        )
+        .unwrap_err();
+    assert_eq!(err.to_string(), "Action number: there is no action 7");
+}
