@@ -709,3 +709,32 @@ fn a_management_review_action_is_ticked_done_from_its_row() {
         .unwrap_err();
     assert_eq!(err.to_string(), "Action number: there is no action 7");
 }
+
+#[test]
+fn a_summary_is_updated_at_the_latest_change_even_after_a_merge() {
+    let risk = of("risk").unwrap();
+    let mut a = risk
+        .create(
+            &id(1),
+            &values(&[("description", "Flood")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    let mut b = a.fork();
+    risk.edit(&mut a, &values(&[("owner", "ana")]), &meta("ana", 5))
+        .unwrap();
+    risk.edit(&mut b, &values(&[("treatment", "Pumps")]), &meta("bo", 9))
+        .unwrap();
+    risk.edit(&mut a, &values(&[("source", "Audit")]), &meta("ana", 7))
+        .unwrap();
+    a.merge(&mut b).unwrap();
+    let summary =
+        crate::summary::summarize("r", &a, &Default::default(), None, meta("x", 10).at).unwrap();
+    assert_eq!(
+        summary.updated_at,
+        meta("bo", 9).at,
+        "the later of the two heads"
+    );
+    assert_eq!(summary.created_at, meta("ana", 0).at);
+}
