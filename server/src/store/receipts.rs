@@ -87,20 +87,18 @@ impl Store {
     /// The scope a document was first seen with. A record's scope is fixed by its first upload
     /// so that a later edit cannot move it out of reach of the people who own it.
     pub fn document_scope(&self, document: &str) -> Result<Option<RecordScope>> {
+        // Cached: the sync gate asks for every frame in and out.
         Ok(self
             .lock()
-            .query_row(
-                "SELECT kind, site, team, restricted FROM documents WHERE id = ?1",
-                [document],
-                |r| {
-                    Ok(RecordScope {
-                        kind: r.get(0)?,
-                        site: r.get(1)?,
-                        team: r.get(2)?,
-                        restricted: r.get(3)?,
-                    })
-                },
-            )
+            .prepare_cached("SELECT kind, site, team, restricted FROM documents WHERE id = ?1")?
+            .query_row([document], |r| {
+                Ok(RecordScope {
+                    kind: r.get(0)?,
+                    site: r.get(1)?,
+                    team: r.get(2)?,
+                    restricted: r.get(3)?,
+                })
+            })
             .optional()?)
     }
 
