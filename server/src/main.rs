@@ -3,9 +3,12 @@ mod cli;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
-    // Before any thread exists (mallopt's first call is not thread-safe).
-    tune_malloc();
+    // Before any thread exists.
+    tune_mimalloc();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -34,24 +37,39 @@ async fn serve() {
     }
 }
 
-/// glibc serves allocations below its mmap threshold from the thread's heap, and raises that
-/// threshold (from 128 KiB, up to 32 MiB) each time a larger mapped block is freed. Automerge
-/// allocates a ~280 KiB DEFLATE state for every `save()` (every document a fresh device
-/// downloads) and frees it at once; in the heap, the documents loaded in between take the freed
-/// space, so every state landed on fresh memory and the heap only grew: ~280 KiB resident per
-/// document served, and a 19 MiB argon2 sign-in buffer stayed resident too. A fixed 128 KiB
-/// threshold maps such buffers on their own and returns them when freed: the throughput
-/// benchmark's peak went from ~300 MiB to ~36 MiB. `MALLOC_MMAP_THRESHOLD_` still overrides it.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn tune_malloc() {
-    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
-        // SAFETY: mallopt only changes an allocator parameter; main calls this before starting
-        // any thread.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
+/// mimalloc's option numbers (`mi_option_t` of mimalloc 3, which libmimalloc-sys builds; the
+/// workspace pins libmimalloc-sys to the version these were checked against).
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// The relay allocates with mimalloc. With glibc's allocator, Automerge's ~280 KiB DEFLATE
+/// state (allocated for every `save()`, i.e. every document a fresh device downloads) either
+/// landed in the heap on fresh memory each time (the documents loaded in between took the freed
+/// space; the heap only grew: ~300 MiB peak in the throughput benchmark) or, with a low mmap
+/// threshold, was mapped and faulted in anew each time (70 page faults per document served).
+/// mimalloc reuses such blocks. Freed memory goes back to the kernel at once (purge delay 0)
+/// and arenas are committed as they are used, so the peak stays what is live. The environment
+/// (`MIMALLOC_PURGE_DELAY`, `MIMALLOC_ARENA_EAGER_COMMIT`) still overrides both.
+fn tune_mimalloc() {
+    // Transparent huge pages: where the kernel gives them to any mapping ("always"), the arena
+    // mimalloc maps before main (its options can only be set later) is backed by 2 MiB pages as
+    // it is touched: the throughput benchmark's peak was 54 MiB with them, 41 MiB without.
+    #[cfg(target_os = "linux")]
+    // SAFETY: a process flag; no memory is touched.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+    for (var, option, value) in [
+        ("MIMALLOC_PURGE_DELAY", MI_OPTION_PURGE_DELAY, 0),
+        (
+            "MIMALLOC_ARENA_EAGER_COMMIT",
+            MI_OPTION_ARENA_EAGER_COMMIT,
+            0,
+        ),
+    ] {
+        if std::env::var_os(var).is_none() {
+            // SAFETY: sets one allocator option; main calls this before starting any thread.
+            unsafe { libmimalloc_sys::mi_option_set(option, value) };
         }
     }
 }
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn tune_malloc() {}
