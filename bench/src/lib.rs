@@ -94,14 +94,16 @@ pub struct ReconnectBench {
 
 /// A device uploads `records` incidents to a fresh server of `kind` and disconnects; then,
 /// `rounds` times, `changed` of them are edited offline and the device reconnects with a fresh
-/// session (plain automerge-repo: it syncs every document it holds). Against Outpost, as many
-/// rounds follow with the app's reconnect: change feed, `reconnect_plan`, `Session::resume`.
+/// session (plain automerge-repo: it syncs every document it holds). Against Outpost,
+/// `feed_rounds` rounds follow with the app's reconnect: change feed, `reconnect_plan`,
+/// `Session::resume`.
 pub async fn reconnect(
     kind: Kind,
     js_dir: &Path,
     records: usize,
     changed: usize,
     rounds: usize,
+    feed_rounds: usize,
     timeout: Duration,
 ) -> Result<ReconnectBench> {
     let docs = load::incident_docs(records, 0);
@@ -118,8 +120,9 @@ pub async fn reconnect(
             device = back;
             results.push(r);
         }
+        let feed_rounds_wanted = feed_rounds;
         let mut feed_rounds = vec![];
-        if kind == Kind::Outpost {
+        if kind == Kind::Outpost && feed_rounds_wanted > 0 {
             // The device signed in once; it remembers the relay's heads (all synced now) and
             // the feed's cursor, as the app does.
             let login = load::Login::new(server.url(), "feed").await?;
@@ -127,7 +130,7 @@ pub async fn reconnect(
                 relay_heads: load::heads_of(&device),
                 cursor: login.changes_since(0).await?.1,
             };
-            for round in rounds..2 * rounds {
+            for round in rounds..rounds + feed_rounds_wanted {
                 edit_round(&mut device, &ids, round, changed);
                 let (r, back) =
                     load::reconnect_with_feed(&login, device, &mut remembered, timeout).await?;

@@ -56,6 +56,29 @@ struct Cli {
     /// Also write the table here.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Run only these benchmarks (repeat the flag; all of them when not given). To profile one
+    /// measure, e.g. `--only reconnect-feed` (the app's reconnect against Outpost only).
+    #[arg(long, value_enum)]
+    only: Vec<Phase>,
+}
+
+/// The benchmarks `--only` picks from.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Phase {
+    /// Upload and fresh download, both servers.
+    Throughput,
+    /// Both reconnects (plain and with the change feed), both servers.
+    Reconnect,
+    /// Only the app's reconnect (change feed), Outpost only: no plain reconnect rounds.
+    ReconnectFeed,
+    Browser,
+    Size,
+}
+
+impl Cli {
+    fn runs(&self, phase: Phase) -> bool {
+        self.only.is_empty() || self.only.contains(&phase)
+    }
 }
 
 #[tokio::main]
@@ -90,7 +113,12 @@ async fn run(cli: &Cli) -> Result<String> {
     // 1. Upload and fresh download, both servers, alternating which goes first.
     let mut outpost: Vec<Result<Throughput>> = vec![];
     let mut reference: Vec<Result<Throughput>> = vec![];
-    for run in 0..cli.runs {
+    let throughput_runs = if cli.runs(Phase::Throughput) {
+        cli.runs
+    } else {
+        0
+    };
+    for run in 0..throughput_runs {
         let order = if run % 2 == 0 {
             [Kind::Outpost, Kind::Reference]
         } else {
@@ -122,11 +150,20 @@ async fn run(cli: &Cli) -> Result<String> {
         }
     }
     let total = cli.clients * cli.docs_per_client;
-    rows.extend(throughput_rows(cli, total, &outpost, &reference));
+    if throughput_runs > 0 {
+        rows.extend(throughput_rows(cli, total, &outpost, &reference));
+    }
 
     // 2. Reconnect.
+    let (plain_rounds, kinds) = if cli.runs(Phase::Reconnect) {
+        (cli.reconnect_rounds, vec![Kind::Outpost, Kind::Reference])
+    } else if cli.runs(Phase::ReconnectFeed) {
+        (0, vec![Kind::Outpost])
+    } else {
+        (0, vec![])
+    };
     let mut reconnects = vec![];
-    for kind in [Kind::Outpost, Kind::Reference] {
+    for &kind in &kinds {
         eprintln!(
             "bench: reconnect: {kind}: {} records, {} changed offline, {} rounds",
             cli.reconnect_records, cli.reconnect_changed, cli.reconnect_rounds
@@ -136,6 +173,7 @@ async fn run(cli: &Cli) -> Result<String> {
             &js_dir,
             cli.reconnect_records,
             cli.reconnect_changed,
+            plain_rounds,
             cli.reconnect_rounds,
             timeout,
         )
@@ -157,10 +195,15 @@ async fn run(cli: &Cli) -> Result<String> {
         }
         reconnects.push(r);
     }
-    rows.extend(reconnect_rows(cli, &reconnects[0], &reconnects[1]));
+    if !reconnects.is_empty() {
+        while reconnects.len() < 2 {
+            reconnects.push(Err("not run (--only)".into()));
+        }
+        rows.extend(reconnect_rows(cli, &reconnects[0], &reconnects[1]));
+    }
 
     // 3. Browser.
-    if cli.browser_records > 0 {
+    if cli.browser_records > 0 && cli.runs(Phase::Browser) {
         eprintln!(
             "bench: browser: {} records, {} cold starts, {} edits",
             cli.browser_records, cli.cold_starts, cli.edits
@@ -173,7 +216,9 @@ async fn run(cli: &Cli) -> Result<String> {
     }
 
     // 4. Size.
-    rows.extend(size_rows(&bench::size::shell(&dist)));
+    if cli.runs(Phase::Size) {
+        rows.extend(size_rows(&bench::size::shell(&dist)));
+    }
     Ok(table(&rows))
 }
 

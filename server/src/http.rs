@@ -137,13 +137,14 @@ struct Since {
     since: i64,
 }
 
-/// The change feed: documents this person may read that received changes after `since`.
+/// The change feed: documents this person may read that received changes after `since` from
+/// other devices (what this session's device delivered itself it already has).
 async fn changes(
     State(state): State<Arc<AppState>>,
     Authenticated(session): Authenticated,
     Query(q): Query<Since>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (docs, cursor) = state.store.changed_since(q.since)?;
+    let (docs, cursor) = state.store.changed_since(q.since, Some(&session.device))?;
     let mut visible = Vec::with_capacity(docs.len());
     for doc in docs {
         let readable = state

@@ -5,7 +5,8 @@
 //! connects, disconnects), runs each through the [`Gate`] and the hub, writes everything the
 //! batch changed in ONE transaction (one fsync), and only then sends the batch's frames. So a
 //! reply that tells a device "the relay has your change" never leaves before the change is on
-//! disk, and throughput is not one fsync per frame.
+//! disk, and throughput is not one fsync per frame. Frames queued before the batch's first
+//! write acknowledge nothing of it, so they go at once (reads are not held up by the batch).
 //!
 //! Each connection runs two pumps: the socket reader hands frames to the hub thread, and a
 //! writer drains what the hub thread queued for it. The hub thread never waits on a socket
@@ -287,6 +288,12 @@ fn process(
         let mut batch = SyncBatch::default();
         let mut sends: Vec<(ConnId, Out)> = vec![];
         for event in ready {
+            // Until the batch has written something, nothing queued can acknowledge a write
+            // that is not durable yet: send it now, so devices work on the replies (e.g. a
+            // download's documents) while the rest of the batch is processed.
+            if batch.is_empty() && !sends.is_empty() {
+                deliver(store, edges, std::mem::take(&mut sends));
+            }
             match event {
                 Event::Connect { conn, session, out } => {
                     hub.connect(conn, Some(PeerId(session.device.clone())));
@@ -360,25 +367,31 @@ fn process(
                 ));
             }
         }
-        let no_pending = HashMap::new();
-        for (conn, item) in sends {
-            let Some(edge) = edges.get(&conn) else {
-                continue;
-            };
-            if let Out::Frame(frame) = &item {
-                let gate = Gate {
-                    store,
-                    session: &edge.session,
-                    pending: &no_pending,
-                };
-                if !gate.outbound(frame).unwrap_or(false) {
-                    continue;
-                }
-            }
-            let _ = edge.out.send(item);
-        }
+        deliver(store, edges, sends);
     }
     stop
+}
+
+/// Hands frames to their connections' writers, each through the outbound gate. Called only
+/// when nothing the batch wrote is waiting for its commit.
+fn deliver(store: &Store, edges: &HashMap<ConnId, Edge>, sends: Vec<(ConnId, Out)>) {
+    let no_pending = HashMap::new();
+    for (conn, item) in sends {
+        let Some(edge) = edges.get(&conn) else {
+            continue;
+        };
+        if let Out::Frame(frame) = &item {
+            let gate = Gate {
+                store,
+                session: &edge.session,
+                pending: &no_pending,
+            };
+            if !gate.outbound(frame).unwrap_or(false) {
+                continue;
+            }
+        }
+        let _ = edge.out.send(item);
+    }
 }
 
 /// Carries out the hub's effects until it has none: loads inline (SQLite reads are fast and

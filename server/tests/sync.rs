@@ -189,6 +189,13 @@ async fn the_change_feed_lists_what_changed_since_a_cursor() {
     assert_eq!(docs, want);
     let cursor = after["cursor"].as_i64().unwrap();
     assert_eq!(feed(cursor).await["documents"], serde_json::json!([]));
+    // The device that sent the changes has them: its own feed leaves them out.
+    let a_cookie = relay.sign_in("ana", PASSWORD, "device-a").await.unwrap();
+    let own = relay
+        .get_json(&format!("/api/changes?since={start}"), &a_cookie)
+        .await;
+    assert_eq!(own["documents"], serde_json::json!([]));
+    assert_eq!(own["cursor"].as_i64().unwrap(), cursor);
 
     // Receipts name the person and device, with the relay's and the device's times.
     let receipts = relay

@@ -64,17 +64,22 @@ impl Store {
     }
 
     /// Documents with receipts after `since`, and the cursor to ask from next time.
-    pub fn changed_since(&self, since: i64) -> Result<(Vec<String>, i64)> {
+    ///
+    /// With `not_from`, receipts of changes that device delivered are left out: it had those
+    /// changes when it sent them, so they are not news to it. A device's own uploads then do
+    /// not make its next reconnect sync those documents again.
+    pub fn changed_since(&self, since: i64, not_from: Option<&str>) -> Result<(Vec<String>, i64)> {
         let conn = self.lock();
         let cursor: i64 =
             conn.query_row("SELECT coalesce(max(seq), 0) FROM receipts", [], |r| {
                 r.get(0)
             })?;
-        let mut stmt = conn.prepare(
-            "SELECT document FROM receipts WHERE seq > ?1 AND seq <= ?2 GROUP BY document",
+        let mut stmt = conn.prepare_cached(
+            "SELECT document FROM receipts WHERE seq > ?1 AND seq <= ?2 AND device IS NOT ?3
+             GROUP BY document",
         )?;
         let docs = stmt
-            .query_map(params![since, cursor], |r| r.get(0))?
+            .query_map(params![since, cursor, not_from], |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
         Ok((docs, cursor))
     }
@@ -82,20 +87,18 @@ impl Store {
     /// The scope a document was first seen with. A record's scope is fixed by its first upload
     /// so that a later edit cannot move it out of reach of the people who own it.
     pub fn document_scope(&self, document: &str) -> Result<Option<RecordScope>> {
+        // Cached: the sync gate asks for every frame in and out.
         Ok(self
             .lock()
-            .query_row(
-                "SELECT kind, site, team, restricted FROM documents WHERE id = ?1",
-                [document],
-                |r| {
-                    Ok(RecordScope {
-                        kind: r.get(0)?,
-                        site: r.get(1)?,
-                        team: r.get(2)?,
-                        restricted: r.get(3)?,
-                    })
-                },
-            )
+            .prepare_cached("SELECT kind, site, team, restricted FROM documents WHERE id = ?1")?
+            .query_row([document], |r| {
+                Ok(RecordScope {
+                    kind: r.get(0)?,
+                    site: r.get(1)?,
+                    team: r.get(2)?,
+                    restricted: r.get(3)?,
+                })
+            })
             .optional()?)
     }
 

@@ -157,8 +157,14 @@ fn receipts_keep_the_first_arrival_and_feed_changed_documents() {
             .unwrap(),
         2
     );
-    let (docs, cursor) = store.changed_since(0).unwrap();
+    let (docs, cursor) = store.changed_since(0, None).unwrap();
     assert_eq!(docs, vec!["d1".to_string(), "d2".to_string()]);
+    // What a device delivered itself is not news to it.
+    assert_eq!(
+        store.changed_since(0, Some("device-a")).unwrap().0,
+        Vec::<String>::new()
+    );
+    assert_eq!(store.changed_since(0, Some("device-b")).unwrap().0.len(), 2);
     assert_eq!(
         store
             .log_receipts(id, "device-b", &[r("h1", "d1"), r("h3", "d2")])
@@ -169,9 +175,20 @@ fn receipts_keep_the_first_arrival_and_feed_changed_documents() {
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].device, "device-a", "the first receipt stands");
     assert_eq!(log[0].person, "ana");
-    let (docs, next) = store.changed_since(cursor).unwrap();
+    let (docs, next) = store.changed_since(cursor, None).unwrap();
     assert_eq!(docs, vec!["d2".to_string()]);
-    assert!(store.changed_since(next).unwrap().0.is_empty());
+    assert_eq!(
+        store.changed_since(cursor, Some("device-a")).unwrap().0,
+        vec!["d2".to_string()]
+    );
+    assert!(
+        store
+            .changed_since(cursor, Some("device-b"))
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    assert!(store.changed_since(next, None).unwrap().0.is_empty());
 }
 
 #[test]

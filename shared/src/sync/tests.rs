@@ -370,3 +370,22 @@ fn the_reconnect_plan_is_what_changed_on_either_side() {
     );
     assert_eq!(plan, vec![id(1), id(3), id(7), id(9)]);
 }
+
+#[test]
+fn unsynced_changes_counts_what_the_relay_heads_do_not_cover() {
+    let mut doc = doc_with("title", "Printer jam");
+    let synced = doc.get_heads();
+    assert_eq!(unsynced_changes(&doc, &synced), 0);
+    // Heads the device has never seen (the relay has more) still cover its own.
+    let other = doc_with("title", "elsewhere");
+    let mut relay_more = synced.clone();
+    relay_more.extend(other.get_heads());
+    assert_eq!(unsynced_changes(&doc, &relay_more), 0);
+    let mut tx = doc.transaction();
+    tx.put(automerge::ROOT, "title", "Printer jam, tray 2")
+        .unwrap();
+    tx.commit();
+    assert_eq!(unsynced_changes(&doc, &synced), 1);
+    assert_eq!(unsynced_changes(&doc, &relay_more), 1);
+    assert_eq!(unsynced_changes(&doc, &[]), 2);
+}
