@@ -18,7 +18,7 @@ pub use docs::Docs;
 pub use hub::{COMPACT_AFTER_CHUNKS, Chunk, ConnId, Hub, HubEffect, Stored};
 pub use session::{Effect, ProtocolError, Session};
 
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{Automerge, ChangeHash};
 
 use crate::ids::DocumentId;
 
@@ -36,9 +36,11 @@ pub fn unsynced_changes(doc: &Automerge, relay_heads: &[ChangeHash]) -> usize {
     let known: Vec<ChangeHash> = relay_heads
         .iter()
         .copied()
-        .filter(|h| doc.get_change_by_hash(h).is_some())
+        .filter(|h| doc.get_change_meta_by_hash(h).is_some())
         .collect();
-    doc.get_changes(&known).len()
+    // Metadata only: counting needs no change rebuilt with its operations (the app counts after
+    // every save, offline too, when the relay lacks a growing run of changes).
+    doc.get_changes_meta(&known).len()
 }
 
 /// Which documents a reconnecting device must sync: those with changes the relay lacks,
