@@ -409,19 +409,29 @@ impl AppState {
     /// What the post-merge check (`shared::review`) reports for `id`: conflicting values of
     /// one field, and workflow rules the merged record breaks. Empty for a clean record.
     pub fn attention(self, id: &DocumentId) -> Vec<Attention> {
-        self.repo
-            .with_value(|r| r.docs.get(id).map(attention_of).unwrap_or_default())
+        self.repo.with_value(|r| {
+            r.docs
+                .get(id)
+                .map(shared::review::attention)
+                .unwrap_or_default()
+        })
     }
 
-    /// Every listed record on the device that needs a person, by record number.
+    /// Every listed record on the device that needs a person, by record number. Only the
+    /// documents whose summary counts something are reviewed.
     pub fn attention_all(self) -> Vec<(Summary, Vec<Attention>)> {
-        let listed = self.summaries.get_untracked();
+        let flagged: Vec<(DocumentId, Summary)> = self.summaries.with_untracked(|m| {
+            m.iter()
+                .filter(|(_, s)| s.attention > 0)
+                .map(|(id, s)| (*id, s.clone()))
+                .collect()
+        });
         let mut found: Vec<(Summary, Vec<Attention>)> = self.repo.with_value(|r| {
-            listed
-                .iter()
+            flagged
+                .into_iter()
                 .filter_map(|(id, summary)| {
-                    let found = attention_of(r.docs.get(id)?);
-                    (!found.is_empty()).then(|| (summary.clone(), found))
+                    let found = shared::review::attention(r.docs.get(&id)?);
+                    (!found.is_empty()).then_some((summary, found))
                 })
                 .collect()
         });
@@ -827,18 +837,6 @@ impl Drop for SaveGuard {
 
 /// A document's summary, or why it has none.
 type Derived = (DocumentId, Result<Summary, NoSummary>);
-
-/// What `shared::review` reports for one document: the full check for incidents (the record
-/// type the app works), conflicting values for any other record.
-fn attention_of(doc: &Automerge) -> Vec<Attention> {
-    match shared::records::document::record_type(doc).as_deref() {
-        Some(incident::KIND) => shared::review::review::<Incident>(doc, &()).unwrap_or_default(),
-        _ => shared::review::conflicts(doc)
-            .into_iter()
-            .map(Attention::Conflict)
-            .collect(),
-    }
-}
 
 /// The summary of one document by `shared::summary`, at `at` (the SLA clock's "now"). The
 /// device has no SLA records yet, so the standard SLA applies.

@@ -97,6 +97,20 @@ pub fn review<R: Record + Workflow>(
     Ok(found)
 }
 
+/// What needs a person in the record document `doc`, whatever its type: for incidents every
+/// check of [`review`]; for the other types the conflicting values (their rules are checked
+/// when they move, through their forms).
+pub fn attention(doc: &Automerge) -> Vec<Attention> {
+    use crate::records::incident::{self, Incident};
+    match crate::records::document::record_type(doc).as_deref() {
+        Some(incident::KIND) => review::<Incident>(doc, &()).unwrap_or_default(),
+        _ => conflicts(doc)
+            .into_iter()
+            .map(Attention::Conflict)
+            .collect(),
+    }
+}
+
 /// Work logged on another device after the record entered the finished status it is in.
 fn work_after_finish<R: Workflow>(record: &R) -> Option<Attention> {
     let status = record.status();

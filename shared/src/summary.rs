@@ -47,6 +47,10 @@ pub struct Summary {
     /// Lower-case text full-text search looks in: number, title, description, assignee,
     /// site, team and the work log.
     pub search: String,
+    /// How many things in it need a person ([`crate::review::attention`]: conflicting values,
+    /// broken rules), so the conflict inbox's badge counts without reading any document.
+    /// Required: a summary stored before it existed does not parse, and is derived anew.
+    pub attention: usize,
 }
 
 /// The SLA state of a record, frozen into instants so it can be read at any later time.
@@ -211,6 +215,7 @@ pub fn summarize(
         updated_at: updated_at(doc, inc.created_at),
         sla: sla_of(&inc.status_history, priority, sla, now),
         search: search.to_lowercase(),
+        attention: crate::review::attention(doc).len(),
     })
 }
 

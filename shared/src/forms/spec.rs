@@ -437,6 +437,7 @@ impl<R: Record + Workflow + Send + Sync + 'static> Form for Spec<R> {
             updated_at: updated_at(doc, created_at),
             sla,
             search: search.join("\n").to_lowercase(),
+            attention: crate::review::attention(doc).len(),
         })
     }
 }

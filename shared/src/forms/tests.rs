@@ -738,3 +738,30 @@ fn a_summary_is_updated_at_the_latest_change_even_after_a_merge() {
     );
     assert_eq!(summary.created_at, meta("ana", 0).at);
 }
+
+#[test]
+fn a_summary_counts_what_needs_a_person() {
+    let risk = of("risk").unwrap();
+    let mut a = risk
+        .create(
+            &id(1),
+            &values(&[("description", "Flood")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    let now = meta("x", 10).at;
+    let count = |doc: &Automerge| {
+        crate::summary::summarize("r", doc, &Default::default(), None, now)
+            .unwrap()
+            .attention
+    };
+    assert_eq!(count(&a), 0);
+    let mut b = a.fork();
+    risk.edit(&mut a, &values(&[("owner", "ana")]), &meta("ana", 1))
+        .unwrap();
+    risk.edit(&mut b, &values(&[("owner", "bo")]), &meta("bo", 2))
+        .unwrap();
+    a.merge(&mut b).unwrap();
+    assert_eq!(count(&a), 1, "the owner written on two devices at once");
+}
