@@ -370,13 +370,17 @@ impl AppState {
                 .relay_heads(id)
                 .iter()
                 .copied()
-                .filter(|h| automerge::ReadDoc::get_change_by_hash(doc, h).is_some())
+                .filter(|h| doc.get_change_meta_by_hash(h).is_some())
                 .collect();
-            let missing: std::collections::HashSet<ChangeHash> =
-                doc.get_changes(&known).iter().map(|c| c.hash()).collect();
-            doc.get_changes(&[])
+            // Metadata only: no change is rebuilt with its operations.
+            let missing: std::collections::HashSet<ChangeHash> = doc
+                .get_changes_meta(&known)
                 .iter()
-                .map(|c| c.hash())
+                .map(|c| c.hash)
+                .collect();
+            doc.get_changes_meta(&[])
+                .iter()
+                .map(|c| c.hash)
                 .filter(|h| !missing.contains(h))
                 .map(|h| h.to_string())
                 .collect()
@@ -384,11 +388,15 @@ impl AppState {
     }
 
     /// Every change of `id`, oldest first, with who, where, when and what each field became.
-    pub fn history(self, id: &DocumentId) -> Vec<shared::history::HistoryEntry> {
+    pub fn history(
+        self,
+        id: &DocumentId,
+        known: &HashMap<String, shared::history::HistoryEntry>,
+    ) -> Vec<shared::history::HistoryEntry> {
         self.repo.with_value(|r| {
             r.docs
                 .get(id)
-                .map(shared::history::history)
+                .map(|doc| shared::history::history_reusing(doc, known))
                 .unwrap_or_default()
         })
     }

@@ -5,7 +5,9 @@
 //! app, the relay and an exported document replayed elsewhere list the same history. The relay's
 //! receipt (when it first received a change) is joined on by change hash where it is known.
 
-use automerge::{Automerge, Change, ObjType, Patch, PatchAction, Prop, ReadDoc, Value};
+use std::collections::HashMap;
+
+use automerge::{Automerge, ChangeMetadata, ObjType, Patch, PatchAction, Prop, ReadDoc, Value};
 use serde::Serialize;
 
 use crate::{records::ChangeMeta, time::Timestamp};
@@ -59,24 +61,43 @@ impl FieldAction {
 
 /// Every change of `doc`, oldest first (causal order: a change comes after everything it saw).
 pub fn history(doc: &Automerge) -> Vec<HistoryEntry> {
-    doc.get_changes(&[])
+    history_reusing(doc, &HashMap::new())
+}
+
+/// [`history`], taking the entries already in `known` (by change hash) as they are: a change's
+/// entry never changes, so a view following a document works out only the new changes' effects
+/// (one diff each) instead of every change's on every save.
+pub fn history_reusing(
+    doc: &Automerge,
+    known: &HashMap<String, HistoryEntry>,
+) -> Vec<HistoryEntry> {
+    doc.get_changes_meta(&[])
         .iter()
-        .map(|change| entry(doc, change))
+        .map(|change| {
+            let hash = change.hash.to_string();
+            match known.get(&hash) {
+                Some(entry) => entry.clone(),
+                None => entry(doc, change, hash),
+            }
+        })
         .collect()
 }
 
-fn entry(doc: &Automerge, change: &Change) -> HistoryEntry {
-    let meta = ChangeMeta::of_change(change);
+fn entry(doc: &Automerge, change: &ChangeMetadata<'_>, hash: String) -> HistoryEntry {
+    let meta = change
+        .message
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<ChangeMeta>(m).ok());
     let device_time = match &meta {
         Some(m) => Some(m.at),
-        None if change.timestamp() != 0 => Some(Timestamp::from_millis(change.timestamp() * 1000)),
+        None if change.timestamp != 0 => Some(Timestamp::from_millis(change.timestamp * 1000)),
         None => None,
     };
     // The difference between what the change saw and the change itself is exactly its effect,
     // also for changes made concurrently with others.
-    let patches = doc.diff(change.deps(), &[change.hash()]);
+    let patches = doc.diff(&change.deps, &[change.hash]);
     HistoryEntry {
-        hash: change.hash().to_string(),
+        hash,
         author: meta.as_ref().map(|m| m.author.clone()),
         device: meta.map(|m| m.device),
         device_time,

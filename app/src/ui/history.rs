@@ -34,10 +34,20 @@ pub fn History(id: DocumentId) -> impl IntoView {
             fetching.set_value(false);
         });
     });
+    // Entries already worked out, by change hash: a save adds one change, so only its entry is
+    // new (recomputing every change's effect made each save slower as the record grew).
+    let known = StoredValue::new(HashMap::new());
     let entries = Memo::new(move |_| {
         state.revision.track();
         state.unsynced.track();
-        state.history(&id)
+        let entries = known.with_value(|known| state.history(&id, known));
+        known.set_value(
+            entries
+                .iter()
+                .map(|e| (e.hash.clone(), e.clone()))
+                .collect(),
+        );
+        entries
     });
 
     view! {

@@ -51,6 +51,22 @@ fn export(records: &[SampledRecord]) -> Vec<u8> {
 }
 
 #[test]
+fn history_reusing_works_out_only_the_changes_it_does_not_know() {
+    let (_, doc) = incident(1);
+    let full = history(&doc);
+    // A known entry is taken as it is (here marked, to see it was not recomputed).
+    let mut first = full[0].clone();
+    first.author = Some("cached".into());
+    let known = std::collections::HashMap::from([(first.hash.clone(), first)]);
+    let reused = crate::history::history_reusing(&doc, &known);
+    assert_eq!(reused[0].author.as_deref(), Some("cached"));
+    assert_eq!(
+        reused[1], full[1],
+        "the new change is worked out as history() does"
+    );
+}
+
+#[test]
 fn history_names_each_field_change_with_its_author_and_device() {
     let (_, doc) = incident(1);
     let entries = history(&doc);
