@@ -163,24 +163,28 @@ fn walk(doc: &Automerge, obj: &ObjId, path: &str, found: &mut Vec<Conflict>) {
             continue;
         };
         let kept = doc.get(obj, prop).ok().flatten().map(|(_, id)| id);
-        let mut values: Vec<(String, Option<String>)> = vec![];
-        for (value, id) in &all {
-            let entry = (render(value), author_of(doc, id));
-            if Some(id) == kept.as_ref() {
-                values.insert(0, entry);
-            } else {
-                values.push(entry);
+        // Only a field holding several values can conflict; only then are their authors looked
+        // up (which reads the change history: doing it for every field made a review of a
+        // record with 500 changes take 23 ms natively, and every save reviews its record).
+        if all.len() > 1 {
+            let mut values: Vec<(String, Option<String>)> = vec![];
+            for (value, id) in &all {
+                let entry = (render(value), author_of(doc, id));
+                if Some(id) == kept.as_ref() {
+                    values.insert(0, entry);
+                } else {
+                    values.push(entry);
+                }
             }
-        }
-        values.dedup_by(|a, b| a.0 == b.0);
-        let distinct = values.iter().skip(1).any(|v| v.0 != values[0].0);
-        if all.len() > 1 && distinct {
-            let (values, authors) = values.into_iter().unzip();
-            found.push(Conflict {
-                field: field.clone(),
-                values,
-                authors,
-            });
+            values.dedup_by(|a, b| a.0 == b.0);
+            if values.iter().skip(1).any(|v| v.0 != values[0].0) {
+                let (values, authors) = values.into_iter().unzip();
+                found.push(Conflict {
+                    field: field.clone(),
+                    values,
+                    authors,
+                });
+            }
         }
         if let Some((Value::Object(_), id)) = all.iter().find(|(_, id)| Some(id) == kept.as_ref()) {
             walk(doc, id, &field, found);
@@ -193,13 +197,10 @@ fn author_of(doc: &Automerge, id: &ObjId) -> Option<String> {
     let ObjId::Id(counter, actor, _) = id else {
         return None;
     };
-    doc.get_changes(&[])
+    doc.get_changes_meta(&[])
         .into_iter()
-        .find(|c| {
-            let start = c.start_op().get();
-            c.actor_id() == actor && start <= *counter && *counter < start + c.len() as u64
-        })
-        .and_then(|c| ChangeMeta::of_change(&c))
+        .find(|c| c.actor.as_ref() == actor && c.start_op <= *counter && *counter <= c.max_op)
+        .and_then(|c| serde_json::from_str::<ChangeMeta>(c.message.as_deref()?).ok())
         .map(|m| m.author)
 }
 
