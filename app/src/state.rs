@@ -360,44 +360,29 @@ impl AppState {
         }
     }
 
-    /// The hex hashes of the changes of `id` the relay is known to have.
-    pub fn on_relay(self, id: &DocumentId) -> std::collections::HashSet<String> {
+    /// The hex hashes of the changes of `id` the relay does not have yet.
+    pub fn not_on_relay(self, id: &DocumentId) -> std::collections::HashSet<String> {
         self.repo.with_value(|r| {
-            let Some(doc) = r.docs.get(id) else {
-                return Default::default();
-            };
-            let known: Vec<ChangeHash> = r
-                .relay_heads(id)
-                .iter()
-                .copied()
-                .filter(|h| doc.get_change_meta_by_hash(h).is_some())
-                .collect();
-            // Metadata only: no change is rebuilt with its operations.
-            let missing: std::collections::HashSet<ChangeHash> = doc
-                .get_changes_meta(&known)
-                .iter()
-                .map(|c| c.hash)
-                .collect();
-            doc.get_changes_meta(&[])
-                .iter()
-                .map(|c| c.hash)
-                .filter(|h| !missing.contains(h))
-                .map(|h| h.to_string())
-                .collect()
+            r.docs.get(id).map_or_else(Default::default, |doc| {
+                shared::sync::unsynced_hashes(doc, r.relay_heads(id))
+                    .iter()
+                    .map(ChangeHash::to_string)
+                    .collect()
+            })
         })
     }
 
-    /// Every change of `id`, oldest first, with who, where, when and what each field became.
-    pub fn history(
+    /// The changes of `id` beyond `heads`, oldest first, with who, where, when and what each
+    /// field became; and the document's heads now (to pass next time).
+    pub fn history_since(
         self,
         id: &DocumentId,
-        known: &HashMap<String, shared::history::HistoryEntry>,
-    ) -> Vec<shared::history::HistoryEntry> {
+        heads: &[ChangeHash],
+    ) -> (Vec<shared::history::HistoryEntry>, Vec<ChangeHash>) {
         self.repo.with_value(|r| {
-            r.docs
-                .get(id)
-                .map(|doc| shared::history::history_reusing(doc, known))
-                .unwrap_or_default()
+            r.docs.get(id).map_or_else(Default::default, |doc| {
+                (shared::history::history_since(doc, heads), doc.get_heads())
+            })
         })
     }
 
@@ -477,9 +462,11 @@ impl AppState {
             .with_value(|r| r.docs.get(&id).cloned())
             .ok_or_else(|| rejected(missing))?;
         edit(&mut doc, &meta)?;
+        let (write, derived) = doc_write(&id, &doc);
+        let mut derived = vec![derived];
         self.store()
             .map_err(not_saved)?
-            .write(&[doc_write(&id, &doc)])
+            .write(&[write])
             .await
             .map_err(not_saved)?;
         // Merge rather than replace: a remote change may have arrived while we were saving.
@@ -487,10 +474,10 @@ impl AppState {
             .repo
             .update_value_returning(|r| merge_into(&mut r.docs, id, doc));
         if merged_extra {
-            // The in-memory doc now has both; keep the disk in step.
-            self.persist(&[id]).await;
+            // The in-memory doc now has both; keep the disk (and the summary) in step.
+            derived = self.persist(&[id]).await;
         }
-        self.changed_locally(&[id]);
+        self.changed_locally(&derived);
         Ok(())
     }
 
@@ -592,23 +579,23 @@ impl AppState {
             indexes.push((index_id, index_doc));
         }
 
-        let mut writes = vec![doc_write(&id, &doc)];
-        writes.extend(indexes.iter().map(|(i, d)| doc_write(i, d)));
+        let (writes, derived): (Vec<DocWrite>, Vec<Derived>) = std::iter::once((&id, &doc))
+            .chain(indexes.iter().map(|(i, d)| (i, d)))
+            .map(|(id, doc)| doc_write(id, doc))
+            .unzip();
         self.store()
             .map_err(not_saved)?
             .write(&writes)
             .await
             .map_err(not_saved)?;
 
-        let mut changed = vec![id];
         self.repo.update_value(|r| {
             r.docs.insert(id, doc);
             for (index_id, index_doc) in indexes {
-                changed.push(index_id);
                 merge_into(&mut r.docs, index_id, index_doc);
             }
         });
-        self.changed_locally(&changed);
+        self.changed_locally(&derived);
         Ok(())
     }
 
@@ -718,19 +705,9 @@ impl AppState {
     /// Writes the in-memory state of `ids` to IndexedDB, each with its summary in the same
     /// transaction; returns the summaries for the list.
     async fn persist(self, ids: &[DocumentId]) -> Vec<Derived> {
-        let at = now();
         let (writes, derived): (Vec<DocWrite>, Vec<Derived>) = self.repo.with_value(|r| {
             ids.iter()
-                .filter_map(|id| {
-                    let doc = r.docs.get(id)?;
-                    let result = summarize(id, doc, at);
-                    let write = DocWrite {
-                        id: id.to_string(),
-                        bytes: doc.save(),
-                        summary: result.as_ref().ok().map(to_json),
-                    };
-                    Some((write, (*id, result)))
-                })
+                .filter_map(|id| Some(doc_write(id, r.docs.get(id)?)))
                 .unzip()
         });
         let result = match self.store() {
@@ -787,21 +764,17 @@ impl AppState {
         });
     }
 
-    fn changed_locally(self, ids: &[DocumentId]) {
-        self.refresh(ids);
+    /// Documents saved on this device, with their summaries as saved: shown, counted, synced.
+    fn changed_locally(self, derived: &[Derived]) {
+        let ids: Vec<DocumentId> = derived.iter().map(|(id, _)| *id).collect();
+        self.show(derived);
+        self.recount(&ids);
+        self.revision.update(|r| *r += 1);
         self.sync_notify.with_value(|notify| {
             if let Some(notify) = notify {
-                notify(ids);
+                notify(&ids);
             }
         });
-    }
-
-    /// Re-derives summaries and unsynced counts for `ids`, and tells open forms.
-    pub fn refresh(self, ids: &[DocumentId]) {
-        let derived = self.derive(ids);
-        self.show(&derived);
-        self.recount(ids);
-        self.revision.update(|r| *r += 1);
     }
 
     fn recount(self, ids: &[DocumentId]) {
@@ -909,13 +882,16 @@ fn to_json(s: &Summary) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
 
-/// The store write of one document with its summary (none for documents not listed).
-fn doc_write(id: &DocumentId, doc: &Automerge) -> DocWrite {
-    DocWrite {
+/// The store write of one document with its summary (none for documents not listed), and
+/// the summary itself for the list.
+fn doc_write(id: &DocumentId, doc: &Automerge) -> (DocWrite, Derived) {
+    let summary = summarize(id, doc, now());
+    let write = DocWrite {
         id: id.to_string(),
         bytes: doc.save(),
-        summary: summarize(id, doc, now()).ok().as_ref().map(to_json),
-    }
+        summary: summary.as_ref().ok().map(to_json),
+    };
+    (write, (*id, summary))
 }
 
 /// Resolves after the browser has had a chance to paint (one animation frame, then a task).

@@ -5,9 +5,9 @@
 //! app, the relay and an exported document replayed elsewhere list the same history. The relay's
 //! receipt (when it first received a change) is joined on by change hash where it is known.
 
-use std::collections::HashMap;
-
-use automerge::{Automerge, ChangeMetadata, ObjType, Patch, PatchAction, Prop, ReadDoc, Value};
+use automerge::{
+    Automerge, ChangeHash, ChangeMetadata, ObjType, Patch, PatchAction, Prop, ReadDoc, Value,
+};
 use serde::Serialize;
 
 use crate::{records::ChangeMeta, time::Timestamp};
@@ -61,25 +61,23 @@ impl FieldAction {
 
 /// Every change of `doc`, oldest first (causal order: a change comes after everything it saw).
 pub fn history(doc: &Automerge) -> Vec<HistoryEntry> {
-    history_reusing(doc, &HashMap::new())
+    history_since(doc, &[])
 }
 
-/// [`history`], taking the entries already in `known` (by change hash) as they are: a change's
-/// entry never changes, so a view following a document works out only the new changes' effects
-/// (one diff each) instead of every change's on every save.
-pub fn history_reusing(
-    doc: &Automerge,
-    known: &HashMap<String, HistoryEntry>,
-) -> Vec<HistoryEntry> {
-    doc.get_changes_meta(&[])
+/// The entries of the changes `doc` has beyond `heads` (what a view following the document had
+/// seen), oldest first. A change's entry never changes, so a view appends these instead of
+/// working out and comparing every change of a long-lived record on every save.
+pub fn history_since(doc: &Automerge, heads: &[ChangeHash]) -> Vec<HistoryEntry> {
+    // Heads from before a merge are all in the document; anything else would make Automerge
+    // answer nothing, so unknown hashes are left out (the history then starts earlier).
+    let heads: Vec<ChangeHash> = heads
         .iter()
-        .map(|change| {
-            let hash = change.hash.to_string();
-            match known.get(&hash) {
-                Some(entry) => entry.clone(),
-                None => entry(doc, change, hash),
-            }
-        })
+        .copied()
+        .filter(|h| doc.get_change_meta_by_hash(h).is_some())
+        .collect();
+    doc.get_changes_meta(&heads)
+        .iter()
+        .map(|change| entry(doc, change, change.hash.to_string()))
         .collect()
 }
 

@@ -62,5 +62,58 @@ async fn history_shows_each_field_change_with_person_device_and_relay_receipt() 
         relay_text.contains(&format!("from {admin}")),
         "receipt names the person: {relay_text}"
     );
+
+    // A save adds its row and keeps the others (they are not drawn again): mark the newest
+    // row's element, save once more, and find the mark on the second row.
+    a.execute(
+        "document.querySelector(arguments[0]).dataset.kept = 'yes';",
+        vec![newest.into()],
+    )
+    .await?;
+    a.fill("#title", "Badge reader dead at gates 2, 3 and 4")
+        .await?;
+    a.save().await?;
+    a.wait_for_text(newest, "the third change", UI_TIMEOUT, |t| {
+        t.contains("gates 2, 3 and 4")
+    })
+    .await?;
+    let kept = a
+        .attr("#history .history-entry:nth-child(2)", "data-kept")
+        .await?;
+    assert_eq!(kept.as_deref(), Some("yes"), "the earlier row was kept");
+
+    // A long history shows the newest 50 changes, and the rest on request.
+    let saved = a.client().execute_async(SAVE_MANY, vec![49.into()]).await?;
+    assert_eq!(saved, serde_json::json!("ok"), "49 more saves");
+    assert_eq!(a.count("#history .history-entry").await?, 50);
+    assert_eq!(a.text("#history-more").await?, "Show 2 earlier changes");
+    a.click("#history-more").await?;
+    assert_eq!(a.count("#history .history-entry").await?, 52);
+    assert!(
+        a.text("#history .history-entry:last-child")
+            .await?
+            .contains("impact"),
+        "the creation is the oldest row"
+    );
     Ok(())
 }
+
+/// Saves the open incident `arguments[0]` times, retitled each time, one after the other
+/// (each waits for "Saved"). Resolves "ok", or what went wrong.
+const SAVE_MANY: &str = r##"
+const [count, done] = [arguments[0], arguments[arguments.length - 1]];
+const status = document.querySelector("#save-status");
+const save = (i) => {
+  if (i >= count) return done("ok");
+  const title = document.querySelector("#title");
+  title.value = "Badge reader, save " + i;
+  title.dispatchEvent(new Event("input", { bubbles: true }));
+  const observer = new MutationObserver(() => {
+    if (status.textContent === "Saved") { observer.disconnect(); setTimeout(() => save(i + 1), 0); }
+    else if (status.textContent.startsWith("Not saved")) { observer.disconnect(); done(status.textContent); }
+  });
+  observer.observe(status, { childList: true, characterData: true, subtree: true });
+  document.querySelector("#save").click();
+};
+save(0);
+"##;

@@ -2,15 +2,20 @@
 //! device and when by that device's clock, what each field became (`shared::history`), and
 //! when the relay received it (its receipt log).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::history::HistoryEntry;
 use shared::ids::DocumentId;
 use shared::time::Timestamp;
 
 use crate::api::{self, Receipt};
 use crate::state::AppState;
+
+/// How many changes the history shows at first, newest first.
+const SHOWN_AT_FIRST: usize = 50;
 
 #[component]
 pub fn History(id: DocumentId) -> impl IntoView {
@@ -18,57 +23,76 @@ pub fn History(id: DocumentId) -> impl IntoView {
     // The relay's receipts by change hash; `None` until they could be fetched.
     let receipts = RwSignal::new(None::<HashMap<String, Receipt>>);
     let fetching = StoredValue::new(false);
+    // Something changed while a read was under way: read once more after it.
+    let again = StoredValue::new(false);
     // Re-read receipts when online and something changed (a save, or the relay catching up).
     Effect::new(move |_| {
         state.revision.track();
         state.unsynced.track();
-        if !state.online.get() || fetching.get_value() {
+        if !state.online.get() {
+            return;
+        }
+        if fetching.get_value() {
+            again.set_value(true);
             return;
         }
         fetching.set_value(true);
         spawn_local(async move {
-            if let Ok(list) = api::receipts(&id.to_string()).await {
-                let by_hash = list.into_iter().map(|r| (r.hash.clone(), r)).collect();
-                receipts.set(Some(by_hash));
+            loop {
+                again.set_value(false);
+                if let Ok(list) = api::receipts(&id.to_string()).await {
+                    let by_hash = list.into_iter().map(|r| (r.hash.clone(), r)).collect();
+                    receipts.set(Some(by_hash));
+                }
+                // The view may have closed meanwhile: then there is nothing to read for.
+                if !again.try_get_value().unwrap_or(false) {
+                    break;
+                }
             }
             fetching.set_value(false);
         });
     });
-    // Entries already worked out, by change hash: a save adds one change, so only its entry is
-    // new (recomputing every change's effect made each save slower as the record grew).
-    let known = StoredValue::new(HashMap::new());
-    let entries = Memo::new(move |_| {
+    // Every change so far, oldest first. A save or a merge appends only its new changes'
+    // entries (working out and comparing the whole history made each save slower as the
+    // record grew).
+    let (first, heads) = state.history_since(&id, &[]);
+    let entries = RwSignal::new(first.into_iter().map(Arc::new).collect::<Vec<_>>());
+    let seen = StoredValue::new(heads);
+    Effect::new(move |_| {
         state.revision.track();
-        state.unsynced.track();
-        let entries = known.with_value(|known| state.history(&id, known));
-        known.set_value(
-            entries
-                .iter()
-                .map(|e| (e.hash.clone(), e.clone()))
-                .collect(),
-        );
-        entries
+        let (new, heads) = state.history_since(&id, &seen.get_value());
+        seen.set_value(heads);
+        if !new.is_empty() {
+            entries.update(|e| e.extend(new.into_iter().map(Arc::new)));
+        }
     });
+    // Newest first, the latest few: the view's work per save stays this size however long the
+    // history; the person can ask for the rest.
+    let shown = RwSignal::new(SHOWN_AT_FIRST);
+    let hidden = move || entries.with(Vec::len).saturating_sub(shown.get());
 
-    // What the relay has, re-read as the entries or the unsynced count change.
-    let on_relay = Memo::new(move |_| {
+    // What the relay lacks, re-read as the entries or the unsynced count change.
+    let not_on_relay = Memo::new(move |_| {
         entries.track();
         state.unsynced.track();
-        state.on_relay(&id)
+        state.not_on_relay(&id)
     });
 
-    // Keyed by change hash: a save adds one row instead of rebuilding every row (the DOM work
-    // grew with the record's history on every save).
     view! {
         <section class="card history" id="history">
             <h2>"History"</h2>
             <ol class="history-list">
                 <For
-                    each=move || entries.get().into_iter().rev()
+                    each=move || entries.with(|e| e.iter().rev().take(shown.get()).cloned().collect::<Vec<_>>())
                     key=|entry| entry.hash.clone()
-                    children=move |entry| view! { <EntryRow entry=entry receipts=receipts on_relay=on_relay /> }
+                    children=move |entry| view! { <EntryRow entry=entry receipts=receipts not_on_relay=not_on_relay /> }
                 />
             </ol>
+            {move || (hidden() > 0).then(|| view! {
+                <button type="button" class="secondary" id="history-more" on:click=move |_| shown.set(usize::MAX)>
+                    {format!("Show {} earlier changes", hidden())}
+                </button>
+            })}
         </section>
     }
 }
@@ -76,9 +100,9 @@ pub fn History(id: DocumentId) -> impl IntoView {
 /// One change: when, who, which device, its hash, where the relay stands, and its fields.
 #[component]
 fn EntryRow(
-    entry: shared::history::HistoryEntry,
+    entry: Arc<HistoryEntry>,
     receipts: RwSignal<Option<HashMap<String, Receipt>>>,
-    on_relay: Memo<std::collections::HashSet<String>>,
+    not_on_relay: Memo<HashSet<String>>,
 ) -> impl IntoView {
     let hash = entry.hash.clone();
     let relay = {
@@ -97,7 +121,9 @@ fn EntryRow(
                         super::local_time(Timestamp::from_millis(r.received_at)),
                     )
                 }
-                None if receipts.with(Option::is_none) && on_relay.with(|o| o.contains(&hash)) => {
+                None if receipts.with(Option::is_none)
+                    && !not_on_relay.with(|o| o.contains(&hash)) =>
+                {
                     "on the relay (receipt time shown when online)".to_string()
                 }
                 None => "not yet on the relay".to_string(),

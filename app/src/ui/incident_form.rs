@@ -142,6 +142,7 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
         id.get().and_then(|id| state.incident(&id))
     });
     let current = move || record.get().and_then(Result::ok);
+    let has_record = Memo::new(move |_| record.with(|r| matches!(r, Some(Ok(_)))));
 
     let initial = match record.get_untracked() {
         Some(Ok(inc)) => inc.edit_form(),
@@ -425,11 +426,10 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                 </div>
             </form>
             <super::known_errors::KnownErrors incident=Signal::derive(move || current().map(|i| i.number)) />
-            {move || current().map(|inc| view! { <WorkLog entries=inc.work_log /> })}
-            {move || {
-                let shown = current().is_some();
-                id.get().filter(|_| shown).map(|id| view! { <super::history::History id=id /> })
-            }}
+            // Built once the record is there and kept across saves (rebuilding them on every
+            // save made a save cost what the record's whole history and work log cost).
+            {move || has_record.get().then(|| view! { <WorkLog entries=Signal::derive(move || current().map(|i| i.work_log).unwrap_or_default()) /> })}
+            {move || id.get().filter(|_| has_record.get()).map(|id| view! { <super::history::History id=id /> })}
         </section>
     }
 }
@@ -498,12 +498,17 @@ fn LevelSelect(
 
 /// A record's work log, oldest first.
 #[component]
-pub(crate) fn WorkLog(entries: Vec<WorkLogEntry>) -> impl IntoView {
+pub(crate) fn WorkLog(#[prop(into)] entries: Signal<Vec<WorkLogEntry>>) -> impl IntoView {
+    // Keyed, so a new line adds one row instead of redrawing the log.
     view! {
         <section class="card worklog">
             <h2>"Work log"</h2>
             <ol class="worklog-list">
-                {entries.into_iter().map(entry_view).collect_view()}
+                <For
+                    each=move || entries.get()
+                    key=|e| (e.at, e.author.clone(), e.device.clone(), e.note.clone())
+                    children=entry_view
+                />
             </ol>
         </section>
     }

@@ -266,11 +266,9 @@ fn EditForm(form: &'static dyn Form, id: DocumentId) -> impl IntoView {
                     .map(|action| view! { <ActionForm action=action id=id saving=saving /> })
                     .collect_view()}
                 <Sections record=record id=id saving=saving />
-                {move || {
-                    record
-                        .with(|r| r.clone().and_then(Result::ok))
-                        .map(|v| view! { <super::incident_form::WorkLog entries=v.work_log /> })
-                }}
+                <super::incident_form::WorkLog entries=Signal::derive(move || {
+                    record.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()).map(|v| v.work_log.clone()).unwrap_or_default())
+                }) />
                 <super::history::History id=id />
             </Show>
         </section>

@@ -51,19 +51,20 @@ fn export(records: &[SampledRecord]) -> Vec<u8> {
 }
 
 #[test]
-fn history_reusing_works_out_only_the_changes_it_does_not_know() {
+fn history_since_gives_only_the_changes_beyond_the_heads_seen() {
     let (_, doc) = incident(1);
     let full = history(&doc);
-    // A known entry is taken as it is (here marked, to see it was not recomputed).
-    let mut first = full[0].clone();
-    first.author = Some("cached".into());
-    let known = std::collections::HashMap::from([(first.hash.clone(), first)]);
-    let reused = crate::history::history_reusing(&doc, &known);
-    assert_eq!(reused[0].author.as_deref(), Some("cached"));
+    let first = doc.get_changes_meta(&[])[0].hash;
+    let since = crate::history::history_since(&doc, &[first]);
     assert_eq!(
-        reused[1], full[1],
-        "the new change is worked out as history() does"
+        since,
+        full[1..],
+        "the later change, worked out as history() does"
     );
+    assert!(crate::history::history_since(&doc, &doc.get_heads()).is_empty());
+    // Heads the document does not know (e.g. from another document) hide nothing.
+    let unknown = automerge::ChangeHash([7; 32]);
+    assert_eq!(crate::history::history_since(&doc, &[unknown]), full);
 }
 
 #[test]

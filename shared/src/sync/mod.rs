@@ -29,8 +29,13 @@ use crate::ids::DocumentId;
 /// common case for a device holding thousands of synced documents, which `reconnect_plan`
 /// checks one by one.
 pub fn unsynced_changes(doc: &Automerge, relay_heads: &[ChangeHash]) -> usize {
+    unsynced_hashes(doc, relay_heads).len()
+}
+
+/// The hashes of the changes of `doc` the relay does not have yet (see [`unsynced_changes`]).
+pub fn unsynced_hashes(doc: &Automerge, relay_heads: &[ChangeHash]) -> Vec<ChangeHash> {
     if doc.get_heads().iter().all(|h| relay_heads.contains(h)) {
-        return 0;
+        return vec![];
     }
     // Heads we have never seen cannot be ancestors of ours: leave them out.
     let known: Vec<ChangeHash> = relay_heads
@@ -38,9 +43,12 @@ pub fn unsynced_changes(doc: &Automerge, relay_heads: &[ChangeHash]) -> usize {
         .copied()
         .filter(|h| doc.get_change_meta_by_hash(h).is_some())
         .collect();
-    // Metadata only: counting needs no change rebuilt with its operations (the app counts after
-    // every save, offline too, when the relay lacks a growing run of changes).
-    doc.get_changes_meta(&known).len()
+    // Metadata only: no change is rebuilt with its operations (the app counts after every
+    // save, offline too, when the relay lacks a growing run of changes).
+    doc.get_changes_meta(&known)
+        .iter()
+        .map(|c| c.hash)
+        .collect()
 }
 
 /// Which documents a reconnecting device must sync: those with changes the relay lacks,

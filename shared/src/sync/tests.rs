@@ -388,4 +388,9 @@ fn unsynced_changes_counts_what_the_relay_heads_do_not_cover() {
     assert_eq!(unsynced_changes(&doc, &synced), 1);
     assert_eq!(unsynced_changes(&doc, &relay_more), 1);
     assert_eq!(unsynced_changes(&doc, &[]), 2);
+    // Which ones: the edit made after the relay's heads.
+    assert_eq!(
+        crate::sync::unsynced_hashes(&doc, &relay_more),
+        doc.get_heads()
+    );
 }
