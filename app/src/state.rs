@@ -12,6 +12,7 @@ use shared::forms::{self, Form, Values, View};
 use shared::ids::DocumentId;
 use shared::index;
 use shared::numbering::record_number;
+use shared::records::agreement::{Agreements, Sla};
 use shared::records::incident::{self, Incident, IncidentEdit};
 use shared::records::priority::PriorityMatrix;
 use shared::records::{ChangeMeta, Record};
@@ -26,6 +27,16 @@ use shared::summary::{self, NoSummary, Summary};
 
 use crate::repo::Repo;
 use crate::store::{self, DocWrite, Store};
+
+/// Where a new incident is filed and which service it is about, as chosen on its form (empty
+/// for none).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filing {
+    pub site: String,
+    pub team: String,
+    /// A service record number.
+    pub service: String,
+}
 
 /// Why a save did not happen.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +85,8 @@ pub struct AppState {
     /// One local save at a time: each save edits a copy of a document and merges it back, and
     /// two copies written concurrently by the same actor would clash.
     saving: StoredValue<bool>,
+    /// The SLAs on the device, which tickets' clocks run against.
+    agreements: StoredValue<Agreements>,
     /// The running sync client (only while signed in).
     sync: StoredValue<Option<crate::sync::Handle>, LocalStorage>,
     /// The change feed cursor as of the last complete sync.
@@ -120,6 +133,7 @@ impl AppState {
             sync_notify: StoredValue::new_local(None),
             unsynced_by_doc: StoredValue::new(HashMap::new()),
             saving: StoredValue::new(false),
+            agreements: StoredValue::new(Agreements::default()),
             sync: StoredValue::new_local(None),
             changes_cursor: StoredValue::new(0),
             device_id: RwSignal::new(String::new()),
@@ -216,26 +230,17 @@ impl AppState {
         self.store.set_value(Some(store.clone()));
         let ids = self.repo.with_value(|r| r.docs.ids());
         self.load_errors.set(errors);
+        self.reread_agreements();
         // Documents without a stored summary: stored before summaries existed (database
-        // version 1), or not listed (indexes, unreadable records). Derive theirs and keep the
-        // new ones, so the next start needs no document to list.
+        // version 1) or before a field they need, or not listed (indexes, unreadable records).
+        // Derive theirs and keep the new ones, so the next start needs no document to list.
         let missing: Vec<DocumentId> = self.summaries.with_untracked(|m| {
             ids.iter()
                 .filter(|id| !m.contains_key(id))
                 .copied()
                 .collect()
         });
-        let derived = self.derive(&missing);
-        let new: Vec<(String, String)> = derived
-            .iter()
-            .filter_map(|(id, r)| Some((id.to_string(), to_json(r.as_ref().ok()?))))
-            .collect();
-        if !new.is_empty()
-            && let Err(e) = store.put_summaries(&new).await
-        {
-            self.problem.set(Some(e.to_string()));
-        }
-        self.show(&derived);
+        self.keep_summaries(&self.derive(&missing)).await;
         self.recount(&ids);
         self.revision.update(|r| *r += 1);
         self.loaded.set(true);
@@ -462,7 +467,9 @@ impl AppState {
             .with_value(|r| r.docs.get(&id).cloned())
             .ok_or_else(|| rejected(missing))?;
         edit(&mut doc, &meta)?;
-        let (write, derived) = doc_write(&id, &doc);
+        let (write, derived) = self
+            .agreements
+            .with_value(|slas| doc_write(&id, &doc, slas));
         let mut derived = vec![derived];
         self.store()
             .map_err(not_saved)?
@@ -478,6 +485,7 @@ impl AppState {
             derived = self.persist(&[id]).await;
         }
         self.changed_locally(&derived);
+        self.follow_agreements(&derived).await;
         Ok(())
     }
 
@@ -505,16 +513,20 @@ impl AppState {
     pub async fn create_incident(
         self,
         edit: IncidentEdit,
-        site: String,
-        team: String,
+        filing: Filing,
     ) -> Result<DocumentId, SaveError> {
         let _guard = self.begin_save().map_err(not_saved)?;
         let meta = self.change_meta();
         let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
         let number = record_number(incident::NUMBER_PREFIX, &id);
         let mut incident = Incident::create(number, edit, &meta).map_err(rejected)?;
-        incident.site = site.trim().to_string();
-        incident.group = team.trim().to_string();
+        incident.site = filing.site.trim().to_string();
+        incident.group = filing.team.trim().to_string();
+        if !filing.service.trim().is_empty() {
+            // The service's SLA, which the incident's clock runs against from now on.
+            (incident.service, incident.sla) =
+                forms::ticket_service(&OnDevice(self), filing.service.trim()).map_err(rejected)?;
+        }
         let mut doc = Automerge::new();
         incident.write(&mut doc, &meta).map_err(not_saved)?;
         self.add_new(
@@ -540,7 +552,13 @@ impl AppState {
             .create(&id, &values, &OnDevice(self), &meta)
             .map_err(rejected)?;
         let place = form
-            .summary(&id.to_string(), &doc, &Self::matrix(), meta.at)
+            .summary(
+                &id.to_string(),
+                &doc,
+                &Self::matrix(),
+                &Agreements::default(),
+                meta.at,
+            )
             .map_err(not_saved)?;
         self.add_new(id, doc, kind, &place.site, &place.team, &meta)
             .await?;
@@ -581,7 +599,7 @@ impl AppState {
 
         let (writes, derived): (Vec<DocWrite>, Vec<Derived>) = std::iter::once((&id, &doc))
             .chain(indexes.iter().map(|(i, d)| (i, d)))
-            .map(|(id, doc)| doc_write(id, doc))
+            .map(|(id, doc)| self.agreements.with_value(|slas| doc_write(id, doc, slas)))
             .unzip();
         self.store()
             .map_err(not_saved)?
@@ -651,6 +669,31 @@ impl AppState {
         .await
     }
 
+    /// "SLA-… Name" for the SLA numbered `number`, or "the standard SLA" when it is empty or
+    /// not on this device (the clock then runs against the standard SLA).
+    pub fn agreement_name(self, number: &str) -> String {
+        self.agreements.with_value(|slas| {
+            let sla = slas.for_ticket(number);
+            if number.is_empty() {
+                "the standard SLA".to_string()
+            } else if sla.number == number {
+                format!("{} {}", sla.number, sla.name)
+            } else {
+                format!("{number} (not on this device yet: the standard SLA meanwhile)")
+            }
+        })
+    }
+
+    /// The SLA number a new ticket about service `number` would run against ("" for none).
+    pub fn service_agreement(self, number: &str) -> String {
+        if number.is_empty() {
+            return String::new();
+        }
+        forms::ticket_service(&OnDevice(self), number)
+            .map(|(_, sla)| sla)
+            .unwrap_or_default()
+    }
+
     /// Every readable record of type `R` on the device, with its document id.
     pub fn records_of<R: Record>(self) -> Vec<(DocumentId, R)> {
         let ids: Vec<DocumentId> = self.summaries.with_untracked(|m| {
@@ -686,6 +729,54 @@ impl AppState {
         self.show(&derived);
         self.recount(ids);
         self.revision.update(|r| *r += 1);
+        self.follow_agreements(&derived).await;
+    }
+
+    /// Reads every SLA on the device again.
+    fn reread_agreements(self) {
+        self.agreements
+            .set_value(forms::agreements(&OnDevice(self)));
+    }
+
+    /// After documents changed (`derived`, as saved or merged): if SLAs were among them, read
+    /// the SLAs again and derive anew the summaries of the tickets naming them, so their clocks
+    /// follow the agreement (or start following it once it reaches this device).
+    async fn follow_agreements(self, derived: &[Derived]) {
+        let changed: std::collections::HashSet<&str> = derived
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .filter(|s| s.kind == Sla::KIND)
+            .map(|s| s.number.as_str())
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        self.reread_agreements();
+        let naming: Vec<DocumentId> = self.summaries.with_untracked(|m| {
+            m.iter()
+                .filter(|(_, s)| changed.contains(s.agreement.as_str()))
+                .map(|(id, _)| *id)
+                .collect()
+        });
+        self.keep_summaries(&self.derive(&naming)).await;
+    }
+
+    /// Stores summaries derived from documents already stored, and shows them.
+    async fn keep_summaries(self, derived: &[Derived]) {
+        let json: Vec<(String, String)> = derived
+            .iter()
+            .filter_map(|(id, r)| Some((id.to_string(), to_json(r.as_ref().ok()?))))
+            .collect();
+        if !json.is_empty() {
+            let stored = match self.store() {
+                Ok(store) => store.put_summaries(&json).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = stored {
+                self.problem.set(Some(e));
+            }
+        }
+        self.show(derived);
     }
 
     /// The relay is known to have `heads` of `id`: remember it (durably) and recount.
@@ -707,7 +798,10 @@ impl AppState {
     async fn persist(self, ids: &[DocumentId]) -> Vec<Derived> {
         let (writes, derived): (Vec<DocWrite>, Vec<Derived>) = self.repo.with_value(|r| {
             ids.iter()
-                .filter_map(|id| Some(doc_write(id, r.docs.get(id)?)))
+                .filter_map(|id| {
+                    let doc = r.docs.get(id)?;
+                    Some(self.agreements.with_value(|slas| doc_write(id, doc, slas)))
+                })
                 .unzip()
         });
         let result = match self.store() {
@@ -725,7 +819,13 @@ impl AppState {
         let at = now();
         self.repo.with_value(|r| {
             ids.iter()
-                .filter_map(|id| r.docs.get(id).map(|doc| (*id, summarize(id, doc, at))))
+                .filter_map(|id| {
+                    let doc = r.docs.get(id)?;
+                    Some((
+                        *id,
+                        self.agreements.with_value(|s| summarize(id, doc, s, at)),
+                    ))
+                })
                 .collect()
         })
     }
@@ -874,8 +974,13 @@ fn root_string(doc: &Automerge, key: &str) -> Option<String> {
     }
 }
 
-fn summarize(id: &DocumentId, doc: &Automerge, at: Timestamp) -> Result<Summary, NoSummary> {
-    summary::summarize(&id.to_string(), doc, &AppState::matrix(), None, at)
+fn summarize(
+    id: &DocumentId,
+    doc: &Automerge,
+    slas: &Agreements,
+    at: Timestamp,
+) -> Result<Summary, NoSummary> {
+    summary::summarize(&id.to_string(), doc, &AppState::matrix(), slas, at)
 }
 
 fn to_json(s: &Summary) -> String {
@@ -884,8 +989,8 @@ fn to_json(s: &Summary) -> String {
 
 /// The store write of one document with its summary (none for documents not listed), and
 /// the summary itself for the list.
-fn doc_write(id: &DocumentId, doc: &Automerge) -> (DocWrite, Derived) {
-    let summary = summarize(id, doc, now());
+fn doc_write(id: &DocumentId, doc: &Automerge, slas: &Agreements) -> (DocWrite, Derived) {
+    let summary = summarize(id, doc, slas, now());
     let write = DocWrite {
         id: id.to_string(),
         bytes: doc.save(),

@@ -123,6 +123,7 @@ mod tests {
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(1_764_034_200_000),
             sla,
+            agreement: String::new(),
             attention: 0,
             search: String::new(),
         }

@@ -9,7 +9,7 @@
 use automerge::Automerge;
 use serde::{Deserialize, Serialize};
 
-use crate::records::agreement::{PriorityTarget, Sla};
+use crate::records::agreement::{Agreements, PriorityTarget, Sla};
 use crate::records::document::{ChangeMeta, record_type};
 use crate::records::incident::{self, Incident};
 use crate::records::journal::StatusChange;
@@ -44,6 +44,12 @@ pub struct Summary {
     pub updated_at: Timestamp,
     /// The SLA clock as of `updated_at`'s summary, `None` when no SLA target applies.
     pub sla: Option<SlaSummary>,
+    /// The SLA record number a ticket names; empty for the standard SLA (and for records
+    /// without a clock). Its clock runs against that SLA once the device holds it, against the
+    /// standard SLA until then ([`Agreements::for_ticket`]), so the app derives the summaries
+    /// naming an SLA again when that SLA arrives or changes. Required: a summary stored
+    /// before it existed does not parse, and is derived anew.
+    pub agreement: String,
     /// Lower-case text full-text search looks in: number, title, description, assignee,
     /// site, team and the work log.
     pub search: String,
@@ -164,21 +170,21 @@ pub enum NoSummary {
     Unreadable(String),
 }
 
-/// The summary of document `id` at `now`. Incidents are measured against `sla` (or
-/// [`standard_sla`] when `None`); every other record type through its form
-/// ([`crate::forms::Form::summary`]).
+/// The summary of document `id` at `now`, tickets' clocks measured against the SLA they name
+/// among `slas` ([`Agreements::for_ticket`]). Incidents are read here; every other record type
+/// through its form ([`crate::forms::Form::summary`]).
 pub fn summarize(
     id: &str,
     doc: &Automerge,
     matrix: &PriorityMatrix,
-    sla: Option<&Sla>,
+    slas: &Agreements,
     now: Timestamp,
 ) -> Result<Summary, NoSummary> {
     let kind = record_type(doc).ok_or(NoSummary::NotListed)?;
     if kind != incident::KIND {
         let form = crate::forms::of(&kind).ok_or(NoSummary::NotListed)?;
         return form
-            .summary(id, doc, matrix, now)
+            .summary(id, doc, matrix, slas, now)
             .map_err(|e| NoSummary::Unreadable(e.to_string()));
     }
     let inc = Incident::read(doc).map_err(|e| NoSummary::Unreadable(e.to_string()))?;
@@ -213,7 +219,13 @@ pub fn summarize(
         assignee: inc.assignee.clone(),
         created_at: inc.created_at,
         updated_at: updated_at(doc, inc.created_at),
-        sla: sla_of(&inc.status_history, priority, sla, now),
+        sla: sla_of(
+            &inc.status_history,
+            priority,
+            slas.for_ticket(&inc.sla),
+            now,
+        ),
+        agreement: inc.sla.clone(),
         search: search.to_lowercase(),
         attention: crate::review::attention(doc).len(),
     })
@@ -234,22 +246,14 @@ pub(crate) fn updated_at(doc: &Automerge, created: Timestamp) -> Timestamp {
         .max(created)
 }
 
-/// The SLA clock of a ticket with this status history and priority, measured against `sla`
-/// (or [`standard_sla`]); `None` when no target applies.
+/// The SLA clock of a ticket with this status history and priority, measured against `sla`;
+/// `None` when no target applies.
 pub(crate) fn sla_of(
     history: &[StatusChange],
     priority: Priority,
-    sla: Option<&Sla>,
+    sla: &Sla,
     now: Timestamp,
 ) -> Option<SlaSummary> {
-    let standard;
-    let sla = match sla {
-        Some(sla) => sla,
-        None => {
-            standard = standard_sla();
-            &standard
-        }
-    };
     let calendar = sla.calendar.compile().ok()?;
     let policy = sla.ticket_policy(&calendar, priority)?;
     let state = measure(history, &policy, now);

@@ -5,8 +5,10 @@ mod common;
 use automerge::Automerge;
 use automerge::transaction::Transactable as _;
 use common::{HOUR, MINUTE, MONDAY, incident_edit, meta};
+use shared::records::agreement::{AgreementStatus, Agreements, PriorityTarget, Sla};
 use shared::records::incident::{Incident, IncidentStatus};
 use shared::records::priority::{Level, Priority, PriorityMatrix};
+use shared::records::service::Service;
 use shared::sla::Warning;
 use shared::summary::{NoSummary, standard_sla, summarize, warning_level, warning_of_level};
 use shared::time::Timestamp;
@@ -25,7 +27,7 @@ fn summary_at(doc: &Automerge, now: i64) -> shared::summary::Summary {
         "doc-1",
         doc,
         &PriorityMatrix::default(),
-        None,
+        &Agreements::default(),
         Timestamp(now),
     )
     .unwrap()
@@ -137,7 +139,7 @@ fn documents_that_are_not_incidents_have_no_summary() {
             "x",
             &Automerge::new(),
             &PriorityMatrix::default(),
-            None,
+            &Agreements::default(),
             Timestamp(0)
         ),
         Err(NoSummary::NotListed)
@@ -147,7 +149,13 @@ fn documents_that_are_not_incidents_have_no_summary() {
     tx.put(automerge::ROOT, "type", "incident").unwrap();
     tx.commit();
     assert!(matches!(
-        summarize("x", &doc, &PriorityMatrix::default(), None, Timestamp(0)),
+        summarize(
+            "x",
+            &doc,
+            &PriorityMatrix::default(),
+            &Agreements::default(),
+            Timestamp(0)
+        ),
         Err(NoSummary::Unreadable(_))
     ));
 }
@@ -173,4 +181,65 @@ fn the_standard_sla_has_a_target_for_every_priority_and_levels_round_trip() {
     ] {
         assert_eq!(warning_of_level(warning_level(w)), w);
     }
+}
+
+/// An active SLA `number` with one P3 target (minutes) round the clock.
+fn gold(number: &str, response: u32, resolution: u32) -> Sla {
+    Sla {
+        number: number.into(),
+        name: "Gold".into(),
+        targets: vec![PriorityTarget {
+            priority: Priority::P3,
+            response_minutes: response,
+            resolution_minutes: resolution,
+        }],
+        status: AgreementStatus::Active,
+        pause_statuses: vec!["pending".into()],
+        ..Sla::default()
+    }
+}
+
+#[test]
+fn a_ticket_runs_against_the_sla_it_names_and_the_standard_one_otherwise() {
+    let slas = Agreements::new([gold("SLA-GOLD", 120, 600)]);
+    let now = Timestamp(MONDAY + 10 * MINUTE);
+    let clock = |named: &str| {
+        let (mut inc, _) = logged("Core switch reboots", "", MONDAY);
+        inc.sla = named.into();
+        let mut doc = Automerge::new();
+        inc.write(&mut doc, &meta("ana", MONDAY)).unwrap();
+        let s = summarize("doc-1", &doc, &PriorityMatrix::default(), &slas, now).unwrap();
+        let left = s.sla.unwrap().response.left_ms(now).unwrap();
+        (s.agreement, left / MINUTE)
+    };
+    // P3: the named SLA's 120 minutes, not the standard SLA's 60.
+    assert_eq!(clock("SLA-GOLD"), ("SLA-GOLD".into(), 110));
+    // An SLA this device does not hold (not synced yet): the standard clock until it arrives.
+    assert_eq!(clock("SLA-ELSEWHERE"), ("SLA-ELSEWHERE".into(), 50));
+    assert_eq!(clock(""), (String::new(), 50));
+}
+
+#[test]
+fn a_new_ticket_for_a_service_gets_its_sla_or_an_active_one_that_covers_it() {
+    let mut covering = gold("SLA-B", 30, 60);
+    covering.services = vec!["SVC-1".into()];
+    let mut also = gold("SLA-C", 30, 60);
+    also.services = vec!["SVC-1".into()];
+    let mut draft = gold("SLA-A", 30, 60);
+    draft.services = vec!["SVC-1".into()];
+    draft.status = AgreementStatus::Draft;
+    let slas = Agreements::new([also, draft, covering]);
+    let mut service = Service {
+        number: "SVC-1".into(),
+        ..Service::default()
+    };
+    // No SLA of its own: the first active SLA listing it (drafts do not count).
+    assert_eq!(slas.for_service(&service), "SLA-B");
+    service.sla = "SLA-OWN".into();
+    assert_eq!(slas.for_service(&service), "SLA-OWN");
+    let other = Service {
+        number: "SVC-2".into(),
+        ..Service::default()
+    };
+    assert_eq!(slas.for_service(&other), "", "the standard SLA");
 }

@@ -9,11 +9,13 @@ use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 use shared::ids::DocumentId;
+use shared::records::Record as _;
 use shared::records::incident::{IncidentEdit, IncidentStatus, WorkLogEntry};
 use shared::records::priority::Level;
+use shared::records::service::{Service, ServiceState};
 
 use super::field::LabelledField;
-use crate::state::{AppState, SaveError};
+use crate::state::{AppState, Filing, SaveError};
 
 /// One form field: its value, and whether the person has changed it since the last save.
 struct Field<T: Send + Sync + 'static> {
@@ -188,6 +190,20 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
         }
         teams
     };
+    // The service a new incident is about ("" for none); its SLA runs the incident's clock.
+    let service = RwSignal::new(String::new());
+    let service_options = move || {
+        state.summaries.with(|m| {
+            m.values()
+                .filter(|s| s.kind == Service::KIND && s.status != ServiceState::Retired.as_str())
+                .map(|s| (s.number.clone(), format!("{} {}", s.number, s.title)))
+                .collect::<Vec<_>>()
+        })
+    };
+    let agreement = move || match id.get() {
+        Some(_) => current().map(|i| state.agreement_name(&i.sla)),
+        None => Some(state.agreement_name(&state.service_agreement(&service.get()))),
+    };
     let save_status = RwSignal::new(String::new());
     let form_error = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
@@ -221,7 +237,14 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
         spawn_local(async move {
             let result = match id.get_untracked() {
                 None => state
-                    .create_incident(edit, site.get_untracked(), team.get_untracked())
+                    .create_incident(
+                        edit,
+                        Filing {
+                            site: site.get_untracked(),
+                            team: team.get_untracked(),
+                            service: service.get_untracked(),
+                        },
+                    )
                     .await
                     .inspect(|new_id| {
                         id.set(Some(*new_id));
@@ -301,6 +324,7 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                     }
                 })
             }}
+            {move || id.get().map(|id| view! { <super::list::SlaClock id=id /> })}
             <form class="card" on:submit=save novalidate>
                 <LabelledField label="Title" for_id="title" wide=true>
                     <input
@@ -362,7 +386,7 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                             Some(_) => current().map(|i| i.site).unwrap_or_default(),
                             None => site.get(),
                         })
-                        options=Signal::derive(my_sites)
+                        options=Signal::derive(move || labelled(my_sites()))
                         locked=Signal::derive(move || id.with(Option::is_some))
                         on_pick=move |v| {
                             site.set(v);
@@ -378,13 +402,32 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                             Some(_) => current().map(|i| i.group).unwrap_or_default(),
                             None => team.get(),
                         })
-                        options=Signal::derive(team_options)
+                        options=Signal::derive(move || labelled(team_options()))
                         locked=Signal::derive(move || id.with(Option::is_some))
                         on_pick=move |v| {
                             team.set(v);
                             touched();
                         }
                     />
+                </LabelledField>
+                <LabelledField label="Service" for_id="service">
+                    <ScopeSelect
+                        id="service"
+                        none_label="No service"
+                        chosen=Signal::derive(move || match id.get() {
+                            Some(_) => current().map(|i| i.service).unwrap_or_default(),
+                            None => service.get(),
+                        })
+                        options=Signal::derive(service_options)
+                        locked=Signal::derive(move || id.with(Option::is_some))
+                        on_pick=move |v| {
+                            service.set(v);
+                            touched();
+                        }
+                    />
+                </LabelledField>
+                <LabelledField label="SLA" for_id="agreement">
+                    <output id="agreement" class="readonly" for="service">{agreement}</output>
                 </LabelledField>
                 <LabelledField label="Assignee" for_id="assignee" wide=true>
                     <input
@@ -442,7 +485,8 @@ fn ScopeSelect(
     id: &'static str,
     none_label: &'static str,
     chosen: Signal<String>,
-    options: Signal<Vec<String>>,
+    /// (value, label) pairs.
+    options: Signal<Vec<(String, String)>>,
     locked: Signal<bool>,
     on_pick: impl Fn(String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -451,11 +495,11 @@ fn ScopeSelect(
             {move || {
                 let chosen = chosen.get();
                 let mut values = options.get();
-                if !chosen.is_empty() && !values.contains(&chosen) {
-                    values.push(chosen.clone());
+                if !chosen.is_empty() && !values.iter().any(|(v, _)| *v == chosen) {
+                    values.push((chosen.clone(), chosen.clone()));
                 }
                 std::iter::once((String::new(), none_label.to_string()))
-                    .chain(values.into_iter().map(|v| (v.clone(), v)))
+                    .chain(values)
                     .map(|(value, label)| {
                         let selected = value == chosen;
                         view! { <option value=value prop:selected=selected>{label}</option> }
@@ -464,6 +508,11 @@ fn ScopeSelect(
             }}
         </select>
     }
+}
+
+/// Options whose label is their value.
+fn labelled(values: Vec<String>) -> Vec<(String, String)> {
+    values.into_iter().map(|v| (v.clone(), v)).collect()
 }
 
 #[component]

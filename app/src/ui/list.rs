@@ -6,6 +6,7 @@ use std::cell::Cell;
 
 use leptos::html;
 use leptos::prelude::*;
+use shared::ids::DocumentId;
 use shared::records::incident::IncidentStatus;
 use shared::records::priority::Priority;
 use shared::sla::Warning;
@@ -499,6 +500,25 @@ fn Row(summary: Summary, has_priority: bool) -> impl IntoView {
             <span class="incident-urgency">{has_priority.then(|| s.urgency.to_string())}</span>
             <span class=status_class>{s.status_label.clone()}</span>
         </a>
+    }
+}
+
+/// A ticket's SLA time left while it is open, ticking with the list's clock (offline too).
+#[component]
+pub(crate) fn SlaClock(id: DocumentId) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state.now.track();
+        let sla = state
+            .summaries
+            .with(|m| m.get(&id).filter(|s| s.open).and_then(|s| s.sla));
+        sla.map(|sla| {
+            view! {
+                <p class="record-sla" id="record-sla">
+                    {sla_cell(&sla, crate::state::now())}
+                </p>
+            }
+        })
     }
 }
 

@@ -213,20 +213,7 @@ fn EditForm(form: &'static dyn Form, id: DocumentId) -> impl IntoView {
                 </h1>
                 <span class="muted" id="record-title">{move || shown(&|v| v.title.clone())}</span>
             </div>
-            // Tickets show their SLA time left, ticking with the list's clock (offline too).
-            {move || {
-                state.now.track();
-                let sla = state
-                    .summaries
-                    .with(|m| m.get(&id).filter(|s| s.open).and_then(|s| s.sla));
-                sla.map(|sla| {
-                    view! {
-                        <p class="record-sla" id="record-sla">
-                            {super::list::sla_cell(&sla, crate::state::now())}
-                        </p>
-                    }
-                })
-            }}
+            <super::list::SlaClock id=id />
             {move || match record.get() {
                 None if state.loaded.get() => {
                     Some(view! { <p class="banner">"This record is not on this device (yet)."</p> }.into_any())

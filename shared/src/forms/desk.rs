@@ -46,13 +46,9 @@ fn request() -> Spec<ServiceRequest> {
         let service: Service = other(lookup, given(values, "service"), "Service (number)")?;
         let item = given(values, "catalogue_item");
         let title = given(values, "title");
-        Ok(ServiceRequest::create(
-            String::new(),
-            &service,
-            item,
-            title,
-            meta,
-        )?)
+        let mut request = ServiceRequest::create(String::new(), &service, item, title, meta)?;
+        request.sla = super::agreements(lookup).for_service(&service);
+        Ok(request)
     })
     .action(
         "tick",
@@ -100,6 +96,7 @@ fn request() -> Spec<ServiceRequest> {
         impact: r.impact,
         urgency: r.urgency,
         priority: r.priority(matrix),
+        sla: r.sla.clone(),
     })
     .place(|r| Place {
         site: r.site.clone(),
@@ -145,6 +142,7 @@ fn security_incident() -> Spec<SecurityIncident> {
         impact: r.impact,
         urgency: r.urgency,
         priority: r.priority(matrix),
+        sla: r.sla.clone(),
     })
     .place(|r| Place {
         site: r.site.clone(),

@@ -35,7 +35,9 @@ use std::sync::LazyLock;
 use automerge::Automerge;
 
 use crate::ids::DocumentId;
+use crate::records::agreement::{Agreements, Sla};
 use crate::records::priority::PriorityMatrix;
+use crate::records::service::Service;
 use crate::records::{ChangeMeta, Record, RecordError};
 use crate::summary::Summary;
 use crate::time::Timestamp;
@@ -258,6 +260,7 @@ pub trait Form: Send + Sync {
         id: &str,
         doc: &Automerge,
         matrix: &PriorityMatrix,
+        slas: &Agreements,
         now: Timestamp,
     ) -> Result<Summary, RecordError>;
 }
@@ -288,6 +291,22 @@ pub fn given<'a>(values: &'a Values, key: &str) -> &'a str {
 }
 
 /// The record `number` (of type `R`) from the device, or why it cannot be used.
+/// The SLAs on this device, for tickets' clocks.
+pub fn agreements(lookup: &dyn Lookup) -> Agreements {
+    let slas = lookup.all(Sla::KIND);
+    Agreements::new(slas.iter().filter_map(|doc| Sla::read(doc).ok()))
+}
+
+/// For a new ticket about the service numbered `number`: the service's number and the SLA
+/// number the ticket's clock runs against ([`Agreements::for_service`]).
+pub fn ticket_service(lookup: &dyn Lookup, number: &str) -> Result<(String, String), RecordError> {
+    let service: Service = other(lookup, number, "Service")?;
+    Ok((
+        service.number.clone(),
+        agreements(lookup).for_service(&service),
+    ))
+}
+
 pub(crate) fn other<R: Record>(
     lookup: &dyn Lookup,
     number: &str,

@@ -6,6 +6,7 @@ use automerge::Automerge;
 
 use super::{Action, Area, Field, Form, Input, Lookup, Section, Values, View, value};
 use crate::ids::DocumentId;
+use crate::records::agreement::Agreements;
 use crate::records::priority::{Level, Priority, PriorityMatrix};
 use crate::records::{ChangeMeta, Record, RecordError};
 use crate::summary::{Summary, sla_of, updated_at};
@@ -84,6 +85,8 @@ pub struct Ticket {
     pub impact: Level,
     pub urgency: Level,
     pub priority: Priority,
+    /// The SLA record number it names (empty: the standard SLA).
+    pub sla: String,
 }
 
 /// Site, team and the person it is with, for list filters and "My work".
@@ -383,6 +386,7 @@ impl<R: Record + Workflow + Send + Sync + 'static> Form for Spec<R> {
         id: &str,
         doc: &Automerge,
         matrix: &PriorityMatrix,
+        slas: &Agreements,
         now: Timestamp,
     ) -> Result<Summary, RecordError> {
         let mut record = R::read(doc)?;
@@ -400,7 +404,12 @@ impl<R: Record + Workflow + Send + Sync + 'static> Form for Spec<R> {
         let (ticket, sla) = match self.ticket {
             Some(ticket) => {
                 let t = ticket(&record, matrix);
-                let sla = sla_of(record.status_history(), t.priority, None, now);
+                let sla = sla_of(
+                    record.status_history(),
+                    t.priority,
+                    slas.for_ticket(&t.sla),
+                    now,
+                );
                 (t, sla)
             }
             None => (
@@ -408,6 +417,7 @@ impl<R: Record + Workflow + Send + Sync + 'static> Form for Spec<R> {
                     impact: Level::default(),
                     urgency: Level::default(),
                     priority: Priority::default(),
+                    sla: String::new(),
                 },
                 None,
             ),
@@ -436,6 +446,7 @@ impl<R: Record + Workflow + Send + Sync + 'static> Form for Spec<R> {
             created_at,
             updated_at: updated_at(doc, created_at),
             sla,
+            agreement: ticket.sla,
             search: search.join("\n").to_lowercase(),
             attention: crate::review::attention(doc).len(),
         })

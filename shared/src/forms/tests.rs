@@ -132,9 +132,14 @@ fn every_form_creates_a_record_it_can_read_back_and_list() {
         for (key, text) in &given {
             assert_eq!(view.values.get(key), Some(text), "{} {key}", form.kind());
         }
-        let summary =
-            crate::summary::summarize("x", &doc, &Default::default(), None, meta("ana", 6).at)
-                .unwrap();
+        let summary = crate::summary::summarize(
+            "x",
+            &doc,
+            &Default::default(),
+            &Default::default(),
+            meta("ana", 6).at,
+        )
+        .unwrap();
         assert_eq!(summary.kind, form.kind());
         assert_eq!(summary.number, view.number);
         assert!(summary.open);
@@ -362,10 +367,63 @@ fn a_request_follows_its_catalogue_item_and_resolves_once_every_step_is_done() {
         .move_to(&mut doc, "resolved", "", &device, &meta("cy", 7))
         .unwrap();
 
-    let summary =
-        crate::summary::summarize("r", &doc, &Default::default(), None, meta("cy", 8).at).unwrap();
+    let summary = crate::summary::summarize(
+        "r",
+        &doc,
+        &Default::default(),
+        &Default::default(),
+        meta("cy", 8).at,
+    )
+    .unwrap();
     assert!(!summary.open, "a resolved request's work is done");
     assert!(summary.sla.is_some(), "requests run an SLA clock");
+}
+
+#[test]
+fn a_request_runs_against_the_active_sla_covering_its_service() {
+    let mut device = Device::default();
+    let mut service = Service::create("SVC-1".into(), "Laptops", "ana", &meta("ana", 0)).unwrap();
+    service.status = ServiceState::Live;
+    service.offerings.push(Offering {
+        key: "laptop".into(),
+        name: "New laptop".into(),
+        ..Offering::default()
+    });
+    let mut svc_doc = Automerge::new();
+    service.write(&mut svc_doc, &meta("ana", 0)).unwrap();
+    device.0.insert("SVC-1".into(), svc_doc);
+    // SLA-9: P3 (the default medium × medium) respond within 5 minutes.
+    let mut sla =
+        crate::records::agreement::Sla::create("SLA-9".into(), "Fast", "", &meta("ana", 0))
+            .unwrap();
+    sla.services = vec!["SVC-1".into()];
+    sla.targets = vec![crate::records::agreement::PriorityTarget {
+        priority: crate::records::priority::Priority::P3,
+        response_minutes: 5,
+        resolution_minutes: 60,
+    }];
+    sla.status = crate::records::agreement::AgreementStatus::Active;
+    let mut sla_doc = Automerge::new();
+    sla.write(&mut sla_doc, &meta("ana", 0)).unwrap();
+    device.0.insert("SLA-9".into(), sla_doc);
+
+    let asked = values(&[("service", "SVC-1"), ("catalogue_item", "laptop")]);
+    let doc = of("service_request")
+        .unwrap()
+        .create(&id(1), &asked, &device, &meta("cy", 1))
+        .unwrap();
+    let slas = agreements(&device);
+    let s =
+        crate::summary::summarize("r", &doc, &Default::default(), &slas, meta("cy", 2).at).unwrap();
+    assert_eq!(s.agreement, "SLA-9");
+    let left = s.sla.unwrap().response.left_ms(meta("cy", 2).at).unwrap();
+    assert_eq!(left, 4 * 60_000, "five minutes from logging, one gone");
+    let unknown = ticket_service(&device, "SVC-404").unwrap_err().to_string();
+    assert!(unknown.contains("SVC-404"), "{unknown}");
+    assert_eq!(
+        ticket_service(&device, "SVC-1").unwrap(),
+        ("SVC-1".to_string(), "SLA-9".to_string())
+    );
 }
 
 #[test]
@@ -729,8 +787,14 @@ fn a_summary_is_updated_at_the_latest_change_even_after_a_merge() {
     risk.edit(&mut a, &values(&[("source", "Audit")]), &meta("ana", 7))
         .unwrap();
     a.merge(&mut b).unwrap();
-    let summary =
-        crate::summary::summarize("r", &a, &Default::default(), None, meta("x", 10).at).unwrap();
+    let summary = crate::summary::summarize(
+        "r",
+        &a,
+        &Default::default(),
+        &Default::default(),
+        meta("x", 10).at,
+    )
+    .unwrap();
     assert_eq!(
         summary.updated_at,
         meta("bo", 9).at,
@@ -752,7 +816,7 @@ fn a_summary_counts_what_needs_a_person() {
         .unwrap();
     let now = meta("x", 10).at;
     let count = |doc: &Automerge| {
-        crate::summary::summarize("r", doc, &Default::default(), None, now)
+        crate::summary::summarize("r", doc, &Default::default(), &Default::default(), now)
             .unwrap()
             .attention
     };

@@ -1,12 +1,15 @@
 //! Service level agreement (ISO 20000 8.3.3): targets per priority, a business-hours calendar,
 //! pause statuses, workload limits and exceptions.
 
+use std::collections::HashMap;
+
 use autosurgeon::{Hydrate, Reconcile};
 
 use super::document::{ChangeMeta, record};
 use super::journal::{StatusChange, WorkLogEntry};
 use super::labels::labelled_enum;
 use super::priority::Priority;
+use super::service::Service;
 use super::ticket::{PAUSE_STATUSES, STOP_STATUSES, TicketStatus};
 use crate::sla::{BusinessCalendar, Calendar, Policy};
 use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
@@ -131,5 +134,55 @@ impl Sla {
             stop: &STOP_STATUSES,
             awaiting_response: TicketStatus::New.as_str(),
         })
+    }
+}
+
+/// The SLAs a device holds, by record number: what each ticket's clock runs against.
+#[derive(Debug, Clone)]
+pub struct Agreements {
+    by_number: HashMap<String, Sla>,
+    standard: Sla,
+}
+
+impl Default for Agreements {
+    /// None but the standard SLA.
+    fn default() -> Self {
+        Self::new([])
+    }
+}
+
+impl Agreements {
+    pub fn new(slas: impl IntoIterator<Item = Sla>) -> Self {
+        Agreements {
+            by_number: slas.into_iter().map(|s| (s.number.clone(), s)).collect(),
+            standard: crate::summary::standard_sla(),
+        }
+    }
+
+    /// The SLA a ticket naming `number` is measured against: that SLA, whatever its status (it
+    /// was the agreement when the ticket was logged), or the standard SLA when the ticket names
+    /// none or one this device does not hold.
+    pub fn for_ticket(&self, number: &str) -> &Sla {
+        self.by_number.get(number).unwrap_or(&self.standard)
+    }
+
+    /// The SLA number a new ticket for `service` runs against: the service's own SLA, else an
+    /// active SLA that lists the service; empty (the standard SLA) when neither exists.
+    pub fn for_service(&self, service: &Service) -> String {
+        if !service.sla.is_empty() {
+            return service.sla.clone();
+        }
+        let mut covering: Vec<&Sla> = self
+            .by_number
+            .values()
+            .filter(|s| s.status == AgreementStatus::Active)
+            .filter(|s| s.services.iter().any(|x| x.trim() == service.number))
+            .collect();
+        // Several active SLAs listing one service: the same one on every device.
+        covering.sort_by(|a, b| a.number.cmp(&b.number));
+        covering
+            .first()
+            .map(|s| s.number.clone())
+            .unwrap_or_default()
     }
 }
