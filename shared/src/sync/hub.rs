@@ -552,7 +552,9 @@ impl Hub {
             unreachable!("only a loaded document changes");
         };
         let changes = automerge.get_changes(before).iter().map(carried).collect();
-        let chunk = if doc.chunks >= COMPACT_AFTER_CHUNKS {
+        // A document's first chunk is a snapshot too: fresh devices are sent the stored bytes
+        // as they are, and a compressed document loads faster than the same changes.
+        let chunk = if doc.chunks >= COMPACT_AFTER_CHUNKS || before.is_empty() {
             doc.chunks = 1;
             Chunk::Snapshot(automerge.save())
         } else {

@@ -774,3 +774,23 @@ fn a_peer_without_v2_messages_gets_changes() {
         .unwrap();
     assert_eq!(device.get_heads(), net.heads[&doc]);
 }
+
+/// A new document is stored as a compressed snapshot from its first upload (what a fresh
+/// device is then sent, and loads faster than the same changes); later uploads append changes.
+#[test]
+fn a_new_document_is_first_stored_as_a_snapshot() {
+    let mut net = Net::new();
+    let a = net.join("a");
+    let doc = id(17);
+    net.edit(a, doc, "title", "Projector flickers");
+    let is_document_chunk = |chunk: &[u8]| chunk[..4] == [0x85, 0x6f, 0x4a, 0x83] && chunk[8] == 0;
+    assert_eq!(net.storage[&doc].len(), 1);
+    assert!(is_document_chunk(&net.storage[&doc][0]));
+    assert!(net.log.iter().any(|e| matches!(
+        e,
+        HubEffect::Persist { doc: d, chunk: Chunk::Snapshot(_), .. } if *d == doc
+    )));
+    net.edit(a, doc, "status", "new");
+    assert_eq!(net.storage[&doc].len(), 2);
+    assert!(!is_document_chunk(&net.storage[&doc][1]));
+}
