@@ -134,7 +134,7 @@ pub struct Hub {
     loading: HashMap<DocumentId, VecDeque<Waiting>>,
     effects: Vec<HubEffect>,
     /// Stays empty: receives a fresh peer's first message into its sync state (see
-    /// [`Hub::answer_fresh_peer`]).
+    /// [`Hub::answer_without_loading`]).
     empty: Automerge,
 }
 
@@ -161,7 +161,7 @@ impl Hub {
     }
 
     /// Documents in memory that are loaded into Automerge (the others are held as their
-    /// stored bytes), for metrics and tests.
+    /// stored bytes). For tests: it walks every document.
     pub fn documents_loaded(&self) -> usize {
         self.docs
             .values()
@@ -427,14 +427,18 @@ impl Hub {
 
     /// Handles a sync message for a document held only as its stored bytes, when Automerge
     /// would need nothing but those bytes and heads to answer it; otherwise hands the message
-    /// back. Two cases, which are what a fresh device's download consists of:
+    /// back. The message must carry no changes and need nothing, and:
     ///
-    /// - The peer has nothing (empty heads, no changes) and understands V2 messages: Automerge
-    ///   would answer with its heads, no need, and the whole document (`save()`); the stored
-    ///   bytes are that document. Its `have` says "everything up to my heads, nothing since"
-    ///   (Automerge says the same as a bloom filter of every change, which needs them loaded).
-    /// - The peer acknowledges exactly that: its heads are ours, it sends and needs nothing,
-    ///   and its `have` starts from our heads. Automerge would record it and send nothing.
+    /// - The peer has nothing (empty heads) and understands V2 messages (a fresh device's
+    ///   `request`): Automerge would answer with its heads, no need, and the whole document
+    ///   (`save()`); the stored bytes are that document. Its `have` says "everything up to my
+    ///   heads, nothing since" (Automerge says the same as a bloom filter of every change,
+    ///   which needs them loaded).
+    /// - Or the peer's heads are exactly ours (it has every change we have, so Automerge finds
+    ///   nothing to send whatever its `have` says), and its `have` starts from nothing or from
+    ///   our heads. If it is acknowledging our answer, Automerge records it and sends nothing;
+    ///   if it is new (a device that already holds the document), Automerge sends its heads
+    ///   and a `have` of nothing since them, which is built here exactly.
     ///
     /// The peer's sync state ends as Automerge would leave it, except that `sent_hashes` stays
     /// empty (it only saves re-sending changes, and the document is loaded before any more
@@ -452,14 +456,16 @@ impl Hub {
             return Err(message);
         };
         let flags = message.flags.unwrap_or_default();
-        if flags.contains(MessageFlags::READ_ONLY) || flags.contains(MessageFlags::SYNC_RESET) {
+        if flags.contains(MessageFlags::READ_ONLY)
+            || flags.contains(MessageFlags::SYNC_RESET)
+            || !message.changes.is_empty()
+            || !message.need.is_empty()
+        {
             return Err(message);
         }
-        if !message.changes.is_empty() || !message.need.is_empty() {
-            return Err(message);
-        }
-        if message.heads.is_empty()
-            && message.flags.is_some()
+        let v2 = message.flags.is_some();
+        let reply = if message.heads.is_empty()
+            && v2
             && message.have.iter().all(|h| h.last_sync.is_empty())
         {
             // A fresh peer: what `receive_sync_message` records of a message with no heads and
@@ -468,64 +474,76 @@ impl Hub {
             self.empty
                 .receive_sync_message(state, message)
                 .expect("a message without changes applies to any document");
-            let reply = sync::Message {
-                heads: heads.clone(),
-                need: vec![],
-                have: vec![sync::Have {
-                    last_sync: heads.clone(),
-                    bloom: sync::BloomFilter::default(),
-                }],
-                changes: bytes.clone().into(),
-                flags: Some({
-                    let mut f = MessageFlags::new();
-                    f.set(MessageFlags::SUPPORTS_SYNC_RESET);
-                    f
-                }),
-                version: sync::MessageVersion::V2,
-            };
-            // What `generate_sync_message` records when it sends.
-            state.have_responded = true;
-            state.last_sent_heads.clone_from(heads);
-            state.in_flight = true;
-            let data = reply.encode();
-            if let Some(target_id) = self.peer_of(conn) {
-                let frame = protocol::encode(&Message::Sync {
-                    document_id: id,
-                    sender_id: self.relay.clone(),
-                    target_id,
-                    data,
-                });
-                self.effects.push(HubEffect::Send { conn, frame });
+            Some((state, bytes.clone()))
+        } else {
+            let in_step = message.heads == *heads
+                && message
+                    .have
+                    .iter()
+                    .all(|h| h.last_sync.is_empty() || h.last_sync == *heads);
+            if !in_step {
+                return Err(message);
             }
-            return Ok(());
-        }
-        let Some(state) = doc.peers.get_mut(&conn) else {
-            return Err(message);
+            match doc.peers.entry(conn) {
+                std::collections::hash_map::Entry::Occupied(acked) => {
+                    let state = acked.into_mut();
+                    if !(state.have_responded
+                        && state.last_sent_heads == *heads
+                        && state.sent_hashes.is_empty())
+                    {
+                        return Err(message);
+                    }
+                    // The acknowledgement of what we sent: nothing more to send.
+                    receive_in_step(state, message);
+                    None
+                }
+                std::collections::hash_map::Entry::Vacant(new) => {
+                    let state = new.insert(sync::State::new());
+                    receive_in_step(state, message);
+                    Some((state, vec![]))
+                }
+            }
         };
-        let acknowledges = state.have_responded
-            && state.last_sent_heads == *heads
-            && state.sent_hashes.is_empty()
-            && message.heads == *heads
-            && message.have.iter().all(|h| h.last_sync == *heads);
-        if !acknowledges {
-            return Err(message);
+        let Some((state, changes)) = reply else {
+            return Ok(());
+        };
+        let reply = sync::Message {
+            heads: heads.clone(),
+            need: vec![],
+            have: vec![sync::Have {
+                last_sync: heads.clone(),
+                bloom: sync::BloomFilter::default(),
+            }],
+            changes: if changes.is_empty() {
+                sync::ChunkList::empty()
+            } else {
+                changes.into()
+            },
+            flags: Some({
+                let mut f = MessageFlags::new();
+                f.set(MessageFlags::SUPPORTS_SYNC_RESET);
+                f
+            }),
+            version: if v2 {
+                sync::MessageVersion::V2
+            } else {
+                sync::MessageVersion::V1
+            },
+        };
+        // What `generate_sync_message` records when it sends.
+        state.have_responded = true;
+        state.last_sent_heads.clone_from(heads);
+        state.in_flight = true;
+        let data = reply.encode();
+        if let Some(target_id) = self.peer_of(conn) {
+            let frame = protocol::encode(&Message::Sync {
+                document_id: id,
+                sender_id: self.relay.clone(),
+                target_id,
+                data,
+            });
+            self.effects.push(HubEffect::Send { conn, frame });
         }
-        // `receive_sync_message` for a message without changes whose heads are ours ...
-        state.in_flight = false;
-        if let Some(flags) = message.flags {
-            let mut caps = vec![sync::Capability::MessageV2];
-            if flags.contains(MessageFlags::SUPPORTS_SYNC_RESET) {
-                caps.push(sync::Capability::SyncReset);
-            }
-            state.their_capabilities = Some(caps);
-            state.peer_read_only = false;
-        }
-        state.shared_heads.clone_from(heads);
-        state.their_have = Some(message.have);
-        state.their_heads = Some(message.heads);
-        state.their_need = Some(message.need);
-        // ... after which `generate_sync_message` has nothing to send: the heads are equal,
-        // unchanged since we sent them, and nothing is newer than the `have` it sent.
         Ok(())
     }
 
@@ -623,6 +641,25 @@ fn load(bytes: &[u8]) -> Result<Automerge, AutomergeError> {
     let mut doc = Automerge::new();
     doc.load_incremental(bytes)?;
     Ok(doc)
+}
+
+/// What `receive_sync_message` records of a message without changes or needs whose heads are
+/// the document's (the caller checked that).
+fn receive_in_step(state: &mut sync::State, message: sync::Message) {
+    state.in_flight = false;
+    if let Some(flags) = message.flags {
+        let mut caps = vec![sync::Capability::MessageV2];
+        if flags.contains(MessageFlags::SUPPORTS_SYNC_RESET) {
+            caps.push(sync::Capability::SyncReset);
+        }
+        state.their_capabilities = Some(caps);
+        state.peer_read_only = false;
+    }
+    state.last_sent_heads.clone_from(&message.heads);
+    state.shared_heads.clone_from(&message.heads);
+    state.their_have = Some(message.have);
+    state.their_heads = Some(message.heads);
+    state.their_need = Some(message.need);
 }
 
 fn unreadable(id: DocumentId, e: &AutomergeError) -> String {

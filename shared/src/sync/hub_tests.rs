@@ -794,3 +794,95 @@ fn a_new_document_is_first_stored_as_a_snapshot() {
     assert_eq!(net.storage[&doc].len(), 2);
     assert!(!is_document_chunk(&net.storage[&doc][1]));
 }
+
+/// A device that already holds exactly what storage holds (e.g. a plain reconnect) is
+/// answered without loading the document, with byte for byte the message Automerge sends,
+/// and left in the sync state Automerge leaves; V1 peers too.
+#[test]
+fn a_device_in_step_with_storage_gets_automerges_own_answer_without_a_load() {
+    use automerge::sync::{self, SyncDoc};
+
+    for v2 in [true, false] {
+        let (mut net, doc, b) = stored_document_and_a_fresh_device(18);
+        let held = net.stored_doc(&doc);
+
+        // Automerge's own exchange.
+        let mut relay = net.stored_doc(&doc);
+        let mut device = held.clone();
+        let (mut relay_state, mut device_state) = (sync::State::new(), sync::State::new());
+        let mut first = device.generate_sync_message(&mut device_state).unwrap();
+        if !v2 {
+            first.flags = None;
+            first.version = sync::MessageVersion::V1;
+        }
+        relay
+            .receive_sync_message(&mut relay_state, first.clone())
+            .unwrap();
+        let reply = relay.generate_sync_message(&mut relay_state).unwrap();
+        device
+            .receive_sync_message(&mut device_state, reply.clone())
+            .unwrap();
+        assert!(device.generate_sync_message(&mut device_state).is_none());
+
+        // The hub, from storage (b's session is left out: the exchange is the one above).
+        net.hub.receive(
+            b as ConnId,
+            &protocol::encode(&Message::Sync {
+                document_id: doc,
+                sender_id: PeerId::from("b"),
+                target_id: PeerId::from("relay"),
+                data: first.encode(),
+            }),
+        );
+        let effects = net.hub.take_effects();
+        let [HubEffect::Load(_)] = &effects[..] else {
+            panic!("{effects:?}")
+        };
+        net.hub.loaded(
+            doc,
+            Some(Stored {
+                bytes: net.storage[&doc].concat(),
+                chunks: 3,
+                heads: Some(net.heads[&doc].clone()),
+            }),
+        );
+        assert_eq!(net.hub.documents_loaded(), 0, "v2: {v2}");
+        let sent: Vec<Vec<u8>> = net
+            .hub
+            .take_effects()
+            .into_iter()
+            .filter_map(|e| match e {
+                HubEffect::Send { frame, .. } => match protocol::decode(&frame).unwrap() {
+                    Message::Sync { data, .. } => Some(data),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sent, vec![reply.encode()], "v2: {v2}");
+        assert_eq!(
+            net.hub.peer_state(b as ConnId, &doc),
+            Some(&relay_state),
+            "v2: {v2}"
+        );
+    }
+}
+
+/// A device whose heads differ from storage's (it has changes the relay lacks) makes the hub
+/// load the document, and its changes are stored.
+#[test]
+fn a_device_with_other_heads_gets_the_document_loaded() {
+    let (mut net, doc, b) = stored_document_and_a_fresh_device(19);
+    let mut held = net.stored_doc(&doc);
+    let mut tx = held.transaction();
+    tx.put(automerge::ROOT, "status", "on hold").unwrap();
+    tx.commit();
+    net.devices[b].docs.insert(doc, held.clone());
+    let dev = &mut net.devices[b];
+    for frame in dev.session.local_change(&doc, &dev.docs) {
+        net.hub.receive(b as ConnId, &frame);
+    }
+    net.settle();
+    assert_eq!(net.hub.documents_loaded(), 1);
+    assert_eq!(net.stored_doc(&doc).get_heads(), held.get_heads());
+}
