@@ -36,7 +36,7 @@ use tokio::sync::mpsc;
 use crate::{
     gate::{Gate, Inbound, RELAY_PEER},
     metrics::Metrics,
-    store::{Receipt, SessionInfo, Store, SyncBatch},
+    store::{Receipt, SessionInfo, Store, SyncBatch, WrittenChunk},
 };
 
 /// Most events one batch takes: bounds the latency of a batch's replies.
@@ -114,7 +114,7 @@ impl SyncHub {
     /// the relay has no such document (or cannot read it; that is logged).
     pub async fn document(&self, id: &DocumentId) -> Option<Automerge> {
         match self.store.load_document(&id.to_string()) {
-            Ok(doc) => doc.map(|(doc, _)| doc),
+            Ok(doc) => doc,
             Err(e) => {
                 tracing::error!("{e}");
                 None
@@ -410,10 +410,15 @@ fn drive(
         }
         for effect in effects {
             match effect {
-                HubEffect::Load(id) => match store.load_document(&id.to_string()) {
-                    Ok(stored) => {
-                        hub.loaded(id, stored.map(|(doc, chunks)| Stored { doc, chunks }))
-                    }
+                HubEffect::Load(id) => match store.document_bytes(&id.to_string()) {
+                    Ok(stored) => hub.loaded(
+                        id,
+                        stored.map(|s| Stored {
+                            bytes: s.bytes,
+                            chunks: s.chunks,
+                            heads: s.heads,
+                        }),
+                    ),
                     Err(e) => {
                         tracing::error!("{e}");
                         hub.unloadable(id, "the relay cannot read this document now; try later");
@@ -422,6 +427,7 @@ fn drive(
                 HubEffect::Persist {
                     doc,
                     chunk,
+                    heads,
                     from,
                     changes,
                 } => {
@@ -439,10 +445,16 @@ fn drive(
                             .or_default()
                             .extend(receipts);
                     }
-                    match chunk {
-                        Chunk::Incremental(bytes) => batch.chunks.push((key, bytes, false)),
-                        Chunk::Snapshot(bytes) => batch.chunks.push((key, bytes, true)),
-                    }
+                    let (bytes, replaces) = match chunk {
+                        Chunk::Incremental(bytes) => (bytes, false),
+                        Chunk::Snapshot(bytes) => (bytes, true),
+                    };
+                    batch.chunks.push(WrittenChunk {
+                        document: key,
+                        bytes,
+                        replaces,
+                        heads,
+                    });
                 }
                 HubEffect::Send { conn, frame } => sends.push((conn, Out::Frame(frame))),
                 HubEffect::Close { conn, reason } => {
@@ -497,7 +509,12 @@ fn import_nodefs(store: &Store, dir: &Path) -> Result<usize, String> {
                 // gets it from its content, as on a first upload.
                 let scope = shared::access::record_scope(&doc).unwrap_or_default();
                 batch.scopes.insert(id.clone(), scope);
-                batch.chunks.push((id, doc.save(), true));
+                batch.chunks.push(WrittenChunk {
+                    document: id,
+                    bytes: doc.save(),
+                    replaces: true,
+                    heads: doc.get_heads(),
+                });
             }
         }
     }

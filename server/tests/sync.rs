@@ -161,6 +161,71 @@ async fn acknowledged_records_survive_a_restart() {
     relay.shutdown().await;
 }
 
+/// A fresh device is answered with the document exactly as storage holds it (no load and
+/// re-save on the relay), and the exchange goes on as with Automerge: it then edits the record
+/// and the relay stores that.
+#[tokio::test]
+async fn a_fresh_device_is_sent_the_stored_bytes_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relay_with_tech(dir.path()).await;
+    let id = new_id();
+    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
+    a.edit(
+        id,
+        incident_doc("Badge reader offline", Some("north"), None),
+    )
+    .await;
+    a.run_until(|d| d.unsynced(&id) == 0).await;
+    drop(a);
+    relay.shutdown().await;
+
+    let relay = start_relay(dir.path()).await;
+    let stored = server::store::Store::open(&dir.path().join("data"))
+        .unwrap()
+        .document_bytes(&id.to_string())
+        .unwrap()
+        .unwrap();
+    let mut b = Device::sign_in(&relay, "bo", PASSWORD, "device-b").await;
+    b.request(id).await;
+    let frame = loop {
+        let Some(Ok(Ws::Binary(frame))) = b.socket.next().await else {
+            panic!("the relay closed the connection")
+        };
+        if matches!(decode(&frame), Message::Sync { .. }) {
+            break frame;
+        }
+    };
+    let Message::Sync { data, .. } = decode(&frame) else {
+        unreachable!()
+    };
+    let reply = automerge::sync::Message::decode(&data).unwrap();
+    assert_eq!(
+        reply.changes.iter().collect::<Vec<_>>(),
+        vec![&stored.bytes[..]]
+    );
+    assert_eq!(Some(reply.heads), stored.heads);
+
+    for effect in b.session.receive(&frame, &mut b.docs).unwrap() {
+        if let shared::sync::Effect::Send(f) = effect {
+            b.send(f).await;
+        }
+    }
+    assert!(b.has_record(&id));
+    let mut doc = b.docs[&id].clone();
+    let mut incident = Incident::read(&doc).unwrap();
+    let mut edit = incident.edit_form();
+    edit.assignee = "bo".into();
+    incident.apply(edit, &meta("bo")).unwrap();
+    incident.write(&mut doc, &meta("bo")).unwrap();
+    b.edit(id, doc).await;
+    b.run_until(|d| d.unsynced(&id) == 0).await;
+    let mut c = Device::sign_in(&relay, "ana", PASSWORD, "device-c").await;
+    c.request(id).await;
+    c.run_until(|d| d.has_record(&id)).await;
+    assert_eq!(Incident::read(&c.docs[&id]).unwrap().assignee, "bo");
+    relay.shutdown().await;
+}
+
 #[tokio::test]
 async fn the_change_feed_lists_what_changed_since_a_cursor() {
     let dir = tempfile::tempdir().unwrap();

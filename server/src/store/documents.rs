@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use automerge::Automerge;
+use automerge::{Automerge, ChangeHash};
 use rusqlite::params;
 use shared::access::RecordScope;
 
@@ -14,12 +14,31 @@ use super::{Receipt, Result, Store, StoreError};
 /// What one sync batch writes, committed at once: one fsync for every frame in the batch.
 #[derive(Default)]
 pub struct SyncBatch {
-    /// (document, chunk bytes, replaces the chunks before it), in order.
-    pub chunks: Vec<(String, Vec<u8>, bool)>,
+    /// In order.
+    pub chunks: Vec<WrittenChunk>,
     /// Scopes of documents seen for the first time.
     pub scopes: HashMap<String, RecordScope>,
     /// Receipts per (person, device).
     pub receipts: HashMap<(i64, String), Vec<Receipt>>,
+}
+
+/// One chunk of a document to store.
+pub struct WrittenChunk {
+    pub document: String,
+    pub bytes: Vec<u8>,
+    /// A snapshot: it replaces the chunks stored before it.
+    pub replaces: bool,
+    /// The document's heads with this chunk.
+    pub heads: Vec<ChangeHash>,
+}
+
+/// A document's stored chunks, as the sync hub loads them.
+pub struct StoredDocument {
+    /// The chunks in order, concatenated.
+    pub bytes: Vec<u8>,
+    pub chunks: u32,
+    /// The heads stored with the last chunk; `None` if it was written without them.
+    pub heads: Option<Vec<ChangeHash>>,
 }
 
 impl SyncBatch {
@@ -29,22 +48,46 @@ impl SyncBatch {
 }
 
 impl Store {
-    /// A stored document and how many chunks it was read from; `None` when there is none.
-    pub fn load_document(&self, document: &str) -> Result<Option<(Automerge, u32)>> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached("SELECT bytes FROM document_chunks WHERE document = ?1 ORDER BY seq")?;
-        let mut rows = stmt.query([document])?;
+    /// A stored document, loaded; `None` when there is none.
+    pub fn load_document(&self, document: &str) -> Result<Option<Automerge>> {
+        let Some(stored) = self.document_bytes(document)? else {
+            return Ok(None);
+        };
         let mut doc = Automerge::new();
-        let mut chunks = 0;
+        doc.load_incremental(&stored.bytes).map_err(|e| {
+            StoreError::Invalid(format!("document {document} is unreadable in storage: {e}"))
+        })?;
+        Ok(Some(doc))
+    }
+
+    /// A stored document's chunks and heads, as they are; `None` when there is none.
+    pub fn document_bytes(&self, document: &str) -> Result<Option<StoredDocument>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT bytes, heads FROM document_chunks WHERE document = ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([document])?;
+        let mut stored = StoredDocument {
+            bytes: vec![],
+            chunks: 0,
+            heads: None,
+        };
         while let Some(row) = rows.next()? {
-            let bytes: Vec<u8> = row.get(0)?;
-            doc.load_incremental(&bytes).map_err(|e| {
-                StoreError::Invalid(format!("document {document} is unreadable in storage: {e}"))
-            })?;
-            chunks += 1;
+            let bytes = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            stored.bytes.extend_from_slice(bytes);
+            stored.chunks += 1;
+            stored.heads = match row
+                .get_ref(1)?
+                .as_blob_or_null()
+                .map_err(rusqlite::Error::from)?
+            {
+                Some(heads) => Some(heads_from_blob(heads).ok_or_else(|| {
+                    StoreError::Invalid(format!("document {document} has malformed heads"))
+                })?),
+                None => None,
+            };
         }
-        Ok((chunks > 0).then_some((doc, chunks)))
+        Ok((stored.chunks > 0).then_some(stored))
     }
 
     /// Writes a batch in one transaction. Returns how many receipts were new.
@@ -62,14 +105,18 @@ impl Store {
             }
             let mut clear = tx.prepare_cached("DELETE FROM document_chunks WHERE document = ?1")?;
             let mut append = tx.prepare_cached(
-                "INSERT INTO document_chunks (document, seq, bytes) VALUES (?1,
-                   (SELECT coalesce(max(seq), 0) + 1 FROM document_chunks WHERE document = ?1), ?2)",
+                "INSERT INTO document_chunks (document, seq, bytes, heads) VALUES (?1,
+                   (SELECT coalesce(max(seq), 0) + 1 FROM document_chunks WHERE document = ?1), ?2, ?3)",
             )?;
-            for (id, bytes, replaces) in &batch.chunks {
-                if *replaces {
-                    clear.execute([id])?;
+            for chunk in &batch.chunks {
+                if chunk.replaces {
+                    clear.execute([&chunk.document])?;
                 }
-                append.execute(params![id, bytes])?;
+                append.execute(params![
+                    chunk.document,
+                    chunk.bytes,
+                    heads_to_blob(&chunk.heads)
+                ])?;
             }
             for ((person, device), receipts) in &batch.receipts {
                 added += super::receipts::insert_receipts(&tx, *person, device, receipts, now)?;
@@ -87,4 +134,17 @@ impl Store {
                 r.get(0)
             })?)
     }
+}
+
+fn heads_to_blob(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+fn heads_from_blob(blob: &[u8]) -> Option<Vec<ChangeHash>> {
+    if !blob.len().is_multiple_of(32) {
+        return None;
+    }
+    blob.chunks_exact(32)
+        .map(|h| ChangeHash::try_from(h).ok())
+        .collect()
 }

@@ -18,7 +18,7 @@ use std::{
 
 use rusqlite::Connection;
 
-pub use documents::SyncBatch;
+pub use documents::{StoredDocument, SyncBatch, WrittenChunk};
 pub use people::{NewPerson, PersonRecord};
 pub use receipts::{Receipt, ReceiptRow};
 pub use sessions::SessionInfo;
@@ -98,6 +98,12 @@ const MIGRATIONS: &[&str] = &[
         bytes BLOB NOT NULL,
         PRIMARY KEY (document, seq)
     ) WITHOUT ROWID;
+"#,
+    r#"
+    -- The document's heads with this chunk (32-byte change hashes, concatenated), so that the
+    -- sync hub can give a fresh device the stored bytes without loading them. NULL in chunks
+    -- written before; the hub loads such a document to learn its heads.
+    ALTER TABLE document_chunks ADD COLUMN heads BLOB;
 "#,
 ];
 

@@ -226,3 +226,87 @@ fn the_schema_survives_reopening_and_backs_up() {
     .unwrap();
     assert_eq!(Store::open(copy.path()).unwrap().people_count().unwrap(), 1);
 }
+
+fn doc_with(key: &str, value: &str, base: Option<&automerge::Automerge>) -> automerge::Automerge {
+    use automerge::transaction::Transactable;
+    let mut doc = base.cloned().unwrap_or_default();
+    let mut tx = doc.transaction();
+    tx.put(automerge::ROOT, key, value).unwrap();
+    tx.commit();
+    doc
+}
+
+fn chunk(
+    document: &str,
+    bytes: Vec<u8>,
+    replaces: bool,
+    heads: Vec<automerge::ChangeHash>,
+) -> WrittenChunk {
+    WrittenChunk {
+        document: document.into(),
+        bytes,
+        replaces,
+        heads,
+    }
+}
+
+#[test]
+fn documents_come_back_as_their_chunks_with_the_last_heads() {
+    let (_d, store) = store();
+    let first = doc_with("title", "Printer jam", None);
+    let second = doc_with("status", "new", Some(&first));
+    let mut batch = SyncBatch::default();
+    batch
+        .chunks
+        .push(chunk("d1", first.save(), true, first.get_heads()));
+    batch.chunks.push(chunk(
+        "d1",
+        second.save_after(&first.get_heads()),
+        false,
+        second.get_heads(),
+    ));
+    store.commit_sync_batch(&batch).unwrap();
+
+    let stored = store.document_bytes("d1").unwrap().unwrap();
+    assert_eq!(stored.chunks, 2);
+    assert_eq!(stored.heads, Some(second.get_heads()));
+    assert_eq!(
+        stored.bytes,
+        [first.save(), second.save_after(&first.get_heads())].concat()
+    );
+    assert_eq!(
+        store.load_document("d1").unwrap().unwrap().get_heads(),
+        second.get_heads()
+    );
+    assert!(store.document_bytes("d2").unwrap().is_none());
+
+    // A snapshot replaces them, heads and all.
+    let mut batch = SyncBatch::default();
+    batch
+        .chunks
+        .push(chunk("d1", second.save(), true, second.get_heads()));
+    store.commit_sync_batch(&batch).unwrap();
+    let stored = store.document_bytes("d1").unwrap().unwrap();
+    assert_eq!((stored.chunks, stored.bytes), (1, second.save()));
+}
+
+/// Chunks written before heads were kept read back with `heads: None`, so the hub loads them.
+#[test]
+fn chunks_stored_without_heads_read_back_without_them() {
+    let (dir, store) = store();
+    let doc = doc_with("title", "Old", None);
+    store
+        .lock()
+        .execute(
+            "INSERT INTO document_chunks (document, seq, bytes) VALUES ('old', 1, ?1)",
+            [doc.save()],
+        )
+        .unwrap();
+    let stored = store.document_bytes("old").unwrap().unwrap();
+    assert_eq!(stored.heads, None);
+    assert_eq!(stored.bytes, doc.save());
+    drop(store);
+    // Reopening keeps the schema as it is (the migration ran once).
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.document_bytes("old").unwrap().unwrap().heads, None);
+}

@@ -4,8 +4,9 @@
 //! arrived, a document it asked for was loaded, a connection closed) and carries out the
 //! [`HubEffect`]s it queues, in order:
 //!
-//! - [`HubEffect::Load`]: read the document from storage and hand it back with [`Hub::loaded`].
-//!   Frames about a document that is not in memory wait for it; nothing else does.
+//! - [`HubEffect::Load`]: read the document's stored bytes and heads and hand them back with
+//!   [`Hub::loaded`]. Frames about a document that is not in memory wait for it; nothing else
+//!   does.
 //! - [`HubEffect::Persist`]: make these bytes of a document durable. Every `Persist` comes
 //!   before the `Send`s that acknowledge it, and the edge must finish persisting a batch's
 //!   effects before sending any of its frames ("durable before acknowledged").
@@ -24,12 +25,18 @@
 //!   but it keeps the asker subscribed, so the document reaches it as soon as someone uploads it.
 //! - `ephemeral` messages (presence, cursors) are forwarded to the other connections that have
 //!   the document open and never stored.
+//! - A peer that has nothing of a document (a fresh device's `request`) is answered with the
+//!   document's stored bytes as they are, in the message Automerge itself would send (a V2
+//!   sync message carrying the whole document), and its acknowledgement is recognised as
+//!   such: serving a fresh device neither loads the document into Automerge nor saves it
+//!   again (loading and `save()`'s DEFLATE were most of the relay's cost per document). The
+//!   document is loaded the first time anything else happens to it.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use automerge::{
-    Automerge, ChangeHash,
-    sync::{self, SyncDoc},
+    Automerge, AutomergeError, ChangeHash,
+    sync::{self, MessageFlags, SyncDoc},
 };
 
 use super::changes::{CarriedChange, carried};
@@ -53,6 +60,9 @@ pub enum HubEffect {
     Persist {
         doc: DocumentId,
         chunk: Chunk,
+        /// The document's heads with this chunk: storage keeps them with it and hands them
+        /// back in [`Stored::heads`].
+        heads: Vec<ChangeHash>,
         from: ConnId,
         changes: Vec<CarriedChange>,
     },
@@ -74,9 +84,13 @@ pub enum Chunk {
 
 /// A document as storage holds it, for [`Hub::loaded`].
 pub struct Stored {
-    pub doc: Automerge,
-    /// How many chunks it was loaded from (drives compaction).
+    /// Its chunks in order, concatenated: what `Automerge::load` reads.
+    pub bytes: Vec<u8>,
+    /// How many chunks (drives compaction).
     pub chunks: u32,
+    /// The heads [`HubEffect::Persist`] gave with the last chunk; `None` when storage does not
+    /// know them (data written before heads were kept): the hub then loads the document.
+    pub heads: Option<Vec<ChangeHash>>,
 }
 
 struct Conn {
@@ -89,10 +103,21 @@ struct Conn {
 }
 
 struct Doc {
-    doc: Automerge,
+    body: Body,
     chunks: u32,
     /// Per subscribed connection, Automerge's sync state for this document.
     peers: HashMap<ConnId, sync::State>,
+}
+
+/// A document in memory: loaded into Automerge, or only as storage holds it.
+enum Body {
+    Loaded(Box<Automerge>),
+    /// The stored bytes and their heads: enough to give the whole document to a peer that has
+    /// none of it. Loaded into Automerge as soon as anything else happens to it.
+    Stored {
+        bytes: Vec<u8>,
+        heads: Vec<ChangeHash>,
+    },
 }
 
 /// A frame waiting for its document to load.
@@ -108,6 +133,9 @@ pub struct Hub {
     docs: HashMap<DocumentId, Doc>,
     loading: HashMap<DocumentId, VecDeque<Waiting>>,
     effects: Vec<HubEffect>,
+    /// Stays empty: receives a fresh peer's first message into its sync state (see
+    /// [`Hub::answer_without_loading`]).
+    empty: Automerge,
 }
 
 impl Hub {
@@ -118,6 +146,7 @@ impl Hub {
             docs: HashMap::new(),
             loading: HashMap::new(),
             effects: vec![],
+            empty: Automerge::new(),
         }
     }
 
@@ -131,9 +160,19 @@ impl Hub {
         self.docs.len()
     }
 
-    /// A document in memory, if some connection has it open.
-    pub fn document(&self, id: &DocumentId) -> Option<&Automerge> {
-        self.docs.get(id).map(|d| &d.doc)
+    /// Documents in memory that are loaded into Automerge (the others are held as their
+    /// stored bytes). For tests: it walks every document.
+    pub fn documents_loaded(&self) -> usize {
+        self.docs
+            .values()
+            .filter(|d| matches!(d.body, Body::Loaded(_)))
+            .count()
+    }
+
+    /// The sync state of one connection for one document in memory (for tests).
+    #[cfg(test)]
+    pub(crate) fn peer_state(&self, conn: ConnId, id: &DocumentId) -> Option<&sync::State> {
+        self.docs.get(id)?.peers.get(&conn)
     }
 
     /// A connection opened. `expected` is the peer id its `join` must claim, if the edge knows it.
@@ -161,16 +200,33 @@ impl Hub {
 
     /// Storage answered a [`HubEffect::Load`]: `None` when it does not have the document.
     pub fn loaded(&mut self, id: DocumentId, stored: Option<Stored>) {
+        if !self.loading.contains_key(&id) {
+            return;
+        }
+        let (body, chunks) = match stored {
+            None => (Body::Loaded(Box::default()), 0),
+            Some(Stored {
+                bytes,
+                chunks,
+                heads: Some(heads),
+            }) if !heads.is_empty() => (Body::Stored { bytes, heads }, chunks),
+            // Heads unknown: load it to learn them.
+            Some(Stored { bytes, chunks, .. }) => match load(&bytes) {
+                Ok(doc) => (Body::Loaded(Box::new(doc)), chunks),
+                Err(e) => return self.unloadable(id, &unreadable(id, &e)),
+            },
+        };
         // The (now empty) entry stays in `loading` while the waiting frames replay, so that a
         // connection closed by one of them cannot evict the document under the next.
-        let Some(waiting) = self.loading.get_mut(&id).map(std::mem::take) else {
-            return;
-        };
-        let (doc, chunks) = stored.map_or((Automerge::new(), 0), |s| (s.doc, s.chunks));
+        let waiting = self
+            .loading
+            .get_mut(&id)
+            .map(std::mem::take)
+            .unwrap_or_default();
         self.docs.insert(
             id,
             Doc {
-                doc,
+                body,
                 chunks,
                 peers: HashMap::new(),
             },
@@ -317,14 +373,23 @@ impl Hub {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.open.insert(id);
         }
-        let doc = self.docs.get_mut(&id).expect("loaded before on_sync");
+        let message = match self.answer_without_loading(conn, id, message) {
+            Ok(()) => return,
+            Err(message) => message,
+        };
+        let Some(doc) = self.loaded_doc(conn, id) else {
+            return;
+        };
         let state = doc.peers.entry(conn).or_default();
+        let Body::Loaded(automerge) = &mut doc.body else {
+            unreachable!("loaded_doc loads it");
+        };
         let they_have_nothing = message.heads.is_empty();
-        let before = doc.doc.get_heads();
+        let before = automerge.get_heads();
         // Applying is all-or-nothing for the document's history: on error, the changes that
         // did apply are complete changes, and persisted like any other.
-        let applied = doc.doc.receive_sync_message(state, message);
-        let after = doc.doc.get_heads();
+        let applied = automerge.receive_sync_message(state, message);
+        let after = automerge.get_heads();
         if after != before {
             self.persist(conn, id, &before);
         }
@@ -332,7 +397,7 @@ impl Hub {
             return self.close(conn, format!("unreadable sync data for {id}: {e}"));
         }
         let doc = self.docs.get_mut(&id).expect("still here");
-        if doc.doc.get_heads().is_empty() && they_have_nothing {
+        if after.is_empty() && they_have_nothing {
             // Neither side has anything: say so, and start afresh when someone uploads it
             // (the device forgets its sync state on `doc-unavailable` too).
             doc.peers.insert(conn, sync::State::new());
@@ -360,19 +425,164 @@ impl Hub {
         }
     }
 
+    /// Handles a sync message for a document held only as its stored bytes, when Automerge
+    /// would need nothing but those bytes and heads to answer it; otherwise hands the message
+    /// back. The message must carry no changes and need nothing, and:
+    ///
+    /// - The peer has nothing (empty heads) and understands V2 messages (a fresh device's
+    ///   `request`): Automerge would answer with its heads, no need, and the whole document
+    ///   (`save()`); the stored bytes are that document. Its `have` says "everything up to my
+    ///   heads, nothing since" (Automerge says the same as a bloom filter of every change,
+    ///   which needs them loaded).
+    /// - Or the peer's heads are exactly ours (it has every change we have, so Automerge finds
+    ///   nothing to send whatever its `have` says), and its `have` starts from nothing or from
+    ///   our heads. If it is acknowledging our answer, Automerge records it and sends nothing;
+    ///   if it is new (a device that already holds the document), Automerge sends its heads
+    ///   and a `have` of nothing since them, which is built here exactly.
+    ///
+    /// The peer's sync state ends as Automerge would leave it, except that `sent_hashes` stays
+    /// empty (it only saves re-sending changes, and the document is loaded before any more
+    /// are sent).
+    fn answer_without_loading(
+        &mut self,
+        conn: ConnId,
+        id: DocumentId,
+        message: sync::Message,
+    ) -> Result<(), sync::Message> {
+        let Some(doc) = self.docs.get_mut(&id) else {
+            return Err(message);
+        };
+        let Body::Stored { bytes, heads } = &doc.body else {
+            return Err(message);
+        };
+        let flags = message.flags.unwrap_or_default();
+        if flags.contains(MessageFlags::READ_ONLY)
+            || flags.contains(MessageFlags::SYNC_RESET)
+            || !message.changes.is_empty()
+            || !message.need.is_empty()
+        {
+            return Err(message);
+        }
+        let v2 = message.flags.is_some();
+        let reply = if message.heads.is_empty()
+            && v2
+            && message.have.iter().all(|h| h.last_sync.is_empty())
+        {
+            // A fresh peer: what `receive_sync_message` records of a message with no heads and
+            // no changes does not depend on the document, so the empty one records it.
+            let state = doc.peers.entry(conn).or_default();
+            self.empty
+                .receive_sync_message(state, message)
+                .expect("a message without changes applies to any document");
+            Some((state, bytes.clone()))
+        } else {
+            let in_step = message.heads == *heads
+                && message
+                    .have
+                    .iter()
+                    .all(|h| h.last_sync.is_empty() || h.last_sync == *heads);
+            if !in_step {
+                return Err(message);
+            }
+            match doc.peers.entry(conn) {
+                std::collections::hash_map::Entry::Occupied(acked) => {
+                    let state = acked.into_mut();
+                    if !(state.have_responded
+                        && state.last_sent_heads == *heads
+                        && state.sent_hashes.is_empty())
+                    {
+                        return Err(message);
+                    }
+                    // The acknowledgement of what we sent: nothing more to send.
+                    receive_in_step(state, message);
+                    None
+                }
+                std::collections::hash_map::Entry::Vacant(new) => {
+                    let state = new.insert(sync::State::new());
+                    receive_in_step(state, message);
+                    Some((state, vec![]))
+                }
+            }
+        };
+        let Some((state, changes)) = reply else {
+            return Ok(());
+        };
+        let reply = sync::Message {
+            heads: heads.clone(),
+            need: vec![],
+            have: vec![sync::Have {
+                last_sync: heads.clone(),
+                bloom: sync::BloomFilter::default(),
+            }],
+            changes: if changes.is_empty() {
+                sync::ChunkList::empty()
+            } else {
+                changes.into()
+            },
+            flags: Some({
+                let mut f = MessageFlags::new();
+                f.set(MessageFlags::SUPPORTS_SYNC_RESET);
+                f
+            }),
+            version: if v2 {
+                sync::MessageVersion::V2
+            } else {
+                sync::MessageVersion::V1
+            },
+        };
+        // What `generate_sync_message` records when it sends.
+        state.have_responded = true;
+        state.last_sent_heads.clone_from(heads);
+        state.in_flight = true;
+        let data = reply.encode();
+        if let Some(target_id) = self.peer_of(conn) {
+            let frame = protocol::encode(&Message::Sync {
+                document_id: id,
+                sender_id: self.relay.clone(),
+                target_id,
+                data,
+            });
+            self.effects.push(HubEffect::Send { conn, frame });
+        }
+        Ok(())
+    }
+
+    /// The document, loaded into Automerge (from its stored bytes if need be). `None` when
+    /// the bytes do not load: the connection is closed.
+    fn loaded_doc(&mut self, conn: ConnId, id: DocumentId) -> Option<&mut Doc> {
+        let doc = self.docs.get_mut(&id).expect("in memory before on_sync");
+        if let Body::Stored { bytes, .. } = &doc.body {
+            match load(bytes) {
+                Ok(loaded) => doc.body = Body::Loaded(Box::new(loaded)),
+                Err(e) => {
+                    let reason = unreadable(id, &e);
+                    self.close(conn, reason);
+                    return None;
+                }
+            }
+        }
+        self.docs.get_mut(&id)
+    }
+
     fn persist(&mut self, from: ConnId, id: DocumentId, before: &[ChangeHash]) {
         let doc = self.docs.get_mut(&id).expect("present");
-        let changes = doc.doc.get_changes(before).iter().map(carried).collect();
-        let chunk = if doc.chunks >= COMPACT_AFTER_CHUNKS {
+        let Body::Loaded(automerge) = &doc.body else {
+            unreachable!("only a loaded document changes");
+        };
+        let changes = automerge.get_changes(before).iter().map(carried).collect();
+        // A document's first chunk is a snapshot too: fresh devices are sent the stored bytes
+        // as they are, and a compressed document loads faster than the same changes.
+        let chunk = if doc.chunks >= COMPACT_AFTER_CHUNKS || before.is_empty() {
             doc.chunks = 1;
-            Chunk::Snapshot(doc.doc.save())
+            Chunk::Snapshot(automerge.save())
         } else {
             doc.chunks += 1;
-            Chunk::Incremental(doc.doc.save_after(before))
+            Chunk::Incremental(automerge.save_after(before))
         };
         self.effects.push(HubEffect::Persist {
             doc: id,
             chunk,
+            heads: automerge.get_heads(),
             from,
             changes,
         });
@@ -386,8 +596,12 @@ impl Hub {
         let Some(doc) = self.docs.get_mut(&id) else {
             return;
         };
+        let Body::Loaded(automerge) = &doc.body else {
+            // Held as stored bytes: nothing changed since each subscriber was answered.
+            return;
+        };
         let state = doc.peers.entry(conn).or_default();
-        let Some(message) = doc.doc.generate_sync_message(state) else {
+        let Some(message) = automerge.generate_sync_message(state) else {
             return;
         };
         let frame = protocol::encode(&Message::Sync {
@@ -420,4 +634,34 @@ impl Hub {
             self.docs.remove(id);
         }
     }
+}
+
+/// Stored bytes into Automerge, as storage wrote them (a snapshot and/or incremental chunks).
+fn load(bytes: &[u8]) -> Result<Automerge, AutomergeError> {
+    let mut doc = Automerge::new();
+    doc.load_incremental(bytes)?;
+    Ok(doc)
+}
+
+/// What `receive_sync_message` records of a message without changes or needs whose heads are
+/// the document's (the caller checked that).
+fn receive_in_step(state: &mut sync::State, message: sync::Message) {
+    state.in_flight = false;
+    if let Some(flags) = message.flags {
+        let mut caps = vec![sync::Capability::MessageV2];
+        if flags.contains(MessageFlags::SUPPORTS_SYNC_RESET) {
+            caps.push(sync::Capability::SyncReset);
+        }
+        state.their_capabilities = Some(caps);
+        state.peer_read_only = false;
+    }
+    state.last_sent_heads.clone_from(&message.heads);
+    state.shared_heads.clone_from(&message.heads);
+    state.their_have = Some(message.have);
+    state.their_heads = Some(message.heads);
+    state.their_need = Some(message.need);
+}
+
+fn unreadable(id: DocumentId, e: &AutomergeError) -> String {
+    format!("the relay cannot read document {id} from its storage ({e}); try later")
 }

@@ -21,6 +21,10 @@ struct Device {
 struct Net {
     hub: Hub,
     storage: HashMap<DocumentId, Vec<Vec<u8>>>,
+    /// The heads persisted with each document's last chunk.
+    heads: HashMap<DocumentId, Vec<automerge::ChangeHash>>,
+    /// Storage written before heads were kept: `Stored::heads` is `None`.
+    forget_heads: bool,
     devices: Vec<Device>,
     /// Every effect the hub produced, in order.
     log: Vec<HubEffect>,
@@ -31,6 +35,8 @@ impl Net {
         Self {
             hub: Hub::new(PeerId::from("relay")),
             storage: HashMap::new(),
+            heads: HashMap::new(),
+            forget_heads: false,
             devices: vec![],
             log: vec![],
         }
@@ -64,19 +70,17 @@ impl Net {
                 self.log.push(effect.clone());
                 match effect {
                     HubEffect::Load(id) => {
-                        let stored = self.storage.get(&id).map(|chunks| {
-                            let mut doc = Automerge::new();
-                            for c in chunks {
-                                doc.load_incremental(c).unwrap();
-                            }
-                            Stored {
-                                doc,
-                                chunks: chunks.len() as u32,
-                            }
+                        let stored = self.storage.get(&id).map(|chunks| Stored {
+                            bytes: chunks.concat(),
+                            chunks: chunks.len() as u32,
+                            heads: (!self.forget_heads).then(|| self.heads[&id].clone()),
                         });
                         self.hub.loaded(id, stored);
                     }
-                    HubEffect::Persist { doc, chunk, .. } => {
+                    HubEffect::Persist {
+                        doc, chunk, heads, ..
+                    } => {
+                        self.heads.insert(doc, heads);
                         let chunks = self.storage.entry(doc).or_default();
                         match chunk {
                             Chunk::Incremental(b) => chunks.push(b),
@@ -481,8 +485,9 @@ fn an_event_does_not_scan_the_documents_held() {
                 hub.loaded(
                     id,
                     Some(Stored {
-                        doc: Automerge::load(&saved).unwrap(),
+                        bytes: saved.clone(),
                         chunks: 1,
+                        heads: Some(template.get_heads()),
                     }),
                 );
             }
@@ -564,4 +569,320 @@ fn a_frame_waiting_for_a_load_cannot_evict_it_from_under_the_next() {
     }
     net.settle();
     assert_eq!(net.value(c, &doc, "title").as_deref(), Some("Stored"));
+}
+
+/// `a` writes a document in three changes (three stored chunks) and leaves, so the hub holds
+/// nothing of it; `b` joins, fresh.
+fn stored_document_and_a_fresh_device(n: u8) -> (Net, DocumentId, usize) {
+    let mut net = Net::new();
+    let a = net.join("a");
+    let doc = id(n);
+    net.edit(a, doc, "title", "Printer jam");
+    net.edit(a, doc, "status", "new");
+    net.edit(a, doc, "assignee", "ana");
+    net.hub.disconnect(a as ConnId);
+    assert_eq!(net.hub.documents_in_memory(), 0);
+    assert_eq!(net.storage[&doc].len(), 3);
+    let b = net.join("b");
+    (net, doc, b)
+}
+
+/// The sync data of each `sync` the hub sent to `conn` from `log[from..]`.
+fn sync_messages_to(net: &Net, conn: usize, from: usize) -> Vec<automerge::sync::Message> {
+    net.sent_to(conn, from)
+        .into_iter()
+        .filter_map(|m| match m {
+            Message::Sync { data, .. } => Some(automerge::sync::Message::decode(&data).unwrap()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_fresh_device_gets_the_stored_bytes_without_the_document_being_loaded() {
+    let (mut net, doc, b) = stored_document_and_a_fresh_device(11);
+    let mark = net.log.len();
+    net.request(b, doc);
+
+    // One reply: the stored chunks as they are, with the stored heads; the device's
+    // acknowledgement needs no answer.
+    let replies = sync_messages_to(&net, b, mark);
+    let [reply] = &replies[..] else {
+        panic!("expected one sync message, got {replies:?}")
+    };
+    assert_eq!(
+        reply.changes.iter().collect::<Vec<_>>(),
+        vec![net.storage[&doc].concat().as_slice()]
+    );
+    assert_eq!(reply.heads, net.heads[&doc]);
+    assert_eq!(reply.version, automerge::sync::MessageVersion::V2);
+    assert_eq!(
+        net.hub.documents_in_memory(),
+        1,
+        "b has it open, for later changes"
+    );
+    assert_eq!(net.hub.documents_loaded(), 0, "never loaded into Automerge");
+
+    // The device has all of it and knows the relay has it too.
+    assert_eq!(
+        net.devices[b].docs[&doc].get_heads(),
+        net.stored_doc(&doc).get_heads()
+    );
+    assert_eq!(net.value(b, &doc, "assignee").as_deref(), Some("ana"));
+    let dev = &mut net.devices[b];
+    assert!(dev.session.local_change(&doc, &dev.docs).is_empty());
+}
+
+/// The hub's answer without loading must leave the device's sync state exactly as Automerge
+/// leaves it when it loads the document, answers with `save()` and receives the
+/// acknowledgement: otherwise later changes would be sent wrongly (or not at all).
+#[test]
+fn serving_from_storage_leaves_the_sync_state_automerge_would() {
+    use automerge::sync::{self, SyncDoc};
+
+    let (mut net, doc, b) = stored_document_and_a_fresh_device(12);
+    // Automerge's own exchange over the same stored document: request, reply, acknowledgement.
+    let mut relay = net.stored_doc(&doc);
+    let mut device = Automerge::new();
+    let (mut relay_state, mut device_state) = (sync::State::new(), sync::State::new());
+    let request = device.generate_sync_message(&mut device_state).unwrap();
+    relay
+        .receive_sync_message(&mut relay_state, request)
+        .unwrap();
+    let reply = relay.generate_sync_message(&mut relay_state).unwrap();
+    device
+        .receive_sync_message(&mut device_state, reply)
+        .unwrap();
+    let ack = device.generate_sync_message(&mut device_state).unwrap();
+    relay.receive_sync_message(&mut relay_state, ack).unwrap();
+    assert!(relay.generate_sync_message(&mut relay_state).is_none());
+
+    net.request(b, doc);
+    assert_eq!(net.hub.documents_loaded(), 0);
+    assert_eq!(
+        net.hub.peer_state(b as ConnId, &doc),
+        Some(&relay_state),
+        "the state after the acknowledgement"
+    );
+}
+
+#[test]
+fn a_device_served_from_storage_hears_of_later_changes_and_its_own_are_stored() {
+    let (mut net, doc, b) = stored_document_and_a_fresh_device(13);
+    net.request(b, doc);
+    assert_eq!(net.hub.documents_loaded(), 0);
+
+    // Another device changes it: the hub loads it and b, subscribed, gets the change.
+    let c = net.join("c");
+    net.request(c, doc);
+    net.edit(c, doc, "status", "in progress");
+    assert_eq!(net.hub.documents_loaded(), 1);
+    assert_eq!(net.value(b, &doc, "status").as_deref(), Some("in progress"));
+
+    // b's own edit reaches storage and c.
+    net.edit(b, doc, "note", "toner replaced");
+    assert_eq!(
+        net.value(c, &doc, "note").as_deref(),
+        Some("toner replaced")
+    );
+    let stored = net.stored_doc(&doc);
+    assert_eq!(stored.get_heads(), net.devices[b].docs[&doc].get_heads());
+    assert_eq!(stored.get_heads(), net.devices[c].docs[&doc].get_heads());
+}
+
+#[test]
+fn a_device_that_edits_right_after_a_download_from_storage_is_heard() {
+    let (mut net, doc, b) = stored_document_and_a_fresh_device(14);
+    net.request(b, doc);
+    net.edit(b, doc, "status", "resolved");
+    assert_eq!(
+        net.stored_doc(&doc)
+            .get(automerge::ROOT, "status")
+            .unwrap()
+            .map(|(v, _)| v.to_string()),
+        Some("\"resolved\"".into())
+    );
+    let c = net.join("c");
+    net.request(c, doc);
+    assert_eq!(net.value(c, &doc, "status").as_deref(), Some("resolved"));
+    assert_eq!(net.value(c, &doc, "title").as_deref(), Some("Printer jam"));
+}
+
+#[test]
+fn without_stored_heads_the_document_is_loaded_and_served_by_automerge() {
+    let (mut net, doc, b) = stored_document_and_a_fresh_device(15);
+    net.forget_heads = true;
+    let mark = net.log.len();
+    net.request(b, doc);
+    assert_eq!(net.hub.documents_loaded(), 1);
+    let replies = sync_messages_to(&net, b, mark);
+    assert_ne!(
+        replies[0].changes.iter().collect::<Vec<_>>(),
+        vec![net.storage[&doc].concat().as_slice()],
+        "Automerge's own save()"
+    );
+    assert_eq!(net.value(b, &doc, "assignee").as_deref(), Some("ana"));
+    let dev = &mut net.devices[b];
+    assert!(dev.session.local_change(&doc, &dev.docs).is_empty());
+}
+
+/// A peer whose sync messages carry no flags (an older Automerge) cannot take a whole
+/// document in one message: it gets changes, from the loaded document.
+#[test]
+fn a_peer_without_v2_messages_gets_changes() {
+    use automerge::sync::{self, SyncDoc};
+
+    let (mut net, doc, b) = stored_document_and_a_fresh_device(16);
+    let mut device = Automerge::new();
+    let mut state = sync::State::new();
+    let mut request = device.generate_sync_message(&mut state).unwrap();
+    request.flags = None;
+    request.version = sync::MessageVersion::V1;
+    let mark = net.log.len();
+    net.hub.receive(
+        b as ConnId,
+        &protocol::encode(&Message::Request {
+            document_id: doc,
+            sender_id: PeerId::from("b"),
+            target_id: PeerId::from("relay"),
+            data: request.encode(),
+        }),
+    );
+    let effects = net.hub.take_effects();
+    let [HubEffect::Load(_)] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    net.hub.loaded(
+        doc,
+        Some(Stored {
+            bytes: net.storage[&doc].concat(),
+            chunks: 3,
+            heads: Some(net.heads[&doc].clone()),
+        }),
+    );
+    for effect in net.hub.take_effects() {
+        net.log.push(effect);
+    }
+    let replies = sync_messages_to(&net, b, mark);
+    let [reply] = &replies[..] else {
+        panic!("{replies:?}")
+    };
+    assert_eq!(reply.version, sync::MessageVersion::V1);
+    assert_eq!(reply.changes.len(), 3, "one change per chunk");
+    device
+        .receive_sync_message(&mut state, reply.clone())
+        .unwrap();
+    assert_eq!(device.get_heads(), net.heads[&doc]);
+}
+
+/// A new document is stored as a compressed snapshot from its first upload (what a fresh
+/// device is then sent, and loads faster than the same changes); later uploads append changes.
+#[test]
+fn a_new_document_is_first_stored_as_a_snapshot() {
+    let mut net = Net::new();
+    let a = net.join("a");
+    let doc = id(17);
+    net.edit(a, doc, "title", "Projector flickers");
+    let is_document_chunk = |chunk: &[u8]| chunk[..4] == [0x85, 0x6f, 0x4a, 0x83] && chunk[8] == 0;
+    assert_eq!(net.storage[&doc].len(), 1);
+    assert!(is_document_chunk(&net.storage[&doc][0]));
+    assert!(net.log.iter().any(|e| matches!(
+        e,
+        HubEffect::Persist { doc: d, chunk: Chunk::Snapshot(_), .. } if *d == doc
+    )));
+    net.edit(a, doc, "status", "new");
+    assert_eq!(net.storage[&doc].len(), 2);
+    assert!(!is_document_chunk(&net.storage[&doc][1]));
+}
+
+/// A device that already holds exactly what storage holds (e.g. a plain reconnect) is
+/// answered without loading the document, with byte for byte the message Automerge sends,
+/// and left in the sync state Automerge leaves; V1 peers too.
+#[test]
+fn a_device_in_step_with_storage_gets_automerges_own_answer_without_a_load() {
+    use automerge::sync::{self, SyncDoc};
+
+    for v2 in [true, false] {
+        let (mut net, doc, b) = stored_document_and_a_fresh_device(18);
+        let held = net.stored_doc(&doc);
+
+        // Automerge's own exchange.
+        let mut relay = net.stored_doc(&doc);
+        let mut device = held.clone();
+        let (mut relay_state, mut device_state) = (sync::State::new(), sync::State::new());
+        let mut first = device.generate_sync_message(&mut device_state).unwrap();
+        if !v2 {
+            first.flags = None;
+            first.version = sync::MessageVersion::V1;
+        }
+        relay
+            .receive_sync_message(&mut relay_state, first.clone())
+            .unwrap();
+        let reply = relay.generate_sync_message(&mut relay_state).unwrap();
+        device
+            .receive_sync_message(&mut device_state, reply.clone())
+            .unwrap();
+        assert!(device.generate_sync_message(&mut device_state).is_none());
+
+        // The hub, from storage (b's session is left out: the exchange is the one above).
+        net.hub.receive(
+            b as ConnId,
+            &protocol::encode(&Message::Sync {
+                document_id: doc,
+                sender_id: PeerId::from("b"),
+                target_id: PeerId::from("relay"),
+                data: first.encode(),
+            }),
+        );
+        let effects = net.hub.take_effects();
+        let [HubEffect::Load(_)] = &effects[..] else {
+            panic!("{effects:?}")
+        };
+        net.hub.loaded(
+            doc,
+            Some(Stored {
+                bytes: net.storage[&doc].concat(),
+                chunks: 3,
+                heads: Some(net.heads[&doc].clone()),
+            }),
+        );
+        assert_eq!(net.hub.documents_loaded(), 0, "v2: {v2}");
+        let sent: Vec<Vec<u8>> = net
+            .hub
+            .take_effects()
+            .into_iter()
+            .filter_map(|e| match e {
+                HubEffect::Send { frame, .. } => match protocol::decode(&frame).unwrap() {
+                    Message::Sync { data, .. } => Some(data),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sent, vec![reply.encode()], "v2: {v2}");
+        assert_eq!(
+            net.hub.peer_state(b as ConnId, &doc),
+            Some(&relay_state),
+            "v2: {v2}"
+        );
+    }
+}
+
+/// A device whose heads differ from storage's (it has changes the relay lacks) makes the hub
+/// load the document, and its changes are stored.
+#[test]
+fn a_device_with_other_heads_gets_the_document_loaded() {
+    let (mut net, doc, b) = stored_document_and_a_fresh_device(19);
+    let mut held = net.stored_doc(&doc);
+    let mut tx = held.transaction();
+    tx.put(automerge::ROOT, "status", "on hold").unwrap();
+    tx.commit();
+    net.devices[b].docs.insert(doc, held.clone());
+    let dev = &mut net.devices[b];
+    for frame in dev.session.local_change(&doc, &dev.docs) {
+        net.hub.receive(b as ConnId, &frame);
+    }
+    net.settle();
+    assert_eq!(net.hub.documents_loaded(), 1);
+    assert_eq!(net.stored_doc(&doc).get_heads(), held.get_heads());
 }
