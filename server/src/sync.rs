@@ -410,7 +410,10 @@ fn drive(
         }
         for effect in effects {
             match effect {
-                HubEffect::Load(id) => match store.document_bytes(&id.to_string()) {
+                HubEffect::Load(id) => match store
+                    .document_bytes(&id.to_string())
+                    .map(|stored| batch.over(&id.to_string(), stored))
+                {
                     Ok(stored) => hub.loaded(
                         id,
                         stored.map(|s| Stored {

@@ -45,6 +45,29 @@ impl SyncBatch {
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty() && self.scopes.is_empty() && self.receipts.is_empty()
     }
+
+    /// `stored` as `document` will be once this batch commits: its chunks in the batch laid
+    /// over what storage has. A document the hub evicts and loads again within one batch (its
+    /// last connection left, another asked for it) must come back with the batch's changes,
+    /// or a later snapshot of the stale copy would replace them.
+    pub fn over(&self, document: &str, stored: Option<StoredDocument>) -> Option<StoredDocument> {
+        let mut result = stored;
+        for chunk in self.chunks.iter().filter(|c| c.document == document) {
+            let doc = result.get_or_insert_with(|| StoredDocument {
+                bytes: vec![],
+                chunks: 0,
+                heads: None,
+            });
+            if chunk.replaces {
+                doc.bytes.clear();
+                doc.chunks = 0;
+            }
+            doc.bytes.extend_from_slice(&chunk.bytes);
+            doc.chunks += 1;
+            doc.heads = Some(chunk.heads.clone());
+        }
+        result
+    }
 }
 
 impl Store {

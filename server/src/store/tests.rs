@@ -310,3 +310,48 @@ fn chunks_stored_without_heads_read_back_without_them() {
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.document_bytes("old").unwrap().unwrap().heads, None);
 }
+
+/// A document loaded again while its batch is still open comes back with the batch's chunks.
+#[test]
+fn a_load_within_a_batch_sees_what_the_batch_wrote() {
+    let (_d, store) = store();
+    let first = doc_with("title", "Printer jam", None);
+    let second = doc_with("status", "new", Some(&first));
+    let third = doc_with("status", "closed", Some(&second));
+    let mut stored = SyncBatch::default();
+    stored
+        .chunks
+        .push(chunk("d1", first.save(), true, first.get_heads()));
+    store.commit_sync_batch(&stored).unwrap();
+
+    let mut open = SyncBatch::default();
+    open.chunks.push(chunk(
+        "d1",
+        second.save_after(&first.get_heads()),
+        false,
+        second.get_heads(),
+    ));
+    let over = open
+        .over("d1", store.document_bytes("d1").unwrap())
+        .unwrap();
+    assert_eq!(over.chunks, 2);
+    assert_eq!(over.heads, Some(second.get_heads()));
+    let mut loaded = automerge::Automerge::new();
+    loaded.load_incremental(&over.bytes).unwrap();
+    assert_eq!(loaded.get_heads(), second.get_heads());
+
+    // A snapshot in the batch replaces what storage has; a new document comes from the batch.
+    open.chunks
+        .push(chunk("d1", third.save(), true, third.get_heads()));
+    let over = open
+        .over("d1", store.document_bytes("d1").unwrap())
+        .unwrap();
+    assert_eq!((over.chunks, over.bytes), (1, third.save()));
+    open.chunks
+        .push(chunk("d2", first.save(), true, first.get_heads()));
+    assert_eq!(
+        open.over("d2", None).unwrap().heads,
+        Some(first.get_heads())
+    );
+    assert!(open.over("d3", None).is_none());
+}
