@@ -174,14 +174,21 @@ fn join(path: &str, next: &str) -> String {
 
 fn render(value: &Value) -> String {
     match value {
-        Value::Scalar(s) => match s.as_ref() {
-            automerge::ScalarValue::Str(s) => s.to_string(),
-            other => other.to_string(),
-        },
+        Value::Scalar(s) => scalar_text(s),
         // The object's contents follow as their own field changes.
         Value::Object(ObjType::Map | ObjType::Table) => "{}".into(),
         Value::Object(ObjType::List) => "[]".into(),
         Value::Object(ObjType::Text) => String::new(),
+    }
+}
+
+/// A scalar as a person reads it: text as it is, a number as written (Automerge's own Display
+/// prints a float with 324 decimals).
+pub(crate) fn scalar_text(value: &automerge::ScalarValue) -> String {
+    match value {
+        automerge::ScalarValue::Str(s) => s.to_string(),
+        automerge::ScalarValue::F64(n) => n.to_string(),
+        other => other.to_string(),
     }
 }
 

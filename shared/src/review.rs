@@ -278,10 +278,9 @@ fn render(value: &Value<'_>) -> String {
         Value::Object(ObjType::Text) => "(a text)".into(),
         Value::Object(_) => "(a group of fields)".into(),
         Value::Scalar(s) => match s.as_ref() {
-            ScalarValue::Str(t) => t.to_string(),
             ScalarValue::Null => "(empty)".into(),
             ScalarValue::Boolean(b) => if *b { "yes" } else { "no" }.into(),
-            other => other.to_string(),
+            other => crate::history::scalar_text(other),
         },
     }
 }

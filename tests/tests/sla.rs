@@ -5,10 +5,13 @@
 use e2e::app::{NewIncident, SYNC_TIMEOUT, UI_TIMEOUT, row_selector};
 use e2e::{Result, Tablet, signed_in};
 
-/// Minutes left in an SLA cell as the app words it: "Respond in 2 h", "Respond in 1 h 59 min".
-fn respond_minutes(text: &str) -> Option<i64> {
+/// Minutes left in an SLA cell as the app words it: "Respond in 2 h", "Resolve in 7 h 59 min".
+fn minutes_left(text: &str) -> Option<i64> {
     let mut minutes = 0;
-    let words: Vec<&str> = text.strip_prefix("Respond in ")?.split(' ').collect();
+    let left = text
+        .strip_prefix("Respond in ")
+        .or_else(|| text.strip_prefix("Resolve in "))?;
+    let words: Vec<&str> = left.split(' ').collect();
     for pair in words.chunks(2) {
         let n: i64 = pair[0].parse().ok()?;
         minutes += match *pair.get(1)? {
@@ -21,12 +24,12 @@ fn respond_minutes(text: &str) -> Option<i64> {
     Some(minutes)
 }
 
-/// Waits until `selector` shows a response target with `minutes` (±10, the test's own time) left.
-async fn wait_respond(tablet: &Tablet, selector: &str, minutes: i64) -> Result<()> {
-    let what = format!("about {minutes} minutes to respond");
+/// Waits until `selector` shows a target with `minutes` left (less up to 10, the test's time).
+async fn wait_left(tablet: &Tablet, selector: &str, minutes: i64) -> Result<()> {
+    let what = format!("about {minutes} minutes left");
     tablet
         .wait_for_text(selector, &what, SYNC_TIMEOUT, |t| {
-            respond_minutes(t).is_some_and(|m| (minutes - 10..=minutes).contains(&m))
+            minutes_left(t).is_some_and(|m| (minutes - 10..=minutes).contains(&m))
         })
         .await?;
     Ok(())
@@ -71,7 +74,8 @@ async fn an_incident_about_a_service_runs_its_sla_everywhere_and_follows_its_tar
         t == gold
     })
     .await?;
-    wait_respond(&a, "#record-sla", 120).await?;
+    wait_left(&a, "#record-sla .sla-response", 120).await?;
+    wait_left(&a, "#record-sla .sla-resolution", 480).await?;
 
     // Another incident, about no service: the standard SLA's hour.
     a.open_list().await?;
@@ -85,12 +89,12 @@ async fn an_incident_about_a_service_runs_its_sla_everywhere_and_follows_its_tar
         t == "the standard SLA"
     })
     .await?;
-    wait_respond(&a, "#record-sla", 60).await?;
+    wait_left(&a, "#record-sla .sla-response", 60).await?;
 
     // The other tablet lists both with the same clocks, whichever record reached it first.
     b.open_list().await?;
-    wait_respond(&b, &format!("{} .incident-sla", row_selector(&id)), 120).await?;
-    wait_respond(&b, &format!("{} .incident-sla", row_selector(&other)), 60).await?;
+    wait_left(&b, &format!("{} .incident-sla", row_selector(&id)), 120).await?;
+    wait_left(&b, &format!("{} .incident-sla", row_selector(&other)), 60).await?;
 
     // Gold now gives P3 four hours: the incident's clock follows, here and on the other tablet.
     a.open_record("sla", &sla.id).await?;
@@ -103,10 +107,10 @@ async fn an_incident_about_a_service_runs_its_sla_everywhere_and_follows_its_tar
         ],
     )
     .await?;
-    wait_respond(&b, &format!("{} .incident-sla", row_selector(&id)), 240).await?;
-    wait_respond(&b, &format!("{} .incident-sla", row_selector(&other)), 60).await?;
+    wait_left(&b, &format!("{} .incident-sla", row_selector(&id)), 240).await?;
+    wait_left(&b, &format!("{} .incident-sla", row_selector(&other)), 60).await?;
     a.goto(&format!("/incidents/{id}")).await?;
-    wait_respond(&a, "#record-sla", 240).await?;
+    wait_left(&a, "#record-sla .sla-response", 240).await?;
     a.close().await?;
     b.close().await
 }

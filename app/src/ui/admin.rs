@@ -231,12 +231,14 @@ pub fn Admin() -> impl IntoView {
                     <form class="inline" on:submit=submit>
                         <input
                             id=format!("new-{}-id", &what[..4])
+                            aria-label=format!("New {label}: id")
                             placeholder="id"
                             prop:value=move || gid.get()
                             on:input=move |ev| gid.set(event_target_value(&ev))
                         />
                         <input
                             id=format!("new-{}-name", &what[..4])
+                            aria-label=format!("New {label}: name")
                             placeholder="name"
                             prop:value=move || gname.get()
                             on:input=move |ev| gname.set(event_target_value(&ev))
@@ -316,6 +318,7 @@ pub fn Admin() -> impl IntoView {
                                             <input
                                                 type="password"
                                                 class="reset-password"
+                                                aria-label=format!("New password for {username}")
                                                 placeholder="new password"
                                                 autocomplete="new-password"
                                                 prop:value=move || reset_pw.get()

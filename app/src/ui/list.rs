@@ -503,7 +503,8 @@ fn Row(summary: Summary, has_priority: bool) -> impl IntoView {
     }
 }
 
-/// A ticket's SLA time left while it is open, ticking with the list's clock (offline too).
+/// A ticket's SLA time left to each target still running, while it is open, ticking with the
+/// list's clock (offline too).
 #[component]
 pub(crate) fn SlaClock(id: DocumentId) -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -513,9 +514,13 @@ pub(crate) fn SlaClock(id: DocumentId) -> impl IntoView {
             .summaries
             .with(|m| m.get(&id).filter(|s| s.open).and_then(|s| s.sla));
         sla.map(|sla| {
+            let now = crate::state::now();
+            let running = |target: &TargetSummary| (!target.stopped).then_some(*target);
             view! {
                 <p class="record-sla" id="record-sla">
-                    {sla_cell(&sla, crate::state::now())}
+                    {running(&sla.response).map(|t| view! { <span class="sla-response">{target_cell("Respond", &t, now)}</span> })}
+                    " "
+                    {running(&sla.resolution).map(|t| view! { <span class="sla-resolution">{target_cell("Resolve", &t, now)}</span> })}
                 </p>
             }
         })
@@ -524,11 +529,15 @@ pub(crate) fn SlaClock(id: DocumentId) -> impl IntoView {
 
 /// The SLA target that matters now: the response until someone responded, then resolution.
 pub(crate) fn sla_cell(sla: &shared::summary::SlaSummary, now: Timestamp) -> impl IntoView + use<> {
-    let (what, target): (&str, &TargetSummary) = if !sla.response.stopped {
-        ("Respond", &sla.response)
+    if !sla.response.stopped {
+        target_cell("Respond", &sla.response, now)
     } else {
-        ("Resolve", &sla.resolution)
-    };
+        target_cell("Resolve", &sla.resolution, now)
+    }
+}
+
+/// One target: time left (or paused, or overdue), coloured by its 50/75/90 % warning.
+fn target_cell(what: &'static str, target: &TargetSummary, now: Timestamp) -> impl IntoView + use<> {
     let warning = target.warning(now);
     let left = target.left_ms(now);
     let text = match (target.paused, left) {

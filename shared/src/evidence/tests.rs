@@ -51,6 +51,20 @@ fn export(records: &[SampledRecord]) -> Vec<u8> {
 }
 
 #[test]
+fn history_shows_numbers_as_written() {
+    use automerge::transaction::Transactable as _;
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    tx.put(automerge::ROOT, "availability_target", 99.5).unwrap();
+    tx.put(automerge::ROOT, "count", 3_i64).unwrap();
+    tx.commit();
+    let fields = &history(&doc)[0].fields;
+    let value = |f: &str| fields.iter().find(|c| c.field == f).unwrap().value.clone();
+    assert_eq!(value("availability_target"), "99.5");
+    assert_eq!(value("count"), "3");
+}
+
+#[test]
 fn history_since_gives_only_the_changes_beyond_the_heads_seen() {
     let (_, doc) = incident(1);
     let full = history(&doc);
