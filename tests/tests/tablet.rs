@@ -114,7 +114,10 @@ async fn every_main_screen_fits_a_tablet_and_works_by_touch_and_keyboard() -> Re
         (&format!("/incidents/{incident}") as &str, "#history"),
         ("/records", "#nav-change"),
         ("/records/change", "#new-record"),
-        (&format!("/records/service/{}", service.id), "#record-number"),
+        (
+            &format!("/records/service/{}", service.id),
+            "#record-number",
+        ),
         ("/changes/calendar", "h1"),
         ("/dashboard", "h1"),
         ("/conflicts", "h1"),
@@ -146,7 +149,10 @@ async fn every_main_screen_fits_a_tablet_and_works_by_touch_and_keyboard() -> Re
     a.wait_for_text("#save-status", "Saved", UI_TIMEOUT, |t| t == "Saved")
         .await?;
     let url = a.current_url().await?;
-    assert!(!url.ends_with("/incidents/new"), "the new incident's page: {url}");
+    assert!(
+        !url.ends_with("/incidents/new"),
+        "the new incident's page: {url}"
+    );
     assert_eq!(a.value("#description").await?, "Nobody gets in.");
     a.close().await
 }

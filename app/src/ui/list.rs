@@ -537,7 +537,11 @@ pub(crate) fn sla_cell(sla: &shared::summary::SlaSummary, now: Timestamp) -> imp
 }
 
 /// One target: time left (or paused, or overdue), coloured by its 50/75/90 % warning.
-fn target_cell(what: &'static str, target: &TargetSummary, now: Timestamp) -> impl IntoView + use<> {
+fn target_cell(
+    what: &'static str,
+    target: &TargetSummary,
+    now: Timestamp,
+) -> impl IntoView + use<> {
     let warning = target.warning(now);
     let left = target.left_ms(now);
     let text = match (target.paused, left) {

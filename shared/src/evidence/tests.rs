@@ -55,7 +55,8 @@ fn history_shows_numbers_as_written() {
     use automerge::transaction::Transactable as _;
     let mut doc = Automerge::new();
     let mut tx = doc.transaction();
-    tx.put(automerge::ROOT, "availability_target", 99.5).unwrap();
+    tx.put(automerge::ROOT, "availability_target", 99.5)
+        .unwrap();
     tx.put(automerge::ROOT, "count", 3_i64).unwrap();
     tx.commit();
     let fields = &history(&doc)[0].fields;
