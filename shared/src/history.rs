@@ -68,14 +68,7 @@ pub fn history(doc: &Automerge) -> Vec<HistoryEntry> {
 /// seen), oldest first. A change's entry never changes, so a view appends these instead of
 /// working out and comparing every change of a long-lived record on every save.
 pub fn history_since(doc: &Automerge, heads: &[ChangeHash]) -> Vec<HistoryEntry> {
-    // Heads from before a merge are all in the document; anything else would make Automerge
-    // answer nothing, so unknown hashes are left out (the history then starts earlier).
-    let heads: Vec<ChangeHash> = heads
-        .iter()
-        .copied()
-        .filter(|h| doc.get_change_meta_by_hash(h).is_some())
-        .collect();
-    doc.get_changes_meta(&heads)
+    crate::sync::changes_beyond(doc, heads)
         .iter()
         .map(|change| entry(doc, change, change.hash.to_string()))
         .collect()

@@ -31,6 +31,20 @@ struct Net {
 }
 
 impl Net {
+    /// Answers the hub's one pending `Load` of `doc` from storage, as the relay's edge does.
+    fn answer_load(&mut self, doc: DocumentId) {
+        let effects = self.hub.take_effects();
+        let [HubEffect::Load(_)] = &effects[..] else {
+            panic!("{effects:?}")
+        };
+        let stored = Stored {
+            bytes: self.storage[&doc].concat(),
+            chunks: self.storage[&doc].len() as u32,
+            heads: Some(self.heads[&doc].clone()),
+        };
+        self.hub.loaded(doc, Some(stored));
+    }
+
     fn new() -> Self {
         Self {
             hub: Hub::new(PeerId::from("relay")),
@@ -748,18 +762,7 @@ fn a_peer_without_v2_messages_gets_changes() {
             data: request.encode(),
         }),
     );
-    let effects = net.hub.take_effects();
-    let [HubEffect::Load(_)] = &effects[..] else {
-        panic!("{effects:?}")
-    };
-    net.hub.loaded(
-        doc,
-        Some(Stored {
-            bytes: net.storage[&doc].concat(),
-            chunks: 3,
-            heads: Some(net.heads[&doc].clone()),
-        }),
-    );
+    net.answer_load(doc);
     for effect in net.hub.take_effects() {
         net.log.push(effect);
     }
@@ -834,18 +837,7 @@ fn a_device_in_step_with_storage_gets_automerges_own_answer_without_a_load() {
                 data: first.encode(),
             }),
         );
-        let effects = net.hub.take_effects();
-        let [HubEffect::Load(_)] = &effects[..] else {
-            panic!("{effects:?}")
-        };
-        net.hub.loaded(
-            doc,
-            Some(Stored {
-                bytes: net.storage[&doc].concat(),
-                chunks: 3,
-                heads: Some(net.heads[&doc].clone()),
-            }),
-        );
+        net.answer_load(doc);
         assert_eq!(net.hub.documents_loaded(), 0, "v2: {v2}");
         let sent: Vec<Vec<u8>> = net
             .hub
