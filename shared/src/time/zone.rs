@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -143,7 +144,7 @@ impl Zone {
             name: name.into(),
             rules: Rules::Supplied(Arc::new(Remembered {
                 offsets,
-                days: Mutex::new(HashMap::new()),
+                days: Mutex::new(Days::default()),
             })),
         }
     }
@@ -270,7 +271,30 @@ fn resolve_by_offsets(offset_at: impl Fn(i64) -> i32, local: NaiveDateTime) -> L
 /// Supplied offsets and the UTC days they have been asked about.
 struct Remembered {
     offsets: Arc<dyn Offsets>,
-    days: Mutex<HashMap<i64, Day>>,
+    days: Mutex<Days>,
+}
+
+/// UTC days by their number since the epoch; counting clocks looks days up all the time, so a
+/// multiplicative hash rather than SipHash (the keys are no one's input to collide).
+type Days = HashMap<i64, Day, BuildHasherDefault<DayHasher>>;
+
+#[derive(Default)]
+struct DayHasher(u64);
+
+impl Hasher for DayHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 /// The offsets of one UTC day: the one at its start, and where it changed, the second it
