@@ -6,8 +6,11 @@ mod state;
 mod store;
 mod sync;
 mod ui;
+mod zones;
 
 fn main() {
     console_error_panic_hook::set_once();
+    // Before anything compiles an SLA calendar or a trend: zone offsets come from Intl.
+    zones::install();
     leptos::mount::mount_to_body(ui::App);
 }

@@ -1,11 +1,11 @@
 //! Trend: records opened and resolved per day or week, by local calendar days.
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone};
-use chrono_tz::Tz;
+use chrono::{Datelike, Duration, NaiveDate};
 
 use super::process::{Process, opened_at};
 use super::{Period, ReportError};
 use crate::time::Timestamp;
+use crate::time::zone::Zone;
 
 /// More points than any chart can show; also bounds the work a bad period can cause.
 const MAX_BUCKETS: usize = 1_000;
@@ -36,9 +36,8 @@ pub fn trend<R: Process>(
     bucket: Bucket,
     time_zone: &str,
 ) -> Result<Vec<TrendPoint>, ReportError> {
-    let tz: Tz = time_zone
-        .parse()
-        .map_err(|_| ReportError::UnknownTimeZone(time_zone.into()))?;
+    let zone =
+        Zone::named(time_zone).map_err(|_| ReportError::UnknownTimeZone(time_zone.into()))?;
     let (step, unit) = match bucket {
         Bucket::Day => (1, "days"),
         Bucket::Week => (7, "weeks"),
@@ -51,16 +50,16 @@ pub fn trend<R: Process>(
             unit,
         });
     }
-    let mut day = period.start().to_datetime().with_timezone(&tz).date_naive();
+    let mut day = zone.local_date(period.start());
     if bucket == Bucket::Week {
         day -= Duration::days(i64::from(day.weekday().num_days_from_monday()));
     }
     let mut points = vec![];
-    while local_midnight(&tz, day) < period.end() {
+    while local_midnight(&zone, day) < period.end() {
         let next = day + Duration::days(step);
         points.push(TrendPoint {
-            start: local_midnight(&tz, day).max(period.start()),
-            end: local_midnight(&tz, next).min(period.end()),
+            start: local_midnight(&zone, day).max(period.start()),
+            end: local_midnight(&zone, next).min(period.end()),
             label: day.format("%Y-%m-%d").to_string(),
             opened: 0,
             resolved: 0,
@@ -103,15 +102,7 @@ pub fn trend<R: Process>(
 }
 
 /// The instant a local date begins. Where midnight falls in a daylight-saving gap, the day
-/// begins at the first instant that exists.
-fn local_midnight(tz: &Tz, day: NaiveDate) -> Timestamp {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let instant = tz.from_local_datetime(&midnight).earliest().or_else(|| {
-        tz.from_local_datetime(&(midnight + Duration::hours(1)))
-            .earliest()
-    });
-    match instant {
-        Some(dt) => Timestamp(dt.timestamp_millis()),
-        None => Timestamp(midnight.and_utc().timestamp_millis()),
-    }
+/// begins at the first instant that exists ([`Zone::instant`]).
+fn local_midnight(zone: &Zone, day: NaiveDate) -> Timestamp {
+    zone.instant(day.and_hms_opt(0, 0, 0).unwrap_or_default())
 }

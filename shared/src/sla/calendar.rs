@@ -7,10 +7,10 @@
 use std::collections::HashSet;
 
 use autosurgeon::{Hydrate, Reconcile};
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
-use chrono_tz::Tz;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::time::Timestamp;
+use crate::time::zone::Zone;
 
 const MINUTES_PER_DAY: u32 = 24 * 60;
 const MS_PER_MINUTE: i64 = 60_000;
@@ -73,9 +73,7 @@ impl Calendar {
     }
 
     pub fn compile(&self) -> Result<BusinessCalendar, CalendarError> {
-        let tz: Tz = self
-            .time_zone
-            .parse()
+        let zone = Zone::named(&self.time_zone)
             .map_err(|_| CalendarError::UnknownTimeZone(self.time_zone.clone()))?;
         let week: [WorkingDay; 7] = self
             .week
@@ -99,7 +97,7 @@ impl Calendar {
             .collect::<Result<HashSet<_>, _>>()?;
         let always_open = holidays.is_empty() && week.iter().all(|d| *d == WorkingDay::ALL_DAY);
         Ok(BusinessCalendar {
-            tz,
+            zone,
             week,
             holidays,
             always_open,
@@ -132,7 +130,7 @@ pub enum CalendarError {
 /// A calendar ready to count.
 #[derive(Debug, Clone)]
 pub struct BusinessCalendar {
-    tz: Tz,
+    zone: Zone,
     week: [WorkingDay; 7],
     holidays: HashSet<NaiveDate>,
     /// 24×7 with no holidays: business time is wall time, no need to walk the days.
@@ -191,10 +189,7 @@ impl BusinessCalendar {
     }
 
     fn local_date(&self, ms: i64) -> NaiveDate {
-        Timestamp(ms)
-            .to_datetime()
-            .with_timezone(&self.tz)
-            .date_naive()
+        self.zone.local_date(Timestamp(ms))
     }
 
     /// The open and close instants (ms) of a local date, if it is a working day.
@@ -213,20 +208,11 @@ impl BusinessCalendar {
 
     /// The instant of a local wall-clock time. In a daylight-saving gap the clock jumps
     /// forward, so the time an hour later is the first that exists; in an overlap the earlier
-    /// instant is taken.
+    /// instant is taken ([`Zone::instant`]).
     fn instant(&self, day: NaiveDate, minute: u32) -> i64 {
         let midnight: NaiveDateTime = day.and_hms_opt(0, 0, 0).unwrap_or_default();
         let local = midnight + chrono::Duration::minutes(i64::from(minute));
-        let resolved = self.tz.from_local_datetime(&local).earliest().or_else(|| {
-            self.tz
-                .from_local_datetime(&(local + chrono::Duration::hours(1)))
-                .earliest()
-        });
-        match resolved {
-            Some(dt) => dt.timestamp_millis(),
-            // Unreachable for real zones; fall back to reading the wall time as UTC.
-            None => local.and_utc().timestamp_millis(),
-        }
+        self.zone.instant(local).millis()
     }
 }
 

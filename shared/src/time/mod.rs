@@ -1,5 +1,7 @@
 //! Time as data. `shared` never reads a clock: callers pass the device time in.
 
+pub mod zone;
+
 use std::fmt;
 
 use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
