@@ -467,9 +467,7 @@ impl AppState {
             .with_value(|r| r.docs.get(&id).cloned())
             .ok_or_else(|| rejected(missing))?;
         edit(&mut doc, &meta)?;
-        let (write, derived) = self
-            .agreements
-            .with_value(|slas| doc_write(&id, &doc, slas));
+        let (write, derived) = self.doc_write(&id, &doc);
         let mut derived = vec![derived];
         self.store()
             .map_err(not_saved)?
@@ -599,7 +597,7 @@ impl AppState {
 
         let (writes, derived): (Vec<DocWrite>, Vec<Derived>) = std::iter::once((&id, &doc))
             .chain(indexes.iter().map(|(i, d)| (i, d)))
-            .map(|(id, doc)| self.agreements.with_value(|slas| doc_write(id, doc, slas)))
+            .map(|(id, doc)| self.doc_write(id, doc))
             .unzip();
         self.store()
             .map_err(not_saved)?
@@ -798,10 +796,7 @@ impl AppState {
     async fn persist(self, ids: &[DocumentId]) -> Vec<Derived> {
         let (writes, derived): (Vec<DocWrite>, Vec<Derived>) = self.repo.with_value(|r| {
             ids.iter()
-                .filter_map(|id| {
-                    let doc = r.docs.get(id)?;
-                    Some(self.agreements.with_value(|slas| doc_write(id, doc, slas)))
-                })
+                .filter_map(|id| Some(self.doc_write(id, r.docs.get(id)?)))
                 .unzip()
         });
         let result = match self.store() {
@@ -814,18 +809,35 @@ impl AppState {
         derived
     }
 
+    /// The summary of document `id` at `at`, tickets measured against the SLAs on the device.
+    fn summarize(
+        self,
+        id: &DocumentId,
+        doc: &Automerge,
+        at: Timestamp,
+    ) -> Result<Summary, NoSummary> {
+        self.agreements
+            .with_value(|slas| summary::summarize(&id.to_string(), doc, &Self::matrix(), slas, at))
+    }
+
+    /// The store write of one document with its summary (none for documents not listed), and
+    /// the summary itself for the list.
+    fn doc_write(self, id: &DocumentId, doc: &Automerge) -> (DocWrite, Derived) {
+        let summary = self.summarize(id, doc, now());
+        let write = DocWrite {
+            id: id.to_string(),
+            bytes: doc.save(),
+            summary: summary.as_ref().ok().map(to_json),
+        };
+        (write, (*id, summary))
+    }
+
     /// The summaries of `ids` as their documents are now.
     fn derive(self, ids: &[DocumentId]) -> Vec<Derived> {
         let at = now();
         self.repo.with_value(|r| {
             ids.iter()
-                .filter_map(|id| {
-                    let doc = r.docs.get(id)?;
-                    Some((
-                        *id,
-                        self.agreements.with_value(|s| summarize(id, doc, s, at)),
-                    ))
-                })
+                .filter_map(|id| Some((*id, self.summarize(id, r.docs.get(id)?, at))))
                 .collect()
         })
     }
@@ -919,8 +931,6 @@ impl Drop for SaveGuard {
 /// A document's summary, or why it has none.
 type Derived = (DocumentId, Result<Summary, NoSummary>);
 
-/// The summary of one document by `shared::summary`, at `at` (the SLA clock's "now"). The
-/// device has no SLA records yet, so the standard SLA applies.
 /// The form of the record in `doc`.
 fn form_of(doc: &Automerge) -> Result<&'static dyn Form, String> {
     let kind = shared::records::document::record_type(doc)
@@ -974,29 +984,8 @@ fn root_string(doc: &Automerge, key: &str) -> Option<String> {
     }
 }
 
-fn summarize(
-    id: &DocumentId,
-    doc: &Automerge,
-    slas: &Agreements,
-    at: Timestamp,
-) -> Result<Summary, NoSummary> {
-    summary::summarize(&id.to_string(), doc, &AppState::matrix(), slas, at)
-}
-
 fn to_json(s: &Summary) -> String {
     serde_json::to_string(s).unwrap_or_default()
-}
-
-/// The store write of one document with its summary (none for documents not listed), and
-/// the summary itself for the list.
-fn doc_write(id: &DocumentId, doc: &Automerge, slas: &Agreements) -> (DocWrite, Derived) {
-    let summary = summarize(id, doc, slas, now());
-    let write = DocWrite {
-        id: id.to_string(),
-        bytes: doc.save(),
-        summary: summary.as_ref().ok().map(to_json),
-    };
-    (write, (*id, summary))
 }
 
 /// Resolves after the browser has had a chance to paint (one animation frame, then a task).
