@@ -8,7 +8,7 @@ mod common;
 use std::{path::Path, time::Duration};
 
 use common::*;
-use shared::{access::Role, records::incident::Incident};
+use shared::records::incident::Incident;
 
 /// Runs the JS client against `relay` as `username`; returns its JSON report.
 async fn js_client(
@@ -47,25 +47,8 @@ async fn js_client(
 #[tokio::test]
 async fn a_js_automerge_repo_peer_fetches_and_edits_a_record_through_the_relay() {
     let dir = tempfile::tempdir().unwrap();
-    let relay = start_relay(dir.path()).await;
-    let admin = relay.admin_cookie().await;
-    for name in ["ana", "bo"] {
-        relay
-            .add_person(&admin, name, &[Role::Technician], &["north"], &[])
-            .await;
-    }
-    let id = new_id();
-    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
-    a.edit(
-        id,
-        incident_doc("Kiosk printer jammed", Some("north"), None),
-    )
-    .await;
-    a.run_until(|d| d.unsynced(&id) == 0).await;
-    drop(a);
     // Restarted, the relay answers a fresh peer from storage (the stored bytes as they are).
-    relay.shutdown().await;
-    let relay = start_relay(dir.path()).await;
+    let (relay, id) = restarted_relay_with_incident(dir.path(), "Kiosk printer jammed").await;
 
     let report = js_client(&relay, "bo", &id.to_string(), "Kiosk printer cleared").await;
     assert_eq!(report["fetched"], "Kiosk printer jammed", "{report}");

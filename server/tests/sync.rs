@@ -6,20 +6,8 @@ use std::time::Duration;
 
 use common::*;
 use futures::{SinkExt, StreamExt};
-use shared::{access::Role, index, protocol::Message, records::incident::Incident};
+use shared::{index, protocol::Message, records::incident::Incident};
 use tokio_tungstenite::tungstenite::Message as Ws;
-
-async fn relay_with_tech(dir: &std::path::Path) -> RunningRelay {
-    let relay = start_relay(dir).await;
-    let admin = relay.admin_cookie().await;
-    relay
-        .add_person(&admin, "ana", &[Role::Technician], &["north"], &[])
-        .await;
-    relay
-        .add_person(&admin, "bo", &[Role::Technician], &["north"], &[])
-        .await;
-    relay
-}
 
 #[tokio::test]
 async fn a_record_synced_by_one_device_reaches_another() {
@@ -140,16 +128,7 @@ async fn a_malformed_frame_closes_only_that_connection() {
 #[tokio::test]
 async fn acknowledged_records_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let relay = relay_with_tech(dir.path()).await;
-    let id = new_id();
-    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
-    a.edit(id, incident_doc("Generator service", Some("north"), None))
-        .await;
-    a.run_until(|d| d.unsynced(&id) == 0).await;
-    drop(a);
-    relay.shutdown().await;
-
-    let relay = start_relay(dir.path()).await;
+    let (relay, id) = restarted_relay_with_incident(dir.path(), "Generator service").await;
     assert!(relay.first_password.is_none(), "people persist too");
     let mut b = Device::sign_in(&relay, "bo", PASSWORD, "device-b").await;
     b.request(id).await;
@@ -167,19 +146,7 @@ async fn acknowledged_records_survive_a_restart() {
 #[tokio::test]
 async fn a_fresh_device_is_sent_the_stored_bytes_as_they_are() {
     let dir = tempfile::tempdir().unwrap();
-    let relay = relay_with_tech(dir.path()).await;
-    let id = new_id();
-    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
-    a.edit(
-        id,
-        incident_doc("Badge reader offline", Some("north"), None),
-    )
-    .await;
-    a.run_until(|d| d.unsynced(&id) == 0).await;
-    drop(a);
-    relay.shutdown().await;
-
-    let relay = start_relay(dir.path()).await;
+    let (relay, id) = restarted_relay_with_incident(dir.path(), "Badge reader offline").await;
     let stored = server::store::Store::open(&dir.path().join("data"))
         .unwrap()
         .document_bytes(&id.to_string())

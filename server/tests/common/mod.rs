@@ -62,6 +62,31 @@ pub async fn start_relay(data_dir: &Path) -> RunningRelay {
     }
 }
 
+/// A relay with two technicians of site north, ana and bo.
+pub async fn relay_with_tech(dir: &Path) -> RunningRelay {
+    let relay = start_relay(dir).await;
+    let admin = relay.admin_cookie().await;
+    for name in ["ana", "bo"] {
+        relay
+            .add_person(&admin, name, &[Role::Technician], &["north"], &[])
+            .await;
+    }
+    relay
+}
+
+/// [`relay_with_tech`] once ana's device has uploaded an incident titled `title` (site north),
+/// then restarted: the relay holds the record only in storage.
+pub async fn restarted_relay_with_incident(dir: &Path, title: &str) -> (RunningRelay, DocumentId) {
+    let relay = relay_with_tech(dir).await;
+    let id = new_id();
+    let mut a = Device::sign_in(&relay, "ana", PASSWORD, "device-a").await;
+    a.edit(id, incident_doc(title, Some("north"), None)).await;
+    a.run_until(|d| d.unsynced(&id) == 0).await;
+    drop(a);
+    relay.shutdown().await;
+    (start_relay(dir).await, id)
+}
+
 impl RunningRelay {
     pub async fn shutdown(mut self) {
         let _ = self.stop.take().unwrap().send(());
