@@ -549,6 +549,8 @@ impl AppState {
         let doc = form
             .create(&id, &values, &OnDevice(self), &meta)
             .map_err(rejected)?;
+        // Only the summary's site and team are used here (to file the record); the SLAs do not
+        // change them, and add_new stores the summary measured against the device's SLAs.
         let place = form
             .summary(
                 &id.to_string(),
