@@ -195,7 +195,10 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
     let service_options = move || {
         state.summaries.with(|m| {
             m.values()
-                .filter(|s| s.kind == Service::KIND && s.status != ServiceState::Retired.as_str())
+                .filter(|s| {
+                    s.kind == Service::KIND
+                        && ServiceState::parse(&s.status).is_some_and(ServiceState::takes_incidents)
+                })
                 .map(|s| (s.number.clone(), format!("{} {}", s.number, s.title)))
                 .collect::<Vec<_>>()
         })

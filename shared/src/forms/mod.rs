@@ -298,9 +298,21 @@ pub fn agreements(lookup: &dyn Lookup) -> Agreements {
 }
 
 /// For a new ticket about the service numbered `number`: the service's number and the SLA
-/// number the ticket's clock runs against ([`Agreements::for_service`]).
+/// number the ticket's clock runs against ([`Agreements::for_service`]). A retired service
+/// takes no new tickets ([`ServiceState::takes_incidents`]).
 pub fn ticket_service(lookup: &dyn Lookup, number: &str) -> Result<(String, String), RecordError> {
     let service: Service = other(lookup, number, "Service")?;
+    if !service.status.takes_incidents() {
+        return Err(RecordError::Invalid {
+            field: "Service".into(),
+            message: format!(
+                "{} {} is {}: it takes no new incidents",
+                service.number,
+                service.name,
+                service.status.label().to_lowercase()
+            ),
+        });
+    }
     Ok((
         service.number.clone(),
         agreements(lookup).for_service(&service),

@@ -424,6 +424,17 @@ fn a_request_runs_against_the_active_sla_covering_its_service() {
         ticket_service(&device, "SVC-1").unwrap(),
         ("SVC-1".to_string(), "SLA-9".to_string())
     );
+
+    // Retired, the service takes no new incidents.
+    service.status = ServiceState::Retired;
+    let mut retired_doc = Automerge::new();
+    service.write(&mut retired_doc, &meta("ana", 3)).unwrap();
+    device.0.insert("SVC-1".into(), retired_doc);
+    let retired = ticket_service(&device, "SVC-1").unwrap_err().to_string();
+    assert!(
+        retired.contains("SVC-1 Laptops is retired: it takes no new incidents"),
+        "{retired}"
+    );
 }
 
 #[test]

@@ -15,6 +15,14 @@ labelled_enum! {
     }
 }
 
+impl ServiceState {
+    /// Whether a new incident may be about a service in this state: any but a retired one (a
+    /// proposed service can already fail in its pilot).
+    pub fn takes_incidents(self) -> bool {
+        self != ServiceState::Retired
+    }
+}
+
 /// Something a customer can ask for (a request offering), with the steps that fulfil it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
 pub struct Offering {
