@@ -1,18 +1,33 @@
 //! The app in headless Chromium with many records on the device (the e2e harness's
-//! [`e2e::Relay`] and [`e2e::Tablet`]).
+//! [`e2e::Relay`] and [`e2e::Tablet`]):
 //!
-//! Seeding: the app is opened once online (it creates its IndexedDB database, its device id
-//! and installs its service worker); then the records are written into the app's own layout
-//! (`docs`: document id → `Automerge::save()` bytes; `meta`: `relay_heads:<id>` → hex heads, as
-//! if the relay had acknowledged them), with the scope index listing them all. Then the relay
-//! is stopped and the browser restarted: a cold start of the installed app on a tablet with no
-//! network, so the figures are the device's own work, not the relay's.
+//! - [`run`]: 10,000 records: cold start to first list paint, edit to durable, tab memory;
+//! - [`big`]: 50,000 records (cold start, search, memory), and a new tablet joining 10,000;
+//! - [`fanout`]: two tablets on the same incident, a save on one until the other shows it;
+//! - [`field`]: the first visit on an emulated field connection.
+//!
+//! Seeding ([`seed`]): the app is opened once online (it creates its IndexedDB database, its
+//! device id and installs its service worker); then the records are written into the app's own
+//! layout (`docs`: document id → `Automerge::save()` bytes; `meta`: `relay_heads:<id>` → hex
+//! heads, as if the relay had acknowledged them), with the scope index listing them all. Their
+//! list summaries are not written: the app derives them on its next start and keeps them
+//! (as it does for a database from before summaries), so the first start after seeding is
+//! measured apart ([`BrowserBench::derive_start`]) from the cold starts that follow, which
+//! open from the kept summaries as every start of a device that synced its records does.
+//! Then the relay is stopped and the browser restarted: a cold start of the installed app on
+//! a tablet with no network, so the figures are the device's own work, not the relay's.
+
+pub mod big;
+pub mod fanout;
+pub mod field;
 
 use std::time::Duration;
 
+use automerge::Automerge;
 use e2e::{Chromedriver, Relay, Tablet};
-use fantoccini::wd::TimeoutConfiguration;
+use fantoccini::wd::{TimeoutConfiguration, WebDriverCompatibleCommand};
 use serde_json::{Value, json};
+use shared::ids::DocumentId;
 
 use crate::Result;
 use crate::load;
@@ -22,34 +37,109 @@ use crate::servers::{pids_where, status_kib};
 #[derive(Debug, Clone, Default)]
 pub struct BrowserBench {
     pub records: usize,
-    /// Navigation start to the first list rows in the DOM plus one animation frame, in ms,
-    /// one entry per cold start.
-    pub first_paint_ms: Vec<f64>,
-    /// Rows in the DOM at the first paint.
-    pub rows_at_first_paint: usize,
+    /// The first start after seeding, which derives and keeps every record's summary.
+    pub derive_start: Option<Start>,
+    /// The cold starts after it, in order.
+    pub starts: Vec<Start>,
     /// Click on Save to "Saved" (durable in IndexedDB), in ms, one per edit.
     pub edit_ms: Vec<f64>,
-    /// `performance.memory.usedJSHeapSize` after the edits, in bytes.
+    pub memory: TabMemory,
+}
+
+impl BrowserBench {
+    /// Navigation start to the first rows painted, per cold start, in ms.
+    pub fn first_paint_ms(&self) -> Vec<f64> {
+        self.starts.iter().map(|s| s.paint_ms).collect()
+    }
+}
+
+/// One cold start, in ms since navigation start.
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    /// The first list rows in the DOM plus one animation frame.
+    pub paint_ms: f64,
+    /// Rows in the DOM then.
+    pub rows: usize,
+    /// The page (from the service worker, offline) has arrived.
+    pub page_ms: f64,
+    /// The app's wasm has arrived (before it is compiled).
+    pub wasm_ms: f64,
+    /// The app's `outpost:list-painted` mark (the list rendered from the summaries).
+    pub list_mark_ms: Option<f64>,
+    /// The app's `outpost:documents-loaded` mark (every document decoded).
+    pub documents_mark_ms: Option<f64>,
+}
+
+impl Start {
+    /// "page 41 · wasm 180 · list 520 · paint 534 · documents 1,900 ms".
+    pub fn phases(&self) -> String {
+        let opt = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.0}"));
+        format!(
+            "page {:.0} · wasm {:.0} · list {} · paint {:.0} · documents {} ms",
+            self.page_ms,
+            self.wasm_ms,
+            opt(self.list_mark_ms),
+            self.paint_ms,
+            opt(self.documents_mark_ms)
+        )
+    }
+}
+
+/// A tab's memory.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TabMemory {
+    /// `performance.memory.usedJSHeapSize`, in bytes.
     pub js_heap_bytes: u64,
-    /// Resident set of the tab's renderer process after the edits, in KiB.
+    /// The size of the wasm instance's linear memory (every `WebAssembly.Memory` on the page,
+    /// found through CDP `Runtime.queryObjects`), in bytes.
+    pub wasm_bytes: Option<u64>,
+    /// Resident set of the tab's renderer process, in KiB.
     pub renderer_rss_kib: Option<u64>,
 }
 
-const LOAD_TIMEOUT: Duration = Duration::from_secs(180);
+impl TabMemory {
+    pub fn describe(&self) -> String {
+        let mib = |b: u64| format!("{:.1} MiB", b as f64 / 1_048_576.0);
+        format!(
+            "JS heap {} · wasm memory {} · renderer RSS {}",
+            mib(self.js_heap_bytes),
+            self.wasm_bytes.map_or("—".into(), mib),
+            self.renderer_rss_kib.map_or("—".into(), |k| mib(k * 1024))
+        )
+    }
+}
 
-/// Seeds `records` incidents, then measures `cold_starts` cold starts and `edits` edits.
+pub const LOAD_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Seeds `records` incidents, then measures the start that derives their summaries,
+/// `cold_starts` cold starts and `edits` edits.
 pub async fn run(records: usize, cold_starts: usize, edits: usize) -> Result<BrowserBench> {
     let mut relay = Relay::start().await?;
     let driver = Chromedriver::start().await?;
-    let mut tablet = Tablet::open(&driver, &relay.base_url(), "bench").await?;
-    let (user, password) = relay
+    let account = relay
         .first_account()
         .ok_or("the relay printed no first account")?;
-    tablet.sign_in(&user, &password).await?;
+    let mut tablet = signed_in_tablet(&driver, &relay.base_url(), &account, "bench").await?;
     let result = measure(&mut relay, &mut tablet, records, cold_starts, edits).await;
     let _ = tablet.close().await;
     let _ = relay.stop().await;
     result
+}
+
+/// A tablet signed in to the relay at `base_url` as `account` (username, password), on the
+/// list, with the app shell cached for offline use.
+pub async fn signed_in_tablet(
+    driver: &Chromedriver,
+    base_url: &str,
+    account: &(String, String),
+    name: &str,
+) -> Result<Tablet> {
+    let tablet = Tablet::open(driver, base_url, name).await?;
+    tablet.sign_in(&account.0, &account.1).await?;
+    set_script_timeout(&tablet).await?;
+    tablet.open_list().await?;
+    tablet.wait_service_worker().await?;
+    Ok(tablet)
 }
 
 async fn measure(
@@ -59,70 +149,22 @@ async fn measure(
     cold_starts: usize,
     edits: usize,
 ) -> Result<BrowserBench> {
-    set_script_timeout(tablet).await?;
-    tablet.open_list().await?;
-    tablet.wait_service_worker().await?;
-
     let docs = load::incident_docs(records, 0);
-    let (index_id, index) = load::index_doc(docs.iter().map(|(id, _)| id));
-    let mut entries: Vec<Value> = docs
-        .iter()
-        .map(|(id, doc)| json!([id.to_string(), hex(&doc.save()), heads_hex(doc)]))
-        .collect();
-    entries.push(json!([
-        index_id.to_string(),
-        hex(&index.save()),
-        heads_hex(&index)
-    ]));
-    for chunk in entries.chunks(500) {
-        let written = tablet
-            .client()
-            .execute_async(SEED_SCRIPT, vec![Value::Array(chunk.to_vec())])
-            .await
-            .map_err(|e| format!("seeding IndexedDB: {e}"))?;
-        if written.as_str() != Some("ok") {
-            return Err(format!("seeding IndexedDB: {written}").into());
-        }
-    }
+    seed(tablet, &docs).await?;
     relay.stop().await?;
 
     let mut bench = BrowserBench {
         records,
+        derive_start: Some(cold_start(tablet).await?),
         ..BrowserBench::default()
     };
     for _ in 0..cold_starts {
-        tablet.restart().await?;
-        set_script_timeout(tablet).await?;
-        tablet.goto("/").await?;
-        let paint = tablet
-            .client()
-            .execute_async(FIRST_ROWS_SCRIPT, vec![])
-            .await
-            .map_err(|e| format!("waiting for the first list rows: {e}"))?;
-        if paint["already"].as_bool() == Some(true) {
-            eprintln!(
-                "browser: rows were there before the probe ran; the paint time is an upper bound"
-            );
-        }
-        bench
-            .first_paint_ms
-            .push(paint["frame"].as_f64().ok_or("no paint time")?);
-        bench.rows_at_first_paint = paint["rows"].as_u64().unwrap_or(0) as usize;
+        bench.starts.push(cold_start(tablet).await?);
     }
 
     // Edits: on one incident's page, `edits` saves one after the other.
     let (id, _) = &docs[records / 2];
-    tablet.goto(&format!("/incidents/{id}")).await?;
-    tablet
-        .wait_for_text("#title", "the incident's title", LOAD_TIMEOUT, |_| true)
-        .await
-        .ok();
-    tablet.wait_for("#save", LOAD_TIMEOUT).await?;
-    e2e::poll("the form to show the incident", LOAD_TIMEOUT, || async {
-        let title = tablet.value("#title").await.map_err(|e| e.to_string())?;
-        if title.is_empty() { Err(title) } else { Ok(()) }
-    })
-    .await?;
+    open_incident(tablet, id).await?;
     let mut done = 0;
     while done < edits {
         let batch = (edits - done).min(50);
@@ -141,29 +183,82 @@ async fn measure(
         }
         done += batch;
     }
-
-    let memory = tablet
-        .execute(
-            "return performance.memory ? performance.memory.usedJSHeapSize : 0;",
-            vec![],
-        )
-        .await?;
-    bench.js_heap_bytes = memory.as_u64().unwrap_or(0);
-    // Renderers do not carry the profile flag: they are descendants of the browser that does.
-    let profile = format!("--user-data-dir={}", tablet.profile_dir().display());
-    let browsers = pids_where(|args| args.contains(&profile));
-    bench.renderer_rss_kib = descendants(&browsers)
-        .into_iter()
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| c.split(|b| *b == 0).any(|a| a == b"--type=renderer"))
-        })
-        .filter_map(|pid| status_kib(pid, "VmRSS:").ok())
-        .max();
+    bench.memory = tab_memory(tablet).await?;
     Ok(bench)
 }
 
-async fn set_script_timeout(tablet: &Tablet) -> Result<()> {
+/// Opens the incident's page and waits until its form shows it.
+pub async fn open_incident(tablet: &Tablet, id: &DocumentId) -> Result<()> {
+    tablet.goto(&format!("/incidents/{id}")).await?;
+    tablet.wait_for("#save", LOAD_TIMEOUT).await?;
+    e2e::poll("the form to show the incident", LOAD_TIMEOUT, || async {
+        let title = tablet.value("#title").await.map_err(|e| e.to_string())?;
+        if title.is_empty() { Err(title) } else { Ok(()) }
+    })
+    .await
+}
+
+/// Writes `docs` and the scope index listing them into the tablet's IndexedDB (see the module
+/// docs), in transactions of 500.
+pub async fn seed(tablet: &Tablet, docs: &[(DocumentId, Automerge)]) -> Result<()> {
+    let (index_id, index) = load::index_doc(docs.iter().map(|(id, _)| id));
+    let entry = |id: &DocumentId, doc: &Automerge| {
+        json!([
+            id.to_string(),
+            hex(&doc.save()),
+            shared::sync::heads_to_hex(&doc.get_heads())
+        ])
+    };
+    let mut entries: Vec<Value> = docs.iter().map(|(id, doc)| entry(id, doc)).collect();
+    entries.push(entry(&index_id, &index));
+    for chunk in entries.chunks(500) {
+        let written = tablet
+            .client()
+            .execute_async(SEED_SCRIPT, vec![Value::Array(chunk.to_vec())])
+            .await
+            .map_err(|e| format!("seeding IndexedDB: {e}"))?;
+        if written.as_str() != Some("ok") {
+            return Err(format!("seeding IndexedDB: {written}").into());
+        }
+    }
+    Ok(())
+}
+
+/// Restarts the browser (offline: the relay is stopped) and opens the app until the first
+/// list rows are painted.
+pub async fn cold_start(tablet: &mut Tablet) -> Result<Start> {
+    tablet.restart().await?;
+    set_script_timeout(tablet).await?;
+    tablet.goto("/").await?;
+    let paint = tablet
+        .client()
+        .execute_async(FIRST_ROWS_SCRIPT, vec![])
+        .await
+        .map_err(|e| format!("waiting for the first list rows: {e}"))?;
+    if paint["already"].as_bool() == Some(true) {
+        eprintln!(
+            "browser: rows were there before the probe ran; the paint time is an upper bound"
+        );
+    }
+    // The documents load after the list paints: wait for the mark, so the next restart does
+    // not cut that work short (and it is reported).
+    let marks = tablet
+        .client()
+        .execute_async(MARKS_SCRIPT, vec![])
+        .await
+        .map_err(|e| format!("reading the start's timings: {e}"))?;
+    let f = |v: &Value| v.as_f64();
+    Ok(Start {
+        paint_ms: f(&paint["frame"]).ok_or("no paint time")?,
+        rows: paint["rows"].as_u64().unwrap_or(0) as usize,
+        page_ms: f(&marks["page"]).unwrap_or(0.0),
+        wasm_ms: f(&marks["wasm"]).unwrap_or(0.0),
+        list_mark_ms: f(&marks["list"]),
+        documents_mark_ms: f(&marks["documents"]),
+    })
+}
+
+pub async fn set_script_timeout(tablet: &Tablet) -> Result<()> {
     tablet
         .client()
         .update_timeouts(TimeoutConfiguration::new(
@@ -173,6 +268,114 @@ async fn set_script_timeout(tablet: &Tablet) -> Result<()> {
         ))
         .await?;
     Ok(())
+}
+
+/// The tab's JS heap, wasm memory and renderer resident set now.
+pub async fn tab_memory(tablet: &Tablet) -> Result<TabMemory> {
+    let heap = tablet
+        .execute(
+            "return performance.memory ? performance.memory.usedJSHeapSize : 0;",
+            vec![],
+        )
+        .await?;
+    let wasm = wasm_memory_bytes(tablet).await;
+    if let Err(e) = &wasm {
+        eprintln!("browser: cannot read the wasm memory: {e}");
+    }
+    Ok(TabMemory {
+        js_heap_bytes: heap.as_u64().unwrap_or(0),
+        wasm_bytes: wasm.ok(),
+        renderer_rss_kib: renderer_rss_kib(tablet),
+    })
+}
+
+/// Every `WebAssembly.Memory` on the page, summed (CDP: the prototype, `queryObjects`, and a
+/// function over the array it returns).
+async fn wasm_memory_bytes(tablet: &Tablet) -> Result<u64> {
+    let proto = cdp(
+        tablet,
+        "Runtime.evaluate",
+        json!({ "expression": "WebAssembly.Memory.prototype" }),
+    )
+    .await?;
+    let proto = proto["result"]["objectId"]
+        .as_str()
+        .ok_or_else(|| format!("no prototype: {proto}"))?;
+    let found = cdp(
+        tablet,
+        "Runtime.queryObjects",
+        json!({ "prototypeObjectId": proto }),
+    )
+    .await?;
+    let array = found["objects"]["objectId"]
+        .as_str()
+        .ok_or_else(|| format!("no objects: {found}"))?;
+    let sum = cdp(
+        tablet,
+        "Runtime.callFunctionOn",
+        json!({
+            "objectId": array,
+            "functionDeclaration": "function () { return this.reduce((n, m) => n + m.buffer.byteLength, 0); }",
+            "returnByValue": true,
+        }),
+    )
+    .await?;
+    sum["result"]["value"]
+        .as_u64()
+        .ok_or_else(|| format!("no size: {sum}").into())
+}
+
+/// The resident set of the tablet's renderer (the largest, if several).
+fn renderer_rss_kib(tablet: &Tablet) -> Option<u64> {
+    // Renderers do not carry the profile flag: they are descendants of the browser that does.
+    // Chromium rewrites its children's command lines into one string, so look for a substring.
+    let profile = format!("--user-data-dir={}", tablet.profile_dir().display());
+    let browsers = pids_where(|args| args.contains(&profile));
+    descendants(&browsers)
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.contains("--type=renderer"))
+        })
+        .filter_map(|pid| status_kib(pid, "VmRSS:").ok())
+        .max()
+}
+
+/// A Chrome DevTools Protocol command on the tablet's page, through chromedriver's
+/// `goog/cdp/execute`; answers the command's result.
+pub async fn cdp(tablet: &Tablet, cmd: &str, params: Value) -> Result<Value> {
+    Ok(tablet
+        .client()
+        .issue_cmd(Cdp {
+            cmd: cmd.to_owned(),
+            params,
+        })
+        .await
+        .map_err(|e| format!("CDP {cmd}: {e}"))?)
+}
+
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
 }
 
 /// Every process descending from `roots` (by parent pid).
@@ -209,10 +412,6 @@ fn descendants(roots: &[u32]) -> Vec<u32> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn heads_hex(doc: &automerge::Automerge) -> Vec<String> {
-    shared::sync::heads_to_hex(&doc.get_heads())
 }
 
 /// Writes `[[id, hex bytes, [hex heads]], …]` into the app's database (opened at whatever
@@ -257,6 +456,30 @@ if (!check(true)) {
   const observer = new MutationObserver(() => { if (check(false)) observer.disconnect(); });
   observer.observe(document.body, { childList: true, subtree: true });
 }
+"##;
+
+/// Waits for the app's `outpost:documents-loaded` mark (at most 120 s), then answers the
+/// start's timings in ms since navigation start: the page and the wasm arriving, the app's
+/// list and documents marks.
+const MARKS_SCRIPT: &str = r##"
+const done = arguments[arguments.length - 1];
+const mark = (name) => { const m = performance.getEntriesByName(name, "mark")[0]; return m ? m.startTime : null; };
+const started = performance.now();
+const finish = () => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const wasm = performance.getEntriesByType("resource").find((r) => r.name.endsWith("/pkg/app_bg.wasm"));
+  done({
+    page: nav ? nav.responseEnd : null,
+    wasm: wasm ? wasm.responseEnd : null,
+    list: mark("outpost:list-painted"),
+    documents: mark("outpost:documents-loaded"),
+  });
+};
+const wait = () => {
+  if (mark("outpost:documents-loaded") !== null || performance.now() - started > 120000) finish();
+  else setTimeout(wait, 20);
+};
+wait();
 "##;
 
 /// `arguments[0]` edits of the open incident's title, one after the other: each sets the
