@@ -119,6 +119,18 @@ impl Fleet {
     ) -> Result<Fleet> {
         let data_dir = server.data_dir().ok_or("a fleet needs Outpost's relay")?;
         let base = server.base_url().ok_or("a fleet needs Outpost's relay")?;
+        Fleet::start_on(data_dir, &base, specs, own_thread, timeout).await
+    }
+
+    /// [`Fleet::start`] on the relay serving `base` (`http://host:port`) from `data_dir`.
+    pub async fn start_on(
+        data_dir: &Path,
+        base: &str,
+        specs: &[GroupSpec],
+        own_thread: &[usize],
+        timeout: Duration,
+    ) -> Result<Fleet> {
+        let base = base.to_owned();
         let mut groups = vec![];
         let mut group_of = vec![];
         for (g, spec) in specs.iter().enumerate() {

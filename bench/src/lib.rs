@@ -17,6 +17,7 @@
 pub mod browser;
 pub mod fanout;
 pub mod fleet;
+pub mod link;
 pub mod load;
 pub mod report;
 pub mod rows;

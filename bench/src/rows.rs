@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::browser::BrowserBench;
 use crate::browser::big::{BigTablet, Join};
 use crate::browser::fanout::BrowserFanout;
-use crate::browser::field::{self, FirstVisit};
+use crate::browser::field::{self, FirstVisit, Via};
 use crate::fanout::{FanoutRun, ManyRun};
 use crate::report::{
     Row, fmt_kb, fmt_mib, fmt_ms, fmt_ms_runs, fmt_percentiles, median, ms, percentile, thousands,
@@ -30,6 +30,8 @@ pub const VS_REFERENCE: f64 = 0.1;
 pub struct ThroughputRuns<'a> {
     pub records: usize,
     pub clients: usize,
+    /// Runs asked for per server (a server that failed is not run again).
+    pub rounds: usize,
     pub runs: &'a [(Kind, Result<Throughput>)],
 }
 
@@ -62,7 +64,7 @@ type Phase = fn(&Throughput) -> Duration;
 pub fn throughput(t: &ThroughputRuns) -> Vec<Row> {
     let n = thousands(t.records as u64);
     let per_client = t.records / t.clients.max(1);
-    let runs = t.runs.len() / Kind::ALL.len();
+    let runs = t.rounds;
     let time_cell = |values: &[f64], failed: String| match median(values) {
         None => format!("failed{failed}"),
         Some(m) => format!(
@@ -550,12 +552,16 @@ pub fn join(records: usize, j: &Result<Join>) -> Vec<Row> {
     )]
 }
 
-pub fn first_visit(v: &Result<FirstVisit>) -> Vec<Row> {
+pub fn first_visit(via: Via, v: &Result<FirstVisit>) -> Vec<Row> {
     let link = format!(
-        "{:.1} Mbps down / {:.0} kbps up / {:.0} ms RTT (Chromium's emulation)",
+        "{:.1} Mbps down / {:.0} kbps up / {:.0} ms RTT ({})",
         field::DOWN_BPS / 1e6,
         field::UP_BPS / 1e3,
-        field::RTT_MS
+        field::RTT_MS,
+        match via {
+            Via::Chromium => "Chromium's emulation: the page's requests, not its service worker's",
+            Via::Link => "a proxy carrying everything: page, service worker, sync",
+        }
     );
     let v = match v {
         Ok(v) => v,
@@ -591,13 +597,19 @@ pub fn size(sizes: &Result<Vec<FileSize>>) -> Vec<Row> {
     };
     let raw: u64 = sizes.iter().map(|s| s.raw).sum();
     let gz: u64 = sizes.iter().map(|s| s.gzip).sum();
+    let br: Option<u64> = sizes.iter().map(|s| s.brotli).sum();
     let parts: Vec<String> = sizes
         .iter()
         .map(|s| format!("{} {} ({} gz)", s.path, fmt_kb(s.raw), fmt_kb(s.gzip)))
         .collect();
     vec![Row::outpost_only(
         format!("App shell (wasm + js + css), gzip -9: {}", parts.join(", ")),
-        format!("{} gzipped · {} raw", fmt_kb(gz), fmt_kb(raw)),
+        format!(
+            "{} gzipped · {} raw · {} as the relay sends it to browsers that accept brotli",
+            fmt_kb(gz),
+            fmt_kb(raw),
+            br.map_or("—".into(), fmt_kb)
+        ),
         "< 700 KB gzipped",
         verdict_under(Some(gz as f64), 700_000.0),
     )]

@@ -1,10 +1,13 @@
 //! A quick check of the load generator (the benchmarks themselves run from `scripts/bench`):
 //! a few clients upload a few incidents to an in-process relay, a fresh client fetches them
 //! all by id, and gets exactly what was uploaded; then a device reconnects after offline edits.
+//! A small fleet delivers changes within its groups, and samod serves the load generator.
 
 use std::time::Duration;
 
+use bench::fleet::{Fleet, GroupSpec};
 use bench::load::{self, Docs};
+use bench::servers::{Kind, default_js_dir};
 use server::{Config, Relay};
 use shared::records::incident::Incident;
 
@@ -90,4 +93,74 @@ async fn the_load_generator_uploads_fetches_and_reconnects() {
         .unwrap()
         .unwrap()
         .unwrap();
+}
+
+/// A small fleet on an in-process relay: the devices of a group get each other's changes, a
+/// device alone in its group gets nobody's, and every delivery is matched with its change.
+#[tokio::test]
+async fn a_fleet_delivers_each_change_to_the_rest_of_its_group() {
+    let (data, web) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = Config::new(addr, data.path().to_path_buf(), web.path().to_path_buf());
+    let (relay, _) = Relay::open(config).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(relay.serve(listener, async {
+        let _ = stopped.await;
+    }));
+
+    let groups = [
+        GroupSpec {
+            devices: 3,
+            records: 2,
+        },
+        GroupSpec {
+            devices: 1,
+            records: 1,
+        },
+    ];
+    let fleet = Fleet::start_on(
+        data.path(),
+        &format!("http://{addr}"),
+        &groups,
+        &[1],
+        TIMEOUT,
+    )
+    .await
+    .unwrap();
+    assert_eq!(fleet.len(), 4);
+    let change = fleet.edit(0, 1).await.unwrap();
+    fleet.wait_delivered(0, change, TIMEOUT).await;
+    let alone = fleet.edit(3, 0).await.unwrap();
+    let delivered = fleet.deliveries(|d| d == 1);
+    assert_eq!(delivered.changes, 2);
+    assert_eq!(delivered.missing, 0, "{delivered:?}");
+    assert_eq!(delivered.all_ms.len(), 2, "devices 1 and 2 got the change");
+    assert_eq!(delivered.watched_ms.len(), 1, "device 1 is watched");
+    assert_eq!(
+        delivered.last_ms.len(),
+        1,
+        "only the group's change had receivers"
+    );
+    assert_ne!(change, alone);
+    assert!(fleet.errors().is_empty(), "{:?}", fleet.errors());
+    fleet.stop().await;
+
+    let _ = stop.send(());
+    tokio::time::timeout(TIMEOUT, serving)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+/// samod, built beside the tests, takes uploads from the load generator and serves them to a
+/// fresh client: the same protocol as Outpost's relay and the JS server.
+#[tokio::test]
+async fn samod_serves_what_the_load_generator_uploads() {
+    let run = bench::throughput(Kind::Samod, &default_js_dir(), 2, 5, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(run.documents, 10);
+    assert!(run.peak_rss_kib > 0);
 }

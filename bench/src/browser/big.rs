@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{
     BrowserBench, LOAD_TIMEOUT, TabMemory, cold_start, seed, set_script_timeout, signed_in_tablet,
-    tab_memory,
+    store_reads, tab_memory,
 };
 use crate::Result;
 use crate::load;
@@ -56,6 +56,7 @@ pub async fn big(records: usize, cold_starts: usize) -> Result<BigTablet> {
         for _ in 0..cold_starts {
             starts.starts.push(cold_start(&mut tablet).await?);
         }
+        starts.store_reads = Some(store_reads(&tablet).await?);
         // "depot 4242" is in one title of every 10,000 (the titles count up): typing it
         // narrows 50,000 rows down keystroke by keystroke.
         let query = "depot 4242";

@@ -1,8 +1,11 @@
-//! First visit on a field connection: a tablet that has never opened Outpost, on Chromium's
-//! network emulation (CDP `Network.emulateNetworkConditions` through chromedriver) at
-//! 1.6 Mbps down, 750 kbps up and 150 ms round trips. Timed: navigation to an interactive
-//! sign-in screen, and sign-in to "ready offline" (a service worker controls the page, the app
-//! shell is in its cache, the first sync is complete and every record in scope is stored).
+//! First visit on a field connection: a tablet that has never opened Outpost, at 1.6 Mbps
+//! down, 750 kbps up and 150 ms round trips, emulated two ways ([`Via`]): Chromium's network
+//! emulation (CDP `Network.emulateNetworkConditions` through chromedriver), which slows the
+//! page's own requests but not its service worker's, and a proxy ([`crate::link`]) that
+//! carries everything the tablet sends and receives over one emulated link. Timed: navigation
+//! to an interactive sign-in screen, and sign-in to "ready offline" (a service worker controls
+//! the page, the app shell is in its cache, the first sync is complete and every record in
+//! scope is stored).
 
 use std::time::{Duration, Instant};
 
@@ -12,15 +15,26 @@ use serde_json::json;
 use super::{LOAD_TIMEOUT, cdp, set_script_timeout};
 use crate::Result;
 use crate::browser::big::relay_holding;
+use crate::link::Link;
 
 /// The emulated connection.
 pub const DOWN_BPS: f64 = 1_600_000.0;
 pub const UP_BPS: f64 = 750_000.0;
 pub const RTT_MS: f64 = 150.0;
 
+/// How the connection is slowed down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Chromium's emulation, on the page's requests.
+    Chromium,
+    /// A proxy between the tablet and the relay: every request and the sync socket.
+    Link,
+}
+
 /// What the first visit measured.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FirstVisit {
+    pub via: Via,
     pub records: usize,
     /// Navigation start to the sign-in form in the DOM (its handlers come with it).
     pub sign_in_ms: f64,
@@ -32,11 +46,27 @@ pub struct FirstVisit {
 
 /// A relay with `records` incidents in scope; a fresh tablet visits it on the emulated
 /// connection and signs in.
-pub async fn run(records: usize, timeout: Duration) -> Result<FirstVisit> {
+pub async fn run(records: usize, via: Via, timeout: Duration) -> Result<FirstVisit> {
     let (mut relay, (user, password)) = relay_holding(records, timeout).await?;
+    let link = match via {
+        Via::Link => Some(
+            Link::start(
+                relay.port(),
+                DOWN_BPS,
+                UP_BPS,
+                Duration::from_secs_f64(RTT_MS / 1000.0),
+            )
+            .await?,
+        ),
+        Via::Chromium => None,
+    };
+    let base = match &link {
+        Some(link) => format!("http://127.0.0.1:{}", link.port()),
+        None => relay.base_url(),
+    };
     let driver = Chromedriver::start().await?;
-    let tablet = Tablet::open(&driver, &relay.base_url(), "field").await?;
-    let result = visit(&tablet, &user, &password, records, timeout).await;
+    let tablet = Tablet::open(&driver, &base, "field").await?;
+    let result = visit(&tablet, via, &user, &password, records, timeout).await;
     let _ = tablet.close().await;
     let _ = relay.stop().await;
     result
@@ -44,24 +74,27 @@ pub async fn run(records: usize, timeout: Duration) -> Result<FirstVisit> {
 
 async fn visit(
     tablet: &Tablet,
+    via: Via,
     user: &str,
     password: &str,
     records: usize,
     timeout: Duration,
 ) -> Result<FirstVisit> {
     set_script_timeout(tablet).await?;
-    cdp(tablet, "Network.enable", json!({})).await?;
-    cdp(
-        tablet,
-        "Network.emulateNetworkConditions",
-        json!({
-            "offline": false,
-            "latency": RTT_MS,
-            "downloadThroughput": DOWN_BPS / 8.0,
-            "uploadThroughput": UP_BPS / 8.0,
-        }),
-    )
-    .await?;
+    if via == Via::Chromium {
+        cdp(tablet, "Network.enable", json!({})).await?;
+        cdp(
+            tablet,
+            "Network.emulateNetworkConditions",
+            json!({
+                "offline": false,
+                "latency": RTT_MS,
+                "downloadThroughput": DOWN_BPS / 8.0,
+                "uploadThroughput": UP_BPS / 8.0,
+            }),
+        )
+        .await?;
+    }
     // Installed before the page's own scripts: notes when the sign-in form appears.
     cdp(
         tablet,
@@ -99,6 +132,7 @@ async fn visit(
             .map_err(|e| format!("checking readiness: {e}"))?;
         if state["ready"].as_bool() == Some(true) {
             return Ok(FirstVisit {
+                via,
                 records,
                 sign_in_ms,
                 ready: started.elapsed(),

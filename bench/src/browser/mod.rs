@@ -43,7 +43,20 @@ pub struct BrowserBench {
     pub starts: Vec<Start>,
     /// Click on Save to "Saved" (durable in IndexedDB), in ms, one per edit.
     pub edit_ms: Vec<f64>,
+    /// Where each edit's time went.
+    pub edit_phases: Vec<EditPhases>,
     pub memory: TabMemory,
+    /// Reading the stores whole, after the cold starts.
+    pub store_reads: Option<StoreReads>,
+}
+
+/// One edit's time, in ms: the app's work before writing, IndexedDB's transactions, and the
+/// page's update after them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EditPhases {
+    pub before: f64,
+    pub idb: f64,
+    pub after: f64,
 }
 
 impl BrowserBench {
@@ -68,14 +81,21 @@ pub struct Start {
     pub list_mark_ms: Option<f64>,
     /// The app's `outpost:documents-loaded` mark (every document decoded).
     pub documents_mark_ms: Option<f64>,
+    /// Every other performance mark of the page (e.g. probes added while profiling), in order.
+    pub other_marks: Vec<(String, f64)>,
 }
 
 impl Start {
-    /// "page 41 · wasm 180 · list 520 · paint 534 · documents 1,900 ms".
+    /// "page 41 · wasm 180 · list 520 · paint 534 · documents 1,900 ms" (and other marks).
     pub fn phases(&self) -> String {
         let opt = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.0}"));
+        let others: String = self
+            .other_marks
+            .iter()
+            .map(|(name, at)| format!(" · {name} {at:.0}"))
+            .collect();
         format!(
-            "page {:.0} · wasm {:.0} · list {} · paint {:.0} · documents {} ms",
+            "page {:.0} · wasm {:.0}{others} · list {} · paint {:.0} · documents {} ms",
             self.page_ms,
             self.wasm_ms,
             opt(self.list_mark_ms),
@@ -83,6 +103,46 @@ impl Start {
             opt(self.documents_mark_ms)
         )
     }
+}
+
+/// How long reading each of the app's IndexedDB stores whole takes, in the page's JS (no
+/// decoding): what a cold start waits for before it can paint.
+#[derive(Debug, Clone, Default)]
+pub struct StoreReads {
+    /// Per store (`meta`, `summaries`, `docs`): entries, ms for `getAllKeys` + `getAll`.
+    pub stores: Vec<(String, u64, f64)>,
+}
+
+impl StoreReads {
+    pub fn describe(&self) -> String {
+        self.stores
+            .iter()
+            .map(|(name, n, ms)| format!("{name} {n} entries in {ms:.0} ms"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Reads every store of the app's database whole, as a start does, timing each.
+pub async fn store_reads(tablet: &Tablet) -> Result<StoreReads> {
+    let read = tablet
+        .client()
+        .execute_async(STORE_READS_SCRIPT, vec![])
+        .await
+        .map_err(|e| format!("timing the stores: {e}"))?;
+    let stores = read
+        .as_array()
+        .ok_or_else(|| format!("timing the stores: {read}"))?
+        .iter()
+        .filter_map(|s| {
+            Some((
+                s["store"].as_str()?.to_owned(),
+                s["entries"].as_u64()?,
+                s["ms"].as_f64()?,
+            ))
+        })
+        .collect();
+    Ok(StoreReads { stores })
 }
 
 /// A tab's memory.
@@ -161,6 +221,7 @@ async fn measure(
     for _ in 0..cold_starts {
         bench.starts.push(cold_start(tablet).await?);
     }
+    bench.store_reads = Some(store_reads(tablet).await?);
 
     // Edits: on one incident's page, `edits` saves one after the other.
     let (id, _) = &docs[records / 2];
@@ -177,9 +238,15 @@ async fn measure(
             .as_array()
             .ok_or_else(|| format!("editing: {times}"))?;
         for t in times {
-            bench
-                .edit_ms
-                .push(t.as_f64().ok_or_else(|| format!("editing: {t}"))?);
+            let phases: Vec<f64> = t
+                .as_array()
+                .map(|p| p.iter().filter_map(Value::as_f64).collect())
+                .unwrap_or_default();
+            let [total, before, idb, after] = phases[..] else {
+                return Err(format!("editing: {t}").into());
+            };
+            bench.edit_ms.push(total);
+            bench.edit_phases.push(EditPhases { before, idb, after });
         }
         done += batch;
     }
@@ -255,6 +322,14 @@ pub async fn cold_start(tablet: &mut Tablet) -> Result<Start> {
         wasm_ms: f(&marks["wasm"]).unwrap_or(0.0),
         list_mark_ms: f(&marks["list"]),
         documents_mark_ms: f(&marks["documents"]),
+        other_marks: marks["others"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|m| Some((m[0].as_str()?.to_owned(), m[1].as_f64()?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -438,6 +513,29 @@ open.onsuccess = () => {
 };
 "##;
 
+/// Opens the app's database and reads each store whole (keys and values, in one read
+/// transaction each), answering `[{store, entries, ms}]`.
+const STORE_READS_SCRIPT: &str = r##"
+const done = arguments[arguments.length - 1];
+const open = indexedDB.open("outpost");
+open.onerror = () => done("open: " + open.error);
+open.onsuccess = async () => {
+  const db = open.result;
+  const read = (name) => new Promise((resolve) => {
+    const t0 = performance.now();
+    const store = db.transaction(name).objectStore(name);
+    const keys = store.getAllKeys();
+    const values = store.getAll();
+    values.onsuccess = () => resolve({ store: name, entries: keys.result.length, ms: performance.now() - t0 });
+    values.onerror = () => resolve({ store: name, entries: 0, ms: -1 });
+  });
+  const out = [];
+  for (const name of ["meta", "summaries", "docs"]) out.push(await read(name));
+  db.close();
+  done(out);
+};
+"##;
+
 /// Resolves when the first list row is in the DOM, one animation frame later:
 /// `{frame: ms since navigation start, rows, already}`.
 const FIRST_ROWS_SCRIPT: &str = r##"
@@ -460,7 +558,7 @@ if (!check(true)) {
 
 /// Waits for the app's `outpost:documents-loaded` mark (at most 120 s), then answers the
 /// start's timings in ms since navigation start: the page and the wasm arriving, the app's
-/// list and documents marks.
+/// list and documents marks, and any other marks.
 const MARKS_SCRIPT: &str = r##"
 const done = arguments[arguments.length - 1];
 const mark = (name) => { const m = performance.getEntriesByName(name, "mark")[0]; return m ? m.startTime : null; };
@@ -468,11 +566,15 @@ const started = performance.now();
 const finish = () => {
   const nav = performance.getEntriesByType("navigation")[0];
   const wasm = performance.getEntriesByType("resource").find((r) => r.name.endsWith("/pkg/app_bg.wasm"));
+  const known = ["outpost:list-painted", "outpost:documents-loaded"];
   done({
     page: nav ? nav.responseEnd : null,
     wasm: wasm ? wasm.responseEnd : null,
     list: mark("outpost:list-painted"),
     documents: mark("outpost:documents-loaded"),
+    others: performance.getEntriesByType("mark")
+      .filter((m) => !known.includes(m.name))
+      .map((m) => [m.name, m.startTime]),
   });
 };
 const wait = () => {
@@ -483,9 +585,27 @@ wait();
 "##;
 
 /// `arguments[0]` edits of the open incident's title, one after the other: each sets the
-/// title, clicks Save and times until `#save-status` reads "Saved". Answers the times in ms.
+/// title, clicks Save and times until `#save-status` reads "Saved". Answers per edit
+/// `[total, before, idb, after]` in ms: the whole; the click to the first read-write IndexedDB
+/// transaction (the app's own work: the edit, Automerge, the summary); that transaction's
+/// start to the last one's `complete` (IndexedDB); and from there to "Saved" on screen (the
+/// page's reactive update). The transactions are seen by wrapping
+/// `IDBDatabase.prototype.transaction`, installed once per page.
 const EDIT_SCRIPT: &str = r##"
 const [count, offset, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+if (!window.outpostTransactions) {
+  window.outpostTransactions = [];
+  const open = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (...args) {
+    const tx = open.apply(this, args);
+    if (args[1] === "readwrite") {
+      const entry = { start: performance.now(), end: null };
+      window.outpostTransactions.push(entry);
+      tx.addEventListener("complete", () => { entry.end = performance.now(); });
+    }
+    return tx;
+  };
+}
 const times = [];
 const edit = (i) => {
   if (i >= count) return done(times);
@@ -500,10 +620,14 @@ const edit = (i) => {
   const observer = new MutationObserver(() => {
     const text = status.textContent;
     if (text === "Saved") {
-      const t = performance.now() - t0;
+      const t1 = performance.now();
       observer.disconnect();
       clearTimeout(timer);
-      times.push(t);
+      const txs = window.outpostTransactions.filter((t) => t.start >= t0 && t.end !== null && t.end <= t1);
+      const first = txs.length ? Math.min(...txs.map((t) => t.start)) : t1;
+      const last = txs.length ? Math.max(...txs.map((t) => t.end)) : t1;
+      times.push([t1 - t0, first - t0, last - first, t1 - last]);
+      window.outpostTransactions = [];
       setTimeout(() => edit(i + 1), 0);
     } else if (text.startsWith("Not saved")) {
       observer.disconnect();
