@@ -17,7 +17,7 @@ use crate::servers::{Server, status_kib};
 
 /// Quiet time between two edits of the relay-level fan-out.
 const GAP: Duration = Duration::from_millis(20);
-/// How long deliveries may still arrive after the last edit of [`many`].
+/// How long the devices may take to converge after the last edit of [`many`].
 const GRACE: Duration = Duration::from_secs(10);
 
 /// One relay-level fan-out measurement.
@@ -105,6 +105,9 @@ pub struct ManyRun {
     pub cpu_cores: f64,
     pub deliveries: Deliveries,
     pub errors: Vec<String>,
+    /// (record, device) pairs whose heads differed from their group's first device's once the
+    /// deliveries had settled.
+    pub diverged: usize,
 }
 
 /// `devices` devices in groups of `group.devices` holding `group.records` records each; for
@@ -128,11 +131,7 @@ pub async fn many(
         edit_at_rate(&fleet, rate, duration).await;
         let cpu = cpu_seconds(server.pid())? - cpu_before;
         let busy = started.elapsed();
-        // Let the last edits arrive.
-        let deadline = Instant::now() + GRACE;
-        while fleet.deliveries(|_| false).missing > 0 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let diverged = fleet.settle(GRACE).await;
         let run = ManyRun {
             devices: fleet.len(),
             group,
@@ -144,6 +143,7 @@ pub async fn many(
             cpu_cores: cpu / busy.as_secs_f64(),
             deliveries: fleet.deliveries(|_| true),
             errors: fleet.errors(),
+            diverged,
         };
         fleet.stop().await;
         Ok(run)

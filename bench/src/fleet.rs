@@ -73,6 +73,8 @@ enum Command {
         record: usize,
         sent: Option<oneshot::Sender<ChangeHash>>,
     },
+    /// Answer the heads of every record held.
+    Heads(oneshot::Sender<Vec<(DocumentId, Vec<ChangeHash>)>>),
 }
 
 /// What the devices saw, shared by their tasks.
@@ -307,6 +309,56 @@ impl Fleet {
         out
     }
 
+    /// Records whose devices do not all hold the same heads (every group's devices should
+    /// converge once the edits stop), and devices that did not answer.
+    pub async fn diverged(&self) -> usize {
+        let mut asked = vec![];
+        for device in &self.devices {
+            let (reply, heads) = oneshot::channel();
+            let _ = device.commands.send(Command::Heads(reply));
+            asked.push(heads);
+        }
+        let answers = join_all(asked).await;
+        let mut diverged = 0;
+        for group in &self.groups {
+            let mut first: Option<HashMap<DocumentId, Vec<ChangeHash>>> = None;
+            for d in group.devices.clone() {
+                let Ok(heads) = &answers[d] else {
+                    diverged += 1;
+                    continue;
+                };
+                let heads: HashMap<_, _> = heads.iter().cloned().collect();
+                match &first {
+                    None => first = Some(heads),
+                    Some(first) => {
+                        diverged += group
+                            .records
+                            .iter()
+                            .filter(|id| first.get(id) != heads.get(id))
+                            .count();
+                    }
+                }
+            }
+        }
+        diverged
+    }
+
+    /// After edits: waits until every device has carried out its queued commands, then until
+    /// every change reached its group and every group's devices hold the same heads, at most
+    /// `grace`. Returns how many (record, device) pairs still differ.
+    pub async fn settle(&self, grace: Duration) -> usize {
+        let deadline = Instant::now() + grace;
+        loop {
+            // Each device answers after the commands queued before this one.
+            let diverged = self.diverged().await;
+            let missing = self.deliveries(|_| false).missing;
+            if (diverged == 0 && missing == 0) || Instant::now() >= deadline {
+                return diverged;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Errors the devices met (a closed connection, an error from the relay, …).
     pub fn errors(&self) -> Vec<String> {
         self.log.errors.lock().expect("log").clone()
@@ -412,6 +464,9 @@ async fn device(
                     }
                     heads.insert(id, now);
                     client.changed(&id);
+                }
+                Some(Command::Heads(reply)) => {
+                    let _ = reply.send(load::heads_of(&client.docs).into_iter().collect());
                 }
             },
             effects = client.next_effects(far()) => match effects {

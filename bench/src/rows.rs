@@ -334,7 +334,7 @@ pub fn many(run: &Result<ManyRun>, devices: usize) -> Vec<Row> {
         run.duration.as_secs()
     );
     let d = &run.deliveries;
-    let errors = run.errors.len() + d.missing;
+    let errors = run.errors.len() + d.missing + run.diverged;
     vec![
         Row::outpost_only(
             format!("{what}: relay memory"),
@@ -362,15 +362,16 @@ pub fn many(run: &Result<ManyRun>, devices: usize) -> Vec<Row> {
         ),
         Row::outpost_only(
             format!(
-                "{what}: errors (connections lost, errors from the relay, changes not delivered)"
+                "{what}: errors (connections lost, errors from the relay, changes not delivered, records whose tablets did not converge)"
             ),
-            match run.errors.first() {
-                None => format!("{errors} ({} not delivered)", d.missing),
-                Some(first) => format!(
-                    "{errors} ({} not delivered; first error: {first})",
-                    d.missing
-                ),
-            },
+            format!(
+                "{errors} ({} not delivered, {} not converged{})",
+                d.missing,
+                run.diverged,
+                run.errors
+                    .first()
+                    .map_or(String::new(), |e| format!("; first error: {e}"))
+            ),
             "none",
             if errors == 0 {
                 "met".into()

@@ -13,18 +13,52 @@ use shared::records::incident::Incident;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The relay in this process, on a free loopback port with fresh directories.
+struct InProcess {
+    addr: std::net::SocketAddr,
+    data: tempfile::TempDir,
+    _web: tempfile::TempDir,
+    first: server::FirstAccount,
+    stop: tokio::sync::oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl InProcess {
+    async fn start() -> InProcess {
+        let (data, web) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = Config::new(addr, data.path().to_path_buf(), web.path().to_path_buf());
+        let (relay, first) = Relay::open(config).await.unwrap();
+        let first = first.expect("a new relay creates its first administrator");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(relay.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        InProcess {
+            addr,
+            data,
+            _web: web,
+            first,
+            stop,
+            serving,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(TIMEOUT, self.serving)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn the_load_generator_uploads_fetches_and_reconnects() {
-    let (data, web) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = Config::new(addr, data.path().to_path_buf(), web.path().to_path_buf());
-    let (relay, first) = Relay::open(config).await.unwrap();
-    let first = first.expect("a new relay creates its first administrator");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(relay.serve(listener, async {
-        let _ = stopped.await;
-    }));
+    let relay = InProcess::start().await;
+    let (first, addr) = (&relay.first, relay.addr);
     let url = format!("ws://{}:{}@{addr}/sync", first.username, first.password);
 
     let batches: Vec<_> = (0..3).map(|c| load::incident_docs(4, c * 4)).collect();
@@ -86,28 +120,14 @@ async fn the_load_generator_uploads_fetches_and_reconnects() {
         .await
         .unwrap();
     assert_eq!(load::heads_of(&fetched), load::heads_of(&device));
-
-    let _ = stop.send(());
-    tokio::time::timeout(TIMEOUT, serving)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    relay.stop().await;
 }
 
 /// A small fleet on an in-process relay: the devices of a group get each other's changes, a
 /// device alone in its group gets nobody's, and every delivery is matched with its change.
 #[tokio::test]
 async fn a_fleet_delivers_each_change_to_the_rest_of_its_group() {
-    let (data, web) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = Config::new(addr, data.path().to_path_buf(), web.path().to_path_buf());
-    let (relay, _) = Relay::open(config).await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(relay.serve(listener, async {
-        let _ = stopped.await;
-    }));
+    let relay = InProcess::start().await;
 
     let groups = [
         GroupSpec {
@@ -119,15 +139,10 @@ async fn a_fleet_delivers_each_change_to_the_rest_of_its_group() {
             records: 1,
         },
     ];
-    let fleet = Fleet::start_on(
-        data.path(),
-        &format!("http://{addr}"),
-        &groups,
-        &[1],
-        TIMEOUT,
-    )
-    .await
-    .unwrap();
+    let base = format!("http://{}", relay.addr);
+    let fleet = Fleet::start_on(relay.data.path(), &base, &groups, &[1], TIMEOUT)
+        .await
+        .unwrap();
     assert_eq!(fleet.len(), 4);
     let change = fleet.edit(0, 1).await.unwrap();
     fleet.wait_delivered(0, change, TIMEOUT).await;
@@ -144,14 +159,13 @@ async fn a_fleet_delivers_each_change_to_the_rest_of_its_group() {
     );
     assert_ne!(change, alone);
     assert!(fleet.errors().is_empty(), "{:?}", fleet.errors());
+    assert_eq!(
+        fleet.settle(TIMEOUT).await,
+        0,
+        "the group's devices converge"
+    );
     fleet.stop().await;
-
-    let _ = stop.send(());
-    tokio::time::timeout(TIMEOUT, serving)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    relay.stop().await;
 }
 
 /// samod, built beside the tests, takes uploads from the load generator and serves them to a

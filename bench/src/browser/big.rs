@@ -9,7 +9,7 @@ use e2e::{Chromedriver, Relay, Tablet};
 use serde_json::json;
 
 use super::{
-    BrowserBench, LOAD_TIMEOUT, TabMemory, cold_start, seed, set_script_timeout, signed_in_tablet,
+    BrowserBench, LOAD_TIMEOUT, TabMemory, admin_tablet, cold_start, seed, set_script_timeout,
     store_reads, tab_memory,
 };
 use crate::Result;
@@ -34,10 +34,7 @@ pub struct BigTablet {
 pub async fn big(records: usize, cold_starts: usize) -> Result<BigTablet> {
     let mut relay = Relay::start().await?;
     let driver = Chromedriver::start().await?;
-    let account = relay
-        .first_account()
-        .ok_or("the relay printed no first account")?;
-    let mut tablet = signed_in_tablet(&driver, &relay.base_url(), &account, "big").await?;
+    let mut tablet = admin_tablet(&relay, &driver, "big").await?;
     let result = async {
         let docs = load::incident_docs(records, 0);
         let started = Instant::now();
@@ -199,33 +196,25 @@ async fn follow_join(
 }
 
 /// A store count and the status bar, for the joining tablet.
-const PROGRESS_SCRIPT: &str = r##"
+const PROGRESS_SCRIPT: &str = concat!(
+    stored_docs_js!(),
+    r##"
 const progress = document.querySelector("#sync-progress");
 const last = document.querySelector("#last-sync");
-const count = () => new Promise((resolve) => {
-  const open = indexedDB.open("outpost");
-  open.onerror = () => resolve(0);
-  open.onsuccess = () => {
-    const db = open.result;
-    if (!db.objectStoreNames.contains("docs")) { db.close(); return resolve(0); }
-    const request = db.transaction("docs").objectStore("docs").count();
-    request.onsuccess = () => { db.close(); resolve(request.result); };
-    request.onerror = () => { db.close(); resolve(0); };
-  };
-});
-return count().then((stored) => ({
+return stored().then((stored) => ({
   stored,
   rows: document.querySelectorAll("a.incident-row").length,
   done: progress ? Number(progress.value) : null,
   total: progress ? Number(progress.max) : null,
   synced: !!last && last.textContent.startsWith("Synced") && !progress,
 }));
-"##;
+"##
+);
 
 /// Types `arguments[0]` into the list's search field one character at a time, as input
-/// events; per keystroke, the time from the event to the first animation frame after the
-/// list updated (the app filters synchronously in the event's task, so the first frame
-/// after it shows the results). Answers `{times, count}`.
+/// events; per keystroke, the time from the event to the first animation frame after it (the
+/// app filters in the event's task and its microtasks, so that frame shows the results; the
+/// list's count is read then, to show it did). Answers `{times, counts, count}`.
 const SEARCH_SCRIPT: &str = r##"
 const [query, done] = [arguments[0], arguments[arguments.length - 1]];
 const field = document.querySelector("#search");

@@ -7,10 +7,10 @@
 use std::time::Duration;
 
 use e2e::Chromedriver;
-use e2e::app::NewIncident;
+use e2e::app::{NewIncident, SYNC_TIMEOUT};
 use serde_json::json;
 
-use super::{open_incident, signed_in_tablet};
+use super::{open_incident, poll_number, signed_in_tablet};
 use crate::Result;
 use crate::fanout::edit_at_rate;
 use crate::fleet::{Fleet, GroupSpec};
@@ -91,10 +91,8 @@ async fn measure(server: &Server, driver: &Chromedriver, edits: usize) -> Result
             note: "",
         })
         .await?;
-    b.wait_row(&id, "to arrive from a", e2e::app::SYNC_TIMEOUT, |r| {
-        r.title == title
-    })
-    .await?;
+    b.wait_row(&id, "to arrive from a", SYNC_TIMEOUT, |r| r.title == title)
+        .await?;
     let id = id.parse().map_err(|e| format!("incident id {id}: {e}"))?;
     open_incident(&a, &id).await?;
     open_incident(&b, &id).await?;
@@ -111,14 +109,7 @@ async fn measure(server: &Server, driver: &Chromedriver, edits: usize) -> Result
         let clicked = clicked
             .as_f64()
             .ok_or_else(|| format!("saving on a: {clicked}"))?;
-        let seen = e2e::poll("b to show a's change", e2e::app::SYNC_TIMEOUT, || async {
-            let seen = b
-                .execute("return window.outpostSeen;", vec![])
-                .await
-                .map_err(|e| e.to_string())?;
-            seen.as_f64().ok_or_else(|| seen.to_string())
-        })
-        .await?;
+        let seen = poll_number(&b, "b to show a's change", "outpostSeen", SYNC_TIMEOUT).await?;
         times.push(seen - clicked);
     }
     a.close().await?;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use e2e::{Chromedriver, Tablet};
 use serde_json::json;
 
-use super::{LOAD_TIMEOUT, cdp, set_script_timeout};
+use super::{LOAD_TIMEOUT, cdp, poll_number, set_script_timeout};
 use crate::Result;
 use crate::browser::big::relay_holding;
 use crate::link::Link;
@@ -103,14 +103,8 @@ async fn visit(
     )
     .await?;
     tablet.goto("/").await?;
-    let sign_in_ms = e2e::poll("the sign-in form", LOAD_TIMEOUT, || async {
-        let at = tablet
-            .execute("return window.outpostSignInAt;", vec![])
-            .await
-            .map_err(|e| e.to_string())?;
-        at.as_f64().ok_or_else(|| at.to_string())
-    })
-    .await?;
+    let sign_in_ms =
+        poll_number(tablet, "the sign-in form", "outpostSignInAt", LOAD_TIMEOUT).await?;
     let page_bytes = tablet
         .execute(
             "return performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation')).reduce((n, r) => n + (r.transferSize || 0), 0);",
@@ -160,20 +154,11 @@ new MutationObserver((_, observer) => {
 /// Whether the tablet is ready offline: a service worker controls the page, its cache holds
 /// the shell, the status bar reports a complete sync and IndexedDB holds more than
 /// `arguments[0]` documents (the records and the scope index).
-const READY_SCRIPT: &str = r##"
+const READY_SCRIPT: &str = concat!(
+    stored_docs_js!(),
+    r##"
 const [records, done] = [arguments[0], arguments[arguments.length - 1]];
 const shell = ["/", "/index.html", "/style.css", "/pkg/app.js", "/pkg/app_bg.wasm"];
-const stored = () => new Promise((resolve) => {
-  const open = indexedDB.open("outpost");
-  open.onerror = () => resolve(0);
-  open.onsuccess = () => {
-    const db = open.result;
-    if (!db.objectStoreNames.contains("docs")) { db.close(); return resolve(0); }
-    const request = db.transaction("docs").objectStore("docs").count();
-    request.onsuccess = () => { db.close(); resolve(request.result); };
-    request.onerror = () => { db.close(); resolve(0); };
-  };
-});
 const cached = async () => {
   for (const key of await caches.keys()) {
     if (!key.startsWith("outpost-shell-")) continue;
@@ -191,4 +176,5 @@ const cached = async () => {
   const shellCached = await cached();
   done({ ready: controlled && shellCached && synced && docs > records, controlled, shellCached, synced, docs });
 })().catch((e) => done({ ready: false, error: String(e) }));
-"##;
+"##
+);

@@ -17,6 +17,26 @@
 //! Then the relay is stopped and the browser restarted: a cold start of the installed app on
 //! a tablet with no network, so the figures are the device's own work, not the relay's.
 
+/// JS declaring `stored()`: a promise of how many documents the app's IndexedDB holds (0
+/// before the app made it). For scripts built with `concat!`.
+macro_rules! stored_docs_js {
+    () => {
+        r##"
+const stored = () => new Promise((resolve) => {
+  const open = indexedDB.open("outpost");
+  open.onerror = () => resolve(0);
+  open.onsuccess = () => {
+    const db = open.result;
+    if (!db.objectStoreNames.contains("docs")) { db.close(); return resolve(0); }
+    const request = db.transaction("docs").objectStore("docs").count();
+    request.onsuccess = () => { db.close(); resolve(request.result); };
+    request.onerror = () => { db.close(); resolve(0); };
+  };
+});
+"##
+    };
+}
+
 pub mod big;
 pub mod fanout;
 pub mod field;
@@ -176,14 +196,38 @@ pub const LOAD_TIMEOUT: Duration = Duration::from_secs(300);
 pub async fn run(records: usize, cold_starts: usize, edits: usize) -> Result<BrowserBench> {
     let mut relay = Relay::start().await?;
     let driver = Chromedriver::start().await?;
-    let account = relay
-        .first_account()
-        .ok_or("the relay printed no first account")?;
-    let mut tablet = signed_in_tablet(&driver, &relay.base_url(), &account, "bench").await?;
+    let mut tablet = admin_tablet(&relay, &driver, "bench").await?;
     let result = measure(&mut relay, &mut tablet, records, cold_starts, edits).await;
     let _ = tablet.close().await;
     let _ = relay.stop().await;
     result
+}
+
+/// [`signed_in_tablet`] as the relay's first administrator.
+pub async fn admin_tablet(relay: &Relay, driver: &Chromedriver, name: &str) -> Result<Tablet> {
+    let account = relay
+        .first_account()
+        .ok_or("the relay printed no first account")?;
+    signed_in_tablet(driver, &relay.base_url(), &account, name).await
+}
+
+/// Polls until the page's `window[name]` is a number (set by a script the benchmark put in
+/// the page), and answers it.
+pub async fn poll_number(
+    tablet: &Tablet,
+    what: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<f64> {
+    let script = format!("return window.{name};");
+    e2e::poll(what, timeout, || async {
+        let value = tablet
+            .execute(&script, vec![])
+            .await
+            .map_err(|e| e.to_string())?;
+        value.as_f64().ok_or_else(|| value.to_string())
+    })
+    .await
 }
 
 /// A tablet signed in to the relay at `base_url` as `account` (username, password), on the
