@@ -43,6 +43,11 @@ use crate::{
 const MAX_BATCH: usize = 2048;
 /// Frames waiting for the hub thread, over all connections; a reader waits when it is full.
 const QUEUE: usize = 8192;
+/// Refused writes of one document a connection may send before the relay closes it. An Outpost
+/// device holds a refused change back after the first refusal (a person retrying by hand sends
+/// it again), and an automerge-repo peer offers it again only when its document changes, so a
+/// connection that goes past this is looping, and costs its sender rather than the relay.
+const MAX_REFUSED_WRITES_PER_DOCUMENT: u32 = 32;
 
 /// The relay's document hub. See the module docs.
 pub struct SyncHub {
@@ -236,6 +241,8 @@ struct Edge {
     out: mpsc::UnboundedSender<Out>,
     /// Closed by the relay: later frames from it are dropped.
     closed: bool,
+    /// Refused writes per document on this connection.
+    refused: HashMap<DocumentId, u32>,
 }
 
 /// The hub thread: batches of events, one commit per batch, then the batch's frames.
@@ -297,13 +304,13 @@ fn process(
             match event {
                 Event::Connect { conn, session, out } => {
                     hub.connect(conn, Some(PeerId(session.device.clone())));
-                    let closed = false;
                     edges.insert(
                         conn,
                         Edge {
                             session,
                             out,
-                            closed,
+                            closed: false,
+                            refused: HashMap::new(),
                         },
                     );
                 }
@@ -334,6 +341,24 @@ fn process(
                         Ok(Inbound::Answer(reply)) => {
                             sends.push((conn, Out::Refused(reply)));
                             continue;
+                        }
+                        Ok(Inbound::Refuse { document, refusal }) => {
+                            let Some(edge) = edges.get_mut(&conn) else {
+                                continue;
+                            };
+                            let count = edge.refused.entry(document).or_default();
+                            *count += 1;
+                            if *count <= MAX_REFUSED_WRITES_PER_DOCUMENT {
+                                let frame = protocol::encode(&Message::Refused {
+                                    document_id: document,
+                                    refusal,
+                                });
+                                sends.push((conn, Out::Refused(frame)));
+                                continue;
+                            }
+                            format!(
+                                "this device sent {count} changes to {document} after the relay refused them: {refusal}"
+                            )
                         }
                         Ok(Inbound::Close(reason)) => reason,
                         Err(e) => {

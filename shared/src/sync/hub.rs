@@ -321,8 +321,10 @@ impl Hub {
                 }
             }
             // The relay never asks devices for documents, and does not track other peers'
-            // heads or subscriptions: nothing to do.
+            // heads or subscriptions: nothing to do. Nor does it write to devices, so a
+            // refusal from one refuses nothing.
             Message::DocUnavailable { .. }
+            | Message::Refused { .. }
             | Message::RemoteSubscriptionChange { .. }
             | Message::RemoteHeadsChanged { .. } => {}
             Message::Peer { .. } => self.close(conn, "'peer' is the relay's message".into()),
