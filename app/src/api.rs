@@ -65,6 +65,19 @@ impl SessionInfo {
         }
     }
 
+    /// The person as `shared::access` sees them (roles this version does not know are left out).
+    pub fn person(&self) -> shared::access::Person {
+        shared::access::Person {
+            roles: self
+                .roles
+                .iter()
+                .filter_map(|r| shared::access::Role::parse(r))
+                .collect(),
+            sites: self.sites.iter().cloned().collect(),
+            teams: self.teams.iter().cloned().collect(),
+        }
+    }
+
     /// The scopes whose index documents this person follows: default, each site, each team.
     pub fn index_scopes(&self) -> Vec<String> {
         std::iter::once(shared::index::DEFAULT_SCOPE.to_string())
