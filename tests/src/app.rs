@@ -40,6 +40,10 @@ pub struct Row {
     pub status: String,
 }
 
+/// What every person's incident list shows (its search field; "New incident" only for those
+/// who may log one).
+const LIST: &str = "#search";
+
 /// The CSS selector of the list row of the incident with document id `id`.
 pub fn row_selector(id: &str) -> String {
     format!("a.incident-row[data-id=\"{id}\"]")
@@ -60,7 +64,7 @@ impl Tablet {
         self.fill("#username", username).await?;
         self.fill("#password", password).await?;
         self.click("#sign-in").await?;
-        self.wait_for("#new-incident", UI_TIMEOUT).await?;
+        self.wait_for(LIST, UI_TIMEOUT).await?;
         Ok(())
     }
 
@@ -68,7 +72,7 @@ impl Tablet {
     pub async fn open_list(&self) -> Result<()> {
         self.goto("/").await?;
         self.wait_app().await?;
-        self.wait_for("#new-incident", UI_TIMEOUT).await?;
+        self.wait_for(LIST, UI_TIMEOUT).await?;
         Ok(())
     }
 
