@@ -163,9 +163,7 @@ async fn writes_outside_scope_or_by_read_only_roles_are_refused() {
     assert!(!can_read(&w, "sam", foreign).await, "nothing was stored");
 
     // An auditor's change is refused with the reason, and nothing of it is stored.
-    let mut audrey = Device::sign_in(&w.relay, "audrey", PASSWORD, "device-audrey").await;
-    audrey.request(w.north).await;
-    audrey.run_until(|d| d.has_record(&w.north)).await;
+    let mut audrey = holding(&w, "audrey", "device-audrey", w.north).await;
     let doc = retitled(&audrey.docs[&w.north], "Audited away", "audrey");
     audrey.edit(w.north, doc).await;
     audrey.run_until(|d| !d.refusals.is_empty()).await;
@@ -180,11 +178,17 @@ async fn writes_outside_scope_or_by_read_only_roles_are_refused() {
     w.relay.shutdown().await;
 }
 
+/// `username` signed in on `device`, holding record `id` as fetched from the relay.
+async fn holding(w: &World, username: &str, device: &str, id: shared::ids::DocumentId) -> Device {
+    let mut d = Device::sign_in(&w.relay, username, PASSWORD, device).await;
+    d.request(id).await;
+    d.run_until(|d| d.has_record(&id)).await;
+    d
+}
+
 /// The title of `id` as the relay has it (read by the auditor, who reads everything).
 async fn title_on_relay(w: &World, id: shared::ids::DocumentId) -> String {
-    let mut check = Device::sign_in(&w.relay, "audrey", PASSWORD, "device-audrey-check").await;
-    check.request(id).await;
-    check.run_until(|d| d.has_record(&id)).await;
+    let check = holding(w, "audrey", "device-audrey-check", id).await;
     shared::records::incident::Incident::read(&check.docs[&id])
         .unwrap()
         .title
@@ -193,9 +197,7 @@ async fn title_on_relay(w: &World, id: shared::ids::DocumentId) -> String {
 #[tokio::test]
 async fn a_refused_write_keeps_the_connection_and_everything_else_syncing() {
     let w = world().await;
-    let mut audrey = Device::sign_in(&w.relay, "audrey", PASSWORD, "device-audrey").await;
-    audrey.request(w.north).await;
-    audrey.run_until(|d| d.has_record(&w.north)).await;
+    let mut audrey = holding(&w, "audrey", "device-audrey", w.north).await;
     let mine = retitled(&audrey.docs[&w.north], "Audited away", "audrey");
     audrey.edit(w.north, mine).await;
     audrey.run_until(|d| !d.refusals.is_empty()).await;
@@ -203,9 +205,7 @@ async fn a_refused_write_keeps_the_connection_and_everything_else_syncing() {
 
     // On the same connection: a technician's edit of the refused record comes down and merges
     // into the auditor's copy, which keeps her refused change...
-    let mut nora = Device::sign_in(&w.relay, "nora", PASSWORD, "device-nora").await;
-    nora.request(w.north).await;
-    nora.run_until(|d| d.has_record(&w.north)).await;
+    let mut nora = holding(&w, "nora", "device-nora", w.north).await;
     let mut edited = nora.docs[&w.north].clone();
     {
         use automerge::transaction::Transactable;
@@ -235,9 +235,7 @@ async fn a_refused_write_keeps_the_connection_and_everything_else_syncing() {
 async fn out_of_scope_writes_are_refused_to_those_who_held_the_record_only() {
     let w = world().await;
     // Nora holds the north incident, then leaves site north.
-    let mut nora = Device::sign_in(&w.relay, "nora", PASSWORD, "device-nora").await;
-    nora.request(w.north).await;
-    nora.run_until(|d| d.has_record(&w.north)).await;
+    let nora = holding(&w, "nora", "device-nora", w.north).await;
     let held = nora.docs[&w.north].clone();
     drop(nora);
     let admin = w.relay.admin_cookie().await;
@@ -287,9 +285,7 @@ async fn out_of_scope_writes_are_refused_to_those_who_held_the_record_only() {
 #[tokio::test]
 async fn a_peer_that_keeps_sending_refused_writes_is_closed() {
     let w = world().await;
-    let mut audrey = Device::sign_in(&w.relay, "audrey", PASSWORD, "device-audrey").await;
-    audrey.request(w.north).await;
-    audrey.run_until(|d| d.has_record(&w.north)).await;
+    let mut audrey = holding(&w, "audrey", "device-audrey", w.north).await;
     let base = audrey.docs[&w.north].get_heads();
     let edit = retitled(&audrey.docs[&w.north], "Again and again", "audrey");
     let frame = write_frame("device-audrey", w.north, &edit, &base);
