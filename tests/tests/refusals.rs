@@ -1,7 +1,8 @@
 //! Roles in the app and refused changes, end to end (issue 14): an auditor's tablet offers no
 //! change at all and says why; a technician whose site is taken away while her tablet is
-//! offline edits a record of that site, reconnects, and sees the refusal on that record while
-//! everything else still syncs both ways; she discards the refused change.
+//! offline edits records of that site, reconnects, and sees the refusal on those records while
+//! everything else still syncs both ways; she discards one refused change and keeps the other,
+//! which goes up by itself once the site is hers again.
 
 use e2e::app::{NewIncident, SYNC_TIMEOUT, UI_TIMEOUT, row_selector};
 use e2e::{Chromedriver, Relay, Result, Tablet, signed_in};
@@ -136,12 +137,16 @@ async fn a_change_to_a_site_taken_away_offline_is_refused_and_everything_else_sy
         .create_incident_choosing(&incident("North gate barrier stuck"), &[("#site", "north")])
         .await?;
     tina.click(".crumbs a").await?;
+    let lamp = tina
+        .create_incident_choosing(&incident("North lamp flickers"), &[("#site", "north")])
+        .await?;
+    tina.click(".crumbs a").await?;
     let south = tina
         .create_incident_choosing(&incident("South pump vibrates"), &[("#site", "south")])
         .await?;
     tina.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
         .await?;
-    for id in [&north, &south] {
+    for id in [&north, &lamp, &south] {
         bo.wait_row(id, "to arrive from Tina", SYNC_TIMEOUT, |_| true)
             .await?;
     }
@@ -152,23 +157,35 @@ async fn a_change_to_a_site_taken_away_offline_is_refused_and_everything_else_sy
     relay
         .admin(&["user", "leave", "tina", "--site", "north"], None)
         .await?;
-    // Offline, she edits both incidents.
-    tina.goto(&format!("/incidents/{north}")).await?;
-    tina.wait_value("#title", "North gate barrier stuck", UI_TIMEOUT)
-        .await?;
-    tina.fill("#title", "North gate barrier stuck open").await?;
-    tina.save().await?;
+    // Offline, she edits all three incidents.
+    for (id, was, now) in [
+        (
+            &north,
+            "North gate barrier stuck",
+            "North gate barrier stuck open",
+        ),
+        (
+            &lamp,
+            "North lamp flickers",
+            "North lamp flickers all night",
+        ),
+    ] {
+        tina.goto(&format!("/incidents/{id}")).await?;
+        tina.wait_value("#title", was, UI_TIMEOUT).await?;
+        tina.fill("#title", now).await?;
+        tina.save().await?;
+    }
     tina.goto(&format!("/incidents/{south}")).await?;
     tina.wait_value("#title", "South pump vibrates", UI_TIMEOUT)
         .await?;
     tina.fill("#title", "South pump vibrates at night").await?;
     tina.save().await?;
-    assert_eq!(tina.unsynced().await?, 2);
+    assert_eq!(tina.unsynced().await?, 3);
 
-    // Back online: the north change is not accepted and says why; the south one goes up.
+    // Back online: the north changes are not accepted and say why; the south one goes up.
     relay.start_again().await?;
     tina.wait_online(true, SYNC_TIMEOUT).await?;
-    tina.wait_refused_count(1, SYNC_TIMEOUT).await?;
+    tina.wait_refused_count(2, SYNC_TIMEOUT).await?;
     tina.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
         .await?;
     bo.wait_row(&south, "to get Tina's edit", SYNC_TIMEOUT, |r| {
@@ -199,7 +216,7 @@ async fn a_change_to_a_site_taken_away_offline_is_refused_and_everything_else_sy
 
     // The refusal is kept on the device: still there after a reload, and listed.
     tina.reload().await?;
-    tina.wait_refused_count(1, UI_TIMEOUT).await?;
+    tina.wait_refused_count(2, UI_TIMEOUT).await?;
     tina.open_refused().await?;
     let item = format!("li.refused-record[data-id=\"{north}\"]");
     tina.wait_for(&item, UI_TIMEOUT).await?;
@@ -211,15 +228,31 @@ async fn a_change_to_a_site_taken_away_offline_is_refused_and_everything_else_sy
         "a refused change is not waiting to sync"
     );
 
-    // She discards it: the record is the relay's version again.
+    // She discards the gate's: the record is the relay's version again.
     tina.click(&format!("{item} .refused-discard")).await?;
-    tina.wait_refused_count(0, UI_TIMEOUT).await?;
-    tina.wait_for("#refused-empty", UI_TIMEOUT).await?;
+    tina.wait_refused_count(1, UI_TIMEOUT).await?;
+    assert_eq!(tina.count(&item).await?, 0);
     tina.goto(&format!("/incidents/{north}")).await?;
     tina.wait_value("#title", "North gate barrier stuck", UI_TIMEOUT)
         .await?;
     assert_eq!(tina.count("#refused-banner").await?, 0);
     assert_eq!(tina.unsynced().await?, 0);
+
+    // She keeps the lamp's. Once site north is hers again, her tablet offers it by itself on
+    // its next connection, and the relay takes it.
+    relay
+        .admin(&["user", "join", "tina", "--site", "north"], None)
+        .await?;
+    relay.stop().await?;
+    relay.start_again().await?;
+    tina.wait_refused_count(0, SYNC_TIMEOUT).await?;
+    tina.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
+    bo.goto("/").await?;
+    bo.wait_row(&lamp, "to get Tina's kept change", SYNC_TIMEOUT, |r| {
+        r.title == "North lamp flickers all night"
+    })
+    .await?;
 
     tina.close().await?;
     bo.close().await?;
