@@ -1048,18 +1048,14 @@ impl AppState {
     fn recount(self, ids: &[DocumentId]) {
         let counts: Vec<(DocumentId, usize)> = self.refused.with_untracked(|refused| {
             self.repo.with_value(|r| {
-                ids.iter()
-                    .map(|id| {
-                        (
-                            *id,
-                            if refused.contains_key(id) {
-                                0
-                            } else {
-                                r.unsynced(id)
-                            },
-                        )
-                    })
-                    .collect()
+                let count = |id| {
+                    if refused.contains_key(id) {
+                        0
+                    } else {
+                        r.unsynced(id)
+                    }
+                };
+                ids.iter().map(|id| (*id, count(id))).collect()
             })
         });
         let total = {

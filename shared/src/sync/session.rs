@@ -158,6 +158,10 @@ impl Session {
             return vec![];
         }
         self.docs.remove(id);
+        // Released mid-handshake: it goes with the plan once the session is ready.
+        if let Some(plan) = &mut self.plan {
+            plan.push(*id);
+        }
         self.local_change(id, docs)
     }
 

@@ -566,3 +566,24 @@ fn a_record_held_before_connecting_offers_nothing_refused() {
     assert_eq!(title(&docs[&id(1)]), "Refused edit");
     assert_eq!(relay.title(id(1)), "Printer jam");
 }
+
+#[test]
+fn a_change_released_during_the_handshake_goes_once_the_session_is_ready() {
+    let (mut s, mut docs, mut relay) = refusing_relay();
+    let synced = docs[&id(1)].get_heads();
+    retitle(&mut docs, id(1), "Kept edit");
+    let out = s.local_change(&id(1), &docs);
+    pump(&mut s, &mut docs, &mut relay, out);
+    relay.refuse.clear();
+
+    // A reconnect that plans nothing: the record is held, then released before `peer` arrives.
+    let mut s = Session::resume("device-1".into(), vec![]);
+    s.hold(id(1), &synced, &docs);
+    let join = s.open();
+    assert!(
+        s.release(&id(1), &docs).is_empty(),
+        "nothing before the handshake"
+    );
+    pump(&mut s, &mut docs, &mut relay, join);
+    assert_eq!(relay.title(id(1)), "Kept edit");
+}
