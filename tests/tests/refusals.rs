@@ -43,6 +43,9 @@ async fn an_auditor_tablet_shows_read_only_forms_and_offers_no_new_record() -> R
         .await?
         .id;
     admin
+        .act("known_error", &[("workaround", "Restart the UPS agent")])
+        .await?;
+    admin
         .wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
         .await?;
 
@@ -67,6 +70,18 @@ async fn an_auditor_tablet_shows_read_only_forms_and_offers_no_new_record() -> R
         notice.text().await?
     );
     assert_eq!(auditor.count("#save").await?, 0, "no Save");
+    // Linking a known error would change the problem: not offered either.
+    auditor.fill("#known-error-search", "UPS").await?;
+    auditor
+        .wait_for(".known-error .link-problem", SYNC_TIMEOUT)
+        .await?;
+    let can_link = auditor
+        .execute(
+            "return !document.querySelector('.known-error .link-problem').disabled",
+            vec![],
+        )
+        .await?;
+    assert_eq!(can_link, serde_json::json!(false), "no link to make");
     let disabled = auditor
         .execute(
             "return document.querySelector('#title').matches(':disabled')",
