@@ -223,6 +223,11 @@ mod tests {
     }
 }
 
+/// Whether every record of this type is restricted to the security role.
+pub fn is_restricted_kind(kind: &str) -> bool {
+    kind == <crate::records::security::SecurityIncident as crate::records::Record>::KIND
+}
+
 /// The scope a record document declares at its root: `type`, `site`, `team`, and `restricted`
 /// (security incidents). `None` when the document is not an Outpost record.
 pub fn record_scope(doc: &automerge::Automerge) -> Option<RecordScope> {
@@ -235,7 +240,7 @@ pub fn record_scope(doc: &automerge::Automerge) -> Option<RecordScope> {
         _ => None,
     };
     let kind = text("type")?;
-    let restricted = kind == "security_incident"
+    let restricted = is_restricted_kind(&kind)
         || matches!(
             doc.get(automerge::ROOT, "restricted").ok().flatten(),
             Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Boolean(true))

@@ -15,6 +15,7 @@ pub mod protocol;
 pub mod records;
 pub mod reports;
 pub mod review;
+pub mod scope;
 pub mod sla;
 pub mod summary;
 pub mod sync;

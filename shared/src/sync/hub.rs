@@ -40,8 +40,10 @@ use automerge::{
 };
 
 use super::changes::{CarriedChange, carried};
+use crate::access;
 use crate::ids::{DocumentId, PeerId};
 use crate::protocol::{self, Message, PROTOCOL_VERSION, PeerMetadata};
+use crate::scope;
 
 /// The edge's name for one connection.
 pub type ConnId = u64;
@@ -198,6 +200,35 @@ impl Hub {
         }
     }
 
+    /// The documents a connection has open, e.g. to check them against narrowed access.
+    pub fn open_documents(&self, conn: ConnId) -> Vec<DocumentId> {
+        self.conns
+            .get(&conn)
+            .map(|c| c.open.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Stops syncing document `id` with a connection (its person may no longer read it): its
+    /// sync state goes, the device is told `doc-unavailable`, and nothing more about the
+    /// document reaches it unless it asks again.
+    pub fn close_document(&mut self, conn: ConnId, id: DocumentId) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if !c.open.remove(&id) {
+            return;
+        }
+        self.unsubscribe(conn, &id);
+        if let Some(target_id) = self.peer_of(conn) {
+            let frame = protocol::encode(&Message::DocUnavailable {
+                document_id: id,
+                sender_id: self.relay.clone(),
+                target_id,
+            });
+            self.effects.push(HubEffect::Send { conn, frame });
+        }
+    }
+
     /// Storage answered a [`HubEffect::Load`]: `None` when it does not have the document.
     pub fn loaded(&mut self, id: DocumentId, stored: Option<Stored>) {
         if !self.loading.contains_key(&id) {
@@ -335,13 +366,14 @@ impl Hub {
                 self.on_sync(conn, id, &data)
             }
             Message::Ephemeral {
-                sender_id,
                 count,
                 session_id,
                 data,
                 ..
             } => {
-                let Some(doc) = self.docs.get(&id) else {
+                // The sender is the connection's own peer, whatever the message claims: one
+                // device cannot speak for another.
+                let (Some(doc), Some(sender_id)) = (self.docs.get(&id), self.peer_of(conn)) else {
                     return;
                 };
                 for &other in doc.peers.keys().filter(|&&c| c != conn) {
@@ -386,11 +418,17 @@ impl Hub {
         };
         let they_have_nothing = message.heads.is_empty();
         let before = automerge.get_heads();
+        let scope_before = access::record_scope(automerge);
         // Applying is all-or-nothing for the document's history: on error, the changes that
         // did apply are complete changes, and persisted like any other.
         let applied = automerge.receive_sync_message(state, message);
         let after = automerge.get_heads();
         if after != before {
+            if let Err(reason) =
+                scope::admit_changes(&id, scope_before.as_ref(), automerge, &before)
+            {
+                return self.refuse(conn, id, &before, reason);
+            }
             self.persist(conn, id, &before);
         }
         if let Err(e) = applied {
@@ -586,6 +624,28 @@ impl Hub {
             from,
             changes,
         });
+    }
+
+    /// Undoes changes `conn` sent to document `id` that [`scope::admit_changes`] refused
+    /// (nothing of them was persisted or sent on), and closes that connection.
+    fn refuse(&mut self, conn: ConnId, id: DocumentId, before: &[ChangeHash], reason: String) {
+        let doc = self.docs.get_mut(&id).expect("present");
+        let Body::Loaded(automerge) = &mut doc.body else {
+            unreachable!("only a loaded document changes");
+        };
+        match automerge.fork_at(before) {
+            Ok(reverted) => **automerge = reverted,
+            Err(e) => {
+                // Never expected (the heads are the document's own): drop it from memory, so
+                // it is loaded again from storage, which has none of the refused changes.
+                let subscribers: Vec<ConnId> = doc.peers.keys().copied().collect();
+                self.docs.remove(&id);
+                for other in subscribers.into_iter().filter(|&c| c != conn) {
+                    self.close(other, unreadable(id, &e));
+                }
+            }
+        }
+        self.close(conn, reason);
     }
 
     /// The next Automerge sync message for one subscriber, if there is one.

@@ -878,3 +878,59 @@ fn a_device_with_other_heads_gets_the_document_loaded() {
     assert_eq!(net.hub.documents_loaded(), 1);
     assert_eq!(net.stored_doc(&doc).get_heads(), held.get_heads());
 }
+
+#[test]
+fn an_ephemeral_message_carries_its_connections_device_whatever_it_claims() {
+    let mut net = Net::new();
+    let (a, b) = (net.join("a"), net.join("b"));
+    let doc = id(40);
+    net.edit(a, doc, "title", "Presence");
+    net.request(b, doc);
+    let mark = net.log.len();
+    net.hub.receive(
+        a as ConnId,
+        &protocol::encode(&Message::Ephemeral {
+            document_id: doc,
+            sender_id: PeerId::from("b"),
+            target_id: PeerId::from("relay"),
+            count: 1,
+            session_id: "s".into(),
+            data: vec![0xa0],
+        }),
+    );
+    net.settle();
+    let to_b = net.sent_to(b, mark);
+    assert!(
+        matches!(&to_b[..], [Message::Ephemeral { sender_id, .. }] if *sender_id == PeerId::from("a")),
+        "{to_b:?}"
+    );
+}
+
+#[test]
+fn a_closed_document_stops_syncing_with_that_connection_only() {
+    let mut net = Net::new();
+    let (a, b) = (net.join("a"), net.join("b"));
+    let doc = id(41);
+    net.edit(a, doc, "title", "Before");
+    net.request(b, doc);
+    assert_eq!(net.hub.open_documents(b as ConnId), vec![doc]);
+    let mark = net.log.len();
+    net.hub.close_document(b as ConnId, doc);
+    net.settle();
+    assert!(net.devices[b].unavailable.contains(&doc), "b is told");
+    assert!(net.hub.open_documents(b as ConnId).is_empty());
+    net.edit(a, doc, "title", "After");
+    assert_eq!(net.value(b, &doc, "title").as_deref(), Some("Before"));
+    assert!(
+        !net.sent_to(b, mark)
+            .iter()
+            .any(|m| matches!(m, Message::Sync { .. })),
+        "nothing more about it reaches b"
+    );
+    assert_eq!(net.value(a, &doc, "title").as_deref(), Some("After"));
+    // Closing what is not open does nothing.
+    let mark = net.log.len();
+    net.hub.close_document(b as ConnId, doc);
+    net.settle();
+    assert!(net.sent_to(b, mark).is_empty());
+}
