@@ -11,6 +11,7 @@ use shared::{
     access::{self, Access, RecordScope},
     ids::{DocumentId, PeerId},
     protocol::{self, Message},
+    scope,
     sync::whole_document_in,
 };
 
@@ -30,6 +31,8 @@ pub enum Inbound {
     },
     /// Answer the device with this frame instead (e.g. `doc-unavailable`); the hub never sees it.
     Answer(Vec<u8>),
+    /// Drop the message (counted as refused): an `ephemeral` the person may not broadcast.
+    Ignore,
     /// Send an `error` with this reason and close the connection.
     Close(String),
 }
@@ -60,8 +63,22 @@ impl Gate<'_> {
             | Message::Request {
                 document_id, data, ..
             } => (*document_id, Some(data)),
-            Message::Ephemeral { document_id, .. }
-            | Message::DocUnavailable { document_id, .. } => (*document_id, None),
+            Message::Ephemeral { document_id, .. } => {
+                // Broadcasting to the people working a record is writing: it needs write
+                // access to a document the relay holds (the hub names the real sender).
+                let writable = self.scope(&document_id.to_string())?.is_some_and(|s| {
+                    access::access(&self.session.person.access, &s) == Access::ReadWrite
+                });
+                return Ok(if writable {
+                    Inbound::Forward {
+                        message,
+                        new_scope: None,
+                    }
+                } else {
+                    Inbound::Ignore
+                });
+            }
+            Message::DocUnavailable { document_id, .. } => (*document_id, None),
             _ => return forward(message),
         };
         let carries_changes = match data.map(|d| sync::Message::decode(d)) {
@@ -77,11 +94,14 @@ impl Gate<'_> {
         let scope = match self.scope(&id.to_string())? {
             Some(scope) => scope,
             None if !carries_changes => return forward(message),
-            None => match data.and_then(|d| new_document_scope(d)) {
-                Some(scope) => {
-                    new_scope = Some(scope.clone());
-                    scope
-                }
+            None => match data.and_then(|d| whole_document_in(d)) {
+                Some(doc) => match scope::new_document(&id, &doc) {
+                    Ok(scope) => {
+                        new_scope = Some(scope.clone());
+                        scope
+                    }
+                    Err(reason) => return Ok(Inbound::Close(reason)),
+                },
                 None => {
                     return Ok(Inbound::Close(format!(
                         "document {id} arrived without its creation, so the relay cannot tell whose it is; sync it from the device that created it"
@@ -103,6 +123,10 @@ impl Gate<'_> {
         let Ok(message) = protocol::decode(frame) else {
             return Ok(true);
         };
+        // "Not here for you" is what out-of-scope documents are answered anyway.
+        if matches!(message, Message::DocUnavailable { .. }) {
+            return Ok(true);
+        }
         let Some(id) = message.document_id() else {
             return Ok(true);
         };
@@ -126,11 +150,4 @@ impl Gate<'_> {
             target_id: PeerId(self.session.device.clone()),
         })
     }
-}
-
-/// The scope of a document arriving whole for the first time. A document that is not an
-/// Outpost record is unscoped.
-fn new_document_scope(sync_data: &[u8]) -> Option<RecordScope> {
-    let doc = whole_document_in(sync_data)?;
-    Some(access::record_scope(&doc).unwrap_or_default())
 }
