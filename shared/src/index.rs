@@ -57,6 +57,17 @@ pub fn scopes_for(scope: &RecordScope) -> Vec<String> {
         .collect()
 }
 
+/// The index scopes a person follows to discover records: the default index, the restricted
+/// one with the security role, and each of their sites' and teams'.
+pub fn followed_by(person: &crate::access::Person) -> Vec<String> {
+    let restricted = person.roles.contains(&crate::access::Role::Security);
+    std::iter::once(DEFAULT_SCOPE.to_string())
+        .chain(restricted.then(|| RESTRICTED_SCOPE.to_string()))
+        .chain(person.sites.iter().map(|s| site_scope(s)))
+        .chain(person.teams.iter().map(|t| team_scope(t)))
+        .collect()
+}
+
 /// Who may read and write the index of `scope`: the scope the relay gives its document. The
 /// default index is every worker's (as a record with neither site nor team), a site's its
 /// technicians', a team's its agents', the restricted one the security role's. `None` for a
@@ -196,6 +207,16 @@ mod tests {
         assert!(read(&tech, "default") && read(&tech, "site:north"));
         assert!(!read(&tech, "site:south") && !read(&tech, "restricted"));
         assert!(read(&sec, "restricted"));
+        // What each follows is what each may read.
+        assert_eq!(followed_by(&tech), ["default", "site:north"]);
+        assert_eq!(followed_by(&sec), ["default", "restricted"]);
+        for p in [&tech, &sec] {
+            assert!(
+                followed_by(p)
+                    .iter()
+                    .all(|name| read(p, name) || name == "default")
+            );
+        }
         assert_eq!(index_scope("site:"), None);
         assert_eq!(index_scope("anything"), None);
     }

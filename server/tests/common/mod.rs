@@ -38,6 +38,8 @@ pub struct Api {
 /// The relay in this process.
 pub struct RunningRelay {
     api: Api,
+    /// Where `/metrics` is open to anyone, when configured (`--metrics-listen`).
+    pub metrics_addr: Option<std::net::SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -76,6 +78,7 @@ pub async fn start_relay_with(
     config.max_connections_per_person = 3;
     configure(&mut config);
     let (relay, first) = Relay::open(config).await.unwrap();
+    let metrics_addr = relay.metrics_addr();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         relay
@@ -90,6 +93,7 @@ pub async fn start_relay_with(
             addr,
             first_password: first.map(|f| f.password),
         },
+        metrics_addr,
         stop: Some(stop),
         task,
     }
@@ -246,6 +250,10 @@ pub struct Device {
     pub relay_heads: HashMap<DocumentId, Vec<ChangeHash>>,
     pub unavailable: Vec<DocumentId>,
     pub errors: Vec<String>,
+    /// Every message the relay sent, in order.
+    pub received: Vec<Message>,
+    /// The relay closed the socket.
+    pub closed: bool,
     pub session: Session,
     pub socket: Socket,
 }
@@ -286,6 +294,8 @@ impl Device {
             relay_heads: HashMap::new(),
             unavailable: vec![],
             errors: vec![],
+            received: vec![],
+            closed: false,
             session: Session::new(PeerId::from(name)),
             socket,
         };
@@ -324,11 +334,28 @@ impl Device {
     pub async fn try_run_until(&mut self, done: impl Fn(&Device) -> bool, limit: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + limit;
         while !done(self) {
-            let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, self.socket.next()).await
-            else {
-                return done(self);
+            if self.closed {
+                return false;
+            }
+            let frame = match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return done(self),
+                Ok(Some(Ok(frame))) => frame,
+                Ok(None | Some(Err(_))) => {
+                    self.closed = true;
+                    continue;
+                }
             };
-            let Ws::Binary(frame) = frame else { continue };
+            let frame = match frame {
+                Ws::Binary(frame) => frame,
+                Ws::Close(_) => {
+                    self.closed = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Ok(message) = protocol::decode(&frame) {
+                self.received.push(message);
+            }
             let Ok(effects) = self.session.receive(&frame, &mut self.docs) else {
                 return false;
             };
