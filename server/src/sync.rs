@@ -30,6 +30,7 @@ use shared::{
     access::{self, Access},
     ids::{DocumentId, PeerId},
     protocol::{self, Message},
+    refusal::Refusal,
     sync::{Chunk, ConnId, Hub, HubEffect, Stored},
 };
 use tokio::sync::mpsc;
@@ -44,6 +45,11 @@ use crate::{
 const MAX_BATCH: usize = 2048;
 /// Frames waiting for the hub thread, over all connections; a reader waits when it is full.
 const QUEUE: usize = 8192;
+/// Refused writes of one document a connection may send before the relay closes it. An Outpost
+/// device holds a refused change back after the first refusal (a person retrying by hand sends
+/// it again), and an automerge-repo peer offers it again only when its document changes, so a
+/// connection that goes past this is looping, and costs its sender rather than the relay.
+const MAX_REFUSED_WRITES_PER_DOCUMENT: u32 = 32;
 
 /// The relay's document hub. See the module docs.
 pub struct SyncHub {
@@ -271,6 +277,8 @@ struct Edge {
     out: mpsc::UnboundedSender<Out>,
     /// Closed by the relay: later frames from it are dropped.
     closed: bool,
+    /// Refused writes per document on this connection.
+    refused: HashMap<DocumentId, u32>,
 }
 
 /// The hub thread: batches of events, one commit per batch, then the batch's frames.
@@ -332,13 +340,13 @@ fn process(
             match event {
                 Event::Connect { conn, session, out } => {
                     hub.connect(conn, Some(PeerId(session.device.clone())));
-                    let closed = false;
                     edges.insert(
                         conn,
                         Edge {
                             session,
                             out,
-                            closed,
+                            closed: false,
+                            refused: HashMap::new(),
                         },
                     );
                 }
@@ -374,6 +382,12 @@ fn process(
                         Ok(Inbound::Ignore) => {
                             sends.push((conn, Out::Ignored));
                             continue;
+                        }
+                        Ok(Inbound::Refuse { document, refusal }) => {
+                            match refuse(edges, conn, document, refusal, &mut sends) {
+                                Ok(()) => continue,
+                                Err(reason) => reason,
+                            }
                         }
                         Ok(Inbound::Close(reason)) => reason,
                         Err(e) => {
@@ -457,6 +471,33 @@ fn recheck(
             sends.push((conn, Out::Frame(frame)));
         }
     }
+}
+
+/// Tells connection `conn` that its write to `document` was refused, unless it has sent more
+/// than [`MAX_REFUSED_WRITES_PER_DOCUMENT`] refused writes of it: then the reason to close it.
+fn refuse(
+    edges: &mut HashMap<ConnId, Edge>,
+    conn: ConnId,
+    document: DocumentId,
+    refusal: Refusal,
+    sends: &mut Vec<(ConnId, Out)>,
+) -> Result<(), String> {
+    let Some(edge) = edges.get_mut(&conn) else {
+        return Ok(());
+    };
+    let count = edge.refused.entry(document).or_default();
+    *count += 1;
+    if *count > MAX_REFUSED_WRITES_PER_DOCUMENT {
+        return Err(format!(
+            "this device sent {count} changes to {document} after the relay refused them: {refusal}"
+        ));
+    }
+    let frame = protocol::encode(&Message::Refused {
+        document_id: document,
+        refusal,
+    });
+    sends.push((conn, Out::Refused(frame)));
+    Ok(())
 }
 
 /// Hands frames to their connections' writers, each through the outbound gate. Called only
@@ -552,6 +593,15 @@ fn drive(
                         edge.closed = true;
                     }
                     sends.push((conn, Out::Close(reason)));
+                }
+                HubEffect::Refuse { conn, doc, refusal } => {
+                    if let Err(reason) = refuse(edges, conn, doc, refusal, sends) {
+                        if let Some(edge) = edges.get_mut(&conn) {
+                            edge.closed = true;
+                        }
+                        hub.disconnect(conn);
+                        sends.push((conn, Out::Close(reason)));
+                    }
                 }
             }
         }

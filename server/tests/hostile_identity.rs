@@ -17,6 +17,7 @@ use shared::{
     index,
     protocol::{self, Message},
     records::{Record, incident::Incident, security::SecurityIncident},
+    refusal::{Refusal, RefusalCode},
 };
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -96,6 +97,20 @@ async fn closed_within(device: &mut Device, limit: Duration) -> Duration {
     device.try_run_until(|d| d.closed, limit).await;
     assert!(device.closed, "closed within {limit:?}");
     start.elapsed()
+}
+
+/// Waits until the relay refuses `device`'s write to `id`; the connection stays open.
+async fn refused_within(device: &mut Device, id: DocumentId, limit: Duration) -> Refusal {
+    device
+        .try_run_until(|d| d.refusals.iter().any(|(doc, _)| *doc == id), limit)
+        .await;
+    assert!(!device.closed, "a refused write leaves the connection open");
+    let (_, refusal) = device
+        .refusals
+        .iter()
+        .find(|(doc, _)| *doc == id)
+        .unwrap_or_else(|| panic!("a refusal of {id} within {limit:?}: {:?}", device.errors));
+    refusal.clone()
 }
 
 fn memory_within_bound(relay: &RelayProcess) {
@@ -185,7 +200,8 @@ async fn narrowed_access_stops_what_may_no_longer_be_read_at_once() {
         Incident::read(&s.ana.docs[&s.record]).unwrap().title,
         "Pump 3 leaks"
     );
-    // Her write is judged by her access now: as if the record did not exist.
+    // Her write is judged by her access now: the relay has no such record for her, so her
+    // device knows the change was not accepted.
     s.ana.unavailable.clear();
     let doc = retitled(&s.ana.docs[&s.record], "Written after leaving");
     s.ana.edit(s.record, doc).await;
@@ -196,6 +212,9 @@ async fn narrowed_access_stops_what_may_no_longer_be_read_at_once() {
         )
         .await;
     assert!(s.ana.unavailable.contains(&s.record));
+    let refusal =
+        shared::sync::unavailable_refusal(&s.ana.docs[&s.record], &s.ana.relay_heads[&s.record]);
+    assert_eq!(refusal.map(|r| r.code), Some(RefusalCode::OutOfScope));
     assert_eq!(
         stored_title(&relay, "bo", s.record).await,
         "Pump 3: seal ordered"
@@ -209,12 +228,8 @@ async fn narrowed_access_stops_what_may_no_longer_be_read_at_once() {
     ana.run_until(|d| d.has_record(&s.record)).await;
     let doc = retitled(&ana.docs[&s.record], "Audited away");
     ana.edit(s.record, doc).await;
-    closed_within(&mut ana, Duration::from_secs(5)).await;
-    assert!(
-        ana.errors.iter().any(|e| e.contains("can read")),
-        "{:?}",
-        ana.errors
-    );
+    let refusal = refused_within(&mut ana, s.record, Duration::from_secs(5)).await;
+    assert_eq!(refusal.code, RefusalCode::ReadOnly);
     assert_eq!(
         stored_title(&relay, "bo", s.record).await,
         "Pump 3: seal ordered"
@@ -627,12 +642,8 @@ async fn a_device_cannot_capture_an_index_the_relay_derives() {
     mallory
         .edit(future, incident_doc("Mine now", Some("north"), None))
         .await;
-    closed_within(&mut mallory, Duration::from_secs(5)).await;
-    assert!(
-        mallory.errors.iter().any(|e| e.contains("only the relay")),
-        "{:?}",
-        mallory.errors
-    );
+    let refusal = refused_within(&mut mallory, future, Duration::from_secs(5)).await;
+    assert!(refusal.reason.contains("only the relay"), "{refusal:?}");
     // When the site is added, its index is its people's.
     relay
         .add_person(&s.admin, "fay", &[Role::Technician], &["future"], &[])
@@ -674,14 +685,11 @@ async fn a_device_cannot_capture_an_index_the_relay_derives() {
             "does not know",
         ),
     ] {
-        let mut attacker = Device::sign_in(&relay, "ana", PASSWORD, "device-ana-3").await;
-        attacker.edit(new_id(), doc).await;
-        closed_within(&mut attacker, Duration::from_secs(5)).await;
-        assert!(
-            attacker.errors.iter().any(|e| e.contains(why)),
-            "{:?}",
-            attacker.errors
-        );
+        let id = new_id();
+        mallory.edit(id, doc).await;
+        let refusal = refused_within(&mut mallory, id, Duration::from_secs(5)).await;
+        assert_eq!(refusal.code, RefusalCode::Invalid);
+        assert!(refusal.reason.contains(why), "{refusal:?}");
     }
     bystander_syncs(&mut s.bo, s.record, "Pump 3: indexes safe").await;
     assert_eq!(
@@ -714,14 +722,8 @@ async fn a_records_scope_cannot_be_moved_after_it_exists() {
         tx.put(automerge::ROOT, what, value).unwrap();
         tx.commit();
         ana.edit(s.record, doc).await;
-        closed_within(&mut ana, Duration::from_secs(5)).await;
-        assert!(
-            ana.errors
-                .iter()
-                .any(|e| e.contains("fixed once it exists")),
-            "{what}: {:?}",
-            ana.errors
-        );
+        let refusal = refused_within(&mut ana, s.record, Duration::from_secs(5)).await;
+        assert_eq!(refusal.code, RefusalCode::ScopeChange, "{what}");
         // Nothing of the refused change was kept or passed on: not even the retitle with it.
         bystander_syncs(&mut s.bo, s.record, &format!("Pump 3 after {what}")).await;
         let mut check = Device::sign_in(&relay, "bo", PASSWORD, "device-check").await;
@@ -788,13 +790,10 @@ async fn restricted_records_are_listed_only_where_only_their_readers_look() {
     let mut idx = automerge::Automerge::new();
     index::add(&mut idx, &secret, SecurityIncident::KIND, &meta("sid")).unwrap();
     sid.edit(default, idx).await;
-    closed_within(&mut sid, Duration::from_secs(5)).await;
+    let refusal = refused_within(&mut sid, default, Duration::from_secs(5)).await;
     assert!(
-        sid.errors
-            .iter()
-            .any(|e| e.contains("restricted index only")),
-        "{:?}",
-        sid.errors
+        refusal.reason.contains("restricted index only"),
+        "{refusal:?}"
     );
     // …in the restricted index it is fine, and only the security role reads that.
     let restricted = index::index_id(index::RESTRICTED_SCOPE);
@@ -830,12 +829,9 @@ async fn restricted_records_are_listed_only_where_only_their_readers_look() {
         .unwrap();
     tx.commit();
     s.bo.edit(default, idx).await;
-    closed_within(&mut s.bo, Duration::from_secs(5)).await;
-    assert!(
-        s.bo.errors.iter().any(|e| e.contains("only ever added")),
-        "{:?}",
-        s.bo.errors
-    );
+    let refusal = refused_within(&mut s.bo, default, Duration::from_secs(5)).await;
+    assert!(refusal.reason.contains("only ever added"), "{refusal:?}");
+    bystander_syncs(&mut s.bo, s.record, "Pump 3: bo refused, still syncing").await;
     bystander_syncs(&mut s.ana, s.record, "Pump 3: secrets kept").await;
     memory_within_bound(&relay);
 }

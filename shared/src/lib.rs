@@ -13,6 +13,7 @@ pub mod index;
 pub mod numbering;
 pub mod protocol;
 pub mod records;
+pub mod refusal;
 pub mod reports;
 pub mod review;
 pub mod scope;

@@ -27,23 +27,33 @@ use crate::access::{self, RecordScope};
 use crate::ids::DocumentId;
 use crate::index;
 use crate::records::KINDS;
+use crate::refusal::{Refusal, RefusalCode};
 
 /// The scope of a document a device uploads for the first time, whole, or why it is refused.
-pub fn new_document(id: &DocumentId, doc: &Automerge) -> Result<RecordScope, String> {
+pub fn new_document(id: &DocumentId, doc: &Automerge) -> Result<RecordScope, Refusal> {
     if id.is_derived() {
-        return Err(format!(
-            "document {id} has the form of the ids the relay derives for its indexes; only the relay creates those"
+        return Err(Refusal::new(
+            RefusalCode::OutOfScope,
+            format!(
+                "Document {id} has the form of the ids the relay derives for its indexes; only the relay creates those."
+            ),
         ));
     }
     let Some(scope) = access::record_scope(doc) else {
-        return Err(format!(
-            "document {id} is not an Outpost record (it has no type); the relay keeps records only"
+        return Err(Refusal::new(
+            RefusalCode::Invalid,
+            format!(
+                "Document {id} is not an Outpost record (it has no type); the relay keeps records only."
+            ),
         ));
     };
     if !KINDS.iter().any(|(kind, _)| *kind == scope.kind) {
-        return Err(format!(
-            "document {id} is a '{}', a record type this relay does not know; update the relay first",
-            scope.kind
+        return Err(Refusal::new(
+            RefusalCode::Invalid,
+            format!(
+                "Document {id} is a '{}', a record type this relay does not know; the relay must be updated first.",
+                scope.kind
+            ),
         ));
     }
     Ok(scope)
@@ -56,7 +66,7 @@ pub fn admit_changes(
     scope_before: Option<&RecordScope>,
     doc: &Automerge,
     before: &[ChangeHash],
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     if id.is_derived() {
         return admit_index_changes(id, doc, before);
     }
@@ -64,8 +74,9 @@ pub fn admit_changes(
     if before.is_empty() || access::record_scope(doc).as_ref() == scope_before {
         return Ok(());
     }
-    Err(format!(
-        "a record's type, site, team and restriction are fixed once it exists; the change to {id} that alters them was not accepted"
+    Err(Refusal::new(
+        RefusalCode::ScopeChange,
+        "A record's type, site, team and restriction are fixed once it exists; this change alters them, so it was not accepted.",
     ))
 }
 
@@ -76,8 +87,13 @@ fn admit_index_changes(
     id: &DocumentId,
     doc: &Automerge,
     before: &[ChangeHash],
-) -> Result<(), String> {
-    let refused = |what: &str| Err(format!("index {id}: {what}; the change was not accepted"));
+) -> Result<(), Refusal> {
+    let refused = |what: &str| {
+        Err(Refusal::new(
+            RefusalCode::Invalid,
+            format!("Index {id}: {what}; the change was not accepted."),
+        ))
+    };
     let mut listed = vec![];
     for change in doc.get_changes(before) {
         // Automerge has applied it, so its operations are well-formed.
@@ -166,23 +182,14 @@ mod tests {
             Some("north")
         );
         let index = index::index_id("site:future");
-        assert!(
-            new_document(&index, &doc)
-                .unwrap_err()
-                .contains("only the relay")
-        );
+        let refused = |id, doc| new_document(&id, doc).unwrap_err();
+        assert_eq!(refused(index, &doc).code, RefusalCode::OutOfScope);
+        assert!(refused(index, &doc).reason.contains("only the relay"));
         let untyped = Automerge::new();
-        assert!(
-            new_document(&random_id(2), &untyped)
-                .unwrap_err()
-                .contains("no type")
-        );
+        assert!(refused(random_id(2), &untyped).reason.contains("no type"));
         let odd = record("spaceship", "north");
-        assert!(
-            new_document(&random_id(3), &odd)
-                .unwrap_err()
-                .contains("does not know")
-        );
+        assert_eq!(refused(random_id(3), &odd).code, RefusalCode::Invalid);
+        assert!(refused(random_id(3), &odd).reason.contains("does not know"));
     }
 
     #[test]
@@ -197,8 +204,9 @@ mod tests {
             let mut doc = record("incident", "north");
             let scope = access::record_scope(&doc);
             let before = edit(&mut doc, key, value);
-            assert!(
-                admit_changes(&id, scope.as_ref(), &doc, &before).is_err(),
+            assert_eq!(
+                admit_changes(&id, scope.as_ref(), &doc, &before).map_err(|r| r.code),
+                Err(RefusalCode::ScopeChange),
                 "{key} = {value}"
             );
         }

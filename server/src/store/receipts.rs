@@ -166,6 +166,19 @@ impl Store {
         Ok((docs, cursor))
     }
 
+    /// Whether the relay logged any of `hashes` (hex) as a change of `document`.
+    pub fn has_any_change(&self, document: &str, hashes: &[String]) -> Result<bool> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT 1 FROM receipts WHERE hash = ?1 AND document = ?2")?;
+        for hash in hashes {
+            if stmt.exists(params![hash, document])? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The scope a document was first seen with. A record's scope is fixed by its first upload
     /// so that a later edit cannot move it out of reach of the people who own it.
     pub fn document_scope(&self, document: &str) -> Result<Option<RecordScope>> {

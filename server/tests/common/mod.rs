@@ -18,6 +18,7 @@ use shared::{
         incident::{Incident, IncidentEdit, IncidentStatus},
         priority::Level,
     },
+    refusal::Refusal,
     sync::{Effect, Session, unsynced_changes},
     time::Timestamp,
 };
@@ -254,6 +255,8 @@ pub struct Device {
     pub received: Vec<Message>,
     /// The relay closed the socket.
     pub closed: bool,
+    /// Refused writes, as the relay explained them.
+    pub refusals: Vec<(DocumentId, Refusal)>,
     pub session: Session,
     pub socket: Socket,
 }
@@ -296,6 +299,7 @@ impl Device {
             errors: vec![],
             received: vec![],
             closed: false,
+            refusals: vec![],
             session: Session::new(PeerId::from(name)),
             socket,
         };
@@ -369,6 +373,7 @@ impl Device {
                     }
                     Effect::Unavailable(doc) => self.unavailable.push(doc),
                     Effect::RemoteError(e) => self.errors.push(e),
+                    Effect::Refused { doc, refusal } => self.refusals.push((doc, refusal)),
                     _ => {}
                 }
             }
@@ -429,4 +434,38 @@ pub fn new_id() -> DocumentId {
 /// The protocol message in a frame the relay sent, for asserting on errors.
 pub fn decode(frame: &[u8]) -> Message {
     protocol::decode(frame).unwrap()
+}
+
+/// A `sync` frame from `device` that carries the changes of `doc` beyond `base` at once, as a
+/// peer that remembers what the relay had sends them (no round trip first).
+pub fn write_frame(device: &str, id: DocumentId, doc: &Automerge, base: &[ChangeHash]) -> Vec<u8> {
+    use automerge::sync::{self, SyncDoc};
+    let mut state = sync::State::new();
+    state.shared_heads = base.to_vec();
+    state.their_heads = Some(base.to_vec());
+    state.their_need = Some(vec![]);
+    state.their_have = Some(vec![sync::Have {
+        last_sync: base.to_vec(),
+        ..Default::default()
+    }]);
+    let data = doc
+        .generate_sync_message(&mut state)
+        .expect("changes to send")
+        .encode();
+    protocol::encode(&Message::Sync {
+        document_id: id,
+        sender_id: PeerId::from(device),
+        target_id: PeerId::from("outpost-relay"),
+        data,
+    })
+}
+
+/// `doc` with its title set to `title` by `author`.
+pub fn retitled(doc: &Automerge, title: &str, author: &str) -> Automerge {
+    use automerge::transaction::Transactable;
+    let mut doc = doc.clone();
+    let mut tx = doc.transaction();
+    tx.put(automerge::ROOT, "title", title).unwrap();
+    tx.commit_with(meta(author).commit_options());
+    doc
 }

@@ -43,6 +43,7 @@ use super::changes::{CarriedChange, carried};
 use crate::access;
 use crate::ids::{DocumentId, PeerId};
 use crate::protocol::{self, Message, PROTOCOL_VERSION, PeerMetadata};
+use crate::refusal::Refusal;
 use crate::scope;
 
 /// The edge's name for one connection.
@@ -73,6 +74,14 @@ pub enum HubEffect {
     /// Send an `error` with this reason on the connection and close it; the hub has already
     /// forgotten it.
     Close { conn: ConnId, reason: String },
+    /// Tell the connection that its changes to `doc` were refused (`shared::scope`): the hub
+    /// has undone them, stored and sent nothing of them, and syncs the document with it
+    /// afresh.
+    Refuse {
+        conn: ConnId,
+        doc: DocumentId,
+        refusal: Refusal,
+    },
 }
 
 /// Bytes of a document to store.
@@ -352,8 +361,10 @@ impl Hub {
                 }
             }
             // The relay never asks devices for documents, and does not track other peers'
-            // heads or subscriptions: nothing to do.
+            // heads or subscriptions: nothing to do. Nor does it write to devices, so a
+            // refusal from one refuses nothing.
             Message::DocUnavailable { .. }
+            | Message::Refused { .. }
             | Message::RemoteSubscriptionChange { .. }
             | Message::RemoteHeadsChanged { .. } => {}
             Message::Peer { .. } => self.close(conn, "'peer' is the relay's message".into()),
@@ -627,14 +638,18 @@ impl Hub {
     }
 
     /// Undoes changes `conn` sent to document `id` that [`scope::admit_changes`] refused
-    /// (nothing of them was persisted or sent on), and closes that connection.
-    fn refuse(&mut self, conn: ConnId, id: DocumentId, before: &[ChangeHash], reason: String) {
+    /// (nothing of them was persisted or sent on) and tells that connection, whose sync state
+    /// for the document starts afresh (it had taken in the refused changes).
+    fn refuse(&mut self, conn: ConnId, id: DocumentId, before: &[ChangeHash], refusal: Refusal) {
         let doc = self.docs.get_mut(&id).expect("present");
         let Body::Loaded(automerge) = &mut doc.body else {
             unreachable!("only a loaded document changes");
         };
         match automerge.fork_at(before) {
-            Ok(reverted) => **automerge = reverted,
+            Ok(reverted) => {
+                **automerge = reverted;
+                doc.peers.insert(conn, sync::State::new());
+            }
             Err(e) => {
                 // Never expected (the heads are the document's own): drop it from memory, so
                 // it is loaded again from storage, which has none of the refused changes.
@@ -645,7 +660,11 @@ impl Hub {
                 }
             }
         }
-        self.close(conn, reason);
+        self.effects.push(HubEffect::Refuse {
+            conn,
+            doc: id,
+            refusal,
+        });
     }
 
     /// The next Automerge sync message for one subscriber, if there is one.

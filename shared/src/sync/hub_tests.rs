@@ -15,6 +15,7 @@ struct Device {
     inbox: Vec<Vec<u8>>,
     unavailable: Vec<DocumentId>,
     closed: Option<String>,
+    refused: Vec<crate::refusal::Refusal>,
 }
 
 /// A hub, its storage and its devices (connection id = index in `devices`).
@@ -67,6 +68,7 @@ impl Net {
             inbox: vec![],
             unavailable: vec![],
             closed: None,
+            refused: vec![],
         });
         for frame in join {
             self.hub.receive(conn as ConnId, &frame);
@@ -106,6 +108,9 @@ impl Net {
                     }
                     HubEffect::Close { conn, reason } => {
                         self.devices[conn as usize].closed = Some(reason)
+                    }
+                    HubEffect::Refuse { conn, refusal, .. } => {
+                        self.devices[conn as usize].refused.push(refusal)
                     }
                 }
             }
