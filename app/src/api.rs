@@ -70,9 +70,9 @@ impl SessionInfo {
         }
     }
 
-    /// The scopes whose index documents this person follows (`shared::index::followed_by`).
-    pub fn index_scopes(&self) -> Vec<String> {
-        shared::index::followed_by(&shared::access::Person {
+    /// The person as `shared::access` sees them (roles this version does not know are left out).
+    pub fn person(&self) -> shared::access::Person {
+        shared::access::Person {
             roles: self
                 .roles
                 .iter()
@@ -80,7 +80,12 @@ impl SessionInfo {
                 .collect(),
             sites: self.sites.iter().cloned().collect(),
             teams: self.teams.iter().cloned().collect(),
-        })
+        }
+    }
+
+    /// The scopes whose index documents this person follows (`shared::index::followed_by`).
+    pub fn index_scopes(&self) -> Vec<String> {
+        shared::index::followed_by(&self.person())
     }
 
     pub fn to_json(&self) -> String {

@@ -19,6 +19,7 @@ pub fn StatusBar() -> impl IntoView {
             .with(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")))
     };
     let conflict_count = super::conflicts::open_count(&state);
+    let refused_count = super::refused::count(&state);
     let sign_out = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -102,6 +103,17 @@ pub fn StatusBar() -> impl IntoView {
                         >
                             "Conflicts "
                             <span id="conflict-count" class="badge">{move || conflict_count.get()}</span>
+                        </a>
+                    </Show>
+                    <Show when=move || refused_count.get() != 0>
+                        <a
+                            id="refused-link"
+                            class="button refused-link"
+                            href="/refused"
+                            aria-label=move || format!("Not accepted: {} records have a change the relay refused", refused_count.get())
+                        >
+                            "Not accepted "
+                            <span id="refused-count" class="badge">{move || refused_count.get()}</span>
                         </a>
                     </Show>
                     <a id="records-link" class="button" href="/records">"Records"</a>
