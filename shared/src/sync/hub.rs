@@ -111,6 +111,8 @@ struct Conn {
     peer: Option<PeerId>,
     /// Documents this connection has open, for eviction on disconnect.
     open: HashSet<DocumentId>,
+    /// Changes of a document the hub refused from this connection (see [`Hub::refuse`]).
+    refused: HashMap<DocumentId, HashSet<ChangeHash>>,
 }
 
 struct Doc {
@@ -194,6 +196,7 @@ impl Hub {
                 expected,
                 peer: None,
                 open: HashSet::new(),
+                refused: HashMap::new(),
             },
         );
     }
@@ -413,8 +416,19 @@ impl Hub {
             Ok(m) => m,
             Err(e) => return self.close(conn, format!("unreadable sync data for {id}: {e}")),
         };
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.open.insert(id);
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        c.open.insert(id);
+        // A peer still offering changes the hub refused, without sending them again, is not
+        // answered: it and the hub would go on telling each other what they have forever (an
+        // Outpost device holds a refused change back; another peer may not).
+        if message.changes.is_empty()
+            && c.refused
+                .get(&id)
+                .is_some_and(|refused| message.heads.iter().any(|h| refused.contains(h)))
+        {
+            return;
         }
         let message = match self.answer_without_loading(conn, id, message) {
             Ok(()) => return,
@@ -645,6 +659,14 @@ impl Hub {
         let Body::Loaded(automerge) = &mut doc.body else {
             unreachable!("only a loaded document changes");
         };
+        let refused: Vec<ChangeHash> = automerge
+            .get_changes_meta(before)
+            .iter()
+            .map(|c| c.hash)
+            .collect();
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.refused.entry(id).or_default().extend(refused);
+        }
         match automerge.fork_at(before) {
             Ok(reverted) => {
                 **automerge = reverted;

@@ -29,6 +29,9 @@ struct Net {
     devices: Vec<Device>,
     /// Every effect the hub produced, in order.
     log: Vec<HubEffect>,
+    /// Devices are told of refusals (as the relay's edge does); off, they act as a peer that
+    /// ignores them.
+    tell_refusals: bool,
 }
 
 impl Net {
@@ -54,6 +57,7 @@ impl Net {
             forget_heads: false,
             devices: vec![],
             log: vec![],
+            tell_refusals: true,
         }
     }
 
@@ -109,8 +113,17 @@ impl Net {
                     HubEffect::Close { conn, reason } => {
                         self.devices[conn as usize].closed = Some(reason)
                     }
-                    HubEffect::Refuse { conn, refusal, .. } => {
-                        self.devices[conn as usize].refused.push(refusal)
+                    HubEffect::Refuse { conn, doc, refusal } => {
+                        // As the relay's edge tells the device.
+                        let frame = protocol::encode(&Message::Refused {
+                            document_id: doc,
+                            refusal: refusal.clone(),
+                        });
+                        let dev = &mut self.devices[conn as usize];
+                        dev.refused.push(refusal);
+                        if self.tell_refusals {
+                            dev.inbox.push(frame);
+                        }
                     }
                 }
             }
@@ -938,4 +951,68 @@ fn a_closed_document_stops_syncing_with_that_connection_only() {
     net.hub.close_document(b as ConnId, doc);
     net.settle();
     assert!(net.sent_to(b, mark).is_empty());
+}
+
+#[test]
+fn a_change_to_a_records_scope_is_undone_refused_and_never_stored_or_sent() {
+    let (net, a, doc) = scope_change_is_refused(true);
+    // The device held its change back and goes on syncing the record as the relay has it.
+    assert_eq!(net.value(a, &doc, "title").as_deref(), Some("Pump 3"));
+}
+
+#[test]
+fn a_peer_that_ignores_a_refusal_does_not_keep_the_hub_busy() {
+    // It keeps offering the refused change; the hub stops answering that (the network
+    // settles) and nothing of it is stored.
+    scope_change_is_refused(false);
+}
+
+/// A device `a` changes the site of a record `b` has open too: refused; `b` edits after.
+fn scope_change_is_refused(tell_refusals: bool) -> (Net, usize, DocumentId) {
+    let mut net = Net::new();
+    net.tell_refusals = tell_refusals;
+    let (a, b) = (net.join("a"), net.join("b"));
+    let doc = id(42);
+    // Created in one change, as the app creates records.
+    let mut record = Automerge::new();
+    let mut tx = record.transaction();
+    tx.put(automerge::ROOT, "type", "incident").unwrap();
+    tx.put(automerge::ROOT, "site", "north").unwrap();
+    tx.commit();
+    let dev = &mut net.devices[a];
+    dev.docs.insert(doc, record);
+    let frames = dev.session.local_change(&doc, &dev.docs);
+    for frame in frames {
+        net.hub.receive(a as ConnId, &frame);
+    }
+    net.settle();
+    net.request(b, doc);
+    let stored_heads = net.heads[&doc].clone();
+    let mark = net.log.len();
+    net.edit(a, doc, "site", "south");
+    assert!(
+        matches!(&net.devices[a].refused[..], [r] if r.code == crate::refusal::RefusalCode::ScopeChange),
+        "{:?}",
+        net.devices[a].refused
+    );
+    assert!(net.devices[a].closed.is_none(), "the connection stays open");
+    assert_eq!(net.heads[&doc], stored_heads, "nothing stored");
+    assert!(
+        !net.log[mark..]
+            .iter()
+            .any(|e| matches!(e, HubEffect::Persist { .. }))
+    );
+    assert_eq!(net.value(b, &doc, "site").as_deref(), Some("north"));
+    // Everyone goes on: b's next change reaches the hub's (undone) copy and a.
+    net.edit(b, doc, "title", "Pump 3");
+    assert_eq!(
+        net.stored_doc(&doc)
+            .get(automerge::ROOT, "site")
+            .unwrap()
+            .unwrap()
+            .0
+            .to_string(),
+        "\"north\""
+    );
+    (net, a, doc)
 }
