@@ -38,6 +38,14 @@ struct Scene {
     record: DocumentId,
 }
 
+/// The relay binary with `args` (its data in a temporary folder), and the [`Scene`] on it.
+async fn relay_with_scene(args: &[&str]) -> (tempfile::TempDir, RelayProcess, Scene) {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = RelayProcess::start(dir.path(), args);
+    let scene = scene(&relay).await;
+    (dir, relay, scene)
+}
+
 async fn scene(relay: &Api) -> Scene {
     let admin = relay.admin_cookie().await;
     for name in ["ana", "bo"] {
@@ -83,12 +91,19 @@ async fn bystander_syncs(device: &mut Device, id: DocumentId, title: &str) {
     );
 }
 
-/// A fresh device of `username` reads `id` from the relay: what was acknowledged is there.
-async fn stored_title(relay: &Api, username: &str, id: DocumentId) -> String {
+/// Record `id` as the relay has it, read by a fresh device of `username`.
+async fn stored(relay: &Api, username: &str, id: DocumentId) -> automerge::Automerge {
     let mut check = Device::sign_in(relay, username, PASSWORD, "device-check").await;
     check.request(id).await;
     check.run_until(|d| d.has_record(&id)).await;
-    Incident::read(&check.docs[&id]).unwrap().title
+    check.docs.remove(&id).unwrap()
+}
+
+/// The title of record `id` as the relay has it: what was acknowledged is there.
+async fn stored_title(relay: &Api, username: &str, id: DocumentId) -> String {
+    Incident::read(&stored(relay, username, id).await)
+        .unwrap()
+        .title
 }
 
 /// Waits until the relay closes `device`'s connection; returns how long that took.
@@ -123,9 +138,7 @@ fn memory_within_bound(relay: &RelayProcess) {
 
 #[tokio::test]
 async fn disabling_or_resetting_from_the_command_line_closes_open_connections() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     let ana_cookie = relay.sign_in("ana", PASSWORD, "device-ana").await.unwrap();
 
     // Another process, on the same database, while the relay runs.
@@ -162,9 +175,7 @@ async fn disabling_or_resetting_from_the_command_line_closes_open_connections() 
 
 #[tokio::test]
 async fn narrowed_access_stops_what_may_no_longer_be_read_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     let admin = s.admin.clone();
     let update = |body: serde_json::Value| {
         let (relay, admin) = (&relay, admin.clone());
@@ -278,9 +289,7 @@ async fn a_session_that_expires_while_connected_closes_its_connection_then() {
 
 #[tokio::test]
 async fn signing_out_closes_that_sessions_connection_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     let cookie = relay
         .sign_in("ana", PASSWORD, "device-ana-2")
         .await
@@ -328,9 +337,7 @@ async fn sign_in_raw(
 
 #[tokio::test]
 async fn another_persons_device_id_is_refused_and_ends_no_session() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     relay
         .add_person(&s.admin, "mallory", &[Role::Technician], &["north"], &[])
         .await;
@@ -356,10 +363,8 @@ async fn another_persons_device_id_is_refused_and_ends_no_session() {
 
 #[tokio::test]
 async fn guessing_in_parallel_gains_nothing_and_never_locks_out_an_own_device() {
-    let dir = tempfile::tempdir().unwrap();
     // The relay sits behind a proxy on loopback: X-Forwarded-For names each client.
-    let relay = RelayProcess::start(dir.path(), &["--trusted-proxy", "127.0.0.1"]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&["--trusted-proxy", "127.0.0.1"]).await;
     // Ana's own tablet has signed in before: it holds its device secret.
     let (status, cookies) = sign_in_raw(
         &relay,
@@ -439,9 +444,7 @@ async fn guessing_in_parallel_gains_nothing_and_never_locks_out_an_own_device() 
 
 #[tokio::test]
 async fn forwarded_addresses_are_believed_only_from_a_trusted_proxy() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     // Without --trusted-proxy, a made-up X-Forwarded-For does not make each guess a new
     // address: the loopback address is slowed after its free attempts, for every account.
     for i in 0..3 {
@@ -483,9 +486,7 @@ async fn socket_from(relay: &Api, cookie: &str, origin: &str) -> Result<(), Stri
 
 #[tokio::test]
 async fn only_the_relays_own_or_listed_origins_open_the_sync_socket() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     let cookie = relay.sign_in("ana", PASSWORD, "device-ana").await.unwrap();
     let own = format!("http://{}", relay.addr);
     assert!(socket_from(&relay, &cookie, &own).await.is_ok());
@@ -520,11 +521,8 @@ async fn only_the_relays_own_or_listed_origins_open_the_sync_socket() {
 
 #[tokio::test]
 async fn metrics_are_for_administrators_or_a_private_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = common::process::free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let relay = RelayProcess::start(dir.path(), &["--metrics-listen", &listen]);
-    let mut s = scene(&relay).await;
+    let listen = format!("127.0.0.1:{}", common::process::free_port());
+    let (_dir, relay, mut s) = relay_with_scene(&["--metrics-listen", &listen]).await;
     let anonymous = reqwest::get(relay.url("/metrics")).await.unwrap();
     assert_eq!(anonymous.status(), 401);
     let bo = relay.sign_in("bo", PASSWORD, "device-bo").await.unwrap();
@@ -576,9 +574,7 @@ fn ephemerals(device: &Device) -> Vec<PeerId> {
 
 #[tokio::test]
 async fn ephemeral_messages_name_their_real_sender_and_need_write_access() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     relay
         .add_person(&s.admin, "audrey", &[Role::Auditor], &[], &[])
         .await;
@@ -633,9 +629,7 @@ async fn ephemeral_messages_name_their_real_sender_and_need_write_access() {
 
 #[tokio::test]
 async fn a_device_cannot_capture_an_index_the_relay_derives() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     // Mallory guesses the index of a site that does not exist yet and uploads a record there.
     let future = index::index_id("site:future");
     let mut mallory = Device::sign_in(&relay, "ana", PASSWORD, "device-ana-2").await;
@@ -701,9 +695,7 @@ async fn a_device_cannot_capture_an_index_the_relay_derives() {
 
 #[tokio::test]
 async fn a_records_scope_cannot_be_moved_after_it_exists() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     relay
         .add_person(&s.admin, "sam", &[Role::Technician], &["south"], &[])
         .await;
@@ -726,10 +718,7 @@ async fn a_records_scope_cannot_be_moved_after_it_exists() {
         assert_eq!(refusal.code, RefusalCode::ScopeChange, "{what}");
         // Nothing of the refused change was kept or passed on: not even the retitle with it.
         bystander_syncs(&mut s.bo, s.record, &format!("Pump 3 after {what}")).await;
-        let mut check = Device::sign_in(&relay, "bo", PASSWORD, "device-check").await;
-        check.request(s.record).await;
-        check.run_until(|d| d.has_record(&s.record)).await;
-        let stored = &check.docs[&s.record];
+        let stored = &stored(&relay, "bo", s.record).await;
         assert_eq!(
             Incident::read(stored).unwrap().title,
             format!("Pump 3 after {what}")
@@ -757,9 +746,7 @@ async fn a_records_scope_cannot_be_moved_after_it_exists() {
 
 #[tokio::test]
 async fn restricted_records_are_listed_only_where_only_their_readers_look() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     relay
         .add_person(
             &s.admin,
@@ -838,9 +825,7 @@ async fn restricted_records_are_listed_only_where_only_their_readers_look() {
 
 #[tokio::test]
 async fn the_change_feed_cursor_is_a_clock_that_tells_nothing_of_other_scopes() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     relay
         .add_person(&s.admin, "sam", &[Role::Technician], &["south"], &[])
         .await;
@@ -891,9 +876,7 @@ async fn the_change_feed_cursor_is_a_clock_that_tells_nothing_of_other_scopes() 
 
 #[tokio::test]
 async fn exported_csv_cells_cannot_run_as_formulas() {
-    let dir = tempfile::tempdir().unwrap();
-    let relay = RelayProcess::start(dir.path(), &[]);
-    let mut s = scene(&relay).await;
+    let (_dir, relay, mut s) = relay_with_scene(&[]).await;
     let formula = new_id();
     s.ana
         .edit(
