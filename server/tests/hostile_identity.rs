@@ -919,3 +919,68 @@ async fn exported_csv_cells_cannot_run_as_formulas() {
     bystander_syncs(&mut s.bo, s.record, "Pump 3: exported").await;
     memory_within_bound(&relay);
 }
+
+#[tokio::test]
+async fn the_relay_lists_every_record_in_its_indexes_and_retires_the_old_ones_on_start() {
+    let dir = tempfile::tempdir().unwrap();
+    // A database from before derived index ids: the old default index lists a security
+    // incident, and a record is listed nowhere.
+    let legacy = index::legacy_index_id(index::DEFAULT_SCOPE);
+    let (secret, unlisted) = (new_id(), new_id());
+    {
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        let store = server::store::Store::open(&dir.path().join("data")).unwrap();
+        store.add_group("site", "north", "").unwrap();
+        let mut old = automerge::Automerge::new();
+        index::add(&mut old, &secret, SecurityIncident::KIND, &meta("sid")).unwrap();
+        let record = incident_doc("Listed nowhere", Some("north"), None);
+        let mut batch = server::store::SyncBatch::default();
+        for (id, doc, scope) in [
+            (legacy, &old, shared::access::RecordScope::default()),
+            (
+                unlisted,
+                &record,
+                shared::access::record_scope(&record).unwrap(),
+            ),
+        ] {
+            batch.scopes.insert(id.to_string(), scope);
+            batch.chunks.push(server::store::WrittenChunk {
+                document: id.to_string(),
+                bytes: doc.save(),
+                replaces: true,
+                heads: doc.get_heads(),
+            });
+        }
+        store.commit_sync_batch(&batch).unwrap();
+    }
+    let relay = RelayProcess::start(dir.path(), &[]);
+    let admin = relay.admin_cookie().await;
+    relay
+        .add_person(&admin, "ana", &[Role::Technician], &["north"], &[])
+        .await;
+    let mut ana = Device::sign_in(&relay, "ana", PASSWORD, "device-ana").await;
+    let (default, north) = (
+        index::index_id(index::DEFAULT_SCOPE),
+        index::index_id("site:north"),
+    );
+    for id in [default, north, legacy] {
+        ana.request(id).await;
+    }
+    ana.try_run_until(
+        |d| {
+            [default, north]
+                .iter()
+                .all(|i| index::records(&d.docs[i]).contains(&unlisted))
+                && d.unavailable.contains(&legacy)
+        },
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(index::records(&ana.docs[&default]), [unlisted]);
+    assert_eq!(index::records(&ana.docs[&north]), [unlisted]);
+    assert!(
+        ana.unavailable.contains(&legacy),
+        "the old index that listed a security incident is the security role's now"
+    );
+    memory_within_bound(&relay);
+}
