@@ -130,6 +130,7 @@ async fn refused_within(device: &mut Device, id: DocumentId, limit: Duration) ->
 
 fn memory_within_bound(relay: &RelayProcess) {
     let rss = relay.rss_kib();
+    eprintln!("relay memory: {rss} KiB");
     assert!(
         rss < MEMORY_BOUND_KIB,
         "relay memory {rss} KiB within {MEMORY_BOUND_KIB} KiB"

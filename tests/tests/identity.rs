@@ -29,6 +29,8 @@ async fn a_shared_tablet_signs_in_a_second_person_and_disabling_them_reaches_it_
     tablet.sign_in(&admin, &admin_password).await?;
     tablet.wait_online(true, SYNC_TIMEOUT).await?;
     tablet.click("#sign-out").await?;
+    // Signed out once the app shows its sign-in form (the session is forgotten by then).
+    tablet.wait_for("#username", SYNC_TIMEOUT).await?;
 
     // Tom signs in on the same tablet: the relay refuses the administrator's device id to him,
     // so the app takes one of his own, and he works and syncs.
@@ -59,6 +61,7 @@ async fn a_shared_tablet_signs_in_a_second_person_and_disabling_them_reaches_it_
     );
     tablet.wait_online(false, Duration::from_secs(5)).await?;
     // What he did is still on the tablet.
+    tablet.click(".crumbs a").await?;
     tablet
         .wait_row(&id, "to stay listed", SYNC_TIMEOUT, |r| {
             r.title == "Gate barrier stuck open"
