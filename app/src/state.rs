@@ -448,10 +448,22 @@ impl AppState {
     /// (re)starts. The error is a sentence for the person.
     pub async fn sign_in(self, username: &str, password: &str) -> Result<(), String> {
         let device = self.device_id.get_untracked();
-        let info = api::sign_in(username, password, &device)
-            .await
-            .map_err(|e| e.to_string())?;
         let store = self.store()?;
+        let info = match api::sign_in(username, password, &device).await {
+            // A device id belongs to the first person who signed in with it (a shared tablet
+            // was someone else's first): this person gets one of their own.
+            Err(e) if e.is_conflict() => {
+                let device = shared::ids::PeerId::new_device(uuid::Uuid::new_v4()).to_string();
+                store
+                    .put_meta_string(store::DEVICE_ID, &device)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.device_id.set(device.clone());
+                api::sign_in(username, password, &device).await
+            }
+            other => other,
+        }
+        .map_err(|e| e.to_string())?;
         store
             .put_meta_string(store::SESSION, &info.to_json())
             .await
@@ -709,8 +721,10 @@ impl AppState {
         Ok(id)
     }
 
-    /// Files the new document `doc` (a record of `kind`) in the default index and its site's
-    /// and team's, and commits them all to IndexedDB in one transaction before showing them.
+    /// Files the new document `doc` (a record of `kind`) in the indexes that list it
+    /// (`shared::index::scopes_for`: a security incident in the restricted one only, any
+    /// other in the default index and its site's and team's), and commits them all to
+    /// IndexedDB in one transaction before showing them.
     async fn add_new(
         self,
         id: DocumentId,
@@ -720,16 +734,17 @@ impl AppState {
         team: &str,
         meta: &ChangeMeta,
     ) -> Result<(), SaveError> {
-        let mut scopes = vec![index::DEFAULT_SCOPE.to_string()];
-        if !site.is_empty() {
-            scopes.push(format!("site:{site}"));
-        }
         if !team.is_empty() {
             // The relay decides who sees a record by its root `team` (shared::access), which
             // a record's own `group` field does not write.
             write_team(&mut doc, team, meta).map_err(not_saved)?;
-            scopes.push(format!("team:{team}"));
         }
+        let scopes = index::scopes_for(&shared::access::RecordScope {
+            kind: kind.to_string(),
+            site: (!site.is_empty()).then(|| site.to_string()),
+            team: (!team.is_empty()).then(|| team.to_string()),
+            restricted: shared::access::is_restricted_kind(kind),
+        });
         let mut indexes = vec![];
         for scope in scopes {
             let index_id = index::index_id(&scope);

@@ -24,6 +24,7 @@ use shared::{
     ids::{DocumentId, PeerId},
     protocol::{self, Message},
     refusal::Refusal,
+    scope,
     sync::{changes_in, whole_document_in},
 };
 
@@ -47,6 +48,8 @@ pub enum Inbound {
     },
     /// Answer the device with this frame instead (e.g. `doc-unavailable`); the hub never sees it.
     Answer(Vec<u8>),
+    /// Drop the message (counted as refused): an `ephemeral` the person may not broadcast.
+    Ignore,
     /// A write the person may not make: not applied; the device is told why and the
     /// connection stays open.
     Refuse {
@@ -83,8 +86,22 @@ impl Gate<'_> {
             | Message::Request {
                 document_id, data, ..
             } => (*document_id, Some(data)),
-            Message::Ephemeral { document_id, .. }
-            | Message::DocUnavailable { document_id, .. } => (*document_id, None),
+            Message::Ephemeral { document_id, .. } => {
+                // Broadcasting to the people working a record is writing: it needs write
+                // access to a document the relay holds (the hub names the real sender).
+                let writable = self.scope(&document_id.to_string())?.is_some_and(|s| {
+                    access::access(&self.session.person.access, &s) == Access::ReadWrite
+                });
+                return Ok(if writable {
+                    Inbound::Forward {
+                        message,
+                        new_scope: None,
+                    }
+                } else {
+                    Inbound::Ignore
+                });
+            }
+            Message::DocUnavailable { document_id, .. } => (*document_id, None),
             _ => return forward(message),
         };
         let carries_changes = match data.map(|d| sync::Message::decode(d)) {
@@ -100,11 +117,19 @@ impl Gate<'_> {
         let scope = match self.scope(&id.to_string())? {
             Some(scope) => scope,
             None if !carries_changes => return forward(message),
-            None => match data.and_then(|d| new_document_scope(d)) {
-                Some(scope) => {
-                    new_scope = Some(scope.clone());
-                    scope
-                }
+            None => match data.and_then(|d| whole_document_in(d)) {
+                Some(doc) => match scope::new_document(&id, &doc) {
+                    Ok(scope) => {
+                        new_scope = Some(scope.clone());
+                        scope
+                    }
+                    Err(refusal) => {
+                        return Ok(Inbound::Refuse {
+                            document: id,
+                            refusal,
+                        });
+                    }
+                },
                 // Changes to a document the relay does not have, without its creation: it
                 // cannot tell whose it is, so it has no such document for this device (the
                 // answer a record outside the person's scope gets too: neither tells the other).
@@ -154,6 +179,10 @@ impl Gate<'_> {
         let Ok(message) = protocol::decode(frame) else {
             return Ok(true);
         };
+        // "Not here for you" is what out-of-scope documents are answered anyway.
+        if matches!(message, Message::DocUnavailable { .. }) {
+            return Ok(true);
+        }
         let Some(id) = message.document_id() else {
             return Ok(true);
         };
@@ -177,11 +206,4 @@ impl Gate<'_> {
             target_id: PeerId(self.session.device.clone()),
         })
     }
-}
-
-/// The scope of a document arriving whole for the first time. A document that is not an
-/// Outpost record is unscoped.
-fn new_document_scope(sync_data: &[u8]) -> Option<RecordScope> {
-    let doc = whole_document_in(sync_data)?;
-    Some(access::record_scope(&doc).unwrap_or_default())
 }

@@ -64,11 +64,11 @@ async fn a_js_automerge_repo_peer_fetches_and_edits_a_record_through_the_relay()
     relay.shutdown().await;
 }
 
-/// A counter of the relay's `/metrics`.
-async fn metric(relay: &RunningRelay, name: &str) -> u64 {
-    let text = reqwest::get(relay.url("/metrics"))
+/// A counter of the relay's `/metrics` (an administrator's: `admin` is their cookie).
+async fn metric(relay: &RunningRelay, admin: &str, name: &str) -> u64 {
+    let text = relay
+        .call(reqwest::Method::GET, "/metrics", admin, None)
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -99,7 +99,7 @@ async fn a_js_peer_whose_write_is_refused_stays_connected_and_keeps_receiving() 
 
     // The auditor's unmodified JS peer edits the title: refused.
     let dir_js = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
-    let refused_before = metric(&relay, "refused_total").await;
+    let refused_before = metric(&relay, &admin, "refused_total").await;
     let mut node = tokio::process::Command::new("node")
         .arg("refused.mjs")
         .current_dir(&dir_js)
@@ -122,12 +122,12 @@ async fn a_js_peer_whose_write_is_refused_stays_connected_and_keeps_receiving() 
     };
     assert_eq!(next_line(&mut lines).await, "edited");
     for _ in 0..100 {
-        if metric(&relay, "refused_total").await > refused_before {
+        if metric(&relay, &admin, "refused_total").await > refused_before {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(metric(&relay, "refused_total").await > refused_before);
+    assert!(metric(&relay, &admin, "refused_total").await > refused_before);
 
     // A technician's change still reaches it, on the same connection.
     let mut doc = ana.docs[&id].clone();

@@ -125,7 +125,7 @@ pub fn may_create(person: &Person, kind: &str) -> Result<(), Refusal> {
         kind: kind.to_string(),
         site: site.cloned(),
         team: team.cloned(),
-        restricted: kind == <SecurityIncident as Record>::KIND,
+        restricted: is_restricted_kind(kind),
     };
     let places = std::iter::once(scope(None, None))
         .chain(person.sites.iter().map(|s| scope(Some(s), None)))
@@ -312,6 +312,11 @@ mod tests {
     }
 }
 
+/// Whether every record of this type is restricted to the security role.
+pub fn is_restricted_kind(kind: &str) -> bool {
+    kind == <SecurityIncident as Record>::KIND
+}
+
 /// The scope a record document declares at its root: `type`, `site`, `team`, and `restricted`
 /// (security incidents). `None` when the document is not an Outpost record.
 pub fn record_scope(doc: &automerge::Automerge) -> Option<RecordScope> {
@@ -324,7 +329,7 @@ pub fn record_scope(doc: &automerge::Automerge) -> Option<RecordScope> {
         _ => None,
     };
     let kind = text("type")?;
-    let restricted = kind == <SecurityIncident as Record>::KIND
+    let restricted = is_restricted_kind(&kind)
         || matches!(
             doc.get(automerge::ROOT, "restricted").ok().flatten(),
             Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Boolean(true))

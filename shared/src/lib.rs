@@ -16,6 +16,7 @@ pub mod records;
 pub mod refusal;
 pub mod reports;
 pub mod review;
+pub mod scope;
 pub mod sla;
 pub mod summary;
 pub mod sync;

@@ -17,6 +17,9 @@ pub enum RefusalCode {
     ScopeChange,
     /// The change crosses a limit of the relay (size, count).
     Limit,
+    /// The document or change breaks a rule about its shape: not a record of a type the relay
+    /// knows, or an index entry removed or rewritten (`shared::scope`).
+    Invalid,
     /// A code this version does not know.
     Other(String),
 }
@@ -28,6 +31,7 @@ impl RefusalCode {
             RefusalCode::OutOfScope => "out_of_scope",
             RefusalCode::ScopeChange => "scope_change",
             RefusalCode::Limit => "limit",
+            RefusalCode::Invalid => "invalid",
             RefusalCode::Other(code) => code,
         }
     }
@@ -38,6 +42,7 @@ impl RefusalCode {
             "out_of_scope" => RefusalCode::OutOfScope,
             "scope_change" => RefusalCode::ScopeChange,
             "limit" => RefusalCode::Limit,
+            "invalid" => RefusalCode::Invalid,
             other => RefusalCode::Other(other.to_string()),
         }
     }
@@ -94,6 +99,7 @@ mod tests {
             RefusalCode::OutOfScope,
             RefusalCode::ScopeChange,
             RefusalCode::Limit,
+            RefusalCode::Invalid,
             RefusalCode::Other("quota".into()),
         ] {
             assert_eq!(RefusalCode::parse(code.as_str()), code);
