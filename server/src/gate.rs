@@ -1,19 +1,24 @@
 //! What a connection may send and receive. Every inbound frame is decoded by `shared`'s codec
-//! and checked against the person's access to its document (`shared::access`) before the sync
-//! hub sees it; every outbound frame is checked again before it leaves. The gate writes
-//! nothing itself: a document's first scope goes into the hub's batch, committed with the
-//! document's bytes and receipts.
+//! (with bounds on CBOR items), its sync data read within `shared::protocol::limits` before
+//! Automerge parses any of it, and checked against the person's access to its document
+//! (`shared::access`) before the sync hub sees it: whether the person may write a document is
+//! decided before its changes are inflated. Every outbound frame is checked again before it
+//! leaves. The gate writes nothing itself: a document's first scope goes into the hub's batch,
+//! committed with the document's bytes and receipts.
 
 use std::collections::HashMap;
 
-use automerge::sync;
 use shared::{
     access::{self, Access, RecordScope},
     ids::{DocumentId, PeerId},
-    protocol::{self, Message},
+    protocol::{
+        self, DecodeError, Message,
+        limits::{self, Refusal, Shape},
+    },
     sync::whole_document_in,
 };
 
+use crate::limits::Limit;
 use crate::store::{SessionInfo, Store, StoreError};
 
 /// The relay's peer id in the protocol.
@@ -32,6 +37,8 @@ pub enum Inbound {
     Answer(Vec<u8>),
     /// Send an `error` with this reason and close the connection.
     Close(String),
+    /// The frame crossed this bound: send an `error` with the reason and close the connection.
+    Exceeded(Limit, String),
 }
 
 pub struct Gate<'a> {
@@ -39,12 +46,20 @@ pub struct Gate<'a> {
     pub session: &'a SessionInfo,
     /// Scopes set earlier in the batch being built, not committed yet.
     pub pending: &'a HashMap<String, RecordScope>,
+    /// What one sync message may cost.
+    pub limits: &'a limits::Limits,
 }
 
 impl Gate<'_> {
     pub fn inbound(&self, frame: &[u8]) -> Result<Inbound, StoreError> {
         let message = match protocol::decode(frame) {
             Ok(m) => m,
+            Err(DecodeError::NotCbor(e)) if e.is_bound() => {
+                return Ok(Inbound::Exceeded(
+                    Limit::Cbor,
+                    format!("message refused: {e}"),
+                ));
+            }
             Err(e) => return Ok(Inbound::Close(format!("malformed message: {e}"))),
         };
         let forward = |message| {
@@ -64,32 +79,47 @@ impl Gate<'_> {
             | Message::DocUnavailable { document_id, .. } => (*document_id, None),
             _ => return forward(message),
         };
-        let carries_changes = match data.map(|d| sync::Message::decode(d)) {
-            Some(Ok(m)) => !m.changes.is_empty(),
-            Some(Err(e)) => {
-                return Ok(Inbound::Close(format!(
-                    "unreadable sync data for {id}: {e}"
-                )));
-            }
-            None => false,
+        let shape = match data.map(|d| limits::shape(d)).transpose() {
+            Ok(shape) => shape,
+            Err(refusal) => return Ok(refused(id, refusal)),
+        };
+        let carries_changes = shape.as_ref().is_some_and(Shape::carries_changes);
+        let measure = || match shape.as_ref().map(|s| s.measure(self.limits)) {
+            Some(Err(refusal)) => Err(refused(id, refusal)),
+            _ => Ok(()),
         };
         let mut new_scope = None;
         let scope = match self.scope(&id.to_string())? {
             Some(scope) => scope,
             None if !carries_changes => return forward(message),
-            None => match data.and_then(|d| new_document_scope(d)) {
-                Some(scope) => {
-                    new_scope = Some(scope.clone());
-                    scope
+            None => {
+                // Measured within bounds before it is loaded to find out whose it is.
+                if let Err(refusal) = measure() {
+                    return Ok(refusal);
                 }
-                None => {
-                    return Ok(Inbound::Close(format!(
-                        "document {id} arrived without its creation, so the relay cannot tell whose it is; sync it from the device that created it"
-                    )));
+                match data.and_then(|d| new_document_scope(d)) {
+                    Some(scope) => {
+                        new_scope = Some(scope.clone());
+                        scope
+                    }
+                    None => {
+                        return Ok(Inbound::Close(format!(
+                            "document {id} arrived without its creation, so the relay cannot tell whose it is; sync it from the device that created it"
+                        )));
+                    }
                 }
-            },
+            }
         };
-        match access::access(&self.session.person.access, &scope) {
+        let access = access::access(&self.session.person.access, &scope);
+        // Changes to a known document are measured (inflated, within bounds) only once the
+        // person may write it.
+        if access == Access::ReadWrite
+            && new_scope.is_none()
+            && let Err(refusal) = measure()
+        {
+            return Ok(refusal);
+        }
+        match access {
             Access::None => Ok(Inbound::Answer(self.unavailable(id))),
             Access::Read if carries_changes => Ok(Inbound::Close(format!(
                 "your role can read {id} but not change it; the change was not accepted"
@@ -126,6 +156,14 @@ impl Gate<'_> {
             target_id: PeerId(self.session.device.clone()),
         })
     }
+}
+
+/// A sync message that crossed a bound, as the gate's answer.
+fn refused(id: DocumentId, refusal: Refusal) -> Inbound {
+    Inbound::Exceeded(
+        refusal.bound().into(),
+        format!("sync data for {id} refused: {refusal}"),
+    )
 }
 
 /// The scope of a document arriving whole for the first time. A document that is not an

@@ -7,11 +7,14 @@ pub mod config;
 pub mod export;
 pub mod gate;
 pub mod http;
+pub mod limits;
+pub mod listen;
 pub mod metrics;
+pub mod outbox;
 pub mod store;
 pub mod sync;
 
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 
 use rand::{Rng, distributions::Alphanumeric};
 use shared::access::Role;
@@ -40,14 +43,17 @@ impl Relay {
                 config.data_dir.display()
             )
         })?;
+        config.limits.check(config.max_frame_bytes)?;
         let store = store::Store::open(&config.data_dir).map_err(|e| e.to_string())?;
         let first = first_account(&store).map_err(|e| e.to_string())?;
-        let hub = sync::SyncHub::open(&config.data_dir).await?;
+        let metrics = Arc::new(metrics::Metrics::default());
+        let hub = sync::SyncHub::open(&config.data_dir, &config.limits, metrics.clone()).await?;
         let state = Arc::new(http::AppState {
+            sign_ins: limits::SignIns::new(config.limits.sign_ins, limits::SIGN_IN_WAIT),
             config,
             store,
             hub,
-            metrics: Default::default(),
+            metrics,
             throttle: Default::default(),
             connections: Default::default(),
         });
@@ -65,12 +71,8 @@ impl Relay {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = http::router(self.state.clone());
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        let header_timeout = self.state.config.limits.header_timeout;
+        listen::serve(listener, app, header_timeout, shutdown).await;
         self.state.hub.stop().await;
         Ok(())
     }

@@ -9,9 +9,13 @@
 //! write acknowledge nothing of it, so they go at once (reads are not held up by the batch).
 //!
 //! Each connection runs two pumps: the socket reader hands frames to the hub thread, and a
-//! writer drains what the hub thread queued for it. The hub thread never waits on a socket
-//! (its queues to writers are unbounded), so a device uploading faster than it reads cannot
-//! stall anything: the hub keeps draining, the writer keeps writing.
+//! writer drains what the hub thread queued for it. The hub thread never waits on a socket, so
+//! a device uploading faster than it reads cannot stall anything. What one connection may
+//! cost is bounded (`crate::limits`): its frames waiting for the hub thread
+//! ([`InFlight`], so it cannot queue more than its share ahead of other devices), its queue
+//! of frames to send ([`Outbox`]: its reader pauses while the queue is half full, and it is
+//! closed when full), its open documents (the hub's limit), and its silence (pinged every
+//! third of the idle timeout; closed when it neither answers nor reads for that long).
 
 use std::{
     collections::HashMap,
@@ -31,11 +35,13 @@ use shared::{
     protocol::{self, Message},
     sync::{Chunk, ConnId, Hub, HubEffect, Stored},
 };
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use crate::{
     gate::{Gate, Inbound, RELAY_PEER},
+    limits::{InFlight, Limit, Limits},
     metrics::Metrics,
+    outbox::{Outbox, outbox},
     store::{Receipt, SessionInfo, Store, SyncBatch, WrittenChunk},
 };
 
@@ -50,17 +56,21 @@ pub struct SyncHub {
     store: Arc<Store>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     next_conn: AtomicU64,
+    limits: Limits,
+    metrics: Arc<Metrics>,
 }
 
 enum Event {
     Connect {
         conn: ConnId,
         session: Box<SessionInfo>,
-        out: mpsc::UnboundedSender<Out>,
+        out: Outbox<Out>,
     },
     Frame {
         conn: ConnId,
         frame: Vec<u8>,
+        /// The frame's room in its connection's [`InFlight`], given back once it is handled.
+        _room: OwnedSemaphorePermit,
     },
     Disconnect {
         conn: ConnId,
@@ -80,7 +90,11 @@ enum Out {
 impl SyncHub {
     /// Opens the documents stored in `data_dir`'s database (importing a samod / automerge-repo
     /// nodefs `documents/` directory on the first start) and starts the hub thread.
-    pub async fn open(data_dir: &Path) -> Result<Self, String> {
+    pub async fn open(
+        data_dir: &Path,
+        limits: &Limits,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, String> {
         let store = Arc::new(Store::open(data_dir).map_err(|e| e.to_string())?);
         let legacy = data_dir.join("documents");
         if legacy.is_dir() && !store.has_documents().map_err(|e| e.to_string())? {
@@ -88,16 +102,22 @@ impl SyncHub {
             tracing::info!("imported {n} documents from {}", legacy.display());
         }
         let (events, rx) = mpsc::channel(QUEUE);
-        let thread_store = store.clone();
+        let hub_thread = HubThread {
+            store: store.clone(),
+            limits: limits.clone(),
+            metrics: metrics.clone(),
+        };
         let thread = std::thread::Builder::new()
             .name("sync-hub".into())
-            .spawn(move || run(&thread_store, rx))
+            .spawn(move || run(&hub_thread, rx))
             .map_err(|e| format!("cannot start the sync thread: {e}"))?;
         Ok(Self {
             events,
             store,
             thread: Mutex::new(Some(thread)),
             next_conn: AtomicU64::new(1),
+            limits: limits.clone(),
+            metrics,
         })
     }
 
@@ -123,18 +143,15 @@ impl SyncHub {
     }
 
     /// Runs one device's connection until either side closes it. Inbound frames that are not
-    /// protocol messages, or that the person may not send, get an `error` message and close
-    /// this connection only.
-    pub async fn serve_socket(
-        &self,
-        socket: WebSocket,
-        session: SessionInfo,
-        _store: &Store,
-        metrics: &Metrics,
-    ) {
+    /// protocol messages, that the person may not send, or that cross a bound get an `error`
+    /// message and close this connection only.
+    pub async fn serve_socket(&self, socket: WebSocket, session: SessionInfo, frame_bytes: usize) {
         let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let (mut ws_out, mut ws_in) = socket.split();
-        let (out, mut queue) = mpsc::unbounded_channel::<Out>();
+        let (out, mut drain) = outbox::<Out>(self.limits.outbound_bytes);
+        let inflight = InFlight::new(&self.limits);
+        let idle = self.limits.idle_timeout;
+        let metrics = &*self.metrics;
         let device = session.device.clone();
         let connect = Event::Connect {
             conn,
@@ -147,23 +164,53 @@ impl SyncHub {
         }
 
         let writer = async move {
-            while let Some(item) = queue.recv().await {
-                let (frame, last) = match item {
-                    Out::Frame(frame) => (frame, false),
+            // Every WebSocket peer answers a ping: a connection that does not is gone.
+            let mut ping = tokio::time::interval(idle / 3);
+            ping.reset();
+            loop {
+                let item = tokio::select! {
+                    item = drain.recv() => match item {
+                        Some(item) => item,
+                        None => break,
+                    },
+                    _ = ping.tick() => {
+                        match tokio::time::timeout(idle, ws_out.send(WsMessage::Ping(Default::default()))).await {
+                            Ok(Ok(())) => continue,
+                            _ => return,
+                        }
+                    }
+                };
+                let (frame, counted, last) = match item {
+                    Out::Frame(frame) => (frame, true, false),
                     Out::Refused(frame) => {
                         Metrics::add(&metrics.refused, 1);
-                        (frame, false)
+                        (frame, true, false)
                     }
                     Out::Close(reason) => {
                         tracing::info!(device = %device, "closing a connection: {reason}");
                         Metrics::add(&metrics.protocol_errors, 1);
-                        (protocol::encode(&Message::Error { message: reason }), true)
+                        (
+                            protocol::encode(&Message::Error { message: reason }),
+                            false,
+                            true,
+                        )
                     }
                 };
+                let bytes = frame.len();
                 Metrics::add(&metrics.frames_out, 1);
-                Metrics::add(&metrics.bytes_out, frame.len() as u64);
-                if ws_out.send(WsMessage::Binary(frame.into())).await.is_err() {
-                    return;
+                Metrics::add(&metrics.bytes_out, bytes as u64);
+                match tokio::time::timeout(idle, ws_out.send(WsMessage::Binary(frame.into()))).await
+                {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return,
+                    Err(_) => {
+                        tracing::info!(device = %device, "closing a connection that does not read what it is sent");
+                        metrics.exceeded(Limit::Idle);
+                        return;
+                    }
+                }
+                if counted {
+                    drain.sent(bytes);
                 }
                 if last {
                     let _ = ws_out.send(close("protocol error")).await;
@@ -176,11 +223,25 @@ impl SyncHub {
         let inbound = {
             let out = out.clone();
             async move {
-                while let Some(received) = ws_in.next().await {
+                loop {
+                    // While this device leaves half its queue unread, take nothing more from it.
+                    out.room().await;
+                    let received = match tokio::time::timeout(idle, ws_in.next()).await {
+                        Ok(Some(received)) => received,
+                        Ok(None) => return,
+                        Err(_) => {
+                            metrics.exceeded(Limit::Idle);
+                            out.push_last(Out::Close(format!(
+                                "nothing received for {} s; reconnect",
+                                idle.as_secs()
+                            )));
+                            return;
+                        }
+                    };
                     let frame = match received {
                         Ok(WsMessage::Binary(frame)) => frame,
                         Ok(WsMessage::Text(_)) => {
-                            let _ = out.send(Out::Close(
+                            out.push_last(Out::Close(
                                 "text frames are not part of the protocol; send CBOR in binary frames"
                                     .into(),
                             ));
@@ -188,8 +249,15 @@ impl SyncHub {
                         }
                         Ok(WsMessage::Ping(_) | WsMessage::Pong(_)) => continue,
                         Ok(WsMessage::Close(_)) => return,
+                        // Over the size limit (tungstenite's "Message too long").
+                        Err(e) if e.to_string().contains("too long") => {
+                            metrics.exceeded(Limit::Frame);
+                            out.push_last(Out::Close(format!(
+                                "a frame was larger than the {frame_bytes} bytes the relay accepts ({e})"
+                            )));
+                            return;
+                        }
                         Err(e) => {
-                            // Includes frames over the size limit.
                             tracing::info!("closing a connection: {e}");
                             Metrics::add(&metrics.protocol_errors, 1);
                             return;
@@ -197,9 +265,11 @@ impl SyncHub {
                     };
                     Metrics::add(&metrics.frames_in, 1);
                     Metrics::add(&metrics.bytes_in, frame.len() as u64);
+                    let room = inflight.admit(frame.len()).await;
                     let frame = Event::Frame {
                         conn,
                         frame: frame.to_vec(),
+                        _room: room,
                     };
                     if self.events.send(frame).await.is_err() {
                         return;
@@ -212,6 +282,9 @@ impl SyncHub {
         let writer_done = tokio::select! {
             _ = inbound => false,
             _ = &mut writer => true,
+            // The hub thread found the queue full and closed the connection: the writer is
+            // stuck on a device that does not read, so do not wait for it.
+            _ = out.overflowed() => true,
         };
         let _ = self.events.send(Event::Disconnect { conn }).await;
         drop(out);
@@ -233,14 +306,23 @@ fn close(reason: &str) -> WsMessage {
 /// A connection as the hub thread knows it.
 struct Edge {
     session: Box<SessionInfo>,
-    out: mpsc::UnboundedSender<Out>,
+    out: Outbox<Out>,
     /// Closed by the relay: later frames from it are dropped.
     closed: bool,
 }
 
+/// What the hub thread works with besides the hub.
+struct HubThread {
+    store: Arc<Store>,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+}
+
 /// The hub thread: batches of events, one commit per batch, then the batch's frames.
-fn run(store: &Store, mut events: mpsc::Receiver<Event>) {
-    let mut hub = Hub::new(PeerId::from(RELAY_PEER));
+fn run(t: &HubThread, mut events: mpsc::Receiver<Event>) {
+    let new_hub =
+        || Hub::new(PeerId::from(RELAY_PEER)).limit_open_documents(t.limits.open_documents);
+    let mut hub = new_hub();
     let mut edges: HashMap<ConnId, Edge> = HashMap::new();
     let mut stop = false;
     while !stop {
@@ -255,18 +337,22 @@ fn run(store: &Store, mut events: mpsc::Receiver<Event>) {
             }
         }
         let processed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            process(store, &mut hub, &mut edges, ready)
+            process(t, &mut hub, &mut edges, ready)
         }));
+        t.metrics
+            .panics_contained
+            .store(hub.counters().panics_contained, Ordering::Relaxed);
         match processed {
             Ok(stopping) => stop = stopping,
             Err(_) => {
-                // A bug, not bad input (that is answered with an error). Nothing of the batch
-                // was acknowledged; start afresh so one bad batch cannot stop sync for all.
+                // A bug outside the hub's own containment (which costs one connection, see
+                // `shared::sync::Hub`). Nothing of the batch was acknowledged; start afresh so
+                // one bad batch cannot stop sync for all.
                 tracing::error!("the sync hub failed on a batch; every connection reconnects");
-                hub = Hub::new(PeerId::from(RELAY_PEER));
+                hub = new_hub();
                 for edge in edges.values_mut() {
                     edge.closed = true;
-                    let _ = edge.out.send(Out::Close(
+                    edge.out.push_last(Out::Close(
                         "the relay hit an internal error; reconnect".into(),
                     ));
                 }
@@ -278,12 +364,14 @@ fn run(store: &Store, mut events: mpsc::Receiver<Event>) {
 /// One batch: every event through the gate and the hub, one commit, then the sends. Returns
 /// whether the relay is stopping.
 fn process(
-    store: &Store,
+    t: &HubThread,
     hub: &mut Hub,
     edges: &mut HashMap<ConnId, Edge>,
     ready: Vec<Event>,
 ) -> bool {
+    let store = &*t.store;
     let mut stop = false;
+    let opened_too_many = hub.counters().open_documents_exceeded;
     {
         let mut batch = SyncBatch::default();
         let mut sends: Vec<(ConnId, Out)> = vec![];
@@ -292,7 +380,7 @@ fn process(
             // that is not durable yet: send it now, so devices work on the replies (e.g. a
             // download's documents) while the rest of the batch is processed.
             if batch.is_empty() && !sends.is_empty() {
-                deliver(store, edges, std::mem::take(&mut sends));
+                deliver(t, hub, edges, std::mem::take(&mut sends));
             }
             match event {
                 Event::Connect { conn, session, out } => {
@@ -312,12 +400,13 @@ fn process(
                     edges.remove(&conn);
                 }
                 Event::Stop => stop = true,
-                Event::Frame { conn, frame } => {
+                Event::Frame { conn, frame, .. } => {
                     let verdict = match edges.get(&conn) {
                         Some(edge) if !edge.closed => Gate {
                             store,
                             session: &edge.session,
                             pending: &batch.scopes,
+                            limits: &t.limits.sync,
                         }
                         .inbound(&frame),
                         _ => continue,
@@ -336,6 +425,10 @@ fn process(
                             continue;
                         }
                         Ok(Inbound::Close(reason)) => reason,
+                        Ok(Inbound::Exceeded(limit, reason)) => {
+                            t.metrics.exceeded(limit);
+                            reason
+                        }
                         Err(e) => {
                             // Nothing of this frame was accepted, so nothing is lost: the
                             // device retries later.
@@ -367,30 +460,53 @@ fn process(
                 ));
             }
         }
-        deliver(store, edges, sends);
+        deliver(t, hub, edges, sends);
+    }
+    for _ in opened_too_many..hub.counters().open_documents_exceeded {
+        t.metrics.exceeded(Limit::OpenDocuments);
     }
     stop
 }
 
 /// Hands frames to their connections' writers, each through the outbound gate. Called only
-/// when nothing the batch wrote is waiting for its commit.
-fn deliver(store: &Store, edges: &HashMap<ConnId, Edge>, sends: Vec<(ConnId, Out)>) {
+/// when nothing the batch wrote is waiting for its commit. A connection whose queue is full
+/// is closed (see [`Outbox`]).
+fn deliver(
+    t: &HubThread,
+    hub: &mut Hub,
+    edges: &mut HashMap<ConnId, Edge>,
+    sends: Vec<(ConnId, Out)>,
+) {
     let no_pending = HashMap::new();
     for (conn, item) in sends {
-        let Some(edge) = edges.get(&conn) else {
+        let Some(edge) = edges.get_mut(&conn) else {
             continue;
         };
-        if let Out::Frame(frame) = &item {
-            let gate = Gate {
-                store,
-                session: &edge.session,
-                pending: &no_pending,
-            };
-            if !gate.outbound(frame).unwrap_or(false) {
+        let bytes = match &item {
+            Out::Frame(frame) => {
+                let gate = Gate {
+                    store: &t.store,
+                    session: &edge.session,
+                    pending: &no_pending,
+                    limits: &t.limits.sync,
+                };
+                if !gate.outbound(frame).unwrap_or(false) {
+                    continue;
+                }
+                frame.len()
+            }
+            Out::Refused(frame) => frame.len(),
+            Out::Close(_) => {
+                edge.out.push_last(item);
                 continue;
             }
+        };
+        if !edge.out.push(item, bytes) && !edge.closed {
+            tracing::info!(device = %edge.session.device, "closing a connection that does not read what it is sent");
+            t.metrics.exceeded(Limit::Outbound);
+            edge.closed = true;
+            hub.disconnect(conn);
         }
-        let _ = edge.out.send(item);
     }
 }
 

@@ -2,6 +2,9 @@
 //! sign in and sync over real HTTP and WebSockets, as the browser app does.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod binary;
+pub mod forge;
+
 use std::{collections::HashMap, path::Path, time::Duration};
 
 use automerge::{Automerge, ChangeHash};
@@ -31,7 +34,8 @@ pub struct RunningRelay {
     pub addr: std::net::SocketAddr,
     pub first_password: Option<String>,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    /// `None` for a relay in another process ([`binary::Process`]).
+    task: Option<JoinHandle<()>>,
 }
 
 pub async fn start_relay(data_dir: &Path) -> RunningRelay {
@@ -57,7 +61,7 @@ pub async fn start_relay(data_dir: &Path) -> RunningRelay {
     RunningRelay {
         addr,
         stop: Some(stop),
-        task,
+        task: Some(task),
         first_password: first.map(|f| f.password),
     }
 }
@@ -90,7 +94,7 @@ pub async fn restarted_relay_with_incident(dir: &Path, title: &str) -> (RunningR
 impl RunningRelay {
     pub async fn shutdown(mut self) {
         let _ = self.stop.take().unwrap().send(());
-        tokio::time::timeout(Duration::from_secs(10), self.task)
+        tokio::time::timeout(Duration::from_secs(10), self.task.take().unwrap())
             .await
             .expect("relay shuts down")
             .unwrap();

@@ -5,7 +5,10 @@
 //! samod and the JS reference server. Speaking it exactly means unmodified automerge-repo peers
 //! interoperate with Outpost.
 
+pub mod cbor;
+pub mod chunks;
 mod codec;
+pub mod limits;
 mod message;
 
 pub use codec::{DecodeError, decode, encode};

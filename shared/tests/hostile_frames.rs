@@ -1,0 +1,427 @@
+//! A property ("fuzz") test of the relay's first line of defence, `shared`'s codec (bounded
+//! CBOR) and sync-data limits, over random bytes and over real frames mutated: frames captured
+//! from a sync of real records between devices and the hub, flipped, truncated, spliced and
+//! given huge numbers. For every case:
+//!
+//! - nothing panics;
+//! - decoding and checking allocate at most [`bound`] (four times the frame, twice the inflate
+//!   budget, and a megabyte), counted by this binary's allocator;
+//! - a frame that is refused gets an error; one that passes is handed to a hub holding the
+//!   document it names, where Automerge must not panic either (the hub would contain it and
+//!   count it: the count must stay zero, so the gate lets through nothing Automerge chokes on).
+//!
+//! CI runs [`DEFAULT_CASES`]; `OUTPOST_FUZZ_CASES=1000000 cargo test --release -p shared --test
+//! hostile_frames` is the long run (BENCHMARKS.md).
+
+use std::{
+    alloc::{GlobalAlloc, Layout, System},
+    cell::Cell,
+    collections::HashMap,
+};
+
+use automerge::{Automerge, ReadDoc};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use shared::{
+    ids::{DocumentId, PeerId},
+    protocol::{self, Message, limits},
+    records::incident::{Incident, IncidentEdit, IncidentStatus},
+    records::{ChangeMeta, priority::Level},
+    sync::{Effect, Hub, HubEffect, Session, Stored},
+    time::Timestamp,
+};
+
+const DEFAULT_CASES: u32 = 3_000;
+const LIMITS: limits::Limits = limits::Limits {
+    inflated_bytes: 1 << 20,
+    change_ops: 10_000,
+    message_ops: 50_000,
+};
+
+/// Counts this thread's live and peak heap bytes.
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<usize> = const { Cell::new(0) };
+    static PEAK: Cell<usize> = const { Cell::new(0) };
+}
+
+fn track(add: isize) {
+    let _ = LIVE.try_with(|live| {
+        let now = live.get().saturating_add_signed(add);
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        track(layout.size() as isize);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        track(-(layout.size() as isize));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        track(new_size as isize - layout.size() as isize);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f`; returns its result and the most heap it held at once beyond what was live before.
+fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let start = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(start));
+    let out = f();
+    (out, PEAK.with(Cell::get) - start)
+}
+
+/// What decoding and checking a frame may allocate.
+fn bound(frame: &[u8]) -> usize {
+    4 * frame.len() + 2 * LIMITS.inflated_bytes + (1 << 20)
+}
+
+fn meta(n: i64) -> ChangeMeta {
+    ChangeMeta {
+        author: "ana".into(),
+        device: "device-a".into(),
+        at: Timestamp(1_795_392_000_000 + n * 60_000),
+    }
+}
+
+/// An incident worked a little: several changes, a work log, a status change.
+fn incident(title: &str) -> Automerge {
+    let edit = IncidentEdit {
+        title: title.into(),
+        description: "Printer on floor 3 jams on every job".into(),
+        impact: Level::High,
+        urgency: Level::Medium,
+        status: IncidentStatus::New,
+        assignee: String::new(),
+        note: String::new(),
+    };
+    let mut incident = Incident::create("INC-1".into(), edit, &meta(0)).unwrap();
+    let mut doc = Automerge::new();
+    incident.write(&mut doc, &meta(0)).unwrap();
+    for n in 1..4 {
+        let mut edit = incident.edit_form();
+        edit.note = format!("Visited, step {n}");
+        edit.status = IncidentStatus::InProgress;
+        incident.apply(edit, &meta(n)).unwrap();
+        incident.write(&mut doc, &meta(n)).unwrap();
+    }
+    doc
+}
+
+/// A hub and its storage; the target of frames that pass the checks.
+struct Relay {
+    hub: Hub,
+    storage: HashMap<DocumentId, (Vec<u8>, Vec<automerge::ChangeHash>)>,
+    next_conn: u64,
+}
+
+impl Relay {
+    fn new() -> Self {
+        Relay {
+            hub: Hub::new(PeerId::from("relay")),
+            storage: HashMap::new(),
+            next_conn: 0,
+        }
+    }
+
+    /// Carries out effects until there are none; returns the frames sent.
+    fn drive(&mut self) -> Vec<(u64, Vec<u8>)> {
+        let mut sent = vec![];
+        loop {
+            let effects = self.hub.take_effects();
+            if effects.is_empty() {
+                return sent;
+            }
+            for effect in effects {
+                match effect {
+                    HubEffect::Load(id) => {
+                        let stored = self.storage.get(&id).map(|(bytes, heads)| Stored {
+                            bytes: bytes.clone(),
+                            chunks: 1,
+                            heads: Some(heads.clone()),
+                        });
+                        self.hub.loaded(id, stored);
+                    }
+                    HubEffect::Persist {
+                        doc, chunk, heads, ..
+                    } => {
+                        let entry = self.storage.entry(doc).or_default();
+                        match chunk {
+                            shared::sync::Chunk::Snapshot(b) => entry.0 = b,
+                            shared::sync::Chunk::Incremental(b) => entry.0.extend(b),
+                        }
+                        entry.1 = heads;
+                    }
+                    HubEffect::Send { conn, frame } => sent.push((conn, frame)),
+                    HubEffect::Close { .. } => {}
+                }
+            }
+        }
+    }
+
+    fn connect(&mut self, name: &str) -> u64 {
+        self.next_conn += 1;
+        let conn = self.next_conn;
+        self.hub.connect(conn, None);
+        let join = protocol::encode(&Message::Join {
+            sender_id: PeerId::from(name),
+            supported_protocol_versions: vec!["1".into()],
+            metadata: None,
+        });
+        self.hub.receive(conn, &join);
+        self.drive();
+        conn
+    }
+}
+
+/// Real frames, both ways, from devices uploading and fetching real records through a hub;
+/// and the relay holding those records afterwards.
+fn real_frames() -> (Vec<Vec<u8>>, Relay) {
+    let mut relay = Relay::new();
+    let mut frames = vec![];
+    let ids: Vec<DocumentId> = (1..=3u8).map(|n| DocumentId::from_bytes([n; 16])).collect();
+    for (round, device) in ["device-a", "device-b", "device-c"].iter().enumerate() {
+        let conn = relay.connect(device);
+        let mut session = Session::new(PeerId::from(*device));
+        session.open();
+        let peer = protocol::encode(&Message::Peer {
+            sender_id: PeerId::from("relay"),
+            target_id: PeerId::from(*device),
+            selected_protocol_version: "1".into(),
+            metadata: None,
+        });
+        let mut docs: HashMap<DocumentId, Automerge> = HashMap::new();
+        let mut outgoing = session.receive(&peer, &mut docs).unwrap();
+        for (n, id) in ids.iter().enumerate() {
+            if round == 0 {
+                docs.insert(*id, incident(&format!("Record {n}")));
+            } else {
+                docs.insert(*id, Automerge::new()); // fetch it
+            }
+            outgoing.extend(
+                session
+                    .local_change(id, &docs)
+                    .into_iter()
+                    .map(Effect::Send),
+            );
+        }
+        for _ in 0..20 {
+            let mut next = vec![];
+            for effect in outgoing.drain(..) {
+                if let Effect::Send(frame) = effect {
+                    frames.push(frame.clone());
+                    relay.hub.receive(conn, &frame);
+                    for (_, reply) in relay.drive() {
+                        frames.push(reply.clone());
+                        next.extend(session.receive(&reply, &mut docs).unwrap());
+                    }
+                }
+            }
+            outgoing = next;
+        }
+        assert!(
+            ids.iter()
+                .all(|id| docs[id].get(automerge::ROOT, "title").unwrap().is_some())
+        );
+        relay.hub.disconnect(conn);
+    }
+    (frames, relay)
+}
+
+/// One mutation of a frame.
+#[derive(Debug, Clone)]
+enum Mutation {
+    Flip {
+        at: usize,
+        bit: u8,
+    },
+    Set {
+        at: usize,
+        byte: u8,
+    },
+    Insert {
+        at: usize,
+        bytes: Vec<u8>,
+    },
+    Delete {
+        at: usize,
+        len: usize,
+    },
+    Truncate {
+        at: usize,
+    },
+    Duplicate {
+        at: usize,
+        len: usize,
+    },
+    /// A ten-byte LEB128 number close to 2^64, where a count or length might be.
+    Huge {
+        at: usize,
+    },
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let at = any::<usize>();
+    prop_oneof![
+        (at.clone(), 0u8..8).prop_map(|(at, bit)| Mutation::Flip { at, bit }),
+        (at.clone(), any::<u8>()).prop_map(|(at, byte)| Mutation::Set { at, byte }),
+        (at.clone(), proptest::collection::vec(any::<u8>(), 1..16))
+            .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
+        (at.clone(), 1usize..64).prop_map(|(at, len)| Mutation::Delete { at, len }),
+        at.clone().prop_map(|at| Mutation::Truncate { at }),
+        (at.clone(), 1usize..256).prop_map(|(at, len)| Mutation::Duplicate { at, len }),
+        at.prop_map(|at| Mutation::Huge { at }),
+    ]
+}
+
+fn mutate(bytes: &mut Vec<u8>, m: &Mutation) {
+    let n = bytes.len().max(1);
+    match m {
+        Mutation::Flip { at, bit } => {
+            if let Some(b) = bytes.get_mut(at % n) {
+                *b ^= 1 << bit;
+            }
+        }
+        Mutation::Set { at, byte } => {
+            if let Some(b) = bytes.get_mut(at % n) {
+                *b = *byte;
+            }
+        }
+        Mutation::Insert { at, bytes: new } => {
+            let at = at % (bytes.len() + 1);
+            bytes.splice(at..at, new.iter().copied());
+        }
+        Mutation::Delete { at, len } => {
+            let at = at % n;
+            let end = (at + len).min(bytes.len());
+            bytes.drain(at.min(end)..end);
+        }
+        Mutation::Truncate { at } => bytes.truncate(at % n),
+        Mutation::Duplicate { at, len } => {
+            let at = at % n;
+            let end = (at + len).min(bytes.len());
+            let copy = bytes[at.min(end)..end].to_vec();
+            bytes.splice(end..end, copy);
+        }
+        Mutation::Huge { at } => {
+            let at = at % (bytes.len() + 1);
+            bytes.splice(
+                at..at,
+                [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+            );
+        }
+    }
+}
+
+/// Where a case's bytes go.
+#[derive(Debug, Clone)]
+enum Target {
+    /// The whole frame.
+    Frame,
+    /// The sync data inside a `sync`/`request` frame, re-wrapped in valid CBOR, so mutations
+    /// reach Automerge's format rather than stopping at the codec.
+    SyncData,
+}
+
+/// Decodes and checks `frame` as the relay's gate does; a frame that passes goes to the hub.
+fn check_case(frame: &[u8], relay: &mut Relay) -> Result<(), TestCaseError> {
+    let (admitted, peak) = peak_of(|| {
+        let message = protocol::decode(frame).ok()?;
+        if let Message::Sync { data, .. } | Message::Request { data, .. } = &message {
+            let shape = limits::shape(data).ok()?;
+            shape.measure(&LIMITS).ok()?;
+        }
+        Some(message)
+    });
+    prop_assert!(
+        peak <= bound(frame),
+        "{peak} bytes for a {}-byte frame",
+        frame.len()
+    );
+    if let Some(message) = admitted {
+        let conn = relay.connect("fuzzer");
+        relay.hub.receive_message(conn, message);
+        relay.drive();
+        relay.hub.disconnect(conn);
+        relay.drive();
+        prop_assert_eq!(
+            relay.hub.counters().panics_contained,
+            0,
+            "Automerge panicked on an admitted frame"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn random_and_mutated_frames_are_refused_cleanly_within_bounds() {
+    let cases = std::env::var("OUTPOST_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(DEFAULT_CASES);
+    let (frames, mut relay) = real_frames();
+    assert!(frames.len() > 10, "{} real frames", frames.len());
+    let started = std::time::Instant::now();
+    let strategy = prop_oneof![
+        1 => proptest::collection::vec(any::<u8>(), 0..2048)
+            .prop_map(|bytes| (bytes, None, Target::Frame, vec![])),
+        4 => (
+            0..frames.len(),
+            prop_oneof![Just(Target::Frame), Just(Target::SyncData)],
+            proptest::collection::vec(mutation(), 1..6),
+        )
+            .prop_map(move |(i, target, mutations)| (vec![], Some(i), target, mutations)),
+    ];
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |(random, real, target, mutations)| {
+            let frame = match real {
+                None => random,
+                Some(i) => {
+                    let mut frame = frames[i].clone();
+                    match (&target, protocol::decode(&frame)) {
+                        (
+                            Target::SyncData,
+                            Ok(Message::Sync {
+                                document_id,
+                                sender_id,
+                                target_id,
+                                mut data,
+                            }),
+                        ) => {
+                            mutations.iter().for_each(|m| mutate(&mut data, m));
+                            frame = protocol::encode(&Message::Sync {
+                                document_id,
+                                sender_id,
+                                target_id,
+                                data,
+                            });
+                        }
+                        _ => mutations.iter().for_each(|m| mutate(&mut frame, m)),
+                    }
+                    frame
+                }
+            };
+            check_case(&frame, &mut relay)
+        })
+        .unwrap();
+    println!(
+        "{cases} cases in {:.1} s ({} real frames mutated, random bytes)",
+        started.elapsed().as_secs_f64(),
+        frames.len()
+    );
+}
