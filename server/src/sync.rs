@@ -336,12 +336,14 @@ fn run(t: &HubThread, mut events: mpsc::Receiver<Event>) {
                 Err(_) => break,
             }
         }
+        let contained = hub.counters().panics_contained;
         let processed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             process(t, &mut hub, &mut edges, ready)
         }));
-        t.metrics
-            .panics_contained
-            .store(hub.counters().panics_contained, Ordering::Relaxed);
+        Metrics::add(
+            &t.metrics.panics_contained,
+            hub.counters().panics_contained - contained,
+        );
         match processed {
             Ok(stopping) => stop = stopping,
             Err(_) => {
@@ -402,13 +404,28 @@ fn process(
                 Event::Stop => stop = true,
                 Event::Frame { conn, frame, .. } => {
                     let verdict = match edges.get(&conn) {
-                        Some(edge) if !edge.closed => Gate {
-                            store,
-                            session: &edge.session,
-                            pending: &batch.scopes,
-                            limits: &t.limits.sync,
+                        Some(edge) if !edge.closed => {
+                            let gate = Gate {
+                                store,
+                                session: &edge.session,
+                                pending: &batch.scopes,
+                                limits: &t.limits.sync,
+                            };
+                            // The gate reads a new document with Automerge to learn its scope,
+                            // and Automerge 0.12 can panic on a deliberately broken one
+                            // (SECURITY.md): that costs this connection only. The gate keeps
+                            // no state, so there is nothing to repair.
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                gate.inbound(&frame)
+                            }))
+                            .unwrap_or_else(|_| {
+                                Metrics::add(&t.metrics.panics_contained, 1);
+                                Ok(Inbound::Close(
+                                    "the relay could not read this message; it was not accepted"
+                                        .into(),
+                                ))
+                            })
                         }
-                        .inbound(&frame),
                         _ => continue,
                     };
                     let reason = match verdict {

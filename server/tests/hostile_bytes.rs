@@ -271,6 +271,26 @@ async fn a_bloom_filter_that_makes_automerge_panic_costs_only_its_sender() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_that_makes_automerge_panic_costs_only_its_sender() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let world = World::start(&[]).await;
+    let broken = document_automerge_cannot_load();
+    // As a new document (the gate reads it to learn whose it is), and into one the bystander
+    // has open (the hub applies it).
+    for doc in [new_id(), world.acknowledged[0]] {
+        let mut attacker = world.attacker().await;
+        send(
+            &mut attacker,
+            sync_frame(doc, "device-b", sync_data(&[], &[&broken])),
+        )
+        .await;
+        let errors = closed_with(&mut attacker).await;
+        assert!(mentions(&errors, "it was not accepted"), "{errors:?}");
+    }
+    world.unharmed().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deflate_bomb_is_refused_before_it_inflates() {
     let _one = ONE_AT_A_TIME.lock().await;
     let world = World::start(&[]).await;

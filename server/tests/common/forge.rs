@@ -139,3 +139,41 @@ pub fn sync_frame(doc: DocumentId, from: &str, data: Vec<u8>) -> Vec<u8> {
 pub const BLOOM_WITHOUT_BITS: &[u8] = &[1, 0, 7];
 /// A Bloom filter asking for 2^32 - 1 probes: Automerge allocates a vector of them per hash.
 pub const BLOOM_OF_FOUR_BILLION_PROBES: &[u8] = &[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff, 0xff];
+
+/// A document chunk, checksum and all, that passes the relay's checks of its bytes
+/// (`shared::protocol::limits`) yet makes Automerge 0.12 panic while loading it: a small
+/// record with one bit changed where its columns stop agreeing with each other (about one
+/// single-bit change in thirty makes Automerge panic; SECURITY.md). Found by trying, so that
+/// it stays one while Automerge has such panics.
+pub fn document_automerge_cannot_load() -> Vec<u8> {
+    use automerge::{Automerge, ROOT, transaction::Transactable};
+    use shared::protocol::limits::{Limits, check};
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    tx.put(ROOT, "title", "Printer jam on floor three").unwrap();
+    tx.put(ROOT, "status", "new").unwrap();
+    tx.commit();
+    let saved = doc.save_nocompress();
+    let payload = shared::protocol::chunks::split(&saved).unwrap()[0]
+        .payload
+        .to_vec();
+    for at in 0..payload.len() {
+        for bit in 0..8 {
+            let mut broken = payload.clone();
+            broken[at] ^= 1 << bit;
+            let candidate = chunk(DOCUMENT, &broken);
+            if check(&sync_data(&[], &[&candidate]), &Limits::DEFAULT).is_err() {
+                continue;
+            }
+            let loads = std::panic::catch_unwind(|| {
+                let _ = Automerge::new().load_incremental(&candidate);
+            });
+            if loads.is_err() {
+                return candidate;
+            }
+        }
+    }
+    panic!(
+        "no single-bit change gets past the checks and makes Automerge panic: update SECURITY.md"
+    );
+}

@@ -7,6 +7,8 @@
 
 use std::io::Read;
 
+use sha2::{Digest, Sha256};
+
 /// The four magic bytes that start every chunk.
 pub const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 /// Chunk types (the byte after the checksum).
@@ -37,6 +39,8 @@ pub enum ChunkError {
     Ops(u64),
     #[error("chunk type {0} is not one Automerge writes")]
     UnknownType(u8),
+    #[error("a change chunk's checksum does not match its contents")]
+    Checksum,
 }
 
 use ChunkError::Malformed;
@@ -50,9 +54,18 @@ pub struct Cost {
     pub ops: u64,
 }
 
-/// Splits concatenated chunks: each is magic, checksum, type, LEB128 length, payload. Returns
-/// each chunk's type, its whole bytes and its payload.
-pub fn split(blob: &[u8]) -> Result<Vec<(u8, &[u8], &[u8])>, ChunkError> {
+/// One chunk: magic, checksum, type, LEB128 length, payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk<'a> {
+    pub kind: u8,
+    pub checksum: [u8; 4],
+    pub payload: &'a [u8],
+    /// The whole chunk, header included.
+    pub bytes: &'a [u8],
+}
+
+/// Splits concatenated chunks.
+pub fn split(blob: &[u8]) -> Result<Vec<Chunk<'_>>, ChunkError> {
     let mut chunks = vec![];
     let mut rest = Bytes::new(blob);
     while !rest.is_empty() {
@@ -60,33 +73,78 @@ pub fn split(blob: &[u8]) -> Result<Vec<(u8, &[u8], &[u8])>, ChunkError> {
         if rest.take(4)? != MAGIC {
             return Err(Malformed("a chunk has no Automerge header"));
         }
-        rest.take(4)?; // checksum
+        let checksum = rest.take(4)?.try_into().expect("four bytes");
         let kind = rest.take(1)?[0];
         let len = rest.uleb()?;
         let payload = rest.take(len)?;
-        chunks.push((kind, &blob[start..rest.pos], payload));
+        chunks.push(Chunk {
+            kind,
+            checksum,
+            payload,
+            bytes: &blob[start..rest.pos],
+        });
     }
     Ok(chunks)
 }
 
-/// Measures one chunk's payload. `inflated_budget` bounds the bytes it may inflate to (checked
-/// while inflating), `change_ops` the operations of any one change in it.
-pub fn measure(
-    kind: u8,
-    payload: &[u8],
-    inflated_budget: usize,
-    change_ops: u64,
-) -> Result<Cost, ChunkError> {
-    match kind {
+/// Automerge's checksum of a chunk: the first four bytes of the SHA-256 of its type, length
+/// and payload (for a compressed change, of the change it inflates to).
+pub fn checksum(kind: u8, payload: &[u8]) -> [u8; 4] {
+    let mut length = vec![];
+    let mut n = payload.len() as u64;
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        length.push(if n == 0 { byte } else { byte | 0x80 });
+        if n == 0 {
+            break;
+        }
+    }
+    let hash = Sha256::new()
+        .chain_update([kind])
+        .chain_update(length)
+        .chain_update(payload)
+        .finalize();
+    [hash[0], hash[1], hash[2], hash[3]]
+}
+
+/// Measures one chunk and checks its checksum. `inflated_budget` bounds the bytes it may
+/// inflate to (checked while inflating), `change_ops` the operations of any one change in it.
+/// Automerge checks the checksum too, but only after parsing the chunk, and parsing columns
+/// that do not agree with each other panics in Automerge 0.12 (SECURITY.md): checking it first
+/// keeps corrupted uploads away from that parser (a deliberate one still reaches it, and the
+/// relay contains what that costs).
+pub fn measure(chunk: &Chunk, inflated_budget: usize, change_ops: u64) -> Result<Cost, ChunkError> {
+    let check = |kind, data: &[u8]| {
+        if checksum(kind, data) == chunk.checksum {
+            Ok(())
+        } else {
+            Err(ChunkError::Checksum)
+        }
+    };
+    let payload = chunk.payload;
+    match chunk.kind {
         CHANGE => {
             if payload.len() > inflated_budget {
                 return Err(ChunkError::Inflated(inflated_budget));
             }
+            check(CHANGE, payload)?;
             change(payload, change_ops)
         }
-        COMPRESSED_CHANGE => change(&inflate(payload, inflated_budget)?, change_ops),
-        DOCUMENT => columnar(payload, inflated_budget, Layout::Document),
-        BUNDLE => columnar(payload, inflated_budget, Layout::Bundle),
+        COMPRESSED_CHANGE => {
+            let inflated = inflate(payload, inflated_budget)?;
+            check(CHANGE, &inflated)?;
+            change(&inflated, change_ops)
+        }
+        DOCUMENT | BUNDLE => {
+            check(chunk.kind, payload)?;
+            let layout = if chunk.kind == DOCUMENT {
+                Layout::Document
+            } else {
+                Layout::Bundle
+            };
+            columnar(payload, inflated_budget, layout)
+        }
         other => Err(ChunkError::UnknownType(other)),
     }
 }

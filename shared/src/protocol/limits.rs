@@ -142,18 +142,23 @@ pub fn shape(data: &[u8]) -> Result<Shape<'_>, Refusal> {
     Ok(Shape { entries })
 }
 
-impl Shape<'_> {
+impl<'a> Shape<'a> {
     pub fn carries_changes(&self) -> bool {
         !self.entries.is_empty()
+    }
+
+    /// The change entries, each one or more chunks, not yet measured.
+    pub fn entries(&self) -> &[&'a [u8]] {
+        &self.entries
     }
 
     /// Measures the change chunks against `limits`, inflating no more than they allow.
     pub fn measure(&self, limits: &Limits) -> Result<Checked, Refusal> {
         let mut checked = Checked::default();
         for entry in &self.entries {
-            for (kind, _, payload) in chunks::split(entry)? {
+            for chunk in chunks::split(entry)? {
                 let budget = limits.inflated_bytes - checked.cost.inflated;
-                let cost = chunks::measure(kind, payload, budget, limits.change_ops)?;
+                let cost = chunks::measure(&chunk, budget, limits.change_ops)?;
                 checked.chunks += 1;
                 checked.cost.inflated += cost.inflated;
                 checked.cost.ops = checked.cost.ops.saturating_add(cost.ops);

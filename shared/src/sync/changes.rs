@@ -19,7 +19,10 @@ pub fn changes_in(sync_data: &[u8]) -> Result<Vec<CarriedChange>, String> {
     let message = sync::Message::decode(sync_data).map_err(|e| e.to_string())?;
     let mut out = vec![];
     for blob in message.changes.iter() {
-        for (kind, chunk, _) in chunks::split(blob).map_err(|e| e.to_string())? {
+        for chunks::Chunk {
+            kind, bytes: chunk, ..
+        } in chunks::split(blob).map_err(|e| e.to_string())?
+        {
             match kind {
                 DOCUMENT => {
                     // A whole document (sent when the receiver had nothing): self-contained.

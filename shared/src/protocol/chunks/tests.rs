@@ -31,10 +31,10 @@ pub(crate) fn sleb(out: &mut Vec<u8>, mut n: i64) {
     }
 }
 
-/// A chunk around `payload` (the checksum is not checked here).
+/// A chunk around `payload`, with the checksum Automerge would write.
 pub(crate) fn chunk(kind: u8, payload: &[u8]) -> Vec<u8> {
     let mut out = MAGIC.to_vec();
-    out.extend([0; 4]);
+    out.extend(checksum(kind, payload));
     out.push(kind);
     uleb(&mut out, payload.len() as u64);
     out.extend(payload);
@@ -67,8 +67,20 @@ pub(crate) fn change_claiming(rows: u64) -> Vec<u8> {
 }
 
 fn payload(chunk: &[u8]) -> (u8, Vec<u8>) {
-    let (kind, _, payload) = split(chunk).unwrap()[0];
-    (kind, payload.to_vec())
+    let chunk = split(chunk).unwrap()[0];
+    (chunk.kind, chunk.payload.to_vec())
+}
+
+/// Measures `payload` as a chunk of `kind` with a right checksum (a compressed change's is
+/// that of the change it inflates to, which a bomb does not have: it fails on size first).
+fn measure_payload(kind: u8, payload: &[u8], budget: usize, ops: u64) -> Result<Cost, ChunkError> {
+    let mut whole = chunk(kind, payload);
+    if kind == COMPRESSED_CHANGE
+        && let Ok(inflated) = inflate(payload, 16 * MIB)
+    {
+        whole[4..8].copy_from_slice(&checksum(CHANGE, &inflated));
+    }
+    measure(&split(&whole).unwrap()[0], budget, ops)
 }
 
 /// A document with several changes: map puts, a list, a long text, overwrites.
@@ -101,25 +113,25 @@ fn real_changes_and_documents_measure_as_automerge_counts_them() {
         let ops = change.len() as u64;
         let (kind, body) = payload(change.raw_bytes());
         assert_eq!(kind, CHANGE);
-        assert_eq!(measure(kind, &body, MIB, 1000).unwrap().ops, ops);
+        assert_eq!(measure_payload(kind, &body, MIB, 1000).unwrap().ops, ops);
         // Large enough to be compressed when sent.
         let (kind, body) = payload(&change.bytes());
         assert_eq!(kind, COMPRESSED_CHANGE);
-        let cost = measure(kind, &body, MIB, 1000).unwrap();
+        let cost = measure_payload(kind, &body, MIB, 1000).unwrap();
         assert_eq!(cost.ops, ops);
         assert!(cost.inflated > body.len(), "it inflates");
     }
     let saved = doc.save();
     let (kind, body) = payload(&saved);
     assert_eq!(kind, DOCUMENT);
-    let cost = measure(kind, &body, MIB, 1).unwrap();
+    let cost = measure_payload(kind, &body, MIB, 1).unwrap();
     assert_eq!(
         cost.ops, total as u64,
         "a document counts all its operations"
     );
     let uncompressed = doc.save_nocompress();
     let (_, plain) = payload(&uncompressed);
-    assert_eq!(measure(DOCUMENT, &plain, MIB, 1).unwrap(), cost);
+    assert_eq!(measure_payload(DOCUMENT, &plain, MIB, 1).unwrap(), cost);
 }
 
 #[test]
@@ -128,17 +140,36 @@ fn limits_are_checked_per_change_and_while_inflating() {
     let change = doc.get_changes(&[])[0].clone();
     let (kind, body) = payload(change.raw_bytes());
     assert_eq!(
-        measure(kind, &body, MIB, change.len() as u64 - 1),
+        measure_payload(kind, &body, MIB, change.len() as u64 - 1),
         Err(ChunkError::Ops(change.len() as u64 - 1))
     );
     assert_eq!(
-        measure(kind, &body, 10, 1000),
+        measure_payload(kind, &body, 10, 1000),
         Err(ChunkError::Inflated(10))
     );
     let (kind, body) = payload(&doc.save());
     assert_eq!(
-        measure(kind, &body, 100, 1000),
+        measure_payload(kind, &body, 100, 1000),
         Err(ChunkError::Inflated(100))
+    );
+}
+
+#[test]
+fn a_chunk_whose_checksum_does_not_match_is_refused() {
+    let doc = sample();
+    let mut saved = doc.save();
+    let last = saved.len() - 1;
+    saved[last] ^= 1;
+    assert_eq!(
+        measure(&split(&saved).unwrap()[0], MIB, 1000),
+        Err(ChunkError::Checksum)
+    );
+    let mut change = doc.get_changes(&[])[0].clone();
+    let mut compressed = change.bytes().to_vec();
+    compressed[4] ^= 1;
+    assert_eq!(
+        measure(&split(&compressed).unwrap()[0], MIB, 1000),
+        Err(ChunkError::Checksum)
     );
 }
 
@@ -148,7 +179,7 @@ fn a_deflate_bomb_is_refused_having_inflated_no_more_than_the_budget() {
     let bomb = deflated_zeros(256 * MIB as u64);
     assert!(bomb.len() < MIB / 2);
     assert_eq!(
-        measure(COMPRESSED_CHANGE, &bomb, 4 * MIB, 1000),
+        measure_payload(COMPRESSED_CHANGE, &bomb, 4 * MIB, 1000),
         Err(ChunkError::Inflated(4 * MIB))
     );
     // The same inside a document: one deflated column.
@@ -159,7 +190,7 @@ fn a_deflate_bomb_is_refused_having_inflated_no_more_than_the_budget() {
     doc.push(0); // no operation columns
     doc.extend(&bomb);
     assert_eq!(
-        measure(DOCUMENT, &doc, 4 * MIB, 1000),
+        measure_payload(DOCUMENT, &doc, 4 * MIB, 1000),
         Err(ChunkError::Inflated(4 * MIB))
     );
 }
@@ -169,11 +200,13 @@ fn a_column_claiming_more_rows_than_allowed_is_refused_at_once() {
     let body = change_claiming(1 << 60);
     assert!(body.len() < 40);
     assert_eq!(
-        measure(CHANGE, &body, MIB, 100_000),
+        measure_payload(CHANGE, &body, MIB, 100_000),
         Err(ChunkError::Ops(100_000))
     );
     assert_eq!(
-        measure(CHANGE, &change_claiming(5), MIB, 100).unwrap().ops,
+        measure_payload(CHANGE, &change_claiming(5), MIB, 100)
+            .unwrap()
+            .ops,
         5
     );
 }
@@ -187,7 +220,7 @@ fn counters_javascript_cannot_hold_are_refused() {
         [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
     );
     assert!(matches!(
-        measure(CHANGE, &body, MIB, 100),
+        measure_payload(CHANGE, &body, MIB, 100),
         Err(ChunkError::Malformed(_))
     ));
 }
@@ -198,11 +231,11 @@ fn huge_counts_are_refused_before_reading_on() {
     let mut doc = vec![];
     uleb(&mut doc, 1 << 40);
     assert!(matches!(
-        measure(DOCUMENT, &doc, MIB, 1),
+        measure_payload(DOCUMENT, &doc, MIB, 1),
         Err(ChunkError::Malformed(_))
     ));
     assert!(matches!(
-        measure(9, &[], MIB, 1),
+        measure_payload(9, &[], MIB, 1),
         Err(ChunkError::UnknownType(9))
     ));
     assert!(matches!(
@@ -218,7 +251,7 @@ fn huge_counts_are_refused_before_reading_on() {
 proptest! {
     #[test]
     fn arbitrary_payloads_never_panic(kind in 0u8..5, bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = measure(kind, &bytes, 64 * 1024, 1000);
+        let _ = measure_payload(kind, &bytes, 64 * 1024, 1000);
         let _ = split(&bytes);
     }
 }
