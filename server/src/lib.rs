@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod store;
 pub mod sync;
+pub mod turns;
 
 use std::sync::Arc;
 

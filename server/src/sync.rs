@@ -1,11 +1,14 @@
 //! The sync endpoint: `shared::sync::Hub` (the sans-I/O relay state machine) driven by one
 //! thread, with documents, scopes and receipts in SQLite.
 //!
-//! Group commit: the hub thread takes every event that is ready (frames from all connections,
-//! connects, disconnects), runs each through the [`Gate`] and the hub, writes everything the
-//! batch changed in ONE transaction (one fsync), and only then sends the batch's frames. So a
-//! reply that tells a device "the relay has your change" never leaves before the change is on
-//! disk, and throughput is not one fsync per frame. Frames queued before the batch's first
+//! Group commit: the hub thread takes the events that are ready (frames from all connections,
+//! connects, disconnects) in turns, one per connection per round ([`Turns`]), runs each through
+//! the [`Gate`] and the hub until the batch is full or has run for [`BATCH_TIME`], writes
+//! everything the batch changed in ONE transaction (one fsync), and only then sends the
+//! batch's frames. So a reply that tells a device "the relay has your change" never leaves
+//! before the change is on disk, and throughput is not one fsync per frame; and a device waits
+//! for about one frame of each busy connection, plus at most about [`BATCH_TIME`] for its
+//! batch to commit. Frames queued before the batch's first
 //! write acknowledge nothing of it, so they go at once (reads are not held up by the batch).
 //!
 //! Each connection runs two pumps: the socket reader hands frames to the hub thread, and a
@@ -43,10 +46,13 @@ use crate::{
     metrics::Metrics,
     outbox::{Outbox, outbox},
     store::{Receipt, SessionInfo, Store, SyncBatch, WrittenChunk},
+    turns::Turns,
 };
 
-/// Most events one batch takes: bounds the latency of a batch's replies.
+/// Most events one batch takes, and the time it may spend before it commits and sends: they
+/// bound how long a batch's replies wait.
 const MAX_BATCH: usize = 2048;
+const BATCH_TIME: Duration = Duration::from_millis(50);
 /// Frames waiting for the hub thread, over all connections; a reader waits when it is full.
 const QUEUE: usize = 8192;
 
@@ -318,27 +324,44 @@ struct HubThread {
     metrics: Arc<Metrics>,
 }
 
+impl HubThread {
+    fn new_hub(&self) -> Hub {
+        Hub::new(PeerId::from(RELAY_PEER)).limit_open_documents(self.limits.open_documents)
+    }
+}
+
+impl Event {
+    /// The connection it belongs to; `None` for the relay's own.
+    fn conn(&self) -> Option<ConnId> {
+        match self {
+            Event::Connect { conn, .. }
+            | Event::Frame { conn, .. }
+            | Event::Disconnect { conn } => Some(*conn),
+            Event::Stop => None,
+        }
+    }
+}
+
 /// The hub thread: batches of events, one commit per batch, then the batch's frames.
 fn run(t: &HubThread, mut events: mpsc::Receiver<Event>) {
-    let new_hub =
-        || Hub::new(PeerId::from(RELAY_PEER)).limit_open_documents(t.limits.open_documents);
-    let mut hub = new_hub();
+    let mut hub = t.new_hub();
     let mut edges: HashMap<ConnId, Edge> = HashMap::new();
+    let mut waiting = Turns::default();
     let mut stop = false;
     while !stop {
-        let Some(first) = events.blocking_recv() else {
-            return;
-        };
-        let mut ready = vec![first];
-        while ready.len() < MAX_BATCH {
-            match events.try_recv() {
-                Ok(e) => ready.push(e),
-                Err(_) => break,
-            }
+        if waiting.is_empty() {
+            let Some(first) = events.blocking_recv() else {
+                return;
+            };
+            waiting.push(first.conn(), first);
+        }
+        // Each connection has at most its in-flight frames here (`InFlight`).
+        while let Ok(e) = events.try_recv() {
+            waiting.push(e.conn(), e);
         }
         let contained = hub.counters().panics_contained;
         let processed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            process(t, &mut hub, &mut edges, ready)
+            process(t, &mut hub, &mut edges, &mut waiting)
         }));
         Metrics::add(
             &t.metrics.panics_contained,
@@ -351,7 +374,7 @@ fn run(t: &HubThread, mut events: mpsc::Receiver<Event>) {
                 // `shared::sync::Hub`). Nothing of the batch was acknowledged; start afresh so
                 // one bad batch cannot stop sync for all.
                 tracing::error!("the sync hub failed on a batch; every connection reconnects");
-                hub = new_hub();
+                hub = t.new_hub();
                 for edge in edges.values_mut() {
                     edge.closed = true;
                     edge.out.push_last(Out::Close(
@@ -363,21 +386,32 @@ fn run(t: &HubThread, mut events: mpsc::Receiver<Event>) {
     }
 }
 
-/// One batch: every event through the gate and the hub, one commit, then the sends. Returns
-/// whether the relay is stopping.
+/// One batch: events in turns ([`Turns`]) through the gate and the hub until the batch is
+/// full or has taken [`BATCH_TIME`], one commit, then the sends. Returns whether the relay is
+/// stopping.
 fn process(
     t: &HubThread,
     hub: &mut Hub,
     edges: &mut HashMap<ConnId, Edge>,
-    ready: Vec<Event>,
+    waiting: &mut Turns<Event>,
 ) -> bool {
     let store = &*t.store;
     let mut stop = false;
     let opened_too_many = hub.counters().open_documents_exceeded;
+    let started = std::time::Instant::now();
+    let mut taken = 0;
     {
         let mut batch = SyncBatch::default();
         let mut sends: Vec<(ConnId, Out)> = vec![];
-        for event in ready {
+        loop {
+            // Every `continue` below comes back here.
+            if taken > 0 && (taken >= MAX_BATCH || started.elapsed() >= BATCH_TIME) {
+                break;
+            }
+            let Some(event) = waiting.next() else {
+                break;
+            };
+            taken += 1;
             // Until the batch has written something, nothing queued can acknowledge a write
             // that is not durable yet: send it now, so devices work on the replies (e.g. a
             // download's documents) while the rest of the batch is processed.
@@ -467,7 +501,7 @@ fn process(
             // Nothing of this batch is acknowledged. The hub's memory may hold changes that
             // are not on disk, so start it afresh: every device reconnects and syncs again.
             tracing::error!("{e}");
-            *hub = Hub::new(PeerId::from(RELAY_PEER));
+            *hub = t.new_hub();
             sends.clear();
             for (&conn, edge) in edges.iter_mut() {
                 edge.closed = true;
@@ -479,6 +513,11 @@ fn process(
         }
         deliver(t, hub, edges, sends);
     }
+    tracing::debug!(
+        "a batch of {taken} events in {:?}, {} waiting",
+        started.elapsed(),
+        waiting.len()
+    );
     for _ in opened_too_many..hub.counters().open_documents_exceeded {
         t.metrics.exceeded(Limit::OpenDocuments);
     }

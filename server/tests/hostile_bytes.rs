@@ -428,21 +428,50 @@ async fn a_flood_of_costly_frames_waits_its_turn() {
     let _one = ONE_AT_A_TIME.lock().await;
     let mut world = World::start(&[]).await;
     let attacker = world.attacker().await;
-    let (mut tx, _rx) = attacker.split();
-    // New records, as fast as the socket takes them: each is a load, a save and a commit.
-    let flood = async move {
-        for n in 0..1_000 {
-            let mut doc = incident_doc(&format!("Flood {n}"), Some("north"), None);
-            let data = automerge::sync::SyncDoc::generate_sync_message(
-                &mut doc,
-                &mut automerge::sync::State::new(),
-            )
+    let (mut tx, mut rx) = attacker.split();
+    // New records nearly as large as the limits allow in operations (a text of 45,000
+    // characters: 45,000 of the 50,000 allowed, in a frame of a few hundred bytes), as fast as
+    // the socket takes them: each costs two loads, a save and a commit.
+    let template = {
+        use automerge::transaction::Transactable;
+        let mut doc = incident_doc("Flood", Some("north"), None);
+        let mut tx = doc.transaction();
+        let log = tx
+            .put_object(automerge::ROOT, "log", automerge::ObjType::Text)
             .unwrap();
-            let frame = sync_frame(new_id(), "device-b", data.encode());
+        tx.splice_text(&log, 0, 0, &"lorem ipsum ".repeat(3_750))
+            .unwrap();
+        tx.commit();
+        doc
+    };
+    let flood = async move {
+        for n in 0..200 {
+            let mut doc = template.fork();
+            {
+                use automerge::transaction::Transactable;
+                let mut tx = doc.transaction();
+                tx.put(automerge::ROOT, "title", format!("Flood {n}"))
+                    .unwrap();
+                tx.commit();
+            }
+            let frame = sync_frame(new_id(), "device-b", sync_data(&[], &[&doc.save()]));
             if tx.send(Ws::Binary(frame.into())).await.is_err() {
                 break;
             }
         }
+        // The attack lasts until the relay has answered every record.
+        let mut answered = 0;
+        while answered < 200 {
+            let next = tokio::time::timeout(Duration::from_secs(120), rx.next()).await;
+            let Ok(Some(Ok(frame))) = next else { break };
+            if matches!(
+                protocol::decode(&frame.into_data()),
+                Ok(Message::Sync { .. })
+            ) {
+                answered += 1;
+            }
+        }
+        assert_eq!(answered, 200, "the relay took every record");
     };
     let slowest = world.round_trips_during(flood).await;
     assert!(

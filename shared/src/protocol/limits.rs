@@ -42,7 +42,7 @@ impl Limits {
     pub const DEFAULT: Limits = Limits {
         inflated_bytes: 32 * 1024 * 1024,
         change_ops: 10_000,
-        message_ops: 100_000,
+        message_ops: 50_000,
     };
 }
 
