@@ -85,7 +85,7 @@ impl Gate<'_> {
         };
         let carries_changes = shape.as_ref().is_some_and(Shape::carries_changes);
         let measure = || match shape.as_ref().map(|s| s.measure(self.limits)) {
-            Some(Err(refusal)) => Err(refused(id, refusal)),
+            Some(Err(refusal)) => Err(refusal),
             _ => Ok(()),
         };
         let mut new_scope = None;
@@ -95,7 +95,7 @@ impl Gate<'_> {
             None => {
                 // Measured within bounds before it is loaded to find out whose it is.
                 if let Err(refusal) = measure() {
-                    return Ok(refusal);
+                    return Ok(refused(id, refusal));
                 }
                 match data.and_then(|d| new_document_scope(d)) {
                     Some(scope) => {
@@ -117,7 +117,7 @@ impl Gate<'_> {
             && new_scope.is_none()
             && let Err(refusal) = measure()
         {
-            return Ok(refusal);
+            return Ok(refused(id, refusal));
         }
         match access {
             Access::None => Ok(Inbound::Answer(self.unavailable(id))),

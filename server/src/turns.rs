@@ -40,8 +40,20 @@ impl<E> Turns<E> {
         queue.push_back(event);
     }
 
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl<E> Iterator for Turns<E> {
+    type Item = E;
+
     /// The next event: the first of the connection whose turn it is.
-    pub fn next(&mut self) -> Option<E> {
+    fn next(&mut self) -> Option<E> {
         let event = match self.order.pop_front() {
             Some(conn) => {
                 let queue = self.queues.get_mut(&conn).expect("queued");
@@ -58,14 +70,6 @@ impl<E> Turns<E> {
         self.len -= 1;
         Some(event)
     }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
 }
 
 #[cfg(test)]
@@ -81,7 +85,7 @@ mod tests {
         turns.push(None, "stop".to_string());
         turns.push(Some(2), "edit".to_string());
         turns.push(Some(2), "ack".to_string());
-        let order: Vec<_> = std::iter::from_fn(|| turns.next()).collect();
+        let order: Vec<_> = turns.by_ref().collect();
         assert_eq!(
             order,
             [

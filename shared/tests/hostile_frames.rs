@@ -319,13 +319,13 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     let at = any::<usize>();
     // Mostly length-preserving, so that many mutated frames still parse and reach Automerge.
     prop_oneof![
-        4 => (at.clone(), 0u8..8).prop_map(|(at, bit)| Mutation::Flip { at, bit }),
-        4 => (at.clone(), any::<u8>()).prop_map(|(at, byte)| Mutation::Set { at, byte }),
-        1 => (at.clone(), proptest::collection::vec(any::<u8>(), 1..16))
+        4 => (at, 0u8..8).prop_map(|(at, bit)| Mutation::Flip { at, bit }),
+        4 => (at, any::<u8>()).prop_map(|(at, byte)| Mutation::Set { at, byte }),
+        1 => (at, proptest::collection::vec(any::<u8>(), 1..16))
             .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
-        1 => (at.clone(), 1usize..64).prop_map(|(at, len)| Mutation::Delete { at, len }),
-        1 => at.clone().prop_map(|at| Mutation::Truncate { at }),
-        1 => (at.clone(), 1usize..256).prop_map(|(at, len)| Mutation::Duplicate { at, len }),
+        1 => (at, 1usize..64).prop_map(|(at, len)| Mutation::Delete { at, len }),
+        1 => at.prop_map(|at| Mutation::Truncate { at }),
+        1 => (at, 1usize..256).prop_map(|(at, len)| Mutation::Duplicate { at, len }),
         1 => at.prop_map(|at| Mutation::Huge { at }),
     ]
 }
