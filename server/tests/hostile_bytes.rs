@@ -101,6 +101,15 @@ impl World {
         socket
     }
 
+    /// What the relay answers the attacker's `frame` with before closing its connection: the
+    /// text of its `error` messages.
+    async fn refused(&self, frame: Vec<u8>) -> Vec<String> {
+        let mut attacker = self.attacker().await;
+        // The relay may close the connection before it has read all of a refused frame.
+        let _ = attacker.send(Ws::Binary(frame.into())).await;
+        closed_with(&mut attacker).await
+    }
+
     /// The bystander logs a new incident and waits until the relay acknowledges it.
     async fn round_trip(&mut self) -> Duration {
         let id = new_id();
@@ -254,11 +263,6 @@ fn client_frame(payload: &[u8]) -> Vec<u8> {
     frame
 }
 
-async fn send(socket: &mut Socket, frame: Vec<u8>) {
-    // The relay may close the connection before it has read all of a refused frame.
-    let _ = socket.send(Ws::Binary(frame.into())).await;
-}
-
 fn mentions(errors: &[String], text: &str) -> bool {
     errors.iter().any(|e| e.contains(text))
 }
@@ -269,13 +273,9 @@ async fn a_bloom_filter_that_makes_automerge_panic_costs_only_its_sender() {
     let world = World::start(&[]).await;
     let target = world.acknowledged[0];
     for bloom in [BLOOM_WITHOUT_BITS, BLOOM_OF_FOUR_BILLION_PROBES] {
-        let mut attacker = world.attacker().await;
-        send(
-            &mut attacker,
-            sync_frame(target, "device-b", sync_data(&[bloom], &[])),
-        )
-        .await;
-        let errors = closed_with(&mut attacker).await;
+        let errors = world
+            .refused(sync_frame(target, "device-b", sync_data(&[bloom], &[])))
+            .await;
         assert!(mentions(&errors, "Bloom filter"), "{errors:?}");
     }
     world.unharmed().await;
@@ -289,13 +289,9 @@ async fn a_document_that_makes_automerge_panic_costs_only_its_sender() {
     // As a new document (the gate reads it to learn whose it is), and into one the bystander
     // has open (the hub applies it).
     for doc in [new_id(), world.acknowledged[0]] {
-        let mut attacker = world.attacker().await;
-        send(
-            &mut attacker,
-            sync_frame(doc, "device-b", sync_data(&[], &[&broken])),
-        )
-        .await;
-        let errors = closed_with(&mut attacker).await;
+        let errors = world
+            .refused(sync_frame(doc, "device-b", sync_data(&[], &[&broken])))
+            .await;
         assert!(mentions(&errors, "it was not accepted"), "{errors:?}");
     }
     world.unharmed().await;
@@ -313,13 +309,9 @@ async fn a_deflate_bomb_is_refused_before_it_inflates() {
         (world.acknowledged[0], &change),
         (new_id(), &document),
     ] {
-        let mut attacker = world.attacker().await;
-        send(
-            &mut attacker,
-            sync_frame(doc, "device-b", sync_data(&[], &[bomb])),
-        )
-        .await;
-        let errors = closed_with(&mut attacker).await;
+        let errors = world
+            .refused(sync_frame(doc, "device-b", sync_data(&[], &[bomb])))
+            .await;
         assert!(mentions(&errors, "inflates to more than"), "{errors:?}");
     }
     world.unharmed().await;
@@ -332,13 +324,9 @@ async fn an_operation_bomb_is_refused_before_automerge_counts_it() {
     // A trillion operations in about fifty bytes.
     let bomb = operation_bomb(1 << 40);
     for doc in [new_id(), world.acknowledged[0]] {
-        let mut attacker = world.attacker().await;
-        send(
-            &mut attacker,
-            sync_frame(doc, "device-b", sync_data(&[], &[&bomb])),
-        )
-        .await;
-        let errors = closed_with(&mut attacker).await;
+        let errors = world
+            .refused(sync_frame(doc, "device-b", sync_data(&[], &[&bomb])))
+            .await;
         assert!(mentions(&errors, "operations"), "{errors:?}");
     }
     world.unharmed().await;
@@ -356,9 +344,7 @@ async fn cbor_with_huge_counts_or_nesting_is_refused_unbuilt() {
     let huge_map = vec![0xbb, 0x40, 0, 0, 0, 0, 0, 0, 0];
     let deep = vec![0x81; 100_000];
     for frame in [items, huge_map, deep] {
-        let mut attacker = world.attacker().await;
-        send(&mut attacker, frame).await;
-        let errors = closed_with(&mut attacker).await;
+        let errors = world.refused(frame).await;
         assert!(mentions(&errors, "CBOR"), "{errors:?}");
     }
     world.unharmed().await;
@@ -368,13 +354,11 @@ async fn cbor_with_huge_counts_or_nesting_is_refused_unbuilt() {
 async fn a_frame_over_the_limit_is_refused_unread() {
     let _one = ONE_AT_A_TIME.lock().await;
     let world = World::start(&[]).await;
-    let mut attacker = world.attacker().await;
     // 60 MiB (main allowed 64): sixty million one-byte CBOR items, gigabytes once decoded.
     let mut frame = vec![0x9a];
     frame.extend(60_000_000u32.to_be_bytes());
     frame.resize(frame.len() + 60_000_000, 0);
-    send(&mut attacker, frame).await;
-    closed_with(&mut attacker).await;
+    world.refused(frame).await;
     world.unharmed().await;
 }
 

@@ -12,7 +12,8 @@
 //!   fresh device.
 //!
 //! CI runs [`DEFAULT_CASES`]; `OUTPOST_FUZZ_CASES=1000000 cargo test --release -p shared --test
-//! hostile_frames` is the long run (BENCHMARKS.md).
+//! hostile_frames -- --nocapture` is the long run (BENCHMARKS.md), `OUTPOST_FUZZ_SEED=n` another
+//! sequence of cases (the frames are fixed, so a seed reproduces a run).
 
 use std::{
     alloc::{GlobalAlloc, Layout, System},
@@ -22,7 +23,7 @@ use std::{
 
 use automerge::{Automerge, ReadDoc};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, TestRng, TestRunner};
 use shared::{
     ids::{DocumentId, PeerId},
     protocol::{self, Message, limits},
@@ -95,8 +96,9 @@ fn meta(n: i64) -> ChangeMeta {
     }
 }
 
-/// An incident worked a little: several changes, a work log, a status change.
-fn incident(title: &str) -> Automerge {
+/// An incident worked a little: several changes, a work log, a status change. Its actor is
+/// fixed, so that the frames, and so a failing case, are the same on every run.
+fn incident(title: &str, actor: u8) -> Automerge {
     let edit = IncidentEdit {
         title: title.into(),
         description: "Printer on floor 3 jams on every job".into(),
@@ -107,7 +109,7 @@ fn incident(title: &str) -> Automerge {
         note: String::new(),
     };
     let mut incident = Incident::create("INC-1".into(), edit, &meta(0)).unwrap();
-    let mut doc = Automerge::new();
+    let mut doc = Automerge::new().with_actor(automerge::ActorId::from([actor; 16]));
     incident.write(&mut doc, &meta(0)).unwrap();
     for n in 1..4 {
         let mut edit = incident.edit_form();
@@ -249,7 +251,7 @@ fn real_frames() -> (Vec<Vec<u8>>, Relay) {
         let mut outgoing = session.receive(&peer, &mut docs).unwrap();
         for (n, id) in ids.iter().enumerate() {
             if round == 0 {
-                docs.insert(*id, incident(&format!("Record {n}")));
+                docs.insert(*id, incident(&format!("Record {n}"), n as u8));
             } else {
                 docs.insert(*id, Automerge::new()); // fetch it
             }
@@ -487,11 +489,21 @@ fn random_and_mutated_frames_are_refused_cleanly_within_bounds() {
         )
             .prop_map(move |(i, target, mutations)| (vec![], Some(i), target, mutations)),
     ];
-    let mut runner = TestRunner::new(Config {
+    // The frames are the same on every run (fixed actors), so a seed names a run: a failure is
+    // reproduced with the seed it printed.
+    let seed: u64 = std::env::var("OUTPOST_FUZZ_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config {
         cases,
         failure_persistence: None,
         ..Config::default()
-    });
+    };
+    let rng = TestRng::from_seed(config.rng_algorithm, &seed_bytes);
+    let mut runner = TestRunner::new_with_rng(config, rng);
     runner
         .run(&strategy, |(random, real, target, mutations)| {
             let frame = match real {
@@ -522,7 +534,7 @@ fn random_and_mutated_frames_are_refused_cleanly_within_bounds() {
         .unwrap();
     let tally = tally.into_inner();
     println!(
-        "{cases} cases in {:.1} s ({} real frames mutated, and random bytes): {tally:?}",
+        "seed {seed}: {cases} cases in {:.1} s ({} real frames mutated, and random bytes): {tally:?}",
         started.elapsed().as_secs_f64(),
         frames.len()
     );

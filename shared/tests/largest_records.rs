@@ -120,7 +120,11 @@ fn prose(chars: usize, seed: u64) -> String {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         out.push_str(WORDS[(state >> 33) as usize % WORDS.len()]);
-        out.push(if (state >> 20).is_multiple_of(13) { '.' } else { ' ' });
+        out.push(if (state >> 20).is_multiple_of(13) {
+            '.'
+        } else {
+            ' '
+        });
     }
     out.truncate(chars);
     out

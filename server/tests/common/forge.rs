@@ -9,29 +9,7 @@ use shared::{
     protocol::{self, Message},
 };
 
-pub fn uleb(out: &mut Vec<u8>, mut n: u64) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-pub fn sleb(out: &mut Vec<u8>, mut n: i64) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if (n == 0 && byte & 0x40 == 0) || (n == -1 && byte & 0x40 != 0) {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
+pub use shared::protocol::chunks::{write_sleb as sleb, write_uleb as uleb};
 
 pub const DOCUMENT: u8 = 0;
 pub const CHANGE: u8 = 1;
@@ -108,21 +86,28 @@ pub fn operation_bomb(n: u64) -> Vec<u8> {
 }
 
 /// An Automerge sync message (V1, as old peers send) with these Bloom filters as haves and these
-/// change chunks.
+/// change chunks, encoded by Automerge itself (it writes whatever it is given).
 pub fn sync_data(blooms: &[&[u8]], changes: &[&[u8]]) -> Vec<u8> {
-    let mut out = vec![0x42, 0, 0]; // V1, no heads, no needs
-    uleb(&mut out, blooms.len() as u64);
-    for bloom in blooms {
-        out.push(0); // last sync: nothing
-        uleb(&mut out, bloom.len() as u64);
-        out.extend(*bloom);
+    use automerge::sync;
+    sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: blooms
+            .iter()
+            .map(|bloom| sync::Have {
+                last_sync: vec![],
+                bloom: sync::BloomFilter::try_from(*bloom).expect("Automerge parses it"),
+            })
+            .collect(),
+        changes: changes
+            .iter()
+            .map(|c| c.to_vec())
+            .collect::<Vec<_>>()
+            .into(),
+        flags: None,
+        version: sync::MessageVersion::V1,
     }
-    uleb(&mut out, changes.len() as u64);
-    for change in changes {
-        uleb(&mut out, change.len() as u64);
-        out.extend(*change);
-    }
-    out
+    .encode()
 }
 
 /// A `sync` frame about `doc` from `from`.

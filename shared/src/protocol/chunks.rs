@@ -91,15 +91,7 @@ pub fn split(blob: &[u8]) -> Result<Vec<Chunk<'_>>, ChunkError> {
 /// and payload (for a compressed change, of the change it inflates to).
 pub fn checksum(kind: u8, payload: &[u8]) -> [u8; 4] {
     let mut length = vec![];
-    let mut n = payload.len() as u64;
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        length.push(if n == 0 { byte } else { byte | 0x80 });
-        if n == 0 {
-            break;
-        }
-    }
+    write_uleb(&mut length, payload.len() as u64);
     let hash = Sha256::new()
         .chain_update([kind])
         .chain_update(length)
@@ -233,6 +225,32 @@ fn columnar(body: &[u8], budget: usize, layout: Layout) -> Result<Cost, ChunkErr
         }
     }
     Ok(cost)
+}
+
+/// Writes `n` as unsigned LEB128, Automerge's encoding of lengths and counts.
+pub fn write_uleb(out: &mut Vec<u8>, mut n: u64) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Writes `n` as signed LEB128 (run lengths, deltas).
+pub fn write_sleb(out: &mut Vec<u8>, mut n: i64) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if (n == 0 && byte & 0x40 == 0) || (n == -1 && byte & 0x40 != 0) {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
 }
 
 /// Inflates raw DEFLATE data, stopping as soon as it passes `cap` bytes. The buffer grows by

@@ -153,6 +153,11 @@ impl Net {
         self.settle();
     }
 
+    /// Why the hub closed `conn` ("" while it is open).
+    fn closed(&self, conn: usize) -> &str {
+        self.devices[conn].closed.as_deref().unwrap_or_default()
+    }
+
     fn value(&self, conn: usize, id: &DocumentId, key: &str) -> Option<String> {
         let doc = self.devices[conn].docs.get(id)?;
         doc.get(automerge::ROOT, key)
@@ -305,12 +310,9 @@ fn a_connection_holds_only_so_many_documents_open() {
     assert!(net.devices[b].closed.is_none());
     net.edit(b, id(2), "k", "two");
     assert!(
-        net.devices[b]
-            .closed
-            .as_deref()
-            .is_some_and(|r| r.contains("already has 2 documents open")),
-        "{:?}",
-        net.devices[b].closed
+        net.closed(b).contains("already has 2 documents open"),
+        "{}",
+        net.closed(b)
     );
     assert_eq!(net.hub.counters().open_documents_exceeded, 1);
     assert!(!net.storage.contains_key(&id(2)), "refused before any work");
@@ -354,12 +356,9 @@ fn a_panic_on_one_connections_message_costs_only_that_connection() {
     net.hub.receive(a as ConnId, &poisoned_sync(doc, "a"));
     net.settle();
     assert!(
-        net.devices[a]
-            .closed
-            .as_deref()
-            .is_some_and(|r| r.contains("could not handle this message")),
-        "{:?}",
-        net.devices[a].closed
+        net.closed(a).contains("could not handle this message"),
+        "{}",
+        net.closed(a)
     );
     assert_eq!(net.hub.counters().panics_contained, 1);
     assert!(net.devices[b].closed.is_none() && net.devices[c].closed.is_none());
@@ -457,12 +456,9 @@ fn malformed_sync_data_closes_that_connection_only() {
     );
     net.settle();
     assert!(
-        net.devices[b]
-            .closed
-            .as_deref()
-            .is_some_and(|r| r.contains("unreadable sync data")),
-        "{:?}",
-        net.devices[b].closed
+        net.closed(b).contains("unreadable sync data"),
+        "{}",
+        net.closed(b)
     );
     net.edit(a, doc, "status", "still syncing");
     assert!(

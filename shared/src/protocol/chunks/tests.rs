@@ -7,29 +7,7 @@ use super::*;
 
 const MIB: usize = 1024 * 1024;
 
-pub(crate) fn uleb(out: &mut Vec<u8>, mut n: u64) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-pub(crate) fn sleb(out: &mut Vec<u8>, mut n: i64) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if (n == 0 && byte & 0x40 == 0) || (n == -1 && byte & 0x40 != 0) {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
+pub(crate) use super::{write_sleb as sleb, write_uleb as uleb};
 
 /// A chunk around `payload`, with the checksum Automerge would write.
 pub(crate) fn chunk(kind: u8, payload: &[u8]) -> Vec<u8> {
