@@ -67,6 +67,9 @@ struct ServeArgs {
     /// Documents one sync connection may have open.
     #[arg(long, env = "OUTPOST_MAX_OPEN_DOCUMENTS", default_value_t = Limits::default().open_documents)]
     max_open_documents: usize,
+    /// Bytes of documents kept in memory between messages (estimated), all connections together.
+    #[arg(long, env = "OUTPOST_MAX_RESIDENT_BYTES", default_value_t = Limits::default().resident_bytes)]
+    max_resident_bytes: usize,
     /// Frames one connection may have waiting for the sync thread.
     #[arg(long, env = "OUTPOST_MAX_INFLIGHT_FRAMES", default_value_t = Limits::default().inflight_frames)]
     max_inflight_frames: usize,
@@ -365,6 +368,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
             message_ops: args.max_message_ops,
         },
         open_documents: args.max_open_documents,
+        resident_bytes: args.max_resident_bytes,
         inflight_frames: args.max_inflight_frames,
         inflight_bytes: args.max_inflight_bytes,
         outbound_bytes: args.max_outbound_bytes,

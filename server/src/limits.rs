@@ -21,6 +21,9 @@ pub struct Limits {
     pub sync: shared::protocol::limits::Limits,
     /// Documents one connection may have open at once.
     pub open_documents: usize,
+    /// Documents kept in memory between messages, all connections together (estimated
+    /// bytes); beyond it the least recently used are read from storage again when needed.
+    pub resident_bytes: usize,
     /// Frames one connection may have waiting for the sync thread…
     pub inflight_frames: usize,
     /// …and their bytes (each frame counting at least `inflight_bytes / inflight_frames`).
@@ -42,6 +45,7 @@ impl Default for Limits {
         Limits {
             sync: shared::protocol::limits::Limits::DEFAULT,
             open_documents: 100_000,
+            resident_bytes: 256 * 1024 * 1024,
             inflight_frames: 64,
             inflight_bytes: 16 * 1024 * 1024,
             outbound_bytes: 32 * 1024 * 1024,

@@ -326,7 +326,9 @@ struct HubThread {
 
 impl HubThread {
     fn new_hub(&self) -> Hub {
-        Hub::new(PeerId::from(RELAY_PEER)).limit_open_documents(self.limits.open_documents)
+        Hub::new(PeerId::from(RELAY_PEER))
+            .limit_open_documents(self.limits.open_documents)
+            .limit_resident_bytes(self.limits.resident_bytes)
     }
 }
 

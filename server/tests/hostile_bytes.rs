@@ -424,7 +424,9 @@ async fn asking_for_documents_that_do_not_exist_is_bounded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_costly_frames_waits_its_turn() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let mut world = World::start(&[]).await;
+    // Documents kept in memory between messages: 4 MiB, so that the flooder's records (about
+    // 100 KB each in memory) are dropped and read again as the flood goes on.
+    let mut world = World::start(&["--max-resident-bytes", "4194304"]).await;
     let attacker = world.attacker().await;
     let (mut tx, mut rx) = attacker.split();
     // New records nearly as large as the limits allow in operations (a text of 45,000

@@ -40,10 +40,10 @@
 //!   again (loading and `save()`'s DEFLATE were most of the relay's cost per document). The
 //!   document is loaded the first time anything else happens to it.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use automerge::{
-    Automerge, ChangeHash,
+    Automerge, ChangeHash, ReadDoc,
     sync::{self, MessageFlags, SyncDoc},
 };
 
@@ -115,6 +115,21 @@ struct Doc {
     chunks: u32,
     /// Per subscribed connection, Automerge's sync state for this document.
     peers: HashMap<ConnId, sync::State>,
+    /// When it was last used (its key in [`Hub::resident`]) and what its body weighs.
+    tick: u64,
+    weight: usize,
+}
+
+impl Doc {
+    fn new(body: Body, chunks: u32) -> Self {
+        Doc {
+            body,
+            chunks,
+            peers: HashMap::new(),
+            tick: 0,
+            weight: 0,
+        }
+    }
 }
 
 /// A document in memory: loaded into Automerge, or only as storage holds it.
@@ -130,6 +145,25 @@ enum Body {
         bytes: Vec<u8>,
         heads: Vec<ChangeHash>,
     },
+    /// Dropped from memory to keep within [`Hub::limit_resident_bytes`] while connections still
+    /// have it open (their sync states stay): read from storage again when it is needed.
+    Unloaded,
+}
+
+impl Body {
+    /// About what it occupies in memory. Automerge 0.12 keeps a document in compressed
+    /// columns: measured from about 10 KB empty, plus about 200 bytes per change and from 3 to
+    /// 16 bytes per operation (3 for runs of similar operations, 16 for map keys).
+    fn weight(&self) -> usize {
+        match self {
+            Body::Loaded(doc) => {
+                let stats = doc.stats();
+                10_240 + 256 * stats.num_changes as usize + 16 * stats.num_ops as usize
+            }
+            Body::Stored { bytes, .. } => bytes.len(),
+            Body::Empty | Body::Unloaded => 0,
+        }
+    }
 }
 
 /// A frame waiting for its document to load.
@@ -156,6 +190,12 @@ pub struct Hub {
     empty: Automerge,
     /// Documents one connection may have open.
     max_open: usize,
+    /// Documents whose bodies are in memory, least recently used first, by [`Doc::tick`]; their
+    /// total weight, and the most it may be.
+    resident: BTreeMap<u64, DocumentId>,
+    resident_bytes: usize,
+    max_resident_bytes: usize,
+    next_tick: u64,
     counters: HubCounters,
 }
 
@@ -179,8 +219,19 @@ impl Hub {
             effects: vec![],
             empty: Automerge::new(),
             max_open: usize::MAX,
+            resident: BTreeMap::new(),
+            resident_bytes: 0,
+            max_resident_bytes: usize::MAX,
+            next_tick: 0,
             counters: HubCounters::default(),
         }
+    }
+
+    /// Keep documents in memory between messages up to about `bytes` (unlimited by default);
+    /// beyond it the least recently used are dropped and read from storage again when needed.
+    pub fn limit_resident_bytes(mut self, bytes: usize) -> Self {
+        self.max_resident_bytes = bytes;
+        self
     }
 
     /// At most `n` documents open per connection (unlimited by default).
@@ -266,14 +317,16 @@ impl Hub {
             .get_mut(&id)
             .map(std::mem::take)
             .unwrap_or_default();
-        self.docs.insert(
-            id,
-            Doc {
-                body,
-                chunks,
-                peers: HashMap::new(),
-            },
-        );
+        match self.docs.get_mut(&id) {
+            // Back from `Body::Unloaded`: its connections' sync states are still here.
+            Some(doc) => {
+                doc.body = body;
+                doc.chunks = chunks;
+            }
+            None => {
+                self.docs.insert(id, Doc::new(body, chunks));
+            }
+        }
         while let Some(w) = waiting.pop_front() {
             // The connection may have gone while the document loaded.
             if self.conns.contains_key(&w.conn) && self.guarded(w.conn, id, w.message).is_err() {
@@ -282,6 +335,7 @@ impl Hub {
         }
         self.loading.remove(&id);
         self.evict_if_unused(&id);
+        self.used(&id);
     }
 
     /// A frame arrived on a connection.
@@ -363,9 +417,15 @@ impl Hub {
                         ),
                     );
                 }
-                if self.docs.contains_key(&id) {
+                let in_memory = self
+                    .docs
+                    .get(&id)
+                    .is_some_and(|d| !matches!(d.body, Body::Unloaded));
+                if in_memory {
                     if self.guarded(conn, id, Some(m)).is_err() {
                         self.contain(conn, id, VecDeque::new());
+                    } else {
+                        self.used(&id);
                     }
                 } else {
                     let queue = self.loading.entry(id).or_default();
@@ -434,8 +494,7 @@ impl Hub {
             ),
         );
         let mut queue: VecDeque<Waiting> = self
-            .docs
-            .remove(&id)
+            .remove_doc(&id)
             .into_iter()
             .flat_map(|doc| doc.peers.into_keys())
             .map(|conn| Waiting {
@@ -526,7 +585,7 @@ impl Hub {
             Body::Loaded(automerge) => automerge.as_mut(),
             // Without changes, receiving leaves the document as it is.
             Body::Empty => &mut self.empty,
-            Body::Stored { .. } => unreachable!("loaded_doc loads it"),
+            Body::Stored { .. } | Body::Unloaded => unreachable!("loaded before it is handled"),
         };
         let they_have_nothing = message.heads.is_empty();
         let before = automerge.get_heads();
@@ -758,8 +817,9 @@ impl Hub {
         let automerge = match &doc.body {
             Body::Loaded(automerge) => automerge.as_ref(),
             Body::Empty => &self.empty,
-            // Held as stored bytes: nothing changed since each subscriber was answered.
-            Body::Stored { .. } => return,
+            // Held as stored bytes (or not at all): nothing changed since each subscriber was
+            // answered.
+            Body::Stored { .. } | Body::Unloaded => return,
         };
         let state = doc.peers.entry(conn).or_default();
         let Some(message) = automerge.generate_sync_message(state) else {
@@ -798,7 +858,44 @@ impl Hub {
 
     fn evict_if_unused(&mut self, id: &DocumentId) {
         if self.docs.get(id).is_some_and(|d| d.peers.is_empty()) && !self.loading.contains_key(id) {
-            self.docs.remove(id);
+            self.remove_doc(id);
+        }
+    }
+
+    fn remove_doc(&mut self, id: &DocumentId) -> Option<Doc> {
+        let doc = self.docs.remove(id)?;
+        if self.resident.remove(&doc.tick).is_some() {
+            self.resident_bytes -= doc.weight;
+        }
+        Some(doc)
+    }
+
+    /// A message about `id` was handled: it is the most recently used, weighs what its body
+    /// weighs now; then the least recently used bodies are dropped until the rest fit.
+    fn used(&mut self, id: &DocumentId) {
+        if let Some(doc) = self.docs.get_mut(id) {
+            if self.resident.remove(&doc.tick).is_some() {
+                self.resident_bytes -= doc.weight;
+            }
+            doc.weight = doc.body.weight();
+            if doc.weight > 0 {
+                self.next_tick += 1;
+                doc.tick = self.next_tick;
+                self.resident.insert(doc.tick, *id);
+                self.resident_bytes += doc.weight;
+            }
+        }
+        while self.resident_bytes > self.max_resident_bytes {
+            let Some((_, oldest)) = self.resident.pop_first() else {
+                break;
+            };
+            let doc = self
+                .docs
+                .get_mut(&oldest)
+                .expect("resident documents are held");
+            self.resident_bytes -= doc.weight;
+            doc.weight = 0;
+            doc.body = Body::Unloaded;
         }
     }
 }

@@ -320,6 +320,32 @@ fn a_connection_holds_only_so_many_documents_open() {
     assert_eq!(net.value(a, &id(1), "k").as_deref(), Some("one"));
 }
 
+#[test]
+fn documents_beyond_the_memory_budget_are_read_from_storage_again() {
+    let mut net = Net::new();
+    // Room for no document at all: every body is dropped after each message.
+    net.hub = Hub::new(PeerId::from("relay")).limit_resident_bytes(1);
+    let (a, b) = (net.join("a"), net.join("b"));
+    let (one, two) = (id(21), id(22));
+    net.edit(a, one, "title", "First");
+    net.edit(a, two, "title", "Second");
+    assert_eq!(net.hub.documents_loaded(), 0, "no body stays in memory");
+    assert_eq!(net.hub.documents_in_memory(), 2, "a's sync states stay");
+    net.request(b, one);
+    net.request(b, two);
+    net.edit(b, one, "status", "from b");
+    assert_eq!(
+        net.value(a, &one, "status").as_deref(),
+        Some("from b"),
+        "a still hears of it"
+    );
+    net.edit(a, two, "status", "from a");
+    assert_eq!(net.value(b, &two, "status").as_deref(), Some("from a"));
+    assert_eq!(net.hub.documents_loaded(), 0);
+    let stored = net.stored_doc(&one);
+    assert!(stored.get(automerge::ROOT, "status").unwrap().is_some());
+}
+
 /// A sync message whose Bloom filter has an entry but no bits: Automerge 0.12 panics on it in
 /// `generate_sync_message` (SECURITY.md). The relay's gate refuses it before the hub sees it;
 /// the hub must survive such a panic anyway.
