@@ -49,17 +49,19 @@ struct World {
     /// For the fresh device that checks nothing was lost (signed in before any attack, as
     /// failed sign-ins slow down further ones from the same address).
     fresh_cookie: String,
+    admin_cookie: String,
 }
 
 impl World {
     async fn start(extra: &[&str]) -> World {
         let dir = tempfile::tempdir().unwrap();
         let relay = Process::start(dir.path(), extra);
-        let admin = relay.relay.admin_cookie().await;
+        let admin_cookie = relay.relay.admin_cookie().await;
+        let admin = &admin_cookie;
         for name in ["ana", "bo"] {
             relay
                 .relay
-                .add_person(&admin, name, &[Role::Technician], &["north"], &[])
+                .add_person(admin, name, &[Role::Technician], &["north"], &[])
                 .await;
         }
         let sign_in = |device: &'static str, who: &'static str| {
@@ -77,6 +79,7 @@ impl World {
             acknowledged: vec![],
             attacker_cookie,
             fresh_cookie,
+            admin_cookie,
         };
         for _ in 0..5 {
             world.round_trip().await;
@@ -99,6 +102,31 @@ impl World {
         let reply = socket.next().await.unwrap().unwrap();
         assert!(matches!(decode(&reply.into_data()), Message::Peer { .. }));
         socket
+    }
+
+    /// How often the relay counted `limit` crossed.
+    async fn exceeded(&self, limit: &str) -> u64 {
+        self.metric(&format!(
+            "outpost_limits_exceeded_total{{limit=\"{limit}\"}}"
+        ))
+        .await
+    }
+
+    /// A counter of `/metrics` (read as an administrator), by its series name.
+    async fn metric(&self, series: &str) -> u64 {
+        let metrics = self
+            .relay
+            .relay
+            .call(reqwest::Method::GET, "/metrics", &self.admin_cookie, None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let line = format!("{series} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&line)?.parse().ok())
+            .unwrap_or_else(|| panic!("no {line} in {metrics}"))
     }
 
     /// What the relay answers the attacker's `frame` with before closing its connection: the
@@ -278,6 +306,7 @@ async fn a_bloom_filter_that_makes_automerge_panic_costs_only_its_sender() {
             .await;
         assert!(mentions(&errors, "Bloom filter"), "{errors:?}");
     }
+    assert_eq!(world.exceeded("sync_shape").await, 2);
     world.unharmed().await;
 }
 
@@ -294,6 +323,7 @@ async fn a_document_that_makes_automerge_panic_costs_only_its_sender() {
             .await;
         assert!(mentions(&errors, "it was not accepted"), "{errors:?}");
     }
+    assert_eq!(world.metric("outpost_panics_contained_total").await, 2);
     world.unharmed().await;
 }
 
@@ -314,6 +344,7 @@ async fn a_deflate_bomb_is_refused_before_it_inflates() {
             .await;
         assert!(mentions(&errors, "inflates to more than"), "{errors:?}");
     }
+    assert_eq!(world.exceeded("inflated_bytes").await, 3);
     world.unharmed().await;
 }
 
@@ -329,6 +360,7 @@ async fn an_operation_bomb_is_refused_before_automerge_counts_it() {
             .await;
         assert!(mentions(&errors, "operations"), "{errors:?}");
     }
+    assert_eq!(world.exceeded("change_ops").await, 2);
     world.unharmed().await;
 }
 
@@ -347,6 +379,7 @@ async fn cbor_with_huge_counts_or_nesting_is_refused_unbuilt() {
         let errors = world.refused(frame).await;
         assert!(mentions(&errors, "CBOR"), "{errors:?}");
     }
+    assert_eq!(world.exceeded("cbor").await, 3);
     world.unharmed().await;
 }
 
@@ -359,6 +392,7 @@ async fn a_frame_over_the_limit_is_refused_unread() {
     frame.extend(60_000_000u32.to_be_bytes());
     frame.resize(frame.len() + 60_000_000, 0);
     world.refused(frame).await;
+    assert_eq!(world.exceeded("frame_bytes").await, 1);
     world.unharmed().await;
 }
 
@@ -424,9 +458,9 @@ async fn asking_for_documents_that_do_not_exist_is_bounded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_costly_frames_waits_its_turn() {
     let _one = ONE_AT_A_TIME.lock().await;
-    // Documents kept in memory between messages: 4 MiB, so that the flooder's records (about
-    // 100 KB each in memory) are dropped and read again as the flood goes on.
-    let mut world = World::start(&["--max-resident-bytes", "4194304"]).await;
+    // Documents kept in memory between messages: 16 MiB, so that the flooder's records (each
+    // counted as about 700 KB) are dropped as the flood goes on, the least recently used first.
+    let mut world = World::start(&["--max-resident-bytes", "16777216"]).await;
     let attacker = world.attacker().await;
     let (mut tx, mut rx) = attacker.split();
     // New records nearly as large as the limits allow in operations (a text of 45,000
