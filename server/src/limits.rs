@@ -15,6 +15,7 @@ use crate::auth::ApiError;
 /// How long a sign-in waits for a free verification before it is told the relay is busy.
 pub const SIGN_IN_WAIT: Duration = Duration::from_secs(2);
 
+/// What one connection, message or sign-in may cost (the flags of `outpost serve`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// What one sync message may inflate to and how many operations it may carry.

@@ -62,10 +62,12 @@ impl<T> Clone for Outbox<T> {
 
 impl<T> Outbox<T> {
     /// Queues `item` of `bytes`. False, queueing nothing, when that would pass the limit: the
-    /// connection has overflowed and [`Outbox::overflowed`] resolves.
+    /// connection has overflowed and [`Outbox::overflowed`] resolves. A frame goes into an
+    /// empty queue whatever its size, so a document larger than the limit still reaches a
+    /// device that reads.
     pub fn push(&self, item: T, bytes: usize) -> bool {
         let before = self.shared.queued.fetch_add(bytes, SeqCst);
-        if before + bytes > self.shared.limit {
+        if before > 0 && before + bytes > self.shared.limit {
             self.shared.queued.fetch_sub(bytes, SeqCst);
             self.shared.overflowed.store(true, SeqCst);
             self.shared.changed.notify_waiters();
@@ -143,5 +145,7 @@ mod tests {
         out.overflowed().await;
         assert_eq!(drain.recv().await, Some("b"));
         assert_eq!(drain.recv().await, Some("bye"));
+        drain.sent(40);
+        assert!(out.push("larger than the limit, alone", 150));
     }
 }

@@ -4,6 +4,10 @@
 //! `data`, …), as specified in the README of `automerge-repo-network-websocket` and spoken by
 //! samod and the JS reference server. Speaking it exactly means unmodified automerge-repo peers
 //! interoperate with Outpost.
+//!
+//! Every peer may be hostile, so nothing here trusts a count or a length: `cbor` reads a frame
+//! within bounds, and `limits` (with `chunks`) checks what a sync message's Automerge data
+//! would cost before Automerge reads any of it (SECURITY.md).
 
 pub mod cbor;
 pub mod chunks;
