@@ -1,5 +1,7 @@
 use std::{net::SocketAddr, path::PathBuf};
 
+use crate::limits::Limits;
+
 /// How the relay runs. Built from flags and environment by `main`, directly by tests.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -10,12 +12,22 @@ pub struct Config {
     pub static_dir: PathBuf,
     /// The largest WebSocket message accepted; larger ones close that connection.
     pub max_frame_bytes: usize,
+    /// What one connection, message or sign-in may cost.
+    pub limits: Limits,
     /// How long a sign-in lasts.
     pub session_lifetime_ms: i64,
     /// Mark the cookie Secure (when served over HTTPS, e.g. behind a TLS proxy).
     pub secure_cookies: bool,
     /// Open sync connections one person may have at once (one per device, a few tabs).
     pub max_connections_per_person: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (auth/client.rs).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins (`https://host[:port]`) a browser may open the sync WebSocket from; empty: the
+    /// relay's own origin only, i.e. the one the request's `Host` names.
+    pub allowed_origins: Vec<String>,
+    /// Where to serve `/metrics` to anyone (a private address for a scraper); on the main
+    /// address it answers administrators only.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -25,10 +37,14 @@ impl Config {
             listen,
             data_dir,
             static_dir,
-            max_frame_bytes: 64 * 1024 * 1024,
+            max_frame_bytes: shared::protocol::limits::DEFAULT_FRAME_BYTES,
+            limits: Limits::default(),
             session_lifetime_ms: 30 * 24 * 3600 * 1000,
             secure_cookies: false,
             max_connections_per_person: 8,
+            trusted_proxies: vec![],
+            allowed_origins: vec![],
+            metrics_listen: None,
         }
     }
 }

@@ -16,11 +16,13 @@ use shared::access::{self, Access, Role};
 use tower_http::{
     compression::CompressionLayer,
     services::{ServeDir, ServeFile},
+    timeout::RequestBodyTimeoutLayer,
 };
 
 use crate::{
     Config,
     auth::{self, ApiError, Authenticated, Throttle},
+    limits::SignIns,
     metrics::Metrics,
     store::{NewPerson, Store},
     sync::SyncHub,
@@ -30,10 +32,14 @@ pub struct AppState {
     pub config: Config,
     pub store: Store,
     pub hub: SyncHub,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     pub throttle: Mutex<Throttle>,
+    /// Password verifications running at once.
+    pub sign_ins: SignIns,
     /// Open sync connections per person id.
     pub connections: Mutex<HashMap<i64, usize>>,
+    /// Poked when this relay's API changed someone's access (revocation.rs).
+    pub access_changed: tokio::sync::Notify,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -62,11 +68,22 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/sync", any(sync))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(admin_metrics))
         .nest("/api", api)
         .fallback_service(app)
         .layer(axum::middleware::from_fn(cache_policy))
         .layer(CompressionLayer::new())
+        // A request body that stalls is cut off like headers that never end.
+        .layer(RequestBodyTimeoutLayer::new(
+            state.config.limits.header_timeout,
+        ))
+        .with_state(state)
+}
+
+/// `/metrics` alone, for `--metrics-listen`: that address is meant to be private.
+pub fn metrics_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
         .with_state(state)
 }
 
@@ -94,8 +111,16 @@ const SOCKET_BUFFER: usize = 8 * 1024;
 async fn sync(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
     Authenticated(session): Authenticated,
 ) -> Response {
+    if !crate::auth::origin::allowed(&headers, &state.config.allowed_origins) {
+        return ApiError(
+            StatusCode::FORBIDDEN,
+            "this page's origin may not open the sync connection".into(),
+        )
+        .into_response();
+    }
     let person = session.person.id;
     {
         let mut open = state.connections.lock().unwrap_or_else(|p| p.into_inner());
@@ -122,10 +147,7 @@ async fn sync(
             m.connections_open
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Metrics::add(&m.connections_total, 1);
-            state
-                .hub
-                .serve_socket(socket, session, &state.store, &state.metrics)
-                .await;
+            state.hub.serve_socket(socket, session, limit).await;
             m.connections_open
                 .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             let mut open = state.connections.lock().unwrap_or_else(|p| p.into_inner());
@@ -134,6 +156,15 @@ async fn sync(
             }
         })
         .into_response()
+}
+
+/// On the main address, counters are for administrators: they tell how busy the relay is.
+async fn admin_metrics(
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+) -> Result<Response, ApiError> {
+    require_admin(&session)?;
+    Ok(metrics(State(state)).await.into_response())
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
@@ -261,6 +292,8 @@ async fn update_person(
     Json(body): Json<PersonUpdate>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     require_admin(&session)?;
+    // Whatever happens below, open connections see it at once (revocation.rs).
+    let _notify = NotifyOnDrop(&state.access_changed);
     if let Some(disabled) = body.disabled {
         state.store.set_disabled(&username, disabled)?;
     }
@@ -289,6 +322,15 @@ async fn update_person(
     }
     let id = state.store.person_id(&username)?;
     Ok(Json(json!(state.store.person(id)?)))
+}
+
+/// Pokes a `Notify` when dropped: after an update, also one that failed half-way.
+struct NotifyOnDrop<'a>(&'a tokio::sync::Notify);
+
+impl Drop for NotifyOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.notify_one();
+    }
 }
 
 #[derive(Deserialize)]

@@ -7,9 +7,15 @@ pub mod config;
 pub mod export;
 pub mod gate;
 pub mod http;
+pub mod indexes;
+pub mod limits;
+pub mod listen;
 pub mod metrics;
+pub mod outbox;
+pub mod revocation;
 pub mod store;
 pub mod sync;
+pub mod turns;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -22,6 +28,8 @@ pub use config::Config;
 /// A running relay: the HTTP server plus the sync repo and database behind it.
 pub struct Relay {
     state: Arc<http::AppState>,
+    /// Bound by `open` when `--metrics-listen` is set.
+    metrics_listener: Option<std::net::TcpListener>,
 }
 
 /// The first administrator, created on the first start. The password is shown once.
@@ -40,18 +48,45 @@ impl Relay {
                 config.data_dir.display()
             )
         })?;
+        config.limits.check(config.max_frame_bytes)?;
         let store = store::Store::open(&config.data_dir).map_err(|e| e.to_string())?;
         let first = first_account(&store).map_err(|e| e.to_string())?;
-        let hub = sync::SyncHub::open(&config.data_dir).await?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                std::net::TcpListener::bind(addr)
+                    .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                    .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?,
+            ),
+            None => None,
+        };
+        let metrics = Arc::new(metrics::Metrics::default());
+        let hub =
+            sync::SyncHub::open(&config.data_dir, &store, &config.limits, metrics.clone()).await?;
+        indexes::prepare(&store).map_err(|e| e.to_string())?;
         let state = Arc::new(http::AppState {
+            sign_ins: limits::SignIns::new(config.limits.sign_ins, limits::SIGN_IN_WAIT),
             config,
             store,
             hub,
-            metrics: Default::default(),
+            metrics,
             throttle: Default::default(),
             connections: Default::default(),
+            access_changed: Default::default(),
         });
-        Ok((Relay { state }, first))
+        Ok((
+            Relay {
+                state,
+                metrics_listener,
+            },
+            first,
+        ))
+    }
+
+    /// Where `/metrics` is served to anyone, if `--metrics-listen` was given.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn store(&self) -> &store::Store {
@@ -65,12 +100,26 @@ impl Relay {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = http::router(self.state.clone());
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        let header_timeout = self.state.config.limits.header_timeout;
+        let watcher = tokio::spawn(revocation::watch(self.state.clone()));
+        let metrics = match self.metrics_listener {
+            Some(listener) => {
+                let listener = TcpListener::from_std(listener)?;
+                let router = http::metrics_router(self.state.clone());
+                Some(tokio::spawn(listen::serve(
+                    listener,
+                    router,
+                    header_timeout,
+                    std::future::pending(),
+                )))
+            }
+            None => None,
+        };
+        listen::serve(listener, app, header_timeout, shutdown).await;
+        watcher.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         self.state.hub.stop().await;
         Ok(())
     }

@@ -207,6 +207,17 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
         Some(_) => current().map(|i| state.agreement_name(&i.sla)),
         None => Some(state.agreement_name(&state.service_agreement(&service.get()))),
     };
+    // Why the signed-in person may not log or change this incident (`shared::access`), if so.
+    let read_only = Memo::new(move |_| {
+        state.revision.track();
+        match id.get() {
+            Some(id) => state.may_write(&id),
+            None => state.may_create(shared::records::incident::KIND),
+        }
+        .err()
+        .map(|r| r.reason)
+    });
+    let writable = move || read_only.with(Option::is_none);
     let save_status = RwSignal::new(String::new());
     let form_error = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
@@ -327,8 +338,11 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                     }
                 })
             }}
+            <super::refused::RefusedBanner id=id />
+            <super::read_only::ReadOnlyNotice reason=read_only />
             {move || id.get().map(|id| view! { <super::list::SlaClock id=id /> })}
             <form class="card" on:submit=save novalidate>
+                <fieldset class="plain" prop:disabled=move || !writable()>
                 <LabelledField label="Title" for_id="title" wide=true>
                     <input
                         id="title"
@@ -456,20 +470,23 @@ pub fn IncidentForm(id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                         }
                     ></textarea>
                 </LabelledField>
+                </fieldset>
                 {move || form_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-                <div class="actions wide">
-                    <button id="save" type="submit" class="button primary" disabled=move || saving.get()>
-                        {move || if id.with(Option::is_some) { "Save" } else { "Log incident" }}
-                    </button>
-                    <span
-                        id="save-status"
-                        role="status"
-                        class:ok=move || save_status.get() == "Saved"
-                        class:error=move || save_status.get().starts_with("Not saved")
-                    >
-                        {move || save_status.get()}
-                    </span>
-                </div>
+                <Show when=writable>
+                    <div class="actions wide">
+                        <button id="save" type="submit" class="button primary" disabled=move || saving.get()>
+                            {move || if id.with(Option::is_some) { "Save" } else { "Log incident" }}
+                        </button>
+                        <span
+                            id="save-status"
+                            role="status"
+                            class:ok=move || save_status.get() == "Saved"
+                            class:error=move || save_status.get().starts_with("Not saved")
+                        >
+                            {move || save_status.get()}
+                        </span>
+                    </div>
+                </Show>
             </form>
             <super::known_errors::KnownErrors incident=Signal::derive(move || current().map(|i| i.number)) />
             // Built once the record is there and kept across saves (rebuilding them on every

@@ -148,20 +148,23 @@ fn CreateForm(form: &'static dyn Form) -> impl IntoView {
             <div class="page-head">
                 <h1>{format!("New {}", form.noun())}</h1>
             </div>
-            <form class="card" on:submit=save>
-                {fields(form, move |key| values.with(|v| v.get(key).cloned().unwrap_or_default()), move |key, text| {
-                    values.update(|v| {
-                        v.insert(key.to_string(), text);
-                    });
-                })}
-                {saving.refusal_view("fields")}
-                <div class="actions wide">
-                    <button id="save" type="submit" class="button primary" disabled=move || saving.busy.get()>
-                        {format!("Add {}", form.noun())}
-                    </button>
-                    {saving.status_view()}
-                </div>
-            </form>
+            <super::read_only::ReadOnlyNotice reason=Signal::derive(move || state.may_create(kind).err().map(|r| r.reason)) />
+            <Show when=move || state.may_create(kind).is_ok()>
+                <form class="card" on:submit=save.clone()>
+                    {fields(form, move |key| values.with(|v| v.get(key).cloned().unwrap_or_default()), move |key, text| {
+                        values.update(|v| {
+                            v.insert(key.to_string(), text);
+                        });
+                    })}
+                    {saving.refusal_view("fields")}
+                    <div class="actions wide">
+                        <button id="save" type="submit" class="button primary" disabled=move || saving.busy.get()>
+                            {format!("Add {}", form.noun())}
+                        </button>
+                        {saving.status_view()}
+                    </div>
+                </form>
+            </Show>
         </section>
     }
 }
@@ -181,6 +184,12 @@ fn EditForm(form: &'static dyn Form, id: DocumentId) -> impl IntoView {
     let edits = RwSignal::new(Values::new());
     let saving = Saving::new();
     let kind = form.kind();
+    // Why the signed-in person may not change this record (`shared::access`), if they may not.
+    let read_only = Memo::new(move |_| {
+        state.revision.track();
+        state.may_write(&id).err().map(|r| r.reason)
+    });
+    let writable = Signal::derive(move || read_only.with(Option::is_none));
 
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -235,24 +244,32 @@ fn EditForm(form: &'static dyn Form, id: DocumentId) -> impl IntoView {
                     }
                 })
             }}
+            <super::refused::RefusedBanner id=Signal::derive(move || Some(id)) />
+            <super::read_only::ReadOnlyNotice reason=read_only />
             <Show when=move || record.with(|r| matches!(r, Some(Ok(_))))>
-                <StatusCard record=record id=id saving=saving />
+                <StatusCard record=record id=id saving=saving writable=writable />
                 <form class="card" on:submit=save>
-                    {fields(form, value, edit)}
+                    <fieldset class="plain" prop:disabled=move || !writable.get()>
+                        {fields(form, value, edit)}
+                    </fieldset>
                     {saving.refusal_view("fields")}
-                    <div class="actions wide">
-                        <button id="save" type="submit" class="button primary" disabled=move || saving.busy.get()>
-                            "Save"
-                        </button>
-                        {saving.status_view()}
-                    </div>
+                    <Show when=move || writable.get()>
+                        <div class="actions wide">
+                            <button id="save" type="submit" class="button primary" disabled=move || saving.busy.get()>
+                                "Save"
+                            </button>
+                            {saving.status_view()}
+                        </div>
+                    </Show>
                 </form>
-                {form
-                    .actions()
-                    .into_iter()
-                    .map(|action| view! { <ActionForm action=action id=id saving=saving /> })
-                    .collect_view()}
-                <Sections record=record id=id saving=saving />
+                <Show when=move || writable.get()>
+                    {form
+                        .actions()
+                        .into_iter()
+                        .map(|action| view! { <ActionForm action=action id=id saving=saving /> })
+                        .collect_view()}
+                </Show>
+                <Sections record=record id=id saving=saving writable=writable />
                 <super::incident_form::WorkLog entries=Signal::derive(move || {
                     record.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()).map(|v| v.work_log.clone()).unwrap_or_default())
                 }) />
@@ -268,6 +285,7 @@ fn StatusCard(
     record: Memo<Option<Result<View, String>>>,
     id: DocumentId,
     saving: Saving,
+    writable: Signal<bool>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let status = move || {
@@ -307,8 +325,8 @@ fn StatusCard(
                 <span id="record-status" data-status=move || status().0>{move || status().1}</span>
             </h2>
             <Show
-                when=move || !moves().is_empty()
-                fallback=|| view! { <p class="muted">"This status is final."</p> }
+                when=move || !moves().is_empty() && writable.get()
+                fallback=move || (writable.get() && moves().is_empty()).then(|| view! { <p class="muted">"This status is final."</p> })
             >
                 <form class="move-form" on:submit=go>
                     <div class="field">
@@ -408,6 +426,7 @@ fn Sections(
     record: Memo<Option<Result<View, String>>>,
     id: DocumentId,
     saving: Saving,
+    writable: Signal<bool>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
@@ -423,7 +442,7 @@ fn Sections(
                     .rows
                     .into_iter()
                     .map(|row| {
-                        let button = row.button.map(|b| {
+                        let button = row.button.filter(|_| writable.get()).map(|b| {
                             let press = move |_| {
                                 saving.run(
                                     place,

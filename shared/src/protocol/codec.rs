@@ -4,15 +4,17 @@ use std::collections::BTreeMap;
 
 use ciborium::Value;
 
+use super::cbor::{self, CborError};
 use super::message::{HeadsInfo, Message, PeerMetadata};
 use crate::ids::{DocumentId, PeerId};
+use crate::refusal::{Refusal, RefusalCode};
 
 /// Why a frame is not a protocol message. The text goes back to the peer in an `error`
 /// message, so it names the problem precisely.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("frame is not valid CBOR: {0}")]
-    NotCbor(String),
+    #[error("frame is not acceptable CBOR: {0}")]
+    NotCbor(CborError),
     #[error("frame is not a CBOR map")]
     NotAMap,
     #[error("message has no 'type'")]
@@ -114,6 +116,14 @@ pub fn encode(message: &Message) -> Vec<u8> {
             fields.push(("data", Value::Bytes(data.clone())));
         }
         Message::Error { message } => fields.push(("message", text(message))),
+        Message::Refused {
+            document_id,
+            refusal,
+        } => {
+            fields.push(("message", text(&refusal.reason)));
+            fields.push(("documentId", doc(document_id)));
+            fields.push(("refusal", text(refusal.code.as_str())));
+        }
         Message::RemoteSubscriptionChange {
             sender_id,
             target_id,
@@ -161,14 +171,12 @@ pub fn encode(message: &Message) -> Vec<u8> {
     out
 }
 
-/// Decodes one frame. Unknown extra fields are ignored (newer peers may add some); missing or
+/// Decodes one frame, within [`cbor`]'s bounds on items, depth and lengths. Unknown extra fields are ignored (newer peers may add some); missing or
 /// mistyped required fields are errors.
 pub fn decode(frame: &[u8]) -> Result<Message, DecodeError> {
-    let mut reader = frame;
-    let value: Value =
-        ciborium::from_reader(&mut reader).map_err(|e| DecodeError::NotCbor(e.to_string()))?;
-    if !reader.is_empty() {
-        return Err(DecodeError::TrailingBytes(reader.len()));
+    let (value, used) = cbor::read(frame).map_err(DecodeError::NotCbor)?;
+    if used < frame.len() {
+        return Err(DecodeError::TrailingBytes(frame.len() - used));
     }
     let Value::Map(entries) = value else {
         return Err(DecodeError::NotAMap);
@@ -215,9 +223,18 @@ pub fn decode(frame: &[u8]) -> Result<Message, DecodeError> {
             session_id: fields.str("sessionId", &kind)?,
             data: fields.bytes("data", &kind)?,
         },
-        "error" => Message::Error {
-            message: fields.str("message", &kind)?,
-        },
+        "error" => {
+            let message = fields.str("message", &kind)?;
+            // An `error` naming a document and a refusal code is a refused write; any other is a
+            // protocol error as automerge-repo defines it.
+            match (fields.present("documentId"), fields.str_opt("refusal")?) {
+                (Some(_), Some(code)) => Message::Refused {
+                    document_id: fields.doc("documentId", &kind)?,
+                    refusal: Refusal::new(RefusalCode::parse(&code), message),
+                },
+                _ => Message::Error { message },
+            }
+        }
         "remote-subscription-change" => Message::RemoteSubscriptionChange {
             sender_id: fields.peer("senderId", &kind)?,
             target_id: fields.peer("targetId", &kind)?,
