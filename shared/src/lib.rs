@@ -10,6 +10,7 @@ pub mod forms;
 pub mod history;
 pub mod ids;
 pub mod index;
+pub mod model;
 pub mod numbering;
 pub mod protocol;
 pub mod records;

@@ -52,7 +52,7 @@ pub struct Sla {
 record!(Sla, "sla", "SLA");
 tracked!(Sla, AgreementStatus);
 
-static LIFECYCLE: Lifecycle<AgreementStatus> = {
+static OLD_LIFECYCLE: Lifecycle<AgreementStatus> = {
     use AgreementStatus::*;
     Lifecycle {
         noun: "an SLA",
@@ -69,7 +69,7 @@ impl Workflow for Sla {
     type Facts = ();
 
     fn lifecycle() -> &'static Lifecycle<AgreementStatus> {
-        &LIFECYCLE
+        &OLD_LIFECYCLE
     }
 
     /// An active SLA must be measurable: targets and a valid calendar.
@@ -186,3 +186,113 @@ impl Agreements {
             .unwrap_or_default()
     }
 }
+
+// ---------------------------------------------------------------- the record engine's description
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+pub const AGREEMENT_STATUSES: m::Choices = m::Choices::new(&[
+    ("draft", "Draft"),
+    ("active", "Active"),
+    ("expired", "Expired"),
+]);
+
+/// Response and resolution targets for one priority, in business minutes.
+pub const TARGET: &[F] = &[
+    F::new("priority", S::Choice(&super::priority::PRIORITIES)),
+    F::new("response_minutes", S::COUNT),
+    F::new("resolution_minutes", S::COUNT),
+];
+
+/// Working hours of one weekday, in minutes after local midnight; open == close: closed.
+pub const WORKING_DAY: &[F] = &[F::new("open", S::COUNT), F::new("close", S::COUNT)];
+
+/// A business-hours calendar (see [`Calendar`]).
+pub const CALENDAR: &[F] = &[
+    F::new("time_zone", S::Text).or(|| m::Value::Str("UTC".into())),
+    F::new("week", S::List(&S::Group(WORKING_DAY))).or(|| {
+        let day = m::Group::defaults(WORKING_DAY).with("close", 24 * 60);
+        m::Value::List(vec![m::Value::Group(day); 7])
+    }),
+    F::new("holidays", S::List(&S::Text)),
+];
+
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    F::new("customer", S::Reference("customer")),
+    F::new("services", S::List(&S::Reference("service"))),
+    F::new("targets", S::List(&S::Group(TARGET))),
+    F::new("calendar", S::Group(CALENDAR)),
+    // Statuses (keys) in which the clock pauses.
+    F::new("pause_statuses", S::List(&S::Text))
+        .or(|| m::Value::List(PAUSE_STATUSES.iter().map(|s| m::Value::from(*s)).collect())),
+    // Most requests per month the agreement covers (0: no limit).
+    F::new("workload_limit", S::COUNT),
+    F::new("exceptions", S::List(&S::Text)),
+    F::new("status", S::Choice(&AGREEMENT_STATUSES)),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+static LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "an SLA",
+    statuses: &AGREEMENT_STATUSES,
+    moves: &[
+        ("draft", &["active"]),
+        ("active", &["expired"]),
+        ("expired", &["active"]),
+    ],
+    finished: &[],
+    reasons: &[],
+};
+
+/// The calendar a calendar group holds.
+pub fn calendar_of(g: Option<&m::Group>) -> Calendar {
+    let Some(g) = g else {
+        return Calendar::default();
+    };
+    Calendar {
+        time_zone: g.str("time_zone").into(),
+        week: g
+            .groups("week")
+            .map(|d| crate::sla::WorkingDay {
+                open: d.uint("open") as u32,
+                close: d.uint("close") as u32,
+            })
+            .collect(),
+        holidays: g.strs("holidays").map(String::from).collect(),
+    }
+}
+
+/// An active SLA must be measurable: targets and a valid calendar.
+fn rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    if to != "active" {
+        return Ok(());
+    }
+    if r.list("targets").is_empty() {
+        return Err(WorkflowError::Missing {
+            what: "at least one priority target",
+            noun: "an SLA",
+            status: "active".into(),
+        });
+    }
+    calendar_of(r.group("calendar"))
+        .compile()
+        .map(|_| ())
+        .map_err(|e| WorkflowError::BadCalendar(e.to_string()))
+}
+
+pub static SLA: m::RecordType = m::RecordType {
+    kind: "sla",
+    prefix: "SLA",
+    noun: "SLA",
+    plural: "Service level agreements",
+    area: m::Area::ServiceLevel,
+    fields: FIELDS,
+    lifecycle: &LIFECYCLE,
+    rules,
+    logged: "SLA drafted",
+    title: |r| r.str("name").to_string(),
+    ..m::RecordType::BASE
+};

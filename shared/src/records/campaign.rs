@@ -98,7 +98,7 @@ pub enum CampaignError {
     Rule(#[from] WorkflowError),
 }
 
-static LIFECYCLE: Lifecycle<CampaignStatus> = {
+static OLD_LIFECYCLE: Lifecycle<CampaignStatus> = {
     use CampaignStatus::*;
     Lifecycle {
         noun: "a verification campaign",
@@ -115,7 +115,7 @@ impl Workflow for VerificationCampaign {
     type Facts = ();
 
     fn lifecycle() -> &'static Lifecycle<CampaignStatus> {
-        &LIFECYCLE
+        &OLD_LIFECYCLE
     }
 
     /// Completing with CIs left unchecked, or cancelling, needs a reason an auditor can read.
@@ -207,7 +207,7 @@ impl VerificationCampaign {
         note: &str,
         meta: &ChangeMeta,
     ) -> Result<CampaignCheck, CampaignError> {
-        if LIFECYCLE.is_finished(self.status) {
+        if OLD_LIFECYCLE.is_finished(self.status) {
             return Err(CampaignError::Finished {
                 status: self.status.label().to_lowercase(),
             });
@@ -315,3 +315,101 @@ impl VerificationCampaign {
         added
     }
 }
+
+// ---------------------------------------------------------------- the record engine's description
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+pub const CAMPAIGN_STATUSES: m::Choices = m::Choices::new(&[
+    ("planned", "Planned"),
+    ("in_progress", "In progress"),
+    ("completed", "Completed"),
+    ("cancelled", "Cancelled"),
+]);
+
+/// What the technician found.
+pub const CHECK_RESULTS: m::Choices = m::Choices::new(&[
+    ("found_ok", "Found as registered"),
+    ("discrepancy", "Found, with a discrepancy"),
+    ("not_found", "Not found"),
+]);
+
+/// A CI in the campaign's scope, copied from the register when the campaign is planned, so a
+/// tablet can find it by tag without holding every CI document.
+pub const SCOPE_ITEM: &[F] = &[
+    F::new("ci", S::Reference("configuration_item")),
+    F::new("name", S::Text),
+    F::new("asset_tag", S::Text),
+    F::new("location", S::Text),
+];
+
+/// One check on site. Checks only grow: a second look at a CI is a new, later check.
+pub const CHECK: &[F] = &[
+    F::new("ci", S::Reference("configuration_item")),
+    // The tag as the technician typed or scanned it.
+    F::new("tag", S::Text),
+    F::new("method", S::Choice(&super::ci::VERIFY_METHODS)),
+    F::new("result", S::Choice(&CHECK_RESULTS)),
+    F::new("note", S::LongText),
+    F::new("by", S::Text),
+    F::new("device", S::Text),
+    F::new("at", S::When),
+];
+
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    // The site whose CIs are in scope.
+    F::new("site", S::Text),
+    F::new("scope", S::List(&S::Group(SCOPE_ITEM))),
+    F::new("checks", S::List(&S::Group(CHECK))),
+    F::new("status", S::Choice(&CAMPAIGN_STATUSES)),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+pub(crate) static CAMPAIGN_LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a verification campaign",
+    statuses: &CAMPAIGN_STATUSES,
+    moves: &[
+        ("planned", &["in_progress", "cancelled"]),
+        ("in_progress", &["completed", "cancelled"]),
+        ("completed", &["in_progress"]),
+    ],
+    finished: &["completed", "cancelled"],
+    reasons: &[("cancelled", "")],
+};
+
+/// Completing with CIs left unchecked needs a reason an auditor can read.
+fn rules(r: &m::Record, to: &str, reason: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    if to == "completed" && reason.is_empty() {
+        let scope: Vec<&str> = r.groups("scope").map(|s| s.str("ci")).collect();
+        let checked: Vec<&str> = r.groups("checks").map(|c| c.str("ci")).collect();
+        let unchecked = scope.iter().filter(|ci| !checked.contains(ci)).count();
+        if unchecked > 0 {
+            return Err(WorkflowError::UncheckedCis {
+                unchecked,
+                total: scope.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+pub static VERIFICATION_CAMPAIGN: m::RecordType = m::RecordType {
+    kind: "verification_campaign",
+    prefix: "VER",
+    noun: "verification campaign",
+    plural: "Verification campaigns",
+    area: m::Area::Configuration,
+    fields: FIELDS,
+    lifecycle: &CAMPAIGN_LIFECYCLE,
+    rules,
+    title: |r| r.str("name").to_string(),
+    place: m::Place {
+        site: "site",
+        team: "",
+        assignee: "",
+    },
+    ..m::RecordType::BASE
+};

@@ -98,14 +98,14 @@ pub struct ChangeTemplate {
 record!(ChangeTemplate, "change_template", "TPL");
 tracked!(ChangeTemplate, ActiveStatus);
 
-static TEMPLATE: Lifecycle<ActiveStatus> = active_lifecycle("a change template");
+static OLD_TEMPLATE: Lifecycle<ActiveStatus> = active_lifecycle("a change template");
 
 /// A template is withdrawn by making it inactive; standard changes then cannot use it.
 impl Workflow for ChangeTemplate {
     type Facts = ();
 
     fn lifecycle() -> &'static Lifecycle<ActiveStatus> {
-        &TEMPLATE
+        &OLD_TEMPLATE
     }
 }
 
@@ -171,7 +171,7 @@ pub const RISK_QUESTIONS: [(&str, u32); 5] = [
     ("Does it affect more than one site?", 1),
 ];
 
-static LIFECYCLE: Lifecycle<ChangeStatus> = {
+static OLD_LIFECYCLE: Lifecycle<ChangeStatus> = {
     use ChangeStatus::*;
     Lifecycle {
         noun: "a change",
@@ -194,7 +194,7 @@ impl Workflow for Change {
     type Facts = ();
 
     fn lifecycle() -> &'static Lifecycle<ChangeStatus> {
-        &LIFECYCLE
+        &OLD_LIFECYCLE
     }
 
     fn check(&self, to: ChangeStatus, reason: &str, _: &()) -> Result<(), WorkflowError> {
@@ -475,7 +475,7 @@ fn overlaps(a: (Timestamp, Timestamp), b: (Timestamp, Timestamp)) -> bool {
 pub fn collisions(changes: &[Change], freezes: &[FreezeWindow]) -> Vec<Collision> {
     let planned: Vec<(&Change, (Timestamp, Timestamp))> = changes
         .iter()
-        .filter(|c| !LIFECYCLE.is_finished(c.status) && c.status != ChangeStatus::Rejected)
+        .filter(|c| !OLD_LIFECYCLE.is_finished(c.status) && c.status != ChangeStatus::Rejected)
         .filter_map(|c| Some((c, c.window()?)))
         .collect();
     let mut found = vec![];
@@ -505,3 +505,219 @@ pub fn collisions(changes: &[Change], freezes: &[FreezeWindow]) -> Vec<Collision
     }
     found
 }
+
+// ---------------------------------------------------------------- the record engine's description
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+pub const CHANGE_TYPES: m::Choices = m::Choices::new(&[
+    ("normal", "Normal"),
+    ("standard", "Standard"),
+    ("emergency", "Emergency"),
+]);
+
+pub const CHANGE_STATUSES: m::Choices = m::Choices::new(&[
+    ("draft", "Draft"),
+    ("submitted", "Awaiting approval"),
+    ("approved", "Approved"),
+    ("implementing", "Implementing"),
+    ("review", "In review"),
+    ("closed", "Closed"),
+    ("rejected", "Rejected"),
+    ("cancelled", "Cancelled"),
+]);
+
+pub const APPROVAL_ROLES: m::Choices =
+    m::Choices::new(&[("cab", "CAB member"), ("emergency", "Emergency approver")]);
+
+pub const DECISIONS: m::Choices =
+    m::Choices::new(&[("approve", "Approved"), ("reject", "Rejected")]);
+
+/// How the implementation went (8.5.1), recorded once the change has been implemented: what
+/// the change report counts as changes by outcome.
+pub const OUTCOMES: m::Choices = m::Choices::new(&[
+    ("successful", "Successful"),
+    ("with_issues", "Successful with issues"),
+    ("failed", "Failed"),
+    ("backed_out", "Backed out"),
+]);
+
+/// One approver's decision. Approvals only grow: a changed mind is a new, later entry.
+pub const APPROVAL: &[F] = &[
+    F::new("approver", S::Text),
+    F::new("role", S::Choice(&APPROVAL_ROLES)),
+    F::new("decision", S::Choice(&DECISIONS)),
+    F::new("comment", S::LongText),
+    F::new("at", S::When),
+    F::new("device", S::Text),
+];
+
+/// One risk question and the score its answer gave.
+pub const RISK_ANSWER: &[F] = &[
+    F::new("question", S::Text),
+    F::new("answer", S::Text),
+    F::new("score", S::COUNT),
+];
+
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("title", S::Text),
+    F::new("change_type", S::Choice(&CHANGE_TYPES)),
+    F::new("template", S::Reference("change_template")),
+    F::new("reason", S::LongText),
+    F::new("affected_cis", S::List(&S::Reference("configuration_item"))),
+    F::new("services", S::List(&S::Reference("service"))),
+    F::new("risk", S::List(&S::Group(RISK_ANSWER))),
+    F::new("impact", S::LongText),
+    F::new("implementation_plan", S::LongText),
+    F::new("backout_plan", S::LongText),
+    F::new("planned_start", S::Optional(&S::When)),
+    F::new("planned_end", S::Optional(&S::When)),
+    F::new("approvals", S::List(&S::Group(APPROVAL))),
+    // Test results and other evidence, appended.
+    F::new("test_evidence", m::WORK_LOG),
+    // Post-implementation review; for an emergency change, the retrospective review.
+    F::new("review", super::journal::OPTIONAL_REVIEW),
+    F::new("status", S::Choice(&CHANGE_STATUSES)),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+    // Added after schema 1 without a bump: older documents read it as not recorded.
+    F::new("outcome", S::Optional(&S::Choice(&OUTCOMES))),
+];
+
+pub static CHANGE_LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a change",
+    statuses: &CHANGE_STATUSES,
+    moves: &[
+        ("draft", &["submitted", "implementing", "cancelled"]),
+        (
+            "submitted",
+            &["approved", "rejected", "draft", "implementing", "cancelled"],
+        ),
+        ("approved", &["implementing", "cancelled"]),
+        ("implementing", &["review"]),
+        ("review", &["closed", "implementing"]),
+        ("rejected", &["draft"]),
+    ],
+    finished: &["closed", "cancelled"],
+    reasons: &[("rejected", ""), ("cancelled", "")],
+};
+
+/// A normal change needs the CAB, an emergency change its emergency approver, before it is
+/// approved, implemented or reviewed (a standard change is pre-approved); a normal or
+/// emergency change closes only with its review.
+fn change_rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    // "before it can be implemented", not "… be implementing".
+    let status = match to {
+        "implementing" => "implemented".to_string(),
+        "review" => "reviewed".to_string(),
+        _ => CHANGE_LIFECYCLE.label(to).to_lowercase(),
+    };
+    match to {
+        "approved" | "implementing" | "review" => check_authorised(r, status),
+        "closed" => match (r.str("change_type"), r.group("review")) {
+            ("standard", _) | (_, Some(_)) => Ok(()),
+            ("emergency", None) => Err(WorkflowError::NoReview {
+                kind: "an emergency",
+                review: "retrospective review",
+            }),
+            (_, None) => Err(WorkflowError::NoReview {
+                kind: "a normal",
+                review: "post-implementation review",
+            }),
+        },
+        _ => Ok(()),
+    }
+}
+
+fn check_authorised(r: &m::Record, status: String) -> Result<(), WorkflowError> {
+    match r.str("change_type") {
+        "standard" if r.str("template").is_empty() => Err(WorkflowError::StandardWithoutTemplate),
+        "standard" => Ok(()),
+        "emergency" if has_emergency_approval(r) => Ok(()),
+        "emergency" => Err(WorkflowError::NoEmergencyApproval { status }),
+        _ => match cab_decision(r) {
+            CabDecision::Approved => Ok(()),
+            CabDecision::Undecided => Err(WorkflowError::NoCabApproval { status }),
+            CabDecision::Rejected { by, comment } => Err(WorkflowError::RejectedByCab {
+                by,
+                comment,
+                status,
+            }),
+        },
+    }
+}
+
+/// What the CAB has decided so far: each member's latest decision (by time, then list order)
+/// counts.
+pub fn cab_decision(r: &m::Record) -> CabDecision {
+    let mut cab: Vec<&m::Group> = r
+        .groups("approvals")
+        .filter(|a| a.str("role") == "cab")
+        .collect();
+    cab.sort_by_key(|a| a.at("at"));
+    let mut latest: Vec<&m::Group> = vec![];
+    for approval in cab {
+        latest.retain(|a| a.str("approver") != approval.str("approver"));
+        latest.push(approval);
+    }
+    if let Some(no) = latest.iter().find(|a| a.str("decision") == "reject") {
+        return CabDecision::Rejected {
+            by: no.str("approver").into(),
+            comment: no.str("comment").into(),
+        };
+    }
+    if latest.is_empty() {
+        CabDecision::Undecided
+    } else {
+        CabDecision::Approved
+    }
+}
+
+pub fn has_emergency_approval(r: &m::Record) -> bool {
+    r.groups("approvals")
+        .any(|a| a.str("role") == "emergency" && a.str("decision") == "approve")
+}
+
+pub static CHANGE: m::RecordType = m::RecordType {
+    kind: "change",
+    prefix: "CHG",
+    noun: "change",
+    plural: "Changes",
+    area: m::Area::Change,
+    fields: FIELDS,
+    lifecycle: &CHANGE_LIFECYCLE,
+    rules: change_rules,
+    title: |r| r.str("title").to_string(),
+    ..m::RecordType::BASE
+};
+
+pub const TEMPLATE_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    F::new("implementation_plan", S::LongText),
+    F::new("backout_plan", S::LongText),
+    // Approved by the CAB for use without further approval.
+    F::new("approved", S::Bool),
+    F::new("approved_by", S::Text),
+    // Added after schema 1 without a bump: older documents read as an active template with no
+    // history yet.
+    F::new("status", S::Choice(&super::registers::ACTIVE_STATUSES)),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+static TEMPLATE_LIFECYCLE: m::Lifecycle = super::registers::active("a change template");
+
+/// A pre-approved recipe for standard changes, withdrawn by making it inactive.
+pub static CHANGE_TEMPLATE: m::RecordType = m::RecordType {
+    kind: "change_template",
+    prefix: "TPL",
+    noun: "change template",
+    plural: "Change templates",
+    area: m::Area::Change,
+    fields: TEMPLATE_FIELDS,
+    lifecycle: &TEMPLATE_LIFECYCLE,
+    title: |r| r.str("name").to_string(),
+    ..m::RecordType::BASE
+};

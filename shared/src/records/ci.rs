@@ -285,3 +285,163 @@ impl Asset {
         self.warranty_until.is_some_and(|until| now <= until)
     }
 }
+
+// ---------------------------------------------------------------- the record engine's descriptions
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+pub const CI_STATUSES: m::Choices = m::Choices::new(&[
+    ("planned", "Planned"),
+    ("active", "Active"),
+    ("maintenance", "In maintenance"),
+    ("retired", "Retired"),
+]);
+
+pub const RELATION_KINDS: m::Choices = m::Choices::new(&[
+    ("depends_on", "depends on"),
+    ("part_of", "is part of"),
+    ("runs_on", "runs on"),
+]);
+
+/// How a technician confirmed the CI on site.
+pub const VERIFY_METHODS: m::Choices = m::Choices::new(&[
+    ("scanned", "scanned its tag"),
+    ("typed", "typed its tag"),
+    ("seen", "saw it"),
+]);
+
+/// A relationship from this CI to another.
+pub const RELATIONSHIP: &[F] = &[
+    F::new("kind", S::Choice(&RELATION_KINDS)),
+    F::new("target", S::Reference("configuration_item")),
+];
+
+/// Who checked the CI, how, where and when. Verifications only grow.
+pub const VERIFICATION: &[F] = &[
+    F::new("at", S::When),
+    F::new("by", S::Text),
+    F::new("device", S::Text),
+    F::new("method", S::Choice(&VERIFY_METHODS)),
+    // False if the CI was not where the register says.
+    F::new("found", S::Bool),
+    F::new("note", S::LongText),
+    // The verification campaign it belongs to, if any.
+    F::new("campaign", S::Text),
+];
+
+pub const CI_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    F::new("ci_type", S::Text),
+    F::new("description", S::LongText),
+    F::new("status", S::Choice(&CI_STATUSES)),
+    F::new("site", S::Text),
+    F::new("location", S::Text),
+    F::new("owner", S::Text),
+    F::new("asset_tag", S::Text),
+    F::new("relationships", S::List(&S::Group(RELATIONSHIP))),
+    F::new("verifications", S::List(&S::Group(VERIFICATION))),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+static CI_STATUS_FLOW: m::Lifecycle = m::Lifecycle {
+    noun: "a configuration item",
+    statuses: &CI_STATUSES,
+    moves: &[
+        ("planned", &["active", "retired"]),
+        ("active", &["maintenance", "retired"]),
+        ("maintenance", &["active", "retired"]),
+    ],
+    finished: &["retired"],
+    reasons: &[],
+};
+
+pub static CONFIGURATION_ITEM: m::RecordType = m::RecordType {
+    kind: "configuration_item",
+    prefix: "CI",
+    noun: "configuration item",
+    plural: "Configuration items",
+    area: m::Area::Configuration,
+    fields: CI_FIELDS,
+    lifecycle: &CI_STATUS_FLOW,
+    logged: "CI registered",
+    title: |r| r.str("name").to_string(),
+    place: m::Place {
+        site: "site",
+        team: "",
+        assignee: "owner",
+    },
+    ..m::RecordType::BASE
+};
+
+pub const ASSET_STATUSES: m::Choices = m::Choices::new(&[
+    ("ordered", "Ordered"),
+    ("in_stock", "In stock"),
+    ("deployed", "Deployed"),
+    ("in_repair", "In repair"),
+    ("retired", "Retired"),
+    ("disposed", "Disposed"),
+]);
+
+pub const ASSET_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("tag", S::Text),
+    F::new("model", S::Text),
+    F::new("serial", S::Text),
+    F::new("owner", S::Text),
+    F::new("location", S::Text),
+    F::new("warranty_until", S::Optional(&S::When)),
+    // The contract (support, lease), and the CI when the asset is also one.
+    F::new("contract", S::Reference("contract")),
+    F::new("ci", S::Reference("configuration_item")),
+    F::new("status", S::Choice(&ASSET_STATUSES)),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+static ASSET_STATUS_FLOW: m::Lifecycle = m::Lifecycle {
+    noun: "an asset",
+    statuses: &ASSET_STATUSES,
+    moves: &[
+        ("ordered", &["in_stock", "retired"]),
+        ("in_stock", &["deployed", "retired"]),
+        ("deployed", &["in_stock", "in_repair", "retired"]),
+        ("in_repair", &["deployed", "in_stock", "retired"]),
+        ("retired", &["disposed"]),
+    ],
+    finished: &["disposed"],
+    reasons: &[],
+};
+
+/// A deployed asset must be somewhere and someone's.
+fn asset_rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    if to == "deployed" && (r.str("owner").trim().is_empty() || r.str("location").trim().is_empty())
+    {
+        return Err(WorkflowError::Missing {
+            what: "an owner and a location",
+            noun: "an asset",
+            status: "deployed".into(),
+        });
+    }
+    Ok(())
+}
+
+pub static ASSET: m::RecordType = m::RecordType {
+    kind: "asset",
+    prefix: "AST",
+    noun: "asset",
+    plural: "Assets",
+    area: m::Area::Configuration,
+    fields: ASSET_FIELDS,
+    lifecycle: &ASSET_STATUS_FLOW,
+    rules: asset_rules,
+    logged: "Asset registered",
+    title: |r| {
+        format!("{} {}", r.str("tag"), r.str("model"))
+            .trim()
+            .to_string()
+    },
+    place: m::Place::assignee("owner"),
+    ..m::RecordType::BASE
+};

@@ -52,7 +52,7 @@ impl Record for ContinuityPlan {
 
 tracked!(ContinuityPlan, PlanStatus);
 
-static LIFECYCLE: Lifecycle<PlanStatus> = Lifecycle {
+static OLD_LIFECYCLE: Lifecycle<PlanStatus> = Lifecycle {
     noun: "a continuity plan",
     moves: &[
         (
@@ -70,7 +70,7 @@ static LIFECYCLE: Lifecycle<PlanStatus> = Lifecycle {
 impl Workflow for ContinuityPlan {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<PlanStatus> {
-        &LIFECYCLE
+        &OLD_LIFECYCLE
     }
     /// A plan nobody can invoke or follow is not a plan.
     fn check(&self, to: PlanStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
@@ -115,3 +115,77 @@ impl ContinuityPlan {
         self.tests.iter().filter(|t| t.passed).map(|t| t.at).max()
     }
 }
+
+// ---------------------------------------------------------------- the record engine's description
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+pub const PLAN_STATUSES: m::Choices = m::Choices::new(&[
+    ("draft", "Draft"),
+    ("approved", "Approved"),
+    ("retired", "Retired"),
+]);
+
+/// A test or exercise of the plan.
+pub const PLAN_TEST: &[F] = &[
+    F::new("at", S::When),
+    F::new("by", S::Text),
+    F::new("passed", S::Bool),
+    F::new("notes", S::LongText),
+];
+
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("service", S::Text),
+    F::new("invocation_criteria", S::LongText),
+    F::new("procedures", S::List(&S::Text)),
+    F::new("contacts", super::journal::CONTACTS),
+    // Recovery time and recovery point objectives.
+    F::new("rto_minutes", S::COUNT),
+    F::new("rpo_minutes", S::COUNT),
+    F::new("tests", S::List(&S::Group(PLAN_TEST))),
+    F::new("status", S::Choice(&PLAN_STATUSES)),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+static LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a continuity plan",
+    statuses: &PLAN_STATUSES,
+    moves: &[
+        ("draft", &["approved", "retired"]),
+        ("approved", &["draft", "retired"]),
+    ],
+    finished: &["retired"],
+    reasons: &[],
+};
+
+/// A plan nobody can invoke or follow is not a plan.
+fn rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    let incomplete = r.str("invocation_criteria").trim().is_empty()
+        || r.list("procedures").is_empty()
+        || r.list("contacts").is_empty();
+    if to == "approved" && incomplete {
+        return Err(WorkflowError::Missing {
+            what: "invocation criteria, procedures and contacts",
+            noun: "a continuity plan",
+            status: "approved".into(),
+        });
+    }
+    Ok(())
+}
+
+pub static CONTINUITY_PLAN: m::RecordType = m::RecordType {
+    kind: "continuity_plan",
+    prefix: "BCP",
+    noun: "continuity plan",
+    plural: "Continuity plans",
+    area: m::Area::ServiceLevel,
+    fields: FIELDS,
+    lifecycle: &LIFECYCLE,
+    rules,
+    logged: "Continuity plan drafted",
+    title: |r| format!("Continuity of {}", r.str("service")),
+    on_every_device: true,
+    ..m::RecordType::BASE
+};

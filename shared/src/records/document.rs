@@ -1,82 +1,12 @@
 //! Reading and writing a record as one Automerge document, with the envelope
 //! (`type`, `schema`) and the change metadata every edit carries as evidence.
 
-use automerge::{Automerge, ReadDoc, ScalarValue, Value, transaction::CommitOptions};
+use automerge::{Automerge, ReadDoc};
 use autosurgeon::{Hydrate, Reconcile};
-use serde::{Deserialize, Serialize};
 
 use super::prefetch::Prefetched;
-use crate::time::Timestamp;
 
-/// Why a document could not be read or written as a record.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum RecordError {
-    #[error("this document is a {found}, not a {expected}")]
-    WrongType { expected: String, found: String },
-    #[error("this document has no record type: it is not an Outpost record")]
-    NoType,
-    #[error(
-        "this {kind} was written by a newer version of Outpost (schema {found}; this version reads up to {supported}). Update the app to open it."
-    )]
-    NewerSchema {
-        kind: String,
-        found: u64,
-        supported: u64,
-    },
-    #[error("this {kind} could not be read: {detail}")]
-    Unreadable { kind: String, detail: String },
-    #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
-    #[error("the change could not be written: {0}")]
-    Write(String),
-    #[error(transparent)]
-    Rule(#[from] crate::workflow::WorkflowError),
-}
-
-/// Who made a change, on which device, and when by the device's clock. Stored as the
-/// Automerge change's message (JSON) and time, so every change carries its own evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangeMeta {
-    pub author: String,
-    pub device: String,
-    pub at: Timestamp,
-}
-
-impl ChangeMeta {
-    pub fn commit_options(&self) -> CommitOptions {
-        let message = serde_json::to_string(self).unwrap_or_default();
-        CommitOptions::default()
-            .with_message(message)
-            .with_time(self.at.millis() / 1000)
-    }
-
-    /// The metadata of a change, if it was written by Outpost.
-    pub fn of_change(change: &automerge::Change) -> Option<Self> {
-        serde_json::from_str(change.message()?).ok()
-    }
-}
-
-/// The record type named in a document's `type` field.
-pub fn record_type(doc: &Automerge) -> Option<String> {
-    match doc.get(automerge::ROOT, "type").ok().flatten() {
-        Some((Value::Scalar(s), _)) => match s.as_ref() {
-            ScalarValue::Str(t) => Some(t.to_string()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-pub fn schema_version(doc: &Automerge) -> Option<u64> {
-    match doc.get(automerge::ROOT, "schema").ok().flatten() {
-        Some((Value::Scalar(s), _)) => match s.as_ref() {
-            ScalarValue::Uint(u) => Some(*u),
-            ScalarValue::Int(i) => u64::try_from(*i).ok(),
-            _ => None,
-        },
-        _ => None,
-    }
-}
+pub use crate::model::{ChangeMeta, RecordError, record_type, schema_version};
 
 /// A record type: its document `type`, its number prefix, its current schema, and how to bring
 /// a record written by an older schema up to date. Reading and writing are the same for all.

@@ -367,6 +367,196 @@ fn invalid(field: &str, message: &str) -> RecordError {
     }
 }
 
+// ---------------------------------------------------------------- the record engine's description
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+/// The service outage of a major incident: from when the service went down until it was
+/// restored (no end while it is still down).
+pub const OUTAGE: &[F] = &[
+    F::new("start", S::When),
+    F::new("end", S::Optional(&S::When)),
+];
+
+/// The fields of an incident (and of a security incident, stored the same way).
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("title", S::Text),
+    F::new("description", S::LongText),
+    F::new("impact", S::Choice(&super::priority::LEVELS)),
+    F::new("urgency", S::Choice(&super::priority::LEVELS)),
+    F::new("status", S::Choice(&super::ticket::TICKET_STATUSES)),
+    F::new("assignee", S::Text),
+    F::new("created_at", S::When),
+    F::new("created_by", S::Text),
+    F::new("work_log", m::WORK_LOG),
+    // Schema 2.
+    F::new("caller", S::Text),
+    F::new("service", S::Reference("service")),
+    F::new("affected_cis", S::List(&S::Reference("configuration_item"))),
+    F::new("site", S::Text),
+    F::new("category", S::Text),
+    F::new("group", S::Text),
+    F::new("sla", S::Reference("sla")),
+    F::new("resolution_code", S::Text),
+    F::new("resolution_notes", S::LongText),
+    F::new("major", S::Bool),
+    F::new("major_owner", S::Text),
+    F::new("review", super::journal::OPTIONAL_REVIEW),
+    F::new("problem", S::Reference("problem")),
+    F::new("status_history", m::STATUS_HISTORY),
+    // Schema 3.
+    F::new("outage", S::Optional(&S::Group(OUTAGE))),
+];
+
+/// Schema 2 added the ISO 20000 fields after `work_log` and the status history; schema 3 the
+/// service outage of a major incident.
+pub const SCHEMAS: &[m::Schema] = &[
+    m::Schema::FIRST,
+    m::Schema {
+        version: 2,
+        added: &[
+            "caller",
+            "service",
+            "affected_cis",
+            "site",
+            "category",
+            "group",
+            "sla",
+            "resolution_code",
+            "resolution_notes",
+            "major",
+            "major_owner",
+            "review",
+            "problem",
+            "status_history",
+        ],
+        upgrade: Some(rebuild_status_history),
+    },
+    m::Schema {
+        version: 3,
+        added: &["outage"],
+        upgrade: Some(infer_outage),
+    },
+];
+
+/// Schema 1 had no status history: rebuild it from the work log, whose status lines
+/// ("Status New → Assigned") were written by every status change, so the SLA clock works for
+/// incidents logged before the upgrade.
+fn rebuild_status_history(r: &mut m::Record) {
+    if !r.list("status_history").is_empty() {
+        return;
+    }
+    let mut history = vec![m::StatusChange {
+        at: r.at("created_at"),
+        status: "new".into(),
+        by: r.str("created_by").into(),
+        device: String::new(),
+        reason: String::new(),
+    }];
+    for entry in r.work_log() {
+        let Some(target) = entry
+            .note
+            .strip_prefix("Status ")
+            .and_then(|rest| rest.split_once(" → "))
+            .map(|(_, to)| to)
+        else {
+            continue;
+        };
+        let (label, reason) = target.split_once(": ").unwrap_or((target, ""));
+        let statuses = &super::ticket::TICKET_STATUSES;
+        if let Some((key, _)) = statuses.options.iter().find(|(_, l)| *l == label) {
+            history.push(m::StatusChange {
+                at: entry.at,
+                status: (*key).into(),
+                by: entry.author.clone(),
+                device: entry.device.clone(),
+                reason: reason.into(),
+            });
+        }
+    }
+    let history = history
+        .iter()
+        .map(|c| m::Value::Group(c.group()))
+        .collect::<Vec<_>>();
+    r.set("status_history", history);
+}
+
+/// A schema-2 major incident has no outage recorded: the best evidence it carries is that the
+/// service was down from when the incident was logged until it was (last) resolved. Counting
+/// that window understates availability rather than hiding downtime.
+fn infer_outage(r: &mut m::Record) {
+    if r.group("outage").is_some() || !r.bool("major") {
+        return;
+    }
+    let created = r.at("created_at");
+    let done = matches!(r.status(), "resolved" | "closed");
+    let end = done
+        .then(|| {
+            r.groups("status_history")
+                .filter(|c| c.str("status") == "resolved")
+                .map(|c| c.at("at"))
+                .max()
+        })
+        .flatten()
+        .filter(|end| *end > created);
+    let outage = m::Group::defaults(OUTAGE)
+        .with("start", created)
+        .with("end", end.or(done.then_some(created)));
+    r.set("outage", outage);
+}
+
+/// A major incident closes only with an owner, a post-incident review, and an outage that has
+/// ended (an open-ended outage would count as downtime for ever).
+pub(crate) fn incident_rules(
+    r: &m::Record,
+    to: &str,
+    _: &str,
+    _: &m::Facts,
+) -> Result<(), WorkflowError> {
+    if to != "closed" || !r.bool("major") {
+        return Ok(());
+    }
+    let status = "closed".to_string();
+    if r.str("major_owner").trim().is_empty() {
+        return Err(WorkflowError::MajorIncidentWithoutOwner { status });
+    }
+    if r.group("review").is_none() {
+        return Err(WorkflowError::MajorIncidentWithoutReview { status });
+    }
+    if r.group("outage").is_some_and(|o| o.when("end").is_none()) {
+        return Err(WorkflowError::OutageStillOpen { status });
+    }
+    Ok(())
+}
+
+pub static INCIDENT_LIFECYCLE_DATA: m::Lifecycle = super::ticket::ticket_lifecycle("an incident");
+
+/// Where a ticket is: its site, its team (assignment group) and its assignee.
+pub const TICKET_PLACE: m::Place = m::Place {
+    site: "site",
+    team: "group",
+    assignee: "assignee",
+};
+
+pub static INCIDENT: m::RecordType = m::RecordType {
+    kind: KIND,
+    prefix: NUMBER_PREFIX,
+    noun: "incident",
+    plural: "Incidents",
+    area: m::Area::ServiceDesk,
+    fields: FIELDS,
+    schemas: SCHEMAS,
+    lifecycle: &INCIDENT_LIFECYCLE_DATA,
+    rules: incident_rules,
+    logged: "Incident logged",
+    title: |r| r.str("title").to_string(),
+    place: TICKET_PLACE,
+    ticket: true,
+    layout: m::Layout::Ticket,
+    ..m::RecordType::BASE
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

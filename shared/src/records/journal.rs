@@ -87,3 +87,31 @@ pub struct Contact {
     pub email: String,
     pub phone: String,
 }
+
+/// A review that closes a loop, as a record field (see [`Review`]).
+pub const REVIEW: &[crate::model::Field] = &[
+    crate::model::Field::new("at", crate::model::Shape::When),
+    crate::model::Field::new("by", crate::model::Shape::Text),
+    crate::model::Field::new("summary", crate::model::Shape::LongText),
+];
+
+/// An optional review.
+pub const OPTIONAL_REVIEW: crate::model::Shape =
+    crate::model::Shape::Optional(&crate::model::Shape::Group(REVIEW));
+
+/// A new review by the person making the change.
+pub fn review(meta: &ChangeMeta, summary: &str) -> crate::model::Group {
+    crate::model::Group::defaults(REVIEW)
+        .with("at", meta.at)
+        .with("by", meta.author.as_str())
+        .with("summary", summary.trim())
+}
+
+/// A person to reach, as a list of record fields (see [`Contact`]).
+pub const CONTACTS: crate::model::Shape =
+    crate::model::Shape::List(&crate::model::Shape::Group(&[
+        crate::model::Field::new("name", crate::model::Shape::Text),
+        crate::model::Field::new("role", crate::model::Shape::Text),
+        crate::model::Field::new("email", crate::model::Shape::Text),
+        crate::model::Field::new("phone", crate::model::Shape::Text),
+    ]));

@@ -74,3 +74,42 @@ pub const KINDS: [(&str, &str); 23] = {
         registers::Improvement,
     ]
 };
+
+/// Every record type's description, in navigation order (the record engine, `crate::model`).
+pub static TYPES: [&crate::model::RecordType; 23] = [
+    &incident::INCIDENT,
+    &request::SERVICE_REQUEST,
+    &security::SECURITY_INCIDENT,
+    &problem::PROBLEM,
+    &change::CHANGE,
+    &change::CHANGE_TEMPLATE,
+    &release::RELEASE,
+    &service::SERVICE,
+    &ci::CONFIGURATION_ITEM,
+    &ci::ASSET,
+    &campaign::VERIFICATION_CAMPAIGN,
+    &agreement::SLA,
+    &parties::CUSTOMER,
+    &parties::COMPLAINT,
+    &parties::SUPPLIER,
+    &parties::CONTRACT,
+    &continuity::CONTINUITY_PLAN,
+    &registers::RISK,
+    &registers::COMPETENCE,
+    &registers::INTERNAL_AUDIT,
+    &registers::MANAGEMENT_REVIEW,
+    &registers::NONCONFORMITY,
+    &registers::IMPROVEMENT,
+];
+
+/// The description of record type `kind`.
+pub fn type_of(kind: &str) -> Option<&'static crate::model::RecordType> {
+    TYPES.iter().copied().find(|t| t.kind == kind)
+}
+
+/// The record in `doc`, whatever its type.
+pub fn read(doc: &automerge::Automerge) -> Result<crate::model::Record, crate::model::RecordError> {
+    let kind = crate::model::record_type(doc).ok_or(crate::model::RecordError::NoType)?;
+    let ty = type_of(&kind).ok_or(crate::model::RecordError::UnknownType(kind))?;
+    crate::model::Record::read(doc, ty)
+}

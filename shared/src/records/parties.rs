@@ -37,12 +37,12 @@ pub struct Customer {
 
 record!(Customer, "customer", "CUS");
 tracked!(Customer, ActiveStatus);
-static CUSTOMER: Lifecycle<ActiveStatus> = active_lifecycle("a customer");
+static OLD_CUSTOMER: Lifecycle<ActiveStatus> = active_lifecycle("a customer");
 
 impl Workflow for Customer {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<ActiveStatus> {
-        &CUSTOMER
+        &OLD_CUSTOMER
     }
 }
 
@@ -107,7 +107,7 @@ pub struct Complaint {
 record!(Complaint, "complaint", "CMP");
 tracked!(Complaint, ComplaintStatus);
 
-static COMPLAINT: Lifecycle<ComplaintStatus> = {
+static OLD_COMPLAINT: Lifecycle<ComplaintStatus> = {
     use ComplaintStatus::*;
     Lifecycle {
         noun: "a complaint",
@@ -124,7 +124,7 @@ static COMPLAINT: Lifecycle<ComplaintStatus> = {
 impl Workflow for Complaint {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<ComplaintStatus> {
-        &COMPLAINT
+        &OLD_COMPLAINT
     }
     /// Respond on findings; close on a response.
     fn check(&self, to: ComplaintStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
@@ -180,12 +180,12 @@ pub struct Supplier {
 
 record!(Supplier, "supplier", "SUP");
 tracked!(Supplier, ActiveStatus);
-static SUPPLIER: Lifecycle<ActiveStatus> = active_lifecycle("a supplier");
+static OLD_SUPPLIER: Lifecycle<ActiveStatus> = active_lifecycle("a supplier");
 
 impl Workflow for Supplier {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<ActiveStatus> {
-        &SUPPLIER
+        &OLD_SUPPLIER
     }
 }
 
@@ -240,7 +240,7 @@ pub struct Contract {
 record!(Contract, "contract", "CON");
 tracked!(Contract, ContractStatus);
 
-static CONTRACT: Lifecycle<ContractStatus> = {
+static OLD_CONTRACT: Lifecycle<ContractStatus> = {
     use ContractStatus::*;
     Lifecycle {
         noun: "a contract",
@@ -256,7 +256,7 @@ static CONTRACT: Lifecycle<ContractStatus> = {
 impl Workflow for Contract {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<ContractStatus> {
-        &CONTRACT
+        &OLD_CONTRACT
     }
     fn check(&self, to: ContractStatus, reason: &str, _: &()) -> Result<(), WorkflowError> {
         if to == ContractStatus::Active && (self.starts.is_none() || self.ends.is_none()) {
@@ -341,3 +341,205 @@ impl Contract {
         gaps
     }
 }
+
+// ---------------------------------------------------------------- the record engine's descriptions
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+const JOURNAL: [F; 2] = [
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+/// A satisfaction result (survey answer), 1 (poor) to 5 (excellent).
+pub const SATISFACTION: &[F] = &[
+    F::new("at", S::When),
+    F::new("by", S::Text),
+    F::new("score", S::SMALL),
+    F::new("comment", S::LongText),
+];
+
+pub const CUSTOMER_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("organisation", S::Text),
+    F::new("contacts", super::journal::CONTACTS),
+    F::new("services", S::List(&S::Reference("service"))),
+    F::new("satisfaction", S::List(&S::Group(SATISFACTION))),
+    F::new("status", S::Choice(&super::registers::ACTIVE_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static CUSTOMER_LIFECYCLE: m::Lifecycle = super::registers::active("a customer");
+
+pub static CUSTOMER: m::RecordType = m::RecordType {
+    kind: "customer",
+    prefix: "CUS",
+    noun: "customer",
+    plural: "Customers",
+    area: m::Area::ServiceLevel,
+    fields: CUSTOMER_FIELDS,
+    lifecycle: &CUSTOMER_LIFECYCLE,
+    logged: "Customer added",
+    title: |r| r.str("organisation").to_string(),
+    ..m::RecordType::BASE
+};
+
+/// Received → investigating → responded → closed, reopen allowed.
+pub const COMPLAINT_STATUSES: m::Choices = m::Choices::new(&[
+    ("received", "Received"),
+    ("investigating", "Investigating"),
+    ("responded", "Responded"),
+    ("closed", "Closed"),
+]);
+
+pub const COMPLAINT_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("customer", S::Text),
+    F::new("service", S::Reference("service")),
+    F::new("description", S::LongText),
+    F::new("findings", S::LongText),
+    F::new("response", S::LongText),
+    // Whether the customer accepted the response, once known.
+    F::new("customer_satisfied", S::Optional(&S::Bool)),
+    F::new("status", S::Choice(&COMPLAINT_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static COMPLAINT_LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a complaint",
+    statuses: &COMPLAINT_STATUSES,
+    moves: &[
+        ("received", &["investigating"]),
+        ("investigating", &["responded"]),
+        ("responded", &["investigating", "closed"]),
+        ("closed", &["investigating"]),
+    ],
+    finished: &["closed"],
+    reasons: &[],
+};
+
+/// Respond on findings; close on a response.
+fn complaint_rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    let (key, what) = match to {
+        "responded" => ("findings", "the findings of the investigation"),
+        "closed" => ("response", "the response to the customer"),
+        _ => return Ok(()),
+    };
+    if r.str(key).trim().is_empty() {
+        return Err(WorkflowError::Missing {
+            what,
+            noun: "a complaint",
+            status: COMPLAINT_LIFECYCLE.label(to).to_lowercase(),
+        });
+    }
+    Ok(())
+}
+
+pub static COMPLAINT: m::RecordType = m::RecordType {
+    kind: "complaint",
+    prefix: "CMP",
+    noun: "complaint",
+    plural: "Complaints",
+    area: m::Area::ServiceLevel,
+    fields: COMPLAINT_FIELDS,
+    lifecycle: &COMPLAINT_LIFECYCLE,
+    rules: complaint_rules,
+    logged: "Complaint received",
+    title: |r| super::registers::first_line(r, "description"),
+    ..m::RecordType::BASE
+};
+
+pub const SUPPLIER_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    F::new("owner", S::Text),
+    F::new("contacts", super::journal::CONTACTS),
+    F::new("status", S::Choice(&super::registers::ACTIVE_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static SUPPLIER_LIFECYCLE: m::Lifecycle = super::registers::active("a supplier");
+
+pub static SUPPLIER: m::RecordType = m::RecordType {
+    kind: "supplier",
+    prefix: "SUP",
+    noun: "supplier",
+    plural: "Suppliers",
+    area: m::Area::ServiceLevel,
+    fields: SUPPLIER_FIELDS,
+    lifecycle: &SUPPLIER_LIFECYCLE,
+    logged: "Supplier added",
+    title: |r| r.str("name").to_string(),
+    place: m::Place::assignee("owner"),
+    ..m::RecordType::BASE
+};
+
+pub const CONTRACT_STATUSES: m::Choices = m::Choices::new(&[
+    ("draft", "Draft"),
+    ("active", "Active"),
+    ("expired", "Expired"),
+    ("terminated", "Terminated"),
+]);
+
+pub const CONTRACT_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("supplier", S::Reference("supplier")),
+    F::new("owner", S::Text),
+    F::new("scope", S::LongText),
+    F::new("targets", S::List(&S::Group(super::agreement::TARGET))),
+    F::new("starts", S::Optional(&S::When)),
+    F::new("ends", S::Optional(&S::When)),
+    F::new("services", S::List(&S::Reference("service"))),
+    // The customer SLA this contract underpins.
+    F::new("supports_sla", S::Reference("sla")),
+    F::new("status", S::Choice(&CONTRACT_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static CONTRACT_LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a contract",
+    statuses: &CONTRACT_STATUSES,
+    moves: &[
+        ("draft", &["active"]),
+        ("active", &["expired", "terminated"]),
+        ("expired", &["active"]),
+    ],
+    finished: &["terminated"],
+    reasons: &[("terminated", "")],
+};
+
+fn contract_rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    if to == "active" && (r.when("starts").is_none() || r.when("ends").is_none()) {
+        return Err(WorkflowError::Missing {
+            what: "start and end dates",
+            noun: "a contract",
+            status: "active".into(),
+        });
+    }
+    Ok(())
+}
+
+pub static CONTRACT: m::RecordType = m::RecordType {
+    kind: "contract",
+    prefix: "CON",
+    noun: "contract",
+    plural: "Contracts",
+    area: m::Area::ServiceLevel,
+    fields: CONTRACT_FIELDS,
+    lifecycle: &CONTRACT_LIFECYCLE,
+    rules: contract_rules,
+    logged: "Contract drafted",
+    title: |r| {
+        format!(
+            "{} — {}",
+            r.str("supplier"),
+            super::registers::first_line(r, "scope")
+        )
+    },
+    place: m::Place::assignee("owner"),
+    ..m::RecordType::BASE
+};

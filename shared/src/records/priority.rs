@@ -131,6 +131,47 @@ impl PriorityMatrix {
     }
 }
 
+/// Impact and urgency, as a record field: high, medium (the default) or low.
+pub const LEVELS: crate::model::Choices = crate::model::Choices {
+    options: &[("high", "High"), ("medium", "Medium"), ("low", "Low")],
+    default: "medium",
+};
+
+/// A priority, as a record field (SLA targets): P1 to P5.
+pub const PRIORITIES: crate::model::Choices = crate::model::Choices {
+    options: &[
+        ("P1", "P1 Critical"),
+        ("P2", "P2 High"),
+        ("P3", "P3 Moderate"),
+        ("P4", "P4 Low"),
+        ("P5", "P5 Planning"),
+    ],
+    default: "P3",
+};
+
+impl Level {
+    /// The level a record field holds (medium when it holds none).
+    pub fn of(key: &str) -> Level {
+        Level::parse(key).unwrap_or_default()
+    }
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::P1 => "P1",
+            Priority::P2 => "P2",
+            Priority::P3 => "P3",
+            Priority::P4 => "P4",
+            Priority::P5 => "P5",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Priority> {
+        Priority::ALL.into_iter().find(|p| p.as_str() == key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

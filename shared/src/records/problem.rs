@@ -49,7 +49,7 @@ pub struct ProblemFacts {
     pub fix_change: Option<ChangeStatus>,
 }
 
-static LIFECYCLE: Lifecycle<ProblemStatus> = {
+static OLD_LIFECYCLE: Lifecycle<ProblemStatus> = {
     use ProblemStatus::*;
     Lifecycle {
         noun: "a problem",
@@ -67,7 +67,7 @@ impl Workflow for Problem {
     type Facts = ProblemFacts;
 
     fn lifecycle() -> &'static Lifecycle<ProblemStatus> {
-        &LIFECYCLE
+        &OLD_LIFECYCLE
     }
 
     /// A problem closes only when its fix change is closed or it is accepted as a known error.
@@ -182,3 +182,86 @@ pub fn search_known_errors<'a>(problems: &'a [Problem], query: &str) -> Vec<&'a 
         .filter(|p| p.known_error && p.matches(query))
         .collect()
 }
+
+// ---------------------------------------------------------------- the record engine's description
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+pub const PROBLEM_STATUSES: m::Choices = m::Choices::new(&[
+    ("new", "New"),
+    ("investigating", "Investigating"),
+    ("awaiting_fix", "Awaiting fix"),
+    ("closed", "Closed"),
+]);
+
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("title", S::Text),
+    F::new("description", S::LongText),
+    F::new("owner", S::Text),
+    F::new("status", S::Choice(&PROBLEM_STATUSES)),
+    F::new("linked_incidents", S::List(&S::Reference("incident"))),
+    F::new("root_cause", S::LongText),
+    F::new("workaround", S::LongText),
+    F::new("known_error", S::Bool),
+    F::new("accepted_known_error", S::Bool),
+    F::new("fix_change", S::Reference("change")),
+    F::new("effectiveness_review", super::journal::OPTIONAL_REVIEW),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+static LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a problem",
+    statuses: &PROBLEM_STATUSES,
+    moves: &[
+        ("new", &["investigating", "closed"]),
+        ("investigating", &["awaiting_fix", "closed"]),
+        ("awaiting_fix", &["investigating", "closed"]),
+        ("closed", &["investigating"]),
+    ],
+    finished: &["closed"],
+    reasons: &[],
+};
+
+/// A problem closes only when its fix change is closed or it is accepted as a known error.
+fn rules(r: &m::Record, to: &str, _: &str, facts: &m::Facts) -> Result<(), WorkflowError> {
+    if to != "closed" || r.bool("accepted_known_error") {
+        return Ok(());
+    }
+    let fix = r.str("fix_change");
+    if fix.is_empty() {
+        return Err(WorkflowError::ProblemWithoutFix);
+    }
+    match facts.status_of(fix) {
+        Some("closed") => Ok(()),
+        _ => Err(WorkflowError::FixChangeOpen { change: fix.into() }),
+    }
+}
+
+pub static PROBLEM: m::RecordType = m::RecordType {
+    kind: "problem",
+    prefix: "PRB",
+    noun: "problem",
+    plural: "Problems",
+    area: m::Area::ServiceDesk,
+    fields: FIELDS,
+    lifecycle: &LIFECYCLE,
+    rules,
+    // Closing reads the fix change's status from its own document.
+    facts: |r, lookup| {
+        let fix = r.str("fix_change");
+        let status = lookup
+            .record(fix)
+            .and_then(|doc| m::Record::read(&doc, &super::change::CHANGE).ok())
+            .map(|change| change.status().to_string());
+        match status {
+            Some(status) => m::Facts::default().with(fix, &status),
+            None => m::Facts::default(),
+        }
+    },
+    logged: "Problem raised",
+    title: |r| r.str("title").to_string(),
+    place: m::Place::assignee("owner"),
+    ..m::RecordType::BASE
+};

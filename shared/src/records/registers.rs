@@ -96,12 +96,12 @@ pub struct Risk {
 
 record!(Risk, "risk", "RSK");
 tracked!(Risk, EntryStatus);
-static RISK: Lifecycle<EntryStatus> = entry_lifecycle("a risk");
+static OLD_RISK: Lifecycle<EntryStatus> = entry_lifecycle("a risk");
 
 impl Workflow for Risk {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<EntryStatus> {
-        &RISK
+        &OLD_RISK
     }
     fn check(&self, to: EntryStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
         needs_before_close(to, &self.treatment, "a treatment", "a risk")
@@ -165,12 +165,12 @@ pub struct Competence {
 
 record!(Competence, "competence", "CMT");
 tracked!(Competence, ActiveStatus);
-static COMPETENCE: Lifecycle<ActiveStatus> = active_lifecycle("a competence record");
+static OLD_COMPETENCE: Lifecycle<ActiveStatus> = active_lifecycle("a competence record");
 
 impl Workflow for Competence {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<ActiveStatus> {
-        &COMPETENCE
+        &OLD_COMPETENCE
     }
 }
 
@@ -257,7 +257,7 @@ pub struct InternalAudit {
 record!(InternalAudit, "internal_audit", "AUD");
 tracked!(InternalAudit, AuditStatus);
 
-static AUDIT: Lifecycle<AuditStatus> = {
+static OLD_AUDIT: Lifecycle<AuditStatus> = {
     use AuditStatus::*;
     Lifecycle {
         noun: "an internal audit",
@@ -273,7 +273,7 @@ static AUDIT: Lifecycle<AuditStatus> = {
 impl Workflow for InternalAudit {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<AuditStatus> {
-        &AUDIT
+        &OLD_AUDIT
     }
     /// Every nonconformity found must be raised as a nonconformity record before closing.
     fn check(&self, to: AuditStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
@@ -371,7 +371,7 @@ pub struct ManagementReview {
 record!(ManagementReview, "management_review", "MRV");
 tracked!(ManagementReview, ReviewStatus);
 
-static MANAGEMENT_REVIEW: Lifecycle<ReviewStatus> = Lifecycle {
+static OLD_MANAGEMENT_REVIEW: Lifecycle<ReviewStatus> = Lifecycle {
     noun: "a management review",
     moves: &[
         (ReviewStatus::Planned, &[ReviewStatus::Held]),
@@ -383,7 +383,7 @@ static MANAGEMENT_REVIEW: Lifecycle<ReviewStatus> = Lifecycle {
 impl Workflow for ManagementReview {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<ReviewStatus> {
-        &MANAGEMENT_REVIEW
+        &OLD_MANAGEMENT_REVIEW
     }
     fn check(&self, to: ReviewStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
         if to == ReviewStatus::Held && self.attendees.is_empty() {
@@ -442,12 +442,12 @@ pub struct Nonconformity {
 
 record!(Nonconformity, "nonconformity", "NCF");
 tracked!(Nonconformity, EntryStatus);
-static NONCONFORMITY: Lifecycle<EntryStatus> = entry_lifecycle("a nonconformity");
+static OLD_NONCONFORMITY: Lifecycle<EntryStatus> = entry_lifecycle("a nonconformity");
 
 impl Workflow for Nonconformity {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<EntryStatus> {
-        &NONCONFORMITY
+        &OLD_NONCONFORMITY
     }
     /// Closing needs the corrective action and proof that it worked.
     fn check(&self, to: EntryStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
@@ -516,12 +516,12 @@ pub struct Improvement {
 
 record!(Improvement, "improvement", "IMP");
 tracked!(Improvement, EntryStatus);
-static IMPROVEMENT: Lifecycle<EntryStatus> = entry_lifecycle("an improvement");
+static OLD_IMPROVEMENT: Lifecycle<EntryStatus> = entry_lifecycle("an improvement");
 
 impl Workflow for Improvement {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<EntryStatus> {
-        &IMPROVEMENT
+        &OLD_IMPROVEMENT
     }
     /// An improvement is closed on evidence: its measured outcome.
     fn check(&self, to: EntryStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
@@ -556,3 +556,404 @@ impl Improvement {
         Ok(imp)
     }
 }
+
+// ---------------------------------------------------------------- the record engine's descriptions
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+/// Open → in progress → closed, reopen allowed.
+pub const ENTRY_STATUSES: m::Choices = m::Choices::new(&[
+    ("open", "Open"),
+    ("in_progress", "In progress"),
+    ("closed", "Closed"),
+]);
+
+/// For registers of people and organisations: active or not.
+pub const ACTIVE_STATUSES: m::Choices =
+    m::Choices::new(&[("active", "Active"), ("inactive", "Inactive")]);
+
+/// The lifecycle of a register entry named `noun` ("a risk").
+pub(crate) const fn entry(noun: &'static str) -> m::Lifecycle {
+    m::Lifecycle {
+        noun,
+        statuses: &ENTRY_STATUSES,
+        moves: &[
+            ("open", &["in_progress", "closed"]),
+            ("in_progress", &["open", "closed"]),
+            ("closed", &["in_progress"]),
+        ],
+        finished: &["closed"],
+        reasons: &[],
+    }
+}
+
+/// The lifecycle of a register of people or organisations named `noun`.
+pub(crate) const fn active(noun: &'static str) -> m::Lifecycle {
+    m::Lifecycle {
+        noun,
+        statuses: &ACTIVE_STATUSES,
+        moves: &[("active", &["inactive"]), ("inactive", &["active"])],
+        finished: &[],
+        reasons: &[],
+    }
+}
+
+/// Refuses closing while the text field `key` (what closing needs) is empty.
+fn needs(
+    r: &m::Record,
+    to: &str,
+    key: &str,
+    what: &'static str,
+    noun: &'static str,
+) -> Result<(), WorkflowError> {
+    needs_before_close(entry_status(to), r.str(key), what, noun)
+}
+
+fn entry_status(key: &str) -> EntryStatus {
+    EntryStatus::parse(key).unwrap_or_default()
+}
+
+/// The first line of a text field: a register entry's title.
+pub(crate) fn first_line(r: &m::Record, key: &str) -> String {
+    r.str(key).lines().next().unwrap_or_default().to_string()
+}
+
+const JOURNAL: [F; 2] = [
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+// Risk (6.1)
+
+pub const RISK_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("description", S::LongText),
+    F::new("source", S::Text),
+    // 1 (rare) to 5 (almost certain).
+    F::new("likelihood", S::SMALL).or(|| m::Value::Uint(1)),
+    // 1 (negligible) to 5 (severe).
+    F::new("impact", S::SMALL).or(|| m::Value::Uint(1)),
+    F::new("treatment", S::LongText),
+    F::new("owner", S::Text),
+    F::new("review_date", S::Optional(&S::When)),
+    F::new("status", S::Choice(&ENTRY_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static RISK_LIFECYCLE: m::Lifecycle = entry("a risk");
+
+pub static RISK: m::RecordType = m::RecordType {
+    kind: "risk",
+    prefix: "RSK",
+    noun: "risk",
+    plural: "Risks",
+    area: m::Area::Registers,
+    fields: RISK_FIELDS,
+    lifecycle: &RISK_LIFECYCLE,
+    rules: |r, to, _, _| needs(r, to, "treatment", "a treatment", "a risk"),
+    logged: "Risk identified",
+    title: |r| first_line(r, "description"),
+    place: m::Place::assignee("owner"),
+    ..m::RecordType::BASE
+};
+
+// Competence (7.2)
+
+pub const CERTIFICATE: &[F] = &[
+    F::new("name", S::Text),
+    F::new("expires", S::Optional(&S::When)),
+    F::new("evidence", S::Text),
+];
+
+pub const COMPETENCE_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("person", S::Text),
+    F::new("role", S::Text),
+    F::new("skills_required", S::List(&S::Text)),
+    F::new("skills_held", S::List(&S::Text)),
+    F::new("certificates", S::List(&S::Group(CERTIFICATE))),
+    F::new("evidence", S::LongText),
+    F::new("status", S::Choice(&ACTIVE_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static COMPETENCE_LIFECYCLE: m::Lifecycle = active("a competence record");
+
+pub static COMPETENCE: m::RecordType = m::RecordType {
+    kind: "competence",
+    prefix: "CMT",
+    noun: "competence record",
+    plural: "Competences",
+    area: m::Area::Registers,
+    fields: COMPETENCE_FIELDS,
+    lifecycle: &COMPETENCE_LIFECYCLE,
+    logged: "Competence record opened",
+    title: |r| format!("{} — {}", r.str("person"), r.str("role")),
+    place: m::Place::assignee("person"),
+    ..m::RecordType::BASE
+};
+
+// Internal audit (9.2)
+
+pub const AUDIT_STATUSES: m::Choices = m::Choices::new(&[
+    ("planned", "Planned"),
+    ("in_progress", "In progress"),
+    ("reported", "Reported"),
+    ("closed", "Closed"),
+]);
+
+pub const FINDING_KINDS: m::Choices = m::Choices::new(&[
+    ("observation", "Observation"),
+    ("nonconformity", "Nonconformity"),
+    ("opportunity", "Opportunity for improvement"),
+]);
+
+pub const FINDING: &[F] = &[
+    F::new("at", S::When),
+    F::new("by", S::Text),
+    F::new("kind", S::Choice(&FINDING_KINDS)),
+    F::new("text", S::LongText),
+    // The nonconformity record raised for it.
+    F::new("nonconformity", S::Reference("nonconformity")),
+];
+
+pub const AUDIT_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("programme", S::Text),
+    F::new("scope", S::LongText),
+    F::new("criteria", S::LongText),
+    F::new("planned_at", S::Optional(&S::When)),
+    F::new("findings", S::List(&S::Group(FINDING))),
+    F::new("status", S::Choice(&AUDIT_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static AUDIT_LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "an internal audit",
+    statuses: &AUDIT_STATUSES,
+    moves: &[
+        ("planned", &["in_progress"]),
+        ("in_progress", &["reported"]),
+        ("reported", &["in_progress", "closed"]),
+    ],
+    finished: &["closed"],
+    reasons: &[],
+};
+
+/// Every nonconformity found must be raised as a nonconformity record before closing.
+fn audit_rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    let unlinked = r
+        .groups("findings")
+        .any(|f| f.str("kind") == "nonconformity" && f.str("nonconformity").is_empty());
+    if to == "closed" && unlinked {
+        return Err(WorkflowError::Missing {
+            what: "a nonconformity record for every nonconformity found",
+            noun: "an internal audit",
+            status: "closed".into(),
+        });
+    }
+    Ok(())
+}
+
+pub static INTERNAL_AUDIT: m::RecordType = m::RecordType {
+    kind: "internal_audit",
+    prefix: "AUD",
+    noun: "internal audit",
+    plural: "Internal audits",
+    area: m::Area::Registers,
+    fields: AUDIT_FIELDS,
+    lifecycle: &AUDIT_LIFECYCLE,
+    rules: audit_rules,
+    logged: "Audit planned",
+    title: |r| format!("{} — {}", r.str("programme"), first_line(r, "scope")),
+    ..m::RecordType::BASE
+};
+
+// Management review (9.3)
+
+pub const REVIEW_STATUSES: m::Choices = m::Choices::new(&[
+    ("planned", "Planned"),
+    ("held", "Held"),
+    ("closed", "Closed"),
+]);
+
+pub const ACTION: &[F] = &[
+    F::new("text", S::LongText),
+    F::new("owner", S::Text),
+    F::new("due", S::Optional(&S::When)),
+    F::new("done", S::Bool),
+];
+
+pub const REVIEW_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("held_at", S::Optional(&S::When)),
+    F::new("attendees", S::List(&S::Text)),
+    // Which of REVIEW_INPUTS were covered.
+    F::new("inputs_covered", S::List(&S::Text)),
+    F::new("decisions", S::List(&S::Text)),
+    F::new("actions", S::List(&S::Group(ACTION))),
+    F::new("status", S::Choice(&REVIEW_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static REVIEW_LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a management review",
+    statuses: &REVIEW_STATUSES,
+    moves: &[("planned", &["held"]), ("held", &["closed"])],
+    finished: &["closed"],
+    reasons: &[],
+};
+
+/// Required inputs a management review has not covered yet.
+pub fn missing_inputs(r: &m::Record) -> Vec<&'static str> {
+    REVIEW_INPUTS
+        .into_iter()
+        .filter(|i| !r.strs("inputs_covered").any(|c| c == *i))
+        .collect()
+}
+
+fn review_rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    if to == "held" && r.list("attendees").is_empty() {
+        return Err(WorkflowError::Missing {
+            what: "the list of attendees",
+            noun: "a management review",
+            status: "held".into(),
+        });
+    }
+    if to == "closed" && !missing_inputs(r).is_empty() {
+        return Err(WorkflowError::Missing {
+            what: "every required input (see the missing inputs)",
+            noun: "a management review",
+            status: "closed".into(),
+        });
+    }
+    Ok(())
+}
+
+pub static MANAGEMENT_REVIEW: m::RecordType = m::RecordType {
+    kind: "management_review",
+    prefix: "MRV",
+    noun: "management review",
+    plural: "Management reviews",
+    area: m::Area::Registers,
+    fields: REVIEW_FIELDS,
+    lifecycle: &REVIEW_LIFECYCLE,
+    rules: review_rules,
+    logged: "Management review planned",
+    title: |r| match r.when("held_at") {
+        Some(at) => format!("Management review {}", at.to_datetime().format("%Y-%m-%d")),
+        None => "Management review (date to be set)".into(),
+    },
+    ..m::RecordType::BASE
+};
+
+// Nonconformity (10.1)
+
+pub const NONCONFORMITY_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("finding", S::LongText),
+    // Where it was found: an audit, complaint or review record number.
+    F::new("source", S::Text),
+    F::new("correction", S::LongText),
+    F::new("root_cause", S::LongText),
+    F::new("corrective_action", S::LongText),
+    F::new("effectiveness_check", super::journal::OPTIONAL_REVIEW),
+    F::new("status", S::Choice(&ENTRY_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static NONCONFORMITY_LIFECYCLE: m::Lifecycle = entry("a nonconformity");
+
+/// Closing needs the corrective action and proof that it worked.
+fn nonconformity_rules(
+    r: &m::Record,
+    to: &str,
+    _: &str,
+    _: &m::Facts,
+) -> Result<(), WorkflowError> {
+    needs(
+        r,
+        to,
+        "corrective_action",
+        "a corrective action",
+        "a nonconformity",
+    )?;
+    let check = r
+        .group("effectiveness_check")
+        .map_or("", |c| c.str("summary"));
+    needs_before_close(
+        entry_status(to),
+        check,
+        "an effectiveness check",
+        "a nonconformity",
+    )
+}
+
+pub static NONCONFORMITY: m::RecordType = m::RecordType {
+    kind: "nonconformity",
+    prefix: "NCF",
+    noun: "nonconformity",
+    plural: "Nonconformities",
+    area: m::Area::Registers,
+    fields: NONCONFORMITY_FIELDS,
+    lifecycle: &NONCONFORMITY_LIFECYCLE,
+    rules: nonconformity_rules,
+    logged: "Nonconformity raised",
+    title: |r| first_line(r, "finding"),
+    ..m::RecordType::BASE
+};
+
+// Improvement (10.2)
+
+pub const IMPROVEMENT_SOURCES: m::Choices = m::Choices::new(&[
+    ("idea", "Idea"),
+    ("breach", "SLA breach"),
+    ("review", "Review"),
+    ("audit", "Audit"),
+    ("complaint", "Complaint"),
+]);
+
+pub const IMPROVEMENT_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("opportunity", S::LongText),
+    F::new("source", S::Choice(&IMPROVEMENT_SOURCES)),
+    // The record that prompted it (the breached incident, the audit, …).
+    F::new("source_ref", S::Text),
+    F::new("priority", S::Choice(&super::priority::LEVELS)),
+    F::new("owner", S::Text),
+    F::new("target", S::LongText),
+    F::new("measured_outcome", S::LongText),
+    F::new("status", S::Choice(&ENTRY_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static IMPROVEMENT_LIFECYCLE: m::Lifecycle = entry("an improvement");
+
+pub static IMPROVEMENT: m::RecordType = m::RecordType {
+    kind: "improvement",
+    prefix: "IMP",
+    noun: "improvement",
+    plural: "Improvements",
+    area: m::Area::Registers,
+    fields: IMPROVEMENT_FIELDS,
+    lifecycle: &IMPROVEMENT_LIFECYCLE,
+    // An improvement is closed on evidence: its measured outcome.
+    rules: |r, to, _, _| {
+        needs(
+            r,
+            to,
+            "measured_outcome",
+            "a measured outcome",
+            "an improvement",
+        )
+    },
+    title: |r| first_line(r, "opportunity"),
+    place: m::Place::assignee("owner"),
+    ..m::RecordType::BASE
+};

@@ -46,7 +46,7 @@ pub struct Release {
 record!(Release, "release", "REL");
 tracked!(Release, ReleaseStatus);
 
-static LIFECYCLE: Lifecycle<ReleaseStatus> = {
+static OLD_LIFECYCLE: Lifecycle<ReleaseStatus> = {
     use ReleaseStatus::*;
     Lifecycle {
         noun: "a release",
@@ -64,7 +64,7 @@ static LIFECYCLE: Lifecycle<ReleaseStatus> = {
 impl Workflow for Release {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<ReleaseStatus> {
-        &LIFECYCLE
+        &OLD_LIFECYCLE
     }
     /// Deploy only what passed acceptance; a failed deployment is investigated before it closes.
     fn check(&self, to: ReleaseStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
@@ -115,3 +115,86 @@ impl Release {
         self.log(meta, format!("Acceptance {outcome}: {}", notes.trim()));
     }
 }
+
+// ---------------------------------------------------------------- the record engine's description
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+pub const RELEASE_STATUSES: m::Choices = m::Choices::new(&[
+    ("planned", "Planned"),
+    ("testing", "Testing"),
+    ("deploying", "Deploying"),
+    ("deployed", "Deployed"),
+    ("failed", "Failed"),
+    ("closed", "Closed"),
+]);
+
+pub const ACCEPTANCE: &[F] = &[
+    F::new("at", S::When),
+    F::new("by", S::Text),
+    F::new("passed", S::Bool),
+    F::new("notes", S::LongText),
+];
+
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    F::new("changes", S::List(&S::Reference("change"))),
+    F::new("deployment_plan", S::LongText),
+    F::new("rollback_plan", S::LongText),
+    F::new("acceptance", S::Optional(&S::Group(ACCEPTANCE))),
+    // Incident or problem record numbers investigating a failed deployment.
+    F::new("investigations", S::List(&S::Text)),
+    F::new("status", S::Choice(&RELEASE_STATUSES)),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+static LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a release",
+    statuses: &RELEASE_STATUSES,
+    moves: &[
+        ("planned", &["testing"]),
+        ("testing", &["planned", "deploying"]),
+        ("deploying", &["deployed", "failed"]),
+        ("deployed", &["closed", "failed"]),
+        ("failed", &["planned", "closed"]),
+    ],
+    finished: &["closed"],
+    reasons: &[],
+};
+
+/// Deploy only what passed acceptance; a failed deployment is investigated before it closes.
+fn rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    let failed = r
+        .groups("status_history")
+        .any(|c| c.str("status") == "failed");
+    let passed = r.group("acceptance").is_some_and(|a| a.bool("passed"));
+    let missing = match to {
+        "deploying" if !passed => "a passed acceptance test",
+        "deploying" if r.str("rollback_plan").trim().is_empty() => "a rollback plan",
+        "closed" if failed && r.list("investigations").is_empty() => {
+            "a linked incident or problem investigating the failure"
+        }
+        _ => return Ok(()),
+    };
+    Err(WorkflowError::Missing {
+        what: missing,
+        noun: "a release",
+        status: LIFECYCLE.label(to).to_lowercase(),
+    })
+}
+
+pub static RELEASE: m::RecordType = m::RecordType {
+    kind: "release",
+    prefix: "REL",
+    noun: "release",
+    plural: "Releases",
+    area: m::Area::Change,
+    fields: FIELDS,
+    lifecycle: &LIFECYCLE,
+    rules,
+    logged: "Release planned",
+    title: |r| r.str("name").to_string(),
+    ..m::RecordType::BASE
+};

@@ -141,3 +141,66 @@ impl ServiceRequest {
         Ok(())
     }
 }
+
+// ---------------------------------------------------------------- the record engine's description
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+/// One step of a request's fulfilment checklist.
+pub const STEP: &[F] = &[
+    F::new("text", S::Text),
+    F::new("done", S::Bool),
+    F::new("done_by", S::Text),
+    F::new("done_at", S::When),
+];
+
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("title", S::Text),
+    F::new("description", S::LongText),
+    F::new("caller", S::Text),
+    F::new("service", S::Reference("service")),
+    F::new("catalogue_item", S::Text),
+    F::new("site", S::Text),
+    F::new("impact", S::Choice(&super::priority::LEVELS)),
+    F::new("urgency", S::Choice(&super::priority::LEVELS)),
+    F::new("status", S::Choice(&super::ticket::TICKET_STATUSES)),
+    F::new("assignee", S::Text),
+    F::new("group", S::Text),
+    F::new("sla", S::Reference("sla")),
+    F::new("steps", S::List(&S::Group(STEP))),
+    F::new("resolution_notes", S::LongText),
+    F::new("created_at", S::When),
+    F::new("created_by", S::Text),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+static LIFECYCLE: m::Lifecycle = super::ticket::ticket_lifecycle("a service request");
+
+/// A request is fulfilled only when every step is ticked.
+fn rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    let open = r.groups("steps").filter(|s| !s.bool("done")).count();
+    if matches!(to, "resolved" | "closed") && open > 0 {
+        return Err(WorkflowError::StepsOpen {
+            open,
+            status: LIFECYCLE.label(to).to_lowercase(),
+        });
+    }
+    Ok(())
+}
+
+pub static SERVICE_REQUEST: m::RecordType = m::RecordType {
+    kind: "service_request",
+    prefix: "REQ",
+    noun: "service request",
+    plural: "Service requests",
+    area: m::Area::ServiceDesk,
+    fields: FIELDS,
+    lifecycle: &LIFECYCLE,
+    rules,
+    title: |r| r.str("title").to_string(),
+    place: super::incident::TICKET_PLACE,
+    ticket: true,
+    ..m::RecordType::BASE
+};

@@ -76,7 +76,7 @@ impl Tracked for SecurityIncident {
     }
 }
 
-static LIFECYCLE: Lifecycle<TicketStatus> = Lifecycle {
+static OLD_LIFECYCLE: Lifecycle<TicketStatus> = Lifecycle {
     noun: "a security incident",
     ..super::ticket::INCIDENT_LIFECYCLE
 };
@@ -84,7 +84,7 @@ static LIFECYCLE: Lifecycle<TicketStatus> = Lifecycle {
 impl Workflow for SecurityIncident {
     type Facts = ();
     fn lifecycle() -> &'static Lifecycle<IncidentStatus> {
-        &LIFECYCLE
+        &OLD_LIFECYCLE
     }
     fn check(&self, to: IncidentStatus, reason: &str, facts: &()) -> Result<(), WorkflowError> {
         self.0.check(to, reason, facts)
@@ -100,3 +100,28 @@ impl SecurityIncident {
         Incident::create(number, edit, meta).map(SecurityIncident)
     }
 }
+
+// ---------------------------------------------------------------- the record engine's description
+
+static SECURITY_LIFECYCLE: crate::model::Lifecycle =
+    super::ticket::ticket_lifecycle("a security incident");
+
+/// Stored exactly as an incident (same fields, schemas and rules), in its own document type so
+/// that the relay keeps its contents to the security role.
+pub static SECURITY_INCIDENT: crate::model::RecordType = crate::model::RecordType {
+    kind: "security_incident",
+    prefix: "SEC",
+    noun: "security incident",
+    plural: "Security incidents",
+    area: crate::model::Area::ServiceDesk,
+    fields: super::incident::FIELDS,
+    schemas: super::incident::SCHEMAS,
+    lifecycle: &SECURITY_LIFECYCLE,
+    rules: super::incident::incident_rules,
+    logged: "Security incident reported",
+    title: |r| r.str("title").to_string(),
+    place: super::incident::TICKET_PLACE,
+    ticket: true,
+    restricted_to: Some(SECURITY_ROLE),
+    ..crate::model::RecordType::BASE
+};

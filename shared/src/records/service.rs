@@ -57,7 +57,7 @@ pub struct Service {
 record!(Service, "service", "SVC");
 tracked!(Service, ServiceState);
 
-static LIFECYCLE: Lifecycle<ServiceState> = Lifecycle {
+static OLD_LIFECYCLE: Lifecycle<ServiceState> = Lifecycle {
     noun: "a service",
     moves: &[
         (
@@ -73,7 +73,7 @@ impl Workflow for Service {
     type Facts = ();
 
     fn lifecycle() -> &'static Lifecycle<ServiceState> {
-        &LIFECYCLE
+        &OLD_LIFECYCLE
     }
 
     /// A live service must have someone accountable for it.
@@ -128,3 +128,76 @@ impl Service {
             })
     }
 }
+
+// ---------------------------------------------------------------- the record engine's description
+
+use crate::model::{self as m, Field as F, Shape as S};
+
+pub const SERVICE_STATES: m::Choices = m::Choices::new(&[
+    ("proposed", "Proposed"),
+    ("live", "Live"),
+    ("retired", "Retired"),
+]);
+
+/// Something a customer can ask for, with the steps that fulfil it.
+pub const OFFERING: &[F] = &[
+    // Stable key, referenced by service requests.
+    F::new("key", S::Text),
+    F::new("name", S::Text),
+    F::new("description", S::LongText),
+    // The fulfilment checklist copied onto each request.
+    F::new("steps", S::List(&S::Text)),
+];
+
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    F::new("owner", S::Text),
+    F::new("description", S::LongText),
+    F::new("status", S::Choice(&SERVICE_STATES)),
+    // When the service is provided, in words (the SLA's calendar is what the clock counts).
+    F::new("service_hours", S::Text),
+    // Record numbers of the services and CIs this service depends on.
+    F::new("dependencies", S::List(&S::Text)),
+    F::new("offerings", S::List(&S::Group(OFFERING))),
+    F::new("sla", S::Reference("sla")),
+    // Availability target in percent (8.7.1); outages come from its major incidents.
+    F::new("availability_target", S::Decimal).or(|| m::Value::F64(99.0)),
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];
+
+static LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a service",
+    statuses: &SERVICE_STATES,
+    moves: &[("proposed", &["live", "retired"]), ("live", &["retired"])],
+    finished: &["retired"],
+    reasons: &[],
+};
+
+/// A live service must have someone accountable for it.
+fn rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+    if to == "live" && r.str("owner").trim().is_empty() {
+        return Err(WorkflowError::Missing {
+            what: "an owner",
+            noun: "a service",
+            status: "live".into(),
+        });
+    }
+    Ok(())
+}
+
+pub static SERVICE: m::RecordType = m::RecordType {
+    kind: "service",
+    prefix: "SVC",
+    noun: "service",
+    plural: "Services",
+    area: m::Area::ServiceLevel,
+    fields: FIELDS,
+    lifecycle: &LIFECYCLE,
+    rules,
+    logged: "Service proposed",
+    title: |r| r.str("name").to_string(),
+    place: m::Place::assignee("owner"),
+    ..m::RecordType::BASE
+};

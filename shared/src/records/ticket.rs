@@ -55,6 +55,42 @@ pub fn check_pending(to: TicketStatus, reason: &str) -> Result<(), WorkflowError
     Ok(())
 }
 
+// ---------------------------------------------------------------- as data, for the record engine
+
+/// The statuses of incidents, security incidents and service requests.
+pub const TICKET_STATUSES: crate::model::Choices = crate::model::Choices::new(&[
+    ("new", "New"),
+    ("assigned", "Assigned"),
+    ("in_progress", "In progress"),
+    ("pending", "Pending"),
+    ("resolved", "Resolved"),
+    ("closed", "Closed"),
+]);
+
+const TICKET_MOVES: &[(&str, &[&str])] = &[
+    ("new", &["assigned", "in_progress", "resolved"]),
+    ("assigned", &["in_progress", "pending", "resolved"]),
+    ("in_progress", &["assigned", "pending", "resolved"]),
+    ("pending", &["in_progress", "assigned", "resolved"]),
+    ("resolved", &["closed", "in_progress"]),
+    ("closed", &["in_progress"]),
+];
+
+/// Pending needs a reason: the SLA clock pauses while pending, so an auditor must see why.
+const PENDING_REASON: &[(&str, &str)] =
+    &[("pending", ", and the SLA clock pauses until it moves on")];
+
+/// The ticket lifecycle of the record named `noun` ("an incident").
+pub const fn ticket_lifecycle(noun: &'static str) -> crate::model::Lifecycle {
+    crate::model::Lifecycle {
+        noun,
+        statuses: &TICKET_STATUSES,
+        moves: TICKET_MOVES,
+        finished: &["closed"],
+        reasons: PENDING_REASON,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
