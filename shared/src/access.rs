@@ -272,13 +272,12 @@ mod scope_tests {
 
     #[test]
     fn security_incident_documents_are_restricted() {
-        use crate::records::document::Record;
         let mut doc = Automerge::new();
         let mut tx = doc.transaction();
         tx.put(
             automerge::ROOT,
             "type",
-            crate::records::security::SecurityIncident::KIND,
+            crate::records::security::SECURITY_INCIDENT.kind,
         )
         .unwrap();
         tx.commit();

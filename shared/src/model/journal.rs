@@ -170,7 +170,7 @@ impl Record {
         }
         let reason = reason.trim();
         self.check(to, reason, facts)?;
-        let to_key = lifecycle.statuses.key_of(to).unwrap_or_default();
+        let to_key = lifecycle.status(to).unwrap_or_default();
         self.set("status", to_key);
         self.push(
             "status_history",

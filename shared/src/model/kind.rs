@@ -9,10 +9,9 @@ use std::collections::BTreeMap;
 
 use automerge::Automerge;
 
-use super::lifecycle::Lifecycle;
 use super::record::{ChangeMeta, Record, RecordError};
 use super::shape::{Field, Shape};
-use crate::workflow::WorkflowError;
+use crate::workflow::{Lifecycle, WorkflowError};
 
 /// Form values by field key, as text (what a person typed; see `crate::forms`).
 pub type Values = BTreeMap<String, String>;
@@ -82,7 +81,7 @@ impl RecordType {
         area: Area::Registers,
         fields: &[],
         schemas: &[Schema::FIRST],
-        lifecycle: &super::lifecycle::NO_LIFECYCLE,
+        lifecycle: &crate::workflow::NO_LIFECYCLE,
         rules: |_, _, _, _| Ok(()),
         facts: |_, _| Facts::default(),
         logged: "Created",

@@ -6,7 +6,6 @@
 
 mod journal;
 mod kind;
-mod lifecycle;
 mod read;
 mod record;
 mod shape;
@@ -16,6 +15,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use crate::workflow::{Lifecycle, NO_LIFECYCLE};
 pub use journal::{
     STATUS_CHANGE, STATUS_HISTORY, StatusChange, WORK_LOG, WORK_LOG_ENTRY, WorkLogEntry, entry,
     in_time_order,
@@ -24,7 +24,6 @@ pub use kind::{
     Action, Area, Codec, Create, Facts, FormField, Input, Layout, Lookup, Nothing, Pick, Place,
     RecordType, Row, RowButton, Schema, Section, Values, given,
 };
-pub use lifecycle::{Lifecycle, NO_LIFECYCLE};
 pub use record::{ChangeMeta, Record, RecordError, record_type, schema_version};
 pub use shape::{Choices, Field, Shape};
 pub use value::{Group, Value};

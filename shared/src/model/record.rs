@@ -219,6 +219,68 @@ impl Record {
         self.str("number")
     }
 
+    /// Takes action `key` of its type with the form `values` (other records in `lookup`).
+    /// Nothing changes if it is refused.
+    pub fn act(
+        &mut self,
+        key: &str,
+        values: &super::Values,
+        lookup: &dyn super::Lookup,
+        meta: &ChangeMeta,
+    ) -> Result<(), RecordError> {
+        let action = self
+            .ty
+            .actions
+            .iter()
+            .find(|a| a.key == key)
+            .ok_or_else(|| {
+                RecordError::invalid(
+                    "Action",
+                    format!("a {} has no action '{key}'", self.ty.noun),
+                )
+            })?;
+        if let Some(missing) = action
+            .inputs
+            .iter()
+            .find(|i| i.required && super::given(values, i.key).is_empty())
+        {
+            return Err(RecordError::invalid(missing.label, "this is required"));
+        }
+        let mut next = self.clone();
+        (action.apply)(&mut next, values, lookup, meta)?;
+        *self = next;
+        Ok(())
+    }
+
+    /// The value at `path`: a field's key, or a dotted path into a group
+    /// (`calendar.time_zone`); null if there is none.
+    pub fn get_at(&self, path: &str) -> &Value {
+        let mut keys = path.split('.');
+        let first = self.fields.get(keys.next().unwrap_or_default());
+        keys.try_fold(first, |value, key| value.as_group().map(|g| g.get(key)))
+            .unwrap_or(&Value::Null)
+    }
+
+    /// Sets the value at `path` (a group on the way that could not be read starts afresh).
+    pub fn set_at(&mut self, path: &str, value: Value) {
+        let Some((group, key)) = path.rsplit_once('.') else {
+            self.fields.set(path, value);
+            return;
+        };
+        let Some(field) = self.ty.field(group) else {
+            return;
+        };
+        let mut inner = match self.get_at(group) {
+            Value::Group(g) => g.clone(),
+            _ => match field.shape {
+                super::Shape::Group(fields) => Group::defaults(fields),
+                _ => return,
+            },
+        };
+        inner.set(key, value);
+        self.set_at(group, inner.into());
+    }
+
     /// The status's key.
     pub fn status(&self) -> &str {
         self.str("status")

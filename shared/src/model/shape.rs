@@ -65,6 +65,12 @@ impl Choices {
         self.label(key).is_some()
     }
 
+    /// Why `text` is not one of the choices, in words a person can act on.
+    pub fn refusal(&self, text: &str) -> String {
+        let labels: Vec<String> = self.options.iter().map(|(_, l)| format!("'{l}'")).collect();
+        format!("choose one of {} (not '{}')", labels.join(" "), text.trim())
+    }
+
     /// The key `text` names: the key itself, or a key or label in other letter case (as a
     /// person or another program may have written it).
     pub fn key_of(&self, text: &str) -> Option<&'static str> {

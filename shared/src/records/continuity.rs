@@ -1,124 +1,13 @@
 //! Service continuity plan (ISO 20000 8.7.2), kept on every device so it can be read when the
 //! normal site is unreachable.
 
-use autosurgeon::{Hydrate, Reconcile};
-
-use super::document::{ChangeMeta, Record};
-use super::journal::{Contact, StatusChange, WorkLogEntry};
-use super::labels::labelled_enum;
-use crate::time::Timestamp;
-use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
-
-labelled_enum! {
-    pub enum PlanStatus {
-        Draft = ("draft", "Draft"),
-        Approved = ("approved", "Approved"),
-        Retired = ("retired", "Retired"),
-    }
-}
-
-/// A test or exercise of the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct PlanTest {
-    pub at: Timestamp,
-    pub by: String,
-    pub passed: bool,
-    pub notes: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-pub struct ContinuityPlan {
-    pub number: String,
-    pub service: String,
-    pub invocation_criteria: String,
-    pub procedures: Vec<String>,
-    pub contacts: Vec<Contact>,
-    /// Recovery time objective.
-    pub rto_minutes: u32,
-    /// Recovery point objective.
-    pub rpo_minutes: u32,
-    pub tests: Vec<PlanTest>,
-    pub status: PlanStatus,
-    pub status_history: Vec<StatusChange>,
-    pub work_log: Vec<WorkLogEntry>,
-}
-
-impl Record for ContinuityPlan {
-    const KIND: &'static str = "continuity_plan";
-    const NUMBER_PREFIX: &'static str = "BCP";
-    const SCHEMA: u64 = 1;
-    const ON_EVERY_DEVICE: bool = true;
-}
-
-tracked!(ContinuityPlan, PlanStatus);
-
-static OLD_LIFECYCLE: Lifecycle<PlanStatus> = Lifecycle {
-    noun: "a continuity plan",
-    moves: &[
-        (
-            PlanStatus::Draft,
-            &[PlanStatus::Approved, PlanStatus::Retired],
-        ),
-        (
-            PlanStatus::Approved,
-            &[PlanStatus::Draft, PlanStatus::Retired],
-        ),
-    ],
-    finished: &[PlanStatus::Retired],
+use super::journal::{ADD_CONTACT, CONTACTS, JOURNAL, contact_rows};
+use crate::model::{
+    self as m, Action, Facts, Field as F, FormField, Group, Input, Record, Section, Shape as S,
+    given,
 };
-
-impl Workflow for ContinuityPlan {
-    type Facts = ();
-    fn lifecycle() -> &'static Lifecycle<PlanStatus> {
-        &OLD_LIFECYCLE
-    }
-    /// A plan nobody can invoke or follow is not a plan.
-    fn check(&self, to: PlanStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
-        let incomplete = self.invocation_criteria.trim().is_empty()
-            || self.procedures.is_empty()
-            || self.contacts.is_empty();
-        if to == PlanStatus::Approved && incomplete {
-            return Err(WorkflowError::Missing {
-                what: "invocation criteria, procedures and contacts",
-                noun: "a continuity plan",
-                status: "approved".into(),
-            });
-        }
-        Ok(())
-    }
-}
-
-impl ContinuityPlan {
-    pub fn create(number: String, service: &str, meta: &ChangeMeta) -> Self {
-        let mut plan = ContinuityPlan {
-            number,
-            service: service.into(),
-            ..ContinuityPlan::default()
-        };
-        plan.start(meta, "Continuity plan drafted");
-        plan
-    }
-
-    pub fn record_test(&mut self, passed: bool, notes: &str, meta: &ChangeMeta) {
-        self.tests.push(PlanTest {
-            at: meta.at,
-            by: meta.author.clone(),
-            passed,
-            notes: notes.trim().into(),
-        });
-        let outcome = if passed { "passed" } else { "failed" };
-        self.log(meta, format!("Plan test {outcome}: {}", notes.trim()));
-    }
-
-    /// When the plan was last tested successfully.
-    pub fn last_passed_test(&self) -> Option<Timestamp> {
-        self.tests.iter().filter(|t| t.passed).map(|t| t.at).max()
-    }
-}
-
-// ---------------------------------------------------------------- the record engine's description
-
-use crate::model::{self as m, Field as F, Shape as S};
+use crate::time::Timestamp;
+use crate::workflow::WorkflowError;
 
 pub const PLAN_STATUSES: m::Choices = m::Choices::new(&[
     ("draft", "Draft"),
@@ -139,19 +28,19 @@ pub const FIELDS: &[F] = &[
     F::new("service", S::Text),
     F::new("invocation_criteria", S::LongText),
     F::new("procedures", S::List(&S::Text)),
-    F::new("contacts", super::journal::CONTACTS),
+    F::new("contacts", CONTACTS),
     // Recovery time and recovery point objectives.
     F::new("rto_minutes", S::COUNT),
     F::new("rpo_minutes", S::COUNT),
     F::new("tests", S::List(&S::Group(PLAN_TEST))),
     F::new("status", S::Choice(&PLAN_STATUSES)),
-    F::new("status_history", m::STATUS_HISTORY),
-    F::new("work_log", m::WORK_LOG),
+    JOURNAL[0],
+    JOURNAL[1],
 ];
 
 static LIFECYCLE: m::Lifecycle = m::Lifecycle {
     noun: "a continuity plan",
-    statuses: &PLAN_STATUSES,
+    statuses: PLAN_STATUSES.options,
     moves: &[
         ("draft", &["approved", "retired"]),
         ("approved", &["draft", "retired"]),
@@ -161,7 +50,7 @@ static LIFECYCLE: m::Lifecycle = m::Lifecycle {
 };
 
 /// A plan nobody can invoke or follow is not a plan.
-fn rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+fn rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), WorkflowError> {
     let incomplete = r.str("invocation_criteria").trim().is_empty()
         || r.list("procedures").is_empty()
         || r.list("contacts").is_empty();
@@ -175,6 +64,14 @@ fn rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowE
     Ok(())
 }
 
+/// When the plan was last tested successfully.
+pub fn last_passed_test(plan: &Record) -> Option<Timestamp> {
+    plan.groups("tests")
+        .filter(|t| t.bool("passed"))
+        .map(|t| t.at("at"))
+        .max()
+}
+
 pub static CONTINUITY_PLAN: m::RecordType = m::RecordType {
     kind: "continuity_plan",
     prefix: "BCP",
@@ -185,6 +82,55 @@ pub static CONTINUITY_PLAN: m::RecordType = m::RecordType {
     lifecycle: &LIFECYCLE,
     rules,
     logged: "Continuity plan drafted",
+    form: &[
+        FormField::new("service", "Service (number or name)").required(),
+        FormField::new("invocation_criteria", "When to invoke it"),
+        FormField::new("procedures", "Procedures (one step per line)"),
+        FormField::new("rto_minutes", "Recovery time objective (minutes)"),
+        FormField::new("rpo_minutes", "Recovery point objective (minutes)"),
+    ],
+    actions: &[
+        ADD_CONTACT,
+        Action {
+            key: "test",
+            label: "Record a plan test",
+            inputs: &[
+                Input::new("passed", "Passed", S::Bool).required(),
+                Input::new("notes", "Notes", S::LongText),
+            ],
+            apply: |r, values, _, meta| {
+                let passed = given(values, "passed") == "true";
+                let notes = given(values, "notes");
+                r.push(
+                    "tests",
+                    Group::defaults(PLAN_TEST)
+                        .with("at", meta.at)
+                        .with("by", meta.author.as_str())
+                        .with("passed", passed)
+                        .with("notes", notes),
+                );
+                let outcome = if passed { "passed" } else { "failed" };
+                r.log(meta, format!("Plan test {outcome}: {notes}"));
+                Ok(())
+            },
+        },
+    ],
+    sections: |r| {
+        vec![
+            Section::text("Contacts", contact_rows(r)),
+            Section::text(
+                "Tests",
+                r.groups("tests").map(|t| {
+                    format!(
+                        "{} by {}: {}",
+                        if t.bool("passed") { "Passed" } else { "Failed" },
+                        t.str("by"),
+                        t.str("notes")
+                    )
+                }),
+            ),
+        ]
+    },
     title: |r| format!("Continuity of {}", r.str("service")),
     on_every_device: true,
     ..m::RecordType::BASE

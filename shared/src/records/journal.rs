@@ -1,68 +1,26 @@
-//! The two lists that only grow on a record: the work log (what people did) and the status
-//! history (when the status changed). Both are appended to, never edited, so concurrent
-//! offline entries from several tablets all survive a merge; the SLA clock is computed from
-//! the status history alone, so every device and the relay get the same answer.
+//! What several record types share: the work log and status history (kept by the engine, see
+//! `crate::model`), reviews that close a loop, and contact people.
 
-use autosurgeon::{Hydrate, Reconcile};
+pub use crate::model::{StatusChange, WorkLogEntry, in_time_order};
 
-use super::document::ChangeMeta;
+use crate::model::{
+    self as m, ChangeMeta, Field as F, Group, Input, Record, RecordError, Shape as S, Values, given,
+};
 use crate::time::Timestamp;
-
-/// One timestamped line of the work log.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct WorkLogEntry {
-    pub at: Timestamp,
-    pub author: String,
-    pub device: String,
-    pub note: String,
-}
-
-impl WorkLogEntry {
-    pub fn new(meta: &ChangeMeta, note: impl Into<String>) -> Self {
-        Self {
-            at: meta.at,
-            author: meta.author.clone(),
-            device: meta.device.clone(),
-            note: note.into(),
-        }
-    }
-}
-
-/// A status the record entered, when, by whom and why. `status` is the status's stored key
-/// (e.g. `"pending"`), so one clock serves every record type.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct StatusChange {
-    pub at: Timestamp,
-    pub status: String,
-    pub by: String,
-    pub device: String,
-    pub reason: String,
-}
-
-impl StatusChange {
-    pub fn new(meta: &ChangeMeta, status: &str, reason: &str) -> Self {
-        Self {
-            at: meta.at,
-            status: status.into(),
-            by: meta.author.clone(),
-            device: meta.device.clone(),
-            reason: reason.into(),
-        }
-    }
-}
-
-/// The status history in time order. Entries appended concurrently on different devices sit
-/// in the list in Automerge's (deterministic) order, not time order; sorting stably by time
-/// gives every replica the same sequence.
-pub fn in_time_order(history: &[StatusChange]) -> Vec<&StatusChange> {
-    let mut sorted: Vec<&StatusChange> = history.iter().collect();
-    sorted.sort_by_key(|c| c.at);
-    sorted
-}
 
 /// A review that closes a loop: post-incident review, post-implementation or retrospective
 /// review of a change, effectiveness check of a fix or a corrective action.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub const REVIEW: &[F] = &[
+    F::new("at", S::When),
+    F::new("by", S::Text),
+    F::new("summary", S::LongText),
+];
+
+/// An optional review.
+pub const OPTIONAL_REVIEW: S = S::Optional(&S::Group(REVIEW));
+
+/// A review as code reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Review {
     pub at: Timestamp,
     pub by: String,
@@ -70,48 +28,81 @@ pub struct Review {
 }
 
 impl Review {
-    pub fn new(meta: &ChangeMeta, summary: &str) -> Self {
-        Self {
-            at: meta.at,
-            by: meta.author.clone(),
-            summary: summary.trim().into(),
+    pub fn of(g: &Group) -> Self {
+        Review {
+            at: g.at("at"),
+            by: g.str("by").into(),
+            summary: g.str("summary").into(),
         }
     }
 }
 
-/// A person to reach (customer contacts, supplier contacts, continuity call lists).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct Contact {
-    pub name: String,
-    pub role: String,
-    pub email: String,
-    pub phone: String,
-}
-
-/// A review that closes a loop, as a record field (see [`Review`]).
-pub const REVIEW: &[crate::model::Field] = &[
-    crate::model::Field::new("at", crate::model::Shape::When),
-    crate::model::Field::new("by", crate::model::Shape::Text),
-    crate::model::Field::new("summary", crate::model::Shape::LongText),
-];
-
-/// An optional review.
-pub const OPTIONAL_REVIEW: crate::model::Shape =
-    crate::model::Shape::Optional(&crate::model::Shape::Group(REVIEW));
-
 /// A new review by the person making the change.
-pub fn review(meta: &ChangeMeta, summary: &str) -> crate::model::Group {
-    crate::model::Group::defaults(REVIEW)
+pub fn review(meta: &ChangeMeta, summary: &str) -> Group {
+    Group::defaults(REVIEW)
         .with("at", meta.at)
         .with("by", meta.author.as_str())
         .with("summary", summary.trim())
 }
 
-/// A person to reach, as a list of record fields (see [`Contact`]).
-pub const CONTACTS: crate::model::Shape =
-    crate::model::Shape::List(&crate::model::Shape::Group(&[
-        crate::model::Field::new("name", crate::model::Shape::Text),
-        crate::model::Field::new("role", crate::model::Shape::Text),
-        crate::model::Field::new("email", crate::model::Shape::Text),
-        crate::model::Field::new("phone", crate::model::Shape::Text),
-    ]));
+/// A person to reach (customer contacts, supplier contacts, continuity call lists).
+pub const CONTACT: &[F] = &[
+    F::new("name", S::Text),
+    F::new("role", S::Text),
+    F::new("email", S::Text),
+    F::new("phone", S::Text),
+];
+
+pub const CONTACTS: S = S::List(&S::Group(CONTACT));
+
+/// The "Add a contact" action of a record with `contacts`.
+pub const ADD_CONTACT: m::Action = m::Action {
+    key: "contact",
+    label: "Add a contact",
+    inputs: &[
+        Input::new("name", "Name", S::Text).required(),
+        Input::new("role", "Role", S::Text),
+        Input::new("email", "Email", S::Text),
+        Input::new("phone", "Phone", S::Text),
+    ],
+    apply: add_contact,
+};
+
+fn add_contact(
+    r: &mut Record,
+    values: &Values,
+    _: &dyn m::Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let contact = CONTACT.iter().fold(Group::defaults(CONTACT), |c, f| {
+        c.with(f.key, given(values, f.key))
+    });
+    r.log(meta, format!("Contact added: {}", given(values, "name")));
+    r.push("contacts", contact);
+    Ok(())
+}
+
+/// Each contact on one line: "Bo · Buyer · bo@water · 555".
+pub fn contact_rows(r: &Record) -> Vec<String> {
+    r.groups("contacts")
+        .map(|c| {
+            CONTACT
+                .iter()
+                .map(|f| c.str(f.key))
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+        .collect()
+}
+
+/// The first line of a text field, as a title.
+pub fn first_line(r: &Record, key: &str) -> String {
+    r.str(key).lines().next().unwrap_or_default().to_string()
+}
+
+/// The two lists every record keeps, last in its fields.
+pub const JOURNAL: [F; 2] = [
+    F::new("status_history", m::STATUS_HISTORY),
+    F::new("work_log", m::WORK_LOG),
+];

@@ -2,17 +2,13 @@
 
 use std::fmt;
 
-use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 /// Impact and urgency share one three-step scale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Level {
-    #[autosurgeon(rename = "high")]
     High,
-    #[autosurgeon(rename = "medium")]
     Medium,
-    #[autosurgeon(rename = "low")]
     Low,
 }
 
@@ -59,31 +55,14 @@ impl fmt::Display for Level {
 
 /// P1 (critical) to P5 (planning).
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    Serialize,
-    Deserialize,
-    Reconcile,
-    Hydrate,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 pub enum Priority {
-    #[autosurgeon(rename = "P1")]
     P1,
-    #[autosurgeon(rename = "P2")]
     P2,
     #[default]
-    #[autosurgeon(rename = "P3")]
     P3,
-    #[autosurgeon(rename = "P4")]
     P4,
-    #[autosurgeon(rename = "P5")]
     P5,
 }
 

@@ -1,124 +1,11 @@
 //! Release and deployment (ISO 20000 8.5.3).
 
-use autosurgeon::{Hydrate, Reconcile};
-
-use super::document::{ChangeMeta, record};
-use super::journal::{StatusChange, WorkLogEntry};
-use super::labels::labelled_enum;
-use crate::time::Timestamp;
-use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
-
-labelled_enum! {
-    pub enum ReleaseStatus {
-        Planned = ("planned", "Planned"),
-        Testing = ("testing", "Testing"),
-        Deploying = ("deploying", "Deploying"),
-        Deployed = ("deployed", "Deployed"),
-        Failed = ("failed", "Failed"),
-        Closed = ("closed", "Closed"),
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct Acceptance {
-    pub at: Timestamp,
-    pub by: String,
-    pub passed: bool,
-    pub notes: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-pub struct Release {
-    pub number: String,
-    pub name: String,
-    /// Change record numbers included.
-    pub changes: Vec<String>,
-    pub deployment_plan: String,
-    pub rollback_plan: String,
-    pub acceptance: Option<Acceptance>,
-    /// Incident or problem record numbers investigating a failed deployment.
-    pub investigations: Vec<String>,
-    pub status: ReleaseStatus,
-    pub status_history: Vec<StatusChange>,
-    pub work_log: Vec<WorkLogEntry>,
-}
-
-record!(Release, "release", "REL");
-tracked!(Release, ReleaseStatus);
-
-static OLD_LIFECYCLE: Lifecycle<ReleaseStatus> = {
-    use ReleaseStatus::*;
-    Lifecycle {
-        noun: "a release",
-        moves: &[
-            (Planned, &[Testing]),
-            (Testing, &[Planned, Deploying]),
-            (Deploying, &[Deployed, Failed]),
-            (Deployed, &[Closed, Failed]),
-            (Failed, &[Planned, Closed]),
-        ],
-        finished: &[Closed],
-    }
+use super::journal::JOURNAL;
+use crate::model::{
+    self as m, Action, Facts, Field as F, FormField, Group, Input, Record, Section, Shape as S,
+    given,
 };
-
-impl Workflow for Release {
-    type Facts = ();
-    fn lifecycle() -> &'static Lifecycle<ReleaseStatus> {
-        &OLD_LIFECYCLE
-    }
-    /// Deploy only what passed acceptance; a failed deployment is investigated before it closes.
-    fn check(&self, to: ReleaseStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
-        let failed = self
-            .status_history
-            .iter()
-            .any(|c| c.status == ReleaseStatus::Failed.as_str());
-        let missing = match to {
-            ReleaseStatus::Deploying if !self.acceptance.as_ref().is_some_and(|a| a.passed) => {
-                "a passed acceptance test"
-            }
-            ReleaseStatus::Deploying if self.rollback_plan.trim().is_empty() => "a rollback plan",
-            ReleaseStatus::Closed if failed && self.investigations.is_empty() => {
-                "a linked incident or problem investigating the failure"
-            }
-            _ => return Ok(()),
-        };
-        Err(WorkflowError::Missing {
-            what: missing,
-            noun: "a release",
-            status: to.label().to_lowercase(),
-        })
-    }
-}
-
-impl Release {
-    pub fn create(number: String, name: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
-        if name.trim().is_empty() {
-            return Err(WorkflowError::Empty("the release name"));
-        }
-        let mut r = Release {
-            number,
-            name: name.trim().into(),
-            ..Release::default()
-        };
-        r.start(meta, "Release planned");
-        Ok(r)
-    }
-
-    pub fn record_acceptance(&mut self, passed: bool, notes: &str, meta: &ChangeMeta) {
-        self.acceptance = Some(Acceptance {
-            at: meta.at,
-            by: meta.author.clone(),
-            passed,
-            notes: notes.trim().into(),
-        });
-        let outcome = if passed { "passed" } else { "failed" };
-        self.log(meta, format!("Acceptance {outcome}: {}", notes.trim()));
-    }
-}
-
-// ---------------------------------------------------------------- the record engine's description
-
-use crate::model::{self as m, Field as F, Shape as S};
+use crate::workflow::WorkflowError;
 
 pub const RELEASE_STATUSES: m::Choices = m::Choices::new(&[
     ("planned", "Planned"),
@@ -139,6 +26,7 @@ pub const ACCEPTANCE: &[F] = &[
 pub const FIELDS: &[F] = &[
     F::new("number", S::Text),
     F::new("name", S::Text),
+    // The changes included.
     F::new("changes", S::List(&S::Reference("change"))),
     F::new("deployment_plan", S::LongText),
     F::new("rollback_plan", S::LongText),
@@ -146,13 +34,13 @@ pub const FIELDS: &[F] = &[
     // Incident or problem record numbers investigating a failed deployment.
     F::new("investigations", S::List(&S::Text)),
     F::new("status", S::Choice(&RELEASE_STATUSES)),
-    F::new("status_history", m::STATUS_HISTORY),
-    F::new("work_log", m::WORK_LOG),
+    JOURNAL[0],
+    JOURNAL[1],
 ];
 
 static LIFECYCLE: m::Lifecycle = m::Lifecycle {
     noun: "a release",
-    statuses: &RELEASE_STATUSES,
+    statuses: RELEASE_STATUSES.options,
     moves: &[
         ("planned", &["testing"]),
         ("testing", &["planned", "deploying"]),
@@ -165,7 +53,7 @@ static LIFECYCLE: m::Lifecycle = m::Lifecycle {
 };
 
 /// Deploy only what passed acceptance; a failed deployment is investigated before it closes.
-fn rules(r: &m::Record, to: &str, _: &str, _: &m::Facts) -> Result<(), WorkflowError> {
+fn rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), WorkflowError> {
     let failed = r
         .groups("status_history")
         .any(|c| c.str("status") == "failed");
@@ -195,6 +83,50 @@ pub static RELEASE: m::RecordType = m::RecordType {
     lifecycle: &LIFECYCLE,
     rules,
     logged: "Release planned",
+    form: &[
+        FormField::new("name", "Name").required(),
+        FormField::new("changes", "Changes included (one per line)"),
+        FormField::new("deployment_plan", "Deployment plan"),
+        FormField::new("rollback_plan", "Rollback plan"),
+        FormField::new(
+            "investigations",
+            "Investigating incidents or problems (one per line)",
+        ),
+    ],
+    actions: &[Action {
+        key: "acceptance",
+        label: "Record the acceptance test",
+        inputs: &[
+            Input::new("passed", "Passed", S::Bool).required(),
+            Input::new("notes", "Notes", S::LongText),
+        ],
+        apply: |r, values, _, meta| {
+            let passed = given(values, "passed") == "true";
+            let notes = given(values, "notes");
+            let acceptance = Group::defaults(ACCEPTANCE)
+                .with("at", meta.at)
+                .with("by", meta.author.as_str())
+                .with("passed", passed)
+                .with("notes", notes);
+            r.set("acceptance", acceptance);
+            let outcome = if passed { "passed" } else { "failed" };
+            r.log(meta, format!("Acceptance {outcome}: {notes}"));
+            Ok(())
+        },
+    }],
+    sections: |r| {
+        vec![Section::text(
+            "Acceptance",
+            r.group("acceptance").map(|a| {
+                format!(
+                    "{} by {}: {}",
+                    if a.bool("passed") { "Passed" } else { "Failed" },
+                    a.str("by"),
+                    a.str("notes")
+                )
+            }),
+        )]
+    },
     title: |r| r.str("name").to_string(),
     ..m::RecordType::BASE
 };

@@ -1,14 +1,13 @@
 //! A record type's lifecycle as data: its statuses, which may follow which, which are
 //! finished, and which need a reason to enter.
 
-use super::shape::Choices;
-use crate::workflow::WorkflowError;
+use super::WorkflowError;
 
 pub struct Lifecycle {
     /// The record named with its article, for messages: "an incident".
     pub noun: &'static str,
     /// Every status (key, label) in lifecycle order; a new record starts in the first.
-    pub statuses: &'static Choices,
+    pub statuses: &'static [(&'static str, &'static str)],
     /// From each status, the statuses it may move to.
     pub moves: &'static [(&'static str, &'static [&'static str])],
     /// Statuses in which the record's work is finished: activity after entering one of them,
@@ -22,7 +21,7 @@ pub struct Lifecycle {
 /// For a record type without statuses of its own.
 pub static NO_LIFECYCLE: Lifecycle = Lifecycle {
     noun: "a record",
-    statuses: &Choices::new(&[("open", "Open")]),
+    statuses: &[("open", "Open")],
     moves: &[],
     finished: &[],
     reasons: &[],
@@ -48,7 +47,18 @@ impl Lifecycle {
 
     /// The words for status `key` (the key itself if it is not one of this lifecycle's).
     pub fn label<'a>(&self, key: &'a str) -> &'a str {
-        self.statuses.label(key).unwrap_or(key)
+        self.statuses
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(key, |(_, l)| l)
+    }
+
+    /// The status whose key is `key`, as this lifecycle spells it.
+    pub fn status(&self, key: &str) -> Option<&'static str> {
+        self.statuses
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(k, _)| *k)
     }
 
     /// The consequence named when entering `status` needs a reason, if it does.
