@@ -5,7 +5,7 @@
 mod common;
 
 use automerge::Automerge;
-use common::{Device, doc_of, meta, new, new_on, sync, to};
+use common::{doc_of, holding, meta, new, new_on, sync, to};
 use proptest::prelude::*;
 use shared::model::Record;
 use shared::records::campaign::{Progress, apply_to_ci, find, progress, record_check};
@@ -45,7 +45,7 @@ fn register() -> Vec<Record> {
 }
 
 fn plan(name: &str, site: &str) -> Result<Record, shared::model::RecordError> {
-    let device = Device::holding(&register().iter().collect::<Vec<_>>());
+    let device = holding(&register().iter().collect::<Vec<_>>());
     new_on(
         "verification_campaign",
         "VER-1",

@@ -8,7 +8,7 @@ mod common;
 
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{Automerge, ObjId, ObjType, Prop, ScalarValue};
-use common::{Device, act, doc_of, meta, new, new_on, to};
+use common::{Device, act, doc_of, holding, meta, new, new_on, to};
 use shared::forms::{self, Form, Input};
 use shared::model::{Facts, Field, Record, RecordType, Shape, Value};
 use shared::records::{TYPES, read};
@@ -51,16 +51,9 @@ fn device() -> Device {
         ("template", "TPL-1"),
         ("title", ""),
     ];
-    let mut fix = new_on(
-        "change",
-        "CHG-1",
-        &standard,
-        &Device::holding(&[&template]),
-        &m,
-    )
-    .unwrap();
+    let mut fix = new_on("change", "CHG-1", &standard, &holding(&[&template]), &m).unwrap();
     fix.set("status", "closed");
-    Device::holding(&[&service, &template, &till("CI-1"), &till("CI-2"), &fix])
+    holding(&[&service, &template, &till("CI-1"), &till("CI-2"), &fix])
 }
 
 /// What the create form of `form` is given: every required field, and a title where there is

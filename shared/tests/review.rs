@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Device, act, doc_of, edit, edit_form, meta, new, sync, to};
+use common::{act, doc_of, edit, edit_form, holding, meta, new, sync, to};
 use shared::forms::Nothing;
 use shared::model::Record;
 use shared::records::incident::Incident;
@@ -180,7 +180,7 @@ fn rules_that_need_other_records_take_their_facts() {
             &m,
         );
         c.set("status", status);
-        Device::holding(&[&c])
+        holding(&[&c])
     };
     let closed = change("closed");
     let facts = (p.ty.facts)(&p, &closed);

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{act, edit_form, incident_edit, meta, new, new_on, notes, to};
+use common::{act, edit_form, holding, incident_edit, meta, new, new_on, notes, to};
 use shared::forms::Nothing;
 use shared::model::{Facts, Record, Value};
 use shared::records::change::{
@@ -137,25 +137,13 @@ fn service(owner: &str) -> Record {
     s
 }
 
-/// Other records: the service.
-struct Holds(Record);
-
-impl shared::forms::Lookup for Holds {
-    fn record(&self, number: &str) -> Option<automerge::Automerge> {
-        (number == self.0.number()).then(|| self.0.document(&meta("ana", 1)).unwrap())
-    }
-    fn all(&self, _: &str) -> Vec<automerge::Automerge> {
-        vec![]
-    }
-}
-
 fn request(svc: &Record, item: &str) -> Result<Record, shared::model::RecordError> {
     let asked = [("service", "SVC-1"), ("catalogue_item", item)];
     new_on(
         "service_request",
         "REQ-1",
         &asked,
-        &Holds(svc.clone()),
+        &holding(&[svc]),
         &meta("ana", 2),
     )
 }
@@ -349,13 +337,13 @@ fn standard_changes_come_only_from_approved_templates() {
         ("template", "TPL-1"),
         ("title", ""),
     ];
-    let err = new_on("change", "CHG-3", &from, &Holds(template.clone()), &m).unwrap_err();
+    let err = new_on("change", "CHG-3", &from, &holding(&[&template]), &m).unwrap_err();
     assert_eq!(
         err.to_string(),
         "the template 'Reboot a till' is not approved for standard changes"
     );
     act(&mut template, "approve", &[], &m).unwrap();
-    let mut c = new_on("change", "CHG-3", &from, &Holds(template), &m).unwrap();
+    let mut c = new_on("change", "CHG-3", &from, &holding(&[&template]), &m).unwrap();
     assert_eq!(c.str("implementation_plan"), "Hold power 10 s");
     to(&mut c, "implementing", "", &m).unwrap();
     to(&mut c, "review", "", &m).unwrap();

@@ -13,10 +13,18 @@ use serde_json::{Value, json};
 
 /// Runs the JS peer against `relay` as `username`: sets `changes` on document `id` and waits
 /// until the relay has them.
-async fn js_write(relay: &Relay, username: &str, password: &str, id: &str, changes: Value) -> Result<()> {
+async fn js_write(
+    relay: &Relay,
+    username: &str,
+    password: &str,
+    id: &str,
+    changes: Value,
+) -> Result<()> {
     let dir = repo_root().join("server/tests/js");
     assert!(
-        Path::new(&dir).join("node_modules/@automerge/automerge-repo").is_dir(),
+        Path::new(&dir)
+            .join("node_modules/@automerge/automerge-repo")
+            .is_dir(),
         "{}: the JS peer's packages are missing; run scripts/setup --test",
         dir.display()
     );
@@ -63,27 +71,34 @@ async fn a_js_peer_edits_a_record_a_tablet_made_and_the_tablet_keeps_working() -
             note: "",
         })
         .await?;
-    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0).await?;
+    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
 
     // Plain JS strings, stored as text: the open form follows them live.
     let fixed = json!({"title": "Kiosk printer cleared", "description": "Paper roll replaced"});
     js_write(&relay, &admin, &password, &id, fixed).await?;
-    a.wait_value("#title", "Kiosk printer cleared", SYNC_TIMEOUT).await?;
-    a.wait_value("#description", "Paper roll replaced", SYNC_TIMEOUT).await?;
+    a.wait_value("#title", "Kiosk printer cleared", SYNC_TIMEOUT)
+        .await?;
+    a.wait_value("#description", "Paper roll replaced", SYNC_TIMEOUT)
+        .await?;
 
     // The tablet saves afterwards, and the relay takes it.
     a.fill("#assignee", &admin).await?;
     a.fill("#note", "Checked on site").await?;
     a.save().await?;
-    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0).await?;
+    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
     assert_eq!(a.value("#title").await?, "Kiosk printer cleared");
 
     // A value of the wrong type: that field says what it holds, the rest works.
     js_write(&relay, &admin, &password, &id, json!({"urgency": 42})).await?;
     let note = a
-        .wait_for_text("#unreadable-urgency", "the note on the urgency", SYNC_TIMEOUT, |t| {
-            t.contains("42")
-        })
+        .wait_for_text(
+            "#unreadable-urgency",
+            "the note on the urgency",
+            SYNC_TIMEOUT,
+            |t| t.contains("42"),
+        )
         .await?;
     assert!(note.contains("Saving a value here replaces it"), "{note}");
     assert_eq!(a.value("#title").await?, "Kiosk printer cleared");
@@ -98,6 +113,7 @@ async fn a_js_peer_edits_a_record_a_tablet_made_and_the_tablet_keeps_working() -
     .await?;
     assert_eq!(a.value("#urgency").await?, "high");
     assert_eq!(a.text("#priority").await?, "P2 High");
-    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0).await?;
+    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
     a.close().await
 }

@@ -31,21 +31,7 @@ fn id(n: u8) -> DocumentId {
 }
 
 /// Other records by number, as the app's device would hold them.
-#[derive(Default)]
-struct Device(BTreeMap<String, Automerge>);
-
-impl Lookup for Device {
-    fn record(&self, number: &str) -> Option<Automerge> {
-        self.0.get(number).cloned()
-    }
-    fn all(&self, kind: &str) -> Vec<Automerge> {
-        self.0
-            .values()
-            .filter(|d| crate::model::record_type(d).as_deref() == Some(kind))
-            .cloned()
-            .collect()
-    }
-}
+type Device = BTreeMap<String, Automerge>;
 
 /// A record of `ty` numbered `number` with `fields` set, in a new document.
 fn record(ty: &'static RecordType, number: &str, fields: &[(&str, Value)]) -> Automerge {
@@ -143,13 +129,13 @@ fn every_form_creates_a_record_it_can_read_back_and_list() {
     service
         .move_to(&mut svc, "live", "", &device, &meta("ana", 2))
         .unwrap();
-    device.0.insert(svc_number.clone(), svc);
+    device.insert(svc_number.clone(), svc);
     let ci = record(
         &CONFIGURATION_ITEM,
         "CI-1",
         &[("name", "Router".into()), ("site", "north".into())],
     );
-    device.0.insert("CI-1".into(), ci);
+    device.insert("CI-1".into(), ci);
 
     for (n, form) in all().enumerate() {
         let mut given = Values::new();
@@ -296,7 +282,7 @@ fn a_problem_closes_only_with_a_closed_fix_or_as_an_accepted_known_error() {
         )
         .unwrap();
     let change_number = change.view(&change_doc).unwrap().number;
-    device.0.insert(change_number.clone(), change_doc);
+    device.insert(change_number.clone(), change_doc);
     problem
         .edit(
             &mut doc,
@@ -349,7 +335,7 @@ fn a_problem_closes_only_with_a_closed_fix_or_as_an_accepted_known_error() {
 #[test]
 fn a_request_follows_its_catalogue_item_and_resolves_once_every_step_is_done() {
     let mut device = Device::default();
-    device.0.insert("SVC-1".into(), laptops("proposed"));
+    device.insert("SVC-1".into(), laptops("proposed"));
 
     let request = of("service_request").unwrap();
     let asked = values(&[("service", "SVC-1"), ("catalogue_item", "laptop")]);
@@ -358,7 +344,7 @@ fn a_request_follows_its_catalogue_item_and_resolves_once_every_step_is_done() {
         .unwrap_err();
     assert!(matches!(rule(err), WorkflowError::ServiceNotLive { .. }));
 
-    device.0.insert("SVC-1".into(), laptops("live"));
+    device.insert("SVC-1".into(), laptops("live"));
     let mut doc = request
         .create(&id(1), &asked, &device, &meta("cy", 3))
         .unwrap();
@@ -423,7 +409,7 @@ fn a_request_follows_its_catalogue_item_and_resolves_once_every_step_is_done() {
 #[test]
 fn a_request_runs_against_the_active_sla_covering_its_service() {
     let mut device = Device::default();
-    device.0.insert("SVC-1".into(), laptops("live"));
+    device.insert("SVC-1".into(), laptops("live"));
     // SLA-9: P3 (the default medium × medium) respond within 5 minutes.
     let mut sla = record(
         &SLA,
@@ -439,7 +425,7 @@ fn a_request_runs_against_the_active_sla_covering_its_service() {
         .unwrap();
     form.move_to(&mut sla, "active", "", &Nothing, &meta("ana", 0))
         .unwrap();
-    device.0.insert("SLA-9".into(), sla);
+    device.insert("SLA-9".into(), sla);
 
     let asked = values(&[("service", "SVC-1"), ("catalogue_item", "laptop")]);
     let doc = of("service_request")
@@ -467,7 +453,7 @@ fn a_request_runs_against_the_active_sla_covering_its_service() {
     );
 
     // Retired, the service takes no new incidents.
-    device.0.insert("SVC-1".into(), laptops("retired"));
+    device.insert("SVC-1".into(), laptops("retired"));
     let retired = ticket_service(&device, "SVC-1").unwrap_err().to_string();
     assert!(
         retired.contains("SVC-1 Laptops is retired: it takes no new incidents"),
@@ -569,7 +555,7 @@ fn a_campaign_covers_its_sites_cis_and_refuses_an_unknown_tag() {
             ("site", site.into()),
             ("asset_tag", format!("TAG-{n}").into()),
         ];
-        device.0.insert(
+        device.insert(
             number.clone(),
             record(&CONFIGURATION_ITEM, &number, &fields),
         );
@@ -635,7 +621,7 @@ fn a_standard_change_comes_from_an_approved_template_and_needs_no_cab() {
         )
         .unwrap();
     let number = templates.view(&template).unwrap().number;
-    device.0.insert(number.clone(), template.clone());
+    device.insert(number.clone(), template.clone());
     let change = of("change").unwrap();
     let standard = values(&[
         ("change_type", "standard"),
@@ -659,7 +645,7 @@ fn a_standard_change_comes_from_an_approved_template_and_needs_no_cab() {
             &meta("cab", 2),
         )
         .unwrap();
-    device.0.insert(number.clone(), template);
+    device.insert(number.clone(), template);
     let mut doc = change
         .create(&id(2), &standard, &device, &meta("bo", 3))
         .unwrap();

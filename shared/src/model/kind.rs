@@ -386,6 +386,19 @@ impl Lookup for Nothing {
     }
 }
 
+/// The records a device holds, by number (tests, tools).
+impl Lookup for BTreeMap<String, Automerge> {
+    fn record(&self, number: &str) -> Option<Automerge> {
+        self.get(number).cloned()
+    }
+    fn all(&self, kind: &str) -> Vec<Automerge> {
+        self.values()
+            .filter(|d| super::record_type(d).as_deref() == Some(kind))
+            .cloned()
+            .collect()
+    }
+}
+
 /// What rules know about other records: the status of each record (by number) they asked
 /// about and the device holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

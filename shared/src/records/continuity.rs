@@ -1,11 +1,10 @@
 //! Service continuity plan (ISO 20000 8.7.2), kept on every device so it can be read when the
 //! normal site is unreachable.
 
-use super::journal::{ADD_CONTACT, CONTACTS, JOURNAL, contact_rows};
-use crate::model::{
-    self as m, Action, Facts, Field as F, FormField, Group, Input, Record, Section, Shape as S,
-    given,
+use super::journal::{
+    ADD_CONTACT, CONTACTS, JOURNAL, TEST, TEST_INPUTS, contact_rows, test, test_row,
 };
+use crate::model::{self as m, Action, Facts, Field as F, FormField, Record, Section, Shape as S};
 use crate::time::Timestamp;
 use crate::workflow::WorkflowError;
 
@@ -14,14 +13,6 @@ pub const PLAN_STATUSES: m::Choices = m::Choices::new(&[
     ("approved", "Approved"),
     ("retired", "Retired"),
 ]);
-
-/// A test or exercise of the plan.
-pub const PLAN_TEST: &[F] = &[
-    F::new("at", S::When),
-    F::new("by", S::Text),
-    F::new("passed", S::Bool),
-    F::new("notes", S::LongText),
-];
 
 pub const FIELDS: &[F] = &[
     F::new("number", S::Text),
@@ -32,7 +23,8 @@ pub const FIELDS: &[F] = &[
     // Recovery time and recovery point objectives.
     F::new("rto_minutes", S::COUNT),
     F::new("rpo_minutes", S::COUNT),
-    F::new("tests", S::List(&S::Group(PLAN_TEST))),
+    // Tests and exercises of the plan.
+    F::new("tests", S::List(&S::Group(TEST))),
     F::new("status", S::Choice(&PLAN_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
@@ -94,23 +86,11 @@ pub static CONTINUITY_PLAN: m::RecordType = m::RecordType {
         Action {
             key: "test",
             label: "Record a plan test",
-            inputs: &[
-                Input::new("passed", "Passed", S::Bool).required(),
-                Input::new("notes", "Notes", S::LongText),
-            ],
+            inputs: TEST_INPUTS,
             apply: |r, values, _, meta| {
-                let passed = given(values, "passed") == "true";
-                let notes = given(values, "notes");
-                r.push(
-                    "tests",
-                    Group::defaults(PLAN_TEST)
-                        .with("at", meta.at)
-                        .with("by", meta.author.as_str())
-                        .with("passed", passed)
-                        .with("notes", notes),
-                );
-                let outcome = if passed { "passed" } else { "failed" };
-                r.log(meta, format!("Plan test {outcome}: {notes}"));
+                let (result, line) = test(values, meta, "Plan test");
+                r.push("tests", result);
+                r.log(meta, line);
                 Ok(())
             },
         },
@@ -118,17 +98,7 @@ pub static CONTINUITY_PLAN: m::RecordType = m::RecordType {
     sections: |r| {
         vec![
             Section::text("Contacts", contact_rows(r)),
-            Section::text(
-                "Tests",
-                r.groups("tests").map(|t| {
-                    format!(
-                        "{} by {}: {}",
-                        if t.bool("passed") { "Passed" } else { "Failed" },
-                        t.str("by"),
-                        t.str("notes")
-                    )
-                }),
-            ),
+            Section::text("Tests", r.groups("tests").map(test_row)),
         ]
     },
     title: |r| format!("Continuity of {}", r.str("service")),

@@ -45,6 +45,40 @@ pub fn review(meta: &ChangeMeta, summary: &str) -> Group {
         .with("summary", summary.trim())
 }
 
+/// A test or exercise and how it went (continuity plan tests, release acceptance).
+pub const TEST: &[F] = &[
+    F::new("at", S::When),
+    F::new("by", S::Text),
+    F::new("passed", S::Bool),
+    F::new("notes", S::LongText),
+];
+
+/// What an action recording a test asks.
+pub const TEST_INPUTS: &[Input] = &[
+    Input::new("passed", "Passed", S::Bool).required(),
+    Input::new("notes", "Notes", S::LongText),
+];
+
+/// The test the person making the change records with `TEST_INPUTS`, and its work log line
+/// after `what`: "Plan test passed: notes".
+pub fn test(values: &Values, meta: &ChangeMeta, what: &str) -> (Group, String) {
+    let passed = given(values, "passed") == "true";
+    let notes = given(values, "notes");
+    let test = Group::defaults(TEST)
+        .with("at", meta.at)
+        .with("by", meta.author.as_str())
+        .with("passed", passed)
+        .with("notes", notes);
+    let outcome = if passed { "passed" } else { "failed" };
+    (test, format!("{what} {outcome}: {notes}"))
+}
+
+/// A test on one line: "Passed by ana: all good".
+pub fn test_row(t: &Group) -> String {
+    let outcome = if t.bool("passed") { "Passed" } else { "Failed" };
+    format!("{outcome} by {}: {}", t.str("by"), t.str("notes"))
+}
+
 /// A person to reach (customer contacts, supplier contacts, continuity call lists).
 pub const CONTACT: &[F] = &[
     F::new("name", S::Text),

@@ -1,10 +1,7 @@
 //! Release and deployment (ISO 20000 8.5.3).
 
-use super::journal::JOURNAL;
-use crate::model::{
-    self as m, Action, Facts, Field as F, FormField, Group, Input, Record, Section, Shape as S,
-    given,
-};
+use super::journal::{JOURNAL, TEST, TEST_INPUTS, test, test_row};
+use crate::model::{self as m, Action, Facts, Field as F, FormField, Record, Section, Shape as S};
 use crate::workflow::WorkflowError;
 
 pub const RELEASE_STATUSES: m::Choices = m::Choices::new(&[
@@ -16,13 +13,6 @@ pub const RELEASE_STATUSES: m::Choices = m::Choices::new(&[
     ("closed", "Closed"),
 ]);
 
-pub const ACCEPTANCE: &[F] = &[
-    F::new("at", S::When),
-    F::new("by", S::Text),
-    F::new("passed", S::Bool),
-    F::new("notes", S::LongText),
-];
-
 pub const FIELDS: &[F] = &[
     F::new("number", S::Text),
     F::new("name", S::Text),
@@ -30,7 +20,7 @@ pub const FIELDS: &[F] = &[
     F::new("changes", S::List(&S::Reference("change"))),
     F::new("deployment_plan", S::LongText),
     F::new("rollback_plan", S::LongText),
-    F::new("acceptance", S::Optional(&S::Group(ACCEPTANCE))),
+    F::new("acceptance", S::Optional(&S::Group(TEST))),
     // Incident or problem record numbers investigating a failed deployment.
     F::new("investigations", S::List(&S::Text)),
     F::new("status", S::Choice(&RELEASE_STATUSES)),
@@ -96,35 +86,18 @@ pub static RELEASE: m::RecordType = m::RecordType {
     actions: &[Action {
         key: "acceptance",
         label: "Record the acceptance test",
-        inputs: &[
-            Input::new("passed", "Passed", S::Bool).required(),
-            Input::new("notes", "Notes", S::LongText),
-        ],
+        inputs: TEST_INPUTS,
         apply: |r, values, _, meta| {
-            let passed = given(values, "passed") == "true";
-            let notes = given(values, "notes");
-            let acceptance = Group::defaults(ACCEPTANCE)
-                .with("at", meta.at)
-                .with("by", meta.author.as_str())
-                .with("passed", passed)
-                .with("notes", notes);
-            r.set("acceptance", acceptance);
-            let outcome = if passed { "passed" } else { "failed" };
-            r.log(meta, format!("Acceptance {outcome}: {notes}"));
+            let (result, line) = test(values, meta, "Acceptance");
+            r.set("acceptance", result);
+            r.log(meta, line);
             Ok(())
         },
     }],
     sections: |r| {
         vec![Section::text(
             "Acceptance",
-            r.group("acceptance").map(|a| {
-                format!(
-                    "{} by {}: {}",
-                    if a.bool("passed") { "Passed" } else { "Failed" },
-                    a.str("by"),
-                    a.str("notes")
-                )
-            }),
+            r.group("acceptance").map(test_row),
         )]
     },
     title: |r| r.str("name").to_string(),

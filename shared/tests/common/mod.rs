@@ -123,29 +123,12 @@ pub fn incident(number: &str, edit: &IncidentEdit, at: &ChangeMeta) -> Record {
 }
 
 /// Other records on a device, by number.
-#[derive(Default)]
-pub struct Device(pub std::collections::BTreeMap<String, Automerge>);
+pub type Device = std::collections::BTreeMap<String, Automerge>;
 
-impl Device {
-    pub fn holding(records: &[&Record]) -> Self {
-        Device(
-            records
-                .iter()
-                .map(|r| (r.number().to_string(), doc_of(r)))
-                .collect(),
-        )
-    }
-}
-
-impl Lookup for Device {
-    fn record(&self, number: &str) -> Option<Automerge> {
-        self.0.get(number).cloned()
-    }
-    fn all(&self, kind: &str) -> Vec<Automerge> {
-        self.0
-            .values()
-            .filter(|d| shared::model::record_type(d).as_deref() == Some(kind))
-            .cloned()
-            .collect()
-    }
+/// A device holding `records`.
+pub fn holding(records: &[&Record]) -> Device {
+    records
+        .iter()
+        .map(|r| (r.number().to_string(), doc_of(r)))
+        .collect()
 }
