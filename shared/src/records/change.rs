@@ -2,7 +2,7 @@
 //! through the CAB, emergency changes with an emergency approver and a retrospective review;
 //! the change calendar's collisions.
 
-use super::journal::{JOURNAL, OPTIONAL_REVIEW, review};
+use super::journal::{JOURNAL, OPTIONAL_REVIEW, record_review};
 use super::labels::labelled_enum;
 use super::registers::{ACTIVE_STATUSES, active};
 use crate::model::{
@@ -405,12 +405,7 @@ const ACTIONS: &[Action] = &[
         key: "review",
         label: "Record the review",
         inputs: &[Input::new("summary", "Review", S::LongText).required()],
-        apply: |r, values, _, meta| {
-            let summary = given(values, "summary");
-            r.set("review", review(meta, summary));
-            r.log(meta, format!("Review: {summary}"));
-            Ok(())
-        },
+        apply: |r, values, _, meta| record_review(r, "review", values, meta, "Review"),
     },
 ];
 

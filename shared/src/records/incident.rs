@@ -281,10 +281,7 @@ pub(crate) const ACTIONS: &[Action] = &[
         label: "Record the post-incident review",
         inputs: &[Input::new("summary", "Post-incident review", S::LongText).required()],
         apply: |r, values, _, meta| {
-            let summary = given(values, "summary");
-            r.set("review", super::journal::review(meta, summary));
-            r.log(meta, format!("Post-incident review: {summary}"));
-            Ok(())
+            super::journal::record_review(r, "review", values, meta, "Post-incident review")
         },
     },
     Action {

@@ -37,12 +37,23 @@ impl Review {
     }
 }
 
-/// A new review by the person making the change.
-pub fn review(meta: &ChangeMeta, summary: &str) -> Group {
-    Group::defaults(REVIEW)
+/// Sets `key` to the review the person making the change summarised in the `summary` input,
+/// and logs it as "`what`: summary" (the apply step of an action recording a review).
+pub fn record_review(
+    r: &mut Record,
+    key: &str,
+    values: &Values,
+    meta: &ChangeMeta,
+    what: &str,
+) -> Result<(), RecordError> {
+    let summary = given(values, "summary");
+    let review = Group::defaults(REVIEW)
         .with("at", meta.at)
         .with("by", meta.author.as_str())
-        .with("summary", summary.trim())
+        .with("summary", summary.trim());
+    r.set(key, review);
+    r.log(meta, format!("{what}: {summary}"));
+    Ok(())
 }
 
 /// A test or exercise and how it went (continuity plan tests, release acceptance).

@@ -2,7 +2,7 @@
 //! internal audit, management review, nonconformity and improvement. Most share the plain
 //! open → in progress → closed lifecycle; each adds only the rule that makes it auditable.
 
-use super::journal::{JOURNAL, OPTIONAL_REVIEW, first_line, review};
+use super::journal::{JOURNAL, OPTIONAL_REVIEW, first_line, record_review};
 use super::priority::LEVELS;
 use crate::model::{
     self as m, Action, ChangeMeta, Facts, Field as F, FormField, Group, Input, Lookup, Record,
@@ -599,10 +599,13 @@ pub static NONCONFORMITY: m::RecordType = m::RecordType {
         )
         .required()],
         apply: |r, values, _, meta| {
-            let summary = given(values, "summary");
-            r.set("effectiveness_check", review(meta, summary));
-            r.log(meta, format!("Effectiveness check: {summary}"));
-            Ok(())
+            record_review(
+                r,
+                "effectiveness_check",
+                values,
+                meta,
+                "Effectiveness check",
+            )
         },
     }],
     sections: |r| {
