@@ -24,6 +24,11 @@ impl ApiError {
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, ApiError::Status(401, _))
     }
+
+    /// The request clashes with what the relay has (e.g. this device id is another person's).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, ApiError::Status(409, _))
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -65,12 +70,22 @@ impl SessionInfo {
         }
     }
 
-    /// The scopes whose index documents this person follows: default, each site, each team.
+    /// The person as `shared::access` sees them (roles this version does not know are left out).
+    pub fn person(&self) -> shared::access::Person {
+        shared::access::Person {
+            roles: self
+                .roles
+                .iter()
+                .filter_map(|r| shared::access::Role::parse(r))
+                .collect(),
+            sites: self.sites.iter().cloned().collect(),
+            teams: self.teams.iter().cloned().collect(),
+        }
+    }
+
+    /// The scopes whose index documents this person follows (`shared::index::followed_by`).
     pub fn index_scopes(&self) -> Vec<String> {
-        std::iter::once(shared::index::DEFAULT_SCOPE.to_string())
-            .chain(self.sites.iter().map(|s| format!("site:{s}")))
-            .chain(self.teams.iter().map(|t| format!("team:{t}")))
-            .collect()
+        shared::index::followed_by(&self.person())
     }
 
     pub fn to_json(&self) -> String {
@@ -337,5 +352,13 @@ mod tests {
         assert!(s.has_role("technician") && !s.has_role("administrator"));
         assert_eq!(SessionInfo::from_json(&s.to_json()), Some(s.clone()));
         assert_eq!(s.index_scopes(), ["default", "site:north"]);
+        let security = SessionInfo {
+            roles: vec!["security".into()],
+            ..s
+        };
+        assert_eq!(
+            security.index_scopes(),
+            ["default", "restricted", "site:north"]
+        );
     }
 }

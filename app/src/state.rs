@@ -8,13 +8,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use automerge::{Automerge, ChangeHash};
 use leptos::prelude::*;
+use shared::access::{self, Person};
 use shared::forms::{self, Form, Values, View};
 use shared::ids::DocumentId;
 use shared::index;
 use shared::model::{ChangeMeta, Record};
 use shared::records::agreement::{Agreements, SLA};
 use shared::records::priority::PriorityMatrix;
+use shared::refusal::Refusal;
 use shared::review::Attention;
+use shared::sync::NotAccepted;
 use shared::time::Timestamp;
 use wasm_bindgen::JsCast as _;
 
@@ -104,6 +107,9 @@ pub struct AppState {
     /// Connected to the relay.
     pub online: RwSignal<bool>,
     pub unsynced: RwSignal<usize>,
+    /// Records whose change the relay did not accept, and why (kept on the device). Their
+    /// refused changes are held back from sync and not counted as "not synced".
+    pub refused: RwSignal<BTreeMap<DocumentId, NotAccepted>>,
     /// A failure the person must know about that belongs to no form (storage unavailable, a
     /// synced document that could not be saved, a relay error).
     pub problem: RwSignal<Option<String>>,
@@ -138,6 +144,7 @@ impl AppState {
             loaded: RwSignal::new(false),
             online: RwSignal::new(false),
             unsynced: RwSignal::new(0),
+            refused: RwSignal::new(BTreeMap::new()),
             problem: RwSignal::new(None),
         }
     }
@@ -177,6 +184,12 @@ impl AppState {
             .set_value(meta.changes_cursor.unwrap_or(0));
         self.last_sync
             .set(meta.last_sync.map(Timestamp::from_millis));
+        self.refused.set(
+            meta.refused
+                .iter()
+                .filter_map(|(id, json)| Some((id.parse().ok()?, serde_json::from_str(json).ok()?)))
+                .collect(),
+        );
 
         // The list opens from the summaries alone, and paints before any document is decoded.
         let listed: BTreeMap<DocumentId, Summary> = store
@@ -280,6 +293,137 @@ impl AppState {
         self.on_local_change(None);
     }
 
+    /// The relay's current account of the signed-in person (their roles, sites or teams may have
+    /// changed since they signed in): kept on the device, so forms and lists follow it, and the
+    /// refused changes of records the person may now write are offered again.
+    pub async fn refresh_session(self, info: SessionInfo) {
+        let same_person = self
+            .session
+            .with_untracked(|s| s.as_ref().is_some_and(|s| s.username == info.username));
+        if !same_person || self.session.with_untracked(|s| s.as_ref() == Some(&info)) {
+            return;
+        }
+        if let Ok(store) = self.store()
+            && let Err(e) = store.put_meta_string(store::SESSION, &info.to_json()).await
+        {
+            self.problem.set(Some(e.to_string()));
+        }
+        self.display_name.set(info.name().to_string());
+        self.session.set(Some(info));
+        let before: Vec<DocumentId> = self.repo.with_value(|r| r.docs.ids());
+        self.ensure_indexes();
+        let followed: Vec<DocumentId> = self
+            .followed_indexes()
+            .into_iter()
+            .filter(|id| !before.contains(id))
+            .collect();
+        self.notify_sync(&followed);
+        let writable: Vec<DocumentId> = self
+            .refused
+            .get_untracked()
+            .into_keys()
+            .filter(|id| self.may_write(id).is_ok())
+            .collect();
+        for id in writable {
+            self.retry_refused(id).await;
+        }
+    }
+
+    /// The signed-in person as `shared::access` sees them (no one when signed out). Tracked.
+    fn person(self) -> Person {
+        self.session
+            .with(|s| s.as_ref().map(SessionInfo::person))
+            .unwrap_or_default()
+    }
+
+    /// Whether the signed-in person may change record `id`, and if not, why: the rule the
+    /// relay applies (`shared::access`), so the app never offers a change it would refuse.
+    pub fn may_write(self, id: &DocumentId) -> Result<(), Refusal> {
+        let person = self.person();
+        let scope = self
+            .repo
+            .with_value(|r| r.docs.get(id).and_then(access::record_scope));
+        scope.map_or(Ok(()), |scope| access::may_write(&person, &scope))
+    }
+
+    /// Whether the signed-in person may create records of `kind` (somewhere they may file them).
+    pub fn may_create(self, kind: &str) -> Result<(), Refusal> {
+        access::may_create(&self.person(), kind)
+    }
+
+    /// The relay did not accept this device's change of `id`: keep why with the record.
+    pub async fn not_accepted(self, id: DocumentId, refusal: Refusal) {
+        let entry = NotAccepted { refusal, at: now() };
+        let json = serde_json::to_string(&entry).unwrap_or_default();
+        self.refused.update(|m| {
+            m.insert(id, entry);
+        });
+        self.recount(&[id]);
+        self.keep_refusal(id, Some(&json)).await;
+    }
+
+    /// The person keeps their refused change of `id` and offers it to the relay again (their
+    /// rights may be back): it syncs like any change, and is marked again if refused again.
+    pub async fn retry_refused(self, id: DocumentId) {
+        self.refused.update(|m| {
+            m.remove(&id);
+        });
+        self.recount(&[id]);
+        self.keep_refusal(id, None).await;
+        self.sync.with_value(|h| {
+            if let Some(h) = h {
+                h.release(id);
+            }
+        });
+    }
+
+    /// The person drops their refused change of `id`: the record becomes the relay's version
+    /// again (durable before this returns `Ok`) and syncs as usual.
+    pub async fn discard_refused(self, id: DocumentId) -> Result<(), SaveError> {
+        let _guard = self.begin_save().map_err(not_saved)?;
+        let doc = self
+            .repo
+            .with_value(|r| {
+                let doc = r.docs.get(&id)?;
+                Some(shared::sync::relay_version(doc, r.relay_heads(&id)))
+            })
+            .ok_or_else(|| rejected("this record is not on this device"))?;
+        let (write, derived) = self.doc_write(&id, &doc);
+        self.store()
+            .map_err(not_saved)?
+            .write(&[write])
+            .await
+            .map_err(not_saved)?;
+        self.repo.update_value(|r| r.docs.insert(id, doc));
+        self.retry_refused(id).await;
+        self.show(std::slice::from_ref(&derived));
+        self.revision.update(|r| *r += 1);
+        self.follow_agreements(&[derived]).await;
+        Ok(())
+    }
+
+    async fn keep_refusal(self, id: DocumentId, json: Option<&str>) {
+        if let Ok(store) = self.store()
+            && let Err(e) = store.put_refused(&id.to_string(), json).await
+        {
+            self.problem.set(Some(e.to_string()));
+        }
+    }
+
+    /// The records whose change the relay did not accept.
+    pub fn refused_ids(self) -> Vec<DocumentId> {
+        self.refused.with_untracked(|m| m.keys().copied().collect())
+    }
+
+    /// What the held-back (refused) changes of `id` did, oldest first.
+    pub fn held_changes(self, id: &DocumentId) -> Vec<shared::history::HistoryEntry> {
+        self.repo.with_value(|r| {
+            r.docs.get(id).map_or_else(Vec::new, |doc| {
+                shared::history::history_since(doc, r.relay_heads(id))
+            })
+        })
+    }
+
     /// Called by the sync client when the relay no longer accepts the session.
     pub fn session_ended(self) {
         self.sync.set_value(None);
@@ -292,10 +436,22 @@ impl AppState {
     /// (re)starts. The error is a sentence for the person.
     pub async fn sign_in(self, username: &str, password: &str) -> Result<(), String> {
         let device = self.device_id.get_untracked();
-        let info = api::sign_in(username, password, &device)
-            .await
-            .map_err(|e| e.to_string())?;
         let store = self.store()?;
+        let info = match api::sign_in(username, password, &device).await {
+            // A device id belongs to the first person who signed in with it (a shared tablet
+            // was someone else's first): this person gets one of their own.
+            Err(e) if e.is_conflict() => {
+                let device = shared::ids::PeerId::new_device(uuid::Uuid::new_v4()).to_string();
+                store
+                    .put_meta_string(store::DEVICE_ID, &device)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.device_id.set(device.clone());
+                api::sign_in(username, password, &device).await
+            }
+            other => other,
+        }
+        .map_err(|e| e.to_string())?;
         store
             .put_meta_string(store::SESSION, &info.to_json())
             .await
@@ -513,8 +669,10 @@ impl AppState {
         Ok(id)
     }
 
-    /// Files the new document `doc` (a record of `kind`) in the default index and its site's
-    /// and team's, and commits them all to IndexedDB in one transaction before showing them.
+    /// Files the new document `doc` (a record of `kind`) in the indexes that list it
+    /// (`shared::index::scopes_for`: a security incident in the restricted one only, any
+    /// other in the default index and its site's and team's), and commits them all to
+    /// IndexedDB in one transaction before showing them.
     async fn add_new(
         self,
         id: DocumentId,
@@ -524,16 +682,17 @@ impl AppState {
         team: &str,
         meta: &ChangeMeta,
     ) -> Result<(), SaveError> {
-        let mut scopes = vec![index::DEFAULT_SCOPE.to_string()];
-        if !site.is_empty() {
-            scopes.push(format!("site:{site}"));
-        }
         if !team.is_empty() {
             // The relay decides who sees a record by its root `team` (shared::access), which
             // a record's own `group` field does not write.
             write_team(&mut doc, team, meta).map_err(not_saved)?;
-            scopes.push(format!("team:{team}"));
         }
+        let scopes = index::scopes_for(&shared::access::RecordScope {
+            kind: kind.to_string(),
+            site: (!site.is_empty()).then(|| site.to_string()),
+            team: (!team.is_empty()).then(|| team.to_string()),
+            restricted: shared::access::is_restricted_kind(kind),
+        });
         let mut indexes = vec![];
         for scope in scopes {
             let index_id = index::index_id(&scope);
@@ -838,17 +997,36 @@ impl AppState {
         self.show(derived);
         self.recount(&ids);
         self.revision.update(|r| *r += 1);
+        self.notify_sync(&ids);
+    }
+
+    /// Tells the sync client that `ids` changed on this device.
+    fn notify_sync(self, ids: &[DocumentId]) {
+        if ids.is_empty() {
+            return;
+        }
         self.sync_notify.with_value(|notify| {
             if let Some(notify) = notify {
-                notify(&ids);
+                notify(ids);
             }
         });
     }
 
+    /// Counts what the relay does not have yet of `ids`; a refused change is not waiting to sync
+    /// (it is counted among the records not accepted).
     fn recount(self, ids: &[DocumentId]) {
-        let counts: Vec<(DocumentId, usize)> = self
-            .repo
-            .with_value(|r| ids.iter().map(|id| (*id, r.unsynced(id))).collect());
+        let counts: Vec<(DocumentId, usize)> = self.refused.with_untracked(|refused| {
+            self.repo.with_value(|r| {
+                let count = |id| {
+                    if refused.contains_key(id) {
+                        0
+                    } else {
+                        r.unsynced(id)
+                    }
+                };
+                ids.iter().map(|id| (*id, count(id))).collect()
+            })
+        });
         let total = {
             let mut total = 0;
             self.unsynced_by_doc.update_value(|by_doc| {

@@ -63,6 +63,22 @@ struct ServeArgs {
     /// Sync connections one person may hold at once.
     #[arg(long, env = "OUTPOST_MAX_CONNECTIONS_PER_PERSON", default_value_t = 8)]
     max_connections_per_person: usize,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names
+    /// the client that sign-in throttling counts; without it the header is ignored.
+    #[arg(long = "trusted-proxy", env = "OUTPOST_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins (scheme://host[:port], comma-separated) whose pages may open the sync
+    /// connection; default: the relay's own origin, as the request's Host names it.
+    #[arg(
+        long = "allowed-origin",
+        env = "OUTPOST_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    allowed_origins: Vec<String>,
+    /// Also serve /metrics here, to anyone (bind a private address); on --listen it answers
+    /// administrators only.
+    #[arg(long, env = "OUTPOST_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +155,13 @@ fn parse_role(s: &str) -> Result<Role, String> {
     })
 }
 
+/// `10.0.0.1` (one address) or `10.0.0.0/8`.
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("'{s}' is neither an address nor an address range (CIDR)"))
+}
+
 fn generated_password() -> String {
     use rand::{Rng, distributions::Alphanumeric};
     rand::thread_rng()
@@ -202,7 +225,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 }
                 UserCommand::Disable { username } => {
                     store.set_disabled(&username, true).map_err(e)?;
-                    println!("disabled {username}; their sessions have ended");
+                    println!(
+                        "disabled {username}; their sessions have ended (a running relay closes their connections)"
+                    );
                 }
                 UserCommand::Enable { username } => {
                     store.set_disabled(&username, false).map_err(e)?;
@@ -212,7 +237,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                     let shown = password.is_none();
                     let password = password.unwrap_or_else(generated_password);
                     store.reset_password(&username, &password).map_err(e)?;
-                    println!("password of {username} reset; their sessions have ended");
+                    println!(
+                        "password of {username} reset; their sessions have ended (a running relay closes their connections)"
+                    );
                     if shown {
                         println!("password: {password}");
                     }
@@ -330,6 +357,9 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
     config.session_lifetime_ms = args.session_hours * 3600 * 1000;
     config.secure_cookies = args.secure_cookies;
     config.max_connections_per_person = args.max_connections_per_person;
+    config.trusted_proxies = args.trusted_proxies;
+    config.allowed_origins = args.allowed_origins;
+    config.metrics_listen = args.metrics_listen;
     let (relay, first) = Relay::open(config).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -351,6 +381,9 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
         "Outpost relay listening on {url} (data in {})",
         data_dir.display()
     );
+    if let Some(addr) = relay.metrics_addr() {
+        println!("metrics on http://{addr}/metrics");
+    }
     relay
         .serve(listener, shutdown_signal())
         .await

@@ -16,6 +16,14 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Open sync connections one person may have at once (one per device, a few tabs).
     pub max_connections_per_person: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (auth/client.rs).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins (`https://host[:port]`) a browser may open the sync WebSocket from; empty: the
+    /// relay's own origin only, i.e. the one the request's `Host` names.
+    pub allowed_origins: Vec<String>,
+    /// Where to serve `/metrics` to anyone (a private address for a scraper); on the main
+    /// address it answers administrators only.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -29,6 +37,9 @@ impl Config {
             session_lifetime_ms: 30 * 24 * 3600 * 1000,
             secure_cookies: false,
             max_connections_per_person: 8,
+            trusted_proxies: vec![],
+            allowed_origins: vec![],
+            metrics_listen: None,
         }
     }
 }

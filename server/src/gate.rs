@@ -3,6 +3,18 @@
 //! hub sees it; every outbound frame is checked again before it leaves. The gate writes
 //! nothing itself: a document's first scope goes into the hub's batch, committed with the
 //! document's bytes and receipts.
+//!
+//! A write the person may not make is refused, never half-applied: the hub does not see the
+//! frame, the device is told which document and why (`Message::Refused`), and the connection
+//! stays open, so one refused record never stops the others from syncing.
+//!
+//! A record the person may not even read is answered as if it did not exist (`doc-unavailable`),
+//! so nobody learns from the relay what lies outside their scope. The one exception is a write
+//! whose changes build on history the relay logged for that record: its sender evidently held
+//! the record (their access has changed since), so telling them it is out of their scope
+//! reveals nothing, and their device can mark the change as not accepted. Someone who merely
+//! knows or guesses an id cannot build on its history (change hashes cover their content) and
+//! gets the same `doc-unavailable` as for an id that does not exist.
 
 use std::collections::HashMap;
 
@@ -11,13 +23,19 @@ use shared::{
     access::{self, Access, RecordScope},
     ids::{DocumentId, PeerId},
     protocol::{self, Message},
-    sync::whole_document_in,
+    refusal::Refusal,
+    scope,
+    sync::{changes_in, whole_document_in},
 };
 
 use crate::store::{SessionInfo, Store, StoreError};
 
 /// The relay's peer id in the protocol.
 pub const RELAY_PEER: &str = "outpost-relay";
+
+/// How many change hashes of a refused write are looked up as proof that its sender held the
+/// document: its dependencies come first, and one suffices.
+const MAX_PROOF_HASHES: usize = 64;
 
 /// What to do with an inbound frame.
 #[derive(Debug)]
@@ -30,6 +48,14 @@ pub enum Inbound {
     },
     /// Answer the device with this frame instead (e.g. `doc-unavailable`); the hub never sees it.
     Answer(Vec<u8>),
+    /// Drop the message (counted as refused): an `ephemeral` the person may not broadcast.
+    Ignore,
+    /// A write the person may not make: not applied; the device is told why and the
+    /// connection stays open.
+    Refuse {
+        document: DocumentId,
+        refusal: Refusal,
+    },
     /// Send an `error` with this reason and close the connection.
     Close(String),
 }
@@ -60,8 +86,22 @@ impl Gate<'_> {
             | Message::Request {
                 document_id, data, ..
             } => (*document_id, Some(data)),
-            Message::Ephemeral { document_id, .. }
-            | Message::DocUnavailable { document_id, .. } => (*document_id, None),
+            Message::Ephemeral { document_id, .. } => {
+                // Broadcasting to the people working a record is writing: it needs write
+                // access to a document the relay holds (the hub names the real sender).
+                let writable = self.scope(&document_id.to_string())?.is_some_and(|s| {
+                    access::access(&self.session.person.access, &s) == Access::ReadWrite
+                });
+                return Ok(if writable {
+                    Inbound::Forward {
+                        message,
+                        new_scope: None,
+                    }
+                } else {
+                    Inbound::Ignore
+                });
+            }
+            Message::DocUnavailable { document_id, .. } => (*document_id, None),
             _ => return forward(message),
         };
         let carries_changes = match data.map(|d| sync::Message::decode(d)) {
@@ -77,25 +117,61 @@ impl Gate<'_> {
         let scope = match self.scope(&id.to_string())? {
             Some(scope) => scope,
             None if !carries_changes => return forward(message),
-            None => match data.and_then(|d| new_document_scope(d)) {
-                Some(scope) => {
-                    new_scope = Some(scope.clone());
-                    scope
-                }
-                None => {
-                    return Ok(Inbound::Close(format!(
-                        "document {id} arrived without its creation, so the relay cannot tell whose it is; sync it from the device that created it"
-                    )));
-                }
+            None => match data.and_then(|d| whole_document_in(d)) {
+                Some(doc) => match scope::new_document(&id, &doc) {
+                    Ok(scope) => {
+                        new_scope = Some(scope.clone());
+                        scope
+                    }
+                    Err(refusal) => {
+                        return Ok(Inbound::Refuse {
+                            document: id,
+                            refusal,
+                        });
+                    }
+                },
+                // Changes to a document the relay does not have, without its creation: it
+                // cannot tell whose it is, so it has no such document for this device (the
+                // answer a record outside the person's scope gets too: neither tells the other).
+                None => return Ok(Inbound::Answer(self.unavailable(id))),
             },
         };
-        match access::access(&self.session.person.access, &scope) {
-            Access::None => Ok(Inbound::Answer(self.unavailable(id))),
-            Access::Read if carries_changes => Ok(Inbound::Close(format!(
-                "your role can read {id} but not change it; the change was not accepted"
-            ))),
-            Access::Read | Access::ReadWrite => Ok(Inbound::Forward { message, new_scope }),
+        let person = &self.session.person.access;
+        match access::access(person, &scope) {
+            Access::ReadWrite => Ok(Inbound::Forward { message, new_scope }),
+            Access::Read if !carries_changes => Ok(Inbound::Forward { message, new_scope }),
+            Access::None if !(carries_changes && self.held_before(&id, data, &new_scope)?) => {
+                Ok(Inbound::Answer(self.unavailable(id)))
+            }
+            Access::Read | Access::None => Ok(Inbound::Refuse {
+                document: id,
+                refusal: access::may_write(person, &scope)
+                    .expect_err("this person may not write the document"),
+            }),
         }
+    }
+
+    /// Whether the changes in `data` build on history the relay logged for the existing
+    /// document `id` (see the module docs). At most [`MAX_PROOF_HASHES`] hashes are looked up.
+    fn held_before(
+        &self,
+        id: &DocumentId,
+        data: Option<&Vec<u8>>,
+        new_scope: &Option<RecordScope>,
+    ) -> Result<bool, StoreError> {
+        if new_scope.is_some() {
+            return Ok(false);
+        }
+        let Some(Ok(changes)) = data.map(|d| changes_in(d)) else {
+            return Ok(false);
+        };
+        let hashes: Vec<String> = changes
+            .iter()
+            .flat_map(|c| c.deps.iter().chain([&c.hash]))
+            .take(MAX_PROOF_HASHES)
+            .map(|h| h.to_string())
+            .collect();
+        self.store.has_any_change(&id.to_string(), &hashes)
     }
 
     /// Whether the hub's frame may go to this device: never a document out of its scope.
@@ -103,6 +179,10 @@ impl Gate<'_> {
         let Ok(message) = protocol::decode(frame) else {
             return Ok(true);
         };
+        // "Not here for you" is what out-of-scope documents are answered anyway.
+        if matches!(message, Message::DocUnavailable { .. }) {
+            return Ok(true);
+        }
         let Some(id) = message.document_id() else {
             return Ok(true);
         };
@@ -126,11 +206,4 @@ impl Gate<'_> {
             target_id: PeerId(self.session.device.clone()),
         })
     }
-}
-
-/// The scope of a document arriving whole for the first time. A document that is not an
-/// Outpost record is unscoped.
-fn new_document_scope(sync_data: &[u8]) -> Option<RecordScope> {
-    let doc = whole_document_in(sync_data)?;
-    Some(access::record_scope(&doc).unwrap_or_default())
 }

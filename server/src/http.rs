@@ -34,6 +34,8 @@ pub struct AppState {
     pub throttle: Mutex<Throttle>,
     /// Open sync connections per person id.
     pub connections: Mutex<HashMap<i64, usize>>,
+    /// Poked when this relay's API changed someone's access (revocation.rs).
+    pub access_changed: tokio::sync::Notify,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -57,11 +59,18 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/sync", any(sync))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(admin_metrics))
         .nest("/api", api)
         .fallback_service(app)
         .layer(axum::middleware::from_fn(cache_policy))
         .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// `/metrics` alone, for `--metrics-listen`: that address is meant to be private.
+pub fn metrics_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
         .with_state(state)
 }
 
@@ -86,8 +95,16 @@ async fn cache_policy(request: axum::extract::Request, next: axum::middleware::N
 async fn sync(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
     Authenticated(session): Authenticated,
 ) -> Response {
+    if !crate::auth::origin::allowed(&headers, &state.config.allowed_origins) {
+        return ApiError(
+            StatusCode::FORBIDDEN,
+            "this page's origin may not open the sync connection".into(),
+        )
+        .into_response();
+    }
     let person = session.person.id;
     {
         let mut open = state.connections.lock().unwrap_or_else(|p| p.into_inner());
@@ -121,6 +138,15 @@ async fn sync(
             }
         })
         .into_response()
+}
+
+/// On the main address, counters are for administrators: they tell how busy the relay is.
+async fn admin_metrics(
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+) -> Result<Response, ApiError> {
+    require_admin(&session)?;
+    Ok(metrics(State(state)).await.into_response())
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
@@ -248,6 +274,8 @@ async fn update_person(
     Json(body): Json<PersonUpdate>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     require_admin(&session)?;
+    // Whatever happens below, open connections see it at once (revocation.rs).
+    let _notify = NotifyOnDrop(&state.access_changed);
     if let Some(disabled) = body.disabled {
         state.store.set_disabled(&username, disabled)?;
     }
@@ -276,6 +304,15 @@ async fn update_person(
     }
     let id = state.store.person_id(&username)?;
     Ok(Json(json!(state.store.person(id)?)))
+}
+
+/// Pokes a `Notify` when dropped: after an update, also one that failed half-way.
+struct NotifyOnDrop<'a>(&'a tokio::sync::Notify);
+
+impl Drop for NotifyOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.notify_one();
+    }
 }
 
 #[derive(Deserialize)]

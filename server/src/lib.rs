@@ -7,7 +7,9 @@ pub mod config;
 pub mod export;
 pub mod gate;
 pub mod http;
+pub mod indexes;
 pub mod metrics;
+pub mod revocation;
 pub mod store;
 pub mod sync;
 
@@ -22,6 +24,8 @@ pub use config::Config;
 /// A running relay: the HTTP server plus the sync repo and database behind it.
 pub struct Relay {
     state: Arc<http::AppState>,
+    /// Bound by `open` when `--metrics-listen` is set.
+    metrics_listener: Option<std::net::TcpListener>,
 }
 
 /// The first administrator, created on the first start. The password is shown once.
@@ -42,7 +46,16 @@ impl Relay {
         })?;
         let store = store::Store::open(&config.data_dir).map_err(|e| e.to_string())?;
         let first = first_account(&store).map_err(|e| e.to_string())?;
-        let hub = sync::SyncHub::open(&config.data_dir).await?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                std::net::TcpListener::bind(addr)
+                    .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                    .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?,
+            ),
+            None => None,
+        };
+        let hub = sync::SyncHub::open(&config.data_dir, &store).await?;
+        indexes::prepare(&store).map_err(|e| e.to_string())?;
         let state = Arc::new(http::AppState {
             config,
             store,
@@ -50,8 +63,22 @@ impl Relay {
             metrics: Default::default(),
             throttle: Default::default(),
             connections: Default::default(),
+            access_changed: Default::default(),
         });
-        Ok((Relay { state }, first))
+        Ok((
+            Relay {
+                state,
+                metrics_listener,
+            },
+            first,
+        ))
+    }
+
+    /// Where `/metrics` is served to anyone, if `--metrics-listen` was given.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn store(&self) -> &store::Store {
@@ -65,12 +92,29 @@ impl Relay {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = http::router(self.state.clone());
+        let watcher = tokio::spawn(revocation::watch(self.state.clone()));
+        let metrics = match self.metrics_listener {
+            Some(listener) => {
+                let listener = TcpListener::from_std(listener)?;
+                let router = http::metrics_router(self.state.clone());
+                Some(tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, router).await {
+                        tracing::error!("the metrics listener stopped: {e}");
+                    }
+                }))
+            }
+            None => None,
+        };
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await?;
+        watcher.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         self.state.hub.stop().await;
         Ok(())
     }

@@ -13,6 +13,7 @@ pub struct Metrics {
     pub protocol_errors: AtomicU64,
     pub refused: AtomicU64,
     pub receipts: AtomicU64,
+    pub sessions_ended: AtomicU64,
 }
 
 impl Metrics {
@@ -81,6 +82,12 @@ impl Metrics {
             "counter",
             "Requests answered as out of scope.",
             get(&self.refused),
+        );
+        line(
+            "sessions_ended_total",
+            "counter",
+            "Connections closed because their session ended (revoked or expired).",
+            get(&self.sessions_ended),
         );
         line(
             "receipts_total",

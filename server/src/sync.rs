@@ -27,8 +27,10 @@ use automerge::Automerge;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, close_code};
 use futures::{SinkExt, StreamExt};
 use shared::{
+    access::{self, Access},
     ids::{DocumentId, PeerId},
     protocol::{self, Message},
+    refusal::Refusal,
     sync::{Chunk, ConnId, Hub, HubEffect, Stored},
 };
 use tokio::sync::mpsc;
@@ -43,6 +45,11 @@ use crate::{
 const MAX_BATCH: usize = 2048;
 /// Frames waiting for the hub thread, over all connections; a reader waits when it is full.
 const QUEUE: usize = 8192;
+/// Refused writes of one document a connection may send before the relay closes it. An Outpost
+/// device holds a refused change back after the first refusal (a person retrying by hand sends
+/// it again), and an automerge-repo peer offers it again only when its document changes, so a
+/// connection that goes past this is looping, and costs its sender rather than the relay.
+const MAX_REFUSED_WRITES_PER_DOCUMENT: u32 = 32;
 
 /// The relay's document hub. See the module docs.
 pub struct SyncHub {
@@ -65,6 +72,8 @@ enum Event {
     Disconnect {
         conn: ConnId,
     },
+    /// Someone's access may have changed: look at every connection's session again.
+    Recheck,
     Stop,
 }
 
@@ -73,15 +82,20 @@ enum Out {
     Frame(Vec<u8>),
     /// A frame answering a request the person may not make (counted as refused).
     Refused(Vec<u8>),
+    /// Nothing to send: a message the person may not send was dropped (counted as refused).
+    Ignored,
     /// Send an `error` with this reason, then close.
     Close(String),
+    /// The session ended (revoked or expired): send an `error` with this reason, then close.
+    End(String),
 }
 
 impl SyncHub {
-    /// Opens the documents stored in `data_dir`'s database (importing a samod / automerge-repo
-    /// nodefs `documents/` directory on the first start) and starts the hub thread.
-    pub async fn open(data_dir: &Path) -> Result<Self, String> {
-        let store = Arc::new(Store::open(data_dir).map_err(|e| e.to_string())?);
+    /// Opens the documents stored in `data_dir`'s database, `store` (importing a samod /
+    /// automerge-repo nodefs `documents/` directory on the first start), and starts the hub
+    /// thread on a connection of its own.
+    pub async fn open(data_dir: &Path, store: &Store) -> Result<Self, String> {
+        let store = Arc::new(store.another_connection().map_err(|e| e.to_string())?);
         let legacy = data_dir.join("documents");
         if legacy.is_dir() && !store.has_documents().map_err(|e| e.to_string())? {
             let n = import_nodefs(&store, &legacy)?;
@@ -99,6 +113,11 @@ impl SyncHub {
             thread: Mutex::new(Some(thread)),
             next_conn: AtomicU64::new(1),
         })
+    }
+
+    /// Has every open connection's session looked up again (revocation.rs).
+    pub async fn recheck_access(&self) {
+        let _ = self.events.send(Event::Recheck).await;
     }
 
     /// Stops the hub thread after it has committed everything it received.
@@ -136,6 +155,9 @@ impl SyncHub {
         let (mut ws_out, mut ws_in) = socket.split();
         let (out, mut queue) = mpsc::unbounded_channel::<Out>();
         let device = session.device.clone();
+        let expires_in = Duration::from_millis(
+            u64::try_from(session.expires_at - crate::store::now_ms()).unwrap_or(0),
+        );
         let connect = Event::Connect {
             conn,
             session: Box::new(session),
@@ -149,6 +171,10 @@ impl SyncHub {
         let writer = async move {
             while let Some(item) = queue.recv().await {
                 let (frame, last) = match item {
+                    Out::Ignored => {
+                        Metrics::add(&metrics.refused, 1);
+                        continue;
+                    }
                     Out::Frame(frame) => (frame, false),
                     Out::Refused(frame) => {
                         Metrics::add(&metrics.refused, 1);
@@ -157,6 +183,11 @@ impl SyncHub {
                     Out::Close(reason) => {
                         tracing::info!(device = %device, "closing a connection: {reason}");
                         Metrics::add(&metrics.protocol_errors, 1);
+                        (protocol::encode(&Message::Error { message: reason }), true)
+                    }
+                    Out::End(reason) => {
+                        tracing::info!(device = %device, "closing a connection: {reason}");
+                        Metrics::add(&metrics.sessions_ended, 1);
                         (protocol::encode(&Message::Error { message: reason }), true)
                     }
                 };
@@ -212,6 +243,10 @@ impl SyncHub {
         let writer_done = tokio::select! {
             _ = inbound => false,
             _ = &mut writer => true,
+            _ = tokio::time::sleep(expires_in) => {
+                let _ = out.send(Out::End(SESSION_EXPIRED.into()));
+                false
+            }
         };
         let _ = self.events.send(Event::Disconnect { conn }).await;
         drop(out);
@@ -222,6 +257,12 @@ impl SyncHub {
         }
     }
 }
+
+/// Why a connection whose session expired is closed.
+const SESSION_EXPIRED: &str = "your session has expired; sign in again";
+/// Why a connection whose session was ended is closed.
+const SESSION_ENDED: &str =
+    "your session has ended (signed out, disabled or password changed); sign in again";
 
 fn close(reason: &str) -> WsMessage {
     WsMessage::Close(Some(CloseFrame {
@@ -236,6 +277,8 @@ struct Edge {
     out: mpsc::UnboundedSender<Out>,
     /// Closed by the relay: later frames from it are dropped.
     closed: bool,
+    /// Refused writes per document on this connection.
+    refused: HashMap<DocumentId, u32>,
 }
 
 /// The hub thread: batches of events, one commit per batch, then the batch's frames.
@@ -297,13 +340,13 @@ fn process(
             match event {
                 Event::Connect { conn, session, out } => {
                     hub.connect(conn, Some(PeerId(session.device.clone())));
-                    let closed = false;
                     edges.insert(
                         conn,
                         Edge {
                             session,
                             out,
-                            closed,
+                            closed: false,
+                            refused: HashMap::new(),
                         },
                     );
                 }
@@ -312,6 +355,7 @@ fn process(
                     edges.remove(&conn);
                 }
                 Event::Stop => stop = true,
+                Event::Recheck => recheck(store, hub, edges, &mut sends),
                 Event::Frame { conn, frame } => {
                     let verdict = match edges.get(&conn) {
                         Some(edge) if !edge.closed => Gate {
@@ -334,6 +378,16 @@ fn process(
                         Ok(Inbound::Answer(reply)) => {
                             sends.push((conn, Out::Refused(reply)));
                             continue;
+                        }
+                        Ok(Inbound::Ignore) => {
+                            sends.push((conn, Out::Ignored));
+                            continue;
+                        }
+                        Ok(Inbound::Refuse { document, refusal }) => {
+                            match refuse(edges, conn, document, refusal, &mut sends) {
+                                Ok(()) => continue,
+                                Err(reason) => reason,
+                            }
                         }
                         Ok(Inbound::Close(reason)) => reason,
                         Err(e) => {
@@ -370,6 +424,80 @@ fn process(
         deliver(store, edges, sends);
     }
     stop
+}
+
+/// Applies the current access of every connection's person: a session that ended closes its
+/// connection; a narrowed access closes the documents it may no longer read, and the gate
+/// uses the new access from now on.
+fn recheck(
+    store: &Store,
+    hub: &mut Hub,
+    edges: &mut HashMap<ConnId, Edge>,
+    sends: &mut Vec<(ConnId, Out)>,
+) {
+    for (&conn, edge) in edges.iter_mut().filter(|(_, e)| !e.closed) {
+        let current = match store.current_session(&edge.session) {
+            Ok(current) => current,
+            Err(e) => {
+                // Looked at again with the next change of access.
+                tracing::error!("{e}");
+                continue;
+            }
+        };
+        let Some(current) = current else {
+            edge.closed = true;
+            hub.disconnect(conn);
+            sends.push((conn, Out::End(SESSION_ENDED.into())));
+            continue;
+        };
+        if current.person.access == edge.session.person.access {
+            continue;
+        }
+        for id in hub.open_documents(conn) {
+            let readable = store
+                .document_scope(&id.to_string())
+                .map(|scope| {
+                    scope.is_none_or(|s| access::access(&current.person.access, &s) != Access::None)
+                })
+                .unwrap_or(false);
+            if !readable {
+                hub.close_document(conn, id);
+            }
+        }
+        *edge.session = current;
+    }
+    for effect in hub.take_effects() {
+        if let HubEffect::Send { conn, frame } = effect {
+            sends.push((conn, Out::Frame(frame)));
+        }
+    }
+}
+
+/// Tells connection `conn` that its write to `document` was refused, unless it has sent more
+/// than [`MAX_REFUSED_WRITES_PER_DOCUMENT`] refused writes of it: then the reason to close it.
+fn refuse(
+    edges: &mut HashMap<ConnId, Edge>,
+    conn: ConnId,
+    document: DocumentId,
+    refusal: Refusal,
+    sends: &mut Vec<(ConnId, Out)>,
+) -> Result<(), String> {
+    let Some(edge) = edges.get_mut(&conn) else {
+        return Ok(());
+    };
+    let count = edge.refused.entry(document).or_default();
+    *count += 1;
+    if *count > MAX_REFUSED_WRITES_PER_DOCUMENT {
+        return Err(format!(
+            "this device sent {count} changes to {document} after the relay refused them: {refusal}"
+        ));
+    }
+    let frame = protocol::encode(&Message::Refused {
+        document_id: document,
+        refusal,
+    });
+    sends.push((conn, Out::Refused(frame)));
+    Ok(())
 }
 
 /// Hands frames to their connections' writers, each through the outbound gate. Called only
@@ -465,6 +593,15 @@ fn drive(
                         edge.closed = true;
                     }
                     sends.push((conn, Out::Close(reason)));
+                }
+                HubEffect::Refuse { conn, doc, refusal } => {
+                    if let Err(reason) = refuse(edges, conn, doc, refusal, sends) {
+                        if let Some(edge) = edges.get_mut(&conn) {
+                            edge.closed = true;
+                        }
+                        hub.disconnect(conn);
+                        sends.push((conn, Out::Close(reason)));
+                    }
                 }
             }
         }

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use shared::{access::Role, protocol::Message};
+use shared::{access::Role, protocol::Message, refusal::RefusalCode};
 
 /// A relay with a record in each of: site north, site south, team desk, and a security incident.
 struct World {
@@ -162,30 +162,144 @@ async fn writes_outside_scope_or_by_read_only_roles_are_refused() {
     assert!(nora.unavailable.contains(&foreign));
     assert!(!can_read(&w, "sam", foreign).await, "nothing was stored");
 
-    // An auditor's change is refused with a reason and the connection closes.
-    let mut audrey = Device::sign_in(&w.relay, "audrey", PASSWORD, "device-audrey").await;
-    audrey.request(w.north).await;
-    audrey.run_until(|d| d.has_record(&w.north)).await;
-    let mut doc = audrey.docs[&w.north].clone();
+    // An auditor's change is refused with the reason, and nothing of it is stored.
+    let mut audrey = holding(&w, "audrey", "device-audrey", w.north).await;
+    let doc = retitled(&audrey.docs[&w.north], "Audited away", "audrey");
+    audrey.edit(w.north, doc).await;
+    audrey.run_until(|d| !d.refusals.is_empty()).await;
+    let (doc, refusal) = &audrey.refusals[0];
+    assert_eq!(*doc, w.north);
+    assert_eq!(refusal.code, RefusalCode::ReadOnly);
+    assert!(
+        refusal.reason.starts_with("Auditors read only"),
+        "{refusal:?}"
+    );
+    assert_eq!(title_on_relay(&w, w.north).await, "North");
+    w.relay.shutdown().await;
+}
+
+/// `username` signed in on `device`, holding record `id` as fetched from the relay.
+async fn holding(w: &World, username: &str, device: &str, id: shared::ids::DocumentId) -> Device {
+    let mut d = Device::sign_in(&w.relay, username, PASSWORD, device).await;
+    d.request(id).await;
+    d.run_until(|d| d.has_record(&id)).await;
+    d
+}
+
+/// The title of `id` as the relay has it (read by the auditor, who reads everything).
+async fn title_on_relay(w: &World, id: shared::ids::DocumentId) -> String {
+    let check = holding(w, "audrey", "device-audrey-check", id).await;
+    shared::records::incident::Incident::read(&check.docs[&id])
+        .unwrap()
+        .title
+}
+
+#[tokio::test]
+async fn a_refused_write_keeps_the_connection_and_everything_else_syncing() {
+    let w = world().await;
+    let mut audrey = holding(&w, "audrey", "device-audrey", w.north).await;
+    let mine = retitled(&audrey.docs[&w.north], "Audited away", "audrey");
+    audrey.edit(w.north, mine).await;
+    audrey.run_until(|d| !d.refusals.is_empty()).await;
+    assert!(audrey.errors.is_empty(), "a refusal is no protocol error");
+
+    // On the same connection: a technician's edit of the refused record comes down and merges
+    // into the auditor's copy, which keeps her refused change...
+    let mut nora = holding(&w, "nora", "device-nora", w.north).await;
+    let mut edited = nora.docs[&w.north].clone();
     {
         use automerge::transaction::Transactable;
-        let mut tx = doc.transaction();
-        tx.put(automerge::ROOT, "title", "Audited away").unwrap();
+        let mut tx = edited.transaction();
+        tx.put(automerge::ROOT, "assignee", "nora").unwrap();
         tx.commit();
     }
-    audrey.edit(w.north, doc).await;
+    nora.edit(w.north, edited).await;
+    nora.run_until(|d| d.unsynced(&w.north) == 0).await;
+    let read = |d: &Device| shared::records::incident::Incident::read(&d.docs[&w.north]).unwrap();
+    audrey.run_until(|d| read(d).assignee == "nora").await;
+    assert_eq!(
+        read(&audrey).title,
+        "Audited away",
+        "the refused change is kept"
+    );
+    // ...and other records still sync.
+    audrey.request(w.desk).await;
+    audrey.run_until(|d| d.has_record(&w.desk)).await;
+    // The refused change was never offered again, nor stored.
+    assert_eq!(audrey.refusals.len(), 1, "{:?}", audrey.refusals);
+    assert_eq!(title_on_relay(&w, w.north).await, "North");
+    w.relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn out_of_scope_writes_are_refused_to_those_who_held_the_record_only() {
+    let w = world().await;
+    // Nora holds the north incident, then leaves site north.
+    let nora = holding(&w, "nora", "device-nora", w.north).await;
+    let held = nora.docs[&w.north].clone();
+    drop(nora);
+    let admin = w.relay.admin_cookie().await;
+    let res = w
+        .relay
+        .call(
+            reqwest::Method::POST,
+            "/api/people/nora",
+            &admin,
+            Some(serde_json::json!({"leave_site": "north"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // Her change built on the record's history: refused, saying why.
+    let mut nora = Device::sign_in(&w.relay, "nora", PASSWORD, "device-nora").await;
+    let edit = retitled(&held, "Edited after leaving", "nora");
+    let frame = write_frame("device-nora", w.north, &edit, &held.get_heads());
+    nora.send(frame).await;
+    nora.run_until(|d| !d.refusals.is_empty()).await;
+    assert_eq!(nora.refusals[0].0, w.north);
+    assert_eq!(nora.refusals[0].1.code, RefusalCode::OutOfScope);
+    assert!(nora.unavailable.is_empty());
+
+    // Sam (site south) knows the id but not the history: his write is answered exactly as one
+    // to an id that does not exist.
+    let mut sam = Device::sign_in(&w.relay, "sam", PASSWORD, "device-sam").await;
+    let forged = incident_doc("Forged", Some("north"), None);
+    let forged = retitled(&forged, "Forged again", "sam");
+    let base = vec![forged.get_changes(&[])[0].hash()];
+    let nowhere = new_id();
+    for id in [w.north, nowhere] {
+        sam.send(write_frame("device-sam", id, &forged, &base))
+            .await;
+    }
+    sam.try_run_until(
+        |d| d.unavailable.len() == 2 || !d.refusals.is_empty(),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(sam.refusals.is_empty(), "{:?}", sam.refusals);
+    assert_eq!(sam.unavailable, vec![w.north, nowhere]);
+    assert_eq!(title_on_relay(&w, w.north).await, "North");
+    w.relay.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_peer_that_keeps_sending_refused_writes_is_closed() {
+    let w = world().await;
+    let mut audrey = holding(&w, "audrey", "device-audrey", w.north).await;
+    let base = audrey.docs[&w.north].get_heads();
+    let edit = retitled(&audrey.docs[&w.north], "Again and again", "audrey");
+    let frame = write_frame("device-audrey", w.north, &edit, &base);
+    for _ in 0..40 {
+        audrey.send(frame.clone()).await;
+    }
     audrey
         .try_run_until(|d| !d.errors.is_empty(), Duration::from_secs(10))
         .await;
-    assert!(audrey.errors[0].contains("can read"), "{:?}", audrey.errors);
-    let mut check = Device::sign_in(&w.relay, "nora", PASSWORD, "device-nora2").await;
-    check.request(w.north).await;
-    check.run_until(|d| d.has_record(&w.north)).await;
-    assert_eq!(
-        shared::records::incident::Incident::read(&check.docs[&w.north])
-            .unwrap()
-            .title,
-        "North"
+    assert_eq!(audrey.refusals.len(), 32, "each refused until the bound");
+    assert!(
+        audrey.errors[0].contains("after the relay refused them"),
+        "{:?}",
+        audrey.errors
     );
     w.relay.shutdown().await;
 }

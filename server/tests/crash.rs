@@ -4,58 +4,16 @@
 mod common;
 
 use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::Duration,
 };
 
-use common::*;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts the real binary; returns it and the first account's password if it printed one.
-fn spawn(data: &std::path::Path, port: u16) -> (Child, Option<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_outpost"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--static-dir",
-        ])
-        .arg(data.join("web"))
-        .arg("--data-dir")
-        .arg(data.join("data"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut password = None;
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(p) = line.trim().strip_prefix("password: ") {
-            password = Some(p.to_string());
-        }
-        if line.contains("listening on") {
-            break;
-        }
-    }
-    // Keep draining stdout so the relay never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, password)
-}
+use common::{process::spawn, *};
 
 /// Starts the binary on a free port with `dir/data` and an empty `dir/web`.
 fn first_start(dir: &std::path::Path) -> (Child, Option<String>, std::net::SocketAddr) {
-    std::fs::create_dir_all(dir.join("web")).unwrap();
-    let port = free_port();
-    let (child, password) = spawn(dir, port);
+    let port = common::process::free_port();
+    let (child, password) = spawn(dir, port, &[]);
     (child, password, ([127, 0, 0, 1], port).into())
 }
 
@@ -93,7 +51,7 @@ async fn kill_9_during_an_upload_loses_nothing_acknowledged() {
     );
     drop(device);
 
-    let (mut child, again) = spawn(dir.path(), addr.port());
+    let (mut child, again) = spawn(dir.path(), addr.port(), &[]);
     assert!(again.is_none());
     let mut fresh = admin_device(addr, &password).await;
     for id in &acknowledged {

@@ -68,11 +68,13 @@ async fn health_metrics_and_the_app_are_served() {
     let id = new_id();
     d.edit(id, incident_doc("Metered", None, None)).await;
     d.run_until(|d| d.unsynced(&id) == 0).await;
-    let metrics = client()
-        .get(relay.url("/metrics"))
-        .send()
+    // Counters are for administrators (or a private --metrics-listen address).
+    let anonymous = client().get(relay.url("/metrics")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let admin = relay.admin_cookie().await;
+    let metrics = relay
+        .call(reqwest::Method::GET, "/metrics", &admin, None)
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

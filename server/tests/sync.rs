@@ -227,7 +227,7 @@ async fn the_change_feed_lists_what_changed_since_a_cursor() {
         .get_json(&format!("/api/changes?since={start}"), &a_cookie)
         .await;
     assert_eq!(own["documents"], serde_json::json!([]));
-    assert_eq!(own["cursor"].as_i64().unwrap(), cursor);
+    assert!(own["cursor"].as_i64().unwrap() >= cursor);
 
     // Receipts name the person and device, with the relay's and the device's times.
     let receipts = relay

@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::refusal::{Refusal, RefusalCode};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -97,6 +99,55 @@ pub fn access(person: &Person, scope: &RecordScope) -> Access {
     } else {
         Access::None
     }
+}
+
+/// Why an auditor's form has no Save: shown on the record and sent with a refused write.
+pub const READ_ONLY: &str = "Auditors read only: your role may read this record but not change it.";
+/// Why a record outside the person's reach cannot be changed. It names no site or team: the
+/// relay says it to whoever sent the write, and the record's place is not theirs to learn.
+pub const OUT_OF_SCOPE: &str = "This record is outside your sites and teams (or your roles no longer cover it), so your change cannot be accepted.";
+
+/// Whether `person` may change a record in `scope`, and if not, why: the one rule behind the
+/// relay's refusals and the app's read-only forms.
+pub fn may_write(person: &Person, scope: &RecordScope) -> Result<(), Refusal> {
+    match access(person, scope) {
+        Access::ReadWrite => Ok(()),
+        Access::Read => Err(Refusal::new(RefusalCode::ReadOnly, READ_ONLY)),
+        Access::None => Err(Refusal::new(RefusalCode::OutOfScope, OUT_OF_SCOPE)),
+    }
+}
+
+/// Whether `person` may create a record of `kind` at all: whether some place they may file it
+/// (no site or team, one of their sites, one of their teams) lets them write it.
+pub fn may_create(person: &Person, kind: &str) -> Result<(), Refusal> {
+    let scope = |site: Option<&String>, team: Option<&String>| RecordScope {
+        kind: kind.to_string(),
+        site: site.cloned(),
+        team: team.cloned(),
+        restricted: is_restricted_kind(kind),
+    };
+    let places = std::iter::once(scope(None, None))
+        .chain(person.sites.iter().map(|s| scope(Some(s), None)))
+        .chain(person.teams.iter().map(|t| scope(None, Some(t))));
+    let mut refusal = None;
+    for place in places {
+        match may_write(person, &place) {
+            Ok(()) => return Ok(()),
+            Err(r) => {
+                refusal.get_or_insert(r);
+            }
+        }
+    }
+    Err(match refusal {
+        Some(r) if r.code == RefusalCode::ReadOnly => Refusal::new(
+            RefusalCode::ReadOnly,
+            "Auditors read only: your role may not create records.",
+        ),
+        _ => Refusal::new(
+            RefusalCode::OutOfScope,
+            "Your roles do not let you create this kind of record.",
+        ),
+    })
 }
 
 /// A record with neither site nor team is shared by everyone who works records at all.
@@ -215,12 +266,55 @@ mod tests {
     }
 
     #[test]
+    fn may_write_says_why_not() {
+        let auditor = person(&[Role::Auditor], &[], &[]);
+        let north = record("incident", Some("north"), None);
+        let refusal = may_write(&auditor, &north).unwrap_err();
+        assert_eq!(refusal.code, RefusalCode::ReadOnly);
+        assert!(refusal.reason.starts_with("Auditors read only"));
+        let tech = person(&[Role::Technician], &["south"], &[]);
+        let refusal = may_write(&tech, &north).unwrap_err();
+        assert_eq!(refusal.code, RefusalCode::OutOfScope);
+        assert!(!refusal.reason.contains("north"), "names no place");
+        let tech = person(&[Role::Technician], &["north"], &[]);
+        assert_eq!(may_write(&tech, &north), Ok(()));
+    }
+
+    #[test]
+    fn may_create_needs_some_place_the_person_may_write() {
+        let tech = person(&[Role::Technician], &["north"], &[]);
+        assert_eq!(may_create(&tech, "incident"), Ok(()));
+        assert_eq!(
+            may_create(&tech, "security_incident").unwrap_err().code,
+            RefusalCode::OutOfScope
+        );
+        let auditor = person(&[Role::Auditor], &[], &[]);
+        let refusal = may_create(&auditor, "incident").unwrap_err();
+        assert_eq!(refusal.code, RefusalCode::ReadOnly);
+        assert!(refusal.reason.starts_with("Auditors read only"));
+        let cab = person(&[Role::ChangeManager], &[], &[]);
+        assert_eq!(may_create(&cab, "change"), Ok(()));
+        assert!(may_create(&cab, "incident").is_err());
+        let sec = person(&[Role::Security], &[], &[]);
+        assert_eq!(may_create(&sec, "security_incident"), Ok(()));
+        assert!(may_create(&sec, "incident").is_err());
+        let agent = person(&[Role::Agent], &[], &["desk"]);
+        assert_eq!(may_create(&agent, "problem"), Ok(()));
+    }
+
+    #[test]
     fn roles_parse_from_their_names() {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);
     }
+}
+
+/// Whether every record of this type is restricted to one role (its description says so:
+/// security incidents).
+pub fn is_restricted_kind(kind: &str) -> bool {
+    crate::records::type_of(kind).is_some_and(|t| t.restricted_to.is_some())
 }
 
 /// The scope a record document declares at its root: `type`, `site`, `team`, and `restricted`
@@ -235,7 +329,7 @@ pub fn record_scope(doc: &automerge::Automerge) -> Option<RecordScope> {
         _ => None,
     };
     let kind = text("type")?;
-    let restricted = kind == "security_incident"
+    let restricted = is_restricted_kind(&kind)
         || matches!(
             doc.get(automerge::ROOT, "restricted").ok().flatten(),
             Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Boolean(true))

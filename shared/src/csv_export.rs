@@ -1,6 +1,7 @@
 //! A list as CSV: the rows a person sees (already filtered and sorted), from their summaries,
-//! for a spreadsheet. Times are UTC (RFC 3339); cells a spreadsheet would read as a formula
-//! (`=`, `+`, `-`, `@` first) get a leading `'`, so an exported title cannot run anything.
+//! for a spreadsheet. Times are UTC (RFC 3339). Every cell of every CSV Outpost writes (this
+//! list and the auditor's evidence) goes through [`safe_cell`], so an exported title cannot
+//! run anything in a spreadsheet.
 
 use crate::sla::Warning;
 use crate::summary::{Summary, TargetSummary};
@@ -50,8 +51,11 @@ pub fn sla_state(s: &Summary, now: Timestamp) -> &'static str {
     }
 }
 
-fn safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@']) {
+/// A cell a spreadsheet cannot read as a formula: one starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return (OWASP's list for CSV injection) gets a leading `'`. Spreadsheets show
+/// the text; the exact value stays in the evidence's JSON and Automerge files.
+pub fn safe_cell(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {
         cell.to_string()
@@ -71,17 +75,18 @@ pub fn list_csv(rows: &[Summary], now: Timestamp) -> String {
             .to_datetime()
             .format("%Y-%m-%dT%H:%M:%SZ")
             .to_string();
-        let _ = out.write_record([
-            safe(&s.number),
-            safe(&s.title),
-            safe(&s.status_label),
-            s.priority.to_string(),
-            safe(&s.site),
-            safe(&s.team),
-            safe(&s.assignee),
-            updated,
-            sla_state(s, now).to_string(),
-        ]);
+        let cells: [&str; 9] = [
+            &s.number,
+            &s.title,
+            &s.status_label,
+            &s.priority.to_string(),
+            &s.site,
+            &s.team,
+            &s.assignee,
+            &updated,
+            sla_state(s, now),
+        ];
+        let _ = out.write_record(cells.map(safe_cell));
     }
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
@@ -156,6 +161,22 @@ mod tests {
         );
         assert_eq!(lines[3], "", "ends with a line end");
         assert_eq!(lines.len(), 4);
+    }
+
+    #[test]
+    fn every_formula_prefix_is_neutralised() {
+        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(safe_cell(bad), format!("'{bad}"));
+        }
+        for fine in ["1-1", "ok", "", "a=b", " =1"] {
+            assert_eq!(safe_cell(fine), fine);
+        }
+        let mut s = row("INC-1", "t", None);
+        s.assignee = "@admin".into();
+        s.site = "\tnorth".into();
+        let csv = list_csv(&[s], Timestamp::from_millis(0));
+        assert!(csv.contains(",'@admin,"), "{csv}");
+        assert!(csv.contains(",'\tnorth,"), "{csv}");
     }
 
     #[test]

@@ -26,11 +26,22 @@ impl DocumentId {
 
     /// A deterministic id derived from a name, so every device agrees on it without talking
     /// (used for the per-scope index documents).
+    ///
+    /// It is laid out as a UUID of version 8 (RFC 9562's custom version), a form random ids
+    /// (version 4, as Outpost and automerge-repo make them) never take: the relay tells the
+    /// ids it derives itself from any a device could make up ([`DocumentId::is_derived`]).
     pub fn derived(name: &str) -> Self {
         let digest = Sha256::digest(name.as_bytes());
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
+        bytes[6] = (bytes[6] & 0x0f) | 0x80;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
         Self(bytes)
+    }
+
+    /// Whether the id has the form of [`DocumentId::derived`] ids.
+    pub fn is_derived(&self) -> bool {
+        self.0[6] >> 4 == 8 && self.0[8] >> 6 == 0b10
     }
 
     pub fn as_bytes(&self) -> &[u8; 16] {
@@ -143,5 +154,15 @@ mod tests {
     fn derived_ids_are_stable() {
         assert_eq!(DocumentId::derived("a"), DocumentId::derived("a"));
         assert_ne!(DocumentId::derived("a"), DocumentId::derived("b"));
+    }
+
+    #[test]
+    fn derived_ids_are_never_random_ones() {
+        for name in ["default", "site:north", "team:desk", "restricted", ""] {
+            assert!(DocumentId::derived(name).is_derived(), "{name}");
+        }
+        for _ in 0..1000 {
+            assert!(!DocumentId::from_uuid(uuid::Uuid::new_v4()).is_derived());
+        }
     }
 }

@@ -40,6 +40,10 @@ pub struct Row {
     pub status: String,
 }
 
+/// What every person's incident list shows (its search field; "New incident" only for those
+/// who may log one).
+const LIST: &str = "#search";
+
 /// The CSS selector of the list row of the incident with document id `id`.
 pub fn row_selector(id: &str) -> String {
     format!("a.incident-row[data-id=\"{id}\"]")
@@ -60,7 +64,7 @@ impl Tablet {
         self.fill("#username", username).await?;
         self.fill("#password", password).await?;
         self.click("#sign-in").await?;
-        self.wait_for("#new-incident", UI_TIMEOUT).await?;
+        self.wait_for(LIST, UI_TIMEOUT).await?;
         Ok(())
     }
 
@@ -68,7 +72,7 @@ impl Tablet {
     pub async fn open_list(&self) -> Result<()> {
         self.goto("/").await?;
         self.wait_app().await?;
-        self.wait_for("#new-incident", UI_TIMEOUT).await?;
+        self.wait_for(LIST, UI_TIMEOUT).await?;
         Ok(())
     }
 
@@ -626,6 +630,40 @@ impl Tablet {
     /// Waits until the inbox says nothing needs a decision.
     pub async fn wait_inbox_empty(&self, timeout: Duration) -> Result<()> {
         self.wait_for("#conflicts-empty.ready", timeout).await?;
+        Ok(())
+    }
+}
+
+/// Read-only forms and refused changes: `#read-only-notice` says why a record (or a new one of
+/// its kind) may not be changed, and such a form has no `#save`; the header's `#refused-link`
+/// with `#refused-count` leads to `/refused`, which lists `li.refused-record[data-id]` with its
+/// `.refused-reason`, `.refused-discard` and `.refused-retry`; a record page shows
+/// `#refused-banner` (with `#refused-reason`) while its change is not accepted.
+impl Tablet {
+    /// Waits until the header counts `want` records with a change the relay did not accept.
+    pub async fn wait_refused_count(&self, want: usize, timeout: Duration) -> Result<()> {
+        if want == 0 {
+            return self
+                .wait_until("no record to be refused", timeout, || async {
+                    Ok(self.count("#refused-link").await? == 0)
+                })
+                .await;
+        }
+        self.wait_for_text(
+            "#refused-count",
+            &format!("to count {want}"),
+            timeout,
+            |t| t == want.to_string(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Opens the list of refused changes through the header's link.
+    pub async fn open_refused(&self) -> Result<()> {
+        self.wait_for("#refused-link", UI_TIMEOUT).await?;
+        self.click("#refused-link").await?;
+        self.wait_for(".refused-page", UI_TIMEOUT).await?;
         Ok(())
     }
 }

@@ -76,6 +76,32 @@ impl Relay {
         Some((field("username:")?, field("password:")?))
     }
 
+    /// Runs the relay's administration command line on its data directory (`outpost <args>
+    /// --data-dir <dir>`), as an administrator would, running or stopped; `password` is given
+    /// as `OUTPOST_PASSWORD` (for `user add`). Returns what it printed.
+    pub async fn admin(&self, args: &[&str], password: Option<&str>) -> Result<String> {
+        let mut command = Command::new(&self.binary);
+        command
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.data_dir.path());
+        if let Some(password) = password {
+            command.env("OUTPOST_PASSWORD", password);
+        }
+        let output = command.stdin(Stdio::null()).output().await?;
+        let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+        if !output.status.success() {
+            return Err(format!(
+                "outpost {} failed ({}): {printed}{}",
+                args.join(" "),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
+        }
+        Ok(printed)
+    }
+
     /// Kills the relay and waits until the process is gone (its port then refuses connections).
     pub async fn stop(&mut self) -> Result<()> {
         if let Some(mut child) = self.child.take() {

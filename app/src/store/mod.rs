@@ -6,7 +6,9 @@
 //!   by document id, written in the same transaction as the document, so lists can open from
 //!   summaries alone and never see a stale one.
 //! - `meta`: small device facts: the device id, the person's display name, and per document
-//!   the hex change hashes the relay is known to have (`relay_heads:<document id>`).
+//!   the hex change hashes the relay is known to have (`relay_heads:<document id>`) and, for
+//!   a record whose change the relay did not accept, why (`refused:<document id>`, JSON of
+//!   `shared::sync::NotAccepted`).
 //!
 //! Every write awaits the transaction's `complete` event, so a caller that gets `Ok` knows the
 //! data is durable; only then may the UI say "Saved".
@@ -31,6 +33,7 @@ pub const CHANGES_CURSOR: &str = "changes_cursor";
 /// When the last complete sync finished (milliseconds since the epoch, decimal string).
 pub const LAST_SYNC: &str = "last_sync";
 const RELAY_HEADS_PREFIX: &str = "relay_heads:";
+const REFUSED_PREFIX: &str = "refused:";
 
 /// A storage failure, as a sentence the person can read (e.g. the quota is full).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +96,8 @@ pub struct Meta {
     pub last_sync: Option<i64>,
     /// (document id, hex change hashes the relay has)
     pub relay_heads: Vec<(String, Vec<String>)>,
+    /// (document id, JSON of why the relay did not accept its change)
+    pub refused: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -227,6 +232,10 @@ impl Store {
                 meta.last_sync = value.as_string().and_then(|c| c.parse().ok());
             } else if key == CHANGES_CURSOR {
                 meta.changes_cursor = value.as_string().and_then(|c| c.parse().ok());
+            } else if let Some(doc) = key.strip_prefix(REFUSED_PREFIX) {
+                if let Some(json) = value.as_string() {
+                    meta.refused.push((doc.to_string(), json));
+                }
             } else if let Some(doc) = key.strip_prefix(RELAY_HEADS_PREFIX) {
                 let heads = js_sys::Array::from(&value)
                     .iter()
@@ -246,6 +255,15 @@ impl Store {
         let array: js_sys::Array = heads.iter().map(|h| JsValue::from_str(h)).collect();
         self.put_meta(&format!("{RELAY_HEADS_PREFIX}{doc}"), array.into())
             .await
+    }
+
+    /// Keeps why the relay did not accept a change of `doc` (JSON), or forgets it (`None`).
+    pub async fn put_refused(&self, doc: &str, json: Option<&str>) -> Result<(), StoreError> {
+        let key = format!("{REFUSED_PREFIX}{doc}");
+        match json {
+            Some(json) => self.put_meta_string(&key, json).await,
+            None => self.delete_meta(&key).await,
+        }
     }
 
     pub async fn delete_meta(&self, key: &str) -> Result<(), StoreError> {

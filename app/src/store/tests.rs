@@ -94,6 +94,31 @@ async fn meta_keeps_device_name_and_relay_heads() {
 }
 
 #[wasm_bindgen_test]
+async fn a_refusal_is_kept_until_it_is_forgotten() {
+    let name = db_name("refused");
+    let store = Store::open(&name).await.unwrap();
+    store
+        .put_refused(
+            "doc-a",
+            Some(r#"{"refusal":{"code":"read_only","reason":"no"},"at":5}"#),
+        )
+        .await
+        .unwrap();
+    store.put_refused("doc-b", Some("{}")).await.unwrap();
+    store.put_refused("doc-b", None).await.unwrap();
+    store.close();
+
+    let store = Store::open(&name).await.unwrap();
+    let meta = store.load_meta().await.unwrap();
+    assert_eq!(meta.refused.len(), 1);
+    assert_eq!(meta.refused[0].0, "doc-a");
+    let kept: shared::sync::NotAccepted = serde_json::from_str(&meta.refused[0].1).unwrap();
+    assert_eq!(kept.refusal.code, shared::refusal::RefusalCode::ReadOnly);
+    assert!(meta.relay_heads.is_empty(), "not mistaken for relay heads");
+    store.close();
+}
+
+#[wasm_bindgen_test]
 async fn a_value_that_is_not_bytes_is_reported_not_fatal() {
     let name = db_name("bad");
     let store = Store::open(&name).await.unwrap();

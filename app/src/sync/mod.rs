@@ -9,6 +9,13 @@
 //! returns are carried out here: frames sent, changed documents persisted and re-rendered,
 //! relay heads remembered. Documents listed in the scope index that the device lacks are
 //! requested, so incidents logged on other tablets appear in the list as they arrive.
+//!
+//! A change the relay does not accept (it says why, or no longer gives this person the record
+//! at all) is held back: the session syncs that record as the relay has it, the app keeps the
+//! refusal with the record, and every other record goes on syncing on the same connection. A
+//! refusal is not a failure: the socket stays open and nothing reconnects. Each time the socket
+//! opens, the relay's account of the person is read again, so a change of their roles reaches
+//! the forms, and refused changes they may now make are offered again.
 
 mod socket;
 
@@ -56,6 +63,12 @@ pub struct Handle(Rc<Client>);
 impl Handle {
     pub fn stop(&self) {
         self.0.stop();
+    }
+
+    /// Offers the device's copy of `id` to the relay again (a refused change retried or
+    /// discarded).
+    pub fn release(&self, id: DocumentId) {
+        self.0.release(id);
     }
 }
 
@@ -117,6 +130,12 @@ impl Client {
         self.generation.set(generation);
         let this = self.this.clone();
         let state = self.state;
+        // The person's roles, sites and teams as the relay has them now.
+        spawn_local(async move {
+            if let Ok(info) = api::session().await {
+                state.refresh_session(info).await;
+            }
+        });
         spawn_local(async move {
             // Which documents changed on the relay since the last complete sync.
             let feed = api::changes(state.changes_cursor()).await;
@@ -133,9 +152,12 @@ impl Client {
                         .filter_map(|d| d.parse().ok())
                         .collect();
                     let always = state.followed_indexes();
+                    let refused = state.refused_ids();
                     let plan = state.with_repo(|repo| {
+                        // A refused change is not offered again: those records sync when the
+                        // relay has news of them.
                         let plan = shared::sync::reconnect_plan(
-                            repo.docs.iter(),
+                            repo.docs.iter().filter(|(id, _)| !refused.contains(id)),
                             |id| repo.relay_heads(id).to_vec(),
                             &changed,
                             &always,
@@ -174,6 +196,11 @@ impl Client {
                     Session::new(peer)
                 }
             };
+            state.with_repo(|repo| {
+                for id in state.refused_ids() {
+                    session.hold(id, repo.relay_heads(&id), &repo.docs);
+                }
+            });
             let frames = session.open();
             *client.session.borrow_mut() = Some(session);
             client.send(&frames);
@@ -271,7 +298,14 @@ impl Client {
                 }
                 Effect::Unavailable(id) => {
                     self.reported(&id);
-                    self.retry_later(id);
+                    if !self.hold_unavailable(id) {
+                        self.retry_later(id);
+                    }
+                }
+                Effect::Refused { doc, refusal } => {
+                    gloo::console::log!(format!("sync: the relay did not accept {doc}: {refusal}"));
+                    self.reported(&doc);
+                    spawn_local(self.state.not_accepted(doc, refusal));
                 }
                 Effect::Ready { .. } => {
                     self.state.online.set(true);
@@ -329,6 +363,45 @@ impl Client {
             Some(frames)
         });
         self.send(&frames.unwrap_or_default());
+    }
+
+    /// The relay answered that it has no `id` for this person. When the device holds changes of
+    /// it the relay lacks, they are not accepted (`shared::sync::unavailable_refusal`): hold
+    /// them back and keep why. Returns whether it did.
+    fn hold_unavailable(&self, id: DocumentId) -> bool {
+        let held = self
+            .session
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.is_held(&id));
+        if held || self.state.refused.with_untracked(|m| m.contains_key(&id)) {
+            return true;
+        }
+        let held = self.state.with_repo(|repo| {
+            let heads = repo.relay_heads(&id).to_vec();
+            let refusal = shared::sync::unavailable_refusal(repo.docs.get(&id)?, &heads)?;
+            let mut session = self.session.borrow_mut();
+            let frames = session.as_mut()?.hold(id, &heads, &repo.docs);
+            Some((refusal, frames))
+        });
+        let Some((refusal, frames)) = held else {
+            return false;
+        };
+        self.send(&frames);
+        spawn_local(self.state.not_accepted(id, refusal));
+        true
+    }
+
+    /// Offers the device's copy of `id` again (see [`Handle::release`]).
+    fn release(&self, id: DocumentId) {
+        let frames = self.state.with_repo(|repo| {
+            let mut session = self.session.borrow_mut();
+            session
+                .as_mut()
+                .map(|s| s.release(&id, &repo.docs))
+                .unwrap_or_default()
+        });
+        self.send(&frames);
     }
 
     /// The relay did not have `id`. If the device still lacks it, ask again a little later,

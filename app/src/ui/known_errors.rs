@@ -84,7 +84,8 @@ pub fn KnownErrors(incident: Signal<Option<String>>) -> impl IntoView {
                                     <button
                                         type="button"
                                         class="button link-problem"
-                                        disabled=linked || incident.get().is_none()
+                                        // Linking writes the problem record.
+                                        disabled=linked || incident.get().is_none() || state.may_write(&id).is_err()
                                         on:click=link
                                     >
                                         {if linked { "Linked" } else { "Link to this incident" }}

@@ -365,9 +365,11 @@ pub fn RecordList(kind: String) -> impl IntoView {
                         </p>
                     </Show>
                 </div>
-                <a id=new_id class="button primary" href=new_href>
-                    "+ New"
-                </a>
+                <Show when=move || kind.with_value(|k| state.may_create(k).is_ok())>
+                    <a id=new_id class="button primary" href=new_href.clone()>
+                        "+ New"
+                    </a>
+                </Show>
             </div>
             <div class="list-tools" role="search">
                 <input

@@ -9,8 +9,10 @@ mod field;
 mod history;
 mod known_errors;
 pub(crate) mod list;
+mod read_only;
 mod record_form;
 mod records;
+pub(crate) mod refused;
 mod sign_in;
 mod status_bar;
 mod worklog;
@@ -64,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/export") view=export::Export />
                     <Route path=path!("/dashboard") view=dashboard::Dashboard />
                     <Route path=path!("/conflicts") view=conflicts::Conflicts />
+                    <Route path=path!("/refused") view=refused::Refused />
                 </Routes>
             </main>
         </Router>

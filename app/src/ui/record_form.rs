@@ -173,6 +173,18 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
     let saving = Saving::new();
     let kind = form.kind();
     let pages = Pages::of(form);
+    // Why the signed-in person may not change this record, or create one of its kind
+    // (`shared::access`, the rule the relay applies), if they may not.
+    let read_only = Memo::new(move |_| {
+        state.revision.track();
+        match id.get() {
+            Some(id) => state.may_write(&id),
+            None => state.may_create(kind),
+        }
+        .err()
+        .map(|r| r.reason)
+    });
+    let writable: Signal<bool> = Memo::new(move |_| read_only.with(Option::is_none)).into();
 
     let blank_values = StoredValue::new(blank.values.clone());
     let value = move |key: &'static str| {
@@ -280,11 +292,15 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                     }
                 })
             }}
+            <super::refused::RefusedBanner id=id />
+            <super::read_only::ReadOnlyNotice reason=read_only />
             {move || id.get().map(|id| view! { <super::list::SlaClock id=id /> })}
             {move || (!ticket && has_record.get()).then(|| {
-                id.get().map(|id| view! { <StatusCard record=record id=id saving=saving /> })
+                id.get().map(|id| view! { <StatusCard record=record id=id saving=saving writable=writable /> })
             })}
             <form class="card" on:submit=save novalidate>
+                // One fieldset disables every control of a read-only form and takes no room.
+                <fieldset class="plain" prop:disabled=move || !writable.get()>
                 {fields(form, prefix, id, record, value, edit)}
                 {form.has_priority().then(|| view! { <TicketOutputs form=form id=id record=record value=value /> })}
                 {ticket.then(|| view! {
@@ -313,23 +329,28 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                         ></textarea>
                     </super::field::LabelledField>
                 })}
+                </fieldset>
                 {saving.refusal_view("fields")}
-                <div class="actions wide">
-                    <button id="save" type="submit" class="button primary" disabled=move || saving.busy.get()>
-                        {move || if id.with(Option::is_some) { "Save".to_string() } else { format!("{add} {noun}") }}
-                    </button>
-                    {saving.status_view()}
-                </div>
+                <Show when=move || writable.get()>
+                    <div class="actions wide">
+                        <button id="save" type="submit" class="button primary" disabled=move || saving.busy.get()>
+                            {move || if id.with(Option::is_some) { "Save".to_string() } else { format!("{add} {noun}") }}
+                        </button>
+                        {saving.status_view()}
+                    </div>
+                </Show>
             </form>
             // Built once the record is there and kept across saves (rebuilding them on every
             // save made a save cost what the record's whole history and work log cost).
             {move || has_record.get().then(|| id.get_untracked().map(|id| view! {
-                {form
-                    .actions()
-                    .into_iter()
-                    .map(|action| view! { <ActionForm action=action id=id saving=saving /> })
-                    .collect_view()}
-                <Sections record=record id=id saving=saving />
+                <Show when=move || writable.get()>
+                    {form
+                        .actions()
+                        .into_iter()
+                        .map(|action| view! { <ActionForm action=action id=id saving=saving /> })
+                        .collect_view()}
+                </Show>
+                <Sections record=record id=id saving=saving writable=writable />
             }))}
             {ticket.then(|| view! {
                 <super::known_errors::KnownErrors incident=Signal::derive(move || shown(&|v| v.number.clone())) />
@@ -382,7 +403,12 @@ fn TicketOutputs(
 
 /// The status, and a move to any status the workflow allows from it, with a reason.
 #[component]
-fn StatusCard(record: Record, id: DocumentId, saving: Saving) -> impl IntoView {
+fn StatusCard(
+    record: Record,
+    id: DocumentId,
+    saving: Saving,
+    writable: Signal<bool>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let status = move || {
         record.with(|r| match r {
@@ -421,8 +447,8 @@ fn StatusCard(record: Record, id: DocumentId, saving: Saving) -> impl IntoView {
                 <span id="record-status" data-status=move || status().0>{move || status().1}</span>
             </h2>
             <Show
-                when=move || !moves().is_empty()
-                fallback=|| view! { <p class="muted">"This status is final."</p> }
+                when=move || !moves().is_empty() && writable.get()
+                fallback=move || (writable.get() && moves().is_empty()).then(|| view! { <p class="muted">"This status is final."</p> })
             >
                 <form class="move-form" on:submit=go>
                     <div class="field">
@@ -518,7 +544,12 @@ fn ActionForm(action: Action, id: DocumentId, saving: Saving) -> impl IntoView {
 
 /// The read-only lists, with a button on each row that can be acted on (a checklist step).
 #[component]
-fn Sections(record: Record, id: DocumentId, saving: Saving) -> impl IntoView {
+fn Sections(
+    record: Record,
+    id: DocumentId,
+    saving: Saving,
+    writable: Signal<bool>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
         let sections = record.with(|r| match r {
@@ -533,7 +564,7 @@ fn Sections(record: Record, id: DocumentId, saving: Saving) -> impl IntoView {
                     .rows
                     .into_iter()
                     .map(|row| {
-                        let button = row.button.map(|b| {
+                        let button = row.button.filter(|_| writable.get()).map(|b| {
                             let press = move |_| {
                                 saving.run(
                                     place,

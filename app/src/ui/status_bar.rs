@@ -19,6 +19,7 @@ pub fn StatusBar() -> impl IntoView {
             .with(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")))
     };
     let conflict_count = super::conflicts::open_count(&state);
+    let refused_count = super::refused::count(&state);
     let sign_out = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -93,17 +94,22 @@ pub fn StatusBar() -> impl IntoView {
             </div>
             <Show when=move || state.session.with(Option::is_some)>
                 <div class="who">
-                    <Show when=move || conflict_count.get() != 0>
-                        <a
-                            id="conflicts-link"
-                            class="button conflicts-link"
-                            href="/conflicts"
-                            aria-label=move || format!("Conflicts: {} records need a decision", conflict_count.get())
-                        >
-                            "Conflicts "
-                            <span id="conflict-count" class="badge">{move || conflict_count.get()}</span>
-                        </a>
-                    </Show>
+                    <CountLink
+                        id="conflicts-link"
+                        badge_id="conflict-count"
+                        href="/conflicts"
+                        text="Conflicts "
+                        count=conflict_count
+                        describe=|n| format!("Conflicts: {n} records need a decision")
+                    />
+                    <CountLink
+                        id="refused-link"
+                        badge_id="refused-count"
+                        href="/refused"
+                        text="Not accepted "
+                        count=refused_count
+                        describe=|n| format!("Not accepted: {n} records have a change the relay refused")
+                    />
                     <a id="records-link" class="button" href="/records">"Records"</a>
                     <a id="dashboard-link" class="button" href="/dashboard">"Dashboard"</a>
                     <Show when=is_admin>
@@ -134,5 +140,26 @@ pub fn StatusBar() -> impl IntoView {
         {move || {
             state.problem.get().map(|p| view! { <div class="banner" role="alert">{p}</div> })
         }}
+    }
+}
+
+/// A header link to an inbox (`/conflicts`, `/refused`) with its count as a badge, shown only
+/// while the count is not 0. Its class is its id (styled as a warning).
+#[component]
+fn CountLink(
+    id: &'static str,
+    badge_id: &'static str,
+    href: &'static str,
+    text: &'static str,
+    count: Memo<usize>,
+    describe: fn(usize) -> String,
+) -> impl IntoView {
+    view! {
+        <Show when=move || count.get() != 0>
+            <a id=id class=format!("button {id}") href=href aria-label=move || describe(count.get())>
+                {text}
+                <span id=badge_id class="badge">{move || count.get()}</span>
+            </a>
+        </Show>
     }
 }

@@ -3,6 +3,8 @@
 //! A browser cannot set headers on a WebSocket, so the sync endpoint is authenticated by the
 //! same HttpOnly, SameSite=Strict cookie as the rest of the API (same origin).
 
+pub mod client;
+pub mod origin;
 mod throttle;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -23,6 +25,8 @@ use crate::{
 };
 
 pub const COOKIE: &str = "outpost_session";
+/// The device's secret (store/sessions.rs): sent to sign-in only, kept across sign-outs.
+pub const DEVICE_COOKIE: &str = "outpost_device";
 
 /// An error answer: a status and a sentence for the person.
 pub struct ApiError(pub StatusCode, pub String);
@@ -40,6 +44,7 @@ impl From<crate::store::StoreError> for ApiError {
             crate::store::StoreError::NotFound(m) => {
                 ApiError(StatusCode::NOT_FOUND, format!("no such {m}"))
             }
+            crate::store::StoreError::Conflict(m) => ApiError(StatusCode::CONFLICT, m),
             e => {
                 tracing::error!("{e}");
                 ApiError(
@@ -61,7 +66,7 @@ impl FromRequestParts<Arc<AppState>> for Authenticated {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let token = cookie(&parts.headers).ok_or_else(signed_out)?;
+        let token = cookie(&parts.headers, COOKIE).ok_or_else(signed_out)?;
         let state = state.clone();
         let session = tokio::task::spawn_blocking(move || state.store.session(&token))
             .await
@@ -77,14 +82,14 @@ fn signed_out() -> ApiError {
     )
 }
 
-fn cookie(headers: &HeaderMap) -> Option<String> {
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
 }
 
@@ -111,18 +116,24 @@ fn session_json(s: &SessionInfo) -> serde_json::Value {
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(req): Json<SignIn>,
 ) -> Result<Response, ApiError> {
-    let keys = [
-        format!("user:{}", req.username),
-        format!("addr:{}", addr.ip()),
-    ];
-    let now = now_ms();
-    let wait = {
-        let t = state.throttle.lock().unwrap_or_else(|p| p.into_inner());
-        keys.iter().map(|k| t.wait_ms(k, now)).max().unwrap_or(0)
+    let client = client::address(addr.ip(), &headers, &state.config.trusted_proxies);
+    let own_device = match cookie(&headers, DEVICE_COOKIE) {
+        Some(secret) => state
+            .store
+            .is_own_device(&req.username, &req.device, &secret)?,
+        None => false,
     };
-    if wait > 0 {
+    let keys = throttle::keys(&req.username, &req.device, own_device, client);
+    let now = now_ms();
+    let started = state
+        .throttle
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .begin(&keys, now);
+    if let Err(wait) = started {
         return Err(ApiError(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -137,24 +148,23 @@ pub async fn sign_in(
         tokio::task::spawn_blocking(move || st.store.verify_password(&username, &password))
             .await
             .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "sign-in failed".into()))??;
-    let mut throttle = state.throttle.lock().unwrap_or_else(|p| p.into_inner());
     let Some(person) = person else {
-        for k in &keys {
-            throttle.failed(k, now);
-        }
         return Err(ApiError(
             StatusCode::UNAUTHORIZED,
             "wrong username or password".into(),
         ));
     };
-    for k in &keys {
-        throttle.succeeded(k);
+    {
+        let mut throttle = state.throttle.lock().unwrap_or_else(|p| p.into_inner());
+        for k in &keys {
+            throttle.succeeded(k);
+        }
     }
-    drop(throttle);
     let lifetime = state.config.session_lifetime_ms;
     let token = state
         .store
         .start_session(person.id, &req.device, lifetime)?;
+    let device_secret = state.store.new_device_secret(&req.device)?;
     let session = state.store.session(&token)?.ok_or_else(|| {
         ApiError(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -170,13 +180,22 @@ pub async fn sign_in(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
         lifetime / 1000
     );
-    let mut response = Json(session_json(&session)).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).expect("ascii cookie"),
+    // The device's secret outlives sessions (sign-out keeps it) and is sent to sign-in only.
+    let device_cookie = format!(
+        "{DEVICE_COOKIE}={device_secret}; HttpOnly; SameSite=Strict; Path=/api/session; Max-Age={DEVICE_COOKIE_SECONDS}{secure}"
     );
+    let mut response = Json(session_json(&session)).into_response();
+    for cookie in [cookie, device_cookie] {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&cookie).expect("ascii cookie"),
+        );
+    }
     Ok(response)
 }
+
+/// 400 days: the longest a browser keeps a cookie.
+const DEVICE_COOKIE_SECONDS: i64 = 400 * 24 * 3600;
 
 pub async fn current(Authenticated(session): Authenticated) -> Json<serde_json::Value> {
     Json(session_json(&session))
@@ -186,8 +205,9 @@ pub async fn sign_out(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(token) = cookie(&headers) {
+    if let Some(token) = cookie(&headers, COOKIE) {
         state.store.end_session(&token)?;
+        state.access_changed.notify_one();
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(

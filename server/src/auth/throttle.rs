@@ -1,8 +1,16 @@
-//! Slows down guessing: after a few failed sign-ins for one account or from one address, each
-//! further attempt must wait, doubling up to a minute. Time is passed in, so it is tested
-//! without sleeping.
+//! Slows down guessing: after a few failed sign-ins under one key, each further attempt under
+//! it must wait, doubling up to a minute. Time is passed in, so it is tested without sleeping.
+//!
+//! Which keys an attempt counts under ([`keys`]) is what keeps a correct password working:
+//! an attempt from the person's own device (one they signed in on before, proven by its
+//! secret cookie) counts under that device alone, so nobody else's failures can slow it; any
+//! other attempt counts under the account and under the client's address, which is what
+//! limits guessing, from one address or from many.
+//!
+//! An attempt is counted before its password is checked ([`Throttle::begin`]) and forgiven
+//! when it succeeds: parallel guesses see each other's attempts, so racing gains nothing.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, net::IpAddr};
 
 const FREE_ATTEMPTS: u32 = 3;
 const MAX_WAIT_MS: i64 = 60_000;
@@ -10,6 +18,30 @@ const MAX_WAIT_MS: i64 = 60_000;
 #[derive(Default)]
 pub struct Throttle {
     failures: HashMap<String, (u32, i64)>,
+}
+
+/// The keys a sign-in attempt counts under: its own device's when `own_device` (the request
+/// proved it is a device this person signed in on), else the account's and the address's.
+pub fn keys(username: &str, device: &str, own_device: bool, client: IpAddr) -> Vec<String> {
+    if own_device {
+        vec![format!("device:{device}")]
+    } else {
+        vec![
+            format!("user:{username}"),
+            format!("addr:{}", address_key(client)),
+        ]
+    }
+}
+
+/// An IPv6 client is counted by its /64: one subscriber usually holds the whole prefix.
+fn address_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        v4 => v4.to_string(),
+    }
 }
 
 impl Throttle {
@@ -22,6 +54,19 @@ impl Throttle {
             }
             _ => 0,
         }
+    }
+
+    /// Starts an attempt under `keys`: `Err(wait_ms)` when one of them must still wait;
+    /// otherwise the attempt counts as failed under each until [`Throttle::succeeded`].
+    pub fn begin(&mut self, keys: &[String], now: i64) -> Result<(), i64> {
+        let wait = keys.iter().map(|k| self.wait_ms(k, now)).max().unwrap_or(0);
+        if wait > 0 {
+            return Err(wait);
+        }
+        for k in keys {
+            self.failed(k, now);
+        }
+        Ok(())
     }
 
     pub fn failed(&mut self, key: &str, now: i64) {
@@ -65,5 +110,35 @@ mod tests {
         assert_eq!(t.wait_ms("user:ana", 2029), MAX_WAIT_MS);
         t.succeeded("user:ana");
         assert_eq!(t.wait_ms("user:ana", 2029), 0);
+    }
+
+    #[test]
+    fn attempts_count_before_they_are_checked() {
+        let mut t = Throttle::default();
+        let keys = keys("ana", "device-x", false, [10, 0, 0, 1].into());
+        // Ten guesses at once: only the free ones start, whatever their passwords turn out.
+        let started = (0..10).filter(|_| t.begin(&keys, 0).is_ok()).count();
+        assert_eq!(started, FREE_ATTEMPTS as usize);
+        assert_eq!(t.begin(&keys, 0), Err(1000));
+    }
+
+    #[test]
+    fn an_own_device_is_counted_apart_from_the_account() {
+        let mut t = Throttle::default();
+        let attacker = keys("ana", "device-evil", false, [10, 0, 0, 66].into());
+        while t.begin(&attacker, 0).is_ok() {}
+        let elsewhere = keys("ana", "device-new", false, [10, 0, 0, 7].into());
+        assert!(t.begin(&elsewhere, 0).is_err(), "the account is slowed");
+        let own = keys("ana", "device-ana", true, [10, 0, 0, 66].into());
+        assert_eq!(t.begin(&own, 0), Ok(()), "her own device is not");
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(address_key(mapped), "10.0.0.1");
     }
 }

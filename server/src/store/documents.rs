@@ -115,8 +115,10 @@ impl Store {
 
     /// Writes a batch in one transaction. Returns how many receipts were new.
     pub fn commit_sync_batch(&self, batch: &SyncBatch) -> Result<usize> {
-        let now = super::now_ms();
         let mut conn = self.lock();
+        // Held until the transaction has ended (receipts.rs: the change feed's cursor).
+        let stamp = self.clock.stamp();
+        let now = stamp.time;
         let tx = conn.transaction()?;
         let mut added = 0;
         {

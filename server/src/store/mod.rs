@@ -12,8 +12,8 @@ mod receipts;
 mod sessions;
 
 use std::{
-    path::Path,
-    sync::{Mutex, MutexGuard},
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use rusqlite::Connection;
@@ -31,12 +31,19 @@ pub enum StoreError {
     Invalid(String),
     #[error("no such {0}")]
     NotFound(String),
+    /// The request clashes with what exists (e.g. another person's device id).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Receipt times and change-feed cursors (receipts.rs), shared with the other connections
+    /// of this process ([`Store::another_connection`]).
+    clock: Arc<receipts::FeedClock>,
+    dir: PathBuf,
 }
 
 /// Each entry upgrades the schema by one version; never edit a released one, append.
@@ -105,21 +112,67 @@ const MIGRATIONS: &[&str] = &[
     -- written before; the hub loads such a document to learn its heads.
     ALTER TABLE document_chunks ADD COLUMN heads BLOB;
 "#,
+    r#"
+    -- Bumped by every change to who may do what, whichever process made it (the relay's API or
+    -- `outpost user …` on the same file): the relay polls it and re-checks its open sync
+    -- connections (server/src/revocation.rs). Triggers, so no code path can forget it.
+    CREATE TABLE access_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+    INSERT INTO access_revision (id, revision) VALUES (1, 0);
+    CREATE TRIGGER access_people AFTER UPDATE OF disabled, password_hash ON people
+        BEGIN UPDATE access_revision SET revision = revision + 1; END;
+    CREATE TRIGGER access_role_granted AFTER INSERT ON roles
+        BEGIN UPDATE access_revision SET revision = revision + 1; END;
+    CREATE TRIGGER access_role_revoked AFTER DELETE ON roles
+        BEGIN UPDATE access_revision SET revision = revision + 1; END;
+    CREATE TRIGGER access_site_joined AFTER INSERT ON site_members
+        BEGIN UPDATE access_revision SET revision = revision + 1; END;
+    CREATE TRIGGER access_site_left AFTER DELETE ON site_members
+        BEGIN UPDATE access_revision SET revision = revision + 1; END;
+    CREATE TRIGGER access_team_joined AFTER INSERT ON team_members
+        BEGIN UPDATE access_revision SET revision = revision + 1; END;
+    CREATE TRIGGER access_team_left AFTER DELETE ON team_members
+        BEGIN UPDATE access_revision SET revision = revision + 1; END;
+    CREATE TRIGGER access_session_ended AFTER DELETE ON sessions
+        BEGIN UPDATE access_revision SET revision = revision + 1; END;
+    -- A device's secret (its hash), handed to it as a cookie at sign-in: how sign-in knows
+    -- a person's own device (auth/throttle.rs).
+    ALTER TABLE devices ADD COLUMN secret_hash TEXT;
+    -- The change feed's cursor is the relay's clock (receipts.rs says why).
+    CREATE INDEX receipts_by_time ON receipts(received_at);
+"#,
 ];
 
 impl Store {
     pub fn open(data_dir: &Path) -> Result<Store> {
+        let mut store = Store::connect(data_dir, Default::default())?;
+        store.migrate()?;
+        let last: i64 = store.lock().query_row(
+            "SELECT coalesce(max(received_at), 0) FROM receipts",
+            [],
+            |r| r.get(0),
+        )?;
+        store.clock = Arc::new(receipts::FeedClock::after(last));
+        Ok(store)
+    }
+
+    /// A second connection to the same database (the sync hub's own), sharing this one's
+    /// clock.
+    pub fn another_connection(&self) -> Result<Store> {
+        Store::connect(&self.dir, self.clock.clone())
+    }
+
+    fn connect(data_dir: &Path, clock: Arc<receipts::FeedClock>) -> Result<Store> {
         let conn = Connection::open(data_dir.join("outpost.sqlite"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a receipt or session the relay acknowledged survives power loss too.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let store = Store {
+        Ok(Store {
             conn: Mutex::new(conn),
-        };
-        store.migrate()?;
-        Ok(store)
+            clock,
+            dir: data_dir.to_path_buf(),
+        })
     }
 
     fn migrate(&self) -> Result<()> {
@@ -138,6 +191,13 @@ impl Store {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
         // back), so a poisoned lock is safe to reuse.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The access revision (see the schema): changes whenever anyone's access may have.
+    pub fn access_revision(&self) -> Result<i64> {
+        Ok(self
+            .lock()
+            .query_row("SELECT revision FROM access_revision", [], |r| r.get(0))?)
     }
 
     /// A consistent copy of the database while the relay runs (SQLite's `VACUUM INTO`).

@@ -5,7 +5,7 @@ use argon2::{
     password_hash::{SaltString, rand_core::OsRng},
 };
 use rusqlite::{OptionalExtension, params};
-use shared::access::{Person, RecordScope, Role};
+use shared::access::{Person, Role};
 
 use super::{Result, Store, StoreError, now_ms};
 
@@ -248,7 +248,8 @@ impl Store {
     }
 
     /// Adds a site or team (`what`); adding an existing one renames it. Its index document
-    /// gets the group's scope, so only its members (and auditors) can list its records.
+    /// gets the group's scope (before any device can touch it), so only its members (and
+    /// auditors) can list its records.
     pub fn add_group(&self, what: &str, id: &str, name: &str) -> Result<()> {
         valid_name(what, id)?;
         let name = if name.trim().is_empty() {
@@ -262,14 +263,9 @@ impl Store {
             ),
             params![id, name],
         )?;
-        let scope = RecordScope {
-            kind: "index".into(),
-            site: (what == "site").then(|| id.to_string()),
-            team: (what == "team").then(|| id.to_string()),
-            restricted: false,
-        };
-        let index = shared::index::index_id(&format!("{what}:{id}"));
-        self.set_document_scope(&index.to_string(), &scope)
+        let scope = format!("{what}:{id}");
+        let index = shared::index::index_scope(&scope).expect("a valid site or team id");
+        self.derive_document_scope(&shared::index::index_id(&scope).to_string(), &index)
     }
 
     /// Sites or teams (`what`) as (id, name).

@@ -1,11 +1,92 @@
 //! The receipt log: every change the relay accepted, who sent it from which device, and when
-//! the relay first received it. Its sequence numbers double as the change feed a reconnecting
+//! the relay first received it. Its receipt times double as the change feed a reconnecting
 //! device reads to sync only what changed.
+//!
+//! The feed's cursor is a time on the relay's clock, not the log's sequence number: a sequence
+//! number would tell every reader how many changes the relay accepted in scopes they cannot
+//! see between two of their reads; the clock tells nothing about anyone. [`FeedClock`] makes
+//! the times exact: no receipt committed after a feed answer is stamped at or before its
+//! cursor, so the next answer has it.
+
+use std::{collections::BTreeMap, sync::Mutex};
 
 use rusqlite::{OptionalExtension, params};
 use shared::access::RecordScope;
 
 use super::{Result, Store, now_ms};
+
+/// Receipt stamps and feed cursors, shared by every connection of one relay process to its
+/// database. Times are the wall clock's, except that stamps never go back and are always
+/// after the last cursor, and a cursor stays before every stamp still being committed (a
+/// transaction other readers cannot see yet).
+#[derive(Default)]
+pub(super) struct FeedClock {
+    state: Mutex<ClockState>,
+}
+
+#[derive(Default)]
+struct ClockState {
+    last_stamp: i64,
+    last_cursor: i64,
+    /// Stamps handed out whose transactions have not ended, with how many hold each.
+    pending: BTreeMap<i64, usize>,
+}
+
+/// A stamp in use: hold it until the transaction that writes it has ended.
+pub(super) struct Stamp<'a> {
+    clock: &'a FeedClock,
+    pub(super) time: i64,
+}
+
+impl Drop for Stamp<'_> {
+    fn drop(&mut self) {
+        let mut state = self.clock.lock();
+        if let Some(n) = state.pending.get_mut(&self.time) {
+            *n -= 1;
+            if *n == 0 {
+                state.pending.remove(&self.time);
+            }
+        }
+    }
+}
+
+impl FeedClock {
+    /// Starts after everything stamped before (by an earlier run of the relay).
+    pub(super) fn after(last_stamp: i64) -> Self {
+        Self {
+            state: Mutex::new(ClockState {
+                last_stamp,
+                last_cursor: last_stamp,
+                pending: BTreeMap::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The time to stamp receipts about to be committed with.
+    pub(super) fn stamp(&self) -> Stamp<'_> {
+        let mut state = self.lock();
+        let time = now_ms().max(state.last_stamp).max(state.last_cursor + 1);
+        state.last_stamp = time;
+        *state.pending.entry(time).or_default() += 1;
+        Stamp { clock: self, time }
+    }
+
+    /// A cursor: every receipt stamped at or before it is committed, every later one is
+    /// stamped after it.
+    fn cursor(&self) -> i64 {
+        let mut state = self.lock();
+        let mut time = now_ms().max(state.last_stamp).max(state.last_cursor);
+        if let Some((&first_pending, _)) = state.pending.first_key_value() {
+            time = time.min(first_pending - 1);
+        }
+        state.last_cursor = time;
+        time
+    }
+}
 
 /// A change the relay is accepting.
 #[derive(Debug, Clone)]
@@ -34,8 +115,9 @@ impl Store {
     /// Logs changes received from `person` on `device`; a change already logged keeps its first
     /// receipt. Returns how many were new.
     pub fn log_receipts(&self, person: i64, device: &str, receipts: &[Receipt]) -> Result<usize> {
-        let now = now_ms();
         let mut conn = self.lock();
+        let stamp = self.clock.stamp();
+        let now = stamp.time;
         let tx = conn.transaction()?;
         let added = insert_receipts(&tx, person, device, receipts, now)?;
         tx.commit()?;
@@ -63,25 +145,38 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    /// Documents with receipts after `since`, and the cursor to ask from next time.
+    /// Documents with receipts after the cursor `since`, and the cursor to ask from next time
+    /// (see the module docs). A cursor from the future (this relay's clock was set back since
+    /// it was handed out) asks for everything: nothing is missed.
     ///
     /// With `not_from`, receipts of changes that device delivered are left out: it had those
     /// changes when it sent them, so they are not news to it. A device's own uploads then do
     /// not make its next reconnect sync those documents again.
     pub fn changed_since(&self, since: i64, not_from: Option<&str>) -> Result<(Vec<String>, i64)> {
         let conn = self.lock();
-        let cursor: i64 =
-            conn.query_row("SELECT coalesce(max(seq), 0) FROM receipts", [], |r| {
-                r.get(0)
-            })?;
+        let cursor = self.clock.cursor();
+        let since = if since > cursor { 0 } else { since };
         let mut stmt = conn.prepare_cached(
-            "SELECT document FROM receipts WHERE seq > ?1 AND seq <= ?2 AND device IS NOT ?3
+            "SELECT document FROM receipts WHERE received_at > ?1 AND received_at <= ?2 AND device IS NOT ?3
              GROUP BY document",
         )?;
         let docs = stmt
             .query_map(params![since, cursor, not_from], |r| r.get(0))?
             .collect::<std::result::Result<_, _>>()?;
         Ok((docs, cursor))
+    }
+
+    /// Whether the relay logged any of `hashes` (hex) as a change of `document`.
+    pub fn has_any_change(&self, document: &str, hashes: &[String]) -> Result<bool> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT 1 FROM receipts WHERE hash = ?1 AND document = ?2")?;
+        for hash in hashes {
+            if stmt.exists(params![hash, document])? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The scope a document was first seen with. A record's scope is fixed by its first upload
@@ -110,10 +205,31 @@ impl Store {
         Ok(())
     }
 
+    /// Gives a document the scope the relay derives for it, whatever it had: for the relay's
+    /// own index documents (server/src/indexes.rs), never for records.
+    pub fn derive_document_scope(&self, document: &str, scope: &RecordScope) -> Result<()> {
+        self.lock().execute(
+            "INSERT INTO documents (id, kind, site, team, restricted) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET kind = ?2, site = ?3, team = ?4, restricted = ?5",
+            params![
+                document,
+                scope.kind,
+                scope.site,
+                scope.team,
+                scope.restricted
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Documents with stored content (the relay also knows the scopes of index documents
+    /// nobody has written yet).
     pub fn document_count(&self) -> Result<i64> {
-        Ok(self
-            .lock()
-            .query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?)
+        Ok(self.lock().query_row(
+            "SELECT count(*) FROM (SELECT DISTINCT document FROM document_chunks)",
+            [],
+            |r| r.get(0),
+        )?)
     }
 }
 

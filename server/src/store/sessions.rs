@@ -1,7 +1,10 @@
 //! Sign-in sessions and the devices they are bound to.
 //!
 //! The cookie holds a random token; only its SHA-256 is stored, so a copy of the database
-//! cannot be used to sign in.
+//! cannot be used to sign in. A device id belongs to the first person who signs in with it:
+//! another person's sign-in with it is refused (and ends nobody's session), so device ids in
+//! the evidence always name one person's device. Each device also gets a secret (a second
+//! cookie, again stored hashed) by which sign-in recognises a person's own device.
 
 use rand::RngCore;
 use rusqlite::{OptionalExtension, params};
@@ -14,24 +17,31 @@ pub struct SessionInfo {
     pub person: PersonRecord,
     pub device: String,
     pub expires_at: i64,
+    /// Which session this is (the token's hash), to look it up again while it is in use.
+    pub(crate) token_hash: String,
 }
 
 fn token_hash(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl Store {
-    /// Starts a session for `person` on `device`, returning the cookie token. A device that
-    /// changes hands is rebound, and the previous person's sessions on it end.
+    /// Starts a session for `person` on `device`, returning the cookie token. A device id
+    /// another person signed in with is refused ([`StoreError::Conflict`]); their sessions
+    /// are left alone.
     pub fn start_session(&self, person: i64, device: &str, lifetime_ms: i64) -> Result<String> {
         if !shared::ids::PeerId::is_device_id(device) {
             return Err(StoreError::Invalid(format!(
                 "'{device}' is not a device id the app makes"
             )));
         }
-        let mut bytes = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut bytes);
-        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = random_token();
         let now = now_ms();
         let mut conn = self.lock();
         let tx = conn.transaction()?;
@@ -48,11 +58,9 @@ impl Store {
                 )?;
             }
             Some(_) => {
-                tx.execute("DELETE FROM sessions WHERE device = ?1", [device])?;
-                tx.execute(
-                    "UPDATE devices SET person = ?2, last_seen = ?3 WHERE id = ?1",
-                    params![device, person, now],
-                )?;
+                return Err(StoreError::Conflict(format!(
+                    "device id {device} belongs to another person; the app registers a new one"
+                )));
             }
             None => {
                 tx.execute(
@@ -72,14 +80,25 @@ impl Store {
     /// The live session for a cookie token: `None` when unknown, expired, or the person is
     /// disabled.
     pub fn session(&self, token: &str) -> Result<Option<SessionInfo>> {
+        self.session_by_hash(&token_hash(token))
+    }
+
+    /// [`Store::session`] as it is now, for a session looked up before (its person's access
+    /// may have changed since, or the session ended).
+    pub fn current_session(&self, session: &SessionInfo) -> Result<Option<SessionInfo>> {
+        self.session_by_hash(&session.token_hash)
+    }
+
+    fn session_by_hash(&self, hash: &str) -> Result<Option<SessionInfo>> {
         let row: Option<(i64, String, i64)> = self
             .lock()
-            .query_row(
+            .prepare_cached(
                 "SELECT s.person, s.device, s.expires_at FROM sessions s JOIN people p ON p.id = s.person
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND p.disabled = 0",
-                params![token_hash(token), now_ms()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            )?
+            .query_row(params![hash, now_ms()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
         let Some((person, device, expires_at)) = row else {
             return Ok(None);
@@ -88,7 +107,31 @@ impl Store {
             person: self.person(person)?,
             device,
             expires_at,
+            token_hash: hash.to_string(),
         }))
+    }
+
+    /// A new secret for `device` (replacing the last), to hand to it as a cookie: sign-in
+    /// recognises the device by it ([`Store::is_own_device`]).
+    pub fn new_device_secret(&self, device: &str) -> Result<String> {
+        let secret = random_token();
+        self.lock().execute(
+            "UPDATE devices SET secret_hash = ?2 WHERE id = ?1",
+            params![device, token_hash(&secret)],
+        )?;
+        Ok(secret)
+    }
+
+    /// Whether `device` is one `username` signed in with before and `secret` is its current
+    /// secret: the person's own device, which sign-in throttles apart from everyone else.
+    pub fn is_own_device(&self, username: &str, device: &str, secret: &str) -> Result<bool> {
+        Ok(self
+            .lock()
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM devices d JOIN people p ON p.id = d.person
+                 WHERE d.id = ?1 AND p.username = ?2 AND d.secret_hash = ?3)",
+            )?
+            .query_row(params![device, username, token_hash(secret)], |r| r.get(0))?)
     }
 
     pub fn end_session(&self, token: &str) -> Result<()> {

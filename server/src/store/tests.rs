@@ -122,7 +122,7 @@ fn sessions_expire_and_end_on_disable_or_password_reset() {
 }
 
 #[test]
-fn a_device_that_changes_hands_is_rebound() {
+fn a_device_id_belongs_to_one_person() {
     let (_d, store) = store();
     let ana = tech(&store);
     let bo = store
@@ -136,9 +136,65 @@ fn a_device_that_changes_hands_is_rebound() {
         })
         .unwrap();
     let ana_token = store.start_session(ana, "device-shared", 60_000).unwrap();
-    let bo_token = store.start_session(bo, "device-shared", 60_000).unwrap();
-    assert!(store.session(&ana_token).unwrap().is_none());
-    assert_eq!(store.session(&bo_token).unwrap().unwrap().person.id, bo);
+    let refused = store
+        .start_session(bo, "device-shared", 60_000)
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::Conflict(_)), "{refused}");
+    assert_eq!(
+        store.session(&ana_token).unwrap().unwrap().person.id,
+        ana,
+        "ana's session goes on"
+    );
+    assert!(store.start_session(bo, "device-bo", 60_000).is_ok());
+}
+
+#[test]
+fn a_device_is_known_by_its_current_secret_for_its_own_person_only() {
+    let (_d, store) = store();
+    let ana = tech(&store);
+    store.start_session(ana, "device-a", 60_000).unwrap();
+    let first = store.new_device_secret("device-a").unwrap();
+    assert!(store.is_own_device("ana", "device-a", &first).unwrap());
+    assert!(!store.is_own_device("bo", "device-a", &first).unwrap());
+    assert!(!store.is_own_device("ana", "device-b", &first).unwrap());
+    let second = store.new_device_secret("device-a").unwrap();
+    assert!(!store.is_own_device("ana", "device-a", &first).unwrap());
+    assert!(store.is_own_device("ana", "device-a", &second).unwrap());
+}
+
+#[test]
+fn every_change_of_access_bumps_the_revision() {
+    let (_d, store) = store();
+    let ana = tech(&store);
+    let token = store.start_session(ana, "device-a", 60_000).unwrap();
+    let mut last = store.access_revision().unwrap();
+    let mut bumped = |what: &str| {
+        let now = store.access_revision().unwrap();
+        assert!(now > last, "{what} bumps the revision");
+        last = now;
+    };
+    store.grant_role("ana", Role::Auditor, true).unwrap();
+    bumped("a grant");
+    store.grant_role("ana", Role::Auditor, false).unwrap();
+    bumped("a revocation");
+    store.add_group("site", "south", "").unwrap();
+    store.set_member("site", "ana", "south", true).unwrap();
+    bumped("joining a site");
+    store.set_member("site", "ana", "south", false).unwrap();
+    bumped("leaving a site");
+    store.add_group("team", "desk", "").unwrap();
+    store.set_member("team", "ana", "desk", true).unwrap();
+    bumped("joining a team");
+    store.set_member("team", "ana", "desk", false).unwrap();
+    bumped("leaving a team");
+    store.end_session(&token).unwrap();
+    bumped("signing out");
+    store.set_disabled("ana", true).unwrap();
+    bumped("disabling");
+    store
+        .reset_password("ana", "another long password")
+        .unwrap();
+    bumped("a password reset");
 }
 
 #[test]

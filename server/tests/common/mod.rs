@@ -2,6 +2,8 @@
 //! sign in and sync over real HTTP and WebSockets, as the browser app does.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod process;
+
 use std::{collections::HashMap, path::Path, time::Duration};
 
 use automerge::{Automerge, ChangeHash};
@@ -17,6 +19,7 @@ use shared::{
         incident::{Incident, IncidentEdit, IncidentStatus},
         priority::Level,
     },
+    refusal::Refusal,
     sync::{Effect, Session, unsynced_changes},
     time::Timestamp,
 };
@@ -28,24 +31,56 @@ use tokio_tungstenite::{
 
 pub const PASSWORD: &str = "correct horse battery";
 
-pub struct RunningRelay {
+/// A relay's HTTP API, wherever the relay runs (in this process or as the real binary).
+pub struct Api {
     pub addr: std::net::SocketAddr,
     pub first_password: Option<String>,
+}
+
+/// The relay in this process.
+pub struct RunningRelay {
+    api: Api,
+    /// Where `/metrics` is open to anyone, when configured (`--metrics-listen`).
+    pub metrics_addr: Option<std::net::SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
 
-pub async fn start_relay(data_dir: &Path) -> RunningRelay {
+impl std::ops::Deref for RunningRelay {
+    type Target = Api;
+
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+/// The app files a relay in a test serves, under `data_dir/web`.
+pub fn web_dir(data_dir: &Path) -> std::path::PathBuf {
     let web = data_dir.join("web");
     std::fs::create_dir_all(&web).unwrap();
     std::fs::write(web.join("index.html"), "<title>Outpost</title>").unwrap();
     std::fs::write(web.join("sw.js"), "// sw").unwrap();
+    web
+}
+
+pub async fn start_relay(data_dir: &Path) -> RunningRelay {
+    start_relay_with(data_dir, |_| {}).await
+}
+
+/// [`start_relay`] with the test configuration changed by `configure`.
+pub async fn start_relay_with(
+    data_dir: &Path,
+    configure: impl FnOnce(&mut Config),
+) -> RunningRelay {
+    let web = web_dir(data_dir);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut config = Config::new(addr, data_dir.join("data"), web);
     config.max_frame_bytes = 1024 * 1024;
     config.max_connections_per_person = 3;
+    configure(&mut config);
     let (relay, first) = Relay::open(config).await.unwrap();
+    let metrics_addr = relay.metrics_addr();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         relay
@@ -56,10 +91,13 @@ pub async fn start_relay(data_dir: &Path) -> RunningRelay {
             .unwrap();
     });
     RunningRelay {
-        addr,
+        api: Api {
+            addr,
+            first_password: first.map(|f| f.password),
+        },
+        metrics_addr,
         stop: Some(stop),
         task,
-        first_password: first.map(|f| f.password),
     }
 }
 
@@ -96,7 +134,9 @@ impl RunningRelay {
             .expect("relay shuts down")
             .unwrap();
     }
+}
 
+impl Api {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -212,11 +252,17 @@ pub struct Device {
     pub relay_heads: HashMap<DocumentId, Vec<ChangeHash>>,
     pub unavailable: Vec<DocumentId>,
     pub errors: Vec<String>,
+    /// Every message the relay sent, in order.
+    pub received: Vec<Message>,
+    /// The relay closed the socket.
+    pub closed: bool,
+    /// Refused writes, as the relay explained them.
+    pub refusals: Vec<(DocumentId, Refusal)>,
     pub session: Session,
     pub socket: Socket,
 }
 
-pub async fn open_socket(relay: &RunningRelay, cookie: Option<&str>) -> Result<Socket, String> {
+pub async fn open_socket(relay: &Api, cookie: Option<&str>) -> Result<Socket, String> {
     open_socket_at(relay.addr, cookie).await
 }
 
@@ -236,17 +282,12 @@ pub async fn open_socket_at(
 
 impl Device {
     /// Signs in as `username` on device `name` and completes the handshake.
-    pub async fn sign_in(
-        relay: &RunningRelay,
-        username: &str,
-        password: &str,
-        name: &str,
-    ) -> Device {
+    pub async fn sign_in(relay: &Api, username: &str, password: &str, name: &str) -> Device {
         let cookie = relay.sign_in(username, password, name).await.unwrap();
         Device::connect(relay, &cookie, name).await
     }
 
-    pub async fn connect(relay: &RunningRelay, cookie: &str, name: &str) -> Device {
+    pub async fn connect(relay: &Api, cookie: &str, name: &str) -> Device {
         Device::connect_to(relay.addr, cookie, name).await
     }
 
@@ -257,6 +298,9 @@ impl Device {
             relay_heads: HashMap::new(),
             unavailable: vec![],
             errors: vec![],
+            received: vec![],
+            closed: false,
+            refusals: vec![],
             session: Session::new(PeerId::from(name)),
             socket,
         };
@@ -295,11 +339,28 @@ impl Device {
     pub async fn try_run_until(&mut self, done: impl Fn(&Device) -> bool, limit: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + limit;
         while !done(self) {
-            let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, self.socket.next()).await
-            else {
-                return done(self);
+            if self.closed {
+                return false;
+            }
+            let frame = match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return done(self),
+                Ok(Some(Ok(frame))) => frame,
+                Ok(None | Some(Err(_))) => {
+                    self.closed = true;
+                    continue;
+                }
             };
-            let Ws::Binary(frame) = frame else { continue };
+            let frame = match frame {
+                Ws::Binary(frame) => frame,
+                Ws::Close(_) => {
+                    self.closed = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Ok(message) = protocol::decode(&frame) {
+                self.received.push(message);
+            }
             let Ok(effects) = self.session.receive(&frame, &mut self.docs) else {
                 return false;
             };
@@ -313,6 +374,7 @@ impl Device {
                     }
                     Effect::Unavailable(doc) => self.unavailable.push(doc),
                     Effect::RemoteError(e) => self.errors.push(e),
+                    Effect::Refused { doc, refusal } => self.refusals.push((doc, refusal)),
                     _ => {}
                 }
             }
@@ -373,4 +435,38 @@ pub fn new_id() -> DocumentId {
 /// The protocol message in a frame the relay sent, for asserting on errors.
 pub fn decode(frame: &[u8]) -> Message {
     protocol::decode(frame).unwrap()
+}
+
+/// A `sync` frame from `device` that carries the changes of `doc` beyond `base` at once, as a
+/// peer that remembers what the relay had sends them (no round trip first).
+pub fn write_frame(device: &str, id: DocumentId, doc: &Automerge, base: &[ChangeHash]) -> Vec<u8> {
+    use automerge::sync::{self, SyncDoc};
+    let mut state = sync::State::new();
+    state.shared_heads = base.to_vec();
+    state.their_heads = Some(base.to_vec());
+    state.their_need = Some(vec![]);
+    state.their_have = Some(vec![sync::Have {
+        last_sync: base.to_vec(),
+        ..Default::default()
+    }]);
+    let data = doc
+        .generate_sync_message(&mut state)
+        .expect("changes to send")
+        .encode();
+    protocol::encode(&Message::Sync {
+        document_id: id,
+        sender_id: PeerId::from(device),
+        target_id: PeerId::from("outpost-relay"),
+        data,
+    })
+}
+
+/// `doc` with its title set to `title` by `author`.
+pub fn retitled(doc: &Automerge, title: &str, author: &str) -> Automerge {
+    use automerge::transaction::Transactable;
+    let mut doc = doc.clone();
+    let mut tx = doc.transaction();
+    tx.put(automerge::ROOT, "title", title).unwrap();
+    tx.commit_with(meta(author).commit_options());
+    doc
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::{EvidenceError, ExportInfo, Receipt, SampledRecord, receipts_by_hash};
 use crate::{
+    csv_export::safe_cell,
     history::{HistoryEntry, history},
     ids::DocumentId,
     model::record_type,
@@ -95,14 +96,15 @@ pub(super) fn records_csv(records: &[Evidence]) -> Result<Vec<u8>, EvidenceError
         .filter(|k| *k != "type")
         .collect();
     let mut out = csv::Writer::from_writer(vec![]);
+    // Field names come from the documents too: the header is written safely as well.
     let header = ["number", "document_id", "type"]
         .into_iter()
         .chain(fields.iter().copied());
-    out.write_record(header).map_err(write_error)?;
+    write_row(&mut out, header)?;
     for r in records {
         let mut row = vec![r.number.clone(), r.id.to_string(), r.kind.clone()];
         row.extend(fields.iter().map(|f| cell(r.state.get(*f))));
-        out.write_record(&row).map_err(write_error)?;
+        write_row(&mut out, &row)?;
     }
     out.into_inner()
         .map_err(|e| EvidenceError::Write(e.to_string()))
@@ -110,21 +112,23 @@ pub(super) fn records_csv(records: &[Evidence]) -> Result<Vec<u8>, EvidenceError
 
 pub(super) fn history_csv(records: &[Evidence]) -> Result<Vec<u8>, EvidenceError> {
     let mut out = csv::Writer::from_writer(vec![]);
-    out.write_record([
-        "number",
-        "document_id",
-        "change_hash",
-        "author",
-        "device",
-        "device_time",
-        "relay_received_at",
-        "relay_person",
-        "relay_device",
-        "field",
-        "action",
-        "value",
-    ])
-    .map_err(write_error)?;
+    write_row(
+        &mut out,
+        [
+            "number",
+            "document_id",
+            "change_hash",
+            "author",
+            "device",
+            "device_time",
+            "relay_received_at",
+            "relay_person",
+            "relay_device",
+            "field",
+            "action",
+            "value",
+        ],
+    )?;
     for r in records {
         for change in &r.history {
             let receipt = r.receipts.get(&change.hash);
@@ -155,8 +159,7 @@ pub(super) fn history_csv(records: &[Evidence]) -> Result<Vec<u8>, EvidenceError
                     .collect()
             };
             for field in fields {
-                out.write_record(common.iter().chain(field.iter()))
-                    .map_err(write_error)?;
+                write_row(&mut out, common.iter().chain(field.iter()))?;
             }
         }
     }
@@ -208,6 +211,15 @@ fn cell(value: Option<&Value>) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     }
+}
+
+/// One CSV row, every cell made safe for spreadsheets (`csv_export::safe_cell`).
+fn write_row(
+    out: &mut csv::Writer<Vec<u8>>,
+    cells: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Result<(), EvidenceError> {
+    out.write_record(cells.into_iter().map(|c| safe_cell(c.as_ref())))
+        .map_err(write_error)
 }
 
 fn write_error(e: csv::Error) -> EvidenceError {

@@ -216,3 +216,52 @@ fn sample_is_reproducible_and_seed_dependent() {
         Err(EvidenceError::EmptySample)
     );
 }
+
+#[test]
+fn no_csv_cell_can_be_read_as_a_formula() {
+    use automerge::transaction::Transactable as _;
+    let mut doc = Automerge::new();
+    let mut record = Record::new(&INCIDENT);
+    record.set("title", "=HYPERLINK(\"http://x\")");
+    record.write(&mut doc, &meta("@mallory", 1_000)).unwrap();
+    let mut tx = doc.transaction();
+    tx.put(automerge::ROOT, "+field", "-1").unwrap();
+    tx.commit_with(meta("eve", 2_000).commit_options());
+    let records = vec![SampledRecord {
+        id: DocumentId::from_bytes([3; 16]),
+        doc: doc.clone(),
+        receipts: vec![],
+    }];
+    let files = unzip(&export(&records));
+    let text = |name: &str| {
+        String::from_utf8(
+            files
+                .iter()
+                .find(|(n, _)| n.ends_with(name))
+                .unwrap()
+                .1
+                .clone(),
+        )
+        .unwrap()
+    };
+    let csvs = [text("records.csv"), text("history.csv")];
+    for csv in &csvs {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(csv.as_bytes());
+        for row in reader.records() {
+            for cell in row.unwrap().iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{cell:?} in\n{csv}"
+                );
+            }
+        }
+    }
+    assert!(csvs[0].contains("'+field"), "field names too");
+    assert!(csvs[1].contains("'@mallory"), "authors too");
+    assert!(csvs[1].contains("\"'=HYPERLINK(\"\"http://x\"\")\""));
+    // The exact values stay in the JSON.
+    let json: serde_json::Value = serde_json::from_str(&text("records.json")).unwrap();
+    assert_eq!(json[0]["record"]["title"], "=HYPERLINK(\"http://x\")");
+}

@@ -6,6 +6,7 @@ use ciborium::Value;
 
 use super::message::{HeadsInfo, Message, PeerMetadata};
 use crate::ids::{DocumentId, PeerId};
+use crate::refusal::{Refusal, RefusalCode};
 
 /// Why a frame is not a protocol message. The text goes back to the peer in an `error`
 /// message, so it names the problem precisely.
@@ -114,6 +115,14 @@ pub fn encode(message: &Message) -> Vec<u8> {
             fields.push(("data", Value::Bytes(data.clone())));
         }
         Message::Error { message } => fields.push(("message", text(message))),
+        Message::Refused {
+            document_id,
+            refusal,
+        } => {
+            fields.push(("message", text(&refusal.reason)));
+            fields.push(("documentId", doc(document_id)));
+            fields.push(("refusal", text(refusal.code.as_str())));
+        }
         Message::RemoteSubscriptionChange {
             sender_id,
             target_id,
@@ -215,9 +224,18 @@ pub fn decode(frame: &[u8]) -> Result<Message, DecodeError> {
             session_id: fields.str("sessionId", &kind)?,
             data: fields.bytes("data", &kind)?,
         },
-        "error" => Message::Error {
-            message: fields.str("message", &kind)?,
-        },
+        "error" => {
+            let message = fields.str("message", &kind)?;
+            // An `error` naming a document and a refusal code is a refused write; any other is a
+            // protocol error as automerge-repo defines it.
+            match (fields.present("documentId"), fields.str_opt("refusal")?) {
+                (Some(_), Some(code)) => Message::Refused {
+                    document_id: fields.doc("documentId", &kind)?,
+                    refusal: Refusal::new(RefusalCode::parse(&code), message),
+                },
+                _ => Message::Error { message },
+            }
+        }
         "remote-subscription-change" => Message::RemoteSubscriptionChange {
             sender_id: fields.peer("senderId", &kind)?,
             target_id: fields.peer("targetId", &kind)?,

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::ids::{DocumentId, PeerId};
+use crate::refusal::Refusal;
 
 /// The only protocol version automerge-repo speaks today.
 pub const PROTOCOL_VERSION: &str = "1";
@@ -70,6 +71,14 @@ pub enum Message {
     Error {
         message: String,
     },
+    /// Outpost's extension: the relay did not accept a write to `document_id`. The changes were
+    /// not applied and the connection stays open. On the wire it is an `error` with two more
+    /// fields, `documentId` and `refusal` (the code), and the reason as its `message` (see the
+    /// module docs for why).
+    Refused {
+        document_id: DocumentId,
+        refusal: Refusal,
+    },
     RemoteSubscriptionChange {
         sender_id: PeerId,
         target_id: PeerId,
@@ -96,7 +105,7 @@ impl Message {
             Message::Sync { .. } => "sync",
             Message::DocUnavailable { .. } => "doc-unavailable",
             Message::Ephemeral { .. } => "ephemeral",
-            Message::Error { .. } => "error",
+            Message::Error { .. } | Message::Refused { .. } => "error",
             Message::RemoteSubscriptionChange { .. } => "remote-subscription-change",
             Message::RemoteHeadsChanged { .. } => "remote-heads-changed",
         }
@@ -109,7 +118,8 @@ impl Message {
             | Message::Sync { document_id, .. }
             | Message::DocUnavailable { document_id, .. }
             | Message::Ephemeral { document_id, .. }
-            | Message::RemoteHeadsChanged { document_id, .. } => Some(document_id),
+            | Message::RemoteHeadsChanged { document_id, .. }
+            | Message::Refused { document_id, .. } => Some(document_id),
             _ => None,
         }
     }

@@ -4,6 +4,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::ids::{DocumentId, PeerId};
+use crate::refusal::{Refusal, RefusalCode};
 
 fn doc() -> DocumentId {
     DocumentId::from_bytes([0; 16])
@@ -69,6 +70,14 @@ fn all_messages() -> Vec<Message> {
         },
         Message::Error {
             message: "nope".into(),
+        },
+        Message::Refused {
+            document_id: doc(),
+            refusal: Refusal::new(RefusalCode::ReadOnly, "Auditors read only"),
+        },
+        Message::Refused {
+            document_id: doc(),
+            refusal: Refusal::new(RefusalCode::Other("quota".into()), "Over quota"),
         },
         Message::RemoteSubscriptionChange {
             sender_id: a.clone(),
@@ -173,6 +182,57 @@ fn js_style_fields_are_accepted() {
         }
         other => panic!("decoded {other:?}"),
     }
+}
+
+/// The refusal is automerge-repo's `error` (so unmodified peers log its message and go on) with
+/// the document and the code as two more fields.
+#[test]
+fn a_refusal_is_an_error_message_naming_the_document_and_the_code() {
+    let m = Message::Refused {
+        document_id: doc(),
+        refusal: Refusal::new(RefusalCode::OutOfScope, "Not in your sites"),
+    };
+    let value: ciborium::Value = ciborium::from_reader(&encode(&m)[..]).unwrap();
+    let fields: BTreeMap<String, ciborium::Value> = value
+        .into_map()
+        .unwrap()
+        .into_iter()
+        .map(|(k, v)| (k.into_text().unwrap(), v))
+        .collect();
+    let text = |k: &str| fields[k].as_text().unwrap().to_string();
+    assert_eq!(text("type"), "error");
+    assert_eq!(text("message"), "Not in your sites");
+    assert_eq!(text("documentId"), doc().to_string());
+    assert_eq!(text("refusal"), "out_of_scope");
+    assert_eq!(fields.len(), 4);
+}
+
+#[test]
+fn an_error_without_a_refusal_code_stays_a_protocol_error() {
+    // automerge-repo's servers add senderId/targetId to their errors; a documentId alone (no
+    // code) is not a refusal either.
+    let plain = frame(vec![
+        ("type", "error".into()),
+        ("message", "unsupported protocol version".into()),
+        ("senderId", "server".into()),
+        ("documentId", doc().to_string().into()),
+    ]);
+    assert_eq!(
+        decode(&plain).unwrap(),
+        Message::Error {
+            message: "unsupported protocol version".into()
+        }
+    );
+    let bad_id = frame(vec![
+        ("type", "error".into()),
+        ("message", "x".into()),
+        ("documentId", "nope".into()),
+        ("refusal", "read_only".into()),
+    ]);
+    assert_eq!(
+        decode(&bad_id),
+        Err(DecodeError::BadDocumentId("nope".into()))
+    );
 }
 
 fn frame(entries: Vec<(&str, ciborium::Value)>) -> Vec<u8> {

@@ -11,6 +11,8 @@ pub struct CarriedChange {
     pub hash: ChangeHash,
     /// Who, on which device, and the device's time, when an Outpost app wrote it.
     pub meta: Option<ChangeMeta>,
+    /// The changes it was made on top of.
+    pub deps: Vec<ChangeHash>,
 }
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
@@ -59,6 +61,7 @@ pub(crate) fn carried(change: &Change) -> CarriedChange {
     CarriedChange {
         hash: change.hash(),
         meta: ChangeMeta::of_change(change),
+        deps: change.deps().to_vec(),
     }
 }
 

@@ -40,8 +40,11 @@ use automerge::{
 };
 
 use super::changes::{CarriedChange, carried};
+use crate::access;
 use crate::ids::{DocumentId, PeerId};
 use crate::protocol::{self, Message, PROTOCOL_VERSION, PeerMetadata};
+use crate::refusal::Refusal;
+use crate::scope;
 
 /// The edge's name for one connection.
 pub type ConnId = u64;
@@ -71,6 +74,14 @@ pub enum HubEffect {
     /// Send an `error` with this reason on the connection and close it; the hub has already
     /// forgotten it.
     Close { conn: ConnId, reason: String },
+    /// Tell the connection that its changes to `doc` were refused (`shared::scope`): the hub
+    /// has undone them, stored and sent nothing of them, and syncs the document with it
+    /// afresh.
+    Refuse {
+        conn: ConnId,
+        doc: DocumentId,
+        refusal: Refusal,
+    },
 }
 
 /// Bytes of a document to store.
@@ -100,6 +111,8 @@ struct Conn {
     peer: Option<PeerId>,
     /// Documents this connection has open, for eviction on disconnect.
     open: HashSet<DocumentId>,
+    /// Changes of a document the hub refused from this connection (see [`Hub::refuse`]).
+    refused: HashMap<DocumentId, HashSet<ChangeHash>>,
 }
 
 struct Doc {
@@ -183,6 +196,7 @@ impl Hub {
                 expected,
                 peer: None,
                 open: HashSet::new(),
+                refused: HashMap::new(),
             },
         );
     }
@@ -195,6 +209,35 @@ impl Hub {
         };
         for id in c.open {
             self.unsubscribe(conn, &id);
+        }
+    }
+
+    /// The documents a connection has open, e.g. to check them against narrowed access.
+    pub fn open_documents(&self, conn: ConnId) -> Vec<DocumentId> {
+        self.conns
+            .get(&conn)
+            .map(|c| c.open.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Stops syncing document `id` with a connection (its person may no longer read it): its
+    /// sync state goes, the device is told `doc-unavailable`, and nothing more about the
+    /// document reaches it unless it asks again.
+    pub fn close_document(&mut self, conn: ConnId, id: DocumentId) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if !c.open.remove(&id) {
+            return;
+        }
+        self.unsubscribe(conn, &id);
+        if let Some(target_id) = self.peer_of(conn) {
+            let frame = protocol::encode(&Message::DocUnavailable {
+                document_id: id,
+                sender_id: self.relay.clone(),
+                target_id,
+            });
+            self.effects.push(HubEffect::Send { conn, frame });
         }
     }
 
@@ -321,8 +364,10 @@ impl Hub {
                 }
             }
             // The relay never asks devices for documents, and does not track other peers'
-            // heads or subscriptions: nothing to do.
+            // heads or subscriptions: nothing to do. Nor does it write to devices, so a
+            // refusal from one refuses nothing.
             Message::DocUnavailable { .. }
+            | Message::Refused { .. }
             | Message::RemoteSubscriptionChange { .. }
             | Message::RemoteHeadsChanged { .. } => {}
             Message::Peer { .. } => self.close(conn, "'peer' is the relay's message".into()),
@@ -335,13 +380,14 @@ impl Hub {
                 self.on_sync(conn, id, &data)
             }
             Message::Ephemeral {
-                sender_id,
                 count,
                 session_id,
                 data,
                 ..
             } => {
-                let Some(doc) = self.docs.get(&id) else {
+                // The sender is the connection's own peer, whatever the message claims: one
+                // device cannot speak for another.
+                let (Some(doc), Some(sender_id)) = (self.docs.get(&id), self.peer_of(conn)) else {
                     return;
                 };
                 for &other in doc.peers.keys().filter(|&&c| c != conn) {
@@ -370,8 +416,19 @@ impl Hub {
             Ok(m) => m,
             Err(e) => return self.close(conn, format!("unreadable sync data for {id}: {e}")),
         };
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.open.insert(id);
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        c.open.insert(id);
+        // A peer still offering changes the hub refused, without sending them again, is not
+        // answered: it and the hub would go on telling each other what they have forever (an
+        // Outpost device holds a refused change back; another peer may not).
+        if message.changes.is_empty()
+            && c.refused
+                .get(&id)
+                .is_some_and(|refused| message.heads.iter().any(|h| refused.contains(h)))
+        {
+            return;
         }
         let message = match self.answer_without_loading(conn, id, message) {
             Ok(()) => return,
@@ -386,11 +443,17 @@ impl Hub {
         };
         let they_have_nothing = message.heads.is_empty();
         let before = automerge.get_heads();
+        let scope_before = access::record_scope(automerge);
         // Applying is all-or-nothing for the document's history: on error, the changes that
         // did apply are complete changes, and persisted like any other.
         let applied = automerge.receive_sync_message(state, message);
         let after = automerge.get_heads();
         if after != before {
+            if let Err(reason) =
+                scope::admit_changes(&id, scope_before.as_ref(), automerge, &before)
+            {
+                return self.refuse(conn, id, &before, reason);
+            }
             self.persist(conn, id, &before);
         }
         if let Err(e) = applied {
@@ -585,6 +648,44 @@ impl Hub {
             heads: automerge.get_heads(),
             from,
             changes,
+        });
+    }
+
+    /// Undoes changes `conn` sent to document `id` that [`scope::admit_changes`] refused
+    /// (nothing of them was persisted or sent on) and tells that connection, whose sync state
+    /// for the document starts afresh (it had taken in the refused changes).
+    fn refuse(&mut self, conn: ConnId, id: DocumentId, before: &[ChangeHash], refusal: Refusal) {
+        let doc = self.docs.get_mut(&id).expect("present");
+        let Body::Loaded(automerge) = &mut doc.body else {
+            unreachable!("only a loaded document changes");
+        };
+        let refused: Vec<ChangeHash> = automerge
+            .get_changes_meta(before)
+            .iter()
+            .map(|c| c.hash)
+            .collect();
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.refused.entry(id).or_default().extend(refused);
+        }
+        match automerge.fork_at(before) {
+            Ok(reverted) => {
+                **automerge = reverted;
+                doc.peers.insert(conn, sync::State::new());
+            }
+            Err(e) => {
+                // Never expected (the heads are the document's own): drop it from memory, so
+                // it is loaded again from storage, which has none of the refused changes.
+                let subscribers: Vec<ConnId> = doc.peers.keys().copied().collect();
+                self.docs.remove(&id);
+                for other in subscribers.into_iter().filter(|&c| c != conn) {
+                    self.close(other, unreadable(id, &e));
+                }
+            }
+        }
+        self.effects.push(HubEffect::Refuse {
+            conn,
+            doc: id,
+            refusal,
         });
     }
 

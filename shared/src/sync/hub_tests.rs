@@ -15,6 +15,7 @@ struct Device {
     inbox: Vec<Vec<u8>>,
     unavailable: Vec<DocumentId>,
     closed: Option<String>,
+    refused: Vec<crate::refusal::Refusal>,
 }
 
 /// A hub, its storage and its devices (connection id = index in `devices`).
@@ -28,6 +29,9 @@ struct Net {
     devices: Vec<Device>,
     /// Every effect the hub produced, in order.
     log: Vec<HubEffect>,
+    /// Devices are told of refusals (as the relay's edge does); off, they act as a peer that
+    /// ignores them.
+    tell_refusals: bool,
 }
 
 impl Net {
@@ -53,6 +57,7 @@ impl Net {
             forget_heads: false,
             devices: vec![],
             log: vec![],
+            tell_refusals: true,
         }
     }
 
@@ -67,6 +72,7 @@ impl Net {
             inbox: vec![],
             unavailable: vec![],
             closed: None,
+            refused: vec![],
         });
         for frame in join {
             self.hub.receive(conn as ConnId, &frame);
@@ -106,6 +112,18 @@ impl Net {
                     }
                     HubEffect::Close { conn, reason } => {
                         self.devices[conn as usize].closed = Some(reason)
+                    }
+                    HubEffect::Refuse { conn, doc, refusal } => {
+                        // As the relay's edge tells the device.
+                        let frame = protocol::encode(&Message::Refused {
+                            document_id: doc,
+                            refusal: refusal.clone(),
+                        });
+                        let dev = &mut self.devices[conn as usize];
+                        dev.refused.push(refusal);
+                        if self.tell_refusals {
+                            dev.inbox.push(frame);
+                        }
                     }
                 }
             }
@@ -877,4 +895,124 @@ fn a_device_with_other_heads_gets_the_document_loaded() {
     net.settle();
     assert_eq!(net.hub.documents_loaded(), 1);
     assert_eq!(net.stored_doc(&doc).get_heads(), held.get_heads());
+}
+
+#[test]
+fn an_ephemeral_message_carries_its_connections_device_whatever_it_claims() {
+    let mut net = Net::new();
+    let (a, b) = (net.join("a"), net.join("b"));
+    let doc = id(40);
+    net.edit(a, doc, "title", "Presence");
+    net.request(b, doc);
+    let mark = net.log.len();
+    net.hub.receive(
+        a as ConnId,
+        &protocol::encode(&Message::Ephemeral {
+            document_id: doc,
+            sender_id: PeerId::from("b"),
+            target_id: PeerId::from("relay"),
+            count: 1,
+            session_id: "s".into(),
+            data: vec![0xa0],
+        }),
+    );
+    net.settle();
+    let to_b = net.sent_to(b, mark);
+    assert!(
+        matches!(&to_b[..], [Message::Ephemeral { sender_id, .. }] if *sender_id == PeerId::from("a")),
+        "{to_b:?}"
+    );
+}
+
+#[test]
+fn a_closed_document_stops_syncing_with_that_connection_only() {
+    let mut net = Net::new();
+    let (a, b) = (net.join("a"), net.join("b"));
+    let doc = id(41);
+    net.edit(a, doc, "title", "Before");
+    net.request(b, doc);
+    assert_eq!(net.hub.open_documents(b as ConnId), vec![doc]);
+    let mark = net.log.len();
+    net.hub.close_document(b as ConnId, doc);
+    net.settle();
+    assert!(net.devices[b].unavailable.contains(&doc), "b is told");
+    assert!(net.hub.open_documents(b as ConnId).is_empty());
+    net.edit(a, doc, "title", "After");
+    assert_eq!(net.value(b, &doc, "title").as_deref(), Some("Before"));
+    assert!(
+        !net.sent_to(b, mark)
+            .iter()
+            .any(|m| matches!(m, Message::Sync { .. })),
+        "nothing more about it reaches b"
+    );
+    assert_eq!(net.value(a, &doc, "title").as_deref(), Some("After"));
+    // Closing what is not open does nothing.
+    let mark = net.log.len();
+    net.hub.close_document(b as ConnId, doc);
+    net.settle();
+    assert!(net.sent_to(b, mark).is_empty());
+}
+
+#[test]
+fn a_change_to_a_records_scope_is_undone_refused_and_never_stored_or_sent() {
+    let (net, a, doc) = scope_change_is_refused(true);
+    // The device held its change back and goes on syncing the record as the relay has it.
+    assert_eq!(net.value(a, &doc, "title").as_deref(), Some("Pump 3"));
+}
+
+#[test]
+fn a_peer_that_ignores_a_refusal_does_not_keep_the_hub_busy() {
+    // It keeps offering the refused change; the hub stops answering that (the network
+    // settles) and nothing of it is stored.
+    scope_change_is_refused(false);
+}
+
+/// A device `a` changes the site of a record `b` has open too: refused; `b` edits after.
+fn scope_change_is_refused(tell_refusals: bool) -> (Net, usize, DocumentId) {
+    let mut net = Net::new();
+    net.tell_refusals = tell_refusals;
+    let (a, b) = (net.join("a"), net.join("b"));
+    let doc = id(42);
+    // Created in one change, as the app creates records.
+    let mut record = Automerge::new();
+    let mut tx = record.transaction();
+    tx.put(automerge::ROOT, "type", "incident").unwrap();
+    tx.put(automerge::ROOT, "site", "north").unwrap();
+    tx.commit();
+    let dev = &mut net.devices[a];
+    dev.docs.insert(doc, record);
+    let frames = dev.session.local_change(&doc, &dev.docs);
+    for frame in frames {
+        net.hub.receive(a as ConnId, &frame);
+    }
+    net.settle();
+    net.request(b, doc);
+    let stored_heads = net.heads[&doc].clone();
+    let mark = net.log.len();
+    net.edit(a, doc, "site", "south");
+    assert!(
+        matches!(&net.devices[a].refused[..], [r] if r.code == crate::refusal::RefusalCode::ScopeChange),
+        "{:?}",
+        net.devices[a].refused
+    );
+    assert!(net.devices[a].closed.is_none(), "the connection stays open");
+    assert_eq!(net.heads[&doc], stored_heads, "nothing stored");
+    assert!(
+        !net.log[mark..]
+            .iter()
+            .any(|e| matches!(e, HubEffect::Persist { .. }))
+    );
+    assert_eq!(net.value(b, &doc, "site").as_deref(), Some("north"));
+    // Everyone goes on: b's next change reaches the hub's (undone) copy and a.
+    net.edit(b, doc, "title", "Pump 3");
+    assert_eq!(
+        net.stored_doc(&doc)
+            .get(automerge::ROOT, "site")
+            .unwrap()
+            .unwrap()
+            .0
+            .to_string(),
+        "\"north\""
+    );
+    (net, a, doc)
 }

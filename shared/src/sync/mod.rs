@@ -10,11 +10,13 @@
 
 mod changes;
 mod docs;
+mod held;
 mod hub;
 mod session;
 
 pub use changes::{CarriedChange, changes_in, whole_document_in};
 pub use docs::Docs;
+pub use held::{NotAccepted, relay_version, unavailable_refusal};
 pub use hub::{COMPACT_AFTER_CHUNKS, Chunk, ConnId, Hub, HubEffect, Stored};
 pub use session::{Effect, ProtocolError, Session};
 

@@ -6,8 +6,10 @@ use automerge::{
 };
 
 use super::docs::Docs;
+use super::held::relay_version;
 use crate::ids::{DocumentId, PeerId};
 use crate::protocol::{self, DecodeError, Message, PROTOCOL_VERSION, PeerMetadata};
+use crate::refusal::Refusal;
 
 /// What the app must do after feeding the session an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +31,9 @@ pub enum Effect {
     Ready { relay: PeerId },
     /// The relay reported a protocol error and will close the connection.
     RemoteError(String),
+    /// The relay did not accept this device's changes to the document. The session now holds
+    /// them back (see [`Session::hold`]); the app keeps the refusal with the record.
+    Refused { doc: DocumentId, refusal: Refusal },
 }
 
 /// Why the session cannot go on; the app closes the socket and reconnects later.
@@ -70,6 +75,10 @@ pub struct Session {
     docs: HashMap<DocumentId, DocSync>,
     /// Documents to sync once the handshake is done; `None` for all the device holds.
     plan: Option<Vec<DocumentId>>,
+    /// Documents whose local changes the relay refused, each as the relay has it: what this
+    /// session syncs instead of the device's copy, so the refused changes are never offered
+    /// again while everything the relay has still comes down.
+    held: HashMap<DocumentId, Automerge>,
 }
 
 impl Session {
@@ -80,6 +89,7 @@ impl Session {
             phase: Phase::Idle,
             docs: HashMap::new(),
             plan: None,
+            held: HashMap::new(),
         }
     }
 
@@ -118,10 +128,45 @@ impl Session {
             return vec![];
         };
         let relay = relay.clone();
-        docs.get(id)
-            .and_then(|doc| self.next_message(*id, doc, &relay))
-            .into_iter()
-            .collect()
+        self.message_for(*id, docs, &relay).into_iter().collect()
+    }
+
+    /// Holds back the changes of `id` beyond `relay_heads` (the relay refused them): from now on
+    /// this session syncs the document as the relay has it, and merges what comes from the
+    /// relay into the device's copy. Returns the frames that restart its sync (none before
+    /// the handshake).
+    pub fn hold(
+        &mut self,
+        id: DocumentId,
+        relay_heads: &[ChangeHash],
+        docs: &dyn Docs,
+    ) -> Vec<Vec<u8>> {
+        let view = docs
+            .get(&id)
+            .map(|doc| relay_version(doc, relay_heads))
+            .unwrap_or_default();
+        // The exchange about the device's copy ends; the relay's version starts afresh.
+        self.docs.remove(&id);
+        self.held.insert(id, view);
+        self.local_change(&id, docs)
+    }
+
+    /// Offers the device's copy of `id` again (the person retries a refused change, or
+    /// discarded it): the frames that restart its sync.
+    pub fn release(&mut self, id: &DocumentId, docs: &dyn Docs) -> Vec<Vec<u8>> {
+        if self.held.remove(id).is_none() {
+            return vec![];
+        }
+        self.docs.remove(id);
+        // Released mid-handshake: it goes with the plan once the session is ready.
+        if let Some(plan) = &mut self.plan {
+            plan.push(*id);
+        }
+        self.local_change(id, docs)
+    }
+
+    pub fn is_held(&self, id: &DocumentId) -> bool {
+        self.held.contains_key(id)
     }
 
     /// A frame arrived from the relay.
@@ -133,6 +178,32 @@ impl Session {
         let message = protocol::decode(frame)?;
         match (&self.phase, message) {
             (_, Message::Error { message }) => Ok(vec![Effect::RemoteError(message)]),
+            (
+                Phase::Ready { .. },
+                Message::Refused {
+                    document_id,
+                    refusal,
+                },
+            ) => {
+                let mut effects = vec![Effect::Refused {
+                    doc: document_id,
+                    refusal,
+                }];
+                if !self.is_held(&document_id) {
+                    // Held at what both sides are known to have: nothing the relay refused.
+                    let shared = self
+                        .docs
+                        .get(&document_id)
+                        .map(|d| d.state.shared_heads.clone())
+                        .unwrap_or_default();
+                    effects.extend(
+                        self.hold(document_id, &shared, docs)
+                            .into_iter()
+                            .map(Effect::Send),
+                    );
+                }
+                Ok(effects)
+            }
             (
                 Phase::Joining,
                 Message::Peer {
@@ -157,10 +228,7 @@ impl Session {
                 ids.sort();
                 ids.dedup();
                 for id in ids {
-                    if let Some(frame) = docs
-                        .get(&id)
-                        .and_then(|doc| self.next_message(id, doc, &sender_id))
-                    {
+                    if let Some(frame) = self.message_for(id, docs, &sender_id) {
                         effects.push(Effect::Send(frame));
                     }
                 }
@@ -182,9 +250,10 @@ impl Session {
                 },
             ) => {
                 let relay = relay.clone();
-                let have = docs
-                    .get(&document_id)
-                    .is_some_and(|d| !d.get_heads().is_empty());
+                let have = self.is_held(&document_id)
+                    || docs
+                        .get(&document_id)
+                        .is_some_and(|d| !d.get_heads().is_empty());
                 if have {
                     self.receive_sync(document_id, &data, docs, &relay)
                 } else {
@@ -227,13 +296,32 @@ impl Session {
         if docs.get(&id).is_none() {
             docs.insert(id, Automerge::new());
         }
-        let doc = docs.get_mut(&id).expect("inserted above");
         let entry = self.docs.entry(id).or_default();
-        let before = doc.get_heads();
-        doc.receive_sync_message(&mut entry.state, message)
-            .map_err(|e| bad(e.to_string()))?;
         let mut effects = vec![];
-        if doc.get_heads() != before {
+        let changed = match self.held.get_mut(&id) {
+            // A held document: the relay's version takes the message, and the device's copy
+            // gains what it brought (the refused changes stay where they are).
+            Some(view) => {
+                let before = view.get_heads();
+                view.receive_sync_message(&mut entry.state, message)
+                    .map_err(|e| bad(e.to_string()))?;
+                let doc = docs.get_mut(&id).expect("inserted above");
+                let local = doc.get_heads();
+                if view.get_heads() != before {
+                    doc.merge(&mut view.clone())
+                        .map_err(|e| bad(e.to_string()))?;
+                }
+                doc.get_heads() != local
+            }
+            None => {
+                let doc = docs.get_mut(&id).expect("inserted above");
+                let before = doc.get_heads();
+                doc.receive_sync_message(&mut entry.state, message)
+                    .map_err(|e| bad(e.to_string()))?;
+                doc.get_heads() != before
+            }
+        };
+        if changed {
             effects.push(Effect::DocChanged(id));
         }
         let shared = entry.state.shared_heads.clone();
@@ -244,11 +332,25 @@ impl Session {
                 heads: shared,
             });
         }
-        let doc = docs.get(&id).expect("inserted above");
-        if let Some(frame) = self.next_message(id, doc, relay) {
+        if let Some(frame) = self.message_for(id, docs, relay) {
             effects.push(Effect::Send(frame));
         }
         Ok(effects)
+    }
+
+    /// The next sync frame for `id`: of the relay's version when the document is held, else of
+    /// the device's copy.
+    fn message_for(&mut self, id: DocumentId, docs: &dyn Docs, relay: &PeerId) -> Option<Vec<u8>> {
+        match self.held.remove(&id) {
+            Some(view) => {
+                let frame = self.next_message(id, &view, relay);
+                self.held.insert(id, view);
+                frame
+            }
+            None => docs
+                .get(&id)
+                .and_then(|doc| self.next_message(id, doc, relay)),
+        }
     }
 
     /// The next sync frame for a document, if the Automerge sync protocol has one to send.

@@ -9,13 +9,17 @@ use automerge::{
 use super::*;
 use crate::ids::{DocumentId, PeerId};
 use crate::protocol::{self, Message};
+use crate::refusal::{Refusal, RefusalCode};
 
 type DocMap = HashMap<DocumentId, Automerge>;
 
-/// A minimal relay for unit tests: answers `join`, and runs Automerge sync per document.
+/// A minimal relay for unit tests: answers `join`, and runs Automerge sync per document. It
+/// refuses writes to the documents in `refuse` (and counts those it was sent).
 #[derive(Default)]
 struct TestRelay {
     docs: HashMap<DocumentId, (Automerge, sync::State)>,
+    refuse: std::collections::HashSet<DocumentId>,
+    refused_writes: usize,
 }
 
 impl TestRelay {
@@ -40,9 +44,16 @@ impl TestRelay {
                 data,
                 ..
             } => {
+                let message = sync::Message::decode(&data).unwrap();
+                if self.refuse.contains(&document_id) && !message.changes.is_empty() {
+                    self.refused_writes += 1;
+                    return vec![protocol::encode(&Message::Refused {
+                        document_id,
+                        refusal: Refusal::new(RefusalCode::ReadOnly, "Auditors read only"),
+                    })];
+                }
                 let (doc, state) = self.docs.entry(document_id).or_default();
-                doc.receive_sync_message(state, sync::Message::decode(&data).unwrap())
-                    .unwrap();
+                doc.receive_sync_message(state, message).unwrap();
                 doc.generate_sync_message(state)
                     .map(|m| {
                         protocol::encode(&Message::Sync {
@@ -393,4 +404,186 @@ fn unsynced_changes_counts_what_the_relay_heads_do_not_cover() {
         crate::sync::unsynced_hashes(&doc, &relay_more),
         doc.get_heads()
     );
+}
+
+impl TestRelay {
+    /// A sync frame the relay sends of its own accord (another device changed `id`).
+    fn push(&mut self, id: DocumentId) -> Vec<Vec<u8>> {
+        let (doc, state) = self.docs.get_mut(&id).unwrap();
+        doc.generate_sync_message(state)
+            .map(|m| {
+                protocol::encode(&Message::Sync {
+                    document_id: id,
+                    sender_id: "relay".into(),
+                    target_id: "device-1".into(),
+                    data: m.encode(),
+                })
+            })
+            .into_iter()
+            .collect()
+    }
+
+    fn title(&self, id: DocumentId) -> String {
+        title(&self.docs[&id].0)
+    }
+}
+
+fn title(doc: &Automerge) -> String {
+    doc.get(automerge::ROOT, "title")
+        .unwrap()
+        .and_then(|(v, _)| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn retitle(docs: &mut DocMap, id: DocumentId, title: &str) {
+    let mut tx = docs.get_mut(&id).unwrap().transaction();
+    tx.put(automerge::ROOT, "title", title).unwrap();
+    tx.commit();
+}
+
+/// Feeds frames from the relay to the session, then runs the exchange until quiet.
+fn deliver(
+    session: &mut Session,
+    docs: &mut DocMap,
+    relay: &mut TestRelay,
+    frames: Vec<Vec<u8>>,
+) -> Vec<Effect> {
+    let mut seen = vec![];
+    let mut out = vec![];
+    for frame in frames {
+        let effects = session.receive(&frame, docs).unwrap();
+        out.extend(sends(&effects));
+        seen.extend(effects);
+    }
+    seen.extend(pump(session, docs, relay, out));
+    seen
+}
+
+/// A device that synced record 1 ("Printer jam") with a relay that now refuses its writes to it.
+fn refusing_relay() -> (Session, DocMap, TestRelay) {
+    let mut docs = DocMap::new();
+    docs.insert(id(1), doc_with("title", "Printer jam"));
+    let mut s = Session::new("device-1".into());
+    let mut relay = TestRelay::default();
+    connect(&mut s, &mut docs, &mut relay);
+    assert_eq!(relay.title(id(1)), "Printer jam");
+    relay.refuse.insert(id(1));
+    (s, docs, relay)
+}
+
+#[test]
+fn a_refused_change_is_kept_held_back_and_never_offered_again() {
+    let (mut s, mut docs, mut relay) = refusing_relay();
+    retitle(&mut docs, id(1), "Refused edit");
+    docs.insert(id(2), doc_with("title", "Other record"));
+    let mut out = s.local_change(&id(1), &docs);
+    out.extend(s.local_change(&id(2), &docs));
+    let effects = pump(&mut s, &mut docs, &mut relay, out);
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Refused { doc, refusal } if *doc == id(1) && refusal.code == RefusalCode::ReadOnly
+    )));
+    assert!(s.is_held(&id(1)));
+    assert_eq!(title(&docs[&id(1)]), "Refused edit", "kept on the device");
+    assert_eq!(relay.title(id(1)), "Printer jam");
+    assert_eq!(relay.title(id(2)), "Other record", "the rest syncs");
+    assert_eq!(relay.refused_writes, 1);
+
+    // More edits of the held record: nothing of them is offered.
+    retitle(&mut docs, id(1), "Edited again");
+    let out = s.local_change(&id(1), &docs);
+    pump(&mut s, &mut docs, &mut relay, out);
+    assert_eq!(relay.refused_writes, 1);
+    assert_eq!(relay.title(id(1)), "Printer jam");
+}
+
+#[test]
+fn others_changes_to_a_held_record_still_come_down_and_merge() {
+    let (mut s, mut docs, mut relay) = refusing_relay();
+    retitle(&mut docs, id(1), "Refused edit");
+    let out = s.local_change(&id(1), &docs);
+    pump(&mut s, &mut docs, &mut relay, out);
+
+    // Someone with the right role sets the assignee on the relay.
+    {
+        let (doc, _) = relay.docs.get_mut(&id(1)).unwrap();
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "assignee", "nora").unwrap();
+        tx.commit();
+    }
+    let pushed = relay.push(id(1));
+    let effects = deliver(&mut s, &mut docs, &mut relay, pushed);
+    assert!(effects.contains(&Effect::DocChanged(id(1))));
+    let doc = &docs[&id(1)];
+    let assignee = doc.get(automerge::ROOT, "assignee").unwrap().unwrap().0;
+    assert_eq!(assignee.as_str(), Some("nora"));
+    assert_eq!(title(doc), "Refused edit", "the refused change stays");
+    // What the relay is reported to have is the relay's version, never the refused change.
+    let relay_heads = effects
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Effect::RelayHas { doc, heads } if *doc == id(1) => Some(heads.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(relay_heads, relay.docs[&id(1)].0.get_heads());
+    assert_eq!(unsynced_changes(doc, &relay_heads), 1);
+    assert_eq!(relay.refused_writes, 1);
+}
+
+#[test]
+fn a_released_change_is_offered_again() {
+    let (mut s, mut docs, mut relay) = refusing_relay();
+    retitle(&mut docs, id(1), "Refused edit");
+    let out = s.local_change(&id(1), &docs);
+    pump(&mut s, &mut docs, &mut relay, out);
+    // The person's rights are back and they try again.
+    relay.refuse.clear();
+    let out = s.release(&id(1), &docs);
+    assert!(!s.is_held(&id(1)));
+    pump(&mut s, &mut docs, &mut relay, out);
+    assert_eq!(relay.title(id(1)), "Refused edit");
+}
+
+#[test]
+fn a_record_held_before_connecting_offers_nothing_refused() {
+    let (mut s, mut docs, mut relay) = refusing_relay();
+    let synced = docs[&id(1)].get_heads();
+    retitle(&mut docs, id(1), "Refused edit");
+    let out = s.local_change(&id(1), &docs);
+    pump(&mut s, &mut docs, &mut relay, out);
+    assert_eq!(relay.refused_writes, 1);
+
+    // Next connection: the app holds the record back before the session opens.
+    let mut s = Session::new("device-1".into());
+    assert!(
+        s.hold(id(1), &synced, &docs).is_empty(),
+        "nothing before the handshake"
+    );
+    connect(&mut s, &mut docs, &mut relay);
+    assert_eq!(relay.refused_writes, 1);
+    assert_eq!(title(&docs[&id(1)]), "Refused edit");
+    assert_eq!(relay.title(id(1)), "Printer jam");
+}
+
+#[test]
+fn a_change_released_during_the_handshake_goes_once_the_session_is_ready() {
+    let (mut s, mut docs, mut relay) = refusing_relay();
+    let synced = docs[&id(1)].get_heads();
+    retitle(&mut docs, id(1), "Kept edit");
+    let out = s.local_change(&id(1), &docs);
+    pump(&mut s, &mut docs, &mut relay, out);
+    relay.refuse.clear();
+
+    // A reconnect that plans nothing: the record is held, then released before `peer` arrives.
+    let mut s = Session::resume("device-1".into(), vec![]);
+    s.hold(id(1), &synced, &docs);
+    let join = s.open();
+    assert!(
+        s.release(&id(1), &docs).is_empty(),
+        "nothing before the handshake"
+    );
+    pump(&mut s, &mut docs, &mut relay, join);
+    assert_eq!(relay.title(id(1)), "Kept edit");
 }
