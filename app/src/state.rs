@@ -570,7 +570,7 @@ impl AppState {
                 })
                 .collect()
         });
-        found.sort_by(|a, b| a.0.number.cmp(&b.0.number));
+        shared::order::sort_by(&mut found, |a, b| a.0.number.cmp(&b.0.number));
         found
     }
 

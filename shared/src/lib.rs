@@ -12,6 +12,7 @@ pub mod ids;
 pub mod index;
 pub mod model;
 pub mod numbering;
+pub mod order;
 pub mod protocol;
 pub mod records;
 pub mod refusal;

@@ -18,7 +18,7 @@ pub fn ChangeCalendar() -> impl IntoView {
             .into_iter()
             .map(|(id, r)| (id, Change::of(&r)))
             .collect();
-        changes.sort_by_key(|(_, c)| (c.planned_start, c.number.clone()));
+        shared::order::sort_by_key(&mut changes, |(_, c)| (c.planned_start, c.number.clone()));
         let plain: Vec<Change> = changes.iter().map(|(_, c)| c.clone()).collect();
         let collisions = change::collisions(&plain, &[]);
         (changes, collisions)

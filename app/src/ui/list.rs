@@ -8,6 +8,7 @@ use leptos::html;
 use leptos::prelude::*;
 use shared::forms::{Form, Layout};
 use shared::ids::DocumentId;
+use shared::order;
 use shared::records::priority::Priority;
 use shared::sla::Warning;
 use shared::summary::{Summary, TargetSummary};
@@ -90,17 +91,17 @@ fn priority_key(p: Priority) -> &'static str {
 
 fn sort(rows: &mut [Summary], by: Sort) {
     match by {
-        Sort::Updated => rows.sort_by(|a, b| {
+        Sort::Updated => order::sort_by(rows, |a, b| {
             b.updated_at
                 .cmp(&a.updated_at)
                 .then_with(|| a.number.cmp(&b.number))
         }),
-        Sort::Priority => rows.sort_by(|a, b| {
+        Sort::Priority => order::sort_by(rows, |a, b| {
             a.priority
                 .cmp(&b.priority)
                 .then_with(|| b.updated_at.cmp(&a.updated_at))
         }),
-        Sort::Number => rows.sort_by(|a, b| a.number.cmp(&b.number)),
+        Sort::Number => order::sort_by(rows, |a, b| a.number.cmp(&b.number)),
     }
 }
 

@@ -522,7 +522,7 @@ fn ActionForm(action: Action, id: DocumentId, saving: Saving) -> impl IntoView {
             labelled(
                 field,
                 control_id.clone(),
-                control(field, control_id, value, set),
+                control(field, control_id, Signal::derive(value), Callback::new(set)),
             )
         })
         .collect_view();
@@ -606,7 +606,12 @@ fn fields(
             let control_id = format!("{prefix}{key}");
             let set = move |text| edit(key, text);
             let input = match field.pick {
-                Pick::Shape => control(&field, control_id.clone(), move || value(key), set),
+                Pick::Shape => control(
+                    &field,
+                    control_id.clone(),
+                    Signal::derive(move || value(key)),
+                    Callback::new(set),
+                ),
                 pick => {
                     let fixed = field.fixed;
                     let locked = Signal::derive(move || fixed && id.with(Option::is_some));
@@ -728,7 +733,8 @@ fn PickSelect(
 
 /// A control with its label; prose spans the form's width.
 fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<> {
-    let wide = matches!(field.input, Input::LongText | Input::Lines);
+    // A title reads best on one line of its own, like the long texts.
+    let wide = matches!(field.input, Input::LongText | Input::Lines) || field.key == "title";
     let label = if field.required {
         format!("{} *", field.label)
     } else {
@@ -742,14 +748,10 @@ fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<
     }
 }
 
-/// The control for one field, with the `id` its label names.
-fn control(
-    field: &Field,
-    id: String,
-    value: impl Fn() -> String + Copy + Send + Sync + 'static,
-    set: impl Fn(String) + Copy + Send + Sync + 'static,
-) -> AnyView {
-    let on_text = move |ev: leptos::ev::Event| set(event_target_value(&ev));
+/// The control for one field, with the `id` its label names. Not generic over where the value
+/// comes from: one copy of every control for all the forms.
+fn control(field: &Field, id: String, value: Signal<String>, set: Callback<String>) -> AnyView {
+    let on_text = move |ev: leptos::ev::Event| set.run(event_target_value(&ev));
     match &field.input {
         Input::Text => view! { <input id=id type="text" prop:value=value on:input=on_text /> }.into_any(),
         Input::Number => view! {
@@ -765,8 +767,8 @@ fn control(
             <input
                 id=id
                 type="datetime-local"
-                prop:value=move || local_input(&value())
-                on:input=move |ev| set(from_local_input(&event_target_value(&ev)))
+                prop:value=move || local_input(&value.get())
+                on:input=move |ev| set.run(from_local_input(&event_target_value(&ev)))
             />
         }
         .into_any(),
@@ -782,7 +784,7 @@ fn control(
                     {options
                         .into_iter()
                         .map(|(key, label)| {
-                            view! { <option value=key prop:selected=move || value() == key>{label}</option> }
+                            view! { <option value=key prop:selected=move || value.get() == key>{label}</option> }
                         })
                         .collect_view()}
                 </select>

@@ -118,7 +118,7 @@ impl StatusChange {
 /// gives every replica the same sequence.
 pub fn in_time_order(history: &[StatusChange]) -> Vec<&StatusChange> {
     let mut sorted: Vec<&StatusChange> = history.iter().collect();
-    sorted.sort_by_key(|c| c.at);
+    crate::order::sort_by_key(&mut sorted, |c| c.at);
     sorted
 }
 

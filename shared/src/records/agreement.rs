@@ -234,7 +234,9 @@ pub(crate) fn set_target(
             .is_none_or(|t| t.str("priority") != priority.as_str())
     });
     targets.push(target.into());
-    targets.sort_by_key(|t| t.as_group().map(|t| t.str("priority").to_string()));
+    crate::order::sort_by_key(targets, |t| {
+        t.as_group().map(|t| t.str("priority").to_string())
+    });
     r.log(
         meta,
         format!(
@@ -421,7 +423,7 @@ impl Agreements {
             .filter(|s| s.services.iter().any(|x| x.trim() == service.number()))
             .collect();
         // Several active SLAs listing one service: the same one on every device.
-        covering.sort_by(|a, b| a.number.cmp(&b.number));
+        crate::order::sort_by(&mut covering, |a, b| a.number.cmp(&b.number));
         covering
             .first()
             .map(|s| s.number.clone())

@@ -223,7 +223,7 @@ pub fn record_check(
 /// Each checked CI's latest check (by time, then device, the same on every replica).
 pub fn latest_checks(campaign: &Record) -> Vec<&Group> {
     let mut sorted: Vec<&Group> = campaign.groups("checks").collect();
-    sorted.sort_by(|a, b| {
+    crate::order::sort_by(&mut sorted, |a, b| {
         a.at("at")
             .cmp(&b.at("at"))
             .then_with(|| a.str("device").cmp(b.str("device")))

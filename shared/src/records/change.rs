@@ -183,7 +183,7 @@ pub fn cab_decision(r: &Record) -> CabDecision {
         .groups("approvals")
         .filter(|a| a.str("role") == "cab")
         .collect();
-    cab.sort_by_key(|a| a.at("at"));
+    crate::order::sort_by_key(&mut cab, |a| a.at("at"));
     let mut latest: Vec<&Group> = vec![];
     for approval in cab {
         latest.retain(|a| a.str("approver") != approval.str("approver"));
