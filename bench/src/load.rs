@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use automerge::{Automerge, ChangeHash};
 use futures::stream::SplitStream;
 use futures::{SinkExt, StreamExt};
+use shared::forms::{Nothing, Values, log_incident};
 use shared::ids::{DocumentId, PeerId};
 use shared::index;
 use shared::numbering::record_number;
@@ -62,9 +63,9 @@ pub fn incident_doc_at(n: usize, site: &str) -> (DocumentId, Automerge) {
         note: "Power-cycled the router; no change".into(),
     };
     let meta = meta("ana");
-    let mut incident = Incident::create(record_number(incident::NUMBER_PREFIX, &id), edit, &meta)
-        .expect("a valid incident");
-    incident.site = site.to_string();
+    let number = record_number(incident::NUMBER_PREFIX, &id);
+    let mut incident = log_incident(&number, &edit, &meta).expect("a valid incident");
+    incident.set("site", site);
     let mut doc = Automerge::new();
     incident.write(&mut doc, &meta).expect("writes");
     (id, doc)
@@ -91,16 +92,18 @@ pub fn edit_offline(doc: &mut Automerge, n: usize) {
         at: Timestamp(1_764_000_600_000),
         ..meta("ben")
     };
-    let mut incident = Incident::read(doc).expect("an incident");
-    let mut edit = incident.edit_form();
-    edit.note = format!("Checked offline, round {n}");
-    edit.urgency = if edit.urgency == Level::Low {
-        Level::High
-    } else {
-        Level::Low
+    let urgency = match Incident::read(doc).expect("an incident").urgency {
+        Level::Low => Level::High,
+        _ => Level::Low,
     };
-    incident.apply(edit, &meta).expect("a valid edit");
-    incident.write(doc, &meta).expect("writes");
+    let edit = Values::from([
+        ("note".to_string(), format!("Checked offline, round {n}")),
+        ("urgency".to_string(), urgency.as_str().to_string()),
+    ]);
+    shared::forms::of(incident::KIND)
+        .expect("the incident form")
+        .edit(doc, &edit, &Nothing, &meta)
+        .expect("a valid edit");
 }
 
 fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
