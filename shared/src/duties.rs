@@ -163,6 +163,37 @@ mod tests {
     }
 
     #[test]
+    fn the_form_bars_the_decision_and_says_why() {
+        let form = crate::forms::Form(&CHANGE);
+        let mut doc = change().document(&meta("ana", 3)).unwrap();
+        let ana = actor("ana", &[Role::ChangeManager]);
+        assert_eq!(
+            form.barred(&doc, &ana),
+            vec![("decide", REQUESTER.to_string())]
+        );
+        assert!(
+            form.barred(&doc, &actor("carl", &[Role::ChangeManager]))
+                .is_empty()
+        );
+        let cab = values(&[("role", "cab"), ("decision", "approve")]);
+        let refused = form
+            .act_as(&mut doc, "decide", &cab, &Nothing, &meta("ana", 4), &ana)
+            .unwrap_err();
+        assert!(refused.to_string().contains(REQUESTER), "{refused}");
+        let carl = actor("carl", &[Role::ChangeManager]);
+        form.act_as(&mut doc, "decide", &cab, &Nothing, &meta("carl", 4), &carl)
+            .unwrap();
+        let view = form.view(&doc).unwrap();
+        assert!(
+            view.work_log
+                .iter()
+                .any(|e| e.note.starts_with("Approved by carl (CAB member)")
+                    && e.author == "carl"
+                    && e.device == "device-carl")
+        );
+    }
+
+    #[test]
     fn the_relay_admits_a_decision_only_from_its_approver_who_may_give_it() {
         let before = change();
         let carl = actor("carl", &[Role::ChangeManager]);
