@@ -210,9 +210,6 @@ async fn continuity_plans_reach_every_role_but_restricted_ones_only_security() {
     .await;
     let everyone = index::index_id(index::EVERYONE_SCOPE);
     admin_device.request(everyone).await;
-    admin_device
-        .run_until(|d| d.docs.get(&everyone).is_some())
-        .await;
     let mut listed = admin_device.docs[&everyone].clone();
     index::add(&mut listed, &plan, CONTINUITY_PLAN.kind, &meta("admin", 1)).unwrap();
     admin_device.edit(plan, plan_doc).await;

@@ -77,10 +77,12 @@ pub struct RecordType {
     /// What the relay checks of a change it receives, knowing who sent it (`before` is the
     /// record as the relay held it): e.g. that every new approval names its sender, who may
     /// give it. `None`: nothing beyond access and scope, and the relay reads no record.
-    pub duties_kept:
-        Option<fn(before: &Record, after: &Record, actor: &Actor) -> Result<(), String>>,
+    pub duties_kept: Option<DutiesKept>,
     pub layout: Layout,
 }
+
+/// See [`RecordType::duties_kept`].
+pub type DutiesKept = fn(before: &Record, after: &Record, actor: &Actor) -> Result<(), String>;
 
 pub type Create = fn(&mut Record, &Values, &dyn Lookup, &ChangeMeta) -> Result<(), RecordError>;
 
