@@ -62,6 +62,18 @@ async fn refused_within(device: &mut Device, id: DocumentId) -> Refusal {
         .unwrap_or_else(|| panic!("a refusal of {id}: {:?}", device.errors))
 }
 
+/// Asks the relay for document `id` and waits until it has arrived.
+async fn fetch(device: &mut Device, id: DocumentId) {
+    device.request(id).await;
+    device
+        .run_until(|d| {
+            d.docs
+                .get(&id)
+                .is_some_and(|doc| !doc.get_heads().is_empty())
+        })
+        .await;
+}
+
 /// Who approved the change in `doc` (none while it has not arrived).
 fn approvers(doc: &Automerge) -> Vec<String> {
     shared::records::read(doc)
@@ -108,13 +120,7 @@ async fn the_relay_refuses_an_approval_its_sender_may_not_give() {
 
     // An administrator without the change-manager role (who may write every change).
     let mut ted = Device::sign_in(&relay, "ted", PASSWORD, "device-ted").await;
-    ted.request(id).await;
-    ted.run_until(|d| {
-        d.docs
-            .get(&id)
-            .is_some_and(|doc| !doc.get_heads().is_empty())
-    })
-    .await;
+    fetch(&mut ted, id).await;
     let base = ted.docs[&id].clone();
     ted.edit(id, decided(&base, "ted", 2)).await;
     let refusal = refused_within(&mut ted, id).await;
@@ -123,13 +129,7 @@ async fn the_relay_refuses_an_approval_its_sender_may_not_give() {
 
     // Carl, a change manager, records it in someone else's name: refused.
     let mut carl = Device::sign_in(&relay, "carl", PASSWORD, "device-carl").await;
-    carl.request(id).await;
-    carl.run_until(|d| {
-        d.docs
-            .get(&id)
-            .is_some_and(|doc| !doc.get_heads().is_empty())
-    })
-    .await;
+    fetch(&mut carl, id).await;
     let base = carl.docs[&id].clone();
     carl.edit(id, decided(&base, "fay", 3)).await;
     let refusal = refused_within(&mut carl, id).await;
@@ -140,13 +140,7 @@ async fn the_relay_refuses_an_approval_its_sender_may_not_give() {
 
     // In his own name it goes through, and reaches everyone with who, when and which device.
     let mut carl = Device::sign_in(&relay, "carl", PASSWORD, "device-carl-2").await;
-    carl.request(id).await;
-    carl.run_until(|d| {
-        d.docs
-            .get(&id)
-            .is_some_and(|doc| !doc.get_heads().is_empty())
-    })
-    .await;
+    fetch(&mut carl, id).await;
     let base = carl.docs[&id].clone();
     carl.edit(id, decided(&base, "carl", 4)).await;
     carl.run_until(|d| d.unsynced(&id) == 0).await;
@@ -239,14 +233,7 @@ async fn continuity_plans_reach_every_role_but_restricted_ones_only_security() {
                     .is_some_and(|doc| index::records(doc).contains(&plan))
             })
             .await;
-        device.request(plan).await;
-        device
-            .run_until(|d| {
-                d.docs
-                    .get(&plan)
-                    .is_some_and(|doc| !doc.get_heads().is_empty())
-            })
-            .await;
+        fetch(&mut device, plan).await;
         let read = shared::records::read(&device.docs[&plan]).unwrap();
         assert_eq!(read.str("service"), "Head office unreachable", "{name}");
         // The restricted plan only the security role reads.

@@ -318,6 +318,60 @@ async fn a_normal_change_needs_the_cab_a_standard_one_its_template_and_the_calen
 }
 
 #[tokio::test]
+async fn a_change_planned_in_a_freeze_window_is_held_and_the_calendar_shows_the_freeze()
+-> Result<()> {
+    let (_relay, _driver, tablets, _) = signed_in(&["freeze"]).await?;
+    let a = one(tablets);
+    a.create_record(
+        "freeze_window",
+        &[
+            ("name", "Year end"),
+            ("start", "2026-12-24T00:00"),
+            ("end", "2026-12-27T00:00"),
+            ("reason", "Closing the books"),
+        ],
+    )
+    .await?;
+    let change = a
+        .create_record(
+            "change",
+            &[
+                ("title", "Patch the tills"),
+                ("change_type", "normal"),
+                ("planned_start", "2026-12-26T22:00"),
+                ("planned_end", "2026-12-26T23:00"),
+            ],
+        )
+        .await?;
+    a.move_record("submitted", "").await?;
+    let why = a.move_refused("approved", "").await?;
+    assert!(
+        why.contains("is planned in the freeze window") && why.contains("Year end"),
+        "{why}"
+    );
+    a.goto("/changes/calendar").await?;
+    let freeze = a
+        .wait_for_text(
+            "#freeze-windows .freeze-window",
+            "the freeze",
+            UI_TIMEOUT,
+            |t| t.contains("Year end"),
+        )
+        .await?;
+    assert!(freeze.contains("Year end"), "{freeze}");
+    let collision = a
+        .wait_for_text("#collisions .collision", "a collision", UI_TIMEOUT, |t| {
+            !t.is_empty()
+        })
+        .await?;
+    assert!(
+        collision.contains(&change.number) && collision.contains("falls in the freeze window"),
+        "{collision}"
+    );
+    a.close().await
+}
+
+#[tokio::test]
 async fn two_technicians_verify_cis_offline_and_both_checks_merge() -> Result<()> {
     let (mut relay, _driver, tablets, admin) = signed_in(&["a", "b"]).await?;
     let [a, b] = <[Tablet; 2]>::try_from(tablets).expect("two tablets");

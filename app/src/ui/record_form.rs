@@ -548,7 +548,7 @@ fn ActionForm(
             {move || barred.get().map(|why| view! {
                 <p class="notice barred" id=format!("action-{key}-barred")>{why}</p>
             })}
-            <form class="action-form" on:submit=submit hidden=move || barred.with(Option::is_some)>
+            <form class="action-form" on:submit=submit style:display=move || if barred.with(Option::is_some) { "none" } else { "" }>
                 {inputs}
                 {saving.refusal_view(key)}
                 <div class="actions wide">
