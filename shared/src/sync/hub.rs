@@ -661,7 +661,12 @@ impl Hub {
         };
         let they_have_nothing = message.heads.is_empty();
         let before = automerge.get_heads();
-        let scope_before = access::record_scope(automerge);
+        // What the checks after applying compare with, read only when the message carries
+        // changes (only then can the heads move): most sync messages carry none.
+        let carries_changes = !message.changes.is_empty();
+        let scope_before = carries_changes
+            .then(|| access::record_scope(automerge))
+            .flatten();
         // A record type whose duties the relay checks is read before and after.
         let duties = scope_before
             .as_ref()
