@@ -24,4 +24,5 @@ pub mod sla;
 pub mod summary;
 pub mod sync;
 pub mod time;
+pub mod time_spent;
 pub mod workflow;

@@ -15,6 +15,7 @@ mod records;
 pub(crate) mod refused;
 mod sign_in;
 mod status_bar;
+mod time_report;
 mod worklog;
 
 use leptos::prelude::*;
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=admin::Admin />
                     <Route path=path!("/export") view=export::Export />
                     <Route path=path!("/dashboard") view=dashboard::Dashboard />
+                    <Route path=path!("/reports/time") view=time_report::TimeReport />
                     <Route path=path!("/conflicts") view=conflicts::Conflicts />
                     <Route path=path!("/refused") view=refused::Refused />
                 </Routes>

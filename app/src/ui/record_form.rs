@@ -328,6 +328,15 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                             on:input=move |ev| edit("note", event_target_value(&ev))
                         ></textarea>
                     </super::field::LabelledField>
+                    <super::field::LabelledField label="Time spent" for_id="minutes">
+                        <input
+                            id="minutes"
+                            inputmode="numeric"
+                            placeholder="e.g. 45 or 1:30"
+                            prop:value=move || value("minutes")
+                            on:input=move |ev| edit("minutes", event_target_value(&ev))
+                        />
+                    </super::field::LabelledField>
                 })}
                 </fieldset>
                 {saving.refusal_view("fields")}

@@ -11,6 +11,8 @@ pub struct Field {
     /// The value of a new record, and of a document that lacks the field; `None`: the shape's
     /// own default (empty text, 0, no, none, the choice's default, an empty list).
     pub default: Option<fn() -> Value>,
+    /// Written only once it holds a value: see [`Field::sparse`].
+    pub sparse: bool,
 }
 
 impl Field {
@@ -19,7 +21,16 @@ impl Field {
             key,
             shape,
             default: None,
+            sparse: false,
         }
+    }
+
+    /// An optional field that is not written while it is empty (absence reads as empty). For
+    /// a field added to entries of a list that only grows (a work-log line's time spent): the
+    /// next write would otherwise add it, empty, to every entry ever made.
+    pub const fn sparse(mut self) -> Self {
+        self.sparse = true;
+        self
     }
 
     /// With a default other than its shape's.

@@ -186,15 +186,18 @@ pub static SERVICE_REQUEST: m::RecordType = m::RecordType {
         FormField::new("urgency", "Urgency"),
         FormField::new("resolution_notes", "Resolution notes"),
     ],
-    actions: &[Action {
-        key: "tick",
-        label: "Tick off a step",
-        inputs: &[
-            Input::new("step", "Step number", S::COUNT).required(),
-            Input::new("done", "Done", S::Bool),
-        ],
-        apply: tick,
-    }],
+    actions: &[
+        Action {
+            key: "tick",
+            label: "Tick off a step",
+            inputs: &[
+                Input::new("step", "Step number", S::COUNT).required(),
+                Input::new("done", "Done", S::Bool),
+            ],
+            apply: tick,
+        },
+        super::journal::LOG_WORK,
+    ],
     sections,
     title: |r| r.str("title").to_string(),
     place: TICKET_PLACE,
