@@ -148,6 +148,10 @@ fn complete(mut r: Record) -> Record {
             r.set("starts", shared::time::Timestamp(1));
             r.set("ends", shared::time::Timestamp(2));
         }
+        "knowledge_article" => {
+            text(&mut r, "symptom");
+            r.push("steps", "Open the cover");
+        }
         "continuity_plan" => {
             text(&mut r, "invocation_criteria");
             r.push("procedures", "Fail over");

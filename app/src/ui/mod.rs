@@ -7,6 +7,7 @@ mod dashboard;
 mod export;
 mod field;
 mod history;
+mod knowledge;
 mod known_errors;
 pub(crate) mod list;
 mod read_only;

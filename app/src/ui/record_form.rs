@@ -374,6 +374,11 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
             }))}
             {ticket.then(|| view! {
                 <super::known_errors::KnownErrors incident=Signal::derive(move || shown(&|v| v.number.clone())) />
+                <super::knowledge::Knowledge
+                    incident=id
+                    // As typed, so a new incident's words suggest articles before it is saved.
+                    text=Signal::derive(move || format!("{}\n{}", value("title"), value("description")))
+                />
             })}
             {move || has_record.get().then(|| view! {
                 <super::worklog::WorkLog entries=Signal::derive(move || {

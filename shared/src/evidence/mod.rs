@@ -21,7 +21,7 @@ pub use clauses::{CLAUSES, Clause, clause};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvidenceError {
     #[error(
-        "there is no clause '{0}' to export; choose one of 6.1, 7.2, 8.2.4–8.2.6, 8.3.2–8.3.4, 8.5.1, 8.5.3, 8.6.1–8.6.3, 8.7.2, 8.7.3, 9.2, 9.3, 10.1, 10.2"
+        "there is no clause '{0}' to export; choose one of 6.1, 7.2, 7.6, 8.2.4–8.2.6, 8.3.2–8.3.4, 8.5.1, 8.5.3, 8.6.1–8.6.3, 8.7.2, 8.7.3, 9.2, 9.3, 10.1, 10.2"
     )]
     UnknownClause(String),
     #[error("the sample size must be at least 1")]

@@ -245,6 +245,21 @@ pub(crate) const FORM: &[FormField] = &[
 
 pub(crate) const ACTIONS: &[Action] = &[
     Action {
+        key: "cite",
+        label: "Cite a knowledge article",
+        inputs: &[Input::new(
+            "article",
+            "Knowledge article",
+            S::Reference("knowledge_article"),
+        )
+        .required()],
+        apply: |r, values, lookup, meta| {
+            let line = super::knowledge::citation(lookup, given(values, "article"))?;
+            r.log(meta, line);
+            Ok(())
+        },
+    },
+    Action {
         key: "major",
         label: "Declare a major incident",
         inputs: &[Input::new("owner", "Major incident owner", S::Text).required()],
