@@ -20,6 +20,7 @@ pub mod refusal;
 pub mod reports;
 pub mod review;
 pub mod scope;
+pub mod signature;
 pub mod sla;
 pub mod summary;
 pub mod sync;

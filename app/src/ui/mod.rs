@@ -15,6 +15,7 @@ mod record_form;
 mod records;
 pub(crate) mod refused;
 mod sign_in;
+mod signature_pad;
 mod status_bar;
 mod time_report;
 mod worklog;

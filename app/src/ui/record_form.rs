@@ -607,7 +607,8 @@ fn Sections(
                             };
                             view! { <button type="button" class="button" on:click=press>{b.label}</button> }
                         });
-                        view! { <li class="section-row"><span>{row.text}</span>{button}</li> }
+                        let drawing = row.drawing.map(|d| view! { <super::signature_pad::Drawing path=d /> });
+                        view! { <li class="section-row"><span>{row.text}</span>{button}{drawing}</li> }
                     })
                     .collect_view();
                 view! {
@@ -767,7 +768,8 @@ fn PickSelect(
 /// A control with its label; prose spans the form's width.
 fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<> {
     // A title reads best on one line of its own, like the long texts.
-    let wide = matches!(field.input, Input::LongText | Input::Lines) || field.key == "title";
+    let wide = matches!(field.input, Input::LongText | Input::Lines | Input::Drawing)
+        || field.key == "title";
     let label = if field.required {
         format!("{} *", field.label)
     } else {
@@ -805,6 +807,7 @@ fn control(field: &Field, id: String, value: Signal<String>, set: Callback<Strin
             />
         }
         .into_any(),
+        Input::Drawing => view! { <super::signature_pad::SignaturePad id=id value=value set=set /> }.into_any(),
         Input::Choice(options) => {
             let mut options = options.clone();
             // Until a value is chosen the select says so, instead of showing an option the

@@ -85,7 +85,8 @@ pub fn sample(
 }
 
 /// The export as a zip: `README.txt`, `records.csv`, `history.csv`, `records.json`,
-/// `documents/<number>.automerge` and `MANIFEST.sha256` (`sha256sum -c` checks it), all inside
+/// `documents/<number>.automerge`, `signatures/<number>.svg` (signed records) and
+/// `MANIFEST.sha256` (`sha256sum -c` checks it), all inside
 /// one folder named for the clause. Records are ordered by number.
 pub fn package(info: &ExportInfo, records: &[SampledRecord]) -> Result<Vec<u8>, EvidenceError> {
     let mut records: Vec<files::Evidence> = records.iter().map(files::Evidence::of).collect();
@@ -101,6 +102,11 @@ pub fn package(info: &ExportInfo, records: &[SampledRecord]) -> Result<Vec<u8>, 
     ];
     for r in &records {
         out.push((format!("documents/{}.automerge", r.number), r.saved.clone()));
+    }
+    for r in &records {
+        if let Some(svg) = r.signature_svg() {
+            out.push((format!("signatures/{}.svg", r.number), svg.into_bytes()));
+        }
     }
     let manifest: String = out
         .iter()

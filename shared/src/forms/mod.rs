@@ -37,6 +37,8 @@ pub enum Input {
     When,
     /// One of these (key, label) pairs; an empty key means "none".
     Choice(Vec<(&'static str, &'static str)>),
+    /// A drawing on the screen: a signature pad.
+    Drawing,
 }
 
 /// One control on a form or an action.

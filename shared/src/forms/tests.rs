@@ -996,3 +996,60 @@ fn time_spent_is_logged_with_the_note_and_a_bad_time_changes_nothing() {
         .unwrap_err();
     assert!(err.to_string().contains("Time spent"), "{err}");
 }
+
+#[test]
+fn the_customer_signs_resolved_work_with_a_drawing_the_pad_makes() {
+    use crate::records::incident::INCIDENT;
+    let form = Form(&INCIDENT);
+    let mut doc = form
+        .create(
+            &id(3),
+            &values(&[("title", "Till dead")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    let signed = values(&[
+        ("signer", "Bo Berg"),
+        ("drawing", "M 10 10 L 50 40 L 90 20"),
+    ]);
+    let err = form
+        .act(&mut doc, "sign", &signed, &Nothing, &meta("ana", 1))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("signs once the work is done"),
+        "{err}"
+    );
+    form.edit(
+        &mut doc,
+        &values(&[("status", "resolved")]),
+        &Nothing,
+        &meta("ana", 2),
+    )
+    .unwrap();
+    let forged = values(&[("signer", "Bo"), ("drawing", "M 1 1 L 2 2\"/><script>")]);
+    let err = form
+        .act(&mut doc, "sign", &forged, &Nothing, &meta("ana", 3))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not a drawing this app makes"),
+        "{err}"
+    );
+    form.act(&mut doc, "sign", &signed, &Nothing, &meta("ana", 4))
+        .unwrap();
+
+    let view = form.view(&doc).unwrap();
+    let section = view
+        .sections
+        .iter()
+        .find(|s| s.title == "Customer signature")
+        .unwrap();
+    let row = &section.rows[0];
+    assert!(
+        row.text.starts_with("Signed by Bo Berg at "),
+        "{}",
+        row.text
+    );
+    assert_eq!(row.drawing.as_deref(), Some("M 10 10 L 50 40 L 90 20"));
+    assert_eq!(view.work_log.last().unwrap().note, "Signed by Bo Berg");
+}

@@ -118,6 +118,9 @@ pub enum Shape {
     Choice(&'static Choices),
     /// The number of another record, of this type (an Automerge string).
     Reference(&'static str),
+    /// A drawing made on the screen, as SVG path data (an Automerge string; see
+    /// `crate::signature`).
+    Drawing,
     /// Nothing (null) or a value of the shape.
     Optional(&'static Shape),
     /// A list of values of the shape (an Automerge list). Entries a person adds are appended.
@@ -138,7 +141,9 @@ impl Shape {
 
     pub fn default_value(&self) -> Value {
         match self {
-            Shape::Text | Shape::LongText | Shape::Reference(_) => Value::Str(String::new()),
+            Shape::Text | Shape::LongText | Shape::Reference(_) | Shape::Drawing => {
+                Value::Str(String::new())
+            }
             Shape::Count { .. } => Value::Uint(0),
             Shape::Decimal => Value::F64(0.0),
             Shape::Bool => Value::Bool(false),

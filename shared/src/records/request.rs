@@ -41,6 +41,8 @@ pub const FIELDS: &[F] = &[
     F::new("created_by", S::Text),
     JOURNAL[0],
     JOURNAL[1],
+    // The customer's signature on the fulfilled request (sparse: absent until someone signs).
+    crate::signature::FIELD,
 ];
 
 static LIFECYCLE: m::Lifecycle = ticket_lifecycle("a service request");
@@ -154,13 +156,16 @@ fn sections(r: &Record) -> Vec<Section> {
                         ("done".to_string(), (!done).to_string()),
                     ]),
                 }),
+                drawing: None,
             }
         })
         .collect();
-    vec![Section {
+    let mut sections = vec![Section {
         title: "Fulfilment checklist",
         rows,
-    }]
+    }];
+    sections.extend(crate::signature::section(r));
+    sections
 }
 
 pub static SERVICE_REQUEST: m::RecordType = m::RecordType {
@@ -195,6 +200,14 @@ pub static SERVICE_REQUEST: m::RecordType = m::RecordType {
                 Input::new("done", "Done", S::Bool),
             ],
             apply: tick,
+        },
+        Action {
+            key: "sign",
+            label: "Customer signature",
+            inputs: crate::signature::INPUTS,
+            apply: |r, values, _, meta| {
+                crate::signature::sign(r, values, meta, &["resolved", "closed"])
+            },
         },
         super::journal::LOG_WORK,
     ],
