@@ -76,16 +76,22 @@ pub fn svg(drawing: &str) -> Option<String> {
     ))
 }
 
-/// The apply step of a "signature" action: the customer named in `signer` signs the record
-/// (in one of `statuses`, the work being done) with `drawing`; the work log says so. A new
-/// signature replaces an earlier one; history keeps both.
-pub fn sign(
-    r: &mut Record,
-    values: &Values,
-    meta: &ChangeMeta,
-    statuses: &[&str],
-) -> Result<(), RecordError> {
-    if !statuses.contains(&r.status()) {
+/// "Customer signature", the action of a ticket whose work is done (resolved or closed).
+pub const ACTION: crate::model::Action = crate::model::Action {
+    key: "sign",
+    label: "Customer signature",
+    inputs: INPUTS,
+    apply: |r, values, _, meta| sign(r, values, meta),
+};
+
+/// The statuses in which the work is done and the customer may sign.
+const DONE: &[&str] = &["resolved", "closed"];
+
+/// The apply step of [`ACTION`]: the customer named in `signer` signs the record with
+/// `drawing`; the work log says so. A new signature replaces an earlier one; history keeps
+/// both.
+pub fn sign(r: &mut Record, values: &Values, meta: &ChangeMeta) -> Result<(), RecordError> {
+    if !DONE.contains(&r.status()) {
         return Err(RecordError::invalid(
             "Signature",
             format!(

@@ -275,7 +275,7 @@ fn a_signed_record_brings_its_signature_as_svg_in_the_manifest() {
         ("signer".to_string(), "Bo Berg".to_string()),
         ("drawing".to_string(), "M 10 10 L 50 40".to_string()),
     ]);
-    crate::signature::sign(&mut record, &values, &meta("ana", 5), &["resolved"]).unwrap();
+    crate::signature::sign(&mut record, &values, &meta("ana", 5)).unwrap();
     record.write(&mut doc, &meta("ana", 5)).unwrap();
     let records = [SampledRecord {
         id,

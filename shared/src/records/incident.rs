@@ -246,14 +246,7 @@ pub(crate) const FORM: &[FormField] = &[
 ];
 
 pub(crate) const ACTIONS: &[Action] = &[
-    Action {
-        key: "sign",
-        label: "Customer signature",
-        inputs: crate::signature::INPUTS,
-        apply: |r, values, _, meta| {
-            crate::signature::sign(r, values, meta, &["resolved", "closed"])
-        },
-    },
+    crate::signature::ACTION,
     Action {
         key: "cite",
         label: "Cite a knowledge article",

@@ -201,14 +201,7 @@ pub static SERVICE_REQUEST: m::RecordType = m::RecordType {
             ],
             apply: tick,
         },
-        Action {
-            key: "sign",
-            label: "Customer signature",
-            inputs: crate::signature::INPUTS,
-            apply: |r, values, _, meta| {
-                crate::signature::sign(r, values, meta, &["resolved", "closed"])
-            },
-        },
+        crate::signature::ACTION,
         super::journal::LOG_WORK,
     ],
     sections,
