@@ -24,6 +24,7 @@ pub mod signature;
 pub mod sla;
 pub mod summary;
 pub mod sync;
+pub mod tags;
 pub mod time;
 pub mod time_spent;
 pub mod workflow;

@@ -14,6 +14,7 @@ mod read_only;
 mod record_form;
 mod records;
 pub(crate) mod refused;
+mod scan;
 mod sign_in;
 mod signature_pad;
 mod status_bar;
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/export") view=export::Export />
                     <Route path=path!("/dashboard") view=dashboard::Dashboard />
                     <Route path=path!("/reports/time") view=time_report::TimeReport />
+                    <Route path=path!("/scan") view=scan::Scan />
                     <Route path=path!("/conflicts") view=conflicts::Conflicts />
                     <Route path=path!("/refused") view=refused::Refused />
                 </Routes>
