@@ -1,6 +1,7 @@
 //! Asset tags (issue 17 item 4): a technician points the tablet's camera at a CI's QR code
 //! (Chromium's fake camera filming a real QR code) and the CI opens, offline, through the
-//! decoder built into the app; a tag typed instead opens it too, and an unknown one says so.
+//! decoder built into the app; the same camera fills a campaign check's tag; a tag typed
+//! instead opens the CI too, and an unknown one says so.
 
 use std::path::Path;
 
@@ -40,7 +41,17 @@ async fn a_cis_qr_code_opens_it_offline_and_a_typed_tag_does_too() -> Result<()>
     let ci = desk
         .create_record(
             "configuration_item",
-            &[("name", "Till 3 printer"), ("asset_tag", "TAG-31337")],
+            &[
+                ("name", "Till 3 printer"),
+                ("site", "north"),
+                ("asset_tag", "TAG-31337"),
+            ],
+        )
+        .await?;
+    let campaign = desk
+        .create_record(
+            "verification_campaign",
+            &[("name", "Q4 north"), ("site", "north")],
         )
         .await?;
     desk.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
@@ -70,6 +81,20 @@ async fn a_cis_qr_code_opens_it_offline_and_a_typed_tag_does_too() -> Result<()>
     })
     .await?;
     assert!(tech.current_url().await?.ends_with(&ci.id));
+
+    // Verifying it in a campaign: the tag field reads the label too.
+    tech.goto(&format!("/records/verification_campaign/{}", campaign.id))
+        .await?;
+    tech.wait_section("Progress", UI_TIMEOUT, |r| r.starts_with("0 of 1 checked"))
+        .await?;
+    tech.click("details#action-check > summary").await?;
+    tech.click("#a-check-tag-scan").await?;
+    tech.wait_value("#a-check-tag", "TAG-31337", UI_TIMEOUT)
+        .await?;
+    tech.act("check", &[("method", "scanned"), ("result", "found_ok")])
+        .await?;
+    tech.wait_section("Progress", UI_TIMEOUT, |r| r.starts_with("1 of 1 checked"))
+        .await?;
 
     // Typing works where the label is gone; a wrong tag says so. (The desk tablet has no
     // camera: scanning tells it to type.)

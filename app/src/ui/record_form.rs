@@ -808,6 +808,7 @@ fn control(field: &Field, id: String, value: Signal<String>, set: Callback<Strin
         }
         .into_any(),
         Input::Drawing => view! { <super::signature_pad::SignaturePad id=id value=value set=set /> }.into_any(),
+        Input::Tag => view! { <super::scan::TagField id=id value=value set=set /> }.into_any(),
         Input::Choice(options) => {
             let mut options = options.clone();
             // Until a value is chosen the select says so, instead of showing an option the

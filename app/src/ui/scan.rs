@@ -122,67 +122,53 @@ fn read_frame(
         .as_string()
 }
 
+/// The camera and the decoder: each new tag it reads goes to `on_tag`. `id` names its status
+/// line (`#<id>-status`) and video. The camera stops when the component goes.
 #[component]
-pub fn Scan() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let navigate = use_navigate();
+pub fn TagCamera(id: &'static str, on_tag: Callback<String>) -> impl IntoView {
     let video = NodeRef::<leptos::html::Video>::new();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
-    let typed = RwSignal::new(String::new());
     let status = RwSignal::new("Starting the camera…".to_string());
-    let problem = RwSignal::new(None::<String>);
-    // The running camera and frame timer, ended when the page is left.
+    // The running camera and frame timer, ended when the component goes.
     let running =
         StoredValue::new_local(None::<(web_sys::MediaStream, gloo::timers::callback::Interval)>);
-
-    let open = {
-        let navigate = navigate.clone();
-        move |tag: &str| match lookup(state, tag) {
-            Ok(href) => navigate(&href, Default::default()),
-            Err(why) => problem.set(Some(why)),
-        }
-    };
-    {
-        let open = open.clone();
-        Effect::new(move |_| {
-            let (Some(video), Some(canvas)) = (video.get(), canvas.get()) else {
-                return;
-            };
-            let open = open.clone();
-            leptos::task::spawn_local(async move {
-                let decoder = match load_decoder().await {
-                    Ok(decoder) => decoder,
-                    Err(why) => {
-                        status.set(format!(
-                            "The tag reader could not be loaded ({why}): type the tag, or reload the page to try again."
-                        ));
-                        return;
-                    }
-                };
-                match start_camera(&video).await {
-                    Ok(stream) => {
-                        status.set("Hold the tag's QR code in front of the camera.".into());
-                        let last = RefCell::new(String::new());
-                        let timer = gloo::timers::callback::Interval::new(FRAME_MS, move || {
-                            let Some(tag) = read_frame(&decoder, &video, &canvas) else {
-                                return;
-                            };
-                            // The same code in the next frames changes nothing.
-                            if *last.borrow() != tag {
-                                status.set(format!("Read {tag}"));
-                                open(&tag);
-                                *last.borrow_mut() = tag;
-                            }
-                        });
-                        running.set_value(Some((stream, timer)));
-                    }
-                    Err(why) => status.set(format!(
-                        "The camera is not available ({why}): type the tag instead."
-                    )),
+    Effect::new(move |_| {
+        let (Some(video), Some(canvas)) = (video.get(), canvas.get()) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let decoder = match load_decoder().await {
+                Ok(decoder) => decoder,
+                Err(why) => {
+                    status.set(format!(
+                        "The tag reader could not be loaded ({why}): type the tag, or reload the page to try again."
+                    ));
+                    return;
                 }
-            });
+            };
+            match start_camera(&video).await {
+                Ok(stream) => {
+                    status.set("Hold the tag's QR code in front of the camera.".into());
+                    let last = RefCell::new(String::new());
+                    let timer = gloo::timers::callback::Interval::new(FRAME_MS, move || {
+                        let Some(tag) = read_frame(&decoder, &video, &canvas) else {
+                            return;
+                        };
+                        // The same code in the next frames changes nothing.
+                        if *last.borrow() != tag {
+                            status.set(format!("Read {tag}"));
+                            on_tag.run(tag.clone());
+                            *last.borrow_mut() = tag;
+                        }
+                    });
+                    running.set_value(Some((stream, timer)));
+                }
+                Err(why) => status.set(format!(
+                    "The camera is not available ({why}): type the tag instead."
+                )),
+            }
         });
-    }
+    });
     on_cleanup(move || {
         if let Some((stream, timer)) = running.try_update_value(Option::take).flatten() {
             drop(timer);
@@ -191,6 +177,56 @@ pub fn Scan() -> impl IntoView {
             }
         }
     });
+    view! {
+        <div class="tag-camera">
+            <p id=format!("{id}-status") role="status">{move || status.get()}</p>
+            <video node_ref=video id=format!("{id}-video") class="scan-video" autoplay=true playsinline=true muted=true></video>
+            <canvas node_ref=canvas hidden=true></canvas>
+        </div>
+    }
+}
+
+/// A tag field: typed, or read by the camera ("Scan" opens it under the field until a tag is
+/// read).
+#[component]
+pub fn TagField(
+    id: String,
+    #[prop(into)] value: Signal<String>,
+    set: Callback<String>,
+) -> impl IntoView {
+    let scanning = RwSignal::new(false);
+    let camera_id: &'static str = "field-scan";
+    let read = Callback::new(move |tag: String| {
+        set.run(tag);
+        scanning.set(false);
+    });
+    view! {
+        <div class="tag-field">
+            <input id=id.clone() type="text" prop:value=value on:input=move |ev| set.run(event_target_value(&ev)) />
+            <button type="button" class="button scan-into" id=format!("{id}-scan") on:click=move |_| scanning.update(|s| *s = !*s)>
+                {move || if scanning.get() { "Stop scanning" } else { "Scan" }}
+            </button>
+            <Show when=move || scanning.get()>
+                <TagCamera id=camera_id on_tag=read />
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+pub fn Scan() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let navigate = use_navigate();
+    let typed = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let open = move |tag: &str| match lookup(state, tag) {
+        Ok(href) => navigate(&href, Default::default()),
+        Err(why) => problem.set(Some(why)),
+    };
+    let on_tag = {
+        let open = open.clone();
+        Callback::new(move |tag: String| open(&tag))
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         open(&typed.get_untracked());
@@ -202,10 +238,8 @@ pub fn Scan() -> impl IntoView {
                 <a href="/records">"← Records"</a>
             </nav>
             <h1>"Scan a tag"</h1>
-            <p id="scan-status" role="status">{move || status.get()}</p>
             {move || problem.get().map(|p| view! { <p class="form-error" role="alert" id="scan-error">{p}</p> })}
-            <video node_ref=video id="scan-video" class="scan-video" autoplay=true playsinline=true muted=true></video>
-            <canvas node_ref=canvas hidden=true></canvas>
+            <TagCamera id="scan" on_tag=on_tag />
             <form class="card scan-typed" on:submit=submit>
                 <label for="scan-tag">"Or type the tag"</label>
                 <input id="scan-tag" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev)) />

@@ -39,6 +39,8 @@ pub enum Input {
     Choice(Vec<(&'static str, &'static str)>),
     /// A drawing on the screen: a signature pad.
     Drawing,
+    /// An asset tag: typed, or read from its QR code by the camera.
+    Tag,
 }
 
 /// One control on a form or an action.
@@ -220,7 +222,7 @@ impl Form {
                     .map(|i| Field {
                         key: i.key,
                         label: i.label,
-                        input: input(&i.shape),
+                        input: if i.scan { Input::Tag } else { input(&i.shape) },
                         required: i.required,
                         fixed: false,
                         pick: Pick::Shape,

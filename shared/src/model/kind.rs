@@ -326,6 +326,8 @@ pub struct Input {
     pub label: &'static str,
     pub shape: Shape,
     pub required: bool,
+    /// An asset tag the tablet's camera can read into it (`crate::tags`).
+    pub scan: bool,
 }
 
 impl Input {
@@ -335,11 +337,18 @@ impl Input {
             label,
             shape,
             required: false,
+            scan: false,
         }
     }
 
     pub const fn required(mut self) -> Self {
         self.required = true;
+        self
+    }
+
+    /// An asset tag, typed or read by the camera.
+    pub const fn scannable(mut self) -> Self {
+        self.scan = true;
         self
     }
 }

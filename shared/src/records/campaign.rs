@@ -342,7 +342,9 @@ pub static VERIFICATION_CAMPAIGN: m::RecordType = m::RecordType {
         key: "check",
         label: "Check a CI",
         inputs: &[
-            Input::new("tag", "Asset tag or CI number", S::Text).required(),
+            Input::new("tag", "Asset tag or CI number", S::Text)
+                .required()
+                .scannable(),
             Input::new("method", "How", S::Choice(&VERIFY_METHODS)),
             Input::new("result", "Result", S::Choice(&CHECK_RESULTS)),
             Input::new("note", "Note", S::LongText),
