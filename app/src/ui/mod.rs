@@ -9,6 +9,7 @@ mod field;
 mod history;
 mod known_errors;
 pub(crate) mod list;
+pub(crate) mod person_picker;
 mod read_only;
 mod record_form;
 mod records;

@@ -625,7 +625,7 @@ fn fields(
             let control_id = format!("{prefix}{key}");
             let set = move |text| edit(key, text);
             let input = match field.pick {
-                Pick::Shape => control(
+                Pick::Shape | Pick::Person => control(
                     &field,
                     control_id.clone(),
                     Signal::derive(move || value(key)),
@@ -770,6 +770,10 @@ fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<
 /// The control for one field, with the `id` its label names. Not generic over where the value
 /// comes from: one copy of every control for all the forms.
 fn control(field: &Field, id: String, value: Signal<String>, set: Callback<String>) -> AnyView {
+    if field.pick == Pick::Person {
+        return view! { <super::person_picker::PersonPicker id=id chosen=value on_pick=set /> }
+            .into_any();
+    }
     let on_text = move |ev: leptos::ev::Event| set.run(event_target_value(&ev));
     match &field.input {
         Input::Text => view! { <input id=id type="text" prop:value=value on:input=on_text /> }.into_any(),

@@ -221,7 +221,7 @@ impl Form {
                         input: input(&i.shape),
                         required: i.required,
                         fixed: false,
-                        pick: Pick::Shape,
+                        pick: i.pick,
                     })
                     .collect(),
             })

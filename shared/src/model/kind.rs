@@ -302,6 +302,9 @@ pub enum Pick {
     Team,
     /// A record of the field's reference type that is not finished.
     Record,
+    /// A person from the relay's directory as the device keeps it (`crate::directory`): shown
+    /// by display name, stored as their username.
+    Person,
 }
 
 /// A field's text form other than its shape's (e.g. a week of working hours as seven lines).
@@ -326,6 +329,8 @@ pub struct Input {
     pub label: &'static str,
     pub shape: Shape,
     pub required: bool,
+    /// What a person chooses it from, when not typed or chosen as its shape says.
+    pub pick: Pick,
 }
 
 impl Input {
@@ -335,11 +340,17 @@ impl Input {
             label,
             shape,
             required: false,
+            pick: Pick::Shape,
         }
     }
 
     pub const fn required(mut self) -> Self {
         self.required = true;
+        self
+    }
+
+    pub const fn pick(mut self, pick: Pick) -> Self {
+        self.pick = pick;
         self
     }
 }
