@@ -777,8 +777,11 @@ fn control(field: &Field, id: String, value: Signal<String>, set: Callback<Strin
     let on_text = move |ev: leptos::ev::Event| set.run(event_target_value(&ev));
     match &field.input {
         Input::Text => view! { <input id=id type="text" prop:value=value on:input=on_text /> }.into_any(),
+        // Text with a decimal keyboard, not type="number": a number input reports "99." as
+        // "99", and writing that back as the value dropped the point while a person typed
+        // "99.9" (it became 999). `shared::forms` reads and refuses the text.
         Input::Number => view! {
-            <input id=id type="number" step="any" inputmode="decimal" prop:value=value on:input=on_text />
+            <input id=id type="text" inputmode="decimal" prop:value=value on:input=on_text />
         }
         .into_any(),
         Input::LongText => view! { <textarea id=id rows="3" prop:value=value on:input=on_text></textarea> }.into_any(),
