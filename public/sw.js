@@ -10,6 +10,9 @@ const SHELL = [
   "/manifest.webmanifest",
   "/pkg/app.js",
   "/pkg/app_bg.wasm",
+  // Loaded only when someone scans a tag, but kept like the rest so scanning works offline.
+  "/pkg/scanner.js",
+  "/pkg/scanner_bg.wasm",
   "/icons/icon-192.png",
   "/icons/icon-512.png",
 ];

@@ -105,22 +105,50 @@ pub struct Tablet {
     base_url: String,
     client: Option<Client>,
     profile: TempDir,
+    /// Browser flags beyond the usual ones (a fake camera), kept for restarts.
+    extra_args: Vec<String>,
 }
 
 impl Tablet {
     /// Starts a browser for a new device called `name` (used in messages) that will open pages
     /// of `base_url`.
     pub async fn open(driver: &Chromedriver, base_url: &str, name: &str) -> Result<Self> {
+        Self::open_with(driver, base_url, name, vec![]).await
+    }
+
+    /// [`Tablet::open`] with a camera that films `video` (a `.y4m` or `.mjpeg` file, looped),
+    /// the camera permission granted as a person would.
+    pub async fn open_with_camera(
+        driver: &Chromedriver,
+        base_url: &str,
+        name: &str,
+        video: &Path,
+    ) -> Result<Self> {
+        let args = vec![
+            "--use-fake-device-for-media-stream".to_owned(),
+            "--use-fake-ui-for-media-stream".to_owned(),
+            format!("--use-file-for-fake-video-capture={}", video.display()),
+        ];
+        Self::open_with(driver, base_url, name, args).await
+    }
+
+    async fn open_with(
+        driver: &Chromedriver,
+        base_url: &str,
+        name: &str,
+        extra_args: Vec<String>,
+    ) -> Result<Self> {
         let profile = tempfile::Builder::new()
             .prefix(&format!("outpost-tablet-{name}-"))
             .tempdir()?;
-        let client = connect(&driver.url(), profile.path()).await?;
+        let client = connect(&driver.url(), profile.path(), &extra_args).await?;
         Ok(Self {
             name: name.to_owned(),
             webdriver: driver.url(),
             base_url: base_url.trim_end_matches('/').to_owned(),
             client: Some(client),
             profile,
+            extra_args,
         })
     }
 
@@ -168,7 +196,7 @@ impl Tablet {
             client.close().await?;
         }
         wait_for_browser_exit(self.profile.path()).await;
-        self.client = Some(connect(&self.webdriver, self.profile.path()).await?);
+        self.client = Some(connect(&self.webdriver, self.profile.path(), &self.extra_args).await?);
         Ok(())
     }
 
@@ -334,9 +362,10 @@ impl Drop for Tablet {
 
 /// A new WebDriver session with Chromium on `profile`. Retries briefly: a browser that just quit
 /// on the same profile may still hold its lock.
-async fn connect(webdriver: &str, profile: &Path) -> Result<Client> {
+async fn connect(webdriver: &str, profile: &Path, extra_args: &[String]) -> Result<Client> {
     let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| (*a).to_owned()).collect();
     args.push(format!("--user-data-dir={}", profile.display()));
+    args.extend_from_slice(extra_args);
     let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.to_owned());
     let mut capabilities = Capabilities::new();
     capabilities.insert("browserName".into(), json!("chrome"));

@@ -7,6 +7,7 @@ mod dashboard;
 mod export;
 mod field;
 mod history;
+mod knowledge;
 mod known_errors;
 pub(crate) mod list;
 pub(crate) mod person_picker;
@@ -14,8 +15,11 @@ mod read_only;
 mod record_form;
 mod records;
 pub(crate) mod refused;
+mod scan;
 mod sign_in;
+mod signature_pad;
 mod status_bar;
+mod time_report;
 mod worklog;
 
 use leptos::prelude::*;
@@ -66,6 +70,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=admin::Admin />
                     <Route path=path!("/export") view=export::Export />
                     <Route path=path!("/dashboard") view=dashboard::Dashboard />
+                    <Route path=path!("/reports/time") view=time_report::TimeReport />
+                    <Route path=path!("/scan") view=scan::Scan />
                     <Route path=path!("/conflicts") view=conflicts::Conflicts />
                     <Route path=path!("/refused") view=refused::Refused />
                 </Routes>

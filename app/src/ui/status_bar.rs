@@ -111,6 +111,7 @@ pub fn StatusBar() -> impl IntoView {
                         describe=|n| format!("Not accepted: {n} records have a change the relay refused")
                     />
                     <a id="records-link" class="button" href="/records">"Records"</a>
+                    <a id="scan-link" class="button" href="/scan">"Scan a tag"</a>
                     <a id="dashboard-link" class="button" href="/dashboard">"Dashboard"</a>
                     <Show when=is_admin>
                         <a id="admin-link" class="button" href="/admin">"Admin"</a>

@@ -10,6 +10,7 @@ const YES_NO: [(&str, &str); 2] = [("false", "No"), ("true", "Yes")];
 pub fn input(shape: &Shape) -> Input {
     match shape {
         Shape::Text | Shape::Reference(_) => Input::Text,
+        Shape::Drawing => Input::Drawing,
         Shape::LongText | Shape::Group(_) => Input::LongText,
         Shape::Count { .. } | Shape::Decimal => Input::Number,
         Shape::When => Input::When,
@@ -46,6 +47,10 @@ pub fn from_text(shape: &Shape, text: &str) -> Result<Value, String> {
     let text = text.trim();
     Ok(match shape {
         Shape::Text | Shape::LongText | Shape::Reference(_) => Value::Str(text.into()),
+        Shape::Drawing => {
+            crate::signature::check_drawing(text)?;
+            Value::Str(text.into())
+        }
         Shape::Count { max } => match text {
             "" => Value::Uint(0),
             _ => text

@@ -124,6 +124,7 @@ const ACTIONS: &[Action] = &[
             Ok(())
         },
     },
+    super::journal::LOG_WORK,
 ];
 
 fn sections(r: &Record) -> Vec<Section> {

@@ -1,0 +1,100 @@
+//! Asset tags (issue 17 item 4): a technician points the tablet's camera at a CI's QR code
+//! (Chromium's fake camera filming a real QR code) and the CI opens, offline, through the
+//! decoder built into the app; a tag typed instead opens it too, and an unknown one says so.
+
+use std::path::Path;
+
+use e2e::app::{SYNC_TIMEOUT, UI_TIMEOUT};
+use e2e::{Chromedriver, Result, Tablet, signed_in};
+
+/// A one-frame YUV4MPEG2 video of `text` as a QR code (black on white, 640×480), which
+/// Chromium's fake camera plays in a loop.
+fn qr_video(text: &str, path: &Path) -> Result<()> {
+    let (w, h, scale) = (640usize, 480usize, 8usize);
+    let code = qrcode::QrCode::new(text.as_bytes())?;
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = modules * scale;
+    let (left, top) = ((w - side) / 2, (h - side) / 2);
+    let mut luma = vec![235u8; w * h];
+    for (i, color) in colors.iter().enumerate() {
+        if *color == qrcode::Color::Dark {
+            let (mx, my) = (i % modules, i / modules);
+            for y in top + my * scale..top + (my + 1) * scale {
+                luma[y * w + left + mx * scale..][..scale].fill(16);
+            }
+        }
+    }
+    let mut video = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
+    video.extend_from_slice(&luma);
+    // No colour: both chroma planes at their middle.
+    video.extend(std::iter::repeat_n(128u8, w * h / 2));
+    std::fs::write(path, video)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_cis_qr_code_opens_it_offline_and_a_typed_tag_does_too() -> Result<()> {
+    let (mut relay, _driver, tablets, _) = signed_in(&["desk"]).await?;
+    let [desk] = <[Tablet; 1]>::try_from(tablets).expect("one tablet");
+    let ci = desk
+        .create_record(
+            "configuration_item",
+            &[("name", "Till 3 printer"), ("asset_tag", "TAG-31337")],
+        )
+        .await?;
+    desk.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
+    let (username, password) = relay.first_account().expect("the first account");
+
+    let dir = tempfile::tempdir()?;
+    let video = dir.path().join("tag.y4m");
+    qr_video("TAG-31337", &video)?;
+    let driver = Chromedriver::start().await?;
+    let tech = Tablet::open_with_camera(&driver, &relay.base_url(), "tech", &video).await?;
+    tech.sign_in(&username, &password).await?;
+    tech.open_list().await?;
+    tech.wait_online(true, SYNC_TIMEOUT).await?;
+    tech.wait_service_worker().await?;
+    tech.goto(&format!("/records/configuration_item/{}", ci.id))
+        .await?;
+    tech.wait_for_text("#record-number", "the CI", SYNC_TIMEOUT, |t| t == ci.number)
+        .await?;
+
+    // In the basement: no relay. The camera reads the label and the CI opens.
+    relay.stop().await?;
+    tech.goto("/").await?;
+    tech.click("#scan-link").await?;
+    tech.wait_for_text("#record-number", "the scanned CI", UI_TIMEOUT, |t| {
+        t == ci.number
+    })
+    .await?;
+    assert!(tech.current_url().await?.ends_with(&ci.id));
+
+    // Typing works where the label is gone; a wrong tag says so. (The desk tablet has no
+    // camera: scanning tells it to type.)
+    desk.goto("/scan").await?;
+    desk.wait_for_text("#scan-status", "no camera", UI_TIMEOUT, |t| {
+        t.contains("type the tag instead")
+    })
+    .await?;
+    desk.fill("#scan-tag", "TAG-99999").await?;
+    desk.click("#scan-open").await?;
+    let why = desk
+        .wait_for_text("#scan-error", "the unknown tag", UI_TIMEOUT, |t| {
+            !t.is_empty()
+        })
+        .await?;
+    assert!(
+        why.contains("No CI or asset on this device has the tag 'TAG-99999'"),
+        "{why}"
+    );
+    desk.fill("#scan-tag", "tag-31337").await?;
+    desk.click("#scan-open").await?;
+    desk.wait_for_text("#record-number", "the typed CI", UI_TIMEOUT, |t| {
+        t == ci.number
+    })
+    .await?;
+    tech.close().await?;
+    desk.close().await
+}
