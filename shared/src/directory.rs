@@ -86,8 +86,8 @@ pub fn name_of<'a>(directory: &'a [Entry], username: &'a str) -> &'a str {
 }
 
 /// What a person picker offers: (username, display name) for everyone in `directory`, and the
-/// value already stored when the directory does not list it, shown as itself, so saving the
-/// form never changes it unasked.
+/// value already stored when the directory does not list it, as itself (a record keeps naming
+/// someone the device cannot see; it is shown, not dropped).
 pub fn choices(directory: &[Entry], chosen: &str) -> Vec<(String, String)> {
     let mut choices: Vec<(String, String)> = directory
         .iter()
