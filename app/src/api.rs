@@ -253,6 +253,11 @@ pub async fn people() -> Result<Vec<PersonRow>, ApiError> {
     call("GET", "/api/people", None, Some("people")).await
 }
 
+/// The people this person may pick by name (`shared::directory`), for the device's copy.
+pub async fn directory() -> Result<Vec<shared::directory::Entry>, ApiError> {
+    call("GET", "/api/directory", None, Some("people")).await
+}
+
 pub async fn add_person(body: &Value) -> Result<(), ApiError> {
     send("POST", "/api/people", Some(body)).await
 }

@@ -89,6 +89,9 @@ pub struct AppState {
     pub session: RwSignal<Option<SessionInfo>>,
     /// The relay said the session has ended: syncing waits for the person to sign in again.
     pub session_expired: RwSignal<bool>,
+    /// The people this person may pick by name, as the relay last listed them (kept on the
+    /// device, so pickers work offline).
+    pub directory: RwSignal<Vec<shared::directory::Entry>>,
     /// The summary of every listed record (what lists read; never a whole document).
     pub summaries: RwSignal<BTreeMap<DocumentId, Summary>>,
     /// The summaries have been read: lists can paint (documents may still be loading).
@@ -134,6 +137,7 @@ impl AppState {
             display_name: RwSignal::new(String::new()),
             session: RwSignal::new(None),
             session_expired: RwSignal::new(false),
+            directory: RwSignal::new(vec![]),
             summaries: RwSignal::new(BTreeMap::new()),
             list_ready: RwSignal::new(false),
             now: RwSignal::new(now()),
@@ -180,6 +184,12 @@ impl AppState {
                 .unwrap_or_default(),
         );
         self.session.set(session);
+        self.directory.set(
+            meta.directory
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok())
+                .unwrap_or_default(),
+        );
         self.changes_cursor
             .set_value(meta.changes_cursor.unwrap_or(0));
         self.last_sync
@@ -327,6 +337,30 @@ impl AppState {
         for id in writable {
             self.retry_refused(id).await;
         }
+    }
+
+    /// The relay's current directory for this person, kept on the device when it changed.
+    /// Unreachable, the copy already kept stays in use.
+    pub async fn refresh_directory(self) {
+        let Ok(people) = api::directory().await else {
+            return;
+        };
+        if self.directory.with_untracked(|d| *d == people) {
+            return;
+        }
+        if let Ok(store) = self.store() {
+            let json = serde_json::to_string(&people).unwrap_or_default();
+            if let Err(e) = store.put_meta_string(store::DIRECTORY, &json).await {
+                self.problem.set(Some(e.to_string()));
+            }
+        }
+        self.directory.set(people);
+    }
+
+    /// The name to show for the person stored as `username` (the id itself when unknown).
+    pub fn person_name(self, username: &str) -> String {
+        self.directory
+            .with(|d| shared::directory::name_of(d, username).to_string())
     }
 
     /// The signed-in person as `shared::access` sees them (no one when signed out). Tracked.
@@ -493,16 +527,20 @@ impl AppState {
         Ok(())
     }
 
-    /// Ends the session on the relay (if reachable) and forgets it here. Documents stay.
+    /// Ends the session on the relay (if reachable) and forgets it here, with the directory
+    /// (what the next person may see of it is theirs to be given). Documents stay.
     pub async fn sign_out(self) {
         self.stop_sync();
         let _ = api::sign_out().await;
-        if let Ok(store) = self.store()
-            && let Err(e) = store.delete_meta(store::SESSION).await
-        {
-            self.problem.set(Some(e.to_string()));
+        if let Ok(store) = self.store() {
+            for key in [store::SESSION, store::DIRECTORY] {
+                if let Err(e) = store.delete_meta(key).await {
+                    self.problem.set(Some(e.to_string()));
+                }
+            }
         }
         self.session.set(None);
+        self.directory.set(vec![]);
         self.session_expired.set(false);
         self.display_name.set(String::new());
     }

@@ -62,6 +62,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/documents/{id}/receipts", get(receipts))
         .route("/export/evidence", get(crate::export::evidence))
         .route("/people", get(people).post(add_person))
+        .route("/directory", get(directory))
         .route("/people/{username}", post(update_person))
         .route("/sites", get(sites).post(add_site))
         .route("/teams", get(teams).post(add_team));
@@ -235,6 +236,23 @@ async fn people(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     require_admin(&session)?;
     Ok(Json(json!({ "people": state.store.people()? })))
+}
+
+/// The people the signed-in person may pick by name (`shared::directory`: names and roles
+/// only, per scope), for the copy their devices keep.
+async fn directory(
+    State(state): State<Arc<AppState>>,
+    Authenticated(session): Authenticated,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let people = state.store.people()?;
+    let accounts = people.iter().map(|p| shared::directory::Account {
+        username: &p.username,
+        display_name: &p.display_name,
+        disabled: p.disabled,
+        person: &p.access,
+    });
+    let visible = shared::directory::visible_to(&session.person.access, accounts);
+    Ok(Json(json!({ "people": visible })))
 }
 
 #[derive(Deserialize)]

@@ -288,3 +288,65 @@ async fn administrators_move_people_between_sites_and_teams() {
     );
     relay.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_directory_shows_names_and_roles_of_the_people_in_a_persons_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = start_relay(dir.path()).await;
+    let admin = relay.admin_cookie().await;
+    relay
+        .add_person(&admin, "nora", &[Role::Technician], &["north"], &[])
+        .await;
+    relay
+        .add_person(&admin, "omar", &[Role::Technician], &["south"], &[])
+        .await;
+    relay
+        .add_person(&admin, "cm", &[Role::ChangeManager], &[], &[])
+        .await;
+    let usernames = |v: &serde_json::Value| -> Vec<String> {
+        v["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["username"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // Nora (north) sees herself and those who work everywhere, not Omar of the south site.
+    let nora = relay.sign_in("nora", PASSWORD, "device-n").await.unwrap();
+    let seen = relay.get_json("/api/directory", &nora).await;
+    assert_eq!(usernames(&seen), ["admin", "cm", "nora"]);
+    let entry = seen["people"][0].as_object().unwrap();
+    let keys: Vec<&str> = entry.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["display_name", "roles", "username"],
+        "names and roles only"
+    );
+    assert_eq!(entry["display_name"], "Administrator");
+    assert_eq!(entry["roles"], serde_json::json!(["administrator"]));
+
+    // The administrator sees every active person; a disabled one is no longer offered.
+    let all = relay.get_json("/api/directory", &admin).await;
+    assert_eq!(usernames(&all), ["admin", "cm", "nora", "omar"]);
+    let res = relay
+        .call(
+            reqwest::Method::POST,
+            "/api/people/omar",
+            &admin,
+            Some(serde_json::json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let all = relay.get_json("/api/directory", &admin).await;
+    assert_eq!(usernames(&all), ["admin", "cm", "nora"]);
+
+    // Without a session, nothing.
+    let res = client()
+        .get(relay.url("/api/directory"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    relay.shutdown().await;
+}

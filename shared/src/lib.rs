@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod csv_export;
+pub mod directory;
 pub mod duties;
 pub mod evidence;
 pub mod forms;

@@ -28,7 +28,13 @@ fn every_record_type_round_trips() {
         round_trip(&record);
     }
     let mut incident = common::incident("INC-1", &common::incident_edit("Scanner", ""), &m);
-    act(&mut incident, "major", &[("owner", "bo")], &m).unwrap();
+    act(
+        &mut incident,
+        "major",
+        &[("owner", "bo"), ("reason", "Service down")],
+        &m,
+    )
+    .unwrap();
     round_trip(&incident);
     let mut change = new(
         "change",
@@ -299,7 +305,13 @@ fn schema_2_document(incident: &Record) -> Automerge {
 fn schema_2_major_incident_gets_its_outage_from_its_history() {
     let m = |at| meta("ana", at);
     let mut inc = common::incident("INC-1", &common::incident_edit("Tills down", ""), &m(1_000));
-    act(&mut inc, "major", &[("owner", "bo")], &m(1_000)).unwrap();
+    act(
+        &mut inc,
+        "major",
+        &[("owner", "bo"), ("reason", "Service down")],
+        &m(1_000),
+    )
+    .unwrap();
     to(&mut inc, "resolved", "", &m(5_000)).unwrap();
     to(&mut inc, "in_progress", "", &m(6_000)).unwrap();
     to(&mut inc, "resolved", "", &m(9_000)).unwrap();
@@ -314,7 +326,13 @@ fn schema_2_major_incident_gets_its_outage_from_its_history() {
     );
     // Still open: still down. A minor incident had no outage.
     let mut open = common::incident("INC-2", &common::incident_edit("Tills down", ""), &m(1_000));
-    act(&mut open, "major", &[("owner", "bo")], &m(1_000)).unwrap();
+    act(
+        &mut open,
+        "major",
+        &[("owner", "bo"), ("reason", "Service down")],
+        &m(1_000),
+    )
+    .unwrap();
     let upgraded = Incident::read(&schema_2_document(&open)).unwrap();
     assert_eq!(upgraded.outage.unwrap().end, None);
     let minor = common::incident("INC-3", &common::incident_edit("Mouse", ""), &m(1_000));
@@ -332,7 +350,13 @@ fn schema_2_major_incident_gets_its_outage_from_its_history() {
 fn a_merged_record_reads_every_entry_of_both_replicas() {
     let m = |who, at| meta(who, at);
     let mut inc = common::incident("INC-1", &common::incident_edit("Scanner", ""), &m("ana", 1));
-    act(&mut inc, "major", &[("owner", "bo")], &m("ana", 2)).unwrap();
+    act(
+        &mut inc,
+        "major",
+        &[("owner", "bo"), ("reason", "Service down")],
+        &m("ana", 2),
+    )
+    .unwrap();
     let mut a = doc_of(&inc);
     let mut b = a.fork();
     edit(&mut a, "ana", 3, |i| {

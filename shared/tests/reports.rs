@@ -466,7 +466,13 @@ fn major_record(
 ) -> Record {
     let mut inc = record(number, service, "", opened, &[]);
     let m = meta("ana", MONDAY + opened);
-    act(&mut inc, "major", &[("owner", "bo")], &m).unwrap();
+    act(
+        &mut inc,
+        "major",
+        &[("owner", "bo"), ("reason", "Service down")],
+        &m,
+    )
+    .unwrap();
     if let Some((start, end)) = outage {
         record_outage(&mut inc, start, end, &m).unwrap();
     }
@@ -560,6 +566,37 @@ fn availability_without_target_or_with_a_bad_one() {
             .unwrap_err()
             .to_string(),
         "the availability target of SVC-1 must be a percentage between 0 and 100, not 120"
+    );
+}
+
+#[test]
+fn availability_by_service_lists_every_service_by_name_with_its_own_outages() {
+    let tills = service(99.0);
+    let web = Service {
+        number: "SVC-2".into(),
+        name: "Shop website".into(),
+        ..service(0.0)
+    };
+    let broken = Service {
+        number: "SVC-3".into(),
+        name: "Archive".into(),
+        ..service(150.0)
+    };
+    let incidents = [
+        major("INC-1", "SVC-1", 0, Some((0, Some(HOUR)))),
+        major("INC-2", "SVC-2", 0, Some((0, Some(2 * HOUR)))),
+    ];
+    let services = [tills, web, broken];
+    let rows = availability_by_service(&services, &incidents, week(), at(7 * DAY));
+    let names: Vec<&str> = rows.iter().map(|(s, _)| s.name.as_str()).collect();
+    assert_eq!(names, ["Archive", "Shop website", "Tills"]);
+    assert!(matches!(rows[0].1, Err(ReportError::BadTarget { .. })));
+    let downtime = |i: usize| rows[i].1.as_ref().unwrap().downtime_ms;
+    assert_eq!((downtime(1), downtime(2)), (2 * HOUR, HOUR));
+    assert_eq!(
+        rows[2].1.as_ref().unwrap().met,
+        Some(true),
+        "167/168 h is 99.4 %"
     );
 }
 

@@ -151,7 +151,13 @@ fn a_major_incident_declared_while_it_was_closed_elsewhere_is_flagged() {
         to(i, "closed", "", &meta("ana", 100)).unwrap()
     });
     edit(&mut b, "bo", 90, |i| {
-        act(i, "major", &[("owner", "cy")], &meta("bo", 90)).unwrap()
+        act(
+            i,
+            "major",
+            &[("owner", "cy"), ("reason", "Service down")],
+            &meta("bo", 90),
+        )
+        .unwrap()
     });
     sync(&mut a, &mut b);
     let found = review(&a);

@@ -82,7 +82,13 @@ fn major_incident_needs_an_owner_and_a_review_before_close() {
             .to_string(),
         "Major incident owner: this is required"
     );
-    act(&mut inc, "major", &[("owner", "cy")], &m).unwrap();
+    act(
+        &mut inc,
+        "major",
+        &[("owner", "cy"), ("reason", "Service down")],
+        &m,
+    )
+    .unwrap();
     assert_eq!(
         to(&mut inc, "closed", "", &m).unwrap_err().to_string(),
         "a major incident needs a post-incident review before it can be closed"
@@ -96,6 +102,50 @@ fn major_incident_needs_an_owner_and_a_review_before_close() {
     .unwrap();
     to(&mut inc, "closed", "", &m).unwrap();
     assert_eq!(inc.status(), "closed");
+}
+
+#[test]
+fn declaring_a_major_incident_needs_why_and_an_owner_picked_from_the_directory() {
+    let mut inc = incident();
+    let m = meta("ana", 2);
+    assert_eq!(
+        act(&mut inc, "major", &[("owner", "cy"), ("reason", "  ")], &m)
+            .unwrap_err()
+            .to_string(),
+        "Why it is major: this is required"
+    );
+    assert!(!inc.bool("major"), "nothing is declared without a reason");
+    act(
+        &mut inc,
+        "major",
+        &[
+            ("owner", "cy"),
+            ("reason", "Every till in the north is down"),
+        ],
+        &m,
+    )
+    .unwrap();
+    assert!(inc.bool("major"));
+    assert_eq!(inc.str("major_owner"), "cy");
+    assert_eq!(
+        notes(&inc).last().unwrap(),
+        "Declared a major incident, owner cy: Every till in the north is down"
+    );
+    // The owner is chosen from people, by name (the app's person picker).
+    let form = shared::forms::of("incident").unwrap();
+    let major = form
+        .actions()
+        .into_iter()
+        .find(|a| a.key == "major")
+        .unwrap();
+    let owner = major.inputs.iter().find(|i| i.key == "owner").unwrap();
+    assert_eq!(owner.pick, shared::forms::Pick::Person);
+    let assignee = form
+        .fields()
+        .into_iter()
+        .find(|f| f.key == "assignee")
+        .unwrap();
+    assert_eq!(assignee.pick, shared::forms::Pick::Person);
 }
 
 #[test]

@@ -305,9 +305,11 @@ pub fn person_selector(username: &str) -> String {
     format!("tr.person-row[data-username=\"{username}\"]")
 }
 
-/// The admin screen (`/admin`): `#add-team`, `#add-person` and its fields, and per person
+/// The admin screen (`/admin`): `#add-team`, `#add-person` and its fields (sites and teams
+/// chosen with `#choose-site-<id>` / `#choose-team-<id>` checkboxes), and per person
 /// `tr.person-row[data-username]` with `.person-roles`, `.role-select`, `.grant-role`,
-/// `.revoke-role`, `.person-sites` / `.person-teams` with `.site-select` / `.team-select`,
+/// `.revoke-role`, `.person-sites` / `.person-teams` (each `.group-name[data-id]`, shown by
+/// name) with `.site-select` / `.team-select`,
 /// `.join-site` / `.leave-site` / `.join-team` / `.leave-team`; `.admin-notice` /
 /// `.admin-error` tell the outcome.
 impl Tablet {
@@ -349,7 +351,9 @@ impl Tablet {
         for role in roles {
             self.click(&format!("#role-{role}")).await?;
         }
-        self.fill("#new-teams", teams).await?;
+        for team in teams.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            self.click(&format!("#choose-team-{team}")).await?;
+        }
         self.click("#add-person").await?;
         self.wait_for(&person_selector(username), UI_TIMEOUT)
             .await?;
@@ -391,14 +395,30 @@ impl Tablet {
 
     /// The sites (`kind` "site") or teams (`kind` "team") the admin screen lists for `username`.
     pub async fn person_groups(&self, username: &str, kind: &str) -> Result<Vec<String>> {
-        let text = self
-            .text(&format!("{} .person-{kind}s", person_selector(username)))
-            .await?;
-        Ok(text
-            .split(',')
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty())
-            .collect())
+        self.person_group(username, kind, Some("data-id")).await
+    }
+
+    /// The names `username`'s row shows for their sites or teams (`kind` is "site" or "team").
+    pub async fn person_group_names(&self, username: &str, kind: &str) -> Result<Vec<String>> {
+        self.person_group(username, kind, None).await
+    }
+
+    /// Each of `username`'s sites or teams: its attribute `attr`, or its text.
+    async fn person_group(
+        &self,
+        username: &str,
+        kind: &str,
+        attr: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let selector = format!("{} .person-{kind}s .group-name", person_selector(username));
+        let mut found = vec![];
+        for g in self.find_all(&selector).await? {
+            match attr {
+                Some(attr) => found.extend(g.attr(attr).await?),
+                None => found.push(g.text().await?),
+            }
+        }
+        Ok(found)
     }
 
     /// Adds `username` to (`join`) or removes them from site or team `id` (`kind` "site" or

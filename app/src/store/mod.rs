@@ -28,6 +28,9 @@ pub const DEVICE_ID: &str = "device_id";
 pub const DISPLAY_NAME: &str = "display_name";
 /// The signed-in person's session body (JSON), kept so the app opens offline.
 pub const SESSION: &str = "session";
+/// The people this person may pick by name, as the relay last listed them (JSON), so pickers
+/// work offline.
+pub const DIRECTORY: &str = "directory";
 /// The relay change feed's cursor as of the last complete sync (decimal string).
 pub const CHANGES_CURSOR: &str = "changes_cursor";
 /// When the last complete sync finished (milliseconds since the epoch, decimal string).
@@ -92,6 +95,7 @@ pub struct Meta {
     pub device_id: Option<String>,
     pub display_name: Option<String>,
     pub session: Option<String>,
+    pub directory: Option<String>,
     pub changes_cursor: Option<i64>,
     pub last_sync: Option<i64>,
     /// (document id, hex change hashes the relay has)
@@ -228,6 +232,8 @@ impl Store {
                 meta.display_name = value.as_string();
             } else if key == SESSION {
                 meta.session = value.as_string();
+            } else if key == DIRECTORY {
+                meta.directory = value.as_string();
             } else if key == LAST_SYNC {
                 meta.last_sync = value.as_string().and_then(|c| c.parse().ok());
             } else if key == CHANGES_CURSOR {

@@ -135,6 +135,8 @@ impl Client {
             if let Ok(info) = api::session().await {
                 state.refresh_session(info).await;
             }
+            // The people they pick by name, for offline.
+            state.refresh_directory().await;
         });
         spawn_local(async move {
             // Which documents changed on the relay since the last complete sync.

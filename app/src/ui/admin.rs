@@ -18,11 +18,87 @@ const ROLES: [&str; 6] = [
     "security",
 ];
 
-fn list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
+/// How a site or team is shown: its name, or its id when it has none.
+fn group_label(g: &Group) -> String {
+    match g.name.trim() {
+        "" => g.id.clone(),
+        name => name.to_string(),
+    }
+}
+
+/// A person's sites or teams by name (`kind` is "sites" or "teams"); an id the relay no longer
+/// lists shows as itself. Each keeps its id in `data-id`.
+fn group_names(
+    kind: &'static str,
+    ids: Vec<String>,
+    groups: RwSignal<Vec<Group>>,
+) -> impl IntoView {
+    view! {
+        <span class=format!("person-{kind}")>
+            {move || {
+                let shown = groups.with(|gs| {
+                    ids.iter()
+                        .map(|id| {
+                            let name = gs.iter().find(|g| &g.id == id).map_or_else(|| id.clone(), group_label);
+                            (id.clone(), name)
+                        })
+                        .collect::<Vec<_>>()
+                });
+                let last = shown.len().saturating_sub(1);
+                shown
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (id, name))| view! {
+                        <span class="group-name" data-id=id>{name}</span>
+                        {(i < last).then_some(", ")}
+                    })
+                    .collect_view()
+            }}
+        </span>
+    }
+}
+
+/// Checkboxes choosing some of `groups` (`kind` is "site" or "team"): `#choose-<kind>-<id>`, each
+/// labelled with the group's name.
+fn group_choice(
+    kind: &'static str,
+    groups: RwSignal<Vec<Group>>,
+    chosen: RwSignal<Vec<String>>,
+) -> impl IntoView {
+    view! {
+        <fieldset class=format!("roles new-{kind}s")>
+            <legend>{if kind == "site" { "Sites" } else { "Teams" }}</legend>
+            <Show when=move || groups.with(Vec::is_empty)>
+                <p class="muted">{format!("No {kind}s yet: add one below.")}</p>
+            </Show>
+            <For each=move || groups.get() key=|g| g.id.clone() let:g>
+                {
+                    let id = g.id.clone();
+                    let (on, set) = (id.clone(), id.clone());
+                    view! {
+                        <label class="role">
+                            <input
+                                type="checkbox"
+                                id=format!("choose-{kind}-{id}")
+                                value=id.clone()
+                                prop:checked=move || chosen.with(|c| c.contains(&on))
+                                on:change=move |ev| {
+                                    let checked = event_target_checked(&ev);
+                                    chosen.update(|c| {
+                                        c.retain(|x| *x != set);
+                                        if checked {
+                                            c.push(set.clone());
+                                        }
+                                    });
+                                }
+                            />
+                            {group_label(&g)}
+                        </label>
+                    }
+                }
+            </For>
+        </fieldset>
+    }
 }
 
 /// An admin request in flight (the screen shows its outcome).
@@ -116,7 +192,7 @@ fn GroupChange(
                 on:change=move |ev| chosen.set(event_target_value(&ev))
             >
                 <For each=move || groups.get() key=|g| g.id.clone() let:g>
-                    <option value=g.id.clone()>{g.id.clone()}</option>
+                    <option value=g.id.clone()>{group_label(&g)}</option>
                 </For>
             </select>
             <button type="button" class=format!("button join-{kind}") on:click=move |_| change(true, u1.clone())>
@@ -147,6 +223,8 @@ pub fn Admin() -> impl IntoView {
                 Ok::<(), api::ApiError>(())
             }
             .await;
+            // A person added or changed here is someone to pick on this device at once.
+            state.refresh_directory().await;
             if let Err(e) = result {
                 error.set(Some(e.to_string()));
             }
@@ -170,8 +248,8 @@ pub fn Admin() -> impl IntoView {
     let new_name = RwSignal::new(String::new());
     let new_password = RwSignal::new(String::new());
     let new_roles = RwSignal::new(Vec::<String>::new());
-    let new_sites = RwSignal::new(String::new());
-    let new_teams = RwSignal::new(String::new());
+    let new_sites = RwSignal::new(Vec::<String>::new());
+    let new_teams = RwSignal::new(Vec::<String>::new());
     let add_person = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let username = new_username.get_untracked().trim().to_string();
@@ -180,8 +258,8 @@ pub fn Admin() -> impl IntoView {
             "display_name": new_name.get_untracked().trim(),
             "password": new_password.get_untracked(),
             "roles": new_roles.get_untracked(),
-            "sites": list(&new_sites.get_untracked()),
-            "teams": list(&new_teams.get_untracked()),
+            "sites": new_sites.get_untracked(),
+            "teams": new_teams.get_untracked(),
         });
         act(
             Box::pin(async move {
@@ -190,6 +268,8 @@ pub fn Admin() -> impl IntoView {
                 new_name.set(String::new());
                 new_password.set(String::new());
                 new_roles.set(vec![]);
+                new_sites.set(vec![]);
+                new_teams.set(vec![]);
                 Ok(())
             }),
             format!("Added {username}."),
@@ -222,9 +302,9 @@ pub fn Admin() -> impl IntoView {
                     <ul class=format!("{what}-list")>
                         <For each=move || target.get() key=|g| g.id.clone() let:g>
                             <li class=format!("{}-row", &what[..4])>
-                                <code>{g.id.clone()}</code>
+                                {group_label(&g)}
                                 " "
-                                {g.name.clone()}
+                                <code>{g.id.clone()}</code>
                             </li>
                         </For>
                     </ul>
@@ -291,11 +371,11 @@ pub fn Admin() -> impl IntoView {
                                             <RoleChange username=username.clone() act=act />
                                         </td>
                                         <td data-label="Sites">
-                                            <span class="person-sites">{p.sites.join(", ")}</span>
+                                            {group_names("sites", p.sites.clone(), sites)}
                                             <GroupChange username=username.clone() kind="site" groups=sites act=act />
                                         </td>
                                         <td data-label="Teams">
-                                            <span class="person-teams">{p.teams.join(", ")}</span>
+                                            {group_names("teams", p.teams.clone(), teams)}
                                             <GroupChange username=username.clone() kind="team" groups=teams act=act />
                                         </td>
                                         <td class="person-status" data-label="Status">{if disabled { "disabled" } else { "active" }}</td>
@@ -388,12 +468,8 @@ pub fn Admin() -> impl IntoView {
                             })
                             .collect_view()}
                     </fieldset>
-                    <LabelledField label="Sites (comma-separated ids)" for_id="new-sites">
-                        <input id="new-sites" prop:value=move || new_sites.get() on:input=move |ev| new_sites.set(event_target_value(&ev)) />
-                    </LabelledField>
-                    <LabelledField label="Teams (comma-separated ids)" for_id="new-teams">
-                        <input id="new-teams" prop:value=move || new_teams.get() on:input=move |ev| new_teams.set(event_target_value(&ev)) />
-                    </LabelledField>
+                    {group_choice("site", sites, new_sites)}
+                    {group_choice("team", teams, new_teams)}
                     <div class="actions wide">
                         <button id="add-person" type="submit" class="button primary">"Add person"</button>
                     </div>

@@ -8,6 +8,7 @@ use shared::model::Record;
 use shared::records::agreement::{SLA, Sla};
 use shared::records::change::{CHANGE, Change};
 use shared::records::incident::{INCIDENT, Incident};
+use shared::records::service::{SERVICE, Service};
 use shared::reports::{self, Bucket, ChangeOutcome, Period};
 use shared::summary::standard_sla;
 use shared::time::Timestamp;
@@ -32,6 +33,7 @@ struct Dash {
     changes: Vec<(String, usize)>,
     reworked: usize,
     majors: Vec<MajorRow>,
+    availability: Vec<AvailabilityRow>,
     problem: Option<String>,
 }
 
@@ -40,8 +42,23 @@ struct MajorRow {
     number: String,
     title: String,
     service: String,
+    /// The owner's username (shown by name from the directory).
+    owner: String,
     open_ms: i64,
     service_down: bool,
+}
+
+/// One service's availability over the period, from its major incidents' outages.
+#[derive(Debug, Clone, PartialEq)]
+struct AvailabilityRow {
+    number: String,
+    name: String,
+    /// Measured, e.g. "99.86%", or why it cannot be measured.
+    measured: String,
+    target: String,
+    downtime_ms: i64,
+    /// "met", "missed", or "" without a target.
+    met: &'static str,
 }
 
 /// The browser's IANA time zone (days in the trend are the person's local days), else UTC.
@@ -54,8 +71,8 @@ fn time_zone() -> String {
 }
 
 fn compute(state: AppState, now: Timestamp, tz: &str) -> Dash {
-    let (mut incidents, changes, mut slas) = state.with_repo(|r| {
-        let (mut incidents, mut changes, mut slas) = (vec![], vec![], vec![]);
+    let (mut incidents, changes, mut slas, services) = state.with_repo(|r| {
+        let (mut incidents, mut changes, mut slas, mut services) = (vec![], vec![], vec![], vec![]);
         for (_, doc) in r.docs.iter() {
             let kind = shared::model::record_type(doc).unwrap_or_default();
             let read = |ty| Record::read(doc, ty).ok();
@@ -65,9 +82,11 @@ fn compute(state: AppState, now: Timestamp, tz: &str) -> Dash {
                 changes.extend(read(&CHANGE).map(|r| Change::of(&r)));
             } else if kind == SLA.kind {
                 slas.extend(read(&SLA).map(|r| Sla::of(&r)));
+            } else if kind == SERVICE.kind {
+                services.extend(read(&SERVICE).map(|r| Service::of(&r)));
             }
         }
-        (incidents, changes, slas)
+        (incidents, changes, slas, services)
     });
     // As the list's summaries do: an incident that names no SLA is measured against the
     // standard one.
@@ -111,6 +130,11 @@ fn compute(state: AppState, now: Timestamp, tz: &str) -> Dash {
                 .map(|r| (r.outcome.label().to_string(), r.total()))
                 .collect();
             dash.reworked = outcomes.reworked;
+            dash.availability =
+                reports::availability_by_service(&services, &incidents, period, now)
+                    .into_iter()
+                    .map(|(service, measured)| availability_row(service, measured))
+                    .collect();
         }
         Err(e) => dash.problem = Some(e.to_string()),
     }
@@ -126,11 +150,40 @@ fn compute(state: AppState, now: Timestamp, tz: &str) -> Dash {
             number: m.number,
             title: m.title,
             service: m.service,
+            owner: m.owner,
             open_ms: m.open_ms,
             service_down: m.service_down,
         })
         .collect();
     dash
+}
+
+fn availability_row(
+    service: &Service,
+    measured: Result<reports::Availability, reports::ReportError>,
+) -> AvailabilityRow {
+    let (measured, target, downtime_ms, met) = match measured {
+        Ok(a) => (
+            format!("{:.2}%", a.measured_percent),
+            a.target_percent
+                .map_or_else(|| "none".to_string(), |t| format!("{t}%")),
+            a.downtime_ms,
+            match a.met {
+                Some(true) => "met",
+                Some(false) => "missed",
+                None => "",
+            },
+        ),
+        Err(e) => (e.to_string(), String::new(), 0, ""),
+    };
+    AvailabilityRow {
+        number: service.number.clone(),
+        name: service.name.clone(),
+        measured,
+        target,
+        downtime_ms,
+        met,
+    }
 }
 
 /// A horizontal bar chart: one labelled bar per row, its number at its end.
@@ -268,6 +321,42 @@ fn trend_chart(points: Vec<(String, usize, usize)>) -> impl IntoView {
     }
 }
 
+/// Each service's availability over the period (ISO 20000 8.7.1), from the outages recorded
+/// on its major incidents.
+fn availability_table(rows: Vec<AvailabilityRow>) -> impl IntoView {
+    view! {
+        <section class="card" id="availability">
+            <h2>"Service availability, last 30 days"</h2>
+            {if rows.is_empty() {
+                view! { <p class="muted">"No services on this device."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="availability">
+                        <thead>
+                            <tr><th>"Service"</th><th>"Measured"</th><th>"Target"</th><th>"Downtime"</th><th>"Target met"</th></tr>
+                        </thead>
+                        <tbody>
+                            {rows
+                                .into_iter()
+                                .map(|r| view! {
+                                    <tr class="availability-row" data-service=r.number.clone() data-met=r.met>
+                                        <td>{format!("{} {}", r.number, r.name)}</td>
+                                        <td class="measured">{r.measured}</td>
+                                        <td class="target">{r.target}</td>
+                                        <td class="downtime" data-ms=r.downtime_ms.to_string()>{super::list::duration(r.downtime_ms)}</td>
+                                        <td>{match r.met { "met" => "yes", "missed" => "no", _ => "no target" }}</td>
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
 fn percent(met: usize, breached: usize) -> String {
     match met + breached {
         0 => "nothing measured yet".to_string(),
@@ -352,7 +441,7 @@ pub fn Dashboard() -> impl IntoView {
                                 view! {
                                     <table class="majors">
                                         <thead>
-                                            <tr><th>"Number"</th><th>"Title"</th><th>"Service"</th><th>"Open for"</th><th>"Service down"</th></tr>
+                                            <tr><th>"Number"</th><th>"Title"</th><th>"Service"</th><th>"Owner"</th><th>"Open for"</th><th>"Service down"</th></tr>
                                         </thead>
                                         <tbody>
                                             {d.majors
@@ -362,6 +451,7 @@ pub fn Dashboard() -> impl IntoView {
                                                         <td>{m.number.clone()}</td>
                                                         <td>{m.title.clone()}</td>
                                                         <td>{m.service.clone()}</td>
+                                                        <td class="major-owner" data-owner=m.owner.clone()>{state.person_name(&m.owner)}</td>
                                                         <td>{super::list::duration(m.open_ms)}</td>
                                                         <td>{if m.service_down { "yes" } else { "no" }}</td>
                                                     </tr>
@@ -373,6 +463,7 @@ pub fn Dashboard() -> impl IntoView {
                                     .into_any()
                             }}
                         </section>
+                        {availability_table(d.availability.clone())}
                     }
                 }}
             </div>

@@ -10,6 +10,7 @@ mod history;
 mod knowledge;
 mod known_errors;
 pub(crate) mod list;
+pub(crate) mod person_picker;
 mod read_only;
 mod record_form;
 mod records;

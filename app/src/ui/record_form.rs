@@ -640,7 +640,7 @@ fn fields(
             let control_id = format!("{prefix}{key}");
             let set = move |text| edit(key, text);
             let input = match field.pick {
-                Pick::Shape => control(
+                Pick::Shape | Pick::Person | Pick::Tag => control(
                     &field,
                     control_id.clone(),
                     Signal::derive(move || value(key)),
@@ -786,11 +786,21 @@ fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<
 /// The control for one field, with the `id` its label names. Not generic over where the value
 /// comes from: one copy of every control for all the forms.
 fn control(field: &Field, id: String, value: Signal<String>, set: Callback<String>) -> AnyView {
+    if field.pick == Pick::Person {
+        return view! { <super::person_picker::PersonPicker id=id chosen=value on_pick=set /> }
+            .into_any();
+    }
+    if field.pick == Pick::Tag {
+        return view! { <super::scan::TagField id=id value=value set=set /> }.into_any();
+    }
     let on_text = move |ev: leptos::ev::Event| set.run(event_target_value(&ev));
     match &field.input {
         Input::Text => view! { <input id=id type="text" prop:value=value on:input=on_text /> }.into_any(),
+        // Text with a decimal keyboard, not type="number": a number input reports "99." as
+        // "99", and writing that back as the value dropped the point while a person typed
+        // "99.9" (it became 999). `shared::forms` reads and refuses the text.
         Input::Number => view! {
-            <input id=id type="number" step="any" inputmode="decimal" prop:value=value on:input=on_text />
+            <input id=id type="text" inputmode="decimal" prop:value=value on:input=on_text />
         }
         .into_any(),
         Input::LongText => view! { <textarea id=id rows="3" prop:value=value on:input=on_text></textarea> }.into_any(),
@@ -808,7 +818,6 @@ fn control(field: &Field, id: String, value: Signal<String>, set: Callback<Strin
         }
         .into_any(),
         Input::Drawing => view! { <super::signature_pad::SignaturePad id=id value=value set=set /> }.into_any(),
-        Input::Tag => view! { <super::scan::TagField id=id value=value set=set /> }.into_any(),
         Input::Choice(options) => {
             let mut options = options.clone();
             // Until a value is chosen the select says so, instead of showing an option the

@@ -39,8 +39,6 @@ pub enum Input {
     Choice(Vec<(&'static str, &'static str)>),
     /// A drawing on the screen: a signature pad.
     Drawing,
-    /// An asset tag: typed, or read from its QR code by the camera.
-    Tag,
 }
 
 /// One control on a form or an action.
@@ -222,10 +220,10 @@ impl Form {
                     .map(|i| Field {
                         key: i.key,
                         label: i.label,
-                        input: if i.scan { Input::Tag } else { input(&i.shape) },
+                        input: input(&i.shape),
                         required: i.required,
                         fixed: false,
-                        pick: Pick::Shape,
+                        pick: i.pick,
                     })
                     .collect(),
             })

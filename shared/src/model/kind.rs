@@ -302,6 +302,11 @@ pub enum Pick {
     Team,
     /// A record of the field's reference type that is not finished.
     Record,
+    /// A person from the relay's directory as the device keeps it (`crate::directory`): shown
+    /// by display name, stored as their username.
+    Person,
+    /// An asset tag: typed, or read from its QR code by the tablet's camera (`crate::tags`).
+    Tag,
 }
 
 /// A field's text form other than its shape's (e.g. a week of working hours as seven lines).
@@ -326,8 +331,8 @@ pub struct Input {
     pub label: &'static str,
     pub shape: Shape,
     pub required: bool,
-    /// An asset tag the tablet's camera can read into it (`crate::tags`).
-    pub scan: bool,
+    /// What a person chooses it from, when not typed or chosen as its shape says.
+    pub pick: Pick,
 }
 
 impl Input {
@@ -337,7 +342,7 @@ impl Input {
             label,
             shape,
             required: false,
-            scan: false,
+            pick: Pick::Shape,
         }
     }
 
@@ -346,9 +351,8 @@ impl Input {
         self
     }
 
-    /// An asset tag, typed or read by the camera.
-    pub const fn scannable(mut self) -> Self {
-        self.scan = true;
+    pub const fn pick(mut self, pick: Pick) -> Self {
+        self.pick = pick;
         self
     }
 }

@@ -344,7 +344,7 @@ pub static VERIFICATION_CAMPAIGN: m::RecordType = m::RecordType {
         inputs: &[
             Input::new("tag", "Asset tag or CI number", S::Text)
                 .required()
-                .scannable(),
+                .pick(m::Pick::Tag),
             Input::new("method", "How", S::Choice(&VERIFY_METHODS)),
             Input::new("result", "Result", S::Choice(&CHECK_RESULTS)),
             Input::new("note", "Note", S::LongText),

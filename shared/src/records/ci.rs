@@ -3,6 +3,7 @@
 //! `ChangeMeta`, and every action also appends to the work log.
 
 use super::journal::JOURNAL;
+use crate::model::Pick;
 use crate::model::{
     self as m, Action, ChangeMeta, Facts, Field as F, FormField, Group, Input, Lookup, Record,
     RecordError, Section, Shape as S, Values, given,
@@ -178,7 +179,7 @@ pub static CONFIGURATION_ITEM: m::RecordType = m::RecordType {
         FormField::new("description", "Description"),
         FormField::new("site", "Site"),
         FormField::new("location", "Location"),
-        FormField::new("owner", "Owner"),
+        FormField::new("owner", "Owner").pick(Pick::Person),
         FormField::new("asset_tag", "Asset tag"),
     ],
     actions: &[
@@ -294,7 +295,7 @@ pub static ASSET: m::RecordType = m::RecordType {
         FormField::new("tag", "Asset tag").required(),
         FormField::new("model", "Model"),
         FormField::new("serial", "Serial number"),
-        FormField::new("owner", "Owner"),
+        FormField::new("owner", "Owner").pick(Pick::Person),
         FormField::new("location", "Location"),
         FormField::new("warranty_until", "Warranty until"),
         FormField::new("contract", "Contract (number)"),

@@ -242,7 +242,7 @@ pub(crate) const FORM: &[FormField] = &[
     FormField::new("caller", "Reported by"),
     FormField::new("category", "Category"),
     FormField::new("affected_cis", "Affected CIs (one per line)"),
-    FormField::new("assignee", "Assignee"),
+    FormField::new("assignee", "Assignee").pick(Pick::Person),
 ];
 
 pub(crate) const ACTIONS: &[Action] = &[
@@ -265,14 +265,13 @@ pub(crate) const ACTIONS: &[Action] = &[
     Action {
         key: "major",
         label: "Declare a major incident",
-        inputs: &[Input::new("owner", "Major incident owner", S::Text).required()],
-        apply: |r, values, _, meta| {
-            let owner = given(values, "owner");
-            r.set("major", true);
-            r.set("major_owner", owner);
-            r.log(meta, format!("Declared a major incident, owner {owner}"));
-            Ok(())
-        },
+        inputs: &[
+            Input::new("owner", "Major incident owner", S::Text)
+                .required()
+                .pick(Pick::Person),
+            Input::new("reason", "Why it is major", S::LongText).required(),
+        ],
+        apply: |r, values, _, meta| declare_major(r, values, meta),
     },
     Action {
         key: "outage",
@@ -319,6 +318,19 @@ pub(crate) const ACTIONS: &[Action] = &[
         },
     },
 ];
+
+/// Declares the incident major, with why and who owns it, on the work log (the record of the
+/// decision). Declared again, it names the new owner and why: ownership may change hands.
+fn declare_major(r: &mut Record, values: &Values, meta: &ChangeMeta) -> Result<(), RecordError> {
+    let (reason, owner) = (given(values, "reason"), given(values, "owner"));
+    r.set("major", true);
+    r.set("major_owner", owner);
+    r.log(
+        meta,
+        format!("Declared a major incident, owner {owner}: {reason}"),
+    );
+    Ok(())
+}
 
 /// Records when the service went down and, once known, when it was restored. Only a major
 /// incident carries an outage: availability (8.7.1) is measured from major incidents.

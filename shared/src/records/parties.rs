@@ -6,6 +6,7 @@ use super::agreement::{
 use super::journal::{ADD_CONTACT, CONTACTS, JOURNAL, contact_rows, first_line};
 use super::priority::Priority;
 use super::registers::{ACTIVE_STATUSES, active};
+use crate::model::Pick;
 use crate::model::{
     self as m, Action, Facts, Field as F, FormField, Group, Input, Record, RecordError, Section,
     Shape as S, given,
@@ -201,7 +202,7 @@ pub static SUPPLIER: m::RecordType = m::RecordType {
     logged: "Supplier added",
     form: &[
         FormField::new("name", "Name").required(),
-        FormField::new("owner", "Relationship owner"),
+        FormField::new("owner", "Relationship owner").pick(Pick::Person),
     ],
     actions: &[ADD_CONTACT],
     sections: |r| vec![Section::text("Contacts", contact_rows(r))],
@@ -269,7 +270,7 @@ pub static CONTRACT: m::RecordType = m::RecordType {
     form: &[
         FormField::new("supplier", "Supplier (number)").required(),
         FormField::new("scope", "Scope").required(),
-        FormField::new("owner", "Owner"),
+        FormField::new("owner", "Owner").pick(Pick::Person),
         FormField::new("starts", "Starts"),
         FormField::new("ends", "Ends"),
         FormField::new("services", "Services (one per line)"),

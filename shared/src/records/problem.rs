@@ -1,6 +1,7 @@
 //! Problem and known error (ISO 20000 8.6.3).
 
 use super::journal::{JOURNAL, OPTIONAL_REVIEW};
+use crate::model::Pick;
 use crate::model::{
     self as m, Action, Facts, Field as F, FormField, Input, Record, Section, Shape as S, given,
 };
@@ -157,7 +158,7 @@ pub static PROBLEM: m::RecordType = m::RecordType {
     form: &[
         FormField::new("title", "Title").required(),
         FormField::new("description", "Description"),
-        FormField::new("owner", "Owner"),
+        FormField::new("owner", "Owner").pick(Pick::Person),
         FormField::new("root_cause", "Root cause"),
         FormField::new("fix_change", "Fix change (number)"),
     ],

@@ -4,6 +4,7 @@
 
 use super::journal::{JOURNAL, OPTIONAL_REVIEW, first_line, record_review};
 use super::priority::LEVELS;
+use crate::model::Pick;
 use crate::model::{
     self as m, Action, ChangeMeta, Facts, Field as F, FormField, Group, Input, Lookup, Record,
     RecordError, Row, RowButton, Section, Shape as S, Values, given,
@@ -127,7 +128,7 @@ pub static RISK: m::RecordType = m::RecordType {
         FormField::new("likelihood", "Likelihood (1 to 5)"),
         FormField::new("impact", "Impact (1 to 5)"),
         FormField::new("treatment", "Treatment"),
-        FormField::new("owner", "Owner"),
+        FormField::new("owner", "Owner").pick(Pick::Person),
         FormField::new("review_date", "Review by"),
     ],
     sections: |r| {
@@ -484,7 +485,7 @@ pub static MANAGEMENT_REVIEW: m::RecordType = m::RecordType {
             label: "Add an action",
             inputs: &[
                 Input::new("text", "Action", S::LongText).required(),
-                Input::new("owner", "Owner", S::Text),
+                Input::new("owner", "Owner", S::Text).pick(Pick::Person),
                 Input::new("due", "Due", S::Optional(&S::When)),
             ],
             apply: |r, values, _, meta| {
@@ -684,7 +685,7 @@ pub static IMPROVEMENT: m::RecordType = m::RecordType {
         FormField::new("source", "Source"),
         FormField::new("source_ref", "Source record (number)"),
         FormField::new("priority", "Priority"),
-        FormField::new("owner", "Owner"),
+        FormField::new("owner", "Owner").pick(Pick::Person),
         FormField::new("target", "Target"),
         FormField::new("measured_outcome", "Measured outcome"),
     ],

@@ -4,6 +4,7 @@
 use super::journal::JOURNAL;
 use super::priority::{LEVELS, Level, Priority, PriorityMatrix};
 use super::ticket::{TICKET_PLACE, TicketStatus, ticket_lifecycle};
+use crate::model::Pick;
 use crate::model::{
     self as m, Action, ChangeMeta, Facts, Field as F, FormField, Group, Input, Lookup, Record,
     RecordError, Row, RowButton, Section, Shape as S, Values, given,
@@ -186,7 +187,7 @@ pub static SERVICE_REQUEST: m::RecordType = m::RecordType {
         FormField::new("caller", "Requested by"),
         FormField::new("site", "Site"),
         FormField::new("group", "Team"),
-        FormField::new("assignee", "Assignee"),
+        FormField::new("assignee", "Assignee").pick(Pick::Person),
         FormField::new("impact", "Impact"),
         FormField::new("urgency", "Urgency"),
         FormField::new("resolution_notes", "Resolution notes"),

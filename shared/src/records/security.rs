@@ -2,6 +2,7 @@
 //! keep its contents to the security role. Same fields, schemas, lifecycle and rules as an
 //! incident.
 
+use crate::model::Pick;
 use std::ops::Deref;
 
 use super::incident::{self, Incident};
@@ -37,7 +38,7 @@ pub static SECURITY_INCIDENT: m::RecordType = m::RecordType {
         FormField::new("caller", "Reported by"),
         FormField::new("site", "Site"),
         FormField::new("group", "Team"),
-        FormField::new("assignee", "Assignee"),
+        FormField::new("assignee", "Assignee").pick(Pick::Person),
         FormField::new("impact", "Impact"),
         FormField::new("urgency", "Urgency"),
         FormField::new("affected_cis", "Affected CIs (one per line)"),

@@ -1,6 +1,7 @@
 //! Service and its catalogue items (ISO 20000 8.2.4), with its availability target (8.7.1).
 
 use super::journal::JOURNAL;
+use crate::model::Pick;
 use crate::model::{
     self as m, Action, Facts, Field as F, FormField, Group, Input, Lookup, Record, RecordError,
     Section, Shape as S, given,
@@ -157,7 +158,7 @@ pub static SERVICE: m::RecordType = m::RecordType {
     logged: "Service proposed",
     form: &[
         FormField::new("name", "Name").required(),
-        FormField::new("owner", "Owner"),
+        FormField::new("owner", "Owner").pick(Pick::Person),
         FormField::new("description", "Description"),
         FormField::new("service_hours", "Service hours"),
         FormField::new("dependencies", "Depends on (one per line)"),

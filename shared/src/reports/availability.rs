@@ -90,3 +90,22 @@ pub fn availability<'a>(
         outages,
     })
 }
+
+/// Every service's availability over `period` (the dashboard's table), by service name then
+/// number. A service whose target is not a percentage is listed with that error, so one bad
+/// record does not hide the others.
+pub fn by_service<'a>(
+    services: &'a [Service],
+    incidents: &[Incident],
+    period: Period,
+    now: Timestamp,
+) -> Vec<(&'a Service, Result<Availability, ReportError>)> {
+    let mut rows: Vec<_> = services
+        .iter()
+        .map(|s| (s, availability(s, incidents, period, now)))
+        .collect();
+    crate::order::sort_by(&mut rows, |(a, _), (b, _)| {
+        a.name.cmp(&b.name).then_with(|| a.number.cmp(&b.number))
+    });
+    rows
+}

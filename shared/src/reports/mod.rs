@@ -32,7 +32,9 @@ mod trend;
 mod volumes;
 
 pub use attainment::{Attainment, ServiceAttainment, SlaAttainment, Unmeasured, sla_attainment};
-pub use availability::{Availability, OutageWindow, availability};
+pub use availability::{
+    Availability, OutageWindow, availability, by_service as availability_by_service,
+};
 pub use backlog::{Backlog, backlog};
 pub use changes::{ChangeOutcome, ChangeOutcomes, OutcomeRow, changes_by_outcome};
 pub use major::{MajorIncidentRow, open_major_incidents};
