@@ -185,6 +185,31 @@ fn relink_value(shape: &Shape, value: &mut Value, resolve: &mut dyn FnMut(&str) 
     }
 }
 
+/// What a picker offers for `query`: the records a reference of type `reference` may name
+/// whose number or title holds every word of `query` (any letter case), open ones first, then
+/// by number, at most `limit`. One pass over the summaries, no document loaded: 10,000
+/// summaries take about a millisecond natively (BENCHMARKS.md, "Links").
+pub fn search<'a>(
+    summaries: impl IntoIterator<Item = &'a Summary>,
+    reference: &'static str,
+    query: &str,
+    limit: usize,
+) -> Vec<&'a Summary> {
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    let matches = |s: &Summary| {
+        may_name(reference, &s.kind) && {
+            let (number, title) = (s.number.to_lowercase(), s.title.to_lowercase());
+            words
+                .iter()
+                .all(|w| number.contains(w.as_str()) || title.contains(w.as_str()))
+        }
+    };
+    let mut found: Vec<&Summary> = summaries.into_iter().filter(|s| matches(s)).collect();
+    found.sort_by(|a, b| b.open.cmp(&a.open).then_with(|| a.number.cmp(&b.number)));
+    found.truncate(limit);
+    found
+}
+
 /// Where a reference leads on this device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -246,20 +271,9 @@ impl<'a> Directory<'a> {
             .map(|s| s.id.as_str())
     }
 
-    /// Records a reference of type `reference` may name whose number or title holds every word
-    /// of `query` (any letter case), open ones first, at most `limit`.
+    /// See [`search`].
     pub fn search(&self, reference: &'static str, query: &str, limit: usize) -> Vec<&'a Summary> {
-        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        let matches = |s: &Summary| {
-            may_name(reference, &s.kind)
-                && words.iter().all(|w| {
-                    s.number.to_lowercase().contains(w) || s.title.to_lowercase().contains(w)
-                })
-        };
-        let mut found: Vec<&Summary> = self.all.iter().copied().filter(|s| matches(s)).collect();
-        found.sort_by(|a, b| b.open.cmp(&a.open).then_with(|| a.number.cmp(&b.number)));
-        found.truncate(limit);
-        found
+        search(self.all.iter().copied(), reference, query, limit)
     }
 
     /// The records that refer to `number`, with the field (or relationship) each refers by,

@@ -362,6 +362,7 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                         .collect_view()}
                 </Show>
                 <Sections record=record id=id saving=saving writable=writable />
+                <super::links::RecordLinks id=id />
             }))}
             {ticket.then(|| view! {
                 <super::known_errors::KnownErrors incident=Signal::derive(move || shown(&|v| v.number.clone())) />
@@ -753,7 +754,8 @@ fn PickSelect(
 /// A control with its label; prose spans the form's width.
 fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<> {
     // A title reads best on one line of its own, like the long texts.
-    let wide = matches!(field.input, Input::LongText | Input::Lines) || field.key == "title";
+    let wide = matches!(field.input, Input::LongText | Input::Lines | Input::Records(_))
+        || field.key == "title";
     let label = if field.required {
         format!("{} *", field.label)
     } else {
@@ -773,6 +775,10 @@ fn control(field: &Field, id: String, value: Signal<String>, set: Callback<Strin
     let on_text = move |ev: leptos::ev::Event| set.run(event_target_value(&ev));
     match &field.input {
         Input::Text => view! { <input id=id type="text" prop:value=value on:input=on_text /> }.into_any(),
+        Input::Record(kind) => view! { <super::picker::RecordPicker id=id kind=*kind value=value set=set /> }.into_any(),
+        Input::Records(kind) => {
+            view! { <super::picker::RecordPicker id=id kind=*kind value=value set=set multiple=true /> }.into_any()
+        }
         Input::Number => view! {
             <input id=id type="number" step="any" inputmode="decimal" prop:value=value on:input=on_text />
         }
