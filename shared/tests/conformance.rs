@@ -148,6 +148,10 @@ fn complete(mut r: Record) -> Record {
             r.set("starts", shared::time::Timestamp(1));
             r.set("ends", shared::time::Timestamp(2));
         }
+        "knowledge_article" => {
+            text(&mut r, "symptom");
+            r.push("steps", "Open the cover");
+        }
         "continuity_plan" => {
             text(&mut r, "invocation_criteria");
             r.push("procedures", "Fail over");
@@ -335,7 +339,8 @@ fn every_older_schema_reads_and_is_brought_up_to_date_by_the_next_write() {
             assert!(upgraded.unreadable().is_empty());
             upgraded.write(&mut doc, &meta("ana", 200)).unwrap();
             assert_eq!(shared::model::schema_version(&doc), Some(ty.schema()));
-            for field in ty.fields {
+            // A sparse field is written once it holds a value, not by an upgrade.
+            for field in ty.fields.iter().filter(|f| !f.sparse) {
                 assert!(
                     automerge::ReadDoc::get(&doc, automerge::ROOT, field.key)
                         .unwrap()

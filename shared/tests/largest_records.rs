@@ -229,6 +229,12 @@ fn filled(input: &Input, key: &str, seed: u64) -> String {
             .join("\n"),
         Input::Number => "99999".into(),
         Input::When => "1795392000000".into(),
+        // A signature as detailed as one may be.
+        Input::Drawing => {
+            let stroke = " L 399.9 149.9";
+            let points = (shared::signature::MAX_DRAWING - 5) / stroke.len();
+            format!("M 1 1{}", stroke.repeat(points))
+        }
         Input::Choice(options) => {
             // A change made from no template: a normal one.
             if key == "change_type" {

@@ -26,6 +26,9 @@ fn value(shape: &'static Shape) -> BoxedStrategy<Value> {
         Shape::Text | Shape::LongText | Shape::Reference(_) => {
             "[a-zA-Z0-9 äé→-]{0,10}".prop_map(Value::Str).boxed()
         }
+        Shape::Drawing => "M 1 2( L [0-9]{1,3} [0-9]{1,2}){1,4}"
+            .prop_map(Value::Str)
+            .boxed(),
         Shape::Count { max } => (0..=*max).prop_map(Value::Uint).boxed(),
         Shape::Decimal => (-1.0e6..1.0e6f64).prop_map(Value::F64).boxed(),
         Shape::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
@@ -112,7 +115,9 @@ impl Peer {
         let dice = &mut self.dice;
         if self.corrupt && dice.roll(6) == 0 {
             let odd: &[ScalarValue] = match shape {
-                Shape::Text | Shape::LongText | Shape::Reference(_) => &[ScalarValue::Int(7)],
+                Shape::Text | Shape::LongText | Shape::Reference(_) | Shape::Drawing => {
+                    &[ScalarValue::Int(7)]
+                }
                 Shape::Choice(_) => &[ScalarValue::Str("whenever".into()), ScalarValue::Uint(2)],
                 Shape::Count { .. } | Shape::When | Shape::Decimal => {
                     &[ScalarValue::Str("12".into()), ScalarValue::Boolean(true)]

@@ -203,6 +203,30 @@ impl Tablet {
         Ok(())
     }
 
+    /// Draws `strokes` on the pad `selector` as a finger would (pointer down, moves, up), each
+    /// point given as fractions (0–1) of the pad's width and height.
+    pub async fn draw(&self, selector: &str, strokes: &[&[(f64, f64)]]) -> Result<()> {
+        let strokes: Vec<Vec<[f64; 2]>> = strokes
+            .iter()
+            .map(|s| s.iter().map(|(x, y)| [*x, *y]).collect())
+            .collect();
+        self.execute(
+            "const pad = document.querySelector(arguments[0]);
+             const box = pad.getBoundingClientRect();
+             const at = (type, [x, y]) => pad.dispatchEvent(new PointerEvent(type, {
+                 bubbles: true, cancelable: true, pointerId: 1, pointerType: 'touch', isPrimary: true,
+                 clientX: box.left + x * box.width, clientY: box.top + y * box.height }));
+             for (const stroke of arguments[1]) {
+                 at('pointerdown', stroke[0]);
+                 for (const p of stroke.slice(1)) at('pointermove', p);
+                 at('pointerup', stroke[stroke.length - 1]);
+             }",
+            vec![selector.into(), serde_json::json!(strokes)],
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Types into `#<prefix>-<key>` controls: a select chooses the option value, a
     /// `datetime-local` input is set as the browser's date picker would, others are typed into.
     async fn fill_inputs(&self, prefix: &str, fields: &[(&str, &str)]) -> Result<()> {

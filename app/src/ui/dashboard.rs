@@ -297,6 +297,7 @@ pub fn Dashboard() -> impl IntoView {
             <p class="muted">
                 "From the records on this device (works offline); the last 30 days unless said otherwise."
             </p>
+            <p><a id="time-report-link" href="/reports/time">"Time spent per person and service"</a></p>
             {move || dash.with(|d| d.problem.clone()).map(|p| view! { <p class="form-error" role="alert">{p}</p> })}
             <div class="charts">
                 {move || {

@@ -7,6 +7,7 @@ mod dashboard;
 mod export;
 mod field;
 mod history;
+mod knowledge;
 mod known_errors;
 mod links;
 pub(crate) mod list;
@@ -16,7 +17,9 @@ mod record_form;
 mod records;
 pub(crate) mod refused;
 mod sign_in;
+mod signature_pad;
 mod status_bar;
+mod time_report;
 mod worklog;
 
 use leptos::prelude::*;
@@ -67,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=admin::Admin />
                     <Route path=path!("/export") view=export::Export />
                     <Route path=path!("/dashboard") view=dashboard::Dashboard />
+                    <Route path=path!("/reports/time") view=time_report::TimeReport />
                     <Route path=path!("/conflicts") view=conflicts::Conflicts />
                     <Route path=path!("/refused") view=refused::Refused />
                 </Routes>

@@ -328,6 +328,15 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                             on:input=move |ev| edit("note", event_target_value(&ev))
                         ></textarea>
                     </super::field::LabelledField>
+                    <super::field::LabelledField label="Time spent" for_id="minutes">
+                        <input
+                            id="minutes"
+                            inputmode="numeric"
+                            placeholder="e.g. 45 or 1:30"
+                            prop:value=move || value("minutes")
+                            on:input=move |ev| edit("minutes", event_target_value(&ev))
+                        />
+                    </super::field::LabelledField>
                 })}
                 </fieldset>
                 {saving.refusal_view("fields")}
@@ -366,6 +375,11 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
             }))}
             {ticket.then(|| view! {
                 <super::known_errors::KnownErrors incident=Signal::derive(move || shown(&|v| v.number.clone())) />
+                <super::knowledge::Knowledge
+                    incident=id
+                    // As typed, so a new incident's words suggest articles before it is saved.
+                    text=Signal::derive(move || format!("{}\n{}", value("title"), value("description")))
+                />
             })}
             {move || has_record.get().then(|| view! {
                 <super::worklog::WorkLog entries=Signal::derive(move || {
@@ -594,7 +608,8 @@ fn Sections(
                             };
                             view! { <button type="button" class="button" on:click=press>{b.label}</button> }
                         });
-                        view! { <li class="section-row"><span>{row.text}</span>{button}</li> }
+                        let drawing = row.drawing.map(|d| view! { <super::signature_pad::Drawing path=d /> });
+                        view! { <li class="section-row"><span>{row.text}</span>{button}{drawing}</li> }
                     })
                     .collect_view();
                 view! {
@@ -754,7 +769,10 @@ fn PickSelect(
 /// A control with its label; prose spans the form's width.
 fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<> {
     // A title reads best on one line of its own, like the long texts.
-    let wide = matches!(field.input, Input::LongText | Input::Lines | Input::Records(_))
+    let wide = matches!(
+        field.input,
+        Input::LongText | Input::Lines | Input::Records(_) | Input::Drawing
+    )
         || field.key == "title";
     let label = if field.required {
         format!("{} *", field.label)
@@ -797,6 +815,7 @@ fn control(field: &Field, id: String, value: Signal<String>, set: Callback<Strin
             />
         }
         .into_any(),
+        Input::Drawing => view! { <super::signature_pad::SignaturePad id=id value=value set=set /> }.into_any(),
         Input::Choice(options) => {
             let mut options = options.clone();
             // Until a value is chosen the select says so, instead of showing an option the

@@ -1,19 +1,27 @@
-//! A record's work log, oldest first.
+//! A record's work log, oldest first, with the time it records.
 
 use leptos::prelude::*;
 use shared::model::WorkLogEntry;
+use shared::time_spent;
 
 /// A record's work log, oldest first.
 #[component]
 pub(crate) fn WorkLog(#[prop(into)] entries: Signal<Vec<WorkLogEntry>>) -> impl IntoView {
+    let total = Memo::new(move |_| entries.with(|e| time_spent::total(e)));
     // Keyed, so a new line adds one row instead of redrawing the log.
     view! {
         <section class="card worklog">
             <h2>"Work log"</h2>
+            {move || {
+                let minutes = total.get();
+                (minutes > 0).then(|| view! {
+                    <p class="time-total" id="time-spent-total">"Time spent: " <strong>{time_spent::format(minutes)}</strong></p>
+                })
+            }}
             <ol class="worklog-list">
                 <For
                     each=move || entries.get()
-                    key=|e| (e.at, e.author.clone(), e.device.clone(), e.note.clone())
+                    key=|e| (e.at, e.author.clone(), e.device.clone(), e.note.clone(), e.minutes)
                     children=entry_view
                 />
             </ol>
@@ -33,6 +41,7 @@ fn entry_view(entry: WorkLogEntry) -> impl IntoView {
                 <span class="device" title=entry.device.clone() data-device=entry.device.clone()>
                     {device_short}
                 </span>
+                {entry.minutes.map(|m| view! { <span class="worklog-minutes" data-minutes=m>{time_spent::format(m.into())}</span> })}
             </div>
             <p class="worklog-note">{entry.note}</p>
         </li>

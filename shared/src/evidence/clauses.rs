@@ -23,6 +23,11 @@ pub const CLAUSES: &[Clause] = &[
         kinds: &["competence"],
     },
     Clause {
+        id: "7.6",
+        title: "Knowledge",
+        kinds: &["knowledge_article"],
+    },
+    Clause {
         id: "8.2.4",
         title: "Service catalogue management",
         kinds: &["service"],

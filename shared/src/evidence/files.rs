@@ -51,6 +51,13 @@ impl Evidence {
             saved: r.doc.save(),
         }
     }
+
+    /// The customer's signature as an SVG file, if the record is signed (with a drawing the
+    /// app would make: anything else is left in the document, never rendered).
+    pub fn signature_svg(&self) -> Option<String> {
+        let drawing = self.state.get("signature")?.get("drawing")?.as_str()?;
+        crate::signature::svg(drawing)
+    }
 }
 
 pub(super) fn readme(info: &ExportInfo, records: &[Evidence]) -> String {
@@ -72,6 +79,7 @@ pub(super) fn readme(info: &ExportInfo, records: &[Evidence]) -> String {
          - records.json    the same, per record: current state and full history\n\
          - documents/      each record's Automerge document, to replay the history with any\n\
          \x20                 Automerge implementation (e.g. Automerge.load in JavaScript)\n\
+         - signatures/     the customer's signature of each signed record, as SVG\n\
          - MANIFEST.sha256 SHA-256 of every file; check with `sha256sum -c MANIFEST.sha256`\n",
         id = info.clause.id,
         title = info.clause.title,

@@ -21,7 +21,7 @@ pub use clauses::{CLAUSES, Clause, clause};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvidenceError {
     #[error(
-        "there is no clause '{0}' to export; choose one of 6.1, 7.2, 8.2.4–8.2.6, 8.3.2–8.3.4, 8.5.1, 8.5.3, 8.6.1–8.6.3, 8.7.2, 8.7.3, 9.2, 9.3, 10.1, 10.2"
+        "there is no clause '{0}' to export; choose one of 6.1, 7.2, 7.6, 8.2.4–8.2.6, 8.3.2–8.3.4, 8.5.1, 8.5.3, 8.6.1–8.6.3, 8.7.2, 8.7.3, 9.2, 9.3, 10.1, 10.2"
     )]
     UnknownClause(String),
     #[error("the sample size must be at least 1")]
@@ -85,7 +85,8 @@ pub fn sample(
 }
 
 /// The export as a zip: `README.txt`, `records.csv`, `history.csv`, `records.json`,
-/// `documents/<number>.automerge` and `MANIFEST.sha256` (`sha256sum -c` checks it), all inside
+/// `documents/<number>.automerge`, `signatures/<number>.svg` (signed records) and
+/// `MANIFEST.sha256` (`sha256sum -c` checks it), all inside
 /// one folder named for the clause. Records are ordered by number.
 pub fn package(info: &ExportInfo, records: &[SampledRecord]) -> Result<Vec<u8>, EvidenceError> {
     let mut records: Vec<files::Evidence> = records.iter().map(files::Evidence::of).collect();
@@ -101,6 +102,11 @@ pub fn package(info: &ExportInfo, records: &[SampledRecord]) -> Result<Vec<u8>, 
     ];
     for r in &records {
         out.push((format!("documents/{}.automerge", r.number), r.saved.clone()));
+    }
+    for r in &records {
+        if let Some(svg) = r.signature_svg() {
+            out.push((format!("signatures/{}.svg", r.number), svg.into_bytes()));
+        }
     }
     let manifest: String = out
         .iter()

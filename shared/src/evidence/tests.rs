@@ -265,3 +265,42 @@ fn no_csv_cell_can_be_read_as_a_formula() {
     let json: serde_json::Value = serde_json::from_str(&text("records.json")).unwrap();
     assert_eq!(json[0]["record"]["title"], "=HYPERLINK(\"http://x\")");
 }
+
+#[test]
+fn a_signed_record_brings_its_signature_as_svg_in_the_manifest() {
+    let (id, mut doc) = incident(3);
+    let mut record = Record::read(&doc, &INCIDENT).unwrap();
+    record.set("status", "resolved");
+    let values = crate::forms::Values::from([
+        ("signer".to_string(), "Bo Berg".to_string()),
+        ("drawing".to_string(), "M 10 10 L 50 40".to_string()),
+    ]);
+    crate::signature::sign(&mut record, &values, &meta("ana", 5)).unwrap();
+    record.write(&mut doc, &meta("ana", 5)).unwrap();
+    let records = [SampledRecord {
+        id,
+        doc,
+        receipts: vec![],
+    }];
+    let files = unzip(&export(&records));
+    let name = format!(
+        "outpost-evidence-8.6.1/signatures/{}.svg",
+        INCIDENT.number(&id)
+    );
+    let (_, svg) = files
+        .iter()
+        .find(|(n, _)| *n == name)
+        .expect("the signature file");
+    let svg = String::from_utf8(svg.clone()).unwrap();
+    assert!(svg.contains("<path d=\"M 10 10 L 50 40\""), "{svg}");
+    let (_, manifest) = files
+        .iter()
+        .find(|(n, _)| n.ends_with("MANIFEST.sha256"))
+        .unwrap();
+    let line = format!(
+        "{}  signatures/{}.svg",
+        hex(&Sha256::digest(svg.as_bytes())),
+        INCIDENT.number(&id)
+    );
+    assert!(String::from_utf8_lossy(manifest).lines().any(|l| l == line));
+}

@@ -42,6 +42,8 @@ pub enum Input {
     Record(&'static str),
     /// Other records, one number per line, each picked or typed.
     Records(&'static str),
+    /// A drawing on the screen: a signature pad.
+    Drawing,
 }
 
 /// One control on a form or an action.
@@ -320,7 +322,8 @@ impl Form {
     }
 
     /// Writes the fields in `values` (others stay as they are). In the ticket layout, `status`
-    /// moves the record and `note` is logged (or is the reason, when the move needs one).
+    /// moves the record and `note` is logged (or is the reason, when the move needs one), with
+    /// the time spent typed in `minutes`.
     pub fn edit(
         &self,
         doc: &mut Automerge,
@@ -405,6 +408,8 @@ impl Form {
     ) -> Result<(), RecordError> {
         (self.0.validate)(record)?;
         let ticket = self.0.layout == Layout::Ticket;
+        let minutes = crate::time_spent::parse(given(values, "minutes"))
+            .map_err(|message| RecordError::invalid("Time spent", message))?;
         let note = given(values, "note");
         let to = given(values, "status");
         let mut reason = "";
@@ -419,8 +424,11 @@ impl Form {
         }
         (self.0.edited)(before, record, meta);
         crate::links::relink(record, before, lookup);
-        if ticket && !note.is_empty() && reason.is_empty() {
-            record.log(meta, note);
+        // The note goes to the work log unless it was the move's reason (the move logs that);
+        // time spent goes with it, or on a line of its own.
+        let note = if reason.is_empty() { note } else { "" };
+        if ticket && (!note.is_empty() || minutes.is_some()) {
+            record.log_time(meta, note, minutes);
         }
         Ok(())
     }

@@ -910,3 +910,146 @@ fn a_summary_counts_what_needs_a_person() {
     a.merge(&mut b).unwrap();
     assert_eq!(count(&a), 1, "the owner written on two devices at once");
 }
+
+#[test]
+fn time_spent_is_logged_with_the_note_and_a_bad_time_changes_nothing() {
+    use crate::records::incident::INCIDENT;
+    use crate::records::problem::PROBLEM;
+    let form = Form(&INCIDENT);
+    let mut doc = form
+        .create(
+            &id(1),
+            &values(&[
+                ("title", "Printer jams"),
+                ("note", "On site"),
+                ("minutes", "0:20"),
+            ]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    form.edit(
+        &mut doc,
+        &values(&[("status", "in_progress")]),
+        &Nothing,
+        &meta("bo", 4),
+    )
+    .unwrap();
+    // Pending needs a reason: the note is the move's reason, the time goes on a line of its own.
+    form.edit(
+        &mut doc,
+        &values(&[
+            ("status", "pending"),
+            ("note", "Roller replaced"),
+            ("minutes", "1h"),
+        ]),
+        &Nothing,
+        &meta("bo", 5),
+    )
+    .unwrap();
+    let bad = values(&[("note", "More"), ("minutes", "lots")]);
+    let err = form
+        .edit(&mut doc, &bad, &Nothing, &meta("bo", 6))
+        .unwrap_err();
+    assert!(err.to_string().contains("'lots' is not a time"), "{err}");
+    let log = form.view(&doc).unwrap().work_log;
+    let timed: Vec<(&str, Option<u32>)> = log
+        .iter()
+        .map(|e| (e.note.as_str(), e.minutes))
+        .filter(|(_, m)| m.is_some())
+        .collect();
+    assert_eq!(timed, [("On site", Some(20)), ("", Some(60))]);
+    assert!(
+        !log.iter().any(|e| e.note == "More"),
+        "the refused edit logged nothing"
+    );
+    assert_eq!(crate::time_spent::total(&log), 80);
+
+    // Types worked through actions log work with time too.
+    let problem = Form(&PROBLEM);
+    let mut doc = problem
+        .create(
+            &id(2),
+            &values(&[("title", "Jams")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    let work = values(&[("note", "Read the logs"), ("minutes", "90")]);
+    problem
+        .act(&mut doc, "log_work", &work, &Nothing, &meta("cy", 1))
+        .unwrap();
+    let log = problem.view(&doc).unwrap().work_log;
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.note.as_str(), last.minutes, last.author.as_str()),
+        ("Read the logs", Some(90), "cy")
+    );
+    let err = problem
+        .act(
+            &mut doc,
+            "log_work",
+            &values(&[("note", "x"), ("minutes", "30h")]),
+            &Nothing,
+            &meta("cy", 2),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("Time spent"), "{err}");
+}
+
+#[test]
+fn the_customer_signs_resolved_work_with_a_drawing_the_pad_makes() {
+    use crate::records::incident::INCIDENT;
+    let form = Form(&INCIDENT);
+    let mut doc = form
+        .create(
+            &id(3),
+            &values(&[("title", "Till dead")]),
+            &Nothing,
+            &meta("ana", 0),
+        )
+        .unwrap();
+    let signed = values(&[
+        ("signer", "Bo Berg"),
+        ("drawing", "M 10 10 L 50 40 L 90 20"),
+    ]);
+    let err = form
+        .act(&mut doc, "sign", &signed, &Nothing, &meta("ana", 1))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("signs once the work is done"),
+        "{err}"
+    );
+    form.edit(
+        &mut doc,
+        &values(&[("status", "resolved")]),
+        &Nothing,
+        &meta("ana", 2),
+    )
+    .unwrap();
+    let forged = values(&[("signer", "Bo"), ("drawing", "M 1 1 L 2 2\"/><script>")]);
+    let err = form
+        .act(&mut doc, "sign", &forged, &Nothing, &meta("ana", 3))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not a drawing this app makes"),
+        "{err}"
+    );
+    form.act(&mut doc, "sign", &signed, &Nothing, &meta("ana", 4))
+        .unwrap();
+
+    let view = form.view(&doc).unwrap();
+    let section = view
+        .sections
+        .iter()
+        .find(|s| s.title == "Customer signature")
+        .unwrap();
+    let row = &section.rows[0];
+    assert!(
+        row.text.starts_with("Signed by Bo Berg at "),
+        "{}",
+        row.text
+    );
+    assert_eq!(row.drawing.as_deref(), Some("M 10 10 L 50 40 L 90 20"));
+    assert_eq!(view.work_log.last().unwrap().note, "Signed by Bo Berg");
+}

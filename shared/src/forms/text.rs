@@ -12,6 +12,7 @@ pub fn input(shape: &Shape) -> Input {
         Shape::Text => Input::Text,
         Shape::Reference(kind) => Input::Record(kind),
         Shape::List(Shape::Reference(kind)) => Input::Records(kind),
+        Shape::Drawing => Input::Drawing,
         Shape::LongText | Shape::Group(_) => Input::LongText,
         Shape::Count { .. } | Shape::Decimal => Input::Number,
         Shape::When => Input::When,
@@ -49,6 +50,10 @@ pub fn from_text(shape: &Shape, text: &str) -> Result<Value, String> {
     let text = text.trim();
     Ok(match shape {
         Shape::Text | Shape::LongText | Shape::Reference(_) => Value::Str(text.into()),
+        Shape::Drawing => {
+            crate::signature::check_drawing(text)?;
+            Value::Str(text.into())
+        }
         Shape::Count { max } => match text {
             "" => Value::Uint(0),
             _ => text

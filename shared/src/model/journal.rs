@@ -20,6 +20,9 @@ pub const WORK_LOG_ENTRY: &[Field] = &[
     Field::new("author", Shape::Text),
     Field::new("device", Shape::Text),
     Field::new("note", Shape::LongText),
+    // Time the author spent on the work this line describes, in minutes; absent on lines
+    // that log none (and on every line made before time was logged).
+    Field::new("minutes", Shape::Optional(&Shape::COUNT)).sparse(),
 ];
 
 /// A status the record entered, when, by whom and why. `status` is the status's key (e.g.
@@ -42,6 +45,8 @@ pub struct WorkLogEntry {
     pub author: String,
     pub device: String,
     pub note: String,
+    /// Time spent, in minutes (`crate::time_spent`).
+    pub minutes: Option<u32>,
 }
 
 impl WorkLogEntry {
@@ -51,6 +56,7 @@ impl WorkLogEntry {
             author: meta.author.clone(),
             device: meta.device.clone(),
             note: note.into(),
+            minutes: None,
         }
     }
 
@@ -60,15 +66,23 @@ impl WorkLogEntry {
             author: g.str("author").into(),
             device: g.str("device").into(),
             note: g.str("note").into(),
+            minutes: match g.get("minutes") {
+                Value::Uint(n) => u32::try_from(*n).ok(),
+                _ => None,
+            },
         }
     }
 
     pub fn group(&self) -> Group {
-        Group::defaults(WORK_LOG_ENTRY)
+        let group = Group::defaults(WORK_LOG_ENTRY)
             .with("at", self.at)
             .with("author", self.author.as_str())
             .with("device", self.device.as_str())
-            .with("note", self.note.as_str())
+            .with("note", self.note.as_str());
+        match self.minutes {
+            Some(minutes) => group.with("minutes", u64::from(minutes)),
+            None => group,
+        }
     }
 }
 
@@ -137,8 +151,16 @@ impl Record {
 
     /// Appends a line to the work log.
     pub fn log(&mut self, meta: &ChangeMeta, note: impl Into<String>) {
-        let entry = WorkLogEntry::new(meta, note).group();
-        self.push("work_log", entry);
+        self.log_time(meta, note, None);
+    }
+
+    /// Appends a line to the work log that may carry the time spent.
+    pub fn log_time(&mut self, meta: &ChangeMeta, note: impl Into<String>, minutes: Option<u32>) {
+        let entry = WorkLogEntry {
+            minutes,
+            ..WorkLogEntry::new(meta, note)
+        };
+        self.push("work_log", entry.group());
     }
 
     /// Records the creation: the initial status opens the history, `note` the work log.

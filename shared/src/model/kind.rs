@@ -388,11 +388,17 @@ impl Section {
 pub struct Row {
     pub text: String,
     pub button: Option<RowButton>,
+    /// A drawing shown with the line (a signature's path data, checked).
+    pub drawing: Option<String>,
 }
 
 impl Row {
     pub fn text(text: String) -> Self {
-        Row { text, button: None }
+        Row {
+            text,
+            button: None,
+            drawing: None,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The record engine: how any record type is described ([`RecordType`]: fields and their
 //! [`Shape`]s, schemas, lifecycle, rules, form, actions, summary), read from its Automerge
 //! document tolerantly (`read`), and written back canonically (`write`), as one [`Record`]
-//! whatever its type. `crate::records` describes the 24 record types with it; `crate::forms`,
+//! whatever its type. `crate::records` describes the 25 record types with it; `crate::forms`,
 //! `crate::summary` and `crate::review` work on any of them.
 
 mod journal;

@@ -147,7 +147,9 @@ fn scalar_value(doc: &Automerge, held: &Held, shape: &Shape) -> Option<Value> {
         Am::Object(_) => None,
     };
     match shape {
-        Shape::Text | Shape::LongText | Shape::Reference(_) => text.map(Value::Str),
+        Shape::Text | Shape::LongText | Shape::Reference(_) | Shape::Drawing => {
+            text.map(Value::Str)
+        }
         Shape::Choice(choices) => text.and_then(|t| choices.key_of(&t)).map(Value::from),
         Shape::Count { max } => number?
             .whole()

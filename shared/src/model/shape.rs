@@ -11,6 +11,8 @@ pub struct Field {
     /// The value of a new record, and of a document that lacks the field; `None`: the shape's
     /// own default (empty text, 0, no, none, the choice's default, an empty list).
     pub default: Option<fn() -> Value>,
+    /// Written only once it holds a value: see [`Field::sparse`].
+    pub sparse: bool,
 }
 
 impl Field {
@@ -19,7 +21,16 @@ impl Field {
             key,
             shape,
             default: None,
+            sparse: false,
         }
+    }
+
+    /// An optional field that is not written while it is empty (absence reads as empty). For
+    /// a field added to entries of a list that only grows (a work-log line's time spent): the
+    /// next write would otherwise add it, empty, to every entry ever made.
+    pub const fn sparse(mut self) -> Self {
+        self.sparse = true;
+        self
     }
 
     /// With a default other than its shape's.
@@ -107,6 +118,9 @@ pub enum Shape {
     Choice(&'static Choices),
     /// The number of another record, of this type (an Automerge string).
     Reference(&'static str),
+    /// A drawing made on the screen, as SVG path data (an Automerge string; see
+    /// `crate::signature`).
+    Drawing,
     /// Nothing (null) or a value of the shape.
     Optional(&'static Shape),
     /// A list of values of the shape (an Automerge list). Entries a person adds are appended.
@@ -127,7 +141,9 @@ impl Shape {
 
     pub fn default_value(&self) -> Value {
         match self {
-            Shape::Text | Shape::LongText | Shape::Reference(_) => Value::Str(String::new()),
+            Shape::Text | Shape::LongText | Shape::Reference(_) | Shape::Drawing => {
+                Value::Str(String::new())
+            }
             Shape::Count { .. } => Value::Uint(0),
             Shape::Decimal => Value::F64(0.0),
             Shape::Bool => Value::Bool(false),

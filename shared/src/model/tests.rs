@@ -201,3 +201,28 @@ fn only_a_document_of_another_type_or_a_newer_schema_is_refused() {
         "this risk was written by a newer version of Outpost (schema 7; this version reads up to 1). Update the app to open it."
     );
 }
+
+#[test]
+fn a_sparse_field_is_written_only_where_it_holds_a_value() {
+    // Time spent is a sparse field of work-log lines: lines without it never get it, so the
+    // next write does not touch every line ever logged.
+    let mut doc = incident();
+    edit(&mut doc, "ana", |r| {
+        r.log_time(&meta("ana", 2), "Replaced the roller", Some(45))
+    });
+    let before = ops(&doc);
+    edit(&mut doc, "bo", |r| r.set("assignee", "bo"));
+    assert_eq!(ops(&doc), before + 1, "only the assignee was written");
+    let (_, log) = doc.get(ROOT, "work_log").unwrap().unwrap();
+    let minutes = |i: usize| {
+        let (_, line) = doc.get(&log, i).unwrap().unwrap();
+        doc.get(&line, "minutes")
+            .unwrap()
+            .map(|(v, _)| v.to_string())
+    };
+    assert_eq!(minutes(0), None, "the line without time has no key");
+    assert_eq!(minutes(1), Some("45".to_string()));
+    let r = Record::read(&doc, &INCIDENT).unwrap();
+    let times: Vec<Option<u32>> = r.work_log().iter().map(|e| e.minutes).collect();
+    assert_eq!(times, [None, Some(45)]);
+}

@@ -38,12 +38,16 @@ pub(crate) fn plan_group(
     ops: &mut Vec<Op>,
 ) {
     for field in fields {
+        let existing = find(held, field.key);
+        if existing.is_none() && unwritten(field, new.get(field.key)) {
+            continue;
+        }
         let prop = Prop::Map(field.key.into());
         plan_value(
             doc,
             obj,
             prop,
-            find(held, field.key),
+            existing,
             &field.shape,
             new.get(field.key),
             ops,
@@ -167,8 +171,14 @@ pub(crate) fn hydrated_entries(
 ) -> HashMap<&'static str, hydrate::Value> {
     fields
         .iter()
+        .filter(|f| !unwritten(f, group.get(f.key)))
         .filter_map(|f| Some((f.key, hydrated(&f.shape, group.get(f.key))?)))
         .collect()
+}
+
+/// A sparse field with nothing in it, which a document need not hold.
+fn unwritten(field: &Field, value: &Value) -> bool {
+    field.sparse && *value == Value::Null
 }
 
 /// Carries out `ops` in `tx`.

@@ -466,6 +466,7 @@ const ACTIONS: &[Action] = &[
         inputs: &[Input::new("summary", "Review", S::LongText).required()],
         apply: |r, values, _, meta| record_review(r, "review", values, meta, "Review"),
     },
+    super::journal::LOG_WORK,
 ];
 
 fn sections(r: &Record) -> Vec<Section> {

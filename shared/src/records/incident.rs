@@ -58,6 +58,8 @@ pub const FIELDS: &[F] = &[
     F::new("status_history", m::STATUS_HISTORY),
     // Schema 3: when the service this major incident affects was down (8.7.1).
     F::new("outage", S::Optional(&S::Group(OUTAGE))),
+    // The customer's signature on the resolved work (sparse: absent until someone signs).
+    crate::signature::FIELD,
 ];
 
 /// Schema 2 added the ISO 20000 fields after `work_log` and the status history; schema 3 the
@@ -247,6 +249,22 @@ pub(crate) const FORM: &[FormField] = &[
 ];
 
 pub(crate) const ACTIONS: &[Action] = &[
+    crate::signature::ACTION,
+    Action {
+        key: "cite",
+        label: "Cite a knowledge article",
+        inputs: &[Input::new(
+            "article",
+            "Knowledge article",
+            S::Reference("knowledge_article"),
+        )
+        .required()],
+        apply: |r, values, lookup, meta| {
+            let line = super::knowledge::citation(lookup, given(values, "article"))?;
+            r.log(meta, line);
+            Ok(())
+        },
+    },
     Action {
         key: "major",
         label: "Declare a major incident",
@@ -356,10 +374,12 @@ pub(crate) fn sections(r: &Record) -> Vec<Section> {
             r.str("resolution_notes")
         )
     });
-    vec![
+    let mut sections = vec![
         Section::text("Major incident", major),
         Section::text("Resolution", resolution),
-    ]
+    ];
+    sections.extend(crate::signature::section(r));
+    sections
 }
 
 static LIFECYCLE: m::Lifecycle = ticket_lifecycle("an incident");

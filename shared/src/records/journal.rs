@@ -151,3 +151,27 @@ pub const JOURNAL: [F; 2] = [
     F::new("status_history", m::STATUS_HISTORY),
     F::new("work_log", m::WORK_LOG),
 ];
+
+/// "Log work": a work-log line with what was done and, if given, the time it took (the ticket
+/// layout's note and time, for record types worked through actions).
+pub const LOG_WORK: m::Action = m::Action {
+    key: "log_work",
+    label: "Log work",
+    inputs: &[
+        Input::new("note", "What you did or found", S::LongText).required(),
+        Input::new("minutes", "Time spent (e.g. 45 or 1:30)", S::Text),
+    ],
+    apply: log_work,
+};
+
+fn log_work(
+    r: &mut Record,
+    values: &Values,
+    _: &dyn m::Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let minutes = crate::time_spent::parse(given(values, "minutes"))
+        .map_err(|message| RecordError::invalid("Time spent", message))?;
+    r.log_time(meta, given(values, "note"), minutes);
+    Ok(())
+}

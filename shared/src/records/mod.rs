@@ -27,6 +27,7 @@ pub mod ci;
 pub mod continuity;
 pub mod incident;
 pub mod journal;
+pub mod knowledge;
 pub(crate) mod labels;
 pub mod parties;
 pub mod priority;
@@ -45,11 +46,12 @@ use crate::model::{Choices, Lookup, RecordType, Values, given, record_type};
 
 /// Every record type, in navigation order. Kinds and number prefixes are distinct, so a
 /// number names its record type as well as its record.
-pub static TYPES: [&RecordType; 24] = [
+pub static TYPES: [&RecordType; 25] = [
     &incident::INCIDENT,
     &request::SERVICE_REQUEST,
     &security::SECURITY_INCIDENT,
     &problem::PROBLEM,
+    &knowledge::KNOWLEDGE_ARTICLE,
     &change::CHANGE,
     &change::CHANGE_TEMPLATE,
     &change::FREEZE_WINDOW,

@@ -126,6 +126,7 @@ const ACTIONS: &[Action] = &[
             Ok(())
         },
     },
+    super::journal::LOG_WORK,
 ];
 
 fn sections(r: &Record) -> Vec<Section> {

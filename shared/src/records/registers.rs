@@ -533,6 +533,7 @@ pub static MANAGEMENT_REVIEW: m::RecordType = m::RecordType {
                                 action: "action_done",
                                 values: Values::from([("action".to_string(), (i + 1).to_string())]),
                             }),
+                            drawing: None,
                         }
                     })
                     .collect(),

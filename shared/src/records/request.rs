@@ -41,6 +41,8 @@ pub const FIELDS: &[F] = &[
     F::new("created_by", S::Text),
     JOURNAL[0],
     JOURNAL[1],
+    // The customer's signature on the fulfilled request (sparse: absent until someone signs).
+    crate::signature::FIELD,
 ];
 
 static LIFECYCLE: m::Lifecycle = ticket_lifecycle("a service request");
@@ -154,13 +156,16 @@ fn sections(r: &Record) -> Vec<Section> {
                         ("done".to_string(), (!done).to_string()),
                     ]),
                 }),
+                drawing: None,
             }
         })
         .collect();
-    vec![Section {
+    let mut sections = vec![Section {
         title: "Fulfilment checklist",
         rows,
-    }]
+    }];
+    sections.extend(crate::signature::section(r));
+    sections
 }
 
 pub static SERVICE_REQUEST: m::RecordType = m::RecordType {
@@ -188,15 +193,19 @@ pub static SERVICE_REQUEST: m::RecordType = m::RecordType {
         FormField::new("urgency", "Urgency"),
         FormField::new("resolution_notes", "Resolution notes"),
     ],
-    actions: &[Action {
-        key: "tick",
-        label: "Tick off a step",
-        inputs: &[
-            Input::new("step", "Step number", S::COUNT).required(),
-            Input::new("done", "Done", S::Bool),
-        ],
-        apply: tick,
-    }],
+    actions: &[
+        Action {
+            key: "tick",
+            label: "Tick off a step",
+            inputs: &[
+                Input::new("step", "Step number", S::COUNT).required(),
+                Input::new("done", "Done", S::Bool),
+            ],
+            apply: tick,
+        },
+        crate::signature::ACTION,
+        super::journal::LOG_WORK,
+    ],
     sections,
     title: |r| r.str("title").to_string(),
     place: TICKET_PLACE,

@@ -24,6 +24,7 @@ pub static SECURITY_INCIDENT: m::RecordType = m::RecordType {
     lifecycle: &LIFECYCLE,
     rules: incident::rules,
     logged: "Security incident reported",
+    actions: &[super::journal::LOG_WORK],
     create: |r, _, _, meta| {
         r.set("created_at", meta.at);
         r.set("created_by", meta.author.as_str());

@@ -15,6 +15,7 @@
 //! | [`changes_by_outcome`] | changes finished in the period by outcome and type |
 //! | [`open_major_incidents`] | the major incidents open at an instant |
 //! | [`availability`] | a service's measured availability from its major incidents' outages vs its target |
+//! | [`time_spent`] | minutes logged in the period per person and per service |
 //!
 //! Times are instants from the records' status histories (grow-only, merged), so every device
 //! computes the same report from the same records.
@@ -26,6 +27,7 @@ mod changes;
 mod major;
 mod process;
 mod resolution;
+mod time_spent;
 mod trend;
 mod volumes;
 
@@ -36,6 +38,7 @@ pub use changes::{ChangeOutcome, ChangeOutcomes, OutcomeRow, changes_by_outcome}
 pub use major::{MajorIncidentRow, open_major_incidents};
 pub use process::{Process, Ticket};
 pub use resolution::{ResolutionTimes, time_to_resolve};
+pub use time_spent::{TimeSpent, Worked, time_spent};
 pub use trend::{Bucket, TrendPoint, trend};
 pub use volumes::{Volume, volumes};
 

@@ -1,0 +1,103 @@
+//! Time spent per person and per service in a period, from the work logs' lines (each line
+//! counts in the period its `at` falls in).
+
+use std::collections::BTreeMap;
+
+use super::Period;
+use crate::model::WorkLogEntry;
+
+/// One record's work as the report reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Worked<'a> {
+    /// The service the record is for (its number; empty: none).
+    pub service: &'a str,
+    pub work_log: &'a [WorkLogEntry],
+}
+
+/// Minutes in the period, per person (author) and per service, and in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TimeSpent {
+    pub by_person: BTreeMap<String, u64>,
+    /// Records for no service are under "".
+    pub by_service: BTreeMap<String, u64>,
+    pub total: u64,
+    /// How many records had time in the period.
+    pub records: usize,
+}
+
+pub fn time_spent<'a>(records: impl IntoIterator<Item = Worked<'a>>, period: Period) -> TimeSpent {
+    let mut report = TimeSpent::default();
+    for record in records {
+        let mut counted = false;
+        for entry in record.work_log {
+            let Some(minutes) = entry.minutes.filter(|_| period.contains(entry.at)) else {
+                continue;
+            };
+            let minutes = u64::from(minutes);
+            *report.by_person.entry(entry.author.clone()).or_default() += minutes;
+            *report
+                .by_service
+                .entry(record.service.to_string())
+                .or_default() += minutes;
+            report.total += minutes;
+            counted = true;
+        }
+        report.records += usize::from(counted);
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Timestamp;
+
+    fn line(author: &str, at: i64, minutes: Option<u32>) -> WorkLogEntry {
+        WorkLogEntry {
+            at: Timestamp::from_millis(at),
+            author: author.into(),
+            minutes,
+            ..WorkLogEntry::default()
+        }
+    }
+
+    #[test]
+    fn sums_per_person_and_service_only_inside_the_period() {
+        let period = Period::new(Timestamp::from_millis(100), Timestamp::from_millis(200)).unwrap();
+        let a = [
+            line("ana", 100, Some(30)),
+            line("bo", 150, Some(15)),
+            line("ana", 199, None),
+            line("ana", 200, Some(999)), // the period is half-open
+        ];
+        let b = [line("ana", 120, Some(45)), line("bo", 50, Some(60))];
+        let c = [line("cy", 10, Some(5))];
+        let report = time_spent(
+            [
+                Worked {
+                    service: "SVC-1",
+                    work_log: &a,
+                },
+                Worked {
+                    service: "",
+                    work_log: &b,
+                },
+                Worked {
+                    service: "SVC-1",
+                    work_log: &c,
+                },
+            ],
+            period,
+        );
+        assert_eq!(report.total, 90);
+        assert_eq!(report.records, 2);
+        assert_eq!(
+            report.by_person.into_iter().collect::<Vec<_>>(),
+            [("ana".to_string(), 75), ("bo".to_string(), 15)]
+        );
+        assert_eq!(
+            report.by_service.into_iter().collect::<Vec<_>>(),
+            [(String::new(), 45), ("SVC-1".to_string(), 45)]
+        );
+    }
+}
