@@ -61,24 +61,34 @@ pub struct Outgoing {
 
 /// Every reference `record` holds, in field order, at most [`MAX_LINKS`].
 pub fn outgoing(record: &Record) -> Vec<Outgoing> {
+    references(record, MAX_LINKS)
+}
+
+/// Every reference `record` holds, in field order, at most `limit`.
+fn references(record: &Record, limit: usize) -> Vec<Outgoing> {
     let mut found = vec![];
-    collect(record.ty.fields, record, None, &mut found);
-    found.truncate(MAX_LINKS);
+    collect(record.ty.fields, record, None, limit, &mut found);
     found
 }
 
-fn collect(fields: &'static [Field], group: &Group, via: Option<&str>, out: &mut Vec<Outgoing>) {
+fn collect(
+    fields: &'static [Field],
+    group: &Group,
+    via: Option<&str>,
+    limit: usize,
+    out: &mut Vec<Outgoing>,
+) {
     // A CI's relationship is named by its kind (`runs_on`), not its field.
     let relationship = fields.iter().map(|f| f.key).eq(["kind", "target"]);
     let kind = relationship.then(|| group.str("kind"));
     for field in fields {
         let via = kind.or(via).unwrap_or(field.key);
-        collect_value(&field.shape, group.get(field.key), via, out);
+        collect_value(&field.shape, group.get(field.key), via, limit, out);
     }
 }
 
-fn collect_value(shape: &Shape, value: &Value, via: &str, out: &mut Vec<Outgoing>) {
-    if out.len() >= MAX_LINKS {
+fn collect_value(shape: &Shape, value: &Value, via: &str, limit: usize, out: &mut Vec<Outgoing>) {
+    if out.len() >= limit {
         return;
     }
     match (shape, value) {
@@ -92,13 +102,15 @@ fn collect_value(shape: &Shape, value: &Value, via: &str, out: &mut Vec<Outgoing
             number: text.trim().into(),
             id: String::new(),
         }),
-        (Shape::Optional(inner), v) => collect_value(inner, v, via, out),
+        (Shape::Optional(inner), v) => collect_value(inner, v, via, limit, out),
         (Shape::List(inner), Value::List(items)) => {
             for item in items {
-                collect_value(inner, item, via, out);
+                collect_value(inner, item, via, limit, out);
             }
         }
-        (Shape::Group(fields), Value::Group(group)) => collect(fields, group, Some(via), out),
+        (Shape::Group(fields), Value::Group(group)) => {
+            collect(fields, group, Some(via), limit, out)
+        }
         _ => {}
     }
 }
@@ -108,7 +120,7 @@ fn collect_value(shape: &Shape, value: &Value, via: &str, out: &mut Vec<Outgoing
 /// device since). Text that names nothing known stays text: it still reads, and resolves on a
 /// device that holds the record.
 pub fn relink(record: &mut Record, before: &Record, lookup: &dyn Lookup) {
-    let mut known: HashMap<String, String> = outgoing_all(before)
+    let mut known: HashMap<String, String> = references(before, usize::MAX)
         .into_iter()
         .filter(|o| !o.id.is_empty())
         .map(|o| (o.number, o.id))
@@ -123,35 +135,6 @@ pub fn relink(record: &mut Record, before: &Record, lookup: &dyn Lookup) {
         Some(id)
     };
     relink_group(ty.fields, record, &mut resolve);
-}
-
-/// Every reference, unbounded (for [`relink`]).
-fn outgoing_all(record: &Record) -> Vec<Outgoing> {
-    let mut found = vec![];
-    for field in record.ty.fields {
-        collect_all(&field.shape, record.get(field.key), &mut found);
-    }
-    found
-}
-
-fn collect_all(shape: &Shape, value: &Value, out: &mut Vec<Outgoing>) {
-    match (shape, value) {
-        (Shape::Reference(_), Value::Link(link)) => out.push(Outgoing {
-            via: String::new(),
-            number: link.number.clone(),
-            id: link.id.clone(),
-        }),
-        (Shape::Optional(inner), v) => collect_all(inner, v, out),
-        (Shape::List(inner), Value::List(items)) => {
-            items.iter().for_each(|item| collect_all(inner, item, out))
-        }
-        (Shape::Group(fields), Value::Group(group)) => {
-            for field in *fields {
-                collect_all(&field.shape, group.get(field.key), out);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn relink_group(

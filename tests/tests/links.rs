@@ -19,7 +19,11 @@ async fn log_incident_on(tablet: &Tablet, title: &str, search: &str, ci: &str) -
     tablet.fill("#title", title).await?;
     tablet.fill("#description", "Reported at the desk").await?;
     pick(tablet, "#affected_cis-pick", search, ci).await?;
-    assert_eq!(tablet.value("#affected_cis").await?, ci, "the picked CI fills the field");
+    assert_eq!(
+        tablet.value("#affected_cis").await?,
+        ci,
+        "the picked CI fills the field"
+    );
     tablet.click("#save").await?;
     tablet
         .wait_for_text("#save-status", "to say Saved", UI_TIMEOUT, |t| t == "Saved")
@@ -58,12 +62,15 @@ async fn a_ci_picked_for_an_incident_links_both_ways_and_an_unknown_number_is_no
     // The incident shows the CI as a link, which opens the CI.
     a.wait_for(&link("links", &ci.number), UI_TIMEOUT).await?;
     a.click(&link("links", &ci.number)).await?;
-    a.wait_for_text("#record-number", "the CI's page", UI_TIMEOUT, |t| t == ci.number)
-        .await?;
+    a.wait_for_text("#record-number", "the CI's page", UI_TIMEOUT, |t| {
+        t == ci.number
+    })
+    .await?;
     assert!(a.current_url().await?.ends_with(&ci.id));
     // The CI lists the incident under "Referenced by", and among the open incidents its
     // failure touches.
-    a.wait_for(&link("referenced-by", &incident), UI_TIMEOUT).await?;
+    a.wait_for(&link("referenced-by", &incident), UI_TIMEOUT)
+        .await?;
     a.wait_for(
         &format!("#impact [data-impact=\"incidents\"] a[data-number=\"{incident}\"]"),
         UI_TIMEOUT,
@@ -72,8 +79,10 @@ async fn a_ci_picked_for_an_incident_links_both_ways_and_an_unknown_number_is_no
 
     // A number this device does not hold (another site's CI, say) reads as such.
     a.click(&link("referenced-by", &incident)).await?;
-    a.wait_for_text("#record-number", "the incident", UI_TIMEOUT, |t| t == incident)
-        .await?;
+    a.wait_for_text("#record-number", "the incident", UI_TIMEOUT, |t| {
+        t == incident
+    })
+    .await?;
     a.fill("#affected_cis", &format!("{}\nCI-ZZZZ-ZZZZ", ci.number))
         .await?;
     a.save().await?;
@@ -83,7 +92,9 @@ async fn a_ci_picked_for_an_incident_links_both_ways_and_an_unknown_number_is_no
     )
     .await?;
     assert!(
-        a.text("#links").await?.contains("CI-ZZZZ-ZZZZ — not on this device"),
+        a.text("#links")
+            .await?
+            .contains("CI-ZZZZ-ZZZZ — not on this device"),
         "{}",
         a.text("#links").await?
     );
@@ -107,11 +118,11 @@ async fn two_tablets_offline_link_the_same_ci_to_two_incidents_and_a_third_sees_
     let details = "details#action-relate";
     a.click(&format!("{details} > summary")).await?;
     a.select("#a-relate-kind", "runs_on").await?;
-    pick(a, "#a-relate-target", "core", &ci.number).await?;
+    pick(&a, "#a-relate-target", "core", &ci.number).await?;
     a.click("#action-relate-submit").await?;
     a.wait_for(&link("links", &ci.number), UI_TIMEOUT).await?;
     let service = a.create_record("service", &[("name", "Tills")]).await?;
-    pick(a, "#f-dependencies-pick", "till serv", &server.number).await?;
+    pick(&a, "#f-dependencies-pick", "till serv", &server.number).await?;
     a.save().await?;
     a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
         .await?;
@@ -148,12 +159,18 @@ async fn two_tablets_offline_link_the_same_ci_to_two_incidents_and_a_third_sees_
         .await?;
     }
     c.wait_for(
-        &format!("#impact [data-impact=\"cis\"] a[data-number=\"{}\"]", server.number),
+        &format!(
+            "#impact [data-impact=\"cis\"] a[data-number=\"{}\"]",
+            server.number
+        ),
         UI_TIMEOUT,
     )
     .await?;
     c.wait_for(
-        &format!("#impact [data-impact=\"services\"] a[data-number=\"{}\"]", service.number),
+        &format!(
+            "#impact [data-impact=\"services\"] a[data-number=\"{}\"]",
+            service.number
+        ),
         UI_TIMEOUT,
     )
     .await?;
@@ -184,7 +201,7 @@ async fn records_of_three_kinds_are_edited_after_creation_and_the_edits_reach_an
     a.edit_record(&[("root_cause", "Worn print head")]).await?;
     let service = a.create_record("service", &[("name", "Shipping")]).await?;
     a.edit_record(&[("owner", "ana")]).await?;
-    pick(a, "#f-dependencies-pick", "label", &ci.number).await?;
+    pick(&a, "#f-dependencies-pick", "label", &ci.number).await?;
     a.save().await?;
     a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
         .await?;
@@ -192,7 +209,12 @@ async fn records_of_three_kinds_are_edited_after_creation_and_the_edits_reach_an
     let edits = [
         ("configuration_item", &ci.id, "#f-location", "Dock 4"),
         ("problem", &problem.id, "#f-root_cause", "Worn print head"),
-        ("service", &service.id, "#f-dependencies", ci.number.as_str()),
+        (
+            "service",
+            &service.id,
+            "#f-dependencies",
+            ci.number.as_str(),
+        ),
     ];
     for tablet in [&a, &b] {
         for (kind, id, control, want) in edits {

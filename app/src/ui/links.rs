@@ -15,7 +15,7 @@ use crate::state::AppState;
 fn link_to(target: Target) -> AnyView {
     match target {
         Target::Here(s) => view! {
-            <a class="record-link" href=record_href(&s.kind, &s.id) attr:data-number=s.number.clone()>
+            <a class="record-link" href=record_href(&s.kind, &s.id) data-number=s.number.clone()>
                 <strong>{s.number.clone()}</strong>
                 " "
                 {s.title.clone()}
@@ -26,7 +26,7 @@ fn link_to(target: Target) -> AnyView {
         Target::NotOnDevice(number) => {
             let data = number.clone();
             view! {
-            <span class="not-on-device" attr:data-number=data>
+            <span class="not-on-device" data-number=data>
                 <strong>{number}</strong>
                 " — not on this device"
             </span>
@@ -148,7 +148,7 @@ impl ImpactView {
     fn view(self) -> impl IntoView {
         let part = |key: &'static str, title: &'static str, list: Vec<Target>| {
             view! {
-                <div class="impact-part" attr:data-impact=key>
+                <div class="impact-part" data-impact=key>
                     <h3>{title}</h3>
                     {targets(list, "None.")}
                 </div>

@@ -81,7 +81,7 @@ pub fn RecordPicker(
             aria-expanded=move || (!results().is_empty()).to_string()
             placeholder=placeholder.clone()
             // A list's search box has no label of its own (the label names the list).
-            attr:aria-label=multiple.then_some(placeholder)
+            aria-label=multiple.then_some(placeholder)
             prop:value=move || query()
             on:focus=move |_| open.set(true)
             on:input=move |ev| {
@@ -106,7 +106,7 @@ pub fn RecordPicker(
                                 <button
                                     type="button"
                                     class="picker-option"
-                                    attr:data-number=data
+                                    data-number=data
                                     on:click=move |_| choose(chosen.clone())
                                 >
                                     <strong>{number}</strong>

@@ -772,8 +772,7 @@ fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<
     let wide = matches!(
         field.input,
         Input::LongText | Input::Lines | Input::Records(_) | Input::Drawing
-    )
-        || field.key == "title";
+    ) || field.key == "title";
     let label = if field.required {
         format!("{} *", field.label)
     } else {
