@@ -44,14 +44,13 @@ pub fn RecordLinks(id: DocumentId) -> impl IntoView {
         state.summaries.with(|all| {
             let this: Summary = all.get(&id)?.clone();
             let directory = Directory::new(all.values());
-            let label = |via: &str, kind: &str| referred_as(via, kind);
             let outgoing: Vec<(String, Target)> = this
                 .links
                 .iter()
                 .map(|l| {
-                    let via = match crate::ui::links::relation(&l.via) {
+                    let via = match relation(&l.via) {
                         Some(relation) => relation.to_string(),
-                        None => label(&l.via, &this.kind),
+                        None => referred_as(&l.via, &this.kind),
                     };
                     (via, directory.resolve(&l.number, &l.id))
                 })
@@ -59,7 +58,7 @@ pub fn RecordLinks(id: DocumentId) -> impl IntoView {
             let incoming: Vec<(String, Target)> = directory
                 .referenced_by(&this.number)
                 .into_iter()
-                .map(|(s, via)| (label(via, &s.kind), Target::Here(Box::new(s.clone()))))
+                .map(|(s, via)| (referred_as(via, &s.kind), Target::Here(Box::new(s.clone()))))
                 .collect();
             let impact = matches!(this.kind.as_str(), "configuration_item" | "service")
                 .then(|| directory.impact(&this.number));

@@ -82,7 +82,7 @@ pub fn RecordPicker(
             placeholder=placeholder.clone()
             // A list's search box has no label of its own (the label names the list).
             aria-label=multiple.then_some(placeholder)
-            prop:value=move || query()
+            prop:value=query
             on:focus=move |_| open.set(true)
             on:input=move |ev| {
                 open.set(true);
