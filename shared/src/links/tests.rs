@@ -95,6 +95,15 @@ impl Device {
     }
 }
 
+/// Edits one field of the record in `doc` through its form, on `device`.
+fn edit(doc: &mut Automerge, (key, text): (&str, &str), device: &Device) {
+    let values = Values::from([(key.to_string(), text.to_string())]);
+    forms::of_document(doc)
+        .unwrap()
+        .edit(doc, &values, device, &meta(3))
+        .unwrap();
+}
+
 #[test]
 fn a_picked_number_is_stored_as_a_map_of_number_and_id_and_reads_back_as_a_link() {
     let mut device = Device::default();
@@ -168,11 +177,7 @@ fn legacy_text_that_matches_a_known_number_resolves_and_becomes_a_link_on_the_ne
     let directory = Directory::new(&summaries);
     assert!(matches!(directory.resolve(&svc, ""), Target::Here(s) if s.id == device.id(&svc)));
     // Any edit through the form turns it into a link.
-    let values = Values::from([("title".to_string(), "Old, edited".to_string())]);
-    forms::of("incident")
-        .unwrap()
-        .edit(&mut doc, &values, &device, &meta(3))
-        .unwrap();
+    edit(&mut doc, ("title", "Old, edited"), &device);
     let record = Record::read(&doc, &crate::records::incident::INCIDENT).unwrap();
     assert_eq!(
         record.get("service"),
@@ -191,11 +196,7 @@ fn a_link_keeps_its_id_when_its_target_is_no_longer_on_the_device() {
     let id = device.id(&svc);
     device.0.remove(&svc);
     let mut doc = device.0[&inc].1.clone();
-    let values = Values::from([("title".to_string(), "Slower".to_string())]);
-    forms::of("incident")
-        .unwrap()
-        .edit(&mut doc, &values, &device, &meta(3))
-        .unwrap();
+    edit(&mut doc, ("title", "Slower"), &device);
     let record = Record::read(&doc, &crate::records::incident::INCIDENT).unwrap();
     assert_eq!(
         record.get("service"),
@@ -387,15 +388,8 @@ fn two_devices_linking_the_same_ci_offline_both_keep_their_link_after_merging() 
     let svc = device.file("service", "svc", &[("name", "Shop")]);
     let mut a = device.0[&svc].1.clone();
     let mut b = a.fork();
-    let edit = |doc: &mut Automerge, deps: &str| {
-        let values = Values::from([("dependencies".to_string(), deps.to_string())]);
-        forms::of("service")
-            .unwrap()
-            .edit(doc, &values, &device, &meta(5))
-            .unwrap();
-    };
-    edit(&mut a, &ci);
-    edit(&mut b, &other);
+    edit(&mut a, ("dependencies", &ci), &device);
+    edit(&mut b, ("dependencies", &other), &device);
     a.merge(&mut b).unwrap();
     let record = Record::read(&a, &crate::records::service::SERVICE).unwrap();
     let mut held: Vec<&str> = record.strs("dependencies").collect();
