@@ -1157,6 +1157,14 @@ impl forms::Lookup for OnDevice {
         })
     }
 
+    fn id_of(&self, number: &str) -> Option<String> {
+        self.0.summaries.with_untracked(|m| {
+            m.iter()
+                .find(|(_, s)| s.number.eq_ignore_ascii_case(number.trim()))
+                .map(|(id, _)| id.to_string())
+        })
+    }
+
     fn all(&self, kind: &str) -> Vec<Automerge> {
         let ids: Vec<DocumentId> = self.0.summaries.with_untracked(|m| {
             m.iter()

@@ -131,6 +131,7 @@ mod tests {
             agreement: String::new(),
             attention: 0,
             search: String::new(),
+            links: vec![],
         }
     }
 

@@ -12,6 +12,7 @@ pub mod forms;
 pub mod history;
 pub mod ids;
 pub mod index;
+pub mod links;
 pub mod model;
 pub mod numbering;
 pub mod order;

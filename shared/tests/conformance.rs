@@ -437,3 +437,102 @@ fn every_field_reads_the_same_written_as_a_js_peer_writes_it_and_a_save_keeps_it
         assert_eq!(doc.get_heads(), heads, "{}", ty.kind);
     }
 }
+
+/// References (shared::links): every record type that holds one stores it as a link
+/// (`{number, id}`) from a declared schema on; a document of the schema before it, whose
+/// reference fields hold the number as text, reads them as text, and a link written over the
+/// text reads back as the same link.
+#[test]
+fn every_reference_field_reads_text_from_older_schemas_and_writes_links_canonically() {
+    let device = device();
+    for ty in TYPES {
+        assert_eq!(
+            shared::links::has_references(ty),
+            ty.links(),
+            "{}: a type holding references declares the schema that stores links (and only it)",
+            ty.kind
+        );
+        let Some(linked) = ty.schemas.iter().find(|s| s.links) else {
+            continue;
+        };
+        let references: Vec<&Field> = ty
+            .fields
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.shape,
+                    Shape::Reference(_) | Shape::List(Shape::Reference(_))
+                )
+            })
+            .collect();
+        let mut record = complete(created(ty, &device));
+        for field in &references {
+            let text = Value::from(format!("X-{}", field.key));
+            let value = match field.shape {
+                Shape::List(_) => Value::List(vec![text]),
+                _ => text,
+            };
+            record.set(field.key, value);
+        }
+        let mut doc = doc_of(&record);
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "schema", linked.version - 1)
+            .unwrap();
+        tx.commit();
+        let old = read(&doc).unwrap_or_else(|e| panic!("{}: {e}", ty.kind));
+        for field in &references {
+            assert_eq!(
+                old.get(field.key).as_str().to_string() + &old.strs(field.key).collect::<String>(),
+                format!("X-{}", field.key),
+                "{}: {} as text",
+                ty.kind,
+                field.key
+            );
+        }
+        let mut next = old.clone();
+        for field in &references {
+            let link = Value::Link(shared::model::Link {
+                number: format!("X-{}", field.key),
+                id: format!("doc-{}", field.key),
+            });
+            let value = match field.shape {
+                Shape::List(_) => Value::List(vec![link]),
+                _ => link,
+            };
+            next.set(field.key, value);
+        }
+        next.write(&mut doc, &meta("ana", 300)).unwrap();
+        assert_eq!(shared::model::schema_version(&doc), Some(ty.schema()));
+        let again = read(&doc).unwrap();
+        for field in &references {
+            assert_eq!(
+                again.get(field.key),
+                next.get(field.key),
+                "{}: {}",
+                ty.kind,
+                field.key
+            );
+            let held = match field.shape {
+                Shape::List(_) => {
+                    let (_, list) = automerge::ReadDoc::get(&doc, automerge::ROOT, field.key)
+                        .unwrap()
+                        .unwrap();
+                    automerge::ReadDoc::get(&doc, &list, 0).unwrap().unwrap().0
+                }
+                _ => {
+                    automerge::ReadDoc::get(&doc, automerge::ROOT, field.key)
+                        .unwrap()
+                        .unwrap()
+                        .0
+                }
+            };
+            assert_eq!(
+                held,
+                automerge::Value::Object(ObjType::Map),
+                "{}: {}",
+                ty.kind,
+                field.key
+            );
+        }
+    }
+}

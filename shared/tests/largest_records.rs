@@ -221,9 +221,9 @@ fn largest_incident() -> Automerge {
 /// What a form's control gets, at its largest.
 fn filled(input: &Input, key: &str, seed: u64) -> String {
     match input {
-        Input::Text => prose(200, seed),
+        Input::Text | Input::Record(_) => prose(200, seed),
         Input::LongText => prose(20_000, seed),
-        Input::Lines => (0..100)
+        Input::Lines | Input::Records(_) => (0..100)
             .map(|i| prose(100, seed * 1000 + i))
             .collect::<Vec<_>>()
             .join("\n"),

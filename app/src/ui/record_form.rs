@@ -371,6 +371,7 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                         .collect_view()}
                 </Show>
                 <Sections record=record id=id saving=saving writable=writable />
+                <super::links::RecordLinks id=id />
             }))}
             {ticket.then(|| view! {
                 <super::known_errors::KnownErrors incident=Signal::derive(move || shown(&|v| v.number.clone())) />
@@ -768,8 +769,10 @@ fn PickSelect(
 /// A control with its label; prose spans the form's width.
 fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<> {
     // A title reads best on one line of its own, like the long texts.
-    let wide = matches!(field.input, Input::LongText | Input::Lines | Input::Drawing)
-        || field.key == "title";
+    let wide = matches!(
+        field.input,
+        Input::LongText | Input::Lines | Input::Records(_) | Input::Drawing
+    ) || field.key == "title";
     let label = if field.required {
         format!("{} *", field.label)
     } else {
@@ -796,6 +799,10 @@ fn control(field: &Field, id: String, value: Signal<String>, set: Callback<Strin
     let on_text = move |ev: leptos::ev::Event| set.run(event_target_value(&ev));
     match &field.input {
         Input::Text => view! { <input id=id type="text" prop:value=value on:input=on_text /> }.into_any(),
+        Input::Record(kind) => view! { <super::picker::RecordPicker id=id kind=*kind value=value set=set /> }.into_any(),
+        Input::Records(kind) => {
+            view! { <super::picker::RecordPicker id=id kind=*kind value=value set=set multiple=true /> }.into_any()
+        }
         // Text with a decimal keyboard, not type="number": a number input reports "99." as
         // "99", and writing that back as the value dropped the point while a person typed
         // "99.9" (it became 999). `shared::forms` reads and refuses the text.

@@ -9,7 +9,9 @@ const YES_NO: [(&str, &str); 2] = [("false", "No"), ("true", "Yes")];
 /// The control a field of `shape` needs.
 pub fn input(shape: &Shape) -> Input {
     match shape {
-        Shape::Text | Shape::Reference(_) => Input::Text,
+        Shape::Text => Input::Text,
+        Shape::Reference(kind) => Input::Record(kind),
+        Shape::List(Shape::Reference(kind)) => Input::Records(kind),
         Shape::Drawing => Input::Drawing,
         Shape::LongText | Shape::Group(_) => Input::LongText,
         Shape::Count { .. } | Shape::Decimal => Input::Number,
@@ -33,6 +35,7 @@ pub fn input(shape: &Shape) -> Input {
 pub fn to_text(value: &Value) -> String {
     match value {
         Value::Str(s) => s.clone(),
+        Value::Link(link) => link.number.clone(),
         Value::Int(n) => n.to_string(),
         Value::Uint(n) => n.to_string(),
         Value::F64(x) => x.to_string(),

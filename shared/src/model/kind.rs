@@ -120,6 +120,11 @@ impl RecordType {
         layout: Layout::Record,
     };
 
+    /// Whether its current schema stores references as links.
+    pub fn links(&self) -> bool {
+        self.schemas.iter().any(|s| s.links)
+    }
+
     /// The current schema.
     pub fn schema(&self) -> u64 {
         self.schemas.last().map_or(1, |s| s.version)
@@ -158,6 +163,11 @@ pub struct Schema {
     /// The next write stores the new layout and schema, so reading never writes and two
     /// devices reading the same old document see the same record.
     pub upgrade: Option<fn(&mut Record)>,
+    /// From this schema on, a reference field holds a link (`{number, id}`, see
+    /// `crate::links`) rather than the number as text. An older record's text reads as before
+    /// and becomes a link when it is next written on a device that knows the record it names
+    /// (which needs the other records, so it is not an in-memory `upgrade`).
+    pub links: bool,
 }
 
 impl Schema {
@@ -165,7 +175,18 @@ impl Schema {
         version: 1,
         added: &[],
         upgrade: None,
+        links: false,
     };
+
+    /// The schema that stores references as links.
+    pub const fn links(version: u64) -> Schema {
+        Schema {
+            version,
+            added: &[],
+            upgrade: None,
+            links: true,
+        }
+    }
 }
 
 /// Where a record type sits in the navigation.
@@ -409,6 +430,11 @@ pub trait Lookup {
     fn record(&self, number: &str) -> Option<Automerge>;
     /// The documents of every record of this type.
     fn all(&self, kind: &str) -> Vec<Automerge>;
+    /// The document id of the record with this number, if the device holds it: what turns a
+    /// reference typed or picked by number into a link (`crate::links::relink`).
+    fn id_of(&self, _number: &str) -> Option<String> {
+        None
+    }
 }
 
 /// No other records (tests, and records whose rules read none).

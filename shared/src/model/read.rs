@@ -12,7 +12,7 @@
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value as Am};
 
 use super::shape::{Field, Shape};
-use super::value::{Group, Value};
+use super::value::{Group, Link, Value};
 
 /// What a document holds at one place: the value Automerge kept, its id (the object's id for
 /// an object), and whether other devices wrote concurrent values there.
@@ -108,9 +108,28 @@ pub(crate) fn read_value(doc: &Automerge, held: &Held, shape: &Shape) -> Value {
             }
             _ => None,
         },
+        // A link (`{number, id}`, see `crate::links`), or the plain text written before links.
+        Shape::Reference(_) => match &held.value {
+            Am::Object(ObjType::Map | ObjType::Table) => link_of(doc, held),
+            _ => scalar_value(doc, held, shape),
+        },
         scalar => scalar_value(doc, held, scalar),
     };
     read.unwrap_or_else(|| Value::Unreadable(describe(doc, held)))
+}
+
+/// A link from a map holding at least its number as text.
+fn link_of(doc: &Automerge, held: &Held) -> Option<Value> {
+    let entries = map_entries(doc, &held.id);
+    let text = |key: &str| match scalar_value(doc, find(&entries, key)?, &Shape::Text)? {
+        Value::Str(text) => Some(text),
+        _ => None,
+    };
+    let number = text("number").filter(|n| !n.trim().is_empty())?;
+    Some(Value::Link(Link {
+        number,
+        id: text("id").unwrap_or_default(),
+    }))
 }
 
 /// A scalar shape from what is held, if it fits.

@@ -16,15 +16,21 @@ pub enum Value {
     Null,
     List(Vec<Value>),
     Group(Group),
+    /// A reference to another record, held as its document id and its number (see
+    /// `crate::links`). A reference written as plain text (before links, or a number this
+    /// device could not resolve) reads as [`Value::Str`].
+    Link(Link),
     /// What the document holds where a value of the field's shape should be, shown to people
     /// (see [`super::read::describe`]). Kept in the document until someone writes the field.
     Unreadable(String),
 }
 
 impl Value {
+    /// The text, or a link's number.
     pub fn as_str(&self) -> &str {
         match self {
             Value::Str(s) => s,
+            Value::Link(link) => &link.number,
             _ => "",
         }
     }
@@ -71,6 +77,20 @@ impl Value {
 
     pub fn is_unreadable(&self) -> bool {
         matches!(self, Value::Unreadable(_))
+    }
+}
+
+/// A stable reference to a record: the document it lives in, and its number (what people read,
+/// and what resolves it on a device that holds the record under another id).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Link {
+    pub number: String,
+    pub id: String,
+}
+
+impl From<Link> for Value {
+    fn from(link: Link) -> Self {
+        Value::Link(link)
     }
 }
 
@@ -195,10 +215,11 @@ impl Group {
         self.list(key).iter().filter_map(Value::as_group)
     }
 
-    /// The readable texts of a list of texts.
+    /// The readable texts of a list of texts (the numbers of a list of references).
     pub fn strs(&self, key: &str) -> impl Iterator<Item = &str> {
         self.list(key).iter().filter_map(|v| match v {
             Value::Str(s) => Some(s.as_str()),
+            Value::Link(link) => Some(link.number.as_str()),
             _ => None,
         })
     }

@@ -88,8 +88,17 @@ fn plan_value(
         }
         _ => {
             let unchanged = held.is_some_and(|h| !h.conflict && read_value(doc, h, shape) == *new);
-            if let (false, Some(scalar)) = (unchanged, scalar(new)) {
+            if unchanged {
+                return;
+            }
+            if let Some(scalar) = scalar(new) {
                 ops.push(Op::Put(obj.clone(), prop, scalar));
+            } else if let Some(value) = hydrated(shape, new) {
+                // A link (a map) replaces what is held; in a list, in place.
+                if held.is_some() && matches!(prop, Prop::Seq(_)) {
+                    ops.push(Op::Delete(obj.clone(), prop.clone()));
+                }
+                ops.push(Op::Create(obj.clone(), prop, value));
             }
         }
     }
@@ -125,7 +134,7 @@ fn scalar(value: &Value) -> Option<ScalarValue> {
         Value::F64(x) => ScalarValue::F64(*x),
         Value::Bool(b) => ScalarValue::Boolean(*b),
         Value::Null => ScalarValue::Null,
-        Value::List(_) | Value::Group(_) | Value::Unreadable(_) => return None,
+        Value::List(_) | Value::Group(_) | Value::Link(_) | Value::Unreadable(_) => return None,
     })
 }
 
@@ -144,6 +153,13 @@ pub(crate) fn hydrated(shape: &Shape, value: &Value) -> Option<hydrate::Value> {
         (Shape::Group(fields), Value::Group(group)) => {
             Some(hydrate::Value::Map(hydrated_entries(fields, group).into()))
         }
+        (_, Value::Link(link)) => Some(hydrate::Value::Map(
+            HashMap::from([
+                ("number", ScalarValue::from(link.number.as_str()).into()),
+                ("id", ScalarValue::from(link.id.as_str()).into()),
+            ])
+            .into(),
+        )),
         (_, v) => scalar(v).map(hydrate::Value::Scalar),
     }
 }

@@ -262,6 +262,8 @@ pub(crate) fn target_rows(r: &Record) -> Section {
 
 pub static SLA: m::RecordType = m::RecordType {
     kind: "sla",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "SLA",
     noun: "SLA",
     plural: "Service level agreements",

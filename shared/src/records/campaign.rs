@@ -326,6 +326,8 @@ fn sections(r: &Record) -> Vec<Section> {
 
 pub static VERIFICATION_CAMPAIGN: m::RecordType = m::RecordType {
     kind: "verification_campaign",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "VER",
     noun: "verification campaign",
     plural: "Verification campaigns",

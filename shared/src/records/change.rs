@@ -515,6 +515,8 @@ fn sections(r: &Record) -> Vec<Section> {
 
 pub static CHANGE: m::RecordType = m::RecordType {
     kind: "change",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "CHG",
     noun: "change",
     plural: "Changes",

@@ -21,6 +21,7 @@ pub const RELATION_KINDS: m::Choices = m::Choices::new(&[
     ("depends_on", "depends on"),
     ("part_of", "is part of"),
     ("runs_on", "runs on"),
+    ("connected_to", "is connected to"),
 ]);
 
 /// How a technician confirmed the CI on site.
@@ -92,7 +93,9 @@ fn relate(
     let relationship = Group::defaults(RELATIONSHIP)
         .with("kind", kind)
         .with("target", target);
-    if !r.groups("relationships").any(|g| *g == relationship) {
+    // Once per kind and target, whether held as a link or as text.
+    let held = |g: &Group| g.str("kind") == kind && g.str("target").eq_ignore_ascii_case(target);
+    if !r.groups("relationships").any(held) {
         let line = format!(
             "{} {} {target}",
             r.number(),
@@ -166,6 +169,8 @@ fn ci_sections(r: &Record) -> Vec<Section> {
 
 pub static CONFIGURATION_ITEM: m::RecordType = m::RecordType {
     kind: "configuration_item",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "CI",
     noun: "configuration item",
     plural: "Configuration items",
@@ -188,7 +193,7 @@ pub static CONFIGURATION_ITEM: m::RecordType = m::RecordType {
             label: "Add a relationship",
             inputs: &[
                 Input::new("kind", "This CI", S::Choice(&RELATION_KINDS)),
-                Input::new("target", "CI number", S::Text).required(),
+                Input::new("target", "CI", S::Reference("configuration_item")).required(),
             ],
             apply: relate,
         },
@@ -283,6 +288,8 @@ fn asset_rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), WorkflowE
 
 pub static ASSET: m::RecordType = m::RecordType {
     kind: "asset",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "AST",
     noun: "asset",
     plural: "Assets",

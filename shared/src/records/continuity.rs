@@ -16,7 +16,7 @@ pub const PLAN_STATUSES: m::Choices = m::Choices::new(&[
 
 pub const FIELDS: &[F] = &[
     F::new("number", S::Text),
-    F::new("service", S::Text),
+    F::new("service", S::Reference("service")),
     F::new("invocation_criteria", S::LongText),
     F::new("procedures", S::List(&S::Text)),
     F::new("contacts", CONTACTS),
@@ -66,6 +66,8 @@ pub fn last_passed_test(plan: &Record) -> Option<Timestamp> {
 
 pub static CONTINUITY_PLAN: m::RecordType = m::RecordType {
     kind: "continuity_plan",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "BCP",
     noun: "continuity plan",
     plural: "Continuity plans",

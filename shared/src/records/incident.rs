@@ -63,7 +63,7 @@ pub const FIELDS: &[F] = &[
 ];
 
 /// Schema 2 added the ISO 20000 fields after `work_log` and the status history; schema 3 the
-/// service outage of a major incident.
+/// service outage of a major incident; schema 4 stores references as links.
 pub const SCHEMAS: &[m::Schema] = &[
     m::Schema::FIRST,
     m::Schema {
@@ -85,12 +85,15 @@ pub const SCHEMAS: &[m::Schema] = &[
             "status_history",
         ],
         upgrade: Some(rebuild_status_history),
+        links: false,
     },
     m::Schema {
         version: 3,
         added: &["outage"],
         upgrade: Some(infer_outage),
+        links: false,
     },
+    m::Schema::links(4),
 ];
 
 /// Schema 1 had no status history: rebuild it from the work log, whose status lines

@@ -57,6 +57,8 @@ fn rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), WorkflowError> 
 
 pub static KNOWLEDGE_ARTICLE: m::RecordType = m::RecordType {
     kind: "knowledge_article",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "KB",
     noun: "knowledge article",
     plural: "Knowledge articles",

@@ -48,6 +48,8 @@ pub fn mean_satisfaction(customer: &Record) -> Option<f64> {
 
 pub static CUSTOMER: m::RecordType = m::RecordType {
     kind: "customer",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "CUS",
     noun: "customer",
     plural: "Customers",
@@ -113,7 +115,7 @@ pub const COMPLAINT_STATUSES: m::Choices = m::Choices::new(&[
 
 pub const COMPLAINT_FIELDS: &[F] = &[
     F::new("number", S::Text),
-    F::new("customer", S::Text),
+    F::new("customer", S::Reference("customer")),
     F::new("service", S::Reference("service")),
     F::new("description", S::LongText),
     F::new("findings", S::LongText),
@@ -157,6 +159,8 @@ fn complaint_rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), Workf
 
 pub static COMPLAINT: m::RecordType = m::RecordType {
     kind: "complaint",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "CMP",
     noun: "complaint",
     plural: "Complaints",
@@ -259,6 +263,8 @@ fn contract_rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), Workfl
 
 pub static CONTRACT: m::RecordType = m::RecordType {
     kind: "contract",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "CON",
     noun: "contract",
     plural: "Contracts",

@@ -79,10 +79,13 @@ const ACTIONS: &[Action] = &[
     Action {
         key: "link_incident",
         label: "Link an incident",
-        inputs: &[Input::new("incident", "Incident number", S::Text).required()],
+        inputs: &[Input::new("incident", "Incident", S::Reference("incident")).required()],
         apply: |r, values, _, meta| {
             let incident = given(values, "incident");
-            if !r.strs("linked_incidents").any(|i| i == incident) {
+            if !r
+                .strs("linked_incidents")
+                .any(|i| i.eq_ignore_ascii_case(incident))
+            {
                 r.push("linked_incidents", incident);
                 r.log(meta, format!("Linked incident {incident}"));
             }
@@ -146,6 +149,8 @@ fn sections(r: &Record) -> Vec<Section> {
 
 pub static PROBLEM: m::RecordType = m::RecordType {
     kind: "problem",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "PRB",
     noun: "problem",
     plural: "Problems",

@@ -326,6 +326,8 @@ pub fn add_finding(audit: &mut Record, kind: &str, text: &str, meta: &ChangeMeta
 
 pub static INTERNAL_AUDIT: m::RecordType = m::RecordType {
     kind: "internal_audit",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "AUD",
     noun: "internal audit",
     plural: "Internal audits",

@@ -65,6 +65,8 @@ fn rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), WorkflowError> 
 
 pub static RELEASE: m::RecordType = m::RecordType {
     kind: "release",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "REL",
     noun: "release",
     plural: "Releases",

@@ -171,6 +171,8 @@ fn sections(r: &Record) -> Vec<Section> {
 
 pub static SERVICE_REQUEST: m::RecordType = m::RecordType {
     kind: "service_request",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "REQ",
     noun: "service request",
     plural: "Service requests",

@@ -33,7 +33,11 @@ pub const FIELDS: &[F] = &[
     // When the service is provided, in words (the SLA's calendar is what the clock counts).
     F::new("service_hours", S::Text),
     // Record numbers of the services and CIs this service depends on.
-    F::new("dependencies", S::List(&S::Text)),
+    // The services and CIs it depends on (impact analysis follows them: `crate::links`).
+    F::new(
+        "dependencies",
+        S::List(&S::Reference("service|configuration_item")),
+    ),
     F::new("offerings", S::List(&S::Group(OFFERING))),
     F::new("sla", S::Reference("sla")),
     // Availability target in percent (8.7.1); outages come from its major incidents.
@@ -148,6 +152,8 @@ fn sections(r: &Record) -> Vec<Section> {
 
 pub static SERVICE: m::RecordType = m::RecordType {
     kind: "service",
+    // Schema 2 stores references as links.
+    schemas: &[m::Schema::FIRST, m::Schema::links(2)],
     prefix: "SVC",
     noun: "service",
     plural: "Services",
