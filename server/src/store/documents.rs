@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 
 use automerge::{Automerge, ChangeHash};
-use rusqlite::params;
+use sha2::{Digest, Sha256};
 use shared::access::RecordScope;
 
-use super::{Receipt, Result, Store, StoreError};
+use super::{Receipt, Result, Store, StoreError, on_db, receipts::insert_receipts, write_tx};
 
 /// What one sync batch writes, committed at once: one fsync for every frame in the batch.
 #[derive(Default)]
@@ -85,26 +85,24 @@ impl Store {
 
     /// A stored document's chunks and heads, as they are; `None` when there is none.
     pub fn document_bytes(&self, document: &str) -> Result<Option<StoredDocument>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(
-            "SELECT bytes, heads FROM document_chunks WHERE document = ?1 ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([document])?;
+        let rows: Vec<(Vec<u8>, Option<Vec<u8>>)> = self.run(async {
+            on_db!(self, pool => sqlx::query_as(
+                "SELECT bytes, heads FROM document_chunks WHERE document = $1 ORDER BY seq",
+            )
+            .bind(document)
+            .fetch_all(pool)
+            .await)
+        })?;
         let mut stored = StoredDocument {
             bytes: vec![],
             chunks: 0,
             heads: None,
         };
-        while let Some(row) = rows.next()? {
-            let bytes = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-            stored.bytes.extend_from_slice(bytes);
+        for (bytes, heads) in rows {
+            stored.bytes.extend_from_slice(&bytes);
             stored.chunks += 1;
-            stored.heads = match row
-                .get_ref(1)?
-                .as_blob_or_null()
-                .map_err(rusqlite::Error::from)?
-            {
-                Some(heads) => Some(heads_from_blob(heads).ok_or_else(|| {
+            stored.heads = match heads {
+                Some(heads) => Some(heads_from_blob(&heads).ok_or_else(|| {
                     StoreError::Invalid(format!("document {document} has malformed heads"))
                 })?),
                 None => None,
@@ -115,50 +113,67 @@ impl Store {
 
     /// Writes a batch in one transaction. Returns how many receipts were new.
     pub fn commit_sync_batch(&self, batch: &SyncBatch) -> Result<usize> {
-        let mut conn = self.lock();
         // Held until the transaction has ended (receipts.rs: the change feed's cursor).
         let stamp = self.clock.stamp();
         let now = stamp.time;
-        let tx = conn.transaction()?;
-        let mut added = 0;
-        {
-            let mut scope = tx.prepare_cached(
-                "INSERT OR IGNORE INTO documents (id, kind, site, team, restricted) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for (id, s) in &batch.scopes {
-                scope.execute(params![id, s.kind, s.site, s.team, s.restricted])?;
-            }
-            let mut clear = tx.prepare_cached("DELETE FROM document_chunks WHERE document = ?1")?;
-            let mut append = tx.prepare_cached(
-                "INSERT INTO document_chunks (document, seq, bytes, heads) VALUES (?1,
-                   (SELECT coalesce(max(seq), 0) + 1 FROM document_chunks WHERE document = ?1), ?2, ?3)",
-            )?;
-            for chunk in &batch.chunks {
-                if chunk.replaces {
-                    clear.execute([&chunk.document])?;
+        self.run(async {
+            write_tx!(self, tx => {
+                for (id, s) in &batch.scopes {
+                    sqlx::query(
+                        "INSERT INTO documents (id, kind, site, team, restricted) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(&s.kind)
+                    .bind(&s.site)
+                    .bind(&s.team)
+                    .bind(s.restricted)
+                    .execute(&mut *tx)
+                    .await?;
                 }
-                append.execute(params![
-                    chunk.document,
-                    chunk.bytes,
-                    heads_to_blob(&chunk.heads)
-                ])?;
-            }
-            for ((person, device), receipts) in &batch.receipts {
-                added += super::receipts::insert_receipts(&tx, *person, device, receipts, now)?;
-            }
-        }
-        tx.commit()?;
-        Ok(added)
+                for chunk in &batch.chunks {
+                    if chunk.replaces {
+                        sqlx::query("DELETE FROM document_chunks WHERE document = $1")
+                            .bind(&chunk.document)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    sqlx::query(
+                        "INSERT INTO document_chunks (document, name, bytes, heads) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&chunk.document)
+                    .bind(chunk_name(&chunk.bytes))
+                    .bind(&chunk.bytes)
+                    .bind(heads_to_blob(&chunk.heads))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let mut added = 0;
+                for ((person, device), receipts) in &batch.receipts {
+                    added += insert_receipts!(&mut *tx, *person, device, receipts, now);
+                }
+                tx.commit().await?;
+                Ok(added)
+            })
+        })
     }
 
     /// Whether any document is stored (to import an older data directory only once).
     pub fn has_documents(&self) -> Result<bool> {
-        Ok(self
-            .lock()
-            .query_row("SELECT EXISTS (SELECT 1 FROM document_chunks)", [], |r| {
-                r.get(0)
-            })?)
+        self.run(async {
+            Ok(on_db!(self, pool => sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM document_chunks)",
+            )
+            .fetch_one(pool)
+            .await?))
+        })
     }
+}
+
+/// A chunk's name: the SHA-256 of its bytes, in hex.
+fn chunk_name(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 fn heads_to_blob(heads: &[ChangeHash]) -> Vec<u8> {

@@ -2,6 +2,7 @@
 //! sign in and sync over real HTTP and WebSockets, as the browser app does.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod postgres;
 pub mod process;
 
 use std::{collections::HashMap, path::Path, time::Duration};
@@ -77,6 +78,7 @@ pub async fn start_relay_with(
     let mut config = Config::new(addr, data_dir.join("data"), web);
     config.max_frame_bytes = 1024 * 1024;
     config.max_connections_per_person = 3;
+    config.database = postgres::database_for(&data_dir.join("data"));
     configure(&mut config);
     let (relay, first) = Relay::open(config).await.unwrap();
     let metrics_addr = relay.metrics_addr();
@@ -123,6 +125,11 @@ pub async fn restarted_relay_with_incident(dir: &Path, title: &str) -> (RunningR
     drop(a);
     relay.shutdown().await;
     (start_relay(dir).await, id)
+}
+
+/// The store of the relay whose test directory is `dir` (its `data`), on this run's backend.
+pub fn open_store(dir: &Path) -> server::store::Store {
+    server::store::Store::connect(&postgres::database_for(&dir.join("data"))).unwrap()
 }
 
 impl RunningRelay {
