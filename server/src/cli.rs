@@ -1,13 +1,14 @@
 //! The relay's command line: `serve`, and administration straight on the data directory.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use server::{
     Config, Relay,
+    limits::Limits,
     store::{Database, NewPerson, Store},
 };
-use shared::access::Role;
+use shared::{access::Role, protocol::limits};
 
 #[derive(Parser)]
 #[command(
@@ -58,8 +59,41 @@ struct ServeArgs {
     #[arg(long, env = "OUTPOST_STATIC_DIR", default_value = "dist")]
     static_dir: PathBuf,
     /// Largest WebSocket message accepted, in bytes.
-    #[arg(long, env = "OUTPOST_MAX_FRAME_BYTES", default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, env = "OUTPOST_MAX_FRAME_BYTES", default_value_t = limits::DEFAULT_FRAME_BYTES)]
     max_frame_bytes: usize,
+    /// Bytes the change chunks of one sync message may inflate to.
+    #[arg(long, env = "OUTPOST_MAX_INFLATED_BYTES", default_value_t = limits::Limits::DEFAULT.inflated_bytes)]
+    max_inflated_bytes: usize,
+    /// Operations in one change.
+    #[arg(long, env = "OUTPOST_MAX_CHANGE_OPS", default_value_t = limits::Limits::DEFAULT.change_ops)]
+    max_change_ops: u64,
+    /// Operations in one sync message (a whole document, or all its changes).
+    #[arg(long, env = "OUTPOST_MAX_MESSAGE_OPS", default_value_t = limits::Limits::DEFAULT.message_ops)]
+    max_message_ops: u64,
+    /// Documents one sync connection may have open.
+    #[arg(long, env = "OUTPOST_MAX_OPEN_DOCUMENTS", default_value_t = Limits::default().open_documents)]
+    max_open_documents: usize,
+    /// Bytes of documents kept in memory between messages (estimated), all connections together.
+    #[arg(long, env = "OUTPOST_MAX_RESIDENT_BYTES", default_value_t = Limits::default().resident_bytes)]
+    max_resident_bytes: usize,
+    /// Frames one connection may have waiting for the sync thread.
+    #[arg(long, env = "OUTPOST_MAX_INFLIGHT_FRAMES", default_value_t = Limits::default().inflight_frames)]
+    max_inflight_frames: usize,
+    /// Bytes of the frames one connection has waiting for the sync thread.
+    #[arg(long, env = "OUTPOST_MAX_INFLIGHT_BYTES", default_value_t = Limits::default().inflight_bytes)]
+    max_inflight_bytes: usize,
+    /// Bytes queued for a connection that it has not read; past this it is closed.
+    #[arg(long, env = "OUTPOST_MAX_OUTBOUND_BYTES", default_value_t = Limits::default().outbound_bytes)]
+    max_outbound_bytes: usize,
+    /// Password verifications at once (each takes 19 MiB); others wait 2 s, then get 503.
+    #[arg(long, env = "OUTPOST_MAX_CONCURRENT_SIGN_INS", default_value_t = Limits::default().sign_ins)]
+    max_concurrent_sign_ins: usize,
+    /// Seconds a client has to send a request's headers (and between parts of its body).
+    #[arg(long, env = "OUTPOST_HEADER_TIMEOUT_SECS", default_value_t = Limits::default().header_timeout.as_secs())]
+    header_timeout_secs: u64,
+    /// Seconds a sync connection may stay silent (pings unanswered) or unread before it is closed.
+    #[arg(long, env = "OUTPOST_IDLE_TIMEOUT_SECS", default_value_t = Limits::default().idle_timeout.as_secs())]
+    idle_timeout_secs: u64,
     /// How long a sign-in lasts, in hours.
     #[arg(long, env = "OUTPOST_SESSION_HOURS", default_value_t = 720)]
     session_hours: i64,
@@ -367,6 +401,21 @@ async fn serve(data_dir: PathBuf, database: Database, args: ServeArgs) -> Result
     let mut config = Config::new(args.listen, data_dir.clone(), args.static_dir);
     config.database = database;
     config.max_frame_bytes = args.max_frame_bytes;
+    config.limits = Limits {
+        sync: limits::Limits {
+            inflated_bytes: args.max_inflated_bytes,
+            change_ops: args.max_change_ops,
+            message_ops: args.max_message_ops,
+        },
+        open_documents: args.max_open_documents,
+        resident_bytes: args.max_resident_bytes,
+        inflight_frames: args.max_inflight_frames,
+        inflight_bytes: args.max_inflight_bytes,
+        outbound_bytes: args.max_outbound_bytes,
+        sign_ins: args.max_concurrent_sign_ins,
+        header_timeout: Duration::from_secs(args.header_timeout_secs),
+        idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+    };
     config.session_lifetime_ms = args.session_hours * 3600 * 1000;
     config.secure_cookies = args.secure_cookies;
     config.max_connections_per_person = args.max_connections_per_person;

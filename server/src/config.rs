@@ -1,6 +1,6 @@
 use std::{net::SocketAddr, path::PathBuf};
 
-use crate::store::Database;
+use crate::{limits::Limits, store::Database};
 
 /// How the relay runs. Built from flags and environment by `main`, directly by tests.
 #[derive(Debug, Clone)]
@@ -15,6 +15,8 @@ pub struct Config {
     pub static_dir: PathBuf,
     /// The largest WebSocket message accepted; larger ones close that connection.
     pub max_frame_bytes: usize,
+    /// What one connection, message or sign-in may cost.
+    pub limits: Limits,
     /// How long a sign-in lasts.
     pub session_lifetime_ms: i64,
     /// Mark the cookie Secure (when served over HTTPS, e.g. behind a TLS proxy).
@@ -39,7 +41,8 @@ impl Config {
             database: Database::from_arg(None, &data_dir),
             data_dir,
             static_dir,
-            max_frame_bytes: 64 * 1024 * 1024,
+            max_frame_bytes: shared::protocol::limits::DEFAULT_FRAME_BYTES,
+            limits: Limits::default(),
             session_lifetime_ms: 30 * 24 * 3600 * 1000,
             secure_cookies: false,
             max_connections_per_person: 8,

@@ -1,12 +1,17 @@
 //! What a connection may send and receive. Every inbound frame is decoded by `shared`'s codec
-//! and checked against the person's access to its document (`shared::access`) before the sync
-//! hub sees it; every outbound frame is checked again before it leaves. The gate writes
-//! nothing itself: a document's first scope goes into the hub's batch, committed with the
-//! document's bytes and receipts.
+//! (with bounds on CBOR items), its sync data read within `shared::protocol::limits` before
+//! Automerge parses any of it, and checked against the person's access to its document
+//! (`shared::access`) before the sync hub sees it: whether the person may write a document is
+//! decided before its changes are inflated. Every outbound frame is checked again before it
+//! leaves. The gate writes nothing itself: a document's first scope goes into the hub's batch,
+//! committed with the document's bytes and receipts.
 //!
 //! A write the person may not make is refused, never half-applied: the hub does not see the
 //! frame, the device is told which document and why (`Message::Refused`), and the connection
-//! stays open, so one refused record never stops the others from syncing.
+//! stays open, so one refused record never stops the others from syncing. A change too large
+//! for the relay's bounds is refused the same way (`limit`): an honest device that made one
+//! keeps it and goes on syncing the rest. What no honest peer sends (malformed sync data, a
+//! Bloom filter Automerge would choke on, CBOR past its bounds) closes the connection.
 //!
 //! A record the person may not even read is answered as if it did not exist (`doc-unavailable`),
 //! so nobody learns from the relay what lies outside their scope. The one exception is a write
@@ -18,16 +23,19 @@
 
 use std::collections::HashMap;
 
-use automerge::sync;
 use shared::{
     access::{self, Access, RecordScope},
     ids::{DocumentId, PeerId},
-    protocol::{self, Message},
-    refusal::Refusal,
+    protocol::{
+        self, DecodeError, Message,
+        limits::{self, Bound, Shape},
+    },
+    refusal::{Refusal, RefusalCode},
     scope,
     sync::{changes_in, whole_document_in},
 };
 
+use crate::limits::Limit;
 use crate::store::{SessionInfo, Store, StoreError};
 
 /// The relay's peer id in the protocol.
@@ -51,13 +59,16 @@ pub enum Inbound {
     /// Drop the message (counted as refused): an `ephemeral` the person may not broadcast.
     Ignore,
     /// A write the person may not make: not applied; the device is told why and the
-    /// connection stays open.
+    /// connection stays open. `limit` names the bound it crossed, if that is why.
     Refuse {
         document: DocumentId,
         refusal: Refusal,
+        limit: Option<Limit>,
     },
     /// Send an `error` with this reason and close the connection.
     Close(String),
+    /// The frame crossed this bound: send an `error` with the reason and close the connection.
+    Exceeded(Limit, String),
 }
 
 pub struct Gate<'a> {
@@ -65,12 +76,30 @@ pub struct Gate<'a> {
     pub session: &'a SessionInfo,
     /// Scopes set earlier in the batch being built, not committed yet.
     pub pending: &'a HashMap<String, RecordScope>,
+    /// What one sync message may cost.
+    pub limits: &'a limits::Limits,
+}
+
+impl Inbound {
+    fn refuse(document: DocumentId, refusal: Refusal) -> Inbound {
+        Inbound::Refuse {
+            document,
+            refusal,
+            limit: None,
+        }
+    }
 }
 
 impl Gate<'_> {
     pub fn inbound(&self, frame: &[u8]) -> Result<Inbound, StoreError> {
         let message = match protocol::decode(frame) {
             Ok(m) => m,
+            Err(DecodeError::NotCbor(e)) if e.is_bound() => {
+                return Ok(Inbound::Exceeded(
+                    Limit::Cbor,
+                    format!("message refused: {e}"),
+                ));
+            }
             Err(e) => return Ok(Inbound::Close(format!("malformed message: {e}"))),
         };
         let forward = |message| {
@@ -104,64 +133,68 @@ impl Gate<'_> {
             Message::DocUnavailable { document_id, .. } => (*document_id, None),
             _ => return forward(message),
         };
-        let carries_changes = match data.map(|d| sync::Message::decode(d)) {
-            Some(Ok(m)) => !m.changes.is_empty(),
-            Some(Err(e)) => {
-                return Ok(Inbound::Close(format!(
-                    "unreadable sync data for {id}: {e}"
-                )));
-            }
-            None => false,
+        let shape = match data.map(|d| limits::shape(d)).transpose() {
+            Ok(shape) => shape,
+            Err(refusal) => return Ok(exceeded(id, refusal)),
+        };
+        let carries_changes = shape.as_ref().is_some_and(Shape::carries_changes);
+        let measure = || match shape.as_ref().map(|s| s.measure(self.limits)) {
+            Some(Err(refusal)) => Err(refusal),
+            _ => Ok(()),
         };
         let mut new_scope = None;
         let scope = match self.scope(&id.to_string())? {
             Some(scope) => scope,
             None if !carries_changes => return forward(message),
-            None => match data.and_then(|d| whole_document_in(d)) {
-                Some(doc) => match scope::new_document(&id, &doc) {
-                    Ok(scope) => {
-                        new_scope = Some(scope.clone());
-                        scope
-                    }
-                    Err(refusal) => {
-                        return Ok(Inbound::Refuse {
-                            document: id,
-                            refusal,
-                        });
-                    }
-                },
-                // Changes to a document the relay does not have, without its creation: it
-                // cannot tell whose it is, so it has no such document for this device (the
-                // answer a record outside the person's scope gets too: neither tells the other).
-                None => return Ok(Inbound::Answer(self.unavailable(id))),
-            },
+            None => {
+                // Measured within bounds before it is loaded to find out whose it is.
+                if let Err(refusal) = measure() {
+                    return Ok(exceeded(id, refusal));
+                }
+                match data.and_then(|d| whole_document_in(d)) {
+                    Some(doc) => match scope::new_document(&id, &doc) {
+                        Ok(scope) => {
+                            new_scope = Some(scope.clone());
+                            scope
+                        }
+                        Err(refusal) => return Ok(Inbound::refuse(id, refusal)),
+                    },
+                    // Changes to a document the relay does not have, without its creation: it
+                    // cannot tell whose it is, so it has no such document for this device (the
+                    // answer a record outside the person's scope gets too: neither tells the
+                    // other).
+                    None => return Ok(Inbound::Answer(self.unavailable(id))),
+                }
+            }
         };
         let person = &self.session.person.access;
-        match access::access(person, &scope) {
+        let access = access::access(person, &scope);
+        // Changes to a known document are measured (inflated, within bounds) only once the
+        // person may write it, or before they are read as proof of having held it.
+        let written = access == Access::ReadWrite && new_scope.is_none();
+        let proof = access == Access::None && carries_changes && new_scope.is_none();
+        if (written || proof)
+            && let Err(refusal) = measure()
+        {
+            return Ok(exceeded(id, refusal));
+        }
+        match access {
             Access::ReadWrite => Ok(Inbound::Forward { message, new_scope }),
             Access::Read if !carries_changes => Ok(Inbound::Forward { message, new_scope }),
-            Access::None if !(carries_changes && self.held_before(&id, data, &new_scope)?) => {
+            Access::None if !(proof && self.held_before(&id, data)?) => {
                 Ok(Inbound::Answer(self.unavailable(id)))
             }
-            Access::Read | Access::None => Ok(Inbound::Refuse {
-                document: id,
-                refusal: access::may_write(person, &scope)
+            Access::Read | Access::None => Ok(Inbound::refuse(
+                id,
+                access::may_write(person, &scope)
                     .expect_err("this person may not write the document"),
-            }),
+            )),
         }
     }
 
     /// Whether the changes in `data` build on history the relay logged for the existing
     /// document `id` (see the module docs). At most [`MAX_PROOF_HASHES`] hashes are looked up.
-    fn held_before(
-        &self,
-        id: &DocumentId,
-        data: Option<&Vec<u8>>,
-        new_scope: &Option<RecordScope>,
-    ) -> Result<bool, StoreError> {
-        if new_scope.is_some() {
-            return Ok(false);
-        }
+    fn held_before(&self, id: &DocumentId, data: Option<&Vec<u8>>) -> Result<bool, StoreError> {
         let Some(Ok(changes)) = data.map(|d| changes_in(d)) else {
             return Ok(false);
         };
@@ -205,5 +238,21 @@ impl Gate<'_> {
             sender_id: PeerId::from(RELAY_PEER),
             target_id: PeerId(self.session.device.clone()),
         })
+    }
+}
+
+/// A sync message that crossed a bound, as the gate's answer: a change too large for the
+/// relay's bounds is refused like any write the relay does not accept (the connection stays
+/// open); a message no honest peer sends closes the connection.
+fn exceeded(id: DocumentId, refusal: limits::Refusal) -> Inbound {
+    let limit = refusal.bound().into();
+    let reason = format!("sync data for {id} refused: {refusal}");
+    match refusal.bound() {
+        Bound::Shape => Inbound::Exceeded(limit, reason),
+        Bound::Inflated | Bound::ChangeOps | Bound::MessageOps => Inbound::Refuse {
+            document: id,
+            refusal: Refusal::new(RefusalCode::Limit, reason),
+            limit: Some(limit),
+        },
     }
 }

@@ -16,11 +16,13 @@ use shared::access::{self, Access, Role};
 use tower_http::{
     compression::CompressionLayer,
     services::{ServeDir, ServeFile},
+    timeout::RequestBodyTimeoutLayer,
 };
 
 use crate::{
     Config,
     auth::{self, ApiError, Authenticated, Throttle},
+    limits::SignIns,
     metrics::Metrics,
     store::{NewPerson, Store},
     sync::SyncHub,
@@ -30,8 +32,10 @@ pub struct AppState {
     pub config: Config,
     pub store: Store,
     pub hub: SyncHub,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     pub throttle: Mutex<Throttle>,
+    /// Password verifications running at once.
+    pub sign_ins: SignIns,
     /// Open sync connections per person id.
     pub connections: Mutex<HashMap<i64, usize>>,
     /// Poked when this relay's API changed someone's access (revocation.rs).
@@ -64,6 +68,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback_service(app)
         .layer(axum::middleware::from_fn(cache_policy))
         .layer(CompressionLayer::new())
+        // A request body that stalls is cut off like headers that never end.
+        .layer(RequestBodyTimeoutLayer::new(
+            state.config.limits.header_timeout,
+        ))
         .with_state(state)
 }
 
@@ -126,10 +134,7 @@ async fn sync(
             m.connections_open
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Metrics::add(&m.connections_total, 1);
-            state
-                .hub
-                .serve_socket(socket, session, &state.store, &state.metrics)
-                .await;
+            state.hub.serve_socket(socket, session, limit).await;
             m.connections_open
                 .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             let mut open = state.connections.lock().unwrap_or_else(|p| p.into_inner());

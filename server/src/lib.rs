@@ -8,10 +8,14 @@ pub mod export;
 pub mod gate;
 pub mod http;
 pub mod indexes;
+pub mod limits;
+pub mod listen;
 pub mod metrics;
+pub mod outbox;
 pub mod revocation;
 pub mod store;
 pub mod sync;
+pub mod turns;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -44,6 +48,7 @@ impl Relay {
                 config.data_dir.display()
             )
         })?;
+        config.limits.check(config.max_frame_bytes)?;
         let store = store::Store::connect(&config.database).map_err(|e| e.to_string())?;
         let first = first_account(&store).map_err(|e| e.to_string())?;
         let metrics_listener = match config.metrics_listen {
@@ -54,13 +59,16 @@ impl Relay {
             ),
             None => None,
         };
-        let hub = sync::SyncHub::open(&config.data_dir, &store).await?;
+        let metrics = Arc::new(metrics::Metrics::default());
+        let hub =
+            sync::SyncHub::open(&config.data_dir, &store, &config.limits, metrics.clone()).await?;
         indexes::prepare(&store).map_err(|e| e.to_string())?;
         let state = Arc::new(http::AppState {
+            sign_ins: limits::SignIns::new(config.limits.sign_ins, limits::SIGN_IN_WAIT),
             config,
             store,
             hub,
-            metrics: Default::default(),
+            metrics,
             throttle: Default::default(),
             connections: Default::default(),
             access_changed: Default::default(),
@@ -97,25 +105,22 @@ impl Relay {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = http::router(self.state.clone());
+        let header_timeout = self.state.config.limits.header_timeout;
         let watcher = tokio::spawn(revocation::watch(self.state.clone()));
         let metrics = match self.metrics_listener {
             Some(listener) => {
                 let listener = TcpListener::from_std(listener)?;
                 let router = http::metrics_router(self.state.clone());
-                Some(tokio::spawn(async move {
-                    if let Err(e) = axum::serve(listener, router).await {
-                        tracing::error!("the metrics listener stopped: {e}");
-                    }
-                }))
+                Some(tokio::spawn(listen::serve(
+                    listener,
+                    router,
+                    header_timeout,
+                    std::future::pending(),
+                )))
             }
             None => None,
         };
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        listen::serve(listener, app, header_timeout, shutdown).await;
         watcher.abort();
         if let Some(metrics) = metrics {
             metrics.abort();

@@ -23,6 +23,12 @@ fn main() {
 }
 
 async fn serve() {
+    // A peer can make Automerge panic on purpose (SECURITY.md); the relay contains that to the
+    // peer's connection. Log such a panic in one line, without the backtrace the default hook
+    // captures when RUST_BACKTRACE is set: one per hostile message would cost time, and the
+    // first one reads the binary's debug information into memory (over 200 MiB in a debug
+    // build).
+    std::panic::set_hook(Box::new(|info| tracing::error!("{info}")));
     tracing_subscriber::fmt()
         .with_env_filter(
             // Automerge instruments its load and encode functions with info-level spans:

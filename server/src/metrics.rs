@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
+use crate::limits::Limit;
+
 #[derive(Default)]
 pub struct Metrics {
     pub connections_open: AtomicI64,
@@ -14,11 +16,24 @@ pub struct Metrics {
     pub refused: AtomicU64,
     pub receipts: AtomicU64,
     pub sessions_ended: AtomicU64,
+    /// By [`Limit`], in the order of `Limit::ALL`.
+    exceeded: [AtomicU64; Limit::ALL.len()],
+    /// Messages whose handling panicked and cost only their connection (the sync hub's count).
+    pub panics_contained: AtomicU64,
 }
 
 impl Metrics {
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Relaxed);
+    }
+
+    /// A connection or request crossed `limit`.
+    pub fn exceeded(&self, limit: Limit) {
+        Self::add(&self.exceeded[limit as usize], 1);
+    }
+
+    pub fn exceeded_count(&self, limit: Limit) -> u64 {
+        self.exceeded[limit as usize].load(Relaxed)
     }
 
     pub fn render(&self, documents: i64) -> String {
@@ -95,6 +110,22 @@ impl Metrics {
             "Changes accepted and logged.",
             get(&self.receipts),
         );
+        line(
+            "panics_contained_total",
+            "counter",
+            "Sync messages whose handling failed and closed only their own connection.",
+            get(&self.panics_contained),
+        );
+        out.push_str(
+            "# HELP outpost_limits_exceeded_total Connections closed or requests refused for crossing a bound.\n# TYPE outpost_limits_exceeded_total counter\n",
+        );
+        for limit in Limit::ALL {
+            out.push_str(&format!(
+                "outpost_limits_exceeded_total{{limit=\"{}\"}} {}\n",
+                limit.label(),
+                self.exceeded_count(limit)
+            ));
+        }
         out
     }
 }

@@ -1,17 +1,24 @@
 //! The sync endpoint: `shared::sync::Hub` (the sans-I/O relay state machine) driven by one
 //! thread, with documents, scopes and receipts in SQLite.
 //!
-//! Group commit: the hub thread takes every event that is ready (frames from all connections,
-//! connects, disconnects), runs each through the [`Gate`] and the hub, writes everything the
-//! batch changed in ONE transaction (one fsync), and only then sends the batch's frames. So a
-//! reply that tells a device "the relay has your change" never leaves before the change is on
-//! disk, and throughput is not one fsync per frame. Frames queued before the batch's first
+//! Group commit: the hub thread takes the events that are ready (frames from all connections,
+//! connects, disconnects) in turns, one per connection per round ([`Turns`]), runs each through
+//! the [`Gate`] and the hub until the batch is full or has run for [`BATCH_TIME`], writes
+//! everything the batch changed in ONE transaction (one fsync), and only then sends the
+//! batch's frames. So a reply that tells a device "the relay has your change" never leaves
+//! before the change is on disk, and throughput is not one fsync per frame; and a device waits
+//! for about one frame of each busy connection, plus at most about [`BATCH_TIME`] for its
+//! batch to commit. Frames queued before the batch's first
 //! write acknowledge nothing of it, so they go at once (reads are not held up by the batch).
 //!
 //! Each connection runs two pumps: the socket reader hands frames to the hub thread, and a
-//! writer drains what the hub thread queued for it. The hub thread never waits on a socket
-//! (its queues to writers are unbounded), so a device uploading faster than it reads cannot
-//! stall anything: the hub keeps draining, the writer keeps writing.
+//! writer drains what the hub thread queued for it. The hub thread never waits on a socket, so
+//! a device uploading faster than it reads cannot stall anything. What one connection may
+//! cost is bounded (`crate::limits`): its frames waiting for the hub thread
+//! ([`InFlight`], so it cannot queue more than its share ahead of other devices), its queue
+//! of frames to send ([`Outbox`]: its reader pauses while the queue is half full, and it is
+//! closed when full), its open documents (the hub's limit), and its silence (pinged every
+//! third of the idle timeout; closed when it neither answers nor reads for that long).
 
 use std::{
     collections::HashMap,
@@ -33,16 +40,21 @@ use shared::{
     refusal::Refusal,
     sync::{Chunk, ConnId, Hub, HubEffect, Stored},
 };
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use crate::{
     gate::{Gate, Inbound, RELAY_PEER},
+    limits::{InFlight, Limit, Limits},
     metrics::Metrics,
+    outbox::{Outbox, outbox},
     store::{Receipt, SessionInfo, Store, SyncBatch, WrittenChunk},
+    turns::Turns,
 };
 
-/// Most events one batch takes: bounds the latency of a batch's replies.
+/// Most events one batch takes, and the time it may spend before it commits and sends: they
+/// bound how long a batch's replies wait.
 const MAX_BATCH: usize = 2048;
+const BATCH_TIME: Duration = Duration::from_millis(50);
 /// Frames waiting for the hub thread, over all connections; a reader waits when it is full.
 const QUEUE: usize = 8192;
 /// Refused writes of one document a connection may send before the relay closes it. An Outpost
@@ -57,17 +69,21 @@ pub struct SyncHub {
     store: Arc<Store>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     next_conn: AtomicU64,
+    limits: Limits,
+    metrics: Arc<Metrics>,
 }
 
 enum Event {
     Connect {
         conn: ConnId,
         session: Box<SessionInfo>,
-        out: mpsc::UnboundedSender<Out>,
+        out: Outbox<Out>,
     },
     Frame {
         conn: ConnId,
         frame: Vec<u8>,
+        /// The frame's room in its connection's [`InFlight`], given back once it is handled.
+        _room: OwnedSemaphorePermit,
     },
     Disconnect {
         conn: ConnId,
@@ -94,7 +110,12 @@ impl SyncHub {
     /// Opens the documents stored in `data_dir`'s database, `store` (importing a samod /
     /// automerge-repo nodefs `documents/` directory on the first start), and starts the hub
     /// thread on a connection of its own.
-    pub async fn open(data_dir: &Path, store: &Store) -> Result<Self, String> {
+    pub async fn open(
+        data_dir: &Path,
+        store: &Store,
+        limits: &Limits,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, String> {
         let store = Arc::new(store.another_connection().map_err(|e| e.to_string())?);
         let legacy = data_dir.join("documents");
         if legacy.is_dir() && !store.has_documents().map_err(|e| e.to_string())? {
@@ -102,16 +123,22 @@ impl SyncHub {
             tracing::info!("imported {n} documents from {}", legacy.display());
         }
         let (events, rx) = mpsc::channel(QUEUE);
-        let thread_store = store.clone();
+        let hub_thread = HubThread {
+            store: store.clone(),
+            limits: limits.clone(),
+            metrics: metrics.clone(),
+        };
         let thread = std::thread::Builder::new()
             .name("sync-hub".into())
-            .spawn(move || run(&thread_store, rx))
+            .spawn(move || run(&hub_thread, rx))
             .map_err(|e| format!("cannot start the sync thread: {e}"))?;
         Ok(Self {
             events,
             store,
             thread: Mutex::new(Some(thread)),
             next_conn: AtomicU64::new(1),
+            limits: limits.clone(),
+            metrics,
         })
     }
 
@@ -142,18 +169,15 @@ impl SyncHub {
     }
 
     /// Runs one device's connection until either side closes it. Inbound frames that are not
-    /// protocol messages, or that the person may not send, get an `error` message and close
-    /// this connection only.
-    pub async fn serve_socket(
-        &self,
-        socket: WebSocket,
-        session: SessionInfo,
-        _store: &Store,
-        metrics: &Metrics,
-    ) {
+    /// protocol messages, that the person may not send, or that cross a bound get an `error`
+    /// message and close this connection only.
+    pub async fn serve_socket(&self, socket: WebSocket, session: SessionInfo, frame_bytes: usize) {
         let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let (mut ws_out, mut ws_in) = socket.split();
-        let (out, mut queue) = mpsc::unbounded_channel::<Out>();
+        let (out, mut drain) = outbox::<Out>(self.limits.outbound_bytes);
+        let inflight = InFlight::new(&self.limits);
+        let idle = self.limits.idle_timeout;
+        let metrics = &*self.metrics;
         let device = session.device.clone();
         let expires_in = Duration::from_millis(
             u64::try_from(session.expires_at - crate::store::now_ms()).unwrap_or(0),
@@ -169,32 +193,66 @@ impl SyncHub {
         }
 
         let writer = async move {
-            while let Some(item) = queue.recv().await {
-                let (frame, last) = match item {
+            // Every WebSocket peer answers a ping: a connection that does not is gone.
+            let mut ping = tokio::time::interval(idle / 3);
+            ping.reset();
+            loop {
+                let item = tokio::select! {
+                    item = drain.recv() => match item {
+                        Some(item) => item,
+                        None => break,
+                    },
+                    _ = ping.tick() => {
+                        match tokio::time::timeout(idle, ws_out.send(WsMessage::Ping(Default::default()))).await {
+                            Ok(Ok(())) => continue,
+                            _ => return,
+                        }
+                    }
+                };
+                let (frame, counted, last) = match item {
                     Out::Ignored => {
                         Metrics::add(&metrics.refused, 1);
                         continue;
                     }
-                    Out::Frame(frame) => (frame, false),
+                    Out::Frame(frame) => (frame, true, false),
                     Out::Refused(frame) => {
                         Metrics::add(&metrics.refused, 1);
-                        (frame, false)
+                        (frame, true, false)
                     }
                     Out::Close(reason) => {
                         tracing::info!(device = %device, "closing a connection: {reason}");
                         Metrics::add(&metrics.protocol_errors, 1);
-                        (protocol::encode(&Message::Error { message: reason }), true)
+                        (
+                            protocol::encode(&Message::Error { message: reason }),
+                            false,
+                            true,
+                        )
                     }
                     Out::End(reason) => {
                         tracing::info!(device = %device, "closing a connection: {reason}");
                         Metrics::add(&metrics.sessions_ended, 1);
-                        (protocol::encode(&Message::Error { message: reason }), true)
+                        (
+                            protocol::encode(&Message::Error { message: reason }),
+                            false,
+                            true,
+                        )
                     }
                 };
+                let bytes = frame.len();
                 Metrics::add(&metrics.frames_out, 1);
-                Metrics::add(&metrics.bytes_out, frame.len() as u64);
-                if ws_out.send(WsMessage::Binary(frame.into())).await.is_err() {
-                    return;
+                Metrics::add(&metrics.bytes_out, bytes as u64);
+                match tokio::time::timeout(idle, ws_out.send(WsMessage::Binary(frame.into()))).await
+                {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return,
+                    Err(_) => {
+                        tracing::info!(device = %device, "closing a connection that does not read what it is sent");
+                        metrics.exceeded(Limit::Idle);
+                        return;
+                    }
+                }
+                if counted {
+                    drain.sent(bytes);
                 }
                 if last {
                     let _ = ws_out.send(close("protocol error")).await;
@@ -207,11 +265,25 @@ impl SyncHub {
         let inbound = {
             let out = out.clone();
             async move {
-                while let Some(received) = ws_in.next().await {
+                loop {
+                    // While this device leaves half its queue unread, take nothing more from it.
+                    out.room().await;
+                    let received = match tokio::time::timeout(idle, ws_in.next()).await {
+                        Ok(Some(received)) => received,
+                        Ok(None) => return,
+                        Err(_) => {
+                            metrics.exceeded(Limit::Idle);
+                            out.push_last(Out::Close(format!(
+                                "nothing received for {} s; reconnect",
+                                idle.as_secs()
+                            )));
+                            return;
+                        }
+                    };
                     let frame = match received {
                         Ok(WsMessage::Binary(frame)) => frame,
                         Ok(WsMessage::Text(_)) => {
-                            let _ = out.send(Out::Close(
+                            out.push_last(Out::Close(
                                 "text frames are not part of the protocol; send CBOR in binary frames"
                                     .into(),
                             ));
@@ -219,8 +291,15 @@ impl SyncHub {
                         }
                         Ok(WsMessage::Ping(_) | WsMessage::Pong(_)) => continue,
                         Ok(WsMessage::Close(_)) => return,
+                        // Over the size limit (tungstenite's "Message too long").
+                        Err(e) if e.to_string().contains("too long") => {
+                            metrics.exceeded(Limit::Frame);
+                            out.push_last(Out::Close(format!(
+                                "a frame was larger than the {frame_bytes} bytes the relay accepts ({e})"
+                            )));
+                            return;
+                        }
                         Err(e) => {
-                            // Includes frames over the size limit.
                             tracing::info!("closing a connection: {e}");
                             Metrics::add(&metrics.protocol_errors, 1);
                             return;
@@ -228,9 +307,11 @@ impl SyncHub {
                     };
                     Metrics::add(&metrics.frames_in, 1);
                     Metrics::add(&metrics.bytes_in, frame.len() as u64);
+                    let room = inflight.admit(frame.len()).await;
                     let frame = Event::Frame {
                         conn,
                         frame: frame.to_vec(),
+                        _room: room,
                     };
                     if self.events.send(frame).await.is_err() {
                         return;
@@ -240,24 +321,41 @@ impl SyncHub {
         };
 
         tokio::pin!(writer);
-        let writer_done = tokio::select! {
-            _ = inbound => false,
-            _ = &mut writer => true,
+        tokio::pin!(inbound);
+        let (writer_done, inbound_done) = tokio::select! {
+            _ = &mut inbound => (false, true),
+            _ = &mut writer => (true, false),
             _ = tokio::time::sleep(expires_in) => {
-                let _ = out.send(Out::End(SESSION_EXPIRED.into()));
-                false
+                out.push_last(Out::End(SESSION_EXPIRED.into()));
+                (false, false)
             }
+            // The hub thread found the queue full and closed the connection: the writer is
+            // stuck on a device that does not read, so do not wait for it.
+            _ = out.overflowed() => return self.disconnect(conn).await,
         };
-        let _ = self.events.send(Event::Disconnect { conn }).await;
+        self.disconnect(conn).await;
         drop(out);
         if !writer_done {
             // Let the writer send what is queued (e.g. the reason for closing); it ends when
             // the hub thread has dropped this connection's queue.
             let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
         }
+        if !inbound_done {
+            // The relay closed: read (and drop) what the device still sends until it answers
+            // the close. Dropping a socket with unread data resets it, and a reset makes the
+            // device's side discard what it has not read yet: the reason for closing, and
+            // e.g. the refusals before it.
+            let _ = tokio::time::timeout(CLOSE_LINGER, inbound).await;
+        }
+    }
+
+    async fn disconnect(&self, conn: ConnId) {
+        let _ = self.events.send(Event::Disconnect { conn }).await;
     }
 }
 
+/// How long a connection the relay closed is read for the device's answer to the close.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
 /// Why a connection whose session expired is closed.
 const SESSION_EXPIRED: &str = "your session has expired; sign in again";
 /// Why a connection whose session was ended is closed.
@@ -274,42 +372,76 @@ fn close(reason: &str) -> WsMessage {
 /// A connection as the hub thread knows it.
 struct Edge {
     session: Box<SessionInfo>,
-    out: mpsc::UnboundedSender<Out>,
+    out: Outbox<Out>,
     /// Closed by the relay: later frames from it are dropped.
     closed: bool,
     /// Refused writes per document on this connection.
     refused: HashMap<DocumentId, u32>,
 }
 
+/// What the hub thread works with besides the hub.
+struct HubThread {
+    store: Arc<Store>,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+}
+
+impl HubThread {
+    fn new_hub(&self) -> Hub {
+        Hub::new(PeerId::from(RELAY_PEER))
+            .limit_open_documents(self.limits.open_documents)
+            .limit_resident_bytes(self.limits.resident_bytes)
+    }
+}
+
+impl Event {
+    /// The connection it belongs to; `None` for the relay's own.
+    fn conn(&self) -> Option<ConnId> {
+        match self {
+            Event::Connect { conn, .. }
+            | Event::Frame { conn, .. }
+            | Event::Disconnect { conn } => Some(*conn),
+            Event::Recheck | Event::Stop => None,
+        }
+    }
+}
+
 /// The hub thread: batches of events, one commit per batch, then the batch's frames.
-fn run(store: &Store, mut events: mpsc::Receiver<Event>) {
-    let mut hub = Hub::new(PeerId::from(RELAY_PEER));
+fn run(t: &HubThread, mut events: mpsc::Receiver<Event>) {
+    let mut hub = t.new_hub();
     let mut edges: HashMap<ConnId, Edge> = HashMap::new();
+    let mut waiting = Turns::default();
     let mut stop = false;
     while !stop {
-        let Some(first) = events.blocking_recv() else {
-            return;
-        };
-        let mut ready = vec![first];
-        while ready.len() < MAX_BATCH {
-            match events.try_recv() {
-                Ok(e) => ready.push(e),
-                Err(_) => break,
-            }
+        if waiting.is_empty() {
+            let Some(first) = events.blocking_recv() else {
+                return;
+            };
+            waiting.push(first.conn(), first);
         }
+        // Each connection has at most its in-flight frames here (`InFlight`).
+        while let Ok(e) = events.try_recv() {
+            waiting.push(e.conn(), e);
+        }
+        let contained = hub.counters().panics_contained;
         let processed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            process(store, &mut hub, &mut edges, ready)
+            process(t, &mut hub, &mut edges, &mut waiting)
         }));
+        Metrics::add(
+            &t.metrics.panics_contained,
+            hub.counters().panics_contained - contained,
+        );
         match processed {
             Ok(stopping) => stop = stopping,
             Err(_) => {
-                // A bug, not bad input (that is answered with an error). Nothing of the batch
-                // was acknowledged; start afresh so one bad batch cannot stop sync for all.
+                // A bug outside the hub's own containment (which costs one connection, see
+                // `shared::sync::Hub`). Nothing of the batch was acknowledged; start afresh so
+                // one bad batch cannot stop sync for all.
                 tracing::error!("the sync hub failed on a batch; every connection reconnects");
-                hub = Hub::new(PeerId::from(RELAY_PEER));
+                hub = t.new_hub();
                 for edge in edges.values_mut() {
                     edge.closed = true;
-                    let _ = edge.out.send(Out::Close(
+                    edge.out.push_last(Out::Close(
                         "the relay hit an internal error; reconnect".into(),
                     ));
                 }
@@ -318,24 +450,37 @@ fn run(store: &Store, mut events: mpsc::Receiver<Event>) {
     }
 }
 
-/// One batch: every event through the gate and the hub, one commit, then the sends. Returns
-/// whether the relay is stopping.
+/// One batch: events in turns ([`Turns`]) through the gate and the hub until the batch is
+/// full or has taken [`BATCH_TIME`], one commit, then the sends. Returns whether the relay is
+/// stopping.
 fn process(
-    store: &Store,
+    t: &HubThread,
     hub: &mut Hub,
     edges: &mut HashMap<ConnId, Edge>,
-    ready: Vec<Event>,
+    waiting: &mut Turns<Event>,
 ) -> bool {
+    let store = &*t.store;
     let mut stop = false;
+    let opened_too_many = hub.counters().open_documents_exceeded;
+    let started = std::time::Instant::now();
+    let mut taken = 0;
     {
         let mut batch = SyncBatch::default();
         let mut sends: Vec<(ConnId, Out)> = vec![];
-        for event in ready {
+        loop {
+            // Every `continue` below comes back here.
+            if taken > 0 && (taken >= MAX_BATCH || started.elapsed() >= BATCH_TIME) {
+                break;
+            }
+            let Some(event) = waiting.next() else {
+                break;
+            };
+            taken += 1;
             // Until the batch has written something, nothing queued can acknowledge a write
             // that is not durable yet: send it now, so devices work on the replies (e.g. a
             // download's documents) while the rest of the batch is processed.
             if batch.is_empty() && !sends.is_empty() {
-                deliver(store, edges, std::mem::take(&mut sends));
+                deliver(t, hub, edges, std::mem::take(&mut sends));
             }
             match event {
                 Event::Connect { conn, session, out } => {
@@ -356,14 +501,30 @@ fn process(
                 }
                 Event::Stop => stop = true,
                 Event::Recheck => recheck(store, hub, edges, &mut sends),
-                Event::Frame { conn, frame } => {
+                Event::Frame { conn, frame, .. } => {
                     let verdict = match edges.get(&conn) {
-                        Some(edge) if !edge.closed => Gate {
-                            store,
-                            session: &edge.session,
-                            pending: &batch.scopes,
+                        Some(edge) if !edge.closed => {
+                            let gate = Gate {
+                                store,
+                                session: &edge.session,
+                                pending: &batch.scopes,
+                                limits: &t.limits.sync,
+                            };
+                            // The gate reads a new document with Automerge to learn its scope,
+                            // and Automerge 0.12 can panic on a deliberately broken one
+                            // (SECURITY.md): that costs this connection only. The gate keeps
+                            // no state, so there is nothing to repair.
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                gate.inbound(&frame)
+                            }))
+                            .unwrap_or_else(|_| {
+                                Metrics::add(&t.metrics.panics_contained, 1);
+                                Ok(Inbound::Close(
+                                    "the relay could not read this message; it was not accepted"
+                                        .into(),
+                                ))
+                            })
                         }
-                        .inbound(&frame),
                         _ => continue,
                     };
                     let reason = match verdict {
@@ -383,13 +544,24 @@ fn process(
                             sends.push((conn, Out::Ignored));
                             continue;
                         }
-                        Ok(Inbound::Refuse { document, refusal }) => {
+                        Ok(Inbound::Refuse {
+                            document,
+                            refusal,
+                            limit,
+                        }) => {
+                            if let Some(limit) = limit {
+                                t.metrics.exceeded(limit);
+                            }
                             match refuse(edges, conn, document, refusal, &mut sends) {
                                 Ok(()) => continue,
                                 Err(reason) => reason,
                             }
                         }
                         Ok(Inbound::Close(reason)) => reason,
+                        Ok(Inbound::Exceeded(limit, reason)) => {
+                            t.metrics.exceeded(limit);
+                            reason
+                        }
                         Err(e) => {
                             // Nothing of this frame was accepted, so nothing is lost: the
                             // device retries later.
@@ -411,7 +583,7 @@ fn process(
             // Nothing of this batch is acknowledged. The hub's memory may hold changes that
             // are not on disk, so start it afresh: every device reconnects and syncs again.
             tracing::error!("{e}");
-            *hub = Hub::new(PeerId::from(RELAY_PEER));
+            *hub = t.new_hub();
             sends.clear();
             for (&conn, edge) in edges.iter_mut() {
                 edge.closed = true;
@@ -421,7 +593,15 @@ fn process(
                 ));
             }
         }
-        deliver(store, edges, sends);
+        deliver(t, hub, edges, sends);
+    }
+    tracing::debug!(
+        "a batch of {taken} events in {:?}, {} waiting",
+        started.elapsed(),
+        waiting.len()
+    );
+    for _ in opened_too_many..hub.counters().open_documents_exceeded {
+        t.metrics.exceeded(Limit::OpenDocuments);
     }
     stop
 }
@@ -501,24 +681,45 @@ fn refuse(
 }
 
 /// Hands frames to their connections' writers, each through the outbound gate. Called only
-/// when nothing the batch wrote is waiting for its commit.
-fn deliver(store: &Store, edges: &HashMap<ConnId, Edge>, sends: Vec<(ConnId, Out)>) {
+/// when nothing the batch wrote is waiting for its commit. A connection whose queue is full
+/// is closed (see [`Outbox`]).
+fn deliver(
+    t: &HubThread,
+    hub: &mut Hub,
+    edges: &mut HashMap<ConnId, Edge>,
+    sends: Vec<(ConnId, Out)>,
+) {
     let no_pending = HashMap::new();
     for (conn, item) in sends {
-        let Some(edge) = edges.get(&conn) else {
+        let Some(edge) = edges.get_mut(&conn) else {
             continue;
         };
-        if let Out::Frame(frame) = &item {
-            let gate = Gate {
-                store,
-                session: &edge.session,
-                pending: &no_pending,
-            };
-            if !gate.outbound(frame).unwrap_or(false) {
+        let bytes = match &item {
+            Out::Frame(frame) => {
+                let gate = Gate {
+                    store: &t.store,
+                    session: &edge.session,
+                    pending: &no_pending,
+                    limits: &t.limits.sync,
+                };
+                if !gate.outbound(frame).unwrap_or(false) {
+                    continue;
+                }
+                frame.len()
+            }
+            Out::Refused(frame) => frame.len(),
+            Out::Ignored => 0,
+            Out::Close(_) | Out::End(_) => {
+                edge.out.push_last(item);
                 continue;
             }
+        };
+        if !edge.out.push(item, bytes) && !edge.closed {
+            tracing::info!(device = %edge.session.device, "closing a connection that does not read what it is sent");
+            t.metrics.exceeded(Limit::Outbound);
+            edge.closed = true;
+            hub.disconnect(conn);
         }
-        let _ = edge.out.send(item);
     }
 }
 

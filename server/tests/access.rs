@@ -295,7 +295,12 @@ async fn a_peer_that_keeps_sending_refused_writes_is_closed() {
     audrey
         .try_run_until(|d| !d.errors.is_empty(), Duration::from_secs(10))
         .await;
-    assert_eq!(audrey.refusals.len(), 32, "each refused until the bound");
+    assert_eq!(
+        audrey.refusals.len(),
+        32,
+        "each refused until the bound; then: {:?}",
+        audrey.errors
+    );
     assert!(
         audrey.errors[0].contains("after the relay refused them"),
         "{:?}",

@@ -3,24 +3,14 @@
 
 mod common;
 
-use std::{
-    process::{Child, Command},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
-use common::{process::spawn, *};
-
-/// Starts the binary on a free port with `dir/data` and an empty `dir/web`.
-fn first_start(dir: &std::path::Path) -> (Child, Option<String>, std::net::SocketAddr) {
-    let port = common::process::free_port();
-    let (child, password) = spawn(dir, port, &[]);
-    (child, password, ([127, 0, 0, 1], port).into())
-}
+use common::{process::*, *};
 
 #[tokio::test]
 async fn kill_9_during_an_upload_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, password, addr) = first_start(dir.path());
+    let (mut child, password, addr) = first_start(dir.path(), &[]);
     let password = password.expect("the first start prints the first account");
 
     let mut device = admin_device(addr, &password).await;
@@ -95,7 +85,7 @@ async fn admin_device(addr: std::net::SocketAddr, password: &str) -> Device {
 #[tokio::test]
 async fn a_backup_taken_while_running_restores_every_acknowledged_record() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, password, addr) = first_start(dir.path());
+    let (mut child, password, addr) = first_start(dir.path(), &[]);
     let password = password.expect("the first start prints the first account");
     let mut device = admin_device(addr, &password).await;
     let ids: Vec<_> = (0..10).map(|_| new_id()).collect();
@@ -126,7 +116,7 @@ async fn a_backup_taken_while_running_restores_every_acknowledged_record() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let (mut restored, first, addr) = first_start(copy.path());
+    let (mut restored, first, addr) = first_start(copy.path(), &[]);
     assert!(first.is_none(), "the accounts came with the backup");
     let mut fresh = admin_device(addr, &password).await;
     for id in &ids {

@@ -144,10 +144,18 @@ pub async fn sign_in(
     }
     let st = state.clone();
     let (username, password) = (req.username.clone(), req.password);
-    let person =
-        tokio::task::spawn_blocking(move || st.store.verify_password(&username, &password))
-            .await
-            .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "sign-in failed".into()))??;
+    // Argon2 takes 19 MiB per verification: only so many at once.
+    let turn = state
+        .sign_ins
+        .turn()
+        .await
+        .inspect_err(|_| state.metrics.exceeded(crate::limits::Limit::SignIns))?;
+    let person = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        st.store.verify_password(&username, &password)
+    })
+    .await
+    .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "sign-in failed".into()))??;
     let Some(person) = person else {
         return Err(ApiError(
             StatusCode::UNAUTHORIZED,

@@ -2,6 +2,7 @@
 //! sign in and sync over real HTTP and WebSockets, as the browser app does.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod forge;
 pub mod postgres;
 pub mod process;
 

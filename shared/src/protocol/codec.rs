@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use ciborium::Value;
 
+use super::cbor::{self, CborError};
 use super::message::{HeadsInfo, Message, PeerMetadata};
 use crate::ids::{DocumentId, PeerId};
 use crate::refusal::{Refusal, RefusalCode};
@@ -12,8 +13,8 @@ use crate::refusal::{Refusal, RefusalCode};
 /// message, so it names the problem precisely.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("frame is not valid CBOR: {0}")]
-    NotCbor(String),
+    #[error("frame is not acceptable CBOR: {0}")]
+    NotCbor(CborError),
     #[error("frame is not a CBOR map")]
     NotAMap,
     #[error("message has no 'type'")]
@@ -170,14 +171,12 @@ pub fn encode(message: &Message) -> Vec<u8> {
     out
 }
 
-/// Decodes one frame. Unknown extra fields are ignored (newer peers may add some); missing or
+/// Decodes one frame, within [`cbor`]'s bounds on items, depth and lengths. Unknown extra fields are ignored (newer peers may add some); missing or
 /// mistyped required fields are errors.
 pub fn decode(frame: &[u8]) -> Result<Message, DecodeError> {
-    let mut reader = frame;
-    let value: Value =
-        ciborium::from_reader(&mut reader).map_err(|e| DecodeError::NotCbor(e.to_string()))?;
-    if !reader.is_empty() {
-        return Err(DecodeError::TrailingBytes(reader.len()));
+    let (value, used) = cbor::read(frame).map_err(DecodeError::NotCbor)?;
+    if used < frame.len() {
+        return Err(DecodeError::TrailingBytes(frame.len() - used));
     }
     let Value::Map(entries) = value else {
         return Err(DecodeError::NotAMap);

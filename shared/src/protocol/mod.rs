@@ -24,10 +24,19 @@
 //! unknown type would have been a protocol error to them, closing and reconnecting in a loop.
 //! samod closes its side on either (on an `error` by protocol, on an unknown type as
 //! undecodable), so nothing is lost for it by using `error`. The codes are
-//! [`crate::refusal::RefusalCode`]'s: `read_only`, `out_of_scope`, `scope_change`, `limit`; a
-//! device keeps unknown codes as they came.
+//! [`crate::refusal::RefusalCode`]'s: `read_only`, `out_of_scope`, `scope_change`, `limit`,
+//! `invalid`; a device keeps unknown codes as they came.
+//!
+//! ## Bounds
+//!
+//! Every peer may be hostile, so nothing here trusts a count or a length: `cbor` reads a frame
+//! within bounds, and `limits` (with `chunks`) checks what a sync message's Automerge data
+//! would cost before Automerge reads any of it (SECURITY.md).
 
+pub mod cbor;
+pub mod chunks;
 mod codec;
+pub mod limits;
 mod message;
 
 pub use codec::{DecodeError, decode, encode};

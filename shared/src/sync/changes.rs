@@ -3,6 +3,7 @@
 
 use automerge::{Automerge, Change, ChangeHash, sync};
 
+use crate::protocol::chunks::{self, CHANGE, COMPRESSED_CHANGE, DOCUMENT};
 use crate::records::ChangeMeta;
 
 /// One change found in a sync message.
@@ -15,17 +16,15 @@ pub struct CarriedChange {
     pub deps: Vec<ChangeHash>,
 }
 
-const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-const DOCUMENT: u8 = 0;
-const CHANGE: u8 = 1;
-const COMPRESSED_CHANGE: u8 = 2;
-
 /// The changes in the `data` of a `sync` or `request` message.
 pub fn changes_in(sync_data: &[u8]) -> Result<Vec<CarriedChange>, String> {
     let message = sync::Message::decode(sync_data).map_err(|e| e.to_string())?;
     let mut out = vec![];
     for blob in message.changes.iter() {
-        for (kind, chunk) in split_chunks(blob)? {
+        for chunks::Chunk {
+            kind, bytes: chunk, ..
+        } in chunks::split(blob).map_err(|e| e.to_string())?
+        {
             match kind {
                 DOCUMENT => {
                     // A whole document (sent when the receiver had nothing): self-contained.
@@ -63,39 +62,6 @@ pub(crate) fn carried(change: &Change) -> CarriedChange {
         meta: ChangeMeta::of_change(change),
         deps: change.deps().to_vec(),
     }
-}
-
-/// Splits concatenated chunks: each is magic, checksum, type, LEB128 length, payload.
-fn split_chunks(mut blob: &[u8]) -> Result<Vec<(u8, &[u8])>, String> {
-    let mut chunks = vec![];
-    let whole = blob;
-    while !blob.is_empty() {
-        let start = whole.len() - blob.len();
-        if blob.len() < 9 || blob[..4] != MAGIC {
-            return Err("a change chunk has no Automerge header".into());
-        }
-        let kind = blob[8];
-        let (len, leb_len) = read_uleb(&blob[9..]).ok_or("a change chunk length is malformed")?;
-        let end = 9usize
-            .checked_add(leb_len)
-            .and_then(|n| n.checked_add(usize::try_from(len).ok()?))
-            .filter(|&n| n <= blob.len())
-            .ok_or("a change chunk is truncated")?;
-        chunks.push((kind, &whole[start..start + end]));
-        blob = &blob[end..];
-    }
-    Ok(chunks)
-}
-
-fn read_uleb(bytes: &[u8]) -> Option<(u64, usize)> {
-    let mut value: u64 = 0;
-    for (i, b) in bytes.iter().enumerate().take(10) {
-        value |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Some((value, i + 1));
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -194,7 +160,5 @@ mod tests {
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(changes_in(b"nonsense").is_err());
-        assert!(split_chunks(&[0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 1, 0xff]).is_err());
-        assert!(split_chunks(&[0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 1, 50, 1]).is_err());
     }
 }

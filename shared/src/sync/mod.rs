@@ -17,7 +17,7 @@ mod session;
 pub use changes::{CarriedChange, changes_in, whole_document_in};
 pub use docs::Docs;
 pub use held::{NotAccepted, relay_version, unavailable_refusal};
-pub use hub::{COMPACT_AFTER_CHUNKS, Chunk, ConnId, Hub, HubEffect, Stored};
+pub use hub::{COMPACT_AFTER_CHUNKS, Chunk, ConnId, Hub, HubCounters, HubEffect, Stored};
 pub use session::{Effect, ProtocolError, Session};
 
 use automerge::{Automerge, ChangeHash};
