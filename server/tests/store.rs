@@ -70,7 +70,6 @@ conformance!(
     two_handles_writing_one_document_at_once_lose_nothing,
 );
 
-
 fn tech(store: &Store) -> i64 {
     store.add_group("site", "north", "North depot").unwrap();
     store
@@ -87,7 +86,7 @@ fn tech(store: &Store) -> i64 {
 
 fn people_sign_in_with_their_password_only(db: &Fresh) {
     let store = &db.store;
-    let id = tech(&store);
+    let id = tech(store);
     let p = store
         .verify_password("ana", "correct horse battery")
         .unwrap()
@@ -118,7 +117,7 @@ fn people_sign_in_with_their_password_only(db: &Fresh) {
 
 fn bad_people_data_is_refused_with_a_reason(db: &Fresh) {
     let store = &db.store;
-    tech(&store);
+    tech(store);
     let mut new = NewPerson {
         username: "ana".into(),
         display_name: String::new(),
@@ -164,7 +163,7 @@ fn bad_people_data_is_refused_with_a_reason(db: &Fresh) {
 
 fn sessions_expire_and_end_on_disable_or_password_reset(db: &Fresh) {
     let store = &db.store;
-    let id = tech(&store);
+    let id = tech(store);
     let token = store.start_session(id, "device-abc", 60_000).unwrap();
     let s = store.session(&token).unwrap().unwrap();
     assert_eq!(s.device, "device-abc");
@@ -183,7 +182,7 @@ fn sessions_expire_and_end_on_disable_or_password_reset(db: &Fresh) {
 
 fn a_device_id_belongs_to_one_person(db: &Fresh) {
     let store = &db.store;
-    let ana = tech(&store);
+    let ana = tech(store);
     let bo = store
         .add_person(&NewPerson {
             username: "bo".into(),
@@ -209,7 +208,7 @@ fn a_device_id_belongs_to_one_person(db: &Fresh) {
 
 fn a_device_is_known_by_its_current_secret_for_its_own_person_only(db: &Fresh) {
     let store = &db.store;
-    let ana = tech(&store);
+    let ana = tech(store);
     store.start_session(ana, "device-a", 60_000).unwrap();
     let first = store.new_device_secret("device-a").unwrap();
     assert!(store.is_own_device("ana", "device-a", &first).unwrap());
@@ -222,7 +221,7 @@ fn a_device_is_known_by_its_current_secret_for_its_own_person_only(db: &Fresh) {
 
 fn every_change_of_access_bumps_the_revision(db: &Fresh) {
     let store = &db.store;
-    let ana = tech(&store);
+    let ana = tech(store);
     let token = store.start_session(ana, "device-a", 60_000).unwrap();
     let mut last = store.access_revision().unwrap();
     let mut bumped = |what: &str| {
@@ -256,7 +255,7 @@ fn every_change_of_access_bumps_the_revision(db: &Fresh) {
 
 fn receipts_keep_the_first_arrival_and_feed_changed_documents(db: &Fresh) {
     let store = &db.store;
-    let id = tech(&store);
+    let id = tech(store);
     let r = |hash: &str, doc: &str| Receipt {
         hash: hash.into(),
         document: doc.into(),
@@ -301,6 +300,11 @@ fn receipts_keep_the_first_arrival_and_feed_changed_documents(db: &Fresh) {
             .is_empty()
     );
     assert!(store.changed_since(next, None).unwrap().0.is_empty());
+    // The gate asks whether a change builds on a document's logged history.
+    let hashes = |h: &[&str]| h.iter().map(|h| h.to_string()).collect::<Vec<_>>();
+    assert!(store.has_any_change("d2", &hashes(&["h0", "h3"])).unwrap());
+    assert!(!store.has_any_change("d2", &hashes(&["h1"])).unwrap());
+    assert!(!store.has_any_change("d1", &hashes(&[])).unwrap());
 }
 
 fn a_document_keeps_the_scope_it_was_first_seen_with(db: &Fresh) {
@@ -466,7 +470,10 @@ fn a_chunk_written_twice_is_stored_once(db: &Fresh) {
         store.commit_sync_batch(&batch).unwrap();
     }
     let stored = store.document_bytes("d1").unwrap().unwrap();
-    assert_eq!(stored.chunks, 2, "the chunk is named by its bytes: stored once");
+    assert_eq!(
+        stored.chunks, 2,
+        "the chunk is named by its bytes: stored once"
+    );
     assert_eq!(stored.heads, Some(second.get_heads()));
     assert_eq!(store.document_count().unwrap(), 1);
 }
@@ -651,9 +658,15 @@ fn legacy_schema3_database_gets_the_steps_it_lacks() {
     let (_dir, store) = legacy("outpost-schema3.sqlite");
     assert_eq!(store.access_revision().unwrap(), 0);
     let ana = store.person_id("ana").unwrap();
-    let token = store.start_session(ana, "device-fixture-a", 60_000).unwrap();
+    let token = store
+        .start_session(ana, "device-fixture-a", 60_000)
+        .unwrap();
     let secret = store.new_device_secret("device-fixture-a").unwrap();
-    assert!(store.is_own_device("ana", "device-fixture-a", &secret).unwrap());
+    assert!(
+        store
+            .is_own_device("ana", "device-fixture-a", &secret)
+            .unwrap()
+    );
     store.end_session(&token).unwrap();
     assert_eq!(store.access_revision().unwrap(), 1);
     let doc = store
@@ -669,7 +682,8 @@ fn legacy_chunks_stored_without_heads_read_back_without_them() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("outpost.sqlite");
     std::fs::copy(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/outpost-schema3.sqlite"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/outpost-schema3.sqlite"),
         &file,
     )
     .unwrap();

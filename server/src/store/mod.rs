@@ -33,8 +33,7 @@ use sqlx::{
     migrate::{Migration, MigrationType, Migrator},
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
     sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-        SqliteSynchronous,
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
     },
 };
 
@@ -246,16 +245,22 @@ impl Store {
     }
 
     fn block_on<T>(runtime: &DbRuntime, query: impl Future<Output = T>) -> T {
-        let _context = runtime.0.as_ref().expect("the runtime lives as long as the store").enter();
+        let _context = runtime
+            .0
+            .as_ref()
+            .expect("the runtime lives as long as the store")
+            .enter();
         futures::executor::block_on(query)
     }
 
     /// The access revision (see the schema): changes whenever anyone's access may have.
     pub fn access_revision(&self) -> Result<i64> {
         self.run(async {
-            Ok(on_db!(self, pool => sqlx::query_scalar("SELECT revision FROM access_revision")
+            Ok(
+                on_db!(self, pool => sqlx::query_scalar("SELECT revision FROM access_revision")
                 .fetch_one(pool)
-                .await?))
+                .await?),
+            )
         })
     }
 
@@ -268,7 +273,10 @@ impl Store {
             .ok_or_else(|| StoreError::Invalid("the backup path is not valid UTF-8".into()))?;
         match &self.db {
             Db::Sqlite(pool) => self.run(async {
-                sqlx::query("VACUUM INTO $1").bind(dest).execute(pool).await?;
+                sqlx::query("VACUUM INTO $1")
+                    .bind(dest)
+                    .execute(pool)
+                    .await?;
                 Ok(())
             }),
             Db::Postgres(_) => Err(StoreError::Invalid(POSTGRES_BACKUP.into())),
@@ -283,15 +291,37 @@ pub const POSTGRES_BACKUP: &str = "the relay's records are in PostgreSQL: back t
 /// The schema's migrations for each backend (server/migrations/): each upgrades the schema by
 /// one version; never edit a released one, append.
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "people sessions documents receipts", include_str!("../../migrations/sqlite/0001_people_sessions_documents_receipts.sql")),
-    (2, "document chunks", include_str!("../../migrations/sqlite/0002_document_chunks.sql")),
-    (3, "chunk heads", include_str!("../../migrations/sqlite/0003_chunk_heads.sql")),
-    (4, "access revision device secrets", include_str!("../../migrations/sqlite/0004_access_revision_device_secrets.sql")),
-    (5, "chunks named by hash", include_str!("../../migrations/sqlite/0005_chunks_named_by_hash.sql")),
+    (
+        1,
+        "people sessions documents receipts",
+        include_str!("../../migrations/sqlite/0001_people_sessions_documents_receipts.sql"),
+    ),
+    (
+        2,
+        "document chunks",
+        include_str!("../../migrations/sqlite/0002_document_chunks.sql"),
+    ),
+    (
+        3,
+        "chunk heads",
+        include_str!("../../migrations/sqlite/0003_chunk_heads.sql"),
+    ),
+    (
+        4,
+        "access revision device secrets",
+        include_str!("../../migrations/sqlite/0004_access_revision_device_secrets.sql"),
+    ),
+    (
+        5,
+        "chunks named by hash",
+        include_str!("../../migrations/sqlite/0005_chunks_named_by_hash.sql"),
+    ),
 ];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "schema", include_str!("../../migrations/postgres/0001_schema.sql")),
-];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "schema",
+    include_str!("../../migrations/postgres/0001_schema.sql"),
+)];
 
 fn migrator(migrations: &'static [(i64, &'static str, &'static str)]) -> Migrator {
     use sqlx::SqlSafeStr;
@@ -329,7 +359,9 @@ async fn migrate(db: &Db) -> Result<()> {
                     .await?
                     .try_get(0)?;
                 if legacy > 0 {
-                    tracing::info!("upgrading a database made by an earlier relay (schema {legacy})");
+                    tracing::info!(
+                        "upgrading a database made by an earlier relay (schema {legacy})"
+                    );
                     migrator.skip(pool, Some(legacy)).await?;
                 }
             }
@@ -346,4 +378,3 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
-

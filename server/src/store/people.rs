@@ -120,9 +120,11 @@ macro_rules! join_group {
 impl Store {
     pub fn people_count(&self) -> Result<i64> {
         self.run(async {
-            Ok(on_db!(self, pool => sqlx::query_scalar("SELECT count(*) FROM people")
+            Ok(
+                on_db!(self, pool => sqlx::query_scalar("SELECT count(*) FROM people")
                 .fetch_one(pool)
-                .await?))
+                .await?),
+            )
         })
     }
 
@@ -371,8 +373,7 @@ impl Store {
     /// Sites or teams (`what`) as (id, name).
     pub fn groups(&self, what: &str) -> Result<Vec<(String, String)>> {
         let sql = group_sql(what)?;
-        Ok(self.run(async {
-            on_db!(self, pool => sqlx::query_as(sql.list).fetch_all(pool).await)
-        })?)
+        Ok(self
+            .run(async { on_db!(self, pool => sqlx::query_as(sql.list).fetch_all(pool).await) })?)
     }
 }

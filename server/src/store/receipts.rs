@@ -126,7 +126,16 @@ impl Store {
     }
 
     pub fn receipts_for(&self, document: &str) -> Result<Vec<ReceiptRow>> {
-        type Row = (i64, String, String, String, String, i64, Option<i64>, Option<String>);
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+        );
         let rows: Vec<Row> = self.run(async {
             on_db!(self, pool => sqlx::query_as(
                 "SELECT r.seq, r.hash, r.document, p.username, r.device, r.received_at, r.device_time, r.author
@@ -184,14 +193,14 @@ impl Store {
     pub fn has_any_change(&self, document: &str, hashes: &[String]) -> Result<bool> {
         self.run(async {
             for hash in hashes {
-                let found: Option<i64> = on_db!(self, pool => sqlx::query_scalar(
-                    "SELECT 1 FROM receipts WHERE hash = $1 AND document = $2",
+                let found: bool = on_db!(self, pool => sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM receipts WHERE hash = $1 AND document = $2)",
                 )
                 .bind(hash)
                 .bind(document)
-                .fetch_optional(pool)
+                .fetch_one(pool)
                 .await?);
-                if found.is_some() {
+                if found {
                     return Ok(true);
                 }
             }
