@@ -42,6 +42,12 @@ enum Command {
     /// Teams: add, list.
     #[command(subcommand)]
     Team(GroupCommand),
+    /// Copy everything the relay keeps (its --database, by default the data directory's SQLite
+    /// file) into an empty PostgreSQL database; then start the relays with --database URL.
+    MigrateTo {
+        /// postgres://user:password@host:port/database (empty, or only just created)
+        url: String,
+    },
     /// Write a consistent copy of the SQLite database while the relay runs (on PostgreSQL:
     /// use pg_dump).
     Backup {
@@ -325,6 +331,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Site(cmd) => group(&open_store()?, "site", cmd),
         Command::Team(cmd) => group(&open_store()?, "team", cmd),
         Command::Backup { dest } => backup(&open_store()?, &dest),
+        Command::MigrateTo { url } => migrate_to(&open_store()?, &url),
     }
 }
 
@@ -362,6 +369,30 @@ fn group(store: &Store, what: &str, cmd: GroupCommand) -> Result<(), String> {
             }
         }
     }
+    Ok(())
+}
+
+/// Copies the relay's records into an empty PostgreSQL database (store/copy.rs).
+fn migrate_to(store: &Store, url: &str) -> Result<(), String> {
+    let target = match Database::from_arg(Some(url), std::path::Path::new("")) {
+        Database::Postgres(url) => Database::Postgres(url),
+        Database::Sqlite(_) => {
+            return Err(format!(
+                "'{url}' is not a PostgreSQL URL (postgres://user:password@host:port/database)"
+            ));
+        }
+    };
+    let into = Store::connect(&target).map_err(|e| e.to_string())?;
+    let copied = store.copy_into(&into).map_err(|e| e.to_string())?;
+    println!(
+        "copied {} people, {} documents ({} chunks) and {} receipts into {}; start the relays \
+         with --database set to it",
+        copied.people,
+        copied.documents,
+        copied.chunks,
+        copied.receipts,
+        target.describe()
+    );
     Ok(())
 }
 

@@ -68,6 +68,7 @@ conformance!(
     a_chunk_written_twice_is_stored_once,
     sites_and_teams_are_listed_renamed_and_their_records_found,
     two_handles_writing_one_document_at_once_lose_nothing,
+    everything_copies_into_an_empty_postgres_database,
 );
 
 fn tech(store: &Store) -> i64 {
@@ -576,6 +577,98 @@ fn two_handles_writing_one_document_at_once_lose_nothing(db: &Fresh) {
     assert_eq!(db.store.receipts_for("d1").unwrap().len(), 40);
 }
 
+/// `outpost migrate-to`: people, sessions, devices, groups, scopes, documents and receipts
+/// arrive as they were (a session cookie and a device secret still work), new rows follow
+/// the copied ones, and a target that is not empty is refused.
+fn everything_copies_into_an_empty_postgres_database(db: &Fresh) {
+    let store = &db.store;
+    let ana = tech(store);
+    store.add_group("team", "desk", "Service desk").unwrap();
+    store.set_member("team", "ana", "desk", true).unwrap();
+    let token = store.start_session(ana, "device-a", 60_000).unwrap();
+    let secret = store.new_device_secret("device-a").unwrap();
+    let first = doc_with("title", "Printer jam", None);
+    let second = doc_with("status", "new", Some(&first));
+    let mut batch = SyncBatch::default();
+    batch
+        .chunks
+        .push(chunk("d1", first.save(), true, first.get_heads()));
+    batch.chunks.push(chunk(
+        "d1",
+        second.save_after(&first.get_heads()),
+        false,
+        second.get_heads(),
+    ));
+    let scope = RecordScope {
+        kind: "incident".into(),
+        site: Some("north".into()),
+        team: None,
+        restricted: false,
+    };
+    batch.scopes.insert("d1".into(), scope.clone());
+    let receipt = |hash: &str| Receipt {
+        hash: hash.into(),
+        document: "d1".into(),
+        device_time: Some(7),
+        author: Some("ana".into()),
+    };
+    batch
+        .receipts
+        .insert((ana, "device-a".into()), vec![receipt("h1"), receipt("h2")]);
+    store.commit_sync_batch(&batch).unwrap();
+
+    let target = Fresh::postgres();
+    let copied = store.copy_into(&target.store).unwrap();
+    assert_eq!(
+        copied,
+        Copied {
+            people: 1,
+            // The scopes of d1 and of the site's and team's index documents.
+            documents: 3,
+            chunks: 2,
+            receipts: 2
+        }
+    );
+    let pg = &target.store;
+    assert_eq!(pg.session(&token).unwrap().unwrap().person.id, ana);
+    assert!(pg.is_own_device("ana", "device-a", &secret).unwrap());
+    assert_eq!(pg.person(ana).unwrap(), store.person(ana).unwrap());
+    assert_eq!(pg.groups("team").unwrap(), store.groups("team").unwrap());
+    assert_eq!(pg.document_scope("d1").unwrap(), Some(scope));
+    assert_eq!(
+        pg.receipts_for("d1").unwrap(),
+        store.receipts_for("d1").unwrap()
+    );
+    let stored = pg.document_bytes("d1").unwrap().unwrap();
+    assert_eq!((stored.chunks, stored.heads), (2, Some(second.get_heads())));
+    assert_eq!(
+        pg.access_revision().unwrap(),
+        store.access_revision().unwrap()
+    );
+    // New rows after the copied ones.
+    let bo = pg
+        .add_person(&NewPerson {
+            username: "bo".into(),
+            display_name: String::new(),
+            password: "long enough pw".into(),
+            roles: vec![],
+            sites: vec![],
+            teams: vec![],
+        })
+        .unwrap();
+    assert!(bo > ana);
+    assert_eq!(
+        pg.log_receipts(bo, "device-b", &[receipt("h3")]).unwrap(),
+        1
+    );
+    assert!(pg.receipts_for("d1").unwrap()[2].seq > pg.receipts_for("d1").unwrap()[1].seq);
+    // Only into an empty database.
+    assert!(matches!(
+        store.copy_into(&target.store),
+        Err(StoreError::Conflict(_))
+    ));
+}
+
 /// A copy of a database made by the relay before sqlx (tests/fixtures/README.md), opened by
 /// this one.
 fn legacy(fixture: &str) -> (tempfile::TempDir, Store) {
@@ -707,4 +800,61 @@ fn legacy_chunks_stored_without_heads_read_back_without_them() {
     drop(store);
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.document_bytes("old").unwrap().unwrap().heads, None);
+}
+
+/// `outpost migrate-to postgres://…` moves a data directory of the relay before sqlx into
+/// PostgreSQL, where a relay started with `--database` finds everyone and everything.
+#[test]
+fn legacy_data_directory_moves_into_postgres_with_migrate_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/outpost-schema4.sqlite"),
+        data.join("outpost.sqlite"),
+    )
+    .unwrap();
+    let url = common::postgres::fresh_database();
+    let migrate = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_outpost"))
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["migrate-to", &url])
+            .output()
+            .unwrap()
+    };
+    let out = migrate();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("copied 1 people, 5 documents (1 chunks) and 0 receipts"),
+        "{said}"
+    );
+
+    let pg = Store::connect(&Database::Postgres(url.clone())).unwrap();
+    assert!(
+        pg.verify_password("ana", "correct horse battery")
+            .unwrap()
+            .is_some()
+    );
+    let doc = pg
+        .load_document("3XAg2NG8surqSsXxWPD8PKzh29RD")
+        .unwrap()
+        .unwrap();
+    assert_eq!(title(&doc), "Made by the relay before sqlx");
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_outpost"))
+        .args(["--database", &url, "user", "list"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("ana\tAna Field\troles=technician"));
+
+    // A second run finds the target in use and copies nothing.
+    let again = migrate();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("copy into an empty one"));
 }

@@ -15,6 +15,7 @@
 //! async). A call therefore never waits for the caller's runtime, whichever that is.
 
 mod catalog;
+mod copy;
 mod documents;
 mod people;
 mod receipts;
@@ -37,6 +38,7 @@ use sqlx::{
     },
 };
 
+pub use copy::Copied;
 pub use documents::{StoredDocument, SyncBatch, WrittenChunk};
 pub use people::{NewPerson, PersonRecord};
 pub use receipts::{Receipt, ReceiptRow};
