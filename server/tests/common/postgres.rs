@@ -69,20 +69,23 @@ pub fn on_postgres() -> bool {
 /// PostgreSQL a fresh database the first time, the same one whenever the relay starts again
 /// (its URL is kept in the directory).
 pub fn database_for(data_dir: &Path) -> Database {
+    let kept: PathBuf = data_dir.join("test-postgres-url");
+    if let Ok(url) = std::fs::read_to_string(&kept) {
+        return Database::Postgres(url);
+    }
     if !on_postgres() {
         return Database::Sqlite(data_dir.join("outpost.sqlite"));
     }
+    Database::Postgres(use_postgres(data_dir))
+}
+
+/// Makes the relays on `data_dir` keep their records in a fresh PostgreSQL database whatever
+/// the run's backend (tests of several relays on one database); returns its URL.
+pub fn use_postgres(data_dir: &Path) -> String {
     std::fs::create_dir_all(data_dir).unwrap();
-    let kept: PathBuf = data_dir.join("test-postgres-url");
-    let url = match std::fs::read_to_string(&kept) {
-        Ok(url) => url,
-        Err(_) => {
-            let url = fresh_database();
-            std::fs::write(&kept, &url).unwrap();
-            url
-        }
-    };
-    Database::Postgres(url)
+    let url = fresh_database();
+    std::fs::write(data_dir.join("test-postgres-url"), &url).unwrap();
+    url
 }
 
 /// `--database` arguments for the relay binary on `data_dir` (none on SQLite: the default).
