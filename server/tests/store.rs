@@ -69,6 +69,7 @@ conformance!(
     sites_and_teams_are_listed_renamed_and_their_records_found,
     two_handles_writing_one_document_at_once_lose_nothing,
     everything_copies_into_an_empty_postgres_database,
+    compaction_keeps_a_chunk_another_relay_wrote_meanwhile,
 );
 
 fn tech(store: &Store) -> i64 {
@@ -575,6 +576,51 @@ fn two_handles_writing_one_document_at_once_lose_nothing(db: &Fresh) {
     merged.sort();
     assert_eq!(merged, heads, "every change of both writers is there");
     assert_eq!(db.store.receipts_for("d1").unwrap().len(), 40);
+}
+
+/// Relay A compacts a document into a snapshot of what it has while relay B has appended a
+/// change A never saw: B's chunk stays, A's own chunks go, and the document has both.
+fn compaction_keeps_a_chunk_another_relay_wrote_meanwhile(db: &Fresh) {
+    let base = doc_with("title", "Printer jam", None);
+    let mut batch = SyncBatch::default();
+    batch
+        .chunks
+        .push(chunk("d1", base.save(), true, base.get_heads()));
+    db.store.commit_sync_batch(&batch).unwrap();
+    let on_a = doc_with("status", "open", Some(&base));
+    let mut batch = SyncBatch::default();
+    batch.chunks.push(chunk(
+        "d1",
+        on_a.save_after(&base.get_heads()),
+        false,
+        on_a.get_heads(),
+    ));
+    db.store.commit_sync_batch(&batch).unwrap();
+    // Relay B, with its own device's change.
+    let on_b = doc_with("assignee", "bo", Some(&base.fork()));
+    let mut batch = SyncBatch::default();
+    batch.chunks.push(chunk(
+        "d1",
+        on_b.save_after(&base.get_heads()),
+        false,
+        on_b.get_heads(),
+    ));
+    db.reopen().commit_sync_batch(&batch).unwrap();
+    // Relay A compacts what it has.
+    let mut batch = SyncBatch::default();
+    batch
+        .chunks
+        .push(chunk("d1", on_a.save(), true, on_a.get_heads()));
+    db.store.commit_sync_batch(&batch).unwrap();
+
+    let stored = db.store.document_bytes("d1").unwrap().unwrap();
+    assert_eq!(stored.chunks, 2, "A's snapshot and B's chunk");
+    let doc = db.store.load_document("d1").unwrap().unwrap();
+    let mut heads = doc.get_heads();
+    heads.sort();
+    let mut both = [on_a.get_heads(), on_b.get_heads()].concat();
+    both.sort();
+    assert_eq!(heads, both, "nothing either relay acknowledged is lost");
 }
 
 /// `outpost migrate-to`: people, sessions, devices, groups, scopes, documents and receipts

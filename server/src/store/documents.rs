@@ -1,11 +1,12 @@
 //! Document storage: each document is a list of Automerge chunks (an optional `save()`
 //! snapshot, then incremental `save_after` chunks) in `document_chunks`, written in the same
 //! transaction as the receipts and scopes that go with them. The sync hub compacts a busy
-//! document into one snapshot (see `shared::sync::COMPACT_AFTER_CHUNKS`).
+//! document into one snapshot (see `shared::sync::COMPACT_AFTER_CHUNKS`), which replaces the
+//! chunks it holds and no other ([`covered`]).
 
 use std::collections::HashMap;
 
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 use sha2::{Digest, Sha256};
 use shared::access::RecordScope;
 
@@ -133,10 +134,18 @@ impl Store {
                 }
                 for chunk in &batch.chunks {
                     if chunk.replaces {
-                        sqlx::query("DELETE FROM document_chunks WHERE document = $1")
-                            .bind(&chunk.document)
-                            .execute(&mut *tx)
-                            .await?;
+                        let stored: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as(
+                            "SELECT seq, heads FROM document_chunks WHERE document = $1",
+                        )
+                        .bind(&chunk.document)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        for seq in covered(&chunk.bytes, stored) {
+                            sqlx::query("DELETE FROM document_chunks WHERE seq = $1")
+                                .bind(seq)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
                     }
                     sqlx::query(
                         "INSERT INTO document_chunks (document, name, bytes, heads) VALUES ($1, $2, $3, $4)
@@ -169,6 +178,30 @@ impl Store {
             .await?))
         })
     }
+}
+
+/// The stored chunks (seq, heads) a snapshot replaces: those whose changes it holds, i.e. it
+/// has every head stored with them (a chunk's changes are in the history of the heads its
+/// writer had after it). A chunk another relay wrote meanwhile, which the compacting relay
+/// never saw, is kept, so compaction on any relay loses nothing. Chunks stored without heads
+/// come from before the relay kept them, when one relay wrote each database: replaced.
+fn covered(snapshot: &[u8], stored: Vec<(i64, Option<Vec<u8>>)>) -> Vec<i64> {
+    if stored.is_empty() {
+        return vec![];
+    }
+    // Unreadable: replace nothing (the snapshot is appended after what is kept).
+    let Ok(doc) = Automerge::load(snapshot) else {
+        return vec![];
+    };
+    stored
+        .into_iter()
+        .filter(|(_, heads)| match heads.as_deref().map(heads_from_blob) {
+            None => true,
+            Some(Some(heads)) => heads.iter().all(|h| doc.get_change_by_hash(h).is_some()),
+            Some(None) => false,
+        })
+        .map(|(seq, _)| seq)
+        .collect()
 }
 
 /// A chunk's name: the SHA-256 of its bytes, in hex.
