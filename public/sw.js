@@ -15,9 +15,12 @@ const SHELL = [
 ];
 
 self.addEventListener("install", (event) => {
+  // "no-cache": revalidate with the relay (a new build is fetched anew) but take the bytes the
+  // page has just downloaded from the HTTP cache when they are current. ("reload" downloaded
+  // the whole shell a second time: on a 1.6 Mbps link, 6 s more before the tablet works offline.)
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" }))))
+      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "no-cache" }))))
       .then(() => self.skipWaiting()),
   );
 });

@@ -12,11 +12,9 @@ use shared::access::{self, Person};
 use shared::forms::{self, Form, Values, View};
 use shared::ids::DocumentId;
 use shared::index;
-use shared::numbering::record_number;
-use shared::records::agreement::{Agreements, Sla};
-use shared::records::incident::{self, Incident, IncidentEdit};
+use shared::model::{ChangeMeta, Record};
+use shared::records::agreement::{Agreements, SLA};
 use shared::records::priority::PriorityMatrix;
-use shared::records::{ChangeMeta, Record};
 use shared::refusal::Refusal;
 use shared::review::Attention;
 use shared::sync::NotAccepted;
@@ -30,16 +28,6 @@ use shared::summary::{self, NoSummary, Summary};
 
 use crate::repo::Repo;
 use crate::store::{self, DocWrite, Store};
-
-/// Where a new incident is filed and which service it is about, as chosen on its form (empty
-/// for none).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Filing {
-    pub site: String,
-    pub team: String,
-    /// A service record number.
-    pub service: String,
-}
 
 /// Why a save did not happen.
 #[derive(Debug, Clone, PartialEq)]
@@ -552,21 +540,14 @@ impl AppState {
         self.repo.update_value_returning(f)
     }
 
-    pub fn incident(self, id: &DocumentId) -> Option<Result<Incident, String>> {
-        self.repo.with_value(|r| {
-            r.docs
-                .get(id)
-                .map(|doc| Incident::read(doc).map_err(|e| e.to_string()))
-        })
-    }
-
     /// What the post-merge check (`shared::review`) reports for `id`: conflicting values of
-    /// one field, and workflow rules the merged record breaks. Empty for a clean record.
+    /// one field, values that could not be read, and rules the merged record breaks. Empty for
+    /// a clean record.
     pub fn attention(self, id: &DocumentId) -> Vec<Attention> {
         self.repo.with_value(|r| {
             r.docs
                 .get(id)
-                .map(shared::review::attention)
+                .map(|doc| shared::review::attention(doc, &OnDevice(self)))
                 .unwrap_or_default()
         })
     }
@@ -584,12 +565,12 @@ impl AppState {
             flagged
                 .into_iter()
                 .filter_map(|(id, summary)| {
-                    let found = shared::review::attention(r.docs.get(&id)?);
+                    let found = shared::review::attention(r.docs.get(&id)?, &OnDevice(self));
                     (!found.is_empty()).then_some((summary, found))
                 })
                 .collect()
         });
-        found.sort_by(|a, b| a.0.number.cmp(&b.0.number));
+        shared::order::sort_by(&mut found, |a, b| a.0.number.cmp(&b.0.number));
         found
     }
 
@@ -662,41 +643,8 @@ impl AppState {
             .ok_or_else(|| "storage on this device is not open".to_string())
     }
 
-    /// Creates an incident (at `site`, for `team`; empty for none) and lists it in the default
-    /// index and its site's and team's indexes, all committed to IndexedDB before `Ok`.
-    pub async fn create_incident(
-        self,
-        edit: IncidentEdit,
-        filing: Filing,
-    ) -> Result<DocumentId, SaveError> {
-        let _guard = self.begin_save().map_err(not_saved)?;
-        let meta = self.change_meta();
-        let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
-        let number = record_number(incident::NUMBER_PREFIX, &id);
-        let mut incident = Incident::create(number, edit, &meta).map_err(rejected)?;
-        incident.site = filing.site.trim().to_string();
-        incident.group = filing.team.trim().to_string();
-        if !filing.service.trim().is_empty() {
-            // The service's SLA, which the incident's clock runs against from now on.
-            (incident.service, incident.sla) =
-                forms::ticket_service(&OnDevice(self), filing.service.trim()).map_err(rejected)?;
-        }
-        let mut doc = Automerge::new();
-        incident.write(&mut doc, &meta).map_err(not_saved)?;
-        self.add_new(
-            id,
-            doc,
-            incident::KIND,
-            &incident.site,
-            &incident.group,
-            &meta,
-        )
-        .await?;
-        Ok(id)
-    }
-
-    /// Creates a record of `kind` from its form's `values` (`shared::forms`), filed like an
-    /// incident, durable in IndexedDB before this returns `Ok`.
+    /// Creates a record of `kind` from its form's `values` (`shared::forms`), filed in the
+    /// default index and its site's and team's, durable in IndexedDB before this returns `Ok`.
     pub async fn create_record(self, kind: &str, values: Values) -> Result<DocumentId, SaveError> {
         let _guard = self.begin_save().map_err(not_saved)?;
         let meta = self.change_meta();
@@ -707,15 +655,15 @@ impl AppState {
             .map_err(rejected)?;
         // Only the summary's site and team are used here (to file the record); the SLAs do not
         // change them, and add_new stores the summary measured against the device's SLAs.
-        let place = form
-            .summary(
-                &id.to_string(),
-                &doc,
-                &Self::matrix(),
-                &Agreements::default(),
-                meta.at,
-            )
-            .map_err(not_saved)?;
+        let place = summary::summarize(
+            &id.to_string(),
+            &doc,
+            &Self::matrix(),
+            &Agreements::default(),
+            &forms::Nothing,
+            meta.at,
+        )
+        .map_err(|e| not_saved(format!("{e:?}")))?;
         self.add_new(id, doc, kind, &place.site, &place.team, &meta)
             .await?;
         Ok(id)
@@ -779,9 +727,22 @@ impl AppState {
     /// What the form of record `id` shows, if the record is on this device.
     pub fn record_view(self, id: &DocumentId) -> Option<Result<View, String>> {
         self.repo.with_value(|r| {
+            r.docs.get(id).map(|doc| {
+                form_of(doc)
+                    .and_then(|f| f.view(doc))
+                    .map_err(|e| e.to_string())
+            })
+        })
+    }
+
+    /// The value of field `path` of record `id` as text ("" if it is not on this device).
+    pub fn record_value(self, id: &DocumentId, path: &str) -> String {
+        self.repo.with_value(|r| {
             r.docs
                 .get(id)
-                .map(|doc| form_of(doc).and_then(|f| f.view(doc).map_err(|e| e.to_string())))
+                .and_then(|doc| shared::records::read(doc).ok())
+                .map(|record| forms::to_text(record.get_at(path)))
+                .unwrap_or_default()
         })
     }
 
@@ -790,7 +751,7 @@ impl AppState {
         self.save_edit(id, "this record is not on this device", |doc, meta| {
             form_of(doc)
                 .map_err(rejected)?
-                .edit(doc, &values, meta)
+                .edit(doc, &values, &OnDevice(self), meta)
                 .map_err(rejected)
         })
         .await
@@ -848,38 +809,24 @@ impl AppState {
         if number.is_empty() {
             return String::new();
         }
-        forms::ticket_service(&OnDevice(self), number)
+        shared::records::service::ticket_service(&OnDevice(self), number)
             .map(|(_, sla)| sla)
             .unwrap_or_default()
     }
 
-    /// Every readable record of type `R` on the device, with its document id.
-    pub fn records_of<R: Record>(self) -> Vec<(DocumentId, R)> {
+    /// Every readable record of type `kind` on the device, with its document id.
+    pub fn records_of(self, kind: &str) -> Vec<(DocumentId, Record)> {
         let ids: Vec<DocumentId> = self.summaries.with_untracked(|m| {
             m.iter()
-                .filter(|(_, s)| s.kind == R::KIND)
+                .filter(|(_, s)| s.kind == kind)
                 .map(|(id, _)| *id)
                 .collect()
         });
         self.repo.with_value(|r| {
             ids.iter()
-                .filter_map(|id| Some((*id, R::read(r.docs.get(id)?).ok()?)))
+                .filter_map(|id| Some((*id, shared::records::read(r.docs.get(id)?).ok()?)))
                 .collect()
         })
-    }
-
-    /// Applies a form edit to an incident, durable in IndexedDB before this returns `Ok`.
-    pub async fn update_incident(
-        self,
-        id: DocumentId,
-        edit: IncidentEdit,
-    ) -> Result<(), SaveError> {
-        self.save_edit(id, "this incident is not on this device", |doc, meta| {
-            let mut incident = Incident::read(doc).map_err(rejected)?;
-            incident.apply(edit, meta).map_err(rejected)?;
-            incident.write(doc, meta).map_err(not_saved)
-        })
-        .await
     }
 
     /// Documents that changed from outside (the relay): persist them, then show them.
@@ -893,8 +840,7 @@ impl AppState {
 
     /// Reads every SLA on the device again.
     fn reread_agreements(self) {
-        self.agreements
-            .set_value(forms::agreements(&OnDevice(self)));
+        self.agreements.set_value(Agreements::on(&OnDevice(self)));
     }
 
     /// After documents changed (`derived`, as saved or merged): if SLAs were among them, read
@@ -904,7 +850,7 @@ impl AppState {
         let changed: std::collections::HashSet<&str> = derived
             .iter()
             .filter_map(|(_, r)| r.as_ref().ok())
-            .filter(|s| s.kind == Sla::KIND)
+            .filter(|s| s.kind == SLA.kind)
             .map(|s| s.number.as_str())
             .collect();
         if changed.is_empty() {
@@ -977,8 +923,16 @@ impl AppState {
         doc: &Automerge,
         at: Timestamp,
     ) -> Result<Summary, NoSummary> {
-        self.agreements
-            .with_value(|slas| summary::summarize(&id.to_string(), doc, &Self::matrix(), slas, at))
+        self.agreements.with_value(|slas| {
+            summary::summarize(
+                &id.to_string(),
+                doc,
+                &Self::matrix(),
+                slas,
+                &OnDevice(self),
+                at,
+            )
+        })
     }
 
     /// The store write of one document with its summary (none for documents not listed), and
@@ -1112,10 +1066,8 @@ impl Drop for SaveGuard {
 type Derived = (DocumentId, Result<Summary, NoSummary>);
 
 /// The form of the record in `doc`.
-fn form_of(doc: &Automerge) -> Result<&'static dyn Form, String> {
-    let kind = shared::records::document::record_type(doc)
-        .ok_or_else(|| "this document is not an Outpost record".to_string())?;
-    forms::of(&kind).ok_or_else(|| format!("records of type '{kind}' have no form in this version"))
+fn form_of(doc: &Automerge) -> Result<Form, shared::model::RecordError> {
+    forms::of_document(doc)
 }
 
 /// The other records on this device, for rules that read them (`shared::forms::Lookup`).

@@ -1,18 +1,26 @@
-//! Outpost's benchmarks (issue 6), run by `scripts/bench`:
+//! Outpost's benchmarks (issues 6 and 19), run by `scripts/bench`:
 //!
 //! - [`throughput`]: N clients upload M small record documents each, then a fresh client
-//!   fetches them all by id, against Outpost's relay and the automerge-repo reference sync
-//!   server, with the server's peak memory;
+//!   fetches them all by id, against Outpost's relay, samod and the automerge-repo reference
+//!   sync server, with each server's peak memory;
 //! - [`reconnect`]: a device holding 10,000 synced records, 100 changed offline, reconnects;
-//! - [`browser`]: the app in headless Chromium with 10,000 records on the device;
+//! - [`fanout`]: live fan-out between native devices on Outpost's relay, and many devices at
+//!   once ([`fleet`]);
+//! - [`browser`]: the app in headless Chromium: 10,000 and 50,000 records on the device, two
+//!   tablets on one incident, a new tablet joining, the first visit on a slow connection;
 //! - [`size`]: the app shell, raw and gzipped.
 //!
 //! The load generator ([`load`]) is a native client on `shared::sync::Session`, the state
-//! machine the browser app runs, so both servers see exactly what a tablet sends.
+//! machine the browser app runs, so every server sees exactly what a tablet sends. [`rows`]
+//! turns the results into the table's rows.
 
 pub mod browser;
+pub mod fanout;
+pub mod fleet;
+pub mod link;
 pub mod load;
 pub mod report;
+pub mod rows;
 pub mod servers;
 pub mod size;
 

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use automerge::{Automerge, ChangeHash};
 use futures::stream::SplitStream;
 use futures::{SinkExt, StreamExt};
+use shared::forms::{Nothing, Values, log_incident};
 use shared::ids::{DocumentId, PeerId};
 use shared::index;
 use shared::numbering::record_number;
@@ -21,11 +22,15 @@ use shared::time::Timestamp;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as Ws};
 
 use crate::Result;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Each connection's WebSocket read buffer and write batch, in bytes.
+const SOCKET_BUFFER: usize = 8 * 1024;
 
 /// A document set, as a device holds it.
 pub type Docs = HashMap<DocumentId, Automerge>;
@@ -41,6 +46,11 @@ pub fn meta(author: &str) -> ChangeMeta {
 
 /// A small record document: a new incident, as the app's form creates it (`n` varies the text).
 pub fn incident_doc(n: usize) -> (DocumentId, Automerge) {
+    incident_doc_at(n, "")
+}
+
+/// [`incident_doc`] at `site` ("" for none), which scopes it on the relay.
+pub fn incident_doc_at(n: usize, site: &str) -> (DocumentId, Automerge) {
     let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
     let levels = [Level::High, Level::Medium, Level::Low];
     let edit = IncidentEdit {
@@ -53,8 +63,9 @@ pub fn incident_doc(n: usize) -> (DocumentId, Automerge) {
         note: "Power-cycled the router; no change".into(),
     };
     let meta = meta("ana");
-    let incident = Incident::create(record_number(incident::NUMBER_PREFIX, &id), edit, &meta)
-        .expect("a valid incident");
+    let number = record_number(incident::NUMBER_PREFIX, &id);
+    let mut incident = log_incident(&number, &edit, &meta).expect("a valid incident");
+    incident.set("site", site);
     let mut doc = Automerge::new();
     incident.write(&mut doc, &meta).expect("writes");
     (id, doc)
@@ -81,16 +92,18 @@ pub fn edit_offline(doc: &mut Automerge, n: usize) {
         at: Timestamp(1_764_000_600_000),
         ..meta("ben")
     };
-    let mut incident = Incident::read(doc).expect("an incident");
-    let mut edit = incident.edit_form();
-    edit.note = format!("Checked offline, round {n}");
-    edit.urgency = if edit.urgency == Level::Low {
-        Level::High
-    } else {
-        Level::Low
+    let urgency = match Incident::read(doc).expect("an incident").urgency {
+        Level::Low => Level::High,
+        _ => Level::Low,
     };
-    incident.apply(edit, &meta).expect("a valid edit");
-    incident.write(doc, &meta).expect("writes");
+    let edit = Values::from([
+        ("note".to_string(), format!("Checked offline, round {n}")),
+        ("urgency".to_string(), urgency.as_str().to_string()),
+    ]);
+    shared::forms::of(incident::KIND)
+        .expect("the incident form")
+        .edit(doc, &edit, &Nothing, &meta)
+        .expect("a valid edit");
 }
 
 fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
@@ -150,9 +163,14 @@ impl Client {
                     .map_err(|_| "the relay sent an unusable cookie")?,
             );
         }
+        // Small socket buffers (tungstenite's 128 KiB defaults are per connection: 10,000
+        // devices) and no Nagle delay, as browsers do.
+        let config = WebSocketConfig::default()
+            .read_buffer_size(SOCKET_BUFFER)
+            .write_buffer_size(SOCKET_BUFFER);
         let (socket, _) = tokio::time::timeout(
             Duration::from_secs(10),
-            tokio_tungstenite::connect_async(request),
+            tokio_tungstenite::connect_async_with_config(request, Some(config), true),
         )
         .await
         .map_err(|_| format!("connecting to {url} timed out"))?
@@ -284,13 +302,23 @@ impl Client {
         deadline: Instant,
         seen: &mut (dyn FnMut(&Docs, &Effect) + Send),
     ) -> Result<()> {
+        for effect in self.next_effects(deadline).await? {
+            seen(&self.docs, &effect);
+        }
+        Ok(())
+    }
+
+    /// Reads one frame (waiting until `deadline`), feeds it to the session, sends what it says
+    /// to send and returns the other effects. Cancel-safe: dropped while waiting, it has read
+    /// nothing.
+    pub async fn next_effects(&mut self, deadline: Instant) -> Result<Vec<Effect>> {
         let frame = tokio::time::timeout_at(deadline.into(), self.incoming.next())
             .await
             .map_err(|_| "timed out")?
             .ok_or("the server closed the connection")?
             .map_err(|e| format!("websocket: {e}"))?;
         let Ws::Binary(frame) = frame else {
-            return Ok(());
+            return Ok(vec![]);
         };
         self.frames_in += 1;
         let effects = self
@@ -298,17 +326,24 @@ impl Client {
             .receive(&frame, &mut self.docs)
             .map_err(|e| e.to_string())?;
         let mut frames = vec![];
+        let mut others = vec![];
         for effect in effects {
             match effect {
                 Effect::Send(frame) => frames.push(frame),
                 Effect::RemoteError(message) => {
                     return Err(format!("the server reported: {message}").into());
                 }
-                other => seen(&self.docs, &other),
+                other => others.push(other),
             }
         }
         self.send(frames);
-        Ok(())
+        Ok(others)
+    }
+
+    /// Announces a change made to the held document `id` (e.g. through `docs`).
+    pub fn changed(&mut self, id: &DocumentId) {
+        let frames = self.session.local_change(id, &self.docs);
+        self.send(frames);
     }
 
     /// Closes the connection (the writer sends a close frame) and waits for the writer.
@@ -450,6 +485,16 @@ impl Login {
             ws_url,
             cookie,
         })
+    }
+
+    /// A device whose session the benchmark created in the relay's database (see
+    /// [`crate::fleet`]): `base` is the relay's `http://host:port`.
+    pub fn with_session(base: &str, device: String, token: &str) -> Login {
+        Login {
+            device,
+            ws_url: format!("{}/sync", base.replacen("http://", "ws://", 1)),
+            cookie: Some(format!("{}={token}", server::auth::COOKIE)),
+        }
     }
 
     /// The relay's change feed: documents changed since `since`, and the next cursor.

@@ -1,31 +1,34 @@
-//! `outpost-bench`: runs every benchmark and writes one markdown table (see `scripts/bench`).
+//! `outpost-bench`: runs every benchmark and writes one markdown table, with the details of
+//! the run under it (see `scripts/bench`).
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use bench::browser::BrowserBench;
-use bench::report::{
-    Row, fmt_kb, fmt_mib, fmt_ms, fmt_ms_runs, median, ms, percentile, table, thousands,
-};
+use bench::fleet::GroupSpec;
+use bench::report::{fmt_ms, fmt_percentiles, ms, table, thousands};
 use bench::servers::{Kind, default_js_dir};
-use bench::{ReconnectBench, Result, Throughput};
+use bench::{Result, browser, fanout, rows};
 use clap::Parser;
 
 #[derive(Parser)]
 #[command(
     name = "outpost-bench",
-    about = "Outpost's benchmarks: relay vs the automerge-repo reference server, reconnect, browser, size"
+    about = "Outpost's benchmarks: the relay against samod and the automerge-repo reference server, live fan-out, many devices, reconnect, the browser, size"
 )]
 struct Cli {
-    /// Upload/download runs per server (medians are reported).
+    /// Upload/download runs per server and size (medians are reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
     /// Concurrent upload clients.
     #[arg(long, default_value_t = 4)]
     clients: usize,
-    /// Documents each upload client creates.
-    #[arg(long, default_value_t = 250)]
-    docs_per_client: usize,
+    /// Records uploaded (over all clients) then downloaded, one measurement per size.
+    #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+    sizes: Vec<usize>,
+    /// Longest an upload or a download may take, in seconds; a server that does not finish in
+    /// time at a size is not run again at that size.
+    #[arg(long, default_value_t = 120)]
+    throughput_timeout: u64,
     /// Records the reconnecting device holds.
     #[arg(long, default_value_t = 10_000)]
     reconnect_records: usize,
@@ -35,6 +38,27 @@ struct Cli {
     /// Reconnects measured (each after new offline changes).
     #[arg(long, default_value_t = 3)]
     reconnect_rounds: usize,
+    /// Other devices connected during the relay-level fan-out, one measurement per count.
+    #[arg(long, value_delimiter = ',', default_value = "1,100,1000")]
+    fanout_others: Vec<usize>,
+    /// Edits per relay-level fan-out measurement.
+    #[arg(long, default_value_t = 200)]
+    fanout_edits: usize,
+    /// Devices connected at once in the many-devices benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    many_devices: usize,
+    /// Devices per group (sharing the group's records) in the many-devices benchmark.
+    #[arg(long, default_value_t = 8)]
+    many_group: usize,
+    /// Records each group holds.
+    #[arg(long, default_value_t = 20)]
+    many_records: usize,
+    /// How long the devices edit, in seconds.
+    #[arg(long, default_value_t = 60)]
+    many_seconds: u64,
+    /// Share of the devices editing each second.
+    #[arg(long, default_value_t = 0.01)]
+    many_share: f64,
     /// Records on the device for the browser benchmark (0 skips it).
     #[arg(long, default_value_t = 10_000)]
     browser_records: usize,
@@ -44,13 +68,30 @@ struct Cli {
     /// Edits measured.
     #[arg(long, default_value_t = 500)]
     edits: usize,
+    /// Saves timed browser to browser, per measurement.
+    #[arg(long, default_value_t = 100)]
+    browser_fanout_edits: usize,
+    /// Other devices connected for the second browser-to-browser measurement (the first is
+    /// alone).
+    #[arg(long, default_value_t = 1000)]
+    browser_fanout_others: usize,
+    /// Records on the big tablet.
+    #[arg(long, default_value_t = 50_000)]
+    big_records: usize,
+    /// Records in scope for the joining tablet.
+    #[arg(long, default_value_t = 10_000)]
+    join_records: usize,
+    /// Records in scope for the first visit on a field connection.
+    #[arg(long, default_value_t = 200)]
+    field_records: usize,
     /// The built app (for its size; the e2e harness serves `<repo>/dist` or $OUTPOST_STATIC_DIR).
     #[arg(long)]
     dist: Option<PathBuf>,
     /// The reference server's folder (server.mjs and its node_modules).
     #[arg(long)]
     js_dir: Option<PathBuf>,
-    /// Longest any one phase (an upload, a download, a reconnect) may take, in seconds.
+    /// Longest any one phase (an upload, a download, a reconnect, a fleet's start) may take,
+    /// in seconds.
     #[arg(long, default_value_t = 600)]
     phase_timeout: u64,
     /// Also write the table here.
@@ -65,13 +106,26 @@ struct Cli {
 /// The benchmarks `--only` picks from.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Phase {
-    /// Upload and fresh download, both servers.
+    /// Upload and fresh download, every server.
     Throughput,
-    /// Both reconnects (plain and with the change feed), both servers.
+    /// Both reconnects (plain and with the change feed), every server.
     Reconnect,
     /// Only the app's reconnect (change feed), Outpost only: no plain reconnect rounds.
     ReconnectFeed,
+    /// Relay-level live fan-out.
+    Fanout,
+    /// Many devices at once.
+    Many,
+    /// The app with many records: cold start, edits.
     Browser,
+    /// Browser-to-browser live fan-out.
+    BrowserFanout,
+    /// 50,000 records on one tablet.
+    BigTablet,
+    /// A new tablet joining a scope.
+    Join,
+    /// The first visit on a field connection.
+    FirstVisit,
     Size,
 }
 
@@ -84,6 +138,10 @@ impl Cli {
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    match fanout::raise_file_limit() {
+        Ok(limit) => eprintln!("bench: open files up to {limit}"),
+        Err(e) => eprintln!("bench: cannot raise the open-file limit: {e}"),
+    }
     match run(&cli).await {
         Ok(markdown) => {
             println!("{markdown}");
@@ -102,6 +160,7 @@ async fn main() {
 }
 
 async fn run(cli: &Cli) -> Result<String> {
+    let started = Instant::now();
     let js_dir = cli.js_dir.clone().unwrap_or_else(default_js_dir);
     let dist = cli
         .dist
@@ -109,31 +168,302 @@ async fn run(cli: &Cli) -> Result<String> {
         .unwrap_or_else(|| e2e::repo_root().join("dist"));
     let timeout = Duration::from_secs(cli.phase_timeout);
     let mut rows = vec![];
+    let mut details = vec![];
 
-    // 1. Upload and fresh download, both servers, alternating which goes first.
-    let mut outpost: Vec<Result<Throughput>> = vec![];
-    let mut reference: Vec<Result<Throughput>> = vec![];
-    let throughput_runs = if cli.runs(Phase::Throughput) {
-        cli.runs
+    if cli.runs(Phase::Throughput) {
+        for &size in &cli.sizes {
+            let limit = Duration::from_secs(cli.throughput_timeout);
+            let runs = throughput(cli, &js_dir, size, limit).await;
+            rows.extend(rows::throughput(&rows::ThroughputRuns {
+                records: size,
+                clients: cli.clients,
+                rounds: cli.runs,
+                runs: &runs,
+            }));
+        }
+    }
+
+    let (plain_rounds, kinds) = if cli.runs(Phase::Reconnect) {
+        (cli.reconnect_rounds, Kind::ALL.to_vec())
+    } else if cli.runs(Phase::ReconnectFeed) {
+        (0, vec![Kind::Outpost])
     } else {
-        0
+        (0, vec![])
     };
-    for run in 0..throughput_runs {
-        let order = if run % 2 == 0 {
-            [Kind::Outpost, Kind::Reference]
-        } else {
-            [Kind::Reference, Kind::Outpost]
-        };
-        for kind in order {
+    if !kinds.is_empty() {
+        let mut benches = [None, None, None];
+        for (slot, kind) in Kind::ALL.iter().enumerate() {
+            if !kinds.contains(kind) {
+                continue;
+            }
             eprintln!(
-                "bench: run {}/{}: {kind}: {} clients × {} documents",
+                "bench: reconnect: {kind}: {} records, {} changed offline, {} rounds",
+                cli.reconnect_records, cli.reconnect_changed, cli.reconnect_rounds
+            );
+            // The peers get the throughput limit: samod's first upload of 10,000 records
+            // does not end (see BENCHMARKS.md), and waiting longer measures nothing.
+            let limit = match kind {
+                Kind::Outpost => timeout,
+                _ => Duration::from_secs(cli.throughput_timeout),
+            };
+            let r = bench::reconnect(
+                *kind,
+                &js_dir,
+                cli.reconnect_records,
+                cli.reconnect_changed,
+                plain_rounds,
+                cli.reconnect_rounds,
+                limit,
+            )
+            .await;
+            match &r {
+                Ok(b) => eprintln!(
+                    "bench:   first upload {:.0} ms; reconnects {:?} ms; with the change feed {:?} ms",
+                    ms(b.initial_sync),
+                    b.rounds
+                        .iter()
+                        .map(|r| ms(r.elapsed).round())
+                        .collect::<Vec<_>>(),
+                    b.feed_rounds
+                        .iter()
+                        .map(|r| ms(r.elapsed).round())
+                        .collect::<Vec<_>>()
+                ),
+                Err(e) => eprintln!("bench:   failed: {e}"),
+            }
+            benches[slot] = Some(r);
+        }
+        rows.extend(rows::reconnect(
+            cli.reconnect_records,
+            cli.reconnect_changed,
+            cli.reconnect_rounds,
+            &benches,
+        ));
+    }
+
+    if cli.runs(Phase::Fanout) {
+        let mut runs = vec![];
+        for &others in &cli.fanout_others {
+            for shared in [false, true] {
+                eprintln!(
+                    "bench: fan-out, relay level: {others} other devices{}, {} edits",
+                    if shared { " on the same record" } else { "" },
+                    cli.fanout_edits
+                );
+                let r = fanout::relay(others, shared, cli.fanout_edits, timeout).await;
+                match &r {
+                    Ok(run) => {
+                        let line = format!(
+                            "Relay-level fan-out, {others} other devices{}: to the watcher {}; until every device had it {}; CPU over the {} edits: relay {:.2} s, the devices (load generator) {:.2} s.",
+                            if shared {
+                                " with the same record open"
+                            } else {
+                                ", each with its own record"
+                            },
+                            fmt_percentiles(&run.deliveries.watched_ms, &[50.0, 95.0, 99.0]),
+                            fmt_percentiles(&run.deliveries.last_ms, &[50.0, 95.0, 99.0]),
+                            run.deliveries.changes,
+                            run.relay_cpu_s,
+                            run.devices_cpu_s,
+                        );
+                        eprintln!("bench:   {line}");
+                        details.push(line);
+                    }
+                    Err(e) => eprintln!("bench:   failed: {e}"),
+                }
+                runs.push((others, shared, r));
+            }
+        }
+        rows.extend(rows::fanout(&runs));
+    }
+
+    if cli.runs(Phase::Many) && cli.many_devices > 0 {
+        let group = GroupSpec {
+            devices: cli.many_group,
+            records: cli.many_records,
+        };
+        eprintln!(
+            "bench: many devices: {} in groups of {} with {} records, {} % editing each second for {} s",
+            cli.many_devices,
+            cli.many_group,
+            cli.many_records,
+            cli.many_share * 100.0,
+            cli.many_seconds
+        );
+        let r = fanout::many(
+            cli.many_devices,
+            group,
+            cli.many_share,
+            Duration::from_secs(cli.many_seconds),
+            timeout,
+        )
+        .await;
+        match &r {
+            Ok(run) => {
+                let line = format!(
+                    "Many devices: {} devices connected and holding their records in {:.1} s (people and sessions made in the relay's database beforehand, not timed); {} edits, {} deliveries; relay RSS {} KiB connected, peak {} KiB; CPU {:.2} cores.",
+                    thousands(run.devices as u64),
+                    run.start_time.as_secs_f64(),
+                    thousands(run.deliveries.changes as u64),
+                    thousands(run.deliveries.all_ms.len() as u64),
+                    thousands(run.rss_connected_kib),
+                    thousands(run.rss_peak_kib),
+                    run.cpu_cores
+                );
+                eprintln!("bench:   {line}");
+                details.push(line);
+            }
+            Err(e) => eprintln!("bench:   failed: {e}"),
+        }
+        rows.extend(rows::many(&r, cli.many_devices));
+    }
+
+    if cli.browser_records > 0 && cli.runs(Phase::Browser) {
+        eprintln!(
+            "bench: browser: {} records, {} cold starts, {} edits",
+            cli.browser_records, cli.cold_starts, cli.edits
+        );
+        let r = browser::run(cli.browser_records, cli.cold_starts, cli.edits).await;
+        match &r {
+            Ok(b) => {
+                details.extend(start_details(cli.browser_records, b));
+                details.extend(edit_details(b));
+            }
+            Err(e) => eprintln!("bench:   failed: {e}"),
+        }
+        rows.extend(rows::browser(cli.browser_records, &r));
+    }
+
+    if cli.runs(Phase::BrowserFanout) {
+        let mut runs = vec![];
+        let others = [0, cli.browser_fanout_others];
+        for others in others {
+            eprintln!(
+                "bench: fan-out, browser to browser: {others} other devices, {} saves",
+                cli.browser_fanout_edits
+            );
+            let r = browser::fanout::run(others, cli.browser_fanout_edits, timeout).await;
+            match &r {
+                Ok(run) => eprintln!(
+                    "bench:   {}",
+                    fmt_percentiles(&run.ms, &[50.0, 95.0, 100.0])
+                ),
+                Err(e) => eprintln!("bench:   failed: {e}"),
+            }
+            runs.push(r);
+        }
+        rows.extend(rows::browser_fanout(&runs, &others));
+    }
+
+    if cli.big_records > 0 && cli.runs(Phase::BigTablet) {
+        eprintln!(
+            "bench: big tablet: {} records, {} cold starts",
+            cli.big_records, cli.cold_starts
+        );
+        let r = browser::big::big(cli.big_records, cli.cold_starts).await;
+        match &r {
+            Ok(b) => {
+                details.extend(start_details(cli.big_records, &b.starts));
+                details.push(format!(
+                    "Search on {} records, typing \"{}\": per keystroke {} ms; the list's count then: {}.",
+                    thousands(cli.big_records as u64),
+                    b.query,
+                    b.keystroke_ms
+                        .iter()
+                        .map(|t| format!("{t:.0}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    b.counts.join(" → ")
+                ));
+            }
+            Err(e) => eprintln!("bench:   failed: {e}"),
+        }
+        rows.extend(rows::big(cli.big_records, &r));
+    }
+
+    if cli.join_records > 0 && cli.runs(Phase::Join) {
+        eprintln!("bench: a new tablet joins {} records", cli.join_records);
+        let r = browser::big::join(cli.join_records, timeout).await;
+        if let Err(e) = &r {
+            eprintln!("bench:   failed: {e}");
+        }
+        rows.extend(rows::join(cli.join_records, &r));
+    }
+
+    if cli.runs(Phase::FirstVisit) {
+        eprintln!(
+            "bench: first visit on a field connection, {} records in scope",
+            cli.field_records
+        );
+        for via in [browser::field::Via::Chromium, browser::field::Via::Link] {
+            let r = browser::field::run(cli.field_records, via, timeout).await;
+            match &r {
+                Ok(v) => eprintln!(
+                    "bench:   {via:?}: sign-in screen at {:.0} ms, ready offline {:.1} s after sign-in",
+                    v.sign_in_ms,
+                    v.ready.as_secs_f64()
+                ),
+                Err(e) => eprintln!("bench:   failed: {e}"),
+            }
+            rows.extend(rows::first_visit(via, &r));
+        }
+    }
+
+    if cli.runs(Phase::Size) {
+        rows.extend(rows::size(&bench::size::shell(&dist)));
+    }
+
+    details.push(format!(
+        "This run took {:.1} min.",
+        started.elapsed().as_secs_f64() / 60.0
+    ));
+    let mut out = table(&rows);
+    out.push('\n');
+    for line in details {
+        out.push_str(&format!("- {line}\n"));
+    }
+    Ok(out)
+}
+
+/// How a throughput run that ran out of time is reported.
+const TIMED_OUT: &str = "not finished within --throughput-timeout";
+
+/// Every server's upload-then-download runs of `size` records, rotating which goes first.
+async fn throughput(
+    cli: &Cli,
+    js_dir: &std::path::Path,
+    size: usize,
+    timeout: Duration,
+) -> Vec<(Kind, Result<bench::Throughput>)> {
+    let per_client = size.div_ceil(cli.clients.max(1));
+    let mut runs: Vec<(Kind, Result<bench::Throughput>)> = vec![];
+    for run in 0..cli.runs {
+        let mut order = Kind::ALL;
+        order.rotate_left(run % Kind::ALL.len());
+        for kind in order {
+            // A server that timed out at this size times out again: not repeated. (Other
+            // failures, e.g. a reset socket, may not recur.)
+            let timed_out = |r: &Result<bench::Throughput>| {
+                r.as_ref().is_err_and(|e| e.to_string().contains(TIMED_OUT))
+            };
+            if runs.iter().any(|(k, r)| *k == kind && timed_out(r)) {
+                continue;
+            }
+            eprintln!(
+                "bench: run {}/{}: {kind}: {} clients × {per_client} documents",
                 run + 1,
                 cli.runs,
                 cli.clients,
-                cli.docs_per_client
             );
-            let r =
-                bench::throughput(kind, &js_dir, cli.clients, cli.docs_per_client, timeout).await;
+            let r = bench::throughput(kind, js_dir, cli.clients, per_client, timeout)
+                .await
+                .map_err(|e| -> bench::Error {
+                    if e.to_string().starts_with("timed out") {
+                        format!("{e}; {TIMED_OUT} {} s", timeout.as_secs()).into()
+                    } else {
+                        e
+                    }
+                });
             match &r {
                 Ok(t) => eprintln!(
                     "bench:   upload {:.0} ms, download {:.0} ms, peak RSS {} KiB",
@@ -143,391 +473,66 @@ async fn run(cli: &Cli) -> Result<String> {
                 ),
                 Err(e) => eprintln!("bench:   failed: {e}"),
             }
-            match kind {
-                Kind::Outpost => outpost.push(r),
-                Kind::Reference => reference.push(r),
-            }
+            runs.push((kind, r));
         }
     }
-    let total = cli.clients * cli.docs_per_client;
-    if throughput_runs > 0 {
-        rows.extend(throughput_rows(cli, total, &outpost, &reference));
-    }
-
-    // 2. Reconnect.
-    let (plain_rounds, kinds) = if cli.runs(Phase::Reconnect) {
-        (cli.reconnect_rounds, vec![Kind::Outpost, Kind::Reference])
-    } else if cli.runs(Phase::ReconnectFeed) {
-        (0, vec![Kind::Outpost])
-    } else {
-        (0, vec![])
-    };
-    let mut reconnects = vec![];
-    for &kind in &kinds {
-        eprintln!(
-            "bench: reconnect: {kind}: {} records, {} changed offline, {} rounds",
-            cli.reconnect_records, cli.reconnect_changed, cli.reconnect_rounds
-        );
-        let r = bench::reconnect(
-            kind,
-            &js_dir,
-            cli.reconnect_records,
-            cli.reconnect_changed,
-            plain_rounds,
-            cli.reconnect_rounds,
-            timeout,
-        )
-        .await;
-        match &r {
-            Ok(b) => eprintln!(
-                "bench:   first upload {:.0} ms; reconnects {:?} ms; with the change feed {:?} ms",
-                ms(b.initial_sync),
-                b.rounds
-                    .iter()
-                    .map(|r| ms(r.elapsed).round())
-                    .collect::<Vec<_>>(),
-                b.feed_rounds
-                    .iter()
-                    .map(|r| ms(r.elapsed).round())
-                    .collect::<Vec<_>>()
-            ),
-            Err(e) => eprintln!("bench:   failed: {e}"),
-        }
-        reconnects.push(r);
-    }
-    if !reconnects.is_empty() {
-        while reconnects.len() < 2 {
-            reconnects.push(Err("not run (--only)".into()));
-        }
-        rows.extend(reconnect_rows(cli, &reconnects[0], &reconnects[1]));
-    }
-
-    // 3. Browser.
-    if cli.browser_records > 0 && cli.runs(Phase::Browser) {
-        eprintln!(
-            "bench: browser: {} records, {} cold starts, {} edits",
-            cli.browser_records, cli.cold_starts, cli.edits
-        );
-        let r = bench::browser::run(cli.browser_records, cli.cold_starts, cli.edits).await;
-        if let Err(e) = &r {
-            eprintln!("bench:   failed: {e}");
-        }
-        rows.extend(browser_rows(cli, &r));
-    }
-
-    // 4. Size.
-    if cli.runs(Phase::Size) {
-        rows.extend(size_rows(&bench::size::shell(&dist)));
-    }
-    Ok(table(&rows))
+    runs
 }
 
-fn oks<T: Clone>(results: &[Result<T>]) -> Vec<T> {
-    results
+/// Where the edits' time went: each phase's median and p95 over all edits, and its median
+/// over the slowest 5 % (what makes the tail).
+fn edit_details(b: &browser::BrowserBench) -> Option<String> {
+    use bench::report::{median, percentile};
+    let p95 = percentile(&b.edit_ms, 95.0)?;
+    let slow: Vec<&browser::EditPhases> = b
+        .edit_ms
         .iter()
-        .filter_map(|r| r.as_ref().ok().cloned())
-        .collect()
-}
-
-fn failures<T>(results: &[Result<T>]) -> String {
-    let errors: Vec<String> = results
-        .iter()
-        .filter_map(|r| r.as_ref().err().map(|e| e.to_string()))
+        .zip(&b.edit_phases)
+        .filter(|(t, _)| **t >= p95)
+        .map(|(_, p)| p)
         .collect();
-    if errors.is_empty() {
-        String::new()
-    } else {
+    let phase = |name: &str, f: fn(&browser::EditPhases) -> f64| {
+        let all: Vec<f64> = b.edit_phases.iter().map(f).collect();
+        let tail: Vec<f64> = slow.iter().map(|p| f(p)).collect();
         format!(
-            " ({} of {} runs failed: {})",
-            errors.len(),
-            results.len(),
-            errors[0].replace('|', "/")
+            "{name} {} / {} (slowest 5 %: {})",
+            median(&all).map_or("—".into(), fmt_ms),
+            percentile(&all, 95.0).map_or("—".into(), fmt_ms),
+            median(&tail).map_or("—".into(), fmt_ms)
         )
-    }
+    };
+    Some(format!(
+        "Edits, median / p95 of each phase: {}; {}; {}.",
+        phase("the app's work before writing", |p| p.before),
+        phase("IndexedDB transactions", |p| p.idb),
+        phase("the page's update after them", |p| p.after),
+    ))
 }
 
-fn ratio_row(
-    measure: String,
-    o: Option<f64>,
-    r: Option<f64>,
-    o_text: String,
-    r_text: String,
-    target: f64,
-    target_text: &str,
-) -> Row {
-    let ratio = o.zip(r).map(|(o, r)| o / r);
-    Row {
-        measure,
-        outpost: o_text,
-        reference: r_text,
-        ratio: ratio.map_or("—".into(), |x| format!("{x:.2}×")),
-        target: target_text.into(),
-        verdict: match ratio {
-            None => "not measured".into(),
-            Some(x) if x <= target => "met".into(),
-            Some(_) => "**missed**".into(),
-        },
-    }
-}
-
-fn throughput_rows(
-    cli: &Cli,
-    total: usize,
-    outpost: &[Result<Throughput>],
-    reference: &[Result<Throughput>],
-) -> Vec<Row> {
-    let (o, r) = (oks(outpost), oks(reference));
-    let times = |ts: &[Throughput], f: fn(&Throughput) -> Duration| -> Vec<f64> {
-        ts.iter().map(|t| ms(f(t))).collect()
-    };
-    let cell = |values: &[f64], failed: String| -> String {
-        match median(values) {
-            None => format!("failed{failed}"),
-            Some(m) => format!(
-                "{} · {} docs/s{failed}",
-                fmt_ms_runs(values),
-                thousands((total as f64 / (m / 1000.0)).round() as u64)
-            ),
-        }
-    };
-    let mut rows = vec![];
-    for (what, f) in [
-        (
-            format!(
-                "Upload {} records ({} clients × {}) until acknowledged, median of {} runs",
-                thousands(total as u64),
-                cli.clients,
-                cli.docs_per_client,
-                cli.runs
-            ),
-            (|t: &Throughput| t.upload) as fn(&Throughput) -> Duration,
-        ),
-        (
-            format!(
-                "Fresh client fetches the {} records by id, median of {} runs",
-                thousands(total as u64),
-                cli.runs
-            ),
-            |t: &Throughput| t.download,
-        ),
-    ] {
-        let (ov, rv) = (times(&o, f), times(&r, f));
-        rows.push(ratio_row(
-            what,
-            median(&ov),
-            median(&rv),
-            cell(&ov, failures(outpost)),
-            cell(&rv, failures(reference)),
-            1.0 / 3.0,
-            "≤ 0.33× (3× faster)",
+/// Each start of a browser benchmark, in order, with its phases.
+fn start_details(records: usize, b: &browser::BrowserBench) -> Vec<String> {
+    let n = thousands(records as u64);
+    let mut lines = vec![];
+    if let Some(derive) = &b.derive_start {
+        lines.push(format!(
+            "{n} records, the first start after seeding (derives the summaries): {}.",
+            derive.phases()
         ));
     }
-    let rss =
-        |ts: &[Throughput]| -> Vec<f64> { ts.iter().map(|t| t.peak_rss_kib as f64).collect() };
-    let (ov, rv) = (rss(&o), rss(&r));
-    rows.push(ratio_row(
-        "Server peak RSS (VmHWM) over upload + download (reset after the clients signed in), median".into(),
-        median(&ov),
-        median(&rv),
-        median(&ov).map_or("failed".into(), fmt_mib),
-        median(&rv).map_or("failed".into(), fmt_mib),
-        0.25,
-        "≤ 0.25×",
-    ));
-    rows
-}
-
-fn reconnect_rows(
-    cli: &Cli,
-    outpost: &Result<ReconnectBench>,
-    reference: &Result<ReconnectBench>,
-) -> Vec<Row> {
-    let rounds = |b: &Result<ReconnectBench>| -> Vec<f64> {
-        b.as_ref()
-            .map(|b| b.rounds.iter().map(|r| ms(r.elapsed)).collect())
-            .unwrap_or_default()
-    };
-    let cell = |b: &Result<ReconnectBench>| -> String {
-        match b {
-            Ok(b) => format!(
-                "{} · {} frames each way",
-                fmt_ms_runs(&rounds(&Ok(b.clone()))),
-                b.rounds.first().map_or(0, |r| r.frames_out)
-            ),
-            Err(e) => format!("failed: {}", e.to_string().replace('|', "/")),
-        }
-    };
-    let (o, r) = (median(&rounds(outpost)), median(&rounds(reference)));
-    let feed: Vec<f64> = outpost
-        .as_ref()
-        .map(|b| b.feed_rounds.iter().map(|r| ms(r.elapsed)).collect())
-        .unwrap_or_default();
-    let first = |b: &Result<ReconnectBench>| -> String {
-        match b {
-            Ok(b) => format!(
-                "{} · peak RSS {}",
-                fmt_ms(ms(b.initial_sync)),
-                fmt_mib(b.peak_rss_kib as f64)
-            ),
-            Err(_) => "failed".into(),
-        }
-    };
-    let n = thousands(cli.reconnect_records as u64);
-    vec![
-        Row {
-            measure: format!("First upload of {n} records by one device (reconnect set-up)"),
-            outpost: first(outpost),
-            reference: first(reference),
-            ratio: outpost.as_ref().ok().zip(reference.as_ref().ok()).map_or(
-                "—".into(),
-                |(o, r)| {
-                    format!(
-                        "{:.2}×",
-                        o.initial_sync.as_secs_f64() / r.initial_sync.as_secs_f64()
-                    )
-                },
-            ),
-            target: "—".into(),
-            verdict: String::new(),
-        },
-        Row {
-            measure: format!(
-                "Reconnect holding {n} records, {} changed offline, until both sides converge (plain automerge-repo: every document exchanges a sync message), median of {} reconnects",
-                cli.reconnect_changed, cli.reconnect_rounds
-            ),
-            outpost: cell(outpost),
-            reference: cell(reference),
-            ratio: o
-                .zip(r)
-                .map_or("—".into(), |(o, r)| format!("{:.2}×", o / r)),
-            target: "—".into(),
-            verdict: String::new(),
-        },
-        Row {
-            measure: format!(
-                "Reconnect as the app does (change feed since its cursor, `reconnect_plan`, `Session::resume`): {n} records held, {} changed offline, until both sides converge, median of {} reconnects",
-                cli.reconnect_changed, cli.reconnect_rounds
-            ),
-            outpost: match outpost {
-                Ok(b) => format!(
-                    "{} · {} frames each way",
-                    fmt_ms_runs(&feed),
-                    b.feed_rounds.first().map_or(0, |r| r.frames_out)
-                ),
-                Err(e) => format!("failed: {}", e.to_string().replace('|', "/")),
-            },
-            reference: "— (no change feed)".into(),
-            ratio: "—".into(),
-            target: "< 1 s (Outpost)".into(),
-            verdict: match median(&feed) {
-                None => "not measured".into(),
-                Some(f) if f < 1000.0 => "met".into(),
-                Some(_) => "**missed**".into(),
-            },
-        },
-    ]
-}
-
-fn browser_rows(cli: &Cli, b: &Result<BrowserBench>) -> Vec<Row> {
-    let n = thousands(cli.browser_records as u64);
-    let row = |measure: String, outpost: String, target: &str, verdict: String| Row {
-        measure,
-        outpost,
-        reference: "—".into(),
-        ratio: "—".into(),
-        target: target.into(),
-        verdict,
-    };
-    let b = match b {
-        Ok(b) => b,
-        Err(e) => {
-            return vec![row(
-                format!("Browser with {n} records"),
-                format!("failed: {}", e.to_string().replace('|', "/")),
-                "",
-                "not measured".into(),
-            )];
-        }
-    };
-    let verdict = |v: Option<f64>, limit: f64| match v {
-        None => "not measured".to_string(),
-        Some(v) if v < limit => "met".into(),
-        Some(_) => "**missed**".into(),
-    };
-    let paint = median(&b.first_paint_ms);
-    let p50 = percentile(&b.edit_ms, 50.0);
-    let p95 = percentile(&b.edit_ms, 95.0);
-    vec![
-        row(
-            format!(
-                "Browser, {n} records on the device: cold start (browser restarted, offline) to first list paint, median of {} starts",
-                b.first_paint_ms.len()
-            ),
-            format!(
-                "{} · {} rows painted",
-                fmt_ms_runs(&b.first_paint_ms),
-                thousands(b.rows_at_first_paint as u64)
-            ),
-            "< 1 s",
-            verdict(paint, 1000.0),
-        ),
-        row(
-            format!(
-                "Browser, {n} records: edit (click Save) to durable in IndexedDB (\"Saved\"), {} edits",
-                b.edit_ms.len()
-            ),
-            format!(
-                "p50 {} · p95 {} · max {}",
-                p50.map_or("—".into(), fmt_ms),
-                p95.map_or("—".into(), fmt_ms),
-                percentile(&b.edit_ms, 100.0).map_or("—".into(), fmt_ms)
-            ),
-            "p95 ≤ 16 ms",
-            verdict(p95, 16.0),
-        ),
-        row(
-            format!("Browser, {n} records: tab memory after the edits"),
-            format!(
-                "JS heap {} · renderer RSS {}",
-                fmt_mib(b.js_heap_bytes as f64 / 1024.0),
-                b.renderer_rss_kib.map_or("—".into(), |k| fmt_mib(k as f64))
-            ),
-            "—",
-            String::new(),
-        ),
-    ]
-}
-
-fn size_rows(sizes: &Result<Vec<bench::size::FileSize>>) -> Vec<Row> {
-    let sizes = match sizes {
-        Ok(s) => s,
-        Err(e) => {
-            return vec![Row {
-                measure: "App shell size".into(),
-                outpost: format!("failed: {e}"),
-                reference: "—".into(),
-                ratio: "—".into(),
-                target: "< 700 KB gzipped".into(),
-                verdict: "not measured".into(),
-            }];
-        }
-    };
-    let raw: u64 = sizes.iter().map(|s| s.raw).sum();
-    let gz: u64 = sizes.iter().map(|s| s.gzip).sum();
-    let parts: Vec<String> = sizes
-        .iter()
-        .map(|s| format!("{} {} ({} gz)", s.path, fmt_kb(s.raw), fmt_kb(s.gzip)))
-        .collect();
-    vec![Row {
-        measure: format!("App shell (wasm + js + css), gzip -9: {}", parts.join(", ")),
-        outpost: format!("{} gzipped · {} raw", fmt_kb(gz), fmt_kb(raw)),
-        reference: "—".into(),
-        ratio: "—".into(),
-        target: "< 700 KB gzipped".into(),
-        verdict: if gz < 700_000 {
-            "met".into()
-        } else {
-            "**missed**".into()
-        },
-    }]
+    if let Some(reads) = &b.store_reads {
+        lines.push(format!(
+            "{n} records, reading the app's IndexedDB stores whole in the page (no decoding): {}.",
+            reads.describe()
+        ));
+    }
+    for (i, start) in b.starts.iter().enumerate() {
+        lines.push(format!(
+            "{n} records, cold start {} of {}: {} (first paint {}).",
+            i + 1,
+            b.starts.len(),
+            start.phases(),
+            fmt_ms(start.paint_ms)
+        ));
+    }
+    lines
 }

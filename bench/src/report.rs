@@ -81,21 +81,49 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// One row of the table.
+/// One row of the table: Outpost's figure and, for the sync benchmarks, samod's and the JS
+/// reference server's.
 pub struct Row {
     pub measure: String,
     pub outpost: String,
+    pub samod: String,
     pub reference: String,
-    pub ratio: String,
+    pub vs_samod: String,
+    pub vs_reference: String,
     pub target: String,
     pub verdict: String,
+}
+
+impl Row {
+    /// A row only Outpost has (the app, the relay's own features).
+    pub fn outpost_only(measure: String, outpost: String, target: &str, verdict: String) -> Row {
+        Row {
+            measure,
+            outpost,
+            samod: "—".into(),
+            reference: "—".into(),
+            vs_samod: "—".into(),
+            vs_reference: "—".into(),
+            target: target.into(),
+            verdict,
+        }
+    }
+}
+
+/// "met" when `value` is under `limit`, "**missed**" when not, "not measured" without one.
+pub fn verdict_under(value: Option<f64>, limit: f64) -> String {
+    match value {
+        None => "not measured".into(),
+        Some(v) if v < limit => "met".into(),
+        Some(_) => "**missed**".into(),
+    }
 }
 
 /// The table, as markdown.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| measure | Outpost | reference (automerge-repo 2.5.6, node) | Outpost ÷ reference | target | verdict |\n\
-         |---|---|---|---|---|---|\n",
+        "| measure | Outpost | samod 0.16 (Rust) | automerge-repo 2.5.6 (node) | Outpost ÷ samod | Outpost ÷ JS | target | verdict |\n\
+         |---|---|---|---|---|---|---|---|\n",
     );
     // A cell is one line without pipes (error messages may hold both).
     let cell = |s: &str| {
@@ -105,17 +133,41 @@ pub fn table(rows: &[Row]) -> String {
             .replace('|', "/")
     };
     for r in rows {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            cell(&r.measure),
-            cell(&r.outpost),
-            cell(&r.reference),
-            cell(&r.ratio),
-            cell(&r.target),
-            cell(&r.verdict)
-        ));
+        let cells = [
+            &r.measure,
+            &r.outpost,
+            &r.samod,
+            &r.reference,
+            &r.vs_samod,
+            &r.vs_reference,
+            &r.target,
+            &r.verdict,
+        ];
+        let cells: Vec<String> = cells.iter().map(|c| cell(c)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     out
+}
+
+/// "p50 6.30 ms · p95 9.60 ms · p99 12.1 ms" for the given percentiles ("max" for 100).
+pub fn fmt_percentiles(values: &[f64], ps: &[f64]) -> String {
+    if values.is_empty() {
+        return "—".into();
+    }
+    ps.iter()
+        .map(|&p| {
+            let name = if p >= 100.0 {
+                "max".to_string()
+            } else {
+                format!("p{p}")
+            };
+            format!(
+                "{name} {}",
+                percentile(values, p).map_or("—".into(), fmt_ms)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 #[cfg(test)]
@@ -131,5 +183,11 @@ mod tests {
         assert_eq!(percentile(&hundred, 50.0), Some(50.0));
         assert_eq!(percentile(&[], 50.0), None);
         assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(
+            fmt_percentiles(&hundred, &[50.0, 99.0, 100.0]),
+            "p50 50.0 ms · p99 99.0 ms · max 100 ms"
+        );
+        assert_eq!(verdict_under(Some(49.0), 50.0), "met");
+        assert_eq!(verdict_under(Some(50.0), 50.0), "**missed**");
     }
 }

@@ -1,6 +1,7 @@
-//! The two sync servers under test, as child processes on free loopback ports: Outpost's relay
-//! (through the e2e harness's [`e2e::Relay`]) and the automerge-repo reference sync server
-//! (`node bench/js/server.mjs`).
+//! The sync servers under test, as child processes on free loopback ports: Outpost's relay
+//! (through the e2e harness's [`e2e::Relay`]), samod (`samod-relay`, this crate's binary built
+//! on samod's own axum integration and filesystem storage) and the automerge-repo reference
+//! sync server (`node bench/js/server.mjs`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,13 +16,20 @@ use crate::Result;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Outpost,
+    Samod,
     Reference,
+}
+
+impl Kind {
+    /// Every server, in the table's column order.
+    pub const ALL: [Kind; 3] = [Kind::Outpost, Kind::Samod, Kind::Reference];
 }
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Kind::Outpost => "Outpost relay",
+            Kind::Samod => "samod",
             Kind::Reference => "automerge-repo reference",
         })
     }
@@ -29,7 +37,11 @@ impl fmt::Display for Kind {
 
 enum Process {
     Outpost(e2e::Relay),
-    Reference { child: Child, _storage: TempDir },
+    /// samod or the reference server: a child process and its storage folder.
+    Child {
+        child: Child,
+        _storage: TempDir,
+    },
 }
 
 /// A running server.
@@ -45,26 +57,12 @@ impl Server {
     /// script and its installed packages.
     pub async fn start(kind: Kind, js_dir: &Path) -> Result<Server> {
         match kind {
-            Kind::Outpost => {
-                let relay = e2e::Relay::start().await?;
-                let (user, password) = relay
-                    .first_account()
-                    .ok_or("the relay printed no first account")?;
-                let pid = pid_with_arg(&relay.data_dir().display().to_string())
-                    .ok_or("cannot find the relay's process")?;
-                Ok(Server {
-                    kind,
-                    pid,
-                    url: format!("ws://{user}:{password}@127.0.0.1:{}/sync", relay.port()),
-                    process: Process::Outpost(relay),
-                })
+            Kind::Outpost => Server::outpost(&[]).await,
+            Kind::Samod => {
+                let binary = sibling_binary("samod-relay")?;
+                Server::child(kind, Command::new(binary), "outpost-bench-samod-").await
             }
             Kind::Reference => {
-                let port = e2e::free_port()?;
-                let storage = tempfile::Builder::new()
-                    .prefix("outpost-bench-reference-")
-                    .tempdir()?;
-                let script = js_dir.join("server.mjs");
                 if !js_dir.join("node_modules").is_dir() {
                     return Err(format!(
                         "{}/node_modules is missing: run `npm ci` there (scripts/bench does)",
@@ -72,29 +70,77 @@ impl Server {
                     )
                     .into());
                 }
-                let child = Command::new("node")
-                    .arg(&script)
-                    .arg(port.to_string())
-                    .arg(storage.path())
-                    .current_dir(js_dir)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::inherit())
-                    .kill_on_drop(true)
-                    .spawn()
-                    .map_err(|e| format!("cannot start node {}: {e}", script.display()))?;
-                let pid = child.id().ok_or("the reference server exited at once")?;
-                wait_listening(port, Duration::from_secs(30)).await?;
-                Ok(Server {
-                    kind,
-                    pid,
-                    url: format!("ws://127.0.0.1:{port}"),
-                    process: Process::Reference {
-                        child,
-                        _storage: storage,
-                    },
-                })
+                let mut node = Command::new("node");
+                node.arg(js_dir.join("server.mjs")).current_dir(js_dir);
+                Server::child(kind, node, "outpost-bench-reference-").await
             }
+        }
+    }
+
+    /// Outpost's relay with extra `outpost serve` arguments (e.g. a benchmark's limits).
+    pub async fn outpost(args: &[&str]) -> Result<Server> {
+        let relay = e2e::Relay::start_with(args).await?;
+        let (user, password) = relay
+            .first_account()
+            .ok_or("the relay printed no first account")?;
+        let pid = pid_with_arg(&relay.data_dir().display().to_string())
+            .ok_or("cannot find the relay's process")?;
+        Ok(Server {
+            kind: Kind::Outpost,
+            pid,
+            url: format!("ws://{user}:{password}@127.0.0.1:{}/sync", relay.port()),
+            process: Process::Outpost(relay),
+        })
+    }
+
+    /// A server run as `command PORT STORAGE_DIR` (samod's and the reference), on a free port
+    /// with a fresh storage folder.
+    async fn child(kind: Kind, mut command: Command, prefix: &str) -> Result<Server> {
+        let port = e2e::free_port()?;
+        let storage = tempfile::Builder::new().prefix(prefix).tempdir()?;
+        let child = command
+            .arg(port.to_string())
+            .arg(storage.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start the {kind} server: {e}"))?;
+        let pid = child.id().ok_or("the server exited at once")?;
+        wait_listening(port, Duration::from_secs(30)).await?;
+        Ok(Server {
+            kind,
+            pid,
+            url: format!("ws://127.0.0.1:{port}"),
+            process: Process::Child {
+                child,
+                _storage: storage,
+            },
+        })
+    }
+
+    /// The relay's data directory (Outpost only).
+    pub fn data_dir(&self) -> Option<&Path> {
+        match &self.process {
+            Process::Outpost(relay) => Some(relay.data_dir()),
+            Process::Child { .. } => None,
+        }
+    }
+
+    /// The relay's first administrator (Outpost only).
+    pub fn account(&self) -> Option<(String, String)> {
+        match &self.process {
+            Process::Outpost(relay) => relay.first_account(),
+            Process::Child { .. } => None,
+        }
+    }
+
+    /// The relay's `http://127.0.0.1:PORT` (Outpost only).
+    pub fn base_url(&self) -> Option<String> {
+        match &self.process {
+            Process::Outpost(relay) => Some(relay.base_url()),
+            Process::Child { .. } => None,
         }
     }
 
@@ -124,7 +170,7 @@ impl Server {
     pub async fn stop(self) -> Result<()> {
         match self.process {
             Process::Outpost(mut relay) => relay.stop().await,
-            Process::Reference { mut child, .. } => {
+            Process::Child { mut child, .. } => {
                 child.kill().await?;
                 Ok(())
             }
@@ -182,6 +228,25 @@ async fn wait_listening(port: u16, timeout: Duration) -> Result<()> {
         }
         tokio::time::sleep(e2e::POLL_INTERVAL).await;
     }
+}
+
+/// A binary built beside the running one (same target directory and profile), e.g.
+/// `samod-relay` beside `outpost-bench`.
+fn sibling_binary(name: &str) -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    // Integration tests run from <target>/<profile>/deps.
+    let dirs = [exe.parent(), exe.parent().and_then(Path::parent)];
+    dirs.into_iter()
+        .flatten()
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+        .ok_or_else(|| {
+            format!(
+                "{name} is missing beside {}: build it with `cargo build --release -p bench`",
+                exe.display()
+            )
+            .into()
+        })
 }
 
 /// `bench/js` in this repository.

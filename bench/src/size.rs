@@ -8,12 +8,14 @@ use crate::Result;
 /// The shell's files, relative to `dist/`.
 pub const SHELL: [&str; 3] = ["pkg/app_bg.wasm", "pkg/app.js", "style.css"];
 
-/// One file's size, raw and `gzip -9`.
+/// One file's size, raw, `gzip -9`, and the build's brotli copy (`<file>.br`, what the relay
+/// sends browsers that accept br) when there is one.
 #[derive(Debug, Clone)]
 pub struct FileSize {
     pub path: String,
     pub raw: u64,
     pub gzip: u64,
+    pub brotli: Option<u64>,
 }
 
 /// The sizes of [`SHELL`] in `dist`.
@@ -39,10 +41,14 @@ pub fn shell(dist: &Path) -> Result<Vec<FileSize>> {
             if !out.status.success() {
                 return Err(format!("gzip -9 {} failed", file.display()).into());
             }
+            let brotli = std::fs::metadata(dist.join(format!("{path}.br")))
+                .ok()
+                .map(|m| m.len());
             Ok(FileSize {
                 path: (*path).to_owned(),
                 raw,
                 gzip: out.stdout.len() as u64,
+                brotli,
             })
         })
         .collect()

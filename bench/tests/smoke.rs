@@ -1,27 +1,64 @@
 //! A quick check of the load generator (the benchmarks themselves run from `scripts/bench`):
 //! a few clients upload a few incidents to an in-process relay, a fresh client fetches them
 //! all by id, and gets exactly what was uploaded; then a device reconnects after offline edits.
+//! A small fleet delivers changes within its groups, and samod serves the load generator.
 
 use std::time::Duration;
 
+use bench::fleet::{Fleet, GroupSpec};
 use bench::load::{self, Docs};
+use bench::servers::{Kind, default_js_dir};
 use server::{Config, Relay};
 use shared::records::incident::Incident;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The relay in this process, on a free loopback port with fresh directories.
+struct InProcess {
+    addr: std::net::SocketAddr,
+    data: tempfile::TempDir,
+    _web: tempfile::TempDir,
+    first: server::FirstAccount,
+    stop: tokio::sync::oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl InProcess {
+    async fn start() -> InProcess {
+        let (data, web) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = Config::new(addr, data.path().to_path_buf(), web.path().to_path_buf());
+        let (relay, first) = Relay::open(config).await.unwrap();
+        let first = first.expect("a new relay creates its first administrator");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(relay.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        InProcess {
+            addr,
+            data,
+            _web: web,
+            first,
+            stop,
+            serving,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(TIMEOUT, self.serving)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn the_load_generator_uploads_fetches_and_reconnects() {
-    let (data, web) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = Config::new(addr, data.path().to_path_buf(), web.path().to_path_buf());
-    let (relay, first) = Relay::open(config).await.unwrap();
-    let first = first.expect("a new relay creates its first administrator");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(relay.serve(listener, async {
-        let _ = stopped.await;
-    }));
+    let relay = InProcess::start().await;
+    let (first, addr) = (&relay.first, relay.addr);
     let url = format!("ws://{}:{}@{addr}/sync", first.username, first.password);
 
     let batches: Vec<_> = (0..3).map(|c| load::incident_docs(4, c * 4)).collect();
@@ -83,11 +120,61 @@ async fn the_load_generator_uploads_fetches_and_reconnects() {
         .await
         .unwrap();
     assert_eq!(load::heads_of(&fetched), load::heads_of(&device));
+    relay.stop().await;
+}
 
-    let _ = stop.send(());
-    tokio::time::timeout(TIMEOUT, serving)
+/// A small fleet on an in-process relay: the devices of a group get each other's changes, a
+/// device alone in its group gets nobody's, and every delivery is matched with its change.
+#[tokio::test]
+async fn a_fleet_delivers_each_change_to_the_rest_of_its_group() {
+    let relay = InProcess::start().await;
+
+    let groups = [
+        GroupSpec {
+            devices: 3,
+            records: 2,
+        },
+        GroupSpec {
+            devices: 1,
+            records: 1,
+        },
+    ];
+    let base = format!("http://{}", relay.addr);
+    let fleet = Fleet::start_on(relay.data.path(), &base, &groups, &[1], TIMEOUT)
         .await
-        .unwrap()
-        .unwrap()
         .unwrap();
+    assert_eq!(fleet.len(), 4);
+    let change = fleet.edit(0, 1).await.unwrap();
+    fleet.wait_delivered(0, change, TIMEOUT).await;
+    let alone = fleet.edit(3, 0).await.unwrap();
+    let delivered = fleet.deliveries(|d| d == 1);
+    assert_eq!(delivered.changes, 2);
+    assert_eq!(delivered.missing, 0, "{delivered:?}");
+    assert_eq!(delivered.all_ms.len(), 2, "devices 1 and 2 got the change");
+    assert_eq!(delivered.watched_ms.len(), 1, "device 1 is watched");
+    assert_eq!(
+        delivered.last_ms.len(),
+        1,
+        "only the group's change had receivers"
+    );
+    assert_ne!(change, alone);
+    assert!(fleet.errors().is_empty(), "{:?}", fleet.errors());
+    assert_eq!(
+        fleet.settle(TIMEOUT).await,
+        0,
+        "the group's devices converge"
+    );
+    fleet.stop().await;
+    relay.stop().await;
+}
+
+/// samod, built beside the tests, takes uploads from the load generator and serves them to a
+/// fresh client: the same protocol as Outpost's relay and the JS server.
+#[tokio::test]
+async fn samod_serves_what_the_load_generator_uploads() {
+    let run = bench::throughput(Kind::Samod, &default_js_dir(), 2, 5, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(run.documents, 10);
+    assert!(run.peak_rss_kib > 0);
 }

@@ -17,7 +17,7 @@ use shared::{
     access::RecordScope,
     ids::DocumentId,
     index,
-    records::{ChangeMeta, KINDS},
+    records::{ChangeMeta, TYPES},
     time::Timestamp,
 };
 
@@ -43,7 +43,7 @@ pub fn prepare(store: &Store) -> Result<(), StoreError> {
         .collect();
 
     // Every record, by the indexes that list it.
-    let kinds: Vec<&str> = KINDS.iter().map(|(kind, _)| *kind).collect();
+    let kinds: Vec<&str> = TYPES.iter().map(|t| t.kind).collect();
     let mut listed: BTreeMap<String, Vec<(DocumentId, String)>> = BTreeMap::new();
     for (id, scope) in store.documents_of_kinds(&kinds)? {
         let Ok(id) = id.parse::<DocumentId>() else {

@@ -8,7 +8,7 @@ use std::io::Read;
 
 use common::*;
 use sha2::{Digest, Sha256};
-use shared::{access::Role, records::Record, records::incident::Incident};
+use shared::{access::Role, records::incident::INCIDENT};
 
 /// The zip's files by name (without the top folder).
 fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
@@ -101,9 +101,9 @@ async fn auditor_exports_a_clause_with_history_receipts_and_manifest() {
     );
     let records = file(&files, "records.csv");
     for id in &incidents {
-        assert!(records.contains(&Incident::number(id)), "{records}");
+        assert!(records.contains(&INCIDENT.number(id)), "{records}");
     }
-    assert!(!records.contains(&Incident::number(&secret)));
+    assert!(!records.contains(&INCIDENT.number(&secret)));
     assert!(!records.contains("Phishing"));
     // Every change of every record carries the relay's receipt: who uploaded it, from which device.
     let history = file(&files, "history.csv");
@@ -127,7 +127,7 @@ async fn auditor_exports_a_clause_with_history_receipts_and_manifest() {
         );
     }
     for id in &incidents {
-        let name = format!("documents/{}.automerge", Incident::number(id));
+        let name = format!("documents/{}.automerge", INCIDENT.number(id));
         assert!(manifest.contains(&format!("  {name}")), "{name}");
         let digest = file(&files, &name);
         assert!(manifest.contains(&format!("{digest}  {name}")));

@@ -16,7 +16,7 @@ use shared::{
     ids::{DocumentId, PeerId},
     index,
     protocol::{self, Message},
-    records::{Record, incident::Incident, security::SecurityIncident},
+    records::{Record, incident::Incident, security::SECURITY_INCIDENT},
     refusal::{Refusal, RefusalCode},
 };
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -767,7 +767,7 @@ async fn restricted_records_are_listed_only_where_only_their_readers_look() {
     let mut sid = Device::sign_in(&relay, "sid", PASSWORD, "device-sid").await;
     let secret = new_id();
     let mut doc = automerge::Automerge::new();
-    SecurityIncident::default()
+    Record::new(&SECURITY_INCIDENT)
         .write(&mut doc, &meta("sid"))
         .unwrap();
     sid.edit(secret, doc).await;
@@ -776,7 +776,7 @@ async fn restricted_records_are_listed_only_where_only_their_readers_look() {
     // Listing it in the default index (every worker reads it; sid is a technician too) is
     // refused…
     let mut idx = automerge::Automerge::new();
-    index::add(&mut idx, &secret, SecurityIncident::KIND, &meta("sid")).unwrap();
+    index::add(&mut idx, &secret, SECURITY_INCIDENT.kind, &meta("sid")).unwrap();
     sid.edit(default, idx).await;
     let refusal = refused_within(&mut sid, default, Duration::from_secs(5)).await;
     assert!(
@@ -787,7 +787,7 @@ async fn restricted_records_are_listed_only_where_only_their_readers_look() {
     let restricted = index::index_id(index::RESTRICTED_SCOPE);
     let mut sid = Device::sign_in(&relay, "sid", PASSWORD, "device-sid-2").await;
     let mut idx = automerge::Automerge::new();
-    index::add(&mut idx, &secret, SecurityIncident::KIND, &meta("sid")).unwrap();
+    index::add(&mut idx, &secret, SECURITY_INCIDENT.kind, &meta("sid")).unwrap();
     sid.edit(restricted, idx).await;
     sid.run_until(|d| d.unsynced(&restricted) == 0).await;
     s.bo.request(restricted).await;
@@ -933,7 +933,7 @@ async fn the_relay_lists_every_record_in_its_indexes_and_retires_the_old_ones_on
         let store = open_store(dir.path());
         store.add_group("site", "north", "").unwrap();
         let mut old = automerge::Automerge::new();
-        index::add(&mut old, &secret, SecurityIncident::KIND, &meta("sid")).unwrap();
+        index::add(&mut old, &secret, SECURITY_INCIDENT.kind, &meta("sid")).unwrap();
         let record = incident_doc("Listed nowhere", Some("north"), None);
         let mut batch = server::store::SyncBatch::default();
         for (id, doc, scope) in [

@@ -178,11 +178,11 @@ async fn a_fresh_device_is_sent_the_stored_bytes_as_they_are() {
     }
     assert!(b.has_record(&id));
     let mut doc = b.docs[&id].clone();
-    let mut incident = Incident::read(&doc).unwrap();
-    let mut edit = incident.edit_form();
-    edit.assignee = "bo".into();
-    incident.apply(edit, &meta("bo")).unwrap();
-    incident.write(&mut doc, &meta("bo")).unwrap();
+    let assign = shared::forms::Values::from([("assignee".to_string(), "bo".to_string())]);
+    shared::forms::of("incident")
+        .unwrap()
+        .edit(&mut doc, &assign, &shared::forms::Nothing, &meta("bo"))
+        .unwrap();
     b.edit(id, doc).await;
     b.run_until(|d| d.unsynced(&id) == 0).await;
     let mut c = Device::sign_in(&relay, "ana", PASSWORD, "device-c").await;

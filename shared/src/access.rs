@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::records::{document::Record, security::SecurityIncident};
 use crate::refusal::{Refusal, RefusalCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -312,9 +311,10 @@ mod tests {
     }
 }
 
-/// Whether every record of this type is restricted to the security role.
+/// Whether every record of this type is restricted to one role (its description says so:
+/// security incidents).
 pub fn is_restricted_kind(kind: &str) -> bool {
-    kind == <SecurityIncident as Record>::KIND
+    crate::records::type_of(kind).is_some_and(|t| t.restricted_to.is_some())
 }
 
 /// The scope a record document declares at its root: `type`, `site`, `team`, and `restricted`
@@ -366,13 +366,12 @@ mod scope_tests {
 
     #[test]
     fn security_incident_documents_are_restricted() {
-        use crate::records::document::Record;
         let mut doc = Automerge::new();
         let mut tx = doc.transaction();
         tx.put(
             automerge::ROOT,
             "type",
-            crate::records::security::SecurityIncident::KIND,
+            crate::records::security::SECURITY_INCIDENT.kind,
         )
         .unwrap();
         tx.commit();

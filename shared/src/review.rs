@@ -2,20 +2,21 @@
 //!
 //! Automerge merges every concurrent edit without asking, which is right for an offline team
 //! but can leave a record that no single person wrote: two values for one field (one kept by
-//! Automerge's rule), or a combination the workflow forbids (closed on one tablet, re-assigned
-//! on another; a change implemented without approval). [`review`] lists both, so the app can
-//! show them and the person can confirm or correct. The workflow rules are not restated here:
-//! the merged record is re-checked with the same [`Workflow::check`] that guards every move.
+//! Automerge's rule), a combination the workflow forbids (closed on one tablet, re-assigned on
+//! another; a change implemented without approval), or a value another program wrote that
+//! does not fit its field. [`review`] lists them for a record of any type, so the app can show
+//! them and the person can confirm, correct or repair. The rules are not restated here: the
+//! merged record is re-checked with the same rules that guard every move
+//! (`crate::model::RecordType::rules`).
 
 use std::fmt;
 
 use automerge::transaction::Transactable as _;
 use automerge::{Automerge, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value, ValueRef};
 
-use crate::records::journal::{WorkLogEntry, in_time_order};
-use crate::records::{ChangeMeta, Record, RecordError};
+use crate::model::{ChangeMeta, Lookup, Record, RecordError, WorkLogEntry, in_time_order};
 use crate::time::Timestamp;
-use crate::workflow::{State, Workflow, WorkflowError};
+use crate::workflow::WorkflowError;
 
 /// Concurrent values of one field. `values[0]` is the one Automerge kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,12 @@ pub enum Attention {
     Rule {
         status: String,
         error: WorkflowError,
+    },
+    /// A value that does not fit its field (written by another program, or a newer version):
+    /// `field` is its path, `raw` what the document holds. Writing the field repairs it.
+    Unreadable {
+        field: String,
+        raw: String,
     },
     /// The record was finished (closed, retired, …) on one device while another device went on
     /// working on it.
@@ -58,6 +65,10 @@ impl fmt::Display for Attention {
                 c.values[1..].join("', '")
             ),
             Attention::Rule { status, error } => write!(f, "It is {status}, but {error}."),
+            Attention::Unreadable { field, raw } => write!(
+                f,
+                "{field} could not be read: it holds {raw}. Enter a value to repair it."
+            ),
             Attention::WorkAfterFinish {
                 status,
                 finished_at,
@@ -76,57 +87,62 @@ impl fmt::Display for Attention {
     }
 }
 
-/// Reads the merged record and lists what needs a person. `facts` are what the rules need from
-/// other records (see [`Workflow::Facts`]).
-pub fn review<R: Record + Workflow>(
-    doc: &Automerge,
-    facts: &R::Facts,
-) -> Result<Vec<Attention>, RecordError> {
-    let record: R = R::read(doc)?;
+/// Reads the record in `doc` (of any type) and lists what needs a person. `lookup` holds the
+/// other records its rules may read (a problem's fix change).
+pub fn review(doc: &Automerge, lookup: &dyn Lookup) -> Result<Vec<Attention>, RecordError> {
+    let record = crate::records::read(doc)?;
+    Ok(of_record(doc, &record, lookup))
+}
+
+/// What needs a person in the record document `doc`; nothing for a document that is not a
+/// record this version reads.
+pub fn attention(doc: &Automerge, lookup: &dyn Lookup) -> Vec<Attention> {
+    review(doc, lookup).unwrap_or_default()
+}
+
+/// What needs a person in `record`, read from `doc`.
+pub(crate) fn of_record(doc: &Automerge, record: &Record, lookup: &dyn Lookup) -> Vec<Attention> {
     let mut found: Vec<Attention> = conflicts(doc)
         .into_iter()
         .map(Attention::Conflict)
         .collect();
-    if let Err(error) = record.recheck(facts) {
+    found.extend(
+        record
+            .unreadable()
+            .into_iter()
+            .map(|(field, raw)| Attention::Unreadable { field, raw }),
+    );
+    let facts = (record.ty.facts)(record, lookup);
+    if let Err(error) = record.recheck(&facts) {
         found.push(Attention::Rule {
-            status: record.status().to_string().to_lowercase(),
+            status: record.ty.lifecycle.label(record.status()).to_lowercase(),
             error,
         });
     }
-    found.extend(work_after_finish(&record));
-    Ok(found)
-}
-
-/// What needs a person in the record document `doc`, whatever its type: for incidents every
-/// check of [`review`]; for the other types the conflicting values (their rules are checked
-/// when they move, through their forms).
-pub fn attention(doc: &Automerge) -> Vec<Attention> {
-    use crate::records::incident::{self, Incident};
-    match crate::records::document::record_type(doc).as_deref() {
-        Some(incident::KIND) => review::<Incident>(doc, &()).unwrap_or_default(),
-        _ => conflicts(doc)
-            .into_iter()
-            .map(Attention::Conflict)
-            .collect(),
-    }
+    found.extend(work_after_finish(record));
+    found
 }
 
 /// Work logged on another device after the record entered the finished status it is in.
-fn work_after_finish<R: Workflow>(record: &R) -> Option<Attention> {
+fn work_after_finish(record: &Record) -> Option<Attention> {
     let status = record.status();
-    if !R::lifecycle().is_finished(status) {
+    let lifecycle = record.ty.lifecycle;
+    if !lifecycle.is_finished(status) {
         return None;
     }
-    let history = in_time_order(record.status_history());
-    let finish = history.iter().rev().find(|c| c.status == status.key())?;
+    let history = record.status_history();
+    let finish = in_time_order(&history)
+        .into_iter()
+        .rev()
+        .find(|c| c.status == status)?
+        .clone();
     let later: Vec<WorkLogEntry> = record
         .work_log()
-        .iter()
+        .into_iter()
         .filter(|e| e.at > finish.at && e.device != finish.device)
-        .cloned()
         .collect();
     (!later.is_empty()).then(|| Attention::WorkAfterFinish {
-        status: status.to_string().to_lowercase(),
+        status: lifecycle.label(status).to_lowercase(),
         finished_at: finish.at,
         finished_on: finish.device.clone(),
         later,

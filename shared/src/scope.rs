@@ -26,7 +26,7 @@ use automerge::{
 use crate::access::{self, RecordScope};
 use crate::ids::DocumentId;
 use crate::index;
-use crate::records::KINDS;
+use crate::records;
 use crate::refusal::{Refusal, RefusalCode};
 
 /// The scope of a document a device uploads for the first time, whole, or why it is refused.
@@ -47,7 +47,7 @@ pub fn new_document(id: &DocumentId, doc: &Automerge) -> Result<RecordScope, Ref
             ),
         ));
     };
-    if !KINDS.iter().any(|(kind, _)| *kind == scope.kind) {
+    if records::type_of(&scope.kind).is_none() {
         return Err(Refusal::new(
             RefusalCode::Invalid,
             format!(
@@ -140,8 +140,8 @@ mod tests {
     use automerge::{ROOT, transaction::Transactable};
 
     use super::*;
-    use crate::records::document::Record;
-    use crate::records::{ChangeMeta, security::SecurityIncident};
+    use crate::records::ChangeMeta;
+    use crate::records::security::SECURITY_INCIDENT;
     use crate::time::Timestamp;
 
     fn meta() -> ChangeMeta {
@@ -199,7 +199,7 @@ mod tests {
             ("site", "south"),
             ("team", "desk"),
             ("type", "change"),
-            ("type", SecurityIncident::KIND),
+            ("type", SECURITY_INCIDENT.kind),
         ] {
             let mut doc = record("incident", "north");
             let scope = access::record_scope(&doc);
@@ -254,7 +254,7 @@ mod tests {
         let before = rewritten.get_heads();
         let (_, obj) = rewritten.get(ROOT, entry.as_str()).unwrap().unwrap();
         let mut tx = rewritten.transaction();
-        tx.put(&obj, "type", SecurityIncident::KIND).unwrap();
+        tx.put(&obj, "type", SECURITY_INCIDENT.kind).unwrap();
         tx.commit();
         assert!(admit_changes(&id, None, &rewritten, &before).is_err());
 
@@ -275,7 +275,7 @@ mod tests {
 
     #[test]
     fn restricted_records_are_listed_in_the_restricted_index_only() {
-        let secret = index_with(&[(1, SecurityIncident::KIND)]);
+        let secret = index_with(&[(1, SECURITY_INCIDENT.kind)]);
         let default = index::index_id(index::DEFAULT_SCOPE);
         assert!(admit_changes(&default, None, &secret, &[]).is_err());
         let site = index::index_id("site:north");

@@ -9,13 +9,11 @@
 use automerge::Automerge;
 use serde::{Deserialize, Serialize};
 
-use crate::records::agreement::{Agreements, PriorityTarget, Sla};
-use crate::records::document::{ChangeMeta, record_type};
-use crate::records::incident::{self, Incident};
-use crate::records::journal::StatusChange;
+use crate::model::{ChangeMeta, Lookup, Record, StatusChange, record_type};
+use crate::records::agreement::{Agreements, Sla};
 use crate::records::priority::{Level, Priority, PriorityMatrix};
-use crate::records::ticket::{PAUSE_STATUSES, STOP_STATUSES};
-use crate::sla::{BusinessCalendar, Calendar, Measure, Warning, measure};
+use crate::records::ticket::STOP_STATUSES;
+use crate::sla::{BusinessCalendar, Measure, Warning, measure};
 use crate::time::Timestamp;
 
 /// One record as lists see it. `Serialize` so the app can store it as JSON.
@@ -136,30 +134,7 @@ impl TargetSummary {
     }
 }
 
-/// The SLA used for an incident that names none on this device: every day round the clock
-/// (UTC), pending pauses the clock, and per priority the response / resolution minutes
-/// P1 15 / 240, P2 30 / 480, P3 60 / 1440, P4 240 / 4320, P5 480 / 10080.
-pub fn standard_sla() -> Sla {
-    let target = |priority, response_minutes, resolution_minutes| PriorityTarget {
-        priority,
-        response_minutes,
-        resolution_minutes,
-    };
-    Sla {
-        number: "SLA-STANDARD".into(),
-        name: "Standard".into(),
-        targets: vec![
-            target(Priority::P1, 15, 240),
-            target(Priority::P2, 30, 480),
-            target(Priority::P3, 60, 1440),
-            target(Priority::P4, 240, 4320),
-            target(Priority::P5, 480, 10080),
-        ],
-        calendar: Calendar::default(),
-        pause_statuses: PAUSE_STATUSES.map(String::from).to_vec(),
-        ..Sla::default()
-    }
-}
+pub use crate::records::agreement::standard_sla;
 
 /// Why a document has no summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,63 +146,79 @@ pub enum NoSummary {
 }
 
 /// The summary of document `id` at `now`, tickets' clocks measured against the SLA they name
-/// among `slas` ([`Agreements::for_ticket`]). Incidents are read here; every other record type
-/// through its form ([`crate::forms::Form::summary`]).
+/// among `slas` ([`Agreements::for_ticket`]); `lookup` holds the other records its rules may
+/// read (see [`crate::review`]).
 pub fn summarize(
     id: &str,
     doc: &Automerge,
     matrix: &PriorityMatrix,
     slas: &Agreements,
+    lookup: &dyn Lookup,
     now: Timestamp,
 ) -> Result<Summary, NoSummary> {
     let kind = record_type(doc).ok_or(NoSummary::NotListed)?;
-    if kind != incident::KIND {
-        let form = crate::forms::of(&kind).ok_or(NoSummary::NotListed)?;
-        return form
-            .summary(id, doc, matrix, slas, now)
-            .map_err(|e| NoSummary::Unreadable(e.to_string()));
-    }
-    let inc = Incident::read(doc).map_err(|e| NoSummary::Unreadable(e.to_string()))?;
-    let team = root_text(doc, "team").unwrap_or_else(|| inc.group.clone());
-    let priority = inc.priority(matrix);
-    let mut search = [
-        inc.number.as_str(),
-        &inc.title,
-        &inc.description,
-        &inc.assignee,
-        &inc.site,
-        &team,
-    ]
-    .join("\n");
-    for entry in &inc.work_log {
-        search.push('\n');
-        search.push_str(&entry.note);
-    }
-    Ok(Summary {
-        id: id.to_string(),
-        kind: incident::KIND.into(),
-        number: inc.number.clone(),
-        title: inc.title.clone(),
-        status: inc.status.as_str().into(),
-        status_label: inc.status.label().into(),
-        open: !STOP_STATUSES.contains(&inc.status.as_str()),
-        priority,
-        impact: inc.impact,
-        urgency: inc.urgency,
-        site: inc.site.clone(),
-        team,
-        assignee: inc.assignee.clone(),
-        created_at: inc.created_at,
-        updated_at: updated_at(doc, inc.created_at),
-        sla: sla_of(
-            &inc.status_history,
-            priority,
-            slas.for_ticket(&inc.sla),
-            now,
+    let ty = crate::records::type_of(&kind).ok_or(NoSummary::NotListed)?;
+    let record = Record::read(doc, ty).map_err(|e| NoSummary::Unreadable(e.to_string()))?;
+    let status = record.status();
+    let history = record.status_history();
+    let created_at = history.iter().map(|c| c.at).min().unwrap_or_default();
+    let number = record.number().to_string();
+    let title = (ty.title)(&record);
+    let field = |key: &str| match key {
+        "" => String::new(),
+        key => record.str(key).to_string(),
+    };
+    // The team that scopes the record (written at its root when it was filed), else its own.
+    let team = root_text(doc, "team").unwrap_or_else(|| field(ty.place.team));
+    let (impact, urgency, priority, sla, agreement) = match ty.ticket {
+        true => {
+            let (impact, urgency) = (
+                Level::of(record.str("impact")),
+                Level::of(record.str("urgency")),
+            );
+            let priority = matrix.priority(impact, urgency);
+            let agreement = record.str("sla").to_string();
+            let sla = sla_of(&history, priority, slas.for_ticket(&agreement), now);
+            (impact, urgency, priority, sla, agreement)
+        }
+        false => (
+            Level::default(),
+            Level::default(),
+            Priority::default(),
+            None,
+            String::new(),
         ),
-        agreement: inc.sla.clone(),
-        search: search.to_lowercase(),
-        attention: crate::review::attention(doc).len(),
+    };
+    // A resolved ticket's work is done although its lifecycle has one step left.
+    let resolved = ty.ticket && STOP_STATUSES.contains(&status);
+    let open = !ty.lifecycle.is_finished(status) && !resolved;
+    let mut search: Vec<String> = vec![number.clone(), title.clone(), team.clone()];
+    search.extend(
+        ty.form
+            .iter()
+            .map(|f| crate::forms::field_text(f, record.get_at(f.path))),
+    );
+    search.extend(record.work_log().into_iter().map(|e| e.note));
+    Ok(Summary {
+        id: id.into(),
+        kind,
+        number,
+        title,
+        status: status.into(),
+        status_label: ty.lifecycle.label(status).into(),
+        open,
+        priority,
+        impact,
+        urgency,
+        site: field(ty.place.site),
+        team,
+        assignee: field(ty.place.assignee),
+        created_at,
+        updated_at: updated_at(doc, created_at),
+        sla,
+        agreement,
+        search: search.join("\n").to_lowercase(),
+        attention: crate::review::of_record(doc, &record, lookup).len(),
     })
 }
 

@@ -5,33 +5,36 @@
 mod common;
 
 use automerge::Automerge;
-use common::{doc_of, meta, sync};
+use common::{doc_of, holding, meta, new, new_on, sync, to};
 use proptest::prelude::*;
-use shared::records::Record;
-use shared::records::campaign::*;
-use shared::records::ci::{CiStatus, ConfigurationItem, VerifyMethod};
-use shared::review::{Attention, review};
+use shared::model::Record;
+use shared::records::campaign::{Progress, apply_to_ci, find, progress, record_check};
+use shared::records::ci::last_verified;
+use shared::records::read;
+use shared::review::Attention;
 use shared::time::Timestamp;
-use shared::workflow::{Workflow, WorkflowError};
+use shared::workflow::WorkflowError;
 
-use CheckResult::*;
-use VerifyMethod::*;
-
-fn ci(number: &str, tag: &str, site: &str) -> ConfigurationItem {
+fn ci(number: &str, tag: &str, site: &str) -> Record {
     let m = meta("ana", 1);
-    let mut ci =
-        ConfigurationItem::create(number.into(), &format!("Till {number}"), "till", &m).unwrap();
-    ci.asset_tag = tag.into();
-    ci.site = site.into();
-    ci.move_to(CiStatus::Active, "", &m).unwrap();
+    let mut ci = new(
+        "configuration_item",
+        number,
+        &[
+            ("name", &format!("Till {number}")),
+            ("ci_type", "till"),
+            ("asset_tag", tag),
+            ("site", site),
+        ],
+        &m,
+    );
+    to(&mut ci, "active", "", &m).unwrap();
     ci
 }
 
-fn register() -> Vec<ConfigurationItem> {
+fn register() -> Vec<Record> {
     let mut retired = ci("CI-9", "T-0009", "Leeds");
-    retired
-        .move_to(CiStatus::Retired, "", &meta("ana", 2))
-        .unwrap();
+    to(&mut retired, "retired", "", &meta("ana", 2)).unwrap();
     vec![
         ci("CI-1", "T-0001", "Leeds"),
         ci("CI-2", "T-0002", "leeds "),
@@ -41,84 +44,97 @@ fn register() -> Vec<ConfigurationItem> {
     ]
 }
 
-fn campaign() -> VerificationCampaign {
-    VerificationCampaign::plan(
-        "VER-1".into(),
-        "Q4 tills",
-        "Leeds",
-        &register(),
+fn plan(name: &str, site: &str) -> Result<Record, shared::model::RecordError> {
+    let device = holding(&register().iter().collect::<Vec<_>>());
+    new_on(
+        "verification_campaign",
+        "VER-1",
+        &[("name", name), ("site", site)],
+        &device,
         &meta("ana", 10),
     )
-    .unwrap()
+}
+
+fn campaign() -> Record {
+    plan("Q4 tills", "Leeds").unwrap()
+}
+
+fn checks(c: &Record) -> usize {
+    c.list("checks").len()
+}
+
+fn notes(c: &Record) -> Vec<String> {
+    common::notes(c)
 }
 
 #[test]
 fn a_campaign_covers_the_live_cis_of_its_site() {
     let c = campaign();
-    let scope: Vec<&str> = c.scope.iter().map(|s| s.ci.as_str()).collect();
+    let scope: Vec<&str> = c.groups("scope").map(|s| s.str("ci")).collect();
     assert_eq!(scope, ["CI-1", "CI-2", "CI-3"]);
-    assert_eq!(c.status, CampaignStatus::Planned);
-    assert_eq!(c.work_log[0].note, "Campaign planned: 3 CIs at Leeds");
-    let err =
-        VerificationCampaign::plan("VER-2".into(), "Q4", "Hull", &register(), &meta("ana", 1))
-            .unwrap_err();
+    assert_eq!(c.status(), "planned");
+    assert_eq!(notes(&c)[0], "Campaign planned: 3 CIs at Leeds");
     assert_eq!(
-        err.to_string(),
-        "there are no CIs at Hull to verify; check the site name"
+        plan("Q4", "Hull").unwrap_err().to_string(),
+        "Site: there are no CIs at Hull to verify; check the site name"
     );
-    let err = VerificationCampaign::plan("VER-2".into(), " ", "Leeds", &register(), &meta("a", 1))
-        .unwrap_err();
-    assert_eq!(err.to_string(), "the campaign name cannot be empty");
+    assert_eq!(
+        plan(" ", "Leeds").unwrap_err().to_string(),
+        "Name: this is required"
+    );
 }
 
 #[test]
 fn a_ci_is_found_by_its_tag_as_typed_or_by_its_number() {
     let c = campaign();
-    assert_eq!(c.find(" t-0002 ").unwrap().ci, "CI-2");
-    assert_eq!(c.find("ci-3").unwrap().ci, "CI-3");
-    assert_eq!(c.find("T-0004"), None, "York is not in scope");
-    assert_eq!(c.find(""), None);
+    assert_eq!(find(&c, " t-0002 ").unwrap().str("ci"), "CI-2");
+    assert_eq!(find(&c, "ci-3").unwrap().str("ci"), "CI-3");
+    assert!(find(&c, "T-0004").is_none(), "York is not in scope");
+    assert!(find(&c, "").is_none());
 }
 
 #[test]
 fn checks_are_recorded_and_refused_in_plain_words() {
     let mut c = campaign();
     let m = meta("bo", 100);
-    let check = c.record_check("t-0001", Scanned, FoundOk, "", &m).unwrap();
-    assert_eq!((check.ci.as_str(), check.tag.as_str()), ("CI-1", "t-0001"));
-    assert_eq!(check.device, "bo-tablet");
+    let check = record_check(&mut c, "t-0001", "scanned", "found_ok", "", &m).unwrap();
+    assert_eq!((check.str("ci"), check.str("tag")), ("CI-1", "t-0001"));
+    assert_eq!(check.str("device"), "bo-tablet");
+    assert_eq!(c.status(), "in_progress", "the first check starts it");
     assert_eq!(
-        c.status,
-        CampaignStatus::InProgress,
-        "the first check starts it"
-    );
-    assert_eq!(
-        c.work_log.last().unwrap().note,
+        notes(&c).last().unwrap(),
         "CI-1: Found as registered (scanned its tag)"
     );
-    let refuse = |c: &mut VerificationCampaign, tag, result, note| {
-        c.record_check(tag, Typed, result, note, &m)
+    let refuse = |c: &mut Record, tag, result, note| {
+        record_check(c, tag, "typed", result, note, &m)
             .unwrap_err()
             .to_string()
     };
     assert_eq!(
-        refuse(&mut c, "  ", FoundOk, ""),
+        refuse(&mut c, "  ", "found_ok", ""),
         "type or scan the asset tag"
     );
     assert_eq!(
-        refuse(&mut c, "T-0404", FoundOk, ""),
+        refuse(&mut c, "T-0404", "found_ok", ""),
         "no CI in this campaign has the tag 'T-0404'; check the tag, or log the item as a new CI"
     );
     assert_eq!(
-        refuse(&mut c, "T-0002", Discrepancy, " "),
+        refuse(&mut c, "T-0002", "discrepancy", " "),
         "say what differs from the register (place, model, label, …)"
     );
-    c.record_check("T-0002", Typed, Discrepancy, "In the back office", &m)
-        .unwrap();
-    c.record_check("T-0003", Typed, NotFound, "", &m).unwrap();
-    c.move_to(CampaignStatus::Completed, "", &m).unwrap();
+    record_check(
+        &mut c,
+        "T-0002",
+        "typed",
+        "discrepancy",
+        "In the back office",
+        &m,
+    )
+    .unwrap();
+    record_check(&mut c, "T-0003", "typed", "not_found", "", &m).unwrap();
+    to(&mut c, "completed", "", &m).unwrap();
     assert_eq!(
-        refuse(&mut c, "T-0001", FoundOk, ""),
+        refuse(&mut c, "T-0001", "found_ok", ""),
         "the campaign is completed; reopen it to record more checks"
     );
 }
@@ -127,7 +143,7 @@ fn checks_are_recorded_and_refused_in_plain_words() {
 fn progress_counts_each_ci_by_its_latest_check() {
     let mut c = campaign();
     assert_eq!(
-        c.progress(),
+        progress(&c),
         Progress {
             checked: 0,
             total: 3,
@@ -135,18 +151,31 @@ fn progress_counts_each_ci_by_its_latest_check() {
             ..Progress::default()
         }
     );
-    c.record_check("T-0001", Typed, NotFound, "", &meta("bo", 100))
-        .unwrap();
+    record_check(&mut c, "T-0001", "typed", "not_found", "", &meta("bo", 100)).unwrap();
     // Found later in another room: the later check counts.
-    c.record_check("T-0001", Scanned, FoundOk, "", &meta("cy", 200))
-        .unwrap();
-    c.record_check("T-0002", Scanned, Discrepancy, "No label", &meta("cy", 150))
-        .unwrap();
-    let p = c.progress();
+    record_check(
+        &mut c,
+        "T-0001",
+        "scanned",
+        "found_ok",
+        "",
+        &meta("cy", 200),
+    )
+    .unwrap();
+    record_check(
+        &mut c,
+        "T-0002",
+        "scanned",
+        "discrepancy",
+        "No label",
+        &meta("cy", 150),
+    )
+    .unwrap();
+    let p = progress(&c);
     assert_eq!((p.checked, p.total), (2, 3));
     assert_eq!((p.found_ok, p.discrepancies, p.not_found), (1, 1, 0));
     assert_eq!(p.unchecked, ["CI-3"]);
-    assert_eq!(c.checks.len(), 3, "every check is kept");
+    assert_eq!(checks(&c), 3, "every check is kept");
 }
 
 #[test]
@@ -154,25 +183,20 @@ fn completing_with_unchecked_cis_needs_a_reason() {
     let mut c = campaign();
     let m = meta("bo", 100);
     assert!(matches!(
-        c.move_to(CampaignStatus::Completed, "", &m),
+        to(&mut c, "completed", "", &m),
         Err(WorkflowError::NotAllowed { .. })
     ));
-    c.record_check("T-0001", Scanned, FoundOk, "", &m).unwrap();
+    record_check(&mut c, "T-0001", "scanned", "found_ok", "", &m).unwrap();
     assert_eq!(
-        c.move_to(CampaignStatus::Completed, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut c, "completed", "", &m).unwrap_err().to_string(),
         "2 of 3 CIs are not checked yet: check them, or say why the campaign is complete without them"
     );
-    c.move_to(CampaignStatus::Completed, "Store 2 closed for refit", &m)
-        .unwrap();
+    to(&mut c, "completed", "Store 2 closed for refit", &m).unwrap();
     assert_eq!(c.current_reason(), "Store 2 closed for refit");
     // Reopened to finish the job.
-    c.move_to(CampaignStatus::InProgress, "", &m).unwrap();
+    to(&mut c, "in_progress", "", &m).unwrap();
     assert_eq!(
-        c.move_to(CampaignStatus::Cancelled, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut c, "cancelled", "", &m).unwrap_err().to_string(),
         "say why it is cancelled: a reason is required"
     );
 }
@@ -180,95 +204,124 @@ fn completing_with_unchecked_cis_needs_a_reason() {
 #[test]
 fn a_check_gives_the_ci_its_verification_once() {
     let mut c = campaign();
-    c.record_check("T-0001", Scanned, FoundOk, "", &meta("bo", 100))
-        .unwrap();
-    c.record_check("T-0001", Typed, NotFound, "", &meta("cy", 300))
-        .unwrap();
-    c.record_check(
+    record_check(
+        &mut c,
+        "T-0001",
+        "scanned",
+        "found_ok",
+        "",
+        &meta("bo", 100),
+    )
+    .unwrap();
+    record_check(&mut c, "T-0001", "typed", "not_found", "", &meta("cy", 300)).unwrap();
+    record_check(
+        &mut c,
         "T-0002",
-        Typed,
-        Discrepancy,
+        "typed",
+        "discrepancy",
         "Wrong shelf",
         &meta("cy", 200),
     )
     .unwrap();
     let mut till = register().remove(0);
-    assert_eq!(till.last_verified(), None);
-    assert_eq!(c.apply_to_ci(&mut till, &meta("bo", 400)), 2);
+    assert_eq!(last_verified(&till), None);
+    assert_eq!(apply_to_ci(&c, &mut till, &meta("bo", 400)), 2);
     // Not found at 300 does not move the last verified date past the find at 100.
-    assert_eq!(till.last_verified(), Some(Timestamp(100)));
-    assert_eq!(till.verifications[0].campaign, "VER-1");
+    assert_eq!(last_verified(&till), Some(Timestamp(100)));
     assert_eq!(
-        till.work_log.last().unwrap().note,
+        till.groups("verifications").next().unwrap().str("campaign"),
+        "VER-1"
+    );
+    assert_eq!(
+        common::notes(&till).last().unwrap(),
         "2 check(s) from verification campaign VER-1"
     );
-    assert_eq!(c.apply_to_ci(&mut till, &meta("bo", 500)), 0, "idempotent");
+    assert_eq!(
+        apply_to_ci(&c, &mut till, &meta("bo", 500)),
+        0,
+        "idempotent"
+    );
     let mut other = register().remove(1);
-    c.apply_to_ci(&mut other, &meta("bo", 400));
-    assert_eq!(other.verifications[0].note, "Discrepancy: Wrong shelf");
-    assert_eq!(other.last_verified(), Some(Timestamp(200)));
+    apply_to_ci(&c, &mut other, &meta("bo", 400));
+    assert_eq!(
+        other.groups("verifications").next().unwrap().str("note"),
+        "Discrepancy: Wrong shelf"
+    );
+    assert_eq!(last_verified(&other), Some(Timestamp(200)));
 }
 
 #[test]
 fn a_campaign_round_trips_and_is_a_registered_record_type() {
     let mut c = campaign();
-    c.record_check("T-0001", Scanned, FoundOk, "", &meta("bo", 100))
-        .unwrap();
+    record_check(
+        &mut c,
+        "T-0001",
+        "scanned",
+        "found_ok",
+        "",
+        &meta("bo", 100),
+    )
+    .unwrap();
     let doc = doc_of(&c);
-    assert_eq!(VerificationCampaign::read(&doc).unwrap(), c);
-    assert!(shared::records::KINDS.contains(&("verification_campaign", "VER")));
+    assert_eq!(read(&doc).unwrap(), c);
+    assert!(
+        shared::records::TYPES
+            .iter()
+            .any(|t| (t.kind, t.prefix) == ("verification_campaign", "VER"))
+    );
+}
+
+fn review(doc: &Automerge) -> Vec<Attention> {
+    shared::review::review(doc, &shared::forms::Nothing).unwrap()
 }
 
 #[test]
 fn two_tablets_checking_offline_keep_every_check() {
     let mut a = doc_of(&campaign());
     let mut b = a.fork();
-    common::edit::<VerificationCampaign>(&mut a, "bo", 100, |c| {
-        c.record_check("T-0001", Scanned, FoundOk, "", &meta("bo", 100))
-            .unwrap();
-        c.record_check("T-0002", Scanned, FoundOk, "", &meta("bo", 110))
-            .unwrap();
+    common::edit(&mut a, "bo", 100, |c| {
+        record_check(c, "T-0001", "scanned", "found_ok", "", &meta("bo", 100)).unwrap();
+        record_check(c, "T-0002", "scanned", "found_ok", "", &meta("bo", 110)).unwrap();
     });
-    common::edit::<VerificationCampaign>(&mut b, "cy", 105, |c| {
-        c.record_check("T-0002", Typed, Discrepancy, "Moved", &meta("cy", 105))
-            .unwrap();
-        c.record_check("T-0003", Typed, NotFound, "", &meta("cy", 120))
-            .unwrap();
+    common::edit(&mut b, "cy", 105, |c| {
+        record_check(
+            c,
+            "T-0002",
+            "typed",
+            "discrepancy",
+            "Moved",
+            &meta("cy", 105),
+        )
+        .unwrap();
+        record_check(c, "T-0003", "typed", "not_found", "", &meta("cy", 120)).unwrap();
     });
     sync(&mut a, &mut b);
-    let merged = VerificationCampaign::read(&a).unwrap();
-    assert_eq!(merged, VerificationCampaign::read(&b).unwrap());
-    assert_eq!(merged.checks.len(), 4);
-    let p = merged.progress();
+    let merged = read(&a).unwrap();
+    assert_eq!(merged, read(&b).unwrap());
+    assert_eq!(checks(&merged), 4);
+    let p = progress(&merged);
     assert_eq!((p.checked, p.found_ok, p.not_found), (3, 2, 1));
-    assert_eq!(merged.status, CampaignStatus::InProgress);
-    assert_eq!(review::<VerificationCampaign>(&a, &()).unwrap(), vec![]);
+    assert_eq!(merged.status(), "in_progress");
+    assert_eq!(review(&a), vec![]);
 }
 
 #[test]
 fn a_campaign_completed_on_one_tablet_while_another_checks_is_flagged() {
     let mut a = doc_of(&campaign());
-    common::edit::<VerificationCampaign>(&mut a, "bo", 100, |c| {
-        c.record_check("T-0001", Scanned, FoundOk, "", &meta("bo", 100))
-            .unwrap();
+    common::edit(&mut a, "bo", 100, |c| {
+        record_check(c, "T-0001", "scanned", "found_ok", "", &meta("bo", 100)).unwrap();
     });
     let mut b = a.fork();
-    common::edit::<VerificationCampaign>(&mut a, "bo", 200, |c| {
-        c.move_to(
-            CampaignStatus::Completed,
-            "Rest next quarter",
-            &meta("bo", 200),
-        )
-        .unwrap();
+    common::edit(&mut a, "bo", 200, |c| {
+        to(c, "completed", "Rest next quarter", &meta("bo", 200)).unwrap();
     });
-    common::edit::<VerificationCampaign>(&mut b, "cy", 300, |c| {
-        c.record_check("T-0002", Scanned, FoundOk, "", &meta("cy", 300))
-            .unwrap();
+    common::edit(&mut b, "cy", 300, |c| {
+        record_check(c, "T-0002", "scanned", "found_ok", "", &meta("cy", 300)).unwrap();
     });
     sync(&mut a, &mut b);
-    let merged = VerificationCampaign::read(&a).unwrap();
-    assert_eq!(merged.checks.len(), 2, "the late check is kept");
-    let attention = review::<VerificationCampaign>(&a, &()).unwrap();
+    let merged = read(&a).unwrap();
+    assert_eq!(checks(&merged), 2, "the late check is kept");
+    let attention = review(&a);
     assert!(
         matches!(attention.as_slice(), [Attention::WorkAfterFinish { later, .. }] if later.len() == 1),
         "{attention:?}"
@@ -298,10 +351,10 @@ proptest! {
                 continue;
             }
             let m = meta(["ana", "bo", "cy"][i], 100 + k as i64);
-            let mut c = VerificationCampaign::read(&docs[i]).unwrap();
+            let mut c = read(&docs[i]).unwrap();
             let tag = ["T-0001", "T-0002", "T-0003"][what];
-            let result = [FoundOk, Discrepancy, NotFound][result];
-            c.record_check(tag, Scanned, result, "seen", &m).unwrap();
+            let result = ["found_ok", "discrepancy", "not_found"][result];
+            record_check(&mut c, tag, "scanned", result, "seen", &m).unwrap();
             c.write(&mut docs[i], &m).unwrap();
             recorded += 1;
         }
@@ -313,12 +366,12 @@ proptest! {
                 }
             }
         }
-        let merged = VerificationCampaign::read(&docs[0]).unwrap();
+        let merged = read(&docs[0]).unwrap();
         for d in &docs[1..] {
-            prop_assert_eq!(&VerificationCampaign::read(d).unwrap(), &merged);
+            prop_assert_eq!(&read(d).unwrap(), &merged);
         }
-        prop_assert_eq!(merged.checks.len(), recorded);
-        let p = merged.progress();
+        prop_assert_eq!(checks(&merged), recorded);
+        let p = progress(&merged);
         prop_assert_eq!(p.found_ok + p.discrepancies + p.not_found, p.checked);
         prop_assert_eq!(p.checked + p.unchecked.len(), p.total);
     }

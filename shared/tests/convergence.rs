@@ -4,11 +4,12 @@
 mod common;
 
 use automerge::Automerge;
-use common::{doc_of, meta};
+use common::{doc_of, meta, values};
 use proptest::prelude::*;
-use shared::records::Record;
-use shared::records::incident::{Incident, IncidentStatus};
+use shared::forms::Nothing;
+use shared::records::incident::{INCIDENT, Incident, IncidentStatus};
 use shared::records::priority::Level;
+use shared::records::read;
 use shared::review::review;
 
 #[derive(Debug, Clone)]
@@ -35,7 +36,7 @@ fn ops() -> impl Strategy<Value = Op> {
 
 fn start() -> Automerge {
     let e = common::incident_edit("Till offline", "");
-    doc_of(&Incident::create("INC-1".into(), e, &meta("ana", 1)).unwrap())
+    doc_of(&common::incident("INC-1", &e, &meta("ana", 1)))
 }
 
 proptest! {
@@ -62,27 +63,28 @@ proptest! {
                 docs[i].merge(&mut other).unwrap();
                 continue;
             }
-            let mut inc = Incident::read(&docs[i]).unwrap();
-            let mut e = inc.edit_form();
-            match op {
+            let mut inc = read(&docs[i]).unwrap();
+            let (key, text) = match op {
                 Op::Note => {
-                    e.note = format!("note {k}");
-                    notes.push(e.note.clone());
+                    notes.push(format!("note {k}"));
+                    ("note", format!("note {k}"))
                 }
-                Op::Assign(a) => e.assignee = a.into(),
-                Op::Status(s) => {
-                    e.status = s;
-                    e.note = format!("reason {k}");
-                }
-                Op::Urgency(l) => e.urgency = l,
-                Op::Title(t) => e.title = t.into(),
+                Op::Assign(a) => ("assignee", a.into()),
+                Op::Status(s) => ("status", s.as_str().into()),
+                Op::Urgency(l) => ("urgency", l.as_str().into()),
+                Op::Title(t) => ("title", t.into()),
                 Op::SyncFrom(_) => unreachable!(),
+            };
+            let mut edit = values(&[(key, &text)]);
+            let reason = format!("reason {k}");
+            if key == "status" {
+                edit.insert("note".into(), reason.clone());
             }
-            let note = e.note.clone();
             // Moves the lifecycle refuses are skipped, as the app would refuse them.
-            if inc.apply(e, &m).is_ok() {
-                if note.starts_with("reason") {
-                    notes.push(note);
+            let form = shared::forms::Form(&INCIDENT);
+            if form.edit_record(&mut inc, &edit, &Nothing, &m).is_ok() {
+                if key == "status" {
+                    notes.push(reason);
                 }
                 inc.write(&mut docs[i], &m).unwrap();
             }
@@ -101,7 +103,7 @@ proptest! {
         let merged = Incident::read(&docs[0]).unwrap();
         for d in &docs[1..] {
             prop_assert_eq!(&Incident::read(d).unwrap(), &merged);
-            prop_assert_eq!(review::<Incident>(d, &()).unwrap(), review::<Incident>(&docs[0], &()).unwrap());
+            prop_assert_eq!(review(d, &Nothing).unwrap(), review(&docs[0], &Nothing).unwrap());
         }
         let logged: Vec<&str> = merged.work_log.iter().map(|e| e.note.as_str()).collect();
         for note in &notes {
@@ -112,6 +114,6 @@ proptest! {
         }
         // The merged record is a valid document for any reader.
         prop_assert!(Incident::read(&Automerge::load(&docs[0].save()).unwrap()).is_ok());
-        prop_assert_eq!(Incident::KIND, "incident");
+        prop_assert_eq!(INCIDENT.kind, "incident");
     }
 }

@@ -25,10 +25,10 @@ use automerge::{Automerge, ReadDoc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRng, TestRunner};
 use shared::{
+    forms::{self, Nothing, Values},
     ids::{DocumentId, PeerId},
     protocol::{self, Message, limits},
-    records::incident::{Incident, IncidentEdit, IncidentStatus},
-    records::{ChangeMeta, priority::Level},
+    records::ChangeMeta,
     sync::{Effect, Hub, HubEffect, Session, Stored},
     time::Timestamp,
 };
@@ -99,24 +99,32 @@ fn meta(n: i64) -> ChangeMeta {
 /// An incident worked a little: several changes, a work log, a status change. Its actor is
 /// fixed, so that the frames, and so a failing case, are the same on every run.
 fn incident(title: &str, actor: u8) -> Automerge {
-    let edit = IncidentEdit {
-        title: title.into(),
-        description: "Printer on floor 3 jams on every job".into(),
-        impact: Level::High,
-        urgency: Level::Medium,
-        status: IncidentStatus::New,
-        assignee: String::new(),
-        note: String::new(),
+    let form = forms::of("incident").unwrap();
+    let values = |pairs: &[(&str, &str)]| -> Values {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     };
-    let mut incident = Incident::create("INC-1".into(), edit, &meta(0)).unwrap();
+    let mut record = form
+        .new_record(
+            &values(&[
+                ("title", title),
+                ("description", "Printer on floor 3 jams on every job"),
+                ("impact", "high"),
+                ("urgency", "medium"),
+            ]),
+            &Nothing,
+            &meta(0),
+        )
+        .unwrap();
+    record.set("number", "INC-1");
     let mut doc = Automerge::new().with_actor(automerge::ActorId::from([actor; 16]));
-    incident.write(&mut doc, &meta(0)).unwrap();
+    record.write(&mut doc, &meta(0)).unwrap();
     for n in 1..4 {
-        let mut edit = incident.edit_form();
-        edit.note = format!("Visited, step {n}");
-        edit.status = IncidentStatus::InProgress;
-        incident.apply(edit, &meta(n)).unwrap();
-        incident.write(&mut doc, &meta(n)).unwrap();
+        let note = format!("Visited, step {n}");
+        let edit = values(&[("note", &note), ("status", "in_progress")]);
+        form.edit(&mut doc, &edit, &Nothing, &meta(n)).unwrap();
     }
     doc
 }

@@ -20,8 +20,6 @@ use shared::ids::{DocumentId, PeerId};
 use shared::protocol::limits::{self, DEFAULT_FRAME_BYTES, Limits};
 use shared::protocol::{self, Message};
 use shared::records::ChangeMeta;
-use shared::records::incident::{Incident, IncidentEdit, IncidentStatus};
-use shared::records::priority::Level;
 use shared::time::Timestamp;
 
 const MARGIN: u64 = 4;
@@ -183,30 +181,39 @@ fn measure(name: &'static str, doc: &Automerge) -> Size {
 }
 
 /// An incident worked for a long time: a long description rewritten 20 times, a megabyte of
-/// work-log notes, status changes along the way.
+/// work-log notes, status changes along the way, all through its form.
 fn largest_incident() -> Automerge {
-    let edit = IncidentEdit {
-        title: prose(200, 1),
-        description: prose(20_000, 2),
-        impact: Level::High,
-        urgency: Level::High,
-        status: IncidentStatus::New,
-        assignee: "ana.fieldtechnician".into(),
-        note: prose(2_000, 3),
+    let form = forms::of("incident").unwrap();
+    let values = |pairs: &[(&str, String)]| -> Values {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     };
-    let mut incident = Incident::create("INC-2026-000123".into(), edit, &meta(0)).unwrap();
-    let mut doc = Automerge::new();
-    incident.write(&mut doc, &meta(0)).unwrap();
-    let statuses = [IncidentStatus::Pending, IncidentStatus::InProgress];
+    let mut doc = form
+        .create(
+            &DocumentId::from_bytes([2; 16]),
+            &values(&[
+                ("title", prose(200, 1)),
+                ("description", prose(20_000, 2)),
+                ("impact", "high".into()),
+                ("urgency", "high".into()),
+                ("assignee", "ana.fieldtechnician".into()),
+                ("note", prose(2_000, 3)),
+            ]),
+            &Nothing,
+            &meta(0),
+        )
+        .unwrap();
+    let statuses = ["pending", "in_progress"];
     for n in 1..=500 {
-        let mut edit = incident.edit_form();
-        edit.note = prose(2_000, 100 + n);
+        let mut edit = values(&[("note", prose(2_000, 100 + n))]);
         if n % 25 == 0 {
-            edit.description = prose(20_000, 10_000 + n);
-            edit.status = statuses[(n / 25) as usize % 2];
+            edit.insert("description".into(), prose(20_000, 10_000 + n));
+            edit.insert("status".into(), statuses[(n / 25) as usize % 2].into());
         }
-        incident.apply(edit, &meta(n as i64)).unwrap();
-        incident.write(&mut doc, &meta(n as i64)).unwrap();
+        form.edit(&mut doc, &edit, &Nothing, &meta(n as i64))
+            .unwrap();
     }
     doc
 }
@@ -252,7 +259,7 @@ fn largest_change() -> Automerge {
         )
         .unwrap();
     for n in 1..=20 {
-        form.edit(&mut doc, &values(n * 100), &meta(n as i64))
+        form.edit(&mut doc, &values(n * 100), &Nothing, &meta(n as i64))
             .unwrap();
     }
     let mut taken = 0;

@@ -2,14 +2,14 @@
 
 use proptest::prelude::*;
 use shared::ids::DocumentId;
-use shared::records::incident::Incident;
-use shared::records::{KINDS, Record};
+use shared::records::TYPES;
+use shared::records::incident::INCIDENT;
 
 proptest! {
     /// Two ids that differ in their first 40 bits never share a number, whatever the type.
     #[test]
     fn distinct_ids_give_distinct_numbers(a in any::<[u8; 16]>(), b in any::<[u8; 16]>()) {
-        let (na, nb) = (Incident::number(&DocumentId::from_bytes(a)), Incident::number(&DocumentId::from_bytes(b)));
+        let (na, nb) = (INCIDENT.number(&DocumentId::from_bytes(a)), INCIDENT.number(&DocumentId::from_bytes(b)));
         prop_assert_eq!(na == nb, a[..5] == b[..5]);
     }
 
@@ -19,7 +19,7 @@ proptest! {
     fn numbers_carry_their_type(bytes in any::<[u8; 16]>()) {
         let id = DocumentId::from_bytes(bytes);
         let mut seen = std::collections::HashSet::new();
-        for (_, prefix) in KINDS {
+        for prefix in TYPES.map(|t| t.prefix) {
             let n = shared::numbering::record_number(prefix, &id);
             let (p, rest) = n.split_once('-').unwrap();
             prop_assert_eq!(p, prefix);
@@ -43,7 +43,7 @@ fn a_thousand_random_offline_records_get_a_thousand_numbers() {
             state ^= state << 17;
             *b = state as u8;
         }
-        numbers.insert(Incident::number(&DocumentId::from_bytes(bytes)));
+        numbers.insert(INCIDENT.number(&DocumentId::from_bytes(bytes)));
     }
     assert_eq!(numbers.len(), 1000);
 }

@@ -3,16 +3,18 @@
 
 mod common;
 
-use common::{HOUR, MINUTE, MONDAY, incident_edit, meta};
+use common::{HOUR, MINUTE, MONDAY, act, incident_edit, meta, new, notes, to};
 use proptest::prelude::*;
+use shared::model::Record;
 use shared::records::agreement::{PriorityTarget, Sla};
-use shared::records::change::{ApprovalRole, Change, ChangeType, Decision};
+use shared::records::change::Change;
 use shared::records::incident::{Incident, IncidentStatus, Outage};
 use shared::records::priority::{Priority, PriorityMatrix};
 use shared::records::service::Service;
 use shared::reports::*;
+use shared::sla::Calendar;
 use shared::time::Timestamp;
-use shared::workflow::{Workflow, WorkflowError};
+use shared::workflow::WorkflowError;
 
 use IncidentStatus::*;
 
@@ -29,24 +31,24 @@ fn week() -> Period {
 
 /// A medium/medium (P3) incident on `service` under `sla`, logged at `opened` and moved
 /// through `moves` (offsets from Monday).
-fn incident(
+fn record(
     number: &str,
     service: &str,
     sla: &str,
     opened: i64,
     moves: &[(IncidentStatus, i64)],
-) -> Incident {
-    let mut inc = Incident::create(
-        number.into(),
-        incident_edit(number, ""),
+) -> Record {
+    let mut inc = common::incident(
+        number,
+        &incident_edit(number, ""),
         &meta("ana", MONDAY + opened),
-    )
-    .unwrap();
-    inc.service = service.into();
-    inc.sla = sla.into();
+    );
+    inc.set("service", service);
+    inc.set("sla", sla);
     for &(status, when) in moves {
-        inc.move_to(
-            status,
+        to(
+            &mut inc,
+            status.as_str(),
             "waiting for the supplier",
             &meta("ana", MONDAY + when),
         )
@@ -55,15 +57,32 @@ fn incident(
     inc
 }
 
+/// [`record`] as the reports read it.
+fn incident(
+    number: &str,
+    service: &str,
+    sla: &str,
+    opened: i64,
+    moves: &[(IncidentStatus, i64)],
+) -> Incident {
+    Incident::of(&record(number, service, sla, opened, moves))
+}
+
 /// 24×7 SLA: P3 responds in 15 minutes and resolves in 4 hours.
 fn sla() -> Sla {
-    let mut sla = Sla::create("SLA-1".into(), "Gold", "CUS-1", &meta("ana", 1)).unwrap();
-    sla.targets.push(PriorityTarget {
-        priority: Priority::P3,
-        response_minutes: 15,
-        resolution_minutes: 240,
-    });
-    sla
+    Sla {
+        number: "SLA-1".into(),
+        name: "Gold".into(),
+        status: "draft".into(),
+        targets: vec![PriorityTarget {
+            priority: Priority::P3,
+            response_minutes: 15,
+            resolution_minutes: 240,
+        }],
+        calendar: Calendar::default(),
+        pause_statuses: vec!["pending".into()],
+        ..Sla::default()
+    }
 }
 
 #[test]
@@ -327,40 +346,50 @@ fn trend_buckets_by_local_day_and_week() {
     ));
 }
 
-fn normal_change(number: &str) -> Change {
+fn normal_change(number: &str) -> Record {
     let m = meta("ana", MONDAY);
-    let mut c = Change::create(number.into(), ChangeType::Normal, "Patch", &m).unwrap();
-    c.decide(ApprovalRole::Cab, Decision::Approve, "ok", &m);
+    let mut c = new(
+        "change",
+        number,
+        &[("change_type", "normal"), ("title", "Patch")],
+        &m,
+    );
+    act(
+        &mut c,
+        "decide",
+        &[("role", "cab"), ("decision", "approve"), ("comment", "ok")],
+        &m,
+    )
+    .unwrap();
     c
 }
 
 #[test]
 fn changes_by_outcome_follow_the_change_model() {
-    use shared::records::change::ChangeStatus::*;
     use shared::records::change::ImplementationOutcome as Impl;
     let m = |h: i64| meta("ana", MONDAY + h * HOUR);
     let implemented = |number: &str, outcome: Option<Impl>, rework: bool| {
         let mut c = normal_change(number);
-        c.move_to(Implementing, "", &m(1)).unwrap();
-        c.move_to(Review, "", &m(2)).unwrap();
+        to(&mut c, "implementing", "", &m(1)).unwrap();
+        to(&mut c, "review", "", &m(2)).unwrap();
         if rework {
-            c.move_to(Implementing, "", &m(3)).unwrap();
-            c.move_to(Review, "", &m(4)).unwrap();
+            to(&mut c, "implementing", "", &m(3)).unwrap();
+            to(&mut c, "review", "", &m(4)).unwrap();
         }
         if let Some(o) = outcome {
-            c.record_outcome(o, &m(4)).unwrap();
+            act(&mut c, "outcome", &[("outcome", o.as_str())], &m(4)).unwrap();
         }
-        c.record_review("done", &m(5)).unwrap();
-        c.move_to(Closed, "", &m(5)).unwrap();
+        act(&mut c, "review", &[("summary", "done")], &m(5)).unwrap();
+        to(&mut c, "closed", "", &m(5)).unwrap();
         c
     };
     let mut rejected = normal_change("CHG-5");
-    rejected.move_to(Submitted, "", &m(1)).unwrap();
-    rejected.move_to(Rejected, "too risky", &m(2)).unwrap();
+    to(&mut rejected, "submitted", "", &m(1)).unwrap();
+    to(&mut rejected, "rejected", "too risky", &m(2)).unwrap();
     let mut cancelled = normal_change("CHG-6");
-    cancelled.move_to(Cancelled, "not needed", &m(1)).unwrap();
+    to(&mut cancelled, "cancelled", "not needed", &m(1)).unwrap();
     let mut later = normal_change("CHG-7");
-    later.move_to(Cancelled, "not needed", &m(24 * 8)).unwrap();
+    to(&mut later, "cancelled", "not needed", &m(24 * 8)).unwrap();
     let changes = [
         implemented("CHG-1", Some(Impl::Successful), false),
         implemented("CHG-2", Some(Impl::BackedOut), true),
@@ -370,7 +399,8 @@ fn changes_by_outcome_follow_the_change_model() {
         cancelled,
         later,
         normal_change("CHG-8"),
-    ];
+    ]
+    .map(|c| Change::of(&c));
     let report = changes_by_outcome(&changes, week());
     let rows: Vec<(&str, usize)> = report
         .rows
@@ -396,44 +426,65 @@ fn changes_by_outcome_follow_the_change_model() {
 fn an_outcome_is_recorded_only_after_implementation() {
     use shared::records::change::ImplementationOutcome as Impl;
     let mut c = normal_change("CHG-1");
+    let m = meta("ana", MONDAY);
     assert_eq!(
-        c.record_outcome(Impl::Successful, &meta("ana", MONDAY))
+        act(&mut c, "outcome", &[("outcome", "successful")], &m)
             .unwrap_err()
             .to_string(),
         "the change is draft: record its outcome once it has been implemented"
     );
-    c.move_to(
-        shared::records::change::ChangeStatus::Implementing,
-        "",
-        &meta("ana", MONDAY),
-    )
-    .unwrap();
-    c.record_outcome(Impl::BackedOut, &meta("ana", MONDAY))
-        .unwrap();
-    assert_eq!(c.outcome, Some(Impl::BackedOut));
-    assert_eq!(c.work_log.last().unwrap().note, "Outcome: Backed out");
+    to(&mut c, "implementing", "", &m).unwrap();
+    act(&mut c, "outcome", &[("outcome", "backed_out")], &m).unwrap();
+    assert_eq!(Change::of(&c).outcome, Some(Impl::BackedOut));
+    assert_eq!(notes(&c).last().unwrap(), "Outcome: Backed out");
 }
 
-fn major(number: &str, service: &str, opened: i64, outage: Option<(i64, Option<i64>)>) -> Incident {
-    let mut inc = incident(number, service, "", opened, &[]);
+/// Records the outage from `start` to `end` (offsets from Monday) on incident `inc`.
+fn record_outage(
+    inc: &mut Record,
+    start: i64,
+    end: Option<i64>,
+    m: &shared::model::ChangeMeta,
+) -> Result<(), shared::model::RecordError> {
+    let (start, end) = (
+        at(start).millis().to_string(),
+        end.map(|e| at(e).millis().to_string()),
+    );
+    act(
+        inc,
+        "outage",
+        &[("start", &start), ("end", end.as_deref().unwrap_or(""))],
+        m,
+    )
+}
+
+fn major_record(
+    number: &str,
+    service: &str,
+    opened: i64,
+    outage: Option<(i64, Option<i64>)>,
+) -> Record {
+    let mut inc = record(number, service, "", opened, &[]);
     let m = meta("ana", MONDAY + opened);
-    inc.declare_major("bo", &m).unwrap();
+    act(&mut inc, "major", &[("owner", "bo")], &m).unwrap();
     if let Some((start, end)) = outage {
-        inc.record_outage(at(start), end.map(at), &m).unwrap();
+        record_outage(&mut inc, start, end, &m).unwrap();
     }
     inc
 }
 
+fn major(number: &str, service: &str, opened: i64, outage: Option<(i64, Option<i64>)>) -> Incident {
+    Incident::of(&major_record(number, service, opened, outage))
+}
+
 #[test]
 fn open_major_incidents_lists_the_board_oldest_first() {
-    let mut resolved = major("INC-3", "SVC-1", 0, Some((0, Some(HOUR))));
-    resolved
-        .move_to(Resolved, "", &meta("ana", MONDAY + HOUR))
-        .unwrap();
+    let mut resolved = major_record("INC-3", "SVC-1", 0, Some((0, Some(HOUR))));
+    to(&mut resolved, "resolved", "", &meta("ana", MONDAY + HOUR)).unwrap();
     let incidents = [
         major("INC-2", "SVC-1", 2 * HOUR, Some((2 * HOUR, None))),
         major("INC-1", "SVC-2", HOUR, None),
-        resolved,
+        Incident::of(&resolved),
         incident("INC-4", "SVC-1", "", 0, &[]),
     ];
     let rows = open_major_incidents(&incidents, at(3 * HOUR));
@@ -446,9 +497,12 @@ fn open_major_incidents_lists_the_board_oldest_first() {
 }
 
 fn service(target: f64) -> Service {
-    let mut s = Service::create("SVC-1".into(), "Tills", "ana", &meta("ana", 1)).unwrap();
-    s.availability_target = target;
-    s
+    Service {
+        number: "SVC-1".into(),
+        name: "Tills".into(),
+        sla: String::new(),
+        availability_target: target,
+    }
 }
 
 #[test]
@@ -511,45 +565,45 @@ fn availability_without_target_or_with_a_bad_one() {
 
 #[test]
 fn outages_belong_to_major_incidents_and_end_after_they_start() {
-    let mut minor = incident("INC-1", "SVC-1", "", 0, &[]);
+    let m = meta("ana", MONDAY);
+    let mut minor = record("INC-1", "SVC-1", "", 0, &[]);
     assert_eq!(
-        minor.record_outage(at(0), None, &meta("ana", MONDAY)),
-        Err(WorkflowError::OutageNotMajor)
+        record_outage(&mut minor, 0, None, &m),
+        Err(WorkflowError::OutageNotMajor.into())
     );
-    let mut inc = major("INC-2", "SVC-1", 0, None);
+    let mut inc = major_record("INC-2", "SVC-1", 0, None);
     assert_eq!(
-        inc.record_outage(at(HOUR), Some(at(HOUR)), &meta("ana", MONDAY))
+        record_outage(&mut inc, HOUR, Some(HOUR), &m)
             .unwrap_err()
             .to_string(),
         "the outage must end after it starts; check the restore time"
     );
-    inc.record_outage(at(0), None, &meta("ana", MONDAY))
-        .unwrap();
+    record_outage(&mut inc, 0, None, &m).unwrap();
     assert_eq!(
-        inc.outage,
+        Incident::of(&inc).outage,
         Some(Outage {
             start: at(0),
             end: None
         })
     );
     assert_eq!(
-        inc.work_log.last().unwrap().note,
-        format!("Service down since {}", at(0))
+        notes(&inc).last().unwrap(),
+        &format!("Service down since {}", at(0))
     );
 }
 
 #[test]
 fn a_major_incident_with_the_service_still_down_cannot_close() {
     let m = meta("ana", MONDAY + HOUR);
-    let mut inc = major("INC-1", "SVC-1", 0, Some((0, None)));
-    inc.record_review("cable cut", &m).unwrap();
-    inc.move_to(Resolved, "", &m).unwrap();
+    let mut inc = major_record("INC-1", "SVC-1", 0, Some((0, None)));
+    act(&mut inc, "review", &[("summary", "cable cut")], &m).unwrap();
+    to(&mut inc, "resolved", "", &m).unwrap();
     assert_eq!(
-        inc.move_to(Closed, "", &m).unwrap_err().to_string(),
+        to(&mut inc, "closed", "", &m).unwrap_err().to_string(),
         "the service outage has no end yet: record when the service was restored before the incident can be closed"
     );
-    inc.record_outage(at(0), Some(at(HOUR)), &m).unwrap();
-    inc.move_to(Closed, "", &m).unwrap();
+    record_outage(&mut inc, 0, Some(HOUR), &m).unwrap();
+    to(&mut inc, "closed", "", &m).unwrap();
 }
 
 fn outage() -> impl Strategy<Value = (i64, Option<i64>)> {

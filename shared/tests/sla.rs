@@ -4,10 +4,9 @@ mod common;
 
 use common::{HOUR, MINUTE, MONDAY, meta};
 use proptest::prelude::*;
+use shared::model::StatusChange;
 use shared::records::agreement::{PriorityTarget, Sla};
-use shared::records::journal::StatusChange;
 use shared::records::priority::Priority;
-use shared::records::registers::ImprovementSource;
 use shared::records::ticket::{STOP_STATUSES, TicketStatus};
 use shared::sla::{
     BusinessCalendar, Calendar, CalendarError, Policy, Warning, breach_improvement, measure,
@@ -180,10 +179,10 @@ fn a_breach_produces_an_improvement_action() {
         &meta("relay", 2 * HOUR),
     )
     .unwrap();
-    assert_eq!(imp.source, ImprovementSource::Breach);
-    assert_eq!(imp.source_ref, "INC-7");
+    assert_eq!(imp.str("source"), "breach");
+    assert_eq!(imp.str("source_ref"), "INC-7");
     assert_eq!(
-        imp.opportunity,
+        imp.str("opportunity"),
         "INC-7 breached its resolution target (200 % of 60 min used): find out why and prevent a repeat"
     );
     let on_time = measure(&h, &p, Timestamp(30 * MINUTE));
@@ -201,7 +200,12 @@ fn a_breach_produces_an_improvement_action() {
 
 #[test]
 fn the_sla_record_gives_the_policy_for_a_priority() {
-    let mut sla = Sla::create("SLA-1".into(), "Gold", "CUS-1", &meta("ana", 1)).unwrap();
+    let mut sla = Sla::of(&common::new(
+        "sla",
+        "SLA-1",
+        &[("name", "Gold")],
+        &meta("ana", 1),
+    ));
     sla.targets.push(PriorityTarget {
         priority: Priority::P1,
         response_minutes: 15,

@@ -2,41 +2,34 @@
 
 mod common;
 
-use common::meta;
-use shared::records::agreement::{PriorityTarget, Sla};
-use shared::records::change::*;
-use shared::records::ci::{
-    Asset, AssetStatus, CiStatus, ConfigurationItem, RelationKind, VerifyMethod,
+use common::{act, edit_form, holding, incident_edit, meta, new, new_on, notes, to};
+use shared::forms::Nothing;
+use shared::model::{Facts, Record, Value};
+use shared::records::change::{
+    CabDecision, Collision, FreezeWindow, cab_decision, collisions, risk_score,
 };
-use shared::records::continuity::{ContinuityPlan, PlanStatus};
-use shared::records::incident::{Incident, IncidentEdit, IncidentStatus};
-use shared::records::journal::Contact;
-use shared::records::parties::{Complaint, ComplaintStatus, Contract, ContractStatus};
-use shared::records::priority::{Level, Priority};
-use shared::records::problem::{Problem, ProblemFacts, ProblemStatus, search_known_errors};
-use shared::records::registers::*;
-use shared::records::release::{Release, ReleaseStatus};
-use shared::records::request::ServiceRequest;
-use shared::records::service::{Offering, Service, ServiceState};
-use shared::sla::Calendar;
+use shared::records::ci::{last_verified, tag_matches, under_warranty};
+use shared::records::continuity::last_passed_test;
+use shared::records::parties::gaps_against;
+use shared::records::priority::Priority;
+use shared::records::problem::{Problem, search_known_errors};
+use shared::records::registers::{REVIEW_INPUTS, expired, gaps, missing_inputs, score};
+use shared::records::{agreement::Sla, change::Change};
 use shared::time::Timestamp;
-use shared::workflow::{Workflow, WorkflowError};
+use shared::workflow::WorkflowError;
 
-fn incident() -> Incident {
-    let edit = IncidentEdit {
-        title: "Till offline".into(),
-        description: String::new(),
-        impact: Level::High,
-        urgency: Level::High,
-        status: IncidentStatus::New,
-        assignee: String::new(),
-        note: String::new(),
-    };
-    Incident::create("INC-1".into(), edit, &meta("ana", 1)).unwrap()
+fn incident() -> Record {
+    let mut edit = incident_edit("Till offline", "");
+    edit.impact = shared::records::priority::Level::High;
+    edit.urgency = shared::records::priority::Level::High;
+    common::incident("INC-1", &edit, &meta("ana", 1))
 }
 
-fn notes<R: Workflow>(r: &R) -> Vec<&str> {
-    r.work_log().iter().map(|e| e.note.as_str()).collect()
+fn rule(e: shared::model::RecordError) -> WorkflowError {
+    match e {
+        shared::model::RecordError::Rule(rule) => rule,
+        other => panic!("expected a workflow rule, got {other:?}"),
+    }
 }
 
 // ------------------------------------------------------------------ incident
@@ -44,33 +37,25 @@ fn notes<R: Workflow>(r: &R) -> Vec<&str> {
 #[test]
 fn incident_pending_needs_a_reason_given_as_the_note() {
     let mut inc = incident();
-    let mut e = inc.edit_form();
-    e.status = IncidentStatus::Assigned;
-    inc.apply(e, &meta("ana", 2)).unwrap();
-    let mut e = inc.edit_form();
-    e.status = IncidentStatus::Pending;
-    let err = inc.apply(e.clone(), &meta("ana", 3)).unwrap_err();
+    edit_form(&mut inc, &[("status", "assigned")], &meta("ana", 2)).unwrap();
+    let err = edit_form(&mut inc, &[("status", "pending")], &meta("ana", 3)).unwrap_err();
     assert_eq!(
         err.to_string(),
         "status: say why it is pending: a reason is required, and the SLA clock pauses until it moves on"
     );
-    assert_eq!(
-        inc.status,
-        IncidentStatus::Assigned,
-        "a refused edit changes nothing"
-    );
-    e.note = "Waiting for the customer".into();
-    inc.apply(e, &meta("ana", 4)).unwrap();
+    assert_eq!(inc.status(), "assigned", "a refused edit changes nothing");
+    edit_form(
+        &mut inc,
+        &[("status", "pending"), ("note", "Waiting for the customer")],
+        &meta("ana", 4),
+    )
+    .unwrap();
     assert_eq!(inc.current_reason(), "Waiting for the customer");
     assert_eq!(
-        notes(&inc).last(),
-        Some(&"Status Assigned → Pending: Waiting for the customer")
+        notes(&inc).last().map(String::as_str),
+        Some("Status Assigned → Pending: Waiting for the customer")
     );
-    let statuses: Vec<&str> = inc
-        .status_history
-        .iter()
-        .map(|c| c.status.as_str())
-        .collect();
+    let statuses: Vec<String> = inc.status_history().into_iter().map(|c| c.status).collect();
     assert_eq!(statuses, ["new", "assigned", "pending"]);
 }
 
@@ -78,123 +63,140 @@ fn incident_pending_needs_a_reason_given_as_the_note() {
 fn major_incident_needs_an_owner_and_a_review_before_close() {
     let mut inc = incident();
     let m = meta("ana", 2);
-    inc.move_to(IncidentStatus::InProgress, "", &m).unwrap();
-    inc.resolve("replaced", "New PSU", &m).unwrap();
-    inc.major = true;
+    to(&mut inc, "in_progress", "", &m).unwrap();
+    act(
+        &mut inc,
+        "resolve",
+        &[("code", "replaced"), ("notes", "New PSU")],
+        &m,
+    )
+    .unwrap();
+    inc.set("major", true);
     assert_eq!(
-        inc.move_to(IncidentStatus::Closed, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut inc, "closed", "", &m).unwrap_err().to_string(),
         "a major incident needs an owner before it can be closed"
     );
     assert_eq!(
-        inc.declare_major(" ", &m).unwrap_err(),
-        WorkflowError::Empty("the major incident owner")
-    );
-    inc.declare_major("cy", &m).unwrap();
-    assert_eq!(
-        inc.move_to(IncidentStatus::Closed, "", &m)
+        act(&mut inc, "major", &[("owner", " ")], &m)
             .unwrap_err()
             .to_string(),
+        "Major incident owner: this is required"
+    );
+    act(&mut inc, "major", &[("owner", "cy")], &m).unwrap();
+    assert_eq!(
+        to(&mut inc, "closed", "", &m).unwrap_err().to_string(),
         "a major incident needs a post-incident review before it can be closed"
     );
-    inc.record_review("PSU batch faulty; replace all", &m)
-        .unwrap();
-    inc.move_to(IncidentStatus::Closed, "", &m).unwrap();
-    assert_eq!(inc.status, IncidentStatus::Closed);
+    act(
+        &mut inc,
+        "review",
+        &[("summary", "PSU batch faulty; replace all")],
+        &m,
+    )
+    .unwrap();
+    to(&mut inc, "closed", "", &m).unwrap();
+    assert_eq!(inc.status(), "closed");
 }
 
 #[test]
 fn closed_incident_can_reopen_but_not_skip_steps() {
     let mut inc = incident();
     let m = meta("ana", 2);
-    assert!(inc.move_to(IncidentStatus::Closed, "", &m).is_err());
-    inc.move_to(IncidentStatus::Resolved, "", &m).unwrap();
-    inc.move_to(IncidentStatus::Closed, "", &m).unwrap();
-    inc.move_to(IncidentStatus::InProgress, "customer called back", &m)
-        .unwrap();
+    assert!(to(&mut inc, "closed", "", &m).is_err());
+    to(&mut inc, "resolved", "", &m).unwrap();
+    to(&mut inc, "closed", "", &m).unwrap();
+    to(&mut inc, "in_progress", "customer called back", &m).unwrap();
     assert_eq!(
-        notes(&inc).last(),
-        Some(&"Status Closed → In progress: customer called back")
+        notes(&inc).last().map(String::as_str),
+        Some("Status Closed → In progress: customer called back")
     );
 }
 
 // ------------------------------------------------------------------ service request
 
-fn service() -> Service {
+/// Service SVC-1, Field IT, with a laptop offering, as `who` keeps it on a device.
+fn service(owner: &str) -> Record {
     let m = meta("ana", 1);
-    let mut s = Service::create("SVC-1".into(), "Field IT", "", &m).unwrap();
-    s.offerings.push(Offering {
-        key: "laptop".into(),
-        name: "New laptop".into(),
-        description: String::new(),
-        steps: vec!["Order".into(), "Hand over".into()],
-    });
+    let mut s = new(
+        "service",
+        "SVC-1",
+        &[("name", "Field IT"), ("owner", owner)],
+        &m,
+    );
+    act(
+        &mut s,
+        "offering",
+        &[
+            ("key", "laptop"),
+            ("name", "New laptop"),
+            ("steps", "Order\nHand over"),
+        ],
+        &m,
+    )
+    .unwrap();
     s
+}
+
+fn request(svc: &Record, item: &str) -> Result<Record, shared::model::RecordError> {
+    let asked = [("service", "SVC-1"), ("catalogue_item", item)];
+    new_on(
+        "service_request",
+        "REQ-1",
+        &asked,
+        &holding(&[svc]),
+        &meta("ana", 2),
+    )
 }
 
 #[test]
 fn a_service_goes_live_only_with_an_owner_and_takes_requests_only_when_live() {
     let m = meta("ana", 2);
-    let mut svc = service();
-    let err = ServiceRequest::create("REQ-1".into(), &svc, "laptop", "", &m).unwrap_err();
+    let mut svc = service("");
     assert_eq!(
-        err.to_string(),
+        request(&svc, "laptop").unwrap_err().to_string(),
         "Field IT is proposed and takes no new requests"
     );
     assert_eq!(
-        svc.move_to(ServiceState::Live, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut svc, "live", "", &m).unwrap_err().to_string(),
         "a service needs an owner before it can be live"
     );
-    svc.owner = "ana".into();
-    svc.move_to(ServiceState::Live, "", &m).unwrap();
-    assert!(ServiceRequest::create("REQ-1".into(), &svc, "laptop", "", &m).is_ok());
+    svc.set("owner", "ana");
+    to(&mut svc, "live", "", &m).unwrap();
+    assert!(request(&svc, "laptop").is_ok());
     assert_eq!(
-        ServiceRequest::create("REQ-1".into(), &svc, "phone", "", &m)
-            .unwrap_err()
-            .to_string(),
+        request(&svc, "phone").unwrap_err().to_string(),
         "'phone' is not offered by Field IT"
     );
-    svc.move_to(ServiceState::Retired, "", &m).unwrap();
-    let err = ServiceRequest::create("REQ-2".into(), &svc, "laptop", "", &m).unwrap_err();
+    to(&mut svc, "retired", "", &m).unwrap();
     assert_eq!(
-        err.to_string(),
+        request(&svc, "laptop").unwrap_err().to_string(),
         "Field IT is retired and takes no new requests"
     );
-    assert!(
-        svc.move_to(ServiceState::Live, "", &m).is_err(),
-        "retired is final"
-    );
+    assert!(to(&mut svc, "live", "", &m).is_err(), "retired is final");
 }
 
 #[test]
 fn a_request_is_fulfilled_only_when_every_step_is_ticked() {
     let m = meta("ana", 2);
-    let mut svc = service();
-    svc.owner = "ana".into();
-    svc.move_to(ServiceState::Live, "", &m).unwrap();
-    let mut req = ServiceRequest::create("REQ-1".into(), &svc, "laptop", "", &m).unwrap();
-    assert_eq!(req.title, "New laptop");
-    req.move_to(shared::records::ticket::TicketStatus::InProgress, "", &m)
-        .unwrap();
-    req.tick(0, true, &m).unwrap();
-    let err = req
-        .move_to(shared::records::ticket::TicketStatus::Resolved, "", &m)
-        .unwrap_err();
+    let mut svc = service("ana");
+    to(&mut svc, "live", "", &m).unwrap();
+    let mut req = request(&svc, "laptop").unwrap();
+    assert_eq!(req.str("title"), "New laptop");
+    to(&mut req, "in_progress", "", &m).unwrap();
+    act(&mut req, "tick", &[("step", "1"), ("done", "true")], &m).unwrap();
     assert_eq!(
-        err.to_string(),
+        to(&mut req, "resolved", "", &m).unwrap_err().to_string(),
         "tick off the 1 remaining fulfilment step(s) before the request can be resolved"
     );
     assert_eq!(
-        req.tick(5, true, &m).unwrap_err().to_string(),
+        act(&mut req, "tick", &[("step", "6"), ("done", "true")], &m)
+            .unwrap_err()
+            .to_string(),
         "there is no step 6 on this request"
     );
-    req.tick(1, true, &m).unwrap();
-    req.move_to(shared::records::ticket::TicketStatus::Resolved, "", &m)
-        .unwrap();
-    assert!(notes(&req).contains(&"Step 2 done: Hand over"));
+    act(&mut req, "tick", &[("step", "2"), ("done", "true")], &m).unwrap();
+    to(&mut req, "resolved", "", &m).unwrap();
+    assert!(notes(&req).contains(&"Step 2 done: Hand over".to_string()));
 }
 
 // ------------------------------------------------------------------ problem
@@ -202,40 +204,39 @@ fn a_request_is_fulfilled_only_when_every_step_is_ticked() {
 #[test]
 fn a_problem_closes_only_with_its_fix_change_closed_or_as_an_accepted_known_error() {
     let m = meta("ana", 2);
-    let mut p = Problem::create("PRB-1".into(), "Scanners drop wifi", &m).unwrap();
-    p.move_to(ProblemStatus::Investigating, "", &m).unwrap();
+    let mut p = new("problem", "PRB-1", &[("title", "Scanners drop wifi")], &m);
+    to(&mut p, "investigating", "", &m).unwrap();
     assert_eq!(
-        p.move_to(ProblemStatus::Closed, "", &m).unwrap_err(),
+        to(&mut p, "closed", "", &m).unwrap_err(),
         WorkflowError::ProblemWithoutFix
     );
-    p.set_fix_change("CHG-9", &m);
-    let open = ProblemFacts {
-        fix_change: Some(ChangeStatus::Implementing),
-    };
+    edit_form(&mut p, &[("fix_change", "CHG-9")], &m).unwrap();
+    let open = Facts::default().with("CHG-9", "implementing");
     assert_eq!(
-        p.move_to_with(ProblemStatus::Closed, "", &open, &m)
-            .unwrap_err()
-            .to_string(),
+        p.move_to("closed", "", &open, &m).unwrap_err().to_string(),
         "the fix change CHG-9 is not closed yet; close it first or accept the problem as a known error"
     );
-    let closed = ProblemFacts {
-        fix_change: Some(ChangeStatus::Closed),
-    };
-    p.move_to_with(ProblemStatus::Closed, "", &closed, &m)
-        .unwrap();
+    let closed = Facts::default().with("CHG-9", "closed");
+    p.move_to("closed", "", &closed, &m).unwrap();
 }
 
 #[test]
 fn accepting_a_known_error_needs_a_workaround_and_lets_the_problem_close() {
     let m = meta("ana", 2);
-    let mut p = Problem::create("PRB-1".into(), "Printer driver crash", &m).unwrap();
-    assert!(p.accept_known_error("vendor will not fix", &m).is_err());
-    p.mark_known_error("Use the PCL driver", &m).unwrap();
-    p.accept_known_error("vendor will not fix", &m).unwrap();
-    p.move_to(ProblemStatus::Closed, "", &m).unwrap();
+    let mut p = new("problem", "PRB-1", &[("title", "Printer driver crash")], &m);
+    assert!(act(&mut p, "accept", &[("reason", "vendor will not fix")], &m).is_err());
+    act(
+        &mut p,
+        "known_error",
+        &[("workaround", "Use the PCL driver")],
+        &m,
+    )
+    .unwrap();
+    act(&mut p, "accept", &[("reason", "vendor will not fix")], &m).unwrap();
+    to(&mut p, "closed", "", &m).unwrap();
     let problems = [
-        p,
-        Problem::create("PRB-2".into(), "Printer jam", &m).unwrap(),
+        Problem::of(&p),
+        Problem::of(&new("problem", "PRB-2", &[("title", "Printer jam")], &m)),
     ];
     let found = search_known_errors(&problems, "PRINTER pcl");
     assert_eq!(found.len(), 1);
@@ -244,17 +245,20 @@ fn accepting_a_known_error_needs_a_workaround_and_lets_the_problem_close() {
 
 // ------------------------------------------------------------------ change
 
-fn normal_change() -> Change {
-    let mut c = Change::create(
-        "CHG-1".into(),
-        ChangeType::Normal,
-        "Upgrade core switch",
+fn normal_change() -> Record {
+    let mut c = new(
+        "change",
+        "CHG-1",
+        &[("change_type", "normal"), ("title", "Upgrade core switch")],
         &meta("ana", 1),
-    )
-    .unwrap();
-    c.move_to(ChangeStatus::Submitted, "", &meta("ana", 2))
-        .unwrap();
+    );
+    to(&mut c, "submitted", "", &meta("ana", 2)).unwrap();
     c
+}
+
+fn decide(c: &mut Record, role: &str, decision: &str, comment: &str, who: &str, at: i64) {
+    let pairs = [("role", role), ("decision", decision), ("comment", comment)];
+    act(c, "decide", &pairs, &meta(who, at)).unwrap();
 }
 
 #[test]
@@ -262,72 +266,52 @@ fn a_normal_change_needs_cab_approval_before_implementation() {
     let m = meta("ana", 3);
     let mut c = normal_change();
     assert_eq!(
-        c.move_to(ChangeStatus::Implementing, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut c, "implementing", "", &m).unwrap_err().to_string(),
         "a normal change needs CAB approval before it can be implemented"
     );
-    c.decide(
-        ApprovalRole::Cab,
-        Decision::Reject,
-        "no backout plan",
-        &meta("cab1", 4),
-    );
+    decide(&mut c, "cab", "reject", "no backout plan", "cab1", 4);
     assert_eq!(
-        c.move_to(ChangeStatus::Approved, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut c, "approved", "", &m).unwrap_err().to_string(),
         "the CAB rejected this change (cab1: no backout plan); it cannot be approved"
     );
     // A later decision by the same member replaces the earlier one.
-    c.decide(
-        ApprovalRole::Cab,
-        Decision::Approve,
-        "backout plan added",
-        &meta("cab1", 5),
-    );
-    assert_eq!(c.cab_decision(), CabDecision::Approved);
-    c.move_to(ChangeStatus::Approved, "", &m).unwrap();
-    c.move_to(ChangeStatus::Implementing, "", &m).unwrap();
-    c.move_to(ChangeStatus::Review, "", &m).unwrap();
+    decide(&mut c, "cab", "approve", "backout plan added", "cab1", 5);
+    assert_eq!(cab_decision(&c), CabDecision::Approved);
+    to(&mut c, "approved", "", &m).unwrap();
+    to(&mut c, "implementing", "", &m).unwrap();
+    to(&mut c, "review", "", &m).unwrap();
     assert_eq!(
-        c.move_to(ChangeStatus::Closed, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut c, "closed", "", &m).unwrap_err().to_string(),
         "a normal change needs its post-implementation review before it can be closed"
     );
-    c.record_review("Went to plan", &m).unwrap();
-    c.move_to(ChangeStatus::Closed, "", &m).unwrap();
-    assert_eq!(c.approvals.len(), 2, "approvals only grow");
+    act(&mut c, "review", &[("summary", "Went to plan")], &m).unwrap();
+    to(&mut c, "closed", "", &m).unwrap();
+    assert_eq!(c.list("approvals").len(), 2, "approvals only grow");
 }
 
 #[test]
 fn an_emergency_change_needs_an_emergency_approver_and_a_retrospective_review() {
     let m = meta("ana", 3);
-    let mut c = Change::create("CHG-2".into(), ChangeType::Emergency, "Block exploit", &m).unwrap();
+    let mut c = new(
+        "change",
+        "CHG-2",
+        &[("change_type", "emergency"), ("title", "Block exploit")],
+        &m,
+    );
     assert_eq!(
-        c.move_to(ChangeStatus::Implementing, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut c, "implementing", "", &m).unwrap_err().to_string(),
         "an emergency change needs an emergency approver's approval before it can be implemented"
     );
-    c.decide(ApprovalRole::Cab, Decision::Approve, "", &meta("cab1", 4));
+    decide(&mut c, "cab", "approve", "", "cab1", 4);
     assert!(
-        c.move_to(ChangeStatus::Implementing, "", &m).is_err(),
+        to(&mut c, "implementing", "", &m).is_err(),
         "a CAB member is not the emergency approver"
     );
-    c.decide(
-        ApprovalRole::Emergency,
-        Decision::Approve,
-        "go",
-        &meta("duty", 4),
-    );
-    c.move_to(ChangeStatus::Implementing, "", &m).unwrap();
-    c.move_to(ChangeStatus::Review, "", &m).unwrap();
+    decide(&mut c, "emergency", "approve", "go", "duty", 4);
+    to(&mut c, "implementing", "", &m).unwrap();
+    to(&mut c, "review", "", &m).unwrap();
     assert_eq!(
-        c.move_to(ChangeStatus::Closed, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut c, "closed", "", &m).unwrap_err().to_string(),
         "an emergency change needs its retrospective review before it can be closed"
     );
 }
@@ -335,50 +319,49 @@ fn an_emergency_change_needs_an_emergency_approver_and_a_retrospective_review() 
 #[test]
 fn standard_changes_come_only_from_approved_templates() {
     let m = meta("ana", 3);
-    assert_eq!(
-        Change::create("CHG-3".into(), ChangeType::Standard, "Reboot", &m).unwrap_err(),
-        WorkflowError::StandardWithoutTemplate
+    let standard = [("change_type", "standard"), ("title", "Reboot")];
+    let err = new_on("change", "CHG-3", &standard, &Nothing, &m).unwrap_err();
+    assert_eq!(rule(err), WorkflowError::StandardWithoutTemplate);
+    let mut template = new(
+        "change_template",
+        "TPL-1",
+        &[
+            ("name", "Reboot a till"),
+            ("implementation_plan", "Hold power 10 s"),
+            ("backout_plan", "None needed"),
+        ],
+        &m,
     );
-    let mut template = ChangeTemplate {
-        number: "TPL-1".into(),
-        name: "Reboot a till".into(),
-        implementation_plan: "Hold power 10 s".into(),
-        backout_plan: "None needed".into(),
-        approved: false,
-        approved_by: String::new(),
-        ..ChangeTemplate::default()
-    };
+    let from = [
+        ("change_type", "standard"),
+        ("template", "TPL-1"),
+        ("title", ""),
+    ];
+    let err = new_on("change", "CHG-3", &from, &holding(&[&template]), &m).unwrap_err();
     assert_eq!(
-        Change::from_template("CHG-3".into(), &template, "", &m)
-            .unwrap_err()
-            .to_string(),
+        err.to_string(),
         "the template 'Reboot a till' is not approved for standard changes"
     );
-    template.approved = true;
-    let mut c = Change::from_template("CHG-3".into(), &template, "", &m).unwrap();
-    assert_eq!(c.implementation_plan, "Hold power 10 s");
-    c.move_to(ChangeStatus::Implementing, "", &m).unwrap();
-    c.move_to(ChangeStatus::Review, "", &m).unwrap();
-    c.move_to(ChangeStatus::Closed, "", &m).unwrap();
+    act(&mut template, "approve", &[], &m).unwrap();
+    let mut c = new_on("change", "CHG-3", &from, &holding(&[&template]), &m).unwrap();
+    assert_eq!(c.str("implementation_plan"), "Hold power 10 s");
+    to(&mut c, "implementing", "", &m).unwrap();
+    to(&mut c, "review", "", &m).unwrap();
+    to(&mut c, "closed", "", &m).unwrap();
 }
 
 #[test]
 fn rejecting_or_cancelling_a_change_needs_a_reason() {
     let mut c = normal_change();
     assert_eq!(
-        c.move_to(ChangeStatus::Cancelled, " ", &meta("ana", 3))
+        to(&mut c, "cancelled", " ", &meta("ana", 3))
             .unwrap_err()
             .to_string(),
         "say why it is cancelled: a reason is required"
     );
-    c.move_to(
-        ChangeStatus::Cancelled,
-        "superseded by CHG-7",
-        &meta("ana", 3),
-    )
-    .unwrap();
+    to(&mut c, "cancelled", "superseded by CHG-7", &meta("ana", 3)).unwrap();
     assert_eq!(
-        c.move_to(ChangeStatus::Draft, "", &meta("ana", 4))
+        to(&mut c, "draft", "", &meta("ana", 4))
             .unwrap_err()
             .to_string(),
         "a change cannot go from Cancelled to Draft (from Cancelled it can go to nowhere: it is final)"
@@ -387,20 +370,17 @@ fn rejecting_or_cancelling_a_change_needs_a_reason() {
 
 #[test]
 fn change_calendar_shows_collisions_with_changes_and_freezes() {
-    let window = |c: &mut Change, from: i64, to: i64| {
+    let change = |number: &str, from: i64, to: i64, cis: &[&str]| {
+        let mut c = Change::of(&normal_change());
+        c.number = number.into();
         c.planned_start = Some(Timestamp(from));
         c.planned_end = Some(Timestamp(to));
+        c.affected_cis = cis.iter().map(|s| s.to_string()).collect();
+        c
     };
-    let mut a = normal_change();
-    window(&mut a, 10, 20);
-    a.affected_cis = vec!["CI-1".into()];
-    let mut b = normal_change();
-    b.number = "CHG-2".into();
-    window(&mut b, 15, 30);
-    b.affected_cis = vec!["CI-1".into(), "CI-2".into()];
-    let mut c = normal_change();
-    c.number = "CHG-3".into();
-    window(&mut c, 20, 25);
+    let a = change("CHG-1", 10, 20, &["CI-1"]);
+    let b = change("CHG-2", 15, 30, &["CI-1", "CI-2"]);
+    let c = change("CHG-3", 20, 25, &[]);
     let freeze = FreezeWindow {
         name: "Year end".into(),
         start: Timestamp(28),
@@ -431,19 +411,15 @@ fn change_calendar_shows_collisions_with_changes_and_freezes() {
 #[test]
 fn change_risk_score_is_the_sum_of_its_answers() {
     let mut c = normal_change();
-    c.risk = vec![
-        RiskAnswer {
-            question: "Customer-facing?".into(),
-            answer: "yes".into(),
-            score: 3,
-        },
-        RiskAnswer {
-            question: "Tested?".into(),
-            answer: "no".into(),
-            score: 4,
-        },
-    ];
-    assert_eq!(c.risk_score(), 7);
+    // Yes to "touches a live service" (3) and "first time" (2), and to the backout plan (2).
+    act(
+        &mut c,
+        "risk",
+        &[("risk_0", "true"), ("risk_2", "true"), ("risk_3", "true")],
+        &meta("ana", 3),
+    )
+    .unwrap();
+    assert_eq!(risk_score(&c), 7);
 }
 
 // ------------------------------------------------------------------ release
@@ -451,31 +427,36 @@ fn change_risk_score_is_the_sum_of_its_answers() {
 #[test]
 fn a_release_deploys_only_after_acceptance_and_a_failure_is_investigated() {
     let m = meta("ana", 2);
-    let mut r = Release::create("REL-1".into(), "Till 4.2", &m).unwrap();
-    r.move_to(ReleaseStatus::Testing, "", &m).unwrap();
-    r.record_acceptance(false, "crashes on refund", &m);
+    let mut r = new("release", "REL-1", &[("name", "Till 4.2")], &m);
+    to(&mut r, "testing", "", &m).unwrap();
+    act(
+        &mut r,
+        "acceptance",
+        &[("passed", "false"), ("notes", "crashes on refund")],
+        &m,
+    )
+    .unwrap();
     assert_eq!(
-        r.move_to(ReleaseStatus::Deploying, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut r, "deploying", "", &m).unwrap_err().to_string(),
         "a release needs a passed acceptance test before it can be deploying"
     );
-    r.record_acceptance(true, "all green", &m);
-    assert!(
-        r.move_to(ReleaseStatus::Deploying, "", &m).is_err(),
-        "no rollback plan"
-    );
-    r.rollback_plan = "Reinstall 4.1".into();
-    r.move_to(ReleaseStatus::Deploying, "", &m).unwrap();
-    r.move_to(ReleaseStatus::Failed, "", &m).unwrap();
+    act(
+        &mut r,
+        "acceptance",
+        &[("passed", "true"), ("notes", "all green")],
+        &m,
+    )
+    .unwrap();
+    assert!(to(&mut r, "deploying", "", &m).is_err(), "no rollback plan");
+    r.set("rollback_plan", "Reinstall 4.1");
+    to(&mut r, "deploying", "", &m).unwrap();
+    to(&mut r, "failed", "", &m).unwrap();
     assert_eq!(
-        r.move_to(ReleaseStatus::Closed, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut r, "closed", "", &m).unwrap_err().to_string(),
         "a release needs a linked incident or problem investigating the failure before it can be closed"
     );
-    r.investigations.push("PRB-4".into());
-    r.move_to(ReleaseStatus::Closed, "", &m).unwrap();
+    r.push("investigations", "PRB-4");
+    to(&mut r, "closed", "", &m).unwrap();
 }
 
 // ------------------------------------------------------------------ CI and asset
@@ -483,48 +464,77 @@ fn a_release_deploys_only_after_acceptance_and_a_failure_is_investigated() {
 #[test]
 fn ci_relationships_and_verifications_are_recorded() {
     let m = meta("ana", 2);
-    let mut ci = ConfigurationItem::create("CI-1".into(), "Till 3", "hardware", &m).unwrap();
-    ci.asset_tag = "T-0042".into();
-    ci.relate(RelationKind::RunsOn, "CI-9", &m).unwrap();
-    ci.relate(RelationKind::RunsOn, "CI-9", &m).unwrap();
-    assert_eq!(ci.relationships.len(), 1);
+    let mut ci = new(
+        "configuration_item",
+        "CI-1",
+        &[
+            ("name", "Till 3"),
+            ("ci_type", "hardware"),
+            ("asset_tag", "T-0042"),
+        ],
+        &m,
+    );
+    act(
+        &mut ci,
+        "relate",
+        &[("kind", "runs_on"), ("target", "CI-9")],
+        &m,
+    )
+    .unwrap();
+    act(
+        &mut ci,
+        "relate",
+        &[("kind", "runs_on"), ("target", "CI-9")],
+        &m,
+    )
+    .unwrap();
+    assert_eq!(ci.list("relationships").len(), 1);
     assert!(
-        ci.relate(RelationKind::PartOf, "CI-1", &m).is_err(),
+        act(
+            &mut ci,
+            "relate",
+            &[("kind", "part_of"), ("target", "CI-1")],
+            &m
+        )
+        .is_err(),
         "not related to itself"
     );
-    assert!(ci.matches_tag(" t-0042 "));
-    ci.verify(
-        VerifyMethod::Scanned,
-        false,
-        "not on shelf",
-        "Q4",
-        &meta("bo", 5),
-    );
-    assert_eq!(ci.last_verified(), None);
-    ci.verify(VerifyMethod::Typed, true, "", "Q4", &meta("bo", 9));
-    assert_eq!(ci.last_verified(), Some(Timestamp(9)));
-    ci.move_to(CiStatus::Active, "", &m).unwrap();
-    ci.move_to(CiStatus::Retired, "", &m).unwrap();
-    assert!(ci.move_to(CiStatus::Active, "", &m).is_err());
+    assert!(tag_matches(ci.str("asset_tag"), ci.number(), " t-0042 "));
+    let not_there = [
+        ("method", "scanned"),
+        ("found", "false"),
+        ("note", "not on shelf"),
+    ];
+    act(&mut ci, "verify", &not_there, &meta("bo", 5)).unwrap();
+    assert_eq!(last_verified(&ci), None);
+    act(
+        &mut ci,
+        "verify",
+        &[("method", "typed"), ("found", "true")],
+        &meta("bo", 9),
+    )
+    .unwrap();
+    assert_eq!(last_verified(&ci), Some(Timestamp(9)));
+    to(&mut ci, "active", "", &m).unwrap();
+    to(&mut ci, "retired", "", &m).unwrap();
+    assert!(to(&mut ci, "active", "", &m).is_err());
 }
 
 #[test]
 fn a_deployed_asset_has_an_owner_and_a_location() {
     let m = meta("ana", 2);
-    let mut a = Asset::create("AST-1".into(), "T-1", "TC52", &m).unwrap();
-    a.move_to(AssetStatus::InStock, "", &m).unwrap();
+    let mut a = new("asset", "AST-1", &[("tag", "T-1"), ("model", "TC52")], &m);
+    to(&mut a, "in_stock", "", &m).unwrap();
     assert_eq!(
-        a.move_to(AssetStatus::Deployed, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut a, "deployed", "", &m).unwrap_err().to_string(),
         "an asset needs an owner and a location before it can be deployed"
     );
-    a.owner = "bo".into();
-    a.location = "Store 12".into();
-    a.move_to(AssetStatus::Deployed, "", &m).unwrap();
-    a.warranty_until = Some(Timestamp(100));
-    assert!(a.under_warranty(Timestamp(100)));
-    assert!(!a.under_warranty(Timestamp(101)));
+    a.set("owner", "bo");
+    a.set("location", "Store 12");
+    to(&mut a, "deployed", "", &m).unwrap();
+    a.set("warranty_until", Timestamp(100));
+    assert!(under_warranty(&a, Timestamp(100)));
+    assert!(!under_warranty(&a, Timestamp(101)));
 }
 
 // ------------------------------------------------------------------ complaint, SLA, contract
@@ -532,65 +542,82 @@ fn a_deployed_asset_has_an_owner_and_a_location() {
 #[test]
 fn complaints_have_their_own_lifecycle() {
     let m = meta("ana", 2);
-    let mut c = Complaint::create("CMP-1".into(), "CUS-1", "Engineer late twice", &m).unwrap();
+    let mut c = new(
+        "complaint",
+        "CMP-1",
+        &[
+            ("customer", "CUS-1"),
+            ("description", "Engineer late twice"),
+        ],
+        &m,
+    );
     assert!(
-        c.move_to(ComplaintStatus::Closed, "", &m).is_err(),
+        to(&mut c, "closed", "", &m).is_err(),
         "received cannot close"
     );
-    c.move_to(ComplaintStatus::Investigating, "", &m).unwrap();
+    to(&mut c, "investigating", "", &m).unwrap();
     assert_eq!(
-        c.move_to(ComplaintStatus::Responded, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut c, "responded", "", &m).unwrap_err().to_string(),
         "a complaint needs the findings of the investigation before it can be responded"
     );
-    c.findings = "Rota gap on Mondays".into();
-    c.move_to(ComplaintStatus::Responded, "", &m).unwrap();
-    assert!(c.move_to(ComplaintStatus::Closed, "", &m).is_err());
-    c.response = "Rota fixed, apology sent".into();
-    c.move_to(ComplaintStatus::Closed, "", &m).unwrap();
-    c.move_to(ComplaintStatus::Investigating, "customer disagrees", &m)
-        .unwrap();
+    c.set("findings", "Rota gap on Mondays");
+    to(&mut c, "responded", "", &m).unwrap();
+    assert!(to(&mut c, "closed", "", &m).is_err());
+    c.set("response", "Rota fixed, apology sent");
+    to(&mut c, "closed", "", &m).unwrap();
+    to(&mut c, "investigating", "customer disagrees", &m).unwrap();
 }
 
-fn target(p: Priority, response: u32, resolution: u32) -> PriorityTarget {
-    PriorityTarget {
-        priority: p,
-        response_minutes: response,
-        resolution_minutes: resolution,
+fn targets(r: &mut Record, targets: &[(&str, &str, &str)]) {
+    for (priority, response, resolution) in targets {
+        let pairs = [
+            ("priority", *priority),
+            ("response", response),
+            ("resolution", resolution),
+        ];
+        act(r, "target", &pairs, &meta("ana", 2)).unwrap();
     }
 }
 
 #[test]
 fn an_sla_is_activated_only_with_targets_and_a_valid_calendar() {
     let m = meta("ana", 2);
-    let mut sla = Sla::create("SLA-1".into(), "Gold", "CUS-1", &m).unwrap();
-    assert_eq!(sla.pause_statuses, ["pending"]);
-    assert!(
-        sla.move_to(shared::records::agreement::AgreementStatus::Active, "", &m)
-            .is_err()
+    let mut sla = new(
+        "sla",
+        "SLA-1",
+        &[("name", "Gold"), ("customer", "CUS-1")],
+        &m,
     );
-    sla.targets.push(target(Priority::P1, 15, 240));
-    sla.calendar = Calendar::office("Mars/Olympus", 8, 18);
+    assert_eq!(sla.list("pause_statuses"), [Value::from("pending")]);
+    assert!(to(&mut sla, "active", "", &m).is_err());
+    targets(&mut sla, &[("P1", "15", "240")]);
+    sla.set_at("calendar.time_zone", "Mars/Olympus".into());
     assert_eq!(
-        sla.move_to(shared::records::agreement::AgreementStatus::Active, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut sla, "active", "", &m).unwrap_err().to_string(),
         "the business-hours calendar is not valid: 'Mars/Olympus' is not a time zone; use an IANA name such as Europe/Berlin"
     );
-    sla.calendar = Calendar::office("Europe/Berlin", 8, 18);
-    sla.move_to(shared::records::agreement::AgreementStatus::Active, "", &m)
-        .unwrap();
+    sla.set_at("calendar.time_zone", "Europe/Berlin".into());
+    to(&mut sla, "active", "", &m).unwrap();
 }
 
 #[test]
 fn supplier_targets_are_checked_against_the_sla_they_support() {
     let m = meta("ana", 2);
-    let mut sla = Sla::create("SLA-1".into(), "Gold", "CUS-1", &m).unwrap();
-    sla.targets = vec![target(Priority::P1, 15, 240), target(Priority::P2, 60, 480)];
-    let mut con = Contract::create("CON-1".into(), "SUP-1", "WAN links", &m).unwrap();
-    con.targets = vec![target(Priority::P1, 10, 300)];
-    let gaps = con.gaps_against(&sla);
+    let mut sla = new(
+        "sla",
+        "SLA-1",
+        &[("name", "Gold"), ("customer", "CUS-1")],
+        &m,
+    );
+    targets(&mut sla, &[("P1", "15", "240"), ("P2", "60", "480")]);
+    let mut con = new(
+        "contract",
+        "CON-1",
+        &[("supplier", "SUP-1"), ("scope", "WAN links")],
+        &m,
+    );
+    targets(&mut con, &[("P1", "10", "300")]);
+    let gaps = gaps_against(&con, &Sla::of(&sla));
     let described: Vec<(Priority, &str, Option<u32>)> = gaps
         .iter()
         .map(|g| (g.priority, g.target, g.supplier_minutes))
@@ -603,15 +630,12 @@ fn supplier_targets_are_checked_against_the_sla_they_support() {
             (Priority::P2, "resolution", None)
         ]
     );
+    assert!(to(&mut con, "active", "", &m).is_err(), "needs dates");
+    con.set("starts", Timestamp(1));
+    con.set("ends", Timestamp(2));
+    to(&mut con, "active", "", &m).unwrap();
     assert!(
-        con.move_to(ContractStatus::Active, "", &m).is_err(),
-        "needs dates"
-    );
-    con.starts = Some(Timestamp(1));
-    con.ends = Some(Timestamp(2));
-    con.move_to(ContractStatus::Active, "", &m).unwrap();
-    assert!(
-        con.move_to(ContractStatus::Terminated, "", &m).is_err(),
+        to(&mut con, "terminated", "", &m).is_err(),
         "needs a reason"
     );
 }
@@ -619,18 +643,33 @@ fn supplier_targets_are_checked_against_the_sla_they_support() {
 #[test]
 fn a_continuity_plan_is_approved_only_when_it_can_be_followed() {
     let m = meta("ana", 2);
-    let mut plan = ContinuityPlan::create("BCP-1".into(), "SVC-1", &m);
-    assert!(plan.move_to(PlanStatus::Approved, "", &m).is_err());
-    plan.invocation_criteria = "Data centre down > 1 h".into();
-    plan.procedures = vec!["Fail over to site B".into()];
-    plan.contacts = vec![Contact {
-        name: "Duty manager".into(),
-        phone: "+49 30 1234".into(),
-        ..Contact::default()
-    }];
-    plan.move_to(PlanStatus::Approved, "", &m).unwrap();
-    plan.record_test(true, "Fail-over in 40 min", &meta("ana", 7));
-    assert_eq!(plan.last_passed_test(), Some(Timestamp(7)));
+    let mut plan = new("continuity_plan", "BCP-1", &[("service", "SVC-1")], &m);
+    assert!(to(&mut plan, "approved", "", &m).is_err());
+    edit_form(
+        &mut plan,
+        &[
+            ("invocation_criteria", "Data centre down > 1 h"),
+            ("procedures", "Fail over to site B"),
+        ],
+        &m,
+    )
+    .unwrap();
+    act(
+        &mut plan,
+        "contact",
+        &[("name", "Duty manager"), ("phone", "+49 30 1234")],
+        &m,
+    )
+    .unwrap();
+    to(&mut plan, "approved", "", &m).unwrap();
+    act(
+        &mut plan,
+        "test",
+        &[("passed", "true"), ("notes", "Fail-over in 40 min")],
+        &meta("ana", 7),
+    )
+    .unwrap();
+    assert_eq!(last_passed_test(&plan), Some(Timestamp(7)));
 }
 
 // ------------------------------------------------------------------ registers
@@ -638,89 +677,125 @@ fn a_continuity_plan_is_approved_only_when_it_can_be_followed() {
 #[test]
 fn register_entries_close_on_evidence() {
     let m = meta("ana", 2);
-    let mut risk = Risk::create("RSK-1".into(), "Flood in store 3", 2, 5, &m).unwrap();
-    assert_eq!(risk.score(), 10);
+    let mut risk = new(
+        "risk",
+        "RSK-1",
+        &[
+            ("description", "Flood in store 3"),
+            ("likelihood", "2"),
+            ("impact", "5"),
+        ],
+        &m,
+    );
+    assert_eq!(score(&risk), 10);
     assert_eq!(
-        risk.move_to(EntryStatus::Closed, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut risk, "closed", "", &m).unwrap_err().to_string(),
         "a risk needs a treatment before it can be closed"
     );
-    risk.treatment = "Move server upstairs".into();
-    risk.move_to(EntryStatus::Closed, "", &m).unwrap();
+    risk.set("treatment", "Move server upstairs");
+    to(&mut risk, "closed", "", &m).unwrap();
 
-    let mut ncf =
-        Nonconformity::create("NCF-1".into(), "PIR missing on CHG-4", "AUD-1", &m).unwrap();
-    ncf.corrective_action = "PIR made mandatory".into();
+    let mut ncf = new(
+        "nonconformity",
+        "NCF-1",
+        &[("finding", "PIR missing on CHG-4"), ("source", "AUD-1")],
+        &m,
+    );
+    ncf.set("corrective_action", "PIR made mandatory");
     assert_eq!(
-        ncf.move_to(EntryStatus::Closed, "", &m)
-            .unwrap_err()
-            .to_string(),
+        to(&mut ncf, "closed", "", &m).unwrap_err().to_string(),
         "a nonconformity needs an effectiveness check before it can be closed"
     );
-    ncf.effectiveness_check = Some(shared::records::journal::Review::new(&m, "No misses in Q1"));
-    ncf.move_to(EntryStatus::Closed, "", &m).unwrap();
-
-    let mut imp = Improvement::create(
-        "IMP-1".into(),
-        "Triage faster",
-        ImprovementSource::Idea,
-        "",
+    act(
+        &mut ncf,
+        "effectiveness",
+        &[("summary", "No misses in Q1")],
         &m,
     )
     .unwrap();
-    assert!(imp.move_to(EntryStatus::Closed, "", &m).is_err());
-    imp.measured_outcome = "Median triage 4 min (was 11)".into();
-    imp.move_to(EntryStatus::Closed, "", &m).unwrap();
+    to(&mut ncf, "closed", "", &m).unwrap();
+
+    let mut imp = new(
+        "improvement",
+        "IMP-1",
+        &[("opportunity", "Triage faster"), ("source", "idea")],
+        &m,
+    );
+    assert!(to(&mut imp, "closed", "", &m).is_err());
+    imp.set("measured_outcome", "Median triage 4 min (was 11)");
+    to(&mut imp, "closed", "", &m).unwrap();
 }
 
 #[test]
 fn an_audit_closes_only_with_its_nonconformities_raised() {
     let m = meta("ana", 2);
-    let mut audit = InternalAudit::create("AUD-1".into(), "2026", "Change management", &m).unwrap();
-    audit.move_to(AuditStatus::InProgress, "", &m).unwrap();
-    audit.add_finding(
-        FindingKind::Nonconformity,
-        "Emergency change without review",
+    let mut audit = new(
+        "internal_audit",
+        "AUD-1",
+        &[("programme", "2026"), ("scope", "Change management")],
         &m,
     );
-    audit.move_to(AuditStatus::Reported, "", &m).unwrap();
-    assert!(audit.move_to(AuditStatus::Closed, "", &m).is_err());
-    audit.findings[0].nonconformity = "NCF-1".into();
-    audit.move_to(AuditStatus::Closed, "", &m).unwrap();
+    to(&mut audit, "in_progress", "", &m).unwrap();
+    act(
+        &mut audit,
+        "finding",
+        &[
+            ("kind", "nonconformity"),
+            ("text", "Emergency change without review"),
+        ],
+        &m,
+    )
+    .unwrap();
+    to(&mut audit, "reported", "", &m).unwrap();
+    assert!(to(&mut audit, "closed", "", &m).is_err());
+    if let Some(Value::Group(finding)) = audit.list_mut("findings").first_mut() {
+        finding.set("nonconformity", "NCF-1");
+    }
+    to(&mut audit, "closed", "", &m).unwrap();
 }
 
 #[test]
 fn a_management_review_covers_every_required_input() {
     let m = meta("ana", 2);
-    let mut review = ManagementReview::create("MRV-1".into(), &m);
-    assert!(
-        review.move_to(ReviewStatus::Held, "", &m).is_err(),
-        "no attendees"
-    );
-    review.attendees = vec!["ana".into(), "cy".into()];
-    review.move_to(ReviewStatus::Held, "", &m).unwrap();
-    review.inputs_covered = REVIEW_INPUTS[..7].iter().map(|s| s.to_string()).collect();
-    assert_eq!(review.missing_inputs(), ["opportunities for improvement"]);
-    assert!(review.move_to(ReviewStatus::Closed, "", &m).is_err());
-    review.inputs_covered.push(REVIEW_INPUTS[7].into());
-    review.move_to(ReviewStatus::Closed, "", &m).unwrap();
+    let mut review = new("management_review", "MRV-1", &[], &m);
+    assert!(to(&mut review, "held", "", &m).is_err(), "no attendees");
+    edit_form(&mut review, &[("attendees", "ana\ncy")], &m).unwrap();
+    to(&mut review, "held", "", &m).unwrap();
+    edit_form(
+        &mut review,
+        &[("inputs_covered", &REVIEW_INPUTS[..7].join("\n"))],
+        &m,
+    )
+    .unwrap();
+    assert_eq!(missing_inputs(&review), ["opportunities for improvement"]);
+    assert!(to(&mut review, "closed", "", &m).is_err());
+    review.push("inputs_covered", REVIEW_INPUTS[7]);
+    to(&mut review, "closed", "", &m).unwrap();
 }
 
 #[test]
 fn competence_gaps_and_expired_certificates() {
     let m = meta("ana", 2);
-    let mut c = Competence::create("CMT-1".into(), "bo", "network technician", &m).unwrap();
-    c.skills_required = vec!["fibre splicing".into(), "VLANs".into()];
-    c.skills_held = vec!["VLANs".into()];
-    c.certificates = vec![Certificate {
-        name: "CCNA".into(),
-        expires: Some(Timestamp(50)),
-        evidence: String::new(),
-    }];
-    assert_eq!(c.gaps(), ["fibre splicing"]);
-    assert!(c.expired(Timestamp(50)).is_empty());
-    assert_eq!(c.expired(Timestamp(51)).len(), 1);
-    c.move_to(ActiveStatus::Inactive, "left the company", &m)
-        .unwrap();
+    let mut c = new(
+        "competence",
+        "CMT-1",
+        &[
+            ("person", "bo"),
+            ("role", "network technician"),
+            ("skills_required", "fibre splicing\nVLANs"),
+            ("skills_held", "VLANs"),
+        ],
+        &m,
+    );
+    act(
+        &mut c,
+        "certificate",
+        &[("name", "CCNA"), ("expires", "50")],
+        &m,
+    )
+    .unwrap();
+    assert_eq!(gaps(&c), ["fibre splicing"]);
+    assert!(expired(&c, Timestamp(50)).is_empty());
+    assert_eq!(expired(&c, Timestamp(51)).len(), 1);
+    to(&mut c, "inactive", "left the company", &m).unwrap();
 }

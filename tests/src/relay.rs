@@ -23,18 +23,26 @@ pub struct Relay {
     port: u16,
     data_dir: TempDir,
     log_dir: TempDir,
+    /// Extra arguments for `outpost serve` (e.g. a benchmark's limits).
+    args: Vec<String>,
     child: Option<Child>,
 }
 
 impl Relay {
     /// Starts a relay with an empty data directory on a free port and waits until it is healthy.
     pub async fn start() -> Result<Self> {
+        Self::start_with(&[]).await
+    }
+
+    /// [`Relay::start`] with extra arguments for `outpost serve`, kept for every restart.
+    pub async fn start_with(args: &[&str]) -> Result<Self> {
         let mut relay = Self {
             binary: relay_binary()?,
             static_dir: static_dir()?,
             port: free_port()?,
             data_dir: tempfile::Builder::new().prefix("outpost-data-").tempdir()?,
             log_dir: tempfile::Builder::new().prefix("outpost-log-").tempdir()?,
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
             child: None,
         };
         relay.start_again().await?;
@@ -128,6 +136,7 @@ impl Relay {
             .arg(self.data_dir.path())
             .arg("--static-dir")
             .arg(&self.static_dir)
+            .args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log.try_clone()?))
             .stderr(Stdio::from(log))

@@ -170,7 +170,7 @@ async fn the_session_and_cursor_survive_reopening_and_sign_out_forgets_the_sessi
 
 fn incident_doc(title: &str) -> automerge::Automerge {
     use shared::records::ChangeMeta;
-    use shared::records::incident::{Incident, IncidentEdit, IncidentStatus};
+    use shared::records::incident::{IncidentEdit, IncidentStatus};
     use shared::records::priority::Level;
     let meta = ChangeMeta {
         author: "ana".into(),
@@ -186,10 +186,8 @@ fn incident_doc(title: &str) -> automerge::Automerge {
         assignee: "ana".into(),
         note: String::new(),
     };
-    let inc = Incident::create("INC-1".into(), edit, &meta).unwrap();
-    let mut doc = automerge::Automerge::new();
-    inc.write(&mut doc, &meta).unwrap();
-    doc
+    let inc = shared::forms::log_incident("INC-1", &edit, &meta).unwrap();
+    inc.document(&meta).unwrap()
 }
 
 #[wasm_bindgen_test]

@@ -2,7 +2,7 @@
 //! `shared::records::change::collisions` finds (overlapping windows, and what both touch).
 
 use leptos::prelude::*;
-use shared::records::change::{self, Change, Collision};
+use shared::records::change::{self, CHANGE, Change, Collision};
 
 use super::list::record_href;
 use crate::state::AppState;
@@ -13,8 +13,12 @@ pub fn ChangeCalendar() -> impl IntoView {
     let calendar = Memo::new(move |_| {
         state.revision.track();
         state.summaries.track();
-        let mut changes = state.records_of::<Change>();
-        changes.sort_by_key(|(_, c)| (c.planned_start, c.number.clone()));
+        let mut changes: Vec<(_, Change)> = state
+            .records_of(CHANGE.kind)
+            .into_iter()
+            .map(|(id, r)| (id, Change::of(&r)))
+            .collect();
+        shared::order::sort_by_key(&mut changes, |(_, c)| (c.planned_start, c.number.clone()));
         let plain: Vec<Change> = changes.iter().map(|(_, c)| c.clone()).collect();
         let collisions = change::collisions(&plain, &[]);
         (changes, collisions)
@@ -76,7 +80,7 @@ pub fn ChangeCalendar() -> impl IntoView {
                                     let collides = involved(&c.number);
                                     view! {
                                         <tr class="calendar-row" class:collides=collides data-number=c.number.clone()>
-                                            <td><a href=record_href(<Change as shared::records::Record>::KIND, &id.to_string())>{c.number.clone()}</a></td>
+                                            <td><a href=record_href(CHANGE.kind, &id.to_string())>{c.number.clone()}</a></td>
                                             <td>{c.title.clone()}</td>
                                             <td>{when(c.planned_start)}</td>
                                             <td>{when(c.planned_end)}</td>

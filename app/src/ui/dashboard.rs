@@ -4,11 +4,10 @@
 //! `aria-label` that says the same in words.
 
 use leptos::prelude::*;
-use shared::records::Record;
-use shared::records::agreement::Sla;
-use shared::records::change::Change;
-use shared::records::document::record_type;
-use shared::records::incident::{self, Incident};
+use shared::model::Record;
+use shared::records::agreement::{SLA, Sla};
+use shared::records::change::{CHANGE, Change};
+use shared::records::incident::{INCIDENT, Incident};
 use shared::reports::{self, Bucket, ChangeOutcome, Period};
 use shared::summary::standard_sla;
 use shared::time::Timestamp;
@@ -58,11 +57,14 @@ fn compute(state: AppState, now: Timestamp, tz: &str) -> Dash {
     let (mut incidents, changes, mut slas) = state.with_repo(|r| {
         let (mut incidents, mut changes, mut slas) = (vec![], vec![], vec![]);
         for (_, doc) in r.docs.iter() {
-            match record_type(doc).as_deref() {
-                Some(incident::KIND) => incidents.extend(Incident::read(doc).ok()),
-                Some(Change::KIND) => changes.extend(Change::read(doc).ok()),
-                Some(Sla::KIND) => slas.extend(Sla::read(doc).ok()),
-                _ => {}
+            let kind = shared::model::record_type(doc).unwrap_or_default();
+            let read = |ty| Record::read(doc, ty).ok();
+            if kind == INCIDENT.kind {
+                incidents.extend(read(&INCIDENT).map(|r| Incident::of(&r)));
+            } else if kind == CHANGE.kind {
+                changes.extend(read(&CHANGE).map(|r| Change::of(&r)));
+            } else if kind == SLA.kind {
+                slas.extend(read(&SLA).map(|r| Sla::of(&r)));
             }
         }
         (incidents, changes, slas)

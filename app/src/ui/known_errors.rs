@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use shared::forms::Values;
-use shared::records::problem::{Problem, search_known_errors};
+use shared::records::problem::{PROBLEM, Problem, search_known_errors};
 
 use super::list::record_href;
 use crate::state::AppState;
@@ -21,7 +21,11 @@ pub fn KnownErrors(incident: Signal<Option<String>>) -> impl IntoView {
         if query.trim().is_empty() {
             return vec![];
         }
-        let problems = state.records_of::<Problem>();
+        let problems: Vec<(_, Problem)> = state
+            .records_of(PROBLEM.kind)
+            .into_iter()
+            .map(|(id, r)| (id, Problem::of(&r)))
+            .collect();
         let plain: Vec<Problem> = problems.iter().map(|(_, p)| p.clone()).collect();
         search_known_errors(&plain, &query)
             .into_iter()

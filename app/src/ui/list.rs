@@ -6,8 +6,9 @@ use std::cell::Cell;
 
 use leptos::html;
 use leptos::prelude::*;
+use shared::forms::{Form, Layout};
 use shared::ids::DocumentId;
-use shared::records::incident::IncidentStatus;
+use shared::order;
 use shared::records::priority::Priority;
 use shared::sla::Warning;
 use shared::summary::{Summary, TargetSummary};
@@ -90,17 +91,17 @@ fn priority_key(p: Priority) -> &'static str {
 
 fn sort(rows: &mut [Summary], by: Sort) {
     match by {
-        Sort::Updated => rows.sort_by(|a, b| {
+        Sort::Updated => order::sort_by(rows, |a, b| {
             b.updated_at
                 .cmp(&a.updated_at)
                 .then_with(|| a.number.cmp(&b.number))
         }),
-        Sort::Priority => rows.sort_by(|a, b| {
+        Sort::Priority => order::sort_by(rows, |a, b| {
             a.priority
                 .cmp(&b.priority)
                 .then_with(|| b.updated_at.cmp(&a.updated_at))
         }),
-        Sort::Number => rows.sort_by(|a, b| a.number.cmp(&b.number)),
+        Sort::Number => order::sort_by(rows, |a, b| a.number.cmp(&b.number)),
     }
 }
 
@@ -127,7 +128,7 @@ struct Kind {
     plural: &'static str,
     /// Where a new record's form is.
     new_href: String,
-    /// The id of the "new" button (the incident list's is older than the others').
+    /// The id of the "new" button.
     new_id: &'static str,
     /// (key, label) of every status.
     statuses: Vec<(&'static str, &'static str)>,
@@ -136,41 +137,65 @@ struct Kind {
 
 impl Kind {
     fn of(kind: &str) -> Option<Kind> {
-        if kind == shared::records::incident::KIND {
-            return Some(Kind {
-                kind: kind.into(),
-                plural: "Incidents",
-                new_href: "/incidents/new".into(),
-                new_id: "new-incident",
-                statuses: IncidentStatus::ALL
-                    .into_iter()
-                    .map(|s| (s.as_str(), s.label()))
-                    .collect(),
-                has_priority: true,
-            });
-        }
         let form = shared::forms::of(kind)?;
         let state = expect_context::<AppState>();
         if !super::records::may_see(&state, form) {
             return None;
         }
+        let pages = Pages::of(form);
         Some(Kind {
             kind: kind.into(),
             plural: form.plural(),
-            new_href: format!("/records/{kind}/new"),
-            new_id: "new-record",
+            new_href: pages.new,
+            new_id: pages.new_button,
             statuses: form.statuses(),
             has_priority: form.has_priority(),
         })
     }
 }
 
+/// Where a record type's pages are. The ticket layout's type (incidents) keeps the addresses
+/// it had before every record type shared one form: its list is the home page, its records
+/// live under `/incidents`, its New button is `#new-incident`.
+pub(crate) struct Pages {
+    pub list: String,
+    pub new: String,
+    pub new_button: &'static str,
+    /// The address of a record, without its document id.
+    pub record: String,
+}
+
+impl Pages {
+    pub fn of(form: Form) -> Pages {
+        match form.0.layout {
+            Layout::Ticket => Pages {
+                list: "/".into(),
+                new: "/incidents/new".into(),
+                new_button: "new-incident",
+                record: "/incidents/".into(),
+            },
+            Layout::Record => Pages {
+                list: format!("/records/{}", form.kind()),
+                new: format!("/records/{}/new", form.kind()),
+                new_button: "new-record",
+                record: format!("/records/{}/", form.kind()),
+            },
+        }
+    }
+}
+
+/// The record type whose list is the home page: the ticket layout's (incidents).
+pub(crate) fn home_kind() -> &'static str {
+    shared::forms::all()
+        .find(|f| f.layout == Layout::Ticket)
+        .map_or("incident", |f| f.kind())
+}
+
 /// The address of a record's form.
 pub fn record_href(kind: &str, id: &str) -> String {
-    if kind == shared::records::incident::KIND {
-        format!("/incidents/{id}")
-    } else {
-        format!("/records/{kind}/{id}")
+    match shared::forms::of(kind) {
+        Some(form) => format!("{}{id}", Pages::of(form).record),
+        None => format!("/records/{kind}/{id}"),
     }
 }
 

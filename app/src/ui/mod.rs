@@ -7,7 +7,6 @@ mod dashboard;
 mod export;
 mod field;
 mod history;
-mod incident_form;
 mod known_errors;
 pub(crate) mod list;
 mod read_only;
@@ -16,13 +15,13 @@ mod records;
 pub(crate) mod refused;
 mod sign_in;
 mod status_bar;
+mod worklog;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 use leptos_router::path;
-use shared::ids::DocumentId;
 use shared::time::Timestamp;
 
 use crate::state::AppState;
@@ -56,12 +55,12 @@ pub fn App() -> impl IntoView {
             <status_bar::StatusBar />
             <main class="content">
                 <Routes fallback=|| view! { <p class="empty">"This page does not exist."</p> }>
-                    <Route path=path!("/") view=|| view! { <list::RecordList kind="incident".to_string() /> } />
+                    <Route path=path!("/") view=|| view! { <list::RecordList kind=list::home_kind().to_string() /> } />
                     <Route path=path!("/records") view=records::Records />
                     <Route path=path!("/records/:kind") view=RecordListPage />
-                    <Route path=path!("/records/:kind/:id") view=record_form::RecordPage />
+                    <Route path=path!("/records/:kind/:id") view=|| view! { <record_form::RecordPage /> } />
                     <Route path=path!("/changes/calendar") view=change_calendar::ChangeCalendar />
-                    <Route path=path!("/incidents/:id") view=IncidentPage />
+                    <Route path=path!("/incidents/:id") view=|| view! { <record_form::RecordPage kind=list::home_kind() /> } />
                     <Route path=path!("/sign-in") view=sign_in::SignIn />
                     <Route path=path!("/admin") view=admin::Admin />
                     <Route path=path!("/export") view=export::Export />
@@ -105,37 +104,6 @@ fn SignInGuard() -> impl IntoView {
             );
         }
     });
-}
-
-/// `/incidents/new` and `/incidents/<document id>`: one route, so that logging an incident turns
-/// the blank form into that incident's form in place (same DOM: nothing typed or focused is
-/// lost, and "Saved" appears where the person is looking).
-#[component]
-fn IncidentPage() -> impl IntoView {
-    let params = use_params_map();
-    let target = Memo::new(move |_| match params.read().get("id").as_deref() {
-        None | Some("new") => Ok(None),
-        Some(s) => s.parse::<DocumentId>().map(Some).map_err(|_| ()),
-    });
-    // The record the form shows (None: a new one). The form sets it when it creates the record.
-    let form_id = RwSignal::new(target.get_untracked().unwrap_or(None));
-    // Bumped to build a fresh form: only when the address names a record the form is not on.
-    let instance = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if let Ok(id) = target.get()
-            && id != form_id.get_untracked()
-        {
-            form_id.set(id);
-            instance.update(|n| *n += 1);
-        }
-    });
-    move || {
-        instance.track();
-        match target.get_untracked() {
-            Ok(_) => view! { <incident_form::IncidentForm id=form_id /> }.into_any(),
-            Err(()) => view! { <p class="empty">"That is not an incident address."</p> }.into_any(),
-        }
-    }
 }
 
 /// Device-local date and time, `YYYY-MM-DD HH:MM`: unambiguous whatever the locale.

@@ -1,35 +1,72 @@
-//! The form of every record type but incidents, drawn from `shared::forms`: the record's fields,
-//! its status and the moves its workflow allows now, its actions (a CAB decision, a check on
-//! site, …), read-only sections (approvals, checklist, …), work log and history. Every refusal
-//! shows the reason `shared` gave, next to what the person just did.
+//! The one record form: the page of every record type, incidents included, drawn from its
+//! description in `shared` (`shared::forms`): its fields, its status and the moves its workflow
+//! allows now, its actions (a CAB decision, a check on site, …), read-only sections, work log
+//! and history. Every refusal shows the reason `shared` gave, next to what the person just did.
+//!
+//! Creating a record turns the blank form into that record's page in place (same DOM: nothing
+//! typed or focused is lost, and "Saved" appears where the person is looking). Until a save,
+//! a field shows what the person typed, else the record as it is now, so a merge from another
+//! tablet shows up in every field they have not touched; only what they changed is written.
+//!
+//! Two layouts (`shared::forms::Layout`): a record's status moves in its own card with a
+//! reason, and its controls are `#f-<key>`; a ticket (incidents) is worked in one form whose
+//! status, fields and work-log note are saved together, with its priority and SLA shown as the
+//! person chooses, known errors to search, and controls named by their keys (`#title`).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use shared::forms::{self, Action, Field, Form, Input, Values, View};
+use shared::forms::{self, Action, Field, Form, Input, Layout, Pick, Values, View};
 use shared::ids::DocumentId;
+use shared::records::priority::Level;
 
-use super::list::record_href;
+use super::list::{Pages, record_href};
 use crate::state::{AppState, SaveError};
 
-/// `/records/<kind>/new` and `/records/<kind>/<document id>`.
+/// `/records/<kind>/new`, `/records/<kind>/<document id>`, and for the ticket layout's type
+/// `/incidents/new` and `/incidents/<document id>` (`kind` given by the route).
 #[component]
-pub fn RecordPage() -> impl IntoView {
+pub fn RecordPage(#[prop(optional)] kind: Option<&'static str>) -> impl IntoView {
     let params = use_params_map();
+    let state = expect_context::<AppState>();
+    let target = Memo::new(move |_| {
+        let kind = kind.map_or_else(
+            || params.read().get("kind").unwrap_or_default(),
+            String::from,
+        );
+        let id = match params.read().get("id").as_deref() {
+            None | Some("new") => Ok(None),
+            Some(s) => s.parse::<DocumentId>().map(Some).map_err(|_| ()),
+        };
+        (kind, id)
+    });
+    // The record the form shows (None: a new one); the form sets it when it creates the record.
+    let form_id = RwSignal::new(target.get_untracked().1.unwrap_or(None));
+    // Bumped to build a fresh form: only when the address names another type, or a record the
+    // form is not on.
+    let instance = RwSignal::new(0u32);
+    let shown_kind = StoredValue::new(target.get_untracked().0);
+    Effect::new(move |_| {
+        let (kind, id) = target.get();
+        let other_kind = shown_kind.with_value(|k| *k != kind);
+        if let Ok(id) = id
+            && (other_kind || id != form_id.get_untracked())
+        {
+            shown_kind.set_value(kind);
+            form_id.set(id);
+            instance.update(|n| *n += 1);
+        }
+    });
     move || {
-        let kind = params.read().get("kind").unwrap_or_default();
-        let id = params.read().get("id").unwrap_or_default();
-        let state = expect_context::<AppState>();
+        instance.track();
+        let (kind, id) = target.get_untracked();
         let Some(form) = forms::of(&kind).filter(|f| super::records::may_see(&state, *f)) else {
             return view! { <p class="empty">"There is no such record type."</p> }.into_any();
         };
-        if id == "new" {
-            return view! { <CreateForm form=form /> }.into_any();
-        }
-        match id.parse::<DocumentId>() {
-            Ok(id) => view! { <EditForm form=form id=id /> }.into_any(),
-            Err(_) => view! { <p class="empty">"That is not a record address."</p> }.into_any(),
+        match id {
+            Ok(_) => view! { <RecordForm form=form id=form_id /> }.into_any(),
+            Err(()) => view! { <p class="empty">"That is not a record address."</p> }.into_any(),
         }
     }
 }
@@ -56,11 +93,11 @@ impl Saving {
 
     /// Runs `save` (durable in IndexedDB when it returns `Ok`), then `done`; a refusal is shown
     /// at `place` and everything typed stays.
-    fn run(
+    fn run<T: 'static>(
         self,
         place: &str,
-        save: impl Future<Output = Result<(), SaveError>> + 'static,
-        done: impl FnOnce() + 'static,
+        save: impl Future<Output = Result<T, SaveError>> + 'static,
+        done: impl FnOnce(T) + 'static,
     ) {
         if self.busy.get_untracked() {
             return;
@@ -71,8 +108,8 @@ impl Saving {
         let place = place.to_string();
         spawn_local(async move {
             match save.await {
-                Ok(()) => {
-                    done();
+                Ok(saved) => {
+                    done(saved);
                     self.status.set("Saved".into());
                 }
                 Err(e) => {
@@ -112,96 +149,51 @@ impl Saving {
     }
 }
 
-#[component]
-fn CreateForm(form: &'static dyn Form) -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let navigate = use_navigate();
-    let values = RwSignal::new(Values::new());
-    let saving = Saving::new();
-    let kind = form.kind();
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let navigate = navigate.clone();
-        let given = values.get_untracked();
-        saving.run(
-            "fields",
-            async move {
-                let id = state.create_record(kind, given).await?;
-                // Replace, so Back leads to the list rather than to a blank form.
-                navigate(
-                    &record_href(kind, &id.to_string()),
-                    NavigateOptions {
-                        replace: true,
-                        ..Default::default()
-                    },
-                );
-                Ok(())
-            },
-            || {},
-        );
-    };
-    view! {
-        <section class="page form-page record-page" data-kind=kind>
-            <nav class="crumbs">
-                <a href=format!("/records/{kind}")>{format!("← {}", form.plural())}</a>
-            </nav>
-            <div class="page-head">
-                <h1>{format!("New {}", form.noun())}</h1>
-            </div>
-            <super::read_only::ReadOnlyNotice reason=Signal::derive(move || state.may_create(kind).err().map(|r| r.reason)) />
-            <Show when=move || state.may_create(kind).is_ok()>
-                <form class="card" on:submit=save.clone()>
-                    {fields(form, move |key| values.with(|v| v.get(key).cloned().unwrap_or_default()), move |key, text| {
-                        values.update(|v| {
-                            v.insert(key.to_string(), text);
-                        });
-                    })}
-                    {saving.refusal_view("fields")}
-                    <div class="actions wide">
-                        <button id="save" type="submit" class="button primary" disabled=move || saving.busy.get()>
-                            {format!("Add {}", form.noun())}
-                        </button>
-                        {saving.status_view()}
-                    </div>
-                </form>
-            </Show>
-        </section>
-    }
-}
+/// The record's view as the document has it now (re-read whenever any document changes); for
+/// a new record, the blank form.
+type Record = Memo<Option<Result<View, String>>>;
 
 #[component]
-fn EditForm(form: &'static dyn Form, id: DocumentId) -> impl IntoView {
+fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let record = Memo::new(move |_| {
+    let navigate = use_navigate();
+    let blank = form.blank();
+    let record: Record = Memo::new(move |_| {
         state.revision.track();
-        state.record_view(&id)
+        id.get().and_then(|id| state.record_view(&id))
     });
     let shown = move |f: &dyn Fn(&View) -> String| {
         record.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()).map(f))
     };
+    let has_record = Memo::new(move |_| record.with(|r| matches!(r, Some(Ok(_)))));
+    let ticket = form.layout == Layout::Ticket;
     // Only what the person changed is written, so a field edited on another device meanwhile
     // is not overwritten with the value this form loaded.
     let edits = RwSignal::new(Values::new());
     let saving = Saving::new();
     let kind = form.kind();
-    // Why the signed-in person may not change this record (`shared::access`), if they may not.
+    let pages = Pages::of(form);
+    // Why the signed-in person may not change this record, or create one of its kind
+    // (`shared::access`, the rule the relay applies), if they may not.
     let read_only = Memo::new(move |_| {
         state.revision.track();
-        state.may_write(&id).err().map(|r| r.reason)
+        match id.get() {
+            Some(id) => state.may_write(&id),
+            None => state.may_create(kind),
+        }
+        .err()
+        .map(|r| r.reason)
     });
-    let writable = Signal::derive(move || read_only.with(Option::is_none));
+    let writable: Signal<bool> = Memo::new(move |_| read_only.with(Option::is_none)).into();
 
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let changed = edits.get_untracked();
-        saving.run("fields", state.edit_record(id, changed), move || {
-            edits.set(Values::new())
-        });
-    };
+    let blank_values = StoredValue::new(blank.values.clone());
     let value = move |key: &'static str| {
         edits
             .with(|e| e.get(key).cloned())
-            .or_else(|| shown(&|v| v.values.get(key).cloned().unwrap_or_default()))
+            .or_else(|| match id.get() {
+                Some(_) => shown(&|v| v.values.get(key).cloned().unwrap_or_default()),
+                None => blank_values.with_value(|b| b.get(key).cloned()),
+            })
             .unwrap_or_default()
     };
     let edit = move |key: &'static str, text: String| {
@@ -210,58 +202,147 @@ fn EditForm(form: &'static dyn Form, id: DocumentId) -> impl IntoView {
         });
         saving.status.set("Unsaved changes".into());
     };
+    // The status the record is in, and (the ticket layout) the ones it may move to now.
+    let blank_status = (blank.status, blank.moves.clone());
+    let status_now = move || match id.get() {
+        Some(_) => record.with(|r| match r {
+            Some(Ok(v)) => (v.status, v.moves.clone()),
+            _ => (("", ""), vec![]),
+        }),
+        None => blank_status.clone(),
+    };
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let changed = edits.get_untracked();
+        match id.get_untracked() {
+            Some(existing) => {
+                saving.run("fields", state.edit_record(existing, changed), move |()| {
+                    edits.set(Values::new())
+                })
+            }
+            None => {
+                let mut given = blank_values.get_value();
+                given.extend(changed);
+                let navigate = navigate.clone();
+                saving.run("fields", state.create_record(kind, given), move |new_id| {
+                    id.set(Some(new_id));
+                    edits.set(Values::new());
+                    // Replace, so Back leads to the list rather than to a blank form.
+                    navigate(
+                        &record_href(kind, &new_id.to_string()),
+                        NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
+                    );
+                })
+            }
+        }
+    };
+
+    let heading = move || match id.get() {
+        None => format!("New {}", form.noun()),
+        Some(_) => shown(&|v| v.number.clone()).unwrap_or_else(|| form.noun().to_string()),
+    };
+    let opened = move || {
+        record.with(|r| {
+            r.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .and_then(|v| v.opened.clone())
+                .map(|(at, by)| format!("Logged {} by {by}", super::local_time(at)))
+        })
+    };
+    let noun = form.noun();
+    let (prefix, add) = match ticket {
+        true => ("", "Log"),
+        false => ("f-", "Add"),
+    };
 
     view! {
         <section class="page form-page record-page" data-kind=kind>
             <nav class="crumbs">
-                <a href=format!("/records/{kind}")>{format!("← {}", form.plural())}</a>
+                <a href=pages.list>{format!("← {}", form.plural())}</a>
             </nav>
             <div class="page-head">
-                <h1 id="record-number">
-                    {move || shown(&|v| v.number.clone()).unwrap_or_else(|| form.noun().to_string())}
-                </h1>
+                <h1 id="record-number">{heading}</h1>
                 <span class="muted" id="record-title">{move || shown(&|v| v.title.clone())}</span>
+                <span class="muted">{opened}</span>
             </div>
-            <super::list::SlaClock id=id />
-            {move || match record.get() {
-                None if state.loaded.get() => {
-                    Some(view! { <p class="banner">"This record is not on this device (yet)."</p> }.into_any())
+            {move || match (id.get(), record.get()) {
+                (Some(_), None) if state.loaded.get() => {
+                    Some(view! { <p class="banner">{format!("This {noun} is not on this device (yet).")}</p> }.into_any())
                 }
-                Some(Err(e)) => Some(view! { <p class="load-error" role="alert">{e}</p> }.into_any()),
+                (Some(id), Some(Err(e))) => {
+                    Some(view! { <p class="load-error" role="alert" data-id=id.to_string()>{format!("{id}: {e}")}</p> }.into_any())
+                }
                 _ => None,
             }}
             {move || {
                 state.revision.track();
-                let found = state.attention(&id);
+                let found = id.get().map(|id| state.attention(&id)).unwrap_or_default();
                 (!found.is_empty()).then(|| {
                     let reasons = found.iter().map(|a| view! { <li>{a.to_string()}</li> }).collect_view();
                     view! {
                         <div class="banner conflict-banner" id="conflict-banner" role="status">
-                            <p>"This record was changed on two devices at once and needs a decision:"</p>
+                            <p>{format!("This {noun} was changed on two devices at once and needs a decision:")}</p>
                             <ul>{reasons}</ul>
                             <a class="button" href="/conflicts">"Open the conflict inbox"</a>
                         </div>
                     }
                 })
             }}
-            <super::refused::RefusedBanner id=Signal::derive(move || Some(id)) />
+            <super::refused::RefusedBanner id=id />
             <super::read_only::ReadOnlyNotice reason=read_only />
-            <Show when=move || record.with(|r| matches!(r, Some(Ok(_))))>
-                <StatusCard record=record id=id saving=saving writable=writable />
-                <form class="card" on:submit=save>
-                    <fieldset class="plain" prop:disabled=move || !writable.get()>
-                        {fields(form, value, edit)}
-                    </fieldset>
-                    {saving.refusal_view("fields")}
-                    <Show when=move || writable.get()>
-                        <div class="actions wide">
-                            <button id="save" type="submit" class="button primary" disabled=move || saving.busy.get()>
-                                "Save"
-                            </button>
-                            {saving.status_view()}
-                        </div>
-                    </Show>
-                </form>
+            {move || id.get().map(|id| view! { <super::list::SlaClock id=id /> })}
+            {move || (!ticket && has_record.get()).then(|| {
+                id.get().map(|id| view! { <StatusCard record=record id=id saving=saving writable=writable /> })
+            })}
+            <form class="card" on:submit=save novalidate>
+                // One fieldset disables every control of a read-only form and takes no room.
+                <fieldset class="plain" prop:disabled=move || !writable.get()>
+                {fields(form, prefix, id, record, value, edit)}
+                {form.has_priority().then(|| view! { <TicketOutputs form=form id=id record=record value=value /> })}
+                {ticket.then(|| view! {
+                    <super::field::LabelledField label="Status" for_id="status">
+                        <select id="status" on:change=move |ev| edit("status", event_target_value(&ev))>
+                            {move || {
+                                let ((key, label), moves) = status_now();
+                                let chosen = edits.with(|e| e.get("status").cloned()).unwrap_or_else(|| key.to_string());
+                                std::iter::once((key, label))
+                                    .chain(moves)
+                                    .map(|(k, l)| {
+                                        let selected = k == chosen;
+                                        view! { <option value=k prop:selected=selected>{l}</option> }
+                                    })
+                                    .collect_view()
+                            }}
+                        </select>
+                    </super::field::LabelledField>
+                    <super::field::LabelledField label="Add to work log" for_id="note" wide=true>
+                        <textarea
+                            id="note"
+                            rows="3"
+                            placeholder="What you did or found"
+                            prop:value=move || value("note")
+                            on:input=move |ev| edit("note", event_target_value(&ev))
+                        ></textarea>
+                    </super::field::LabelledField>
+                })}
+                </fieldset>
+                {saving.refusal_view("fields")}
+                <Show when=move || writable.get()>
+                    <div class="actions wide">
+                        <button id="save" type="submit" class="button primary" disabled=move || saving.busy.get()>
+                            {move || if id.with(Option::is_some) { "Save".to_string() } else { format!("{add} {noun}") }}
+                        </button>
+                        {saving.status_view()}
+                    </div>
+                </Show>
+            </form>
+            // Built once the record is there and kept across saves (rebuilding them on every
+            // save made a save cost what the record's whole history and work log cost).
+            {move || has_record.get().then(|| id.get_untracked().map(|id| view! {
                 <Show when=move || writable.get()>
                     {form
                         .actions()
@@ -270,19 +351,60 @@ fn EditForm(form: &'static dyn Form, id: DocumentId) -> impl IntoView {
                         .collect_view()}
                 </Show>
                 <Sections record=record id=id saving=saving writable=writable />
-                <super::incident_form::WorkLog entries=Signal::derive(move || {
+            }))}
+            {ticket.then(|| view! {
+                <super::known_errors::KnownErrors incident=Signal::derive(move || shown(&|v| v.number.clone())) />
+            })}
+            {move || has_record.get().then(|| view! {
+                <super::worklog::WorkLog entries=Signal::derive(move || {
                     record.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()).map(|v| v.work_log.clone()).unwrap_or_default())
                 }) />
-                <super::history::History id=id />
-            </Show>
+            })}
+            {move || id.get().filter(|_| has_record.get()).map(|id| view! { <super::history::History id=id /> })}
         </section>
+    }
+}
+
+/// A ticket's priority, from the impact and urgency chosen now, and the SLA its clock runs
+/// against: for a new ticket the chosen service's, for one logged the one it names.
+#[component]
+fn TicketOutputs(
+    form: Form,
+    id: RwSignal<Option<DocumentId>>,
+    record: Record,
+    value: impl Fn(&'static str) -> String + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let priority = move || {
+        AppState::matrix()
+            .priority(Level::of(&value("impact")), Level::of(&value("urgency")))
+            .to_string()
+    };
+    let picks_service = form.fields().iter().any(|f| f.key == "service" && f.fixed);
+    let agreement = move || match id.get() {
+        Some(_) => record.with(|r| match r {
+            Some(Ok(_)) => Some(state.agreement_name(&state.record_value(&id.get()?, "sla"))),
+            _ => None,
+        }),
+        None if picks_service => {
+            Some(state.agreement_name(&state.service_agreement(&value("service"))))
+        }
+        None => Some(state.agreement_name("")),
+    };
+    view! {
+        <super::field::LabelledField label="Priority" for_id="priority">
+            <output id="priority" class="readonly" for="impact urgency">{priority}</output>
+        </super::field::LabelledField>
+        <super::field::LabelledField label="SLA" for_id="agreement">
+            <output id="agreement" class="readonly" for="service">{agreement}</output>
+        </super::field::LabelledField>
     }
 }
 
 /// The status, and a move to any status the workflow allows from it, with a reason.
 #[component]
 fn StatusCard(
-    record: Memo<Option<Result<View, String>>>,
+    record: Record,
     id: DocumentId,
     saving: Saving,
     writable: Signal<bool>,
@@ -312,7 +434,7 @@ fn StatusCard(
         saving.run(
             "move",
             state.move_record(id, target, reason.get_untracked()),
-            move || {
+            move |()| {
                 to.set(String::new());
                 reason.set(String::new());
             },
@@ -382,7 +504,7 @@ fn ActionForm(action: Action, id: DocumentId, saving: Saving) -> impl IntoView {
         saving.run(
             key,
             state.act_on_record(id, key.to_string(), values.get_untracked()),
-            move || values.set(reset),
+            move |()| values.set(reset),
         );
     };
     let inputs = action
@@ -400,7 +522,7 @@ fn ActionForm(action: Action, id: DocumentId, saving: Saving) -> impl IntoView {
             labelled(
                 field,
                 control_id.clone(),
-                control(field, control_id, value, set),
+                control(field, control_id, Signal::derive(value), Callback::new(set)),
             )
         })
         .collect_view();
@@ -423,7 +545,7 @@ fn ActionForm(action: Action, id: DocumentId, saving: Saving) -> impl IntoView {
 /// The read-only lists, with a button on each row that can be acted on (a checklist step).
 #[component]
 fn Sections(
-    record: Memo<Option<Result<View, String>>>,
+    record: Record,
     id: DocumentId,
     saving: Saving,
     writable: Signal<bool>,
@@ -447,7 +569,7 @@ fn Sections(
                                 saving.run(
                                     place,
                                     state.act_on_record(id, b.action.to_string(), b.values.clone()),
-                                    || {},
+                                    |()| {},
                                 )
                             };
                             view! { <button type="button" class="button" on:click=press>{b.label}</button> }
@@ -467,29 +589,152 @@ fn Sections(
     }
 }
 
-/// Every field of `form`, reading its text from `value` and reporting edits to `edit`.
+/// Every field of `form` (controls `#<prefix><key>`), reading its text from `value` and
+/// reporting edits to `edit`; a field whose value could not be read says what it holds.
 fn fields(
-    form: &'static dyn Form,
+    form: Form,
+    prefix: &'static str,
+    id: RwSignal<Option<DocumentId>>,
+    record: Record,
     value: impl Fn(&'static str) -> String + Copy + Send + Sync + 'static,
     edit: impl Fn(&'static str, String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     form.fields()
-        .iter()
+        .into_iter()
         .map(|field| {
             let key = field.key;
-            let id = format!("f-{key}");
-            labelled(
-                field,
-                id.clone(),
-                control(field, id, move || value(key), move |text| edit(key, text)),
-            )
+            let control_id = format!("{prefix}{key}");
+            let set = move |text| edit(key, text);
+            let input = match field.pick {
+                Pick::Shape => control(
+                    &field,
+                    control_id.clone(),
+                    Signal::derive(move || value(key)),
+                    Callback::new(set),
+                ),
+                pick => {
+                    let fixed = field.fixed;
+                    let locked = Signal::derive(move || fixed && id.with(Option::is_some));
+                    view! { <PickSelect id=control_id.clone() pick=pick kind=form.reference(key) chosen=Signal::derive(move || value(key)) locked=locked on_pick=set /> }
+                        .into_any()
+                }
+            };
+            let unreadable = move || {
+                record.with(|r| {
+                    let raw = r.as_ref()?.as_ref().ok()?.unreadable.iter().find(|(k, _)| k == key)?.1.clone();
+                    Some(view! {
+                        <p class="unreadable-note" id=format!("unreadable-{key}") role="note">
+                            {format!("This could not be read: it holds {raw}. Saving a value here replaces it.")}
+                        </p>
+                    })
+                })
+            };
+            view! {
+                {labelled(&field, control_id, input)}
+                {unreadable}
+            }
         })
         .collect_view()
 }
 
+/// A site, a team or a record to choose, or none. Fixed once the record exists (a site or team
+/// decides who may see the record; a service, which SLA runs its clock), so then it shows the
+/// record's own value, even one that is not among the person's.
+#[component]
+fn PickSelect(
+    id: String,
+    pick: Pick,
+    /// The record type a `Pick::Record` offers.
+    kind: &'static str,
+    chosen: Signal<String>,
+    locked: Signal<bool>,
+    on_pick: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    // Teams the relay knows, for an administrator routing a new record (offline, the
+    // administrator's own teams remain the choice).
+    let all_teams = RwSignal::new(Vec::<String>::new());
+    let is_admin = state
+        .session
+        .with_untracked(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")));
+    if pick == Pick::Team && is_admin && !locked.get_untracked() {
+        spawn_local(async move {
+            if let Ok(groups) = crate::api::groups("teams").await {
+                all_teams.set(groups.into_iter().map(|g| g.id).collect());
+            }
+        });
+    }
+    let (none, options) = match pick {
+        Pick::Site => (
+            "No site",
+            Signal::derive(move || {
+                let sites = state
+                    .session
+                    .with(|s| s.as_ref().map(|s| s.sites.clone()).unwrap_or_default());
+                sites
+                    .into_iter()
+                    .map(|s| (s.clone(), s))
+                    .collect::<Vec<_>>()
+            }),
+        ),
+        Pick::Team => (
+            "No team",
+            Signal::derive(move || {
+                let mut teams = state
+                    .session
+                    .with(|s| s.as_ref().map(|s| s.teams.clone()).unwrap_or_default());
+                for t in all_teams.get() {
+                    if !teams.contains(&t) {
+                        teams.push(t);
+                    }
+                }
+                teams
+                    .into_iter()
+                    .map(|t| (t.clone(), t))
+                    .collect::<Vec<_>>()
+            }),
+        ),
+        // Records that are not finished (a retired service takes no new incidents).
+        _ => (
+            "None",
+            Signal::derive(move || {
+                state.summaries.with(|m| {
+                    m.values()
+                        .filter(|s| s.kind == kind && s.open)
+                        .map(|s| (s.number.clone(), format!("{} {}", s.number, s.title)))
+                        .collect::<Vec<_>>()
+                })
+            }),
+        ),
+    };
+    let none = match (pick, kind) {
+        (Pick::Record, kind) => format!("No {}", kind.replace('_', " ")),
+        _ => none.to_string(),
+    };
+    view! {
+        <select id=id disabled=move || locked.get() on:change=move |ev| on_pick(event_target_value(&ev))>
+            {move || {
+                let chosen = chosen.get();
+                let mut values = options.get();
+                if !chosen.is_empty() && !values.iter().any(|(v, _)| *v == chosen) {
+                    values.push((chosen.clone(), chosen.clone()));
+                }
+                std::iter::once((String::new(), none.clone()))
+                    .chain(values)
+                    .map(|(value, label)| {
+                        let selected = value == chosen;
+                        view! { <option value=value prop:selected=selected>{label}</option> }
+                    })
+                    .collect_view()
+            }}
+        </select>
+    }
+}
+
 /// A control with its label; prose spans the form's width.
 fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<> {
-    let wide = matches!(field.input, Input::LongText | Input::Lines);
+    // A title reads best on one line of its own, like the long texts.
+    let wide = matches!(field.input, Input::LongText | Input::Lines) || field.key == "title";
     let label = if field.required {
         format!("{} *", field.label)
     } else {
@@ -503,14 +748,10 @@ fn labelled(field: &Field, id: String, control: AnyView) -> impl IntoView + use<
     }
 }
 
-/// The control for one field, with the `id` its label names.
-fn control(
-    field: &Field,
-    id: String,
-    value: impl Fn() -> String + Copy + Send + Sync + 'static,
-    set: impl Fn(String) + Copy + Send + Sync + 'static,
-) -> AnyView {
-    let on_text = move |ev: leptos::ev::Event| set(event_target_value(&ev));
+/// The control for one field, with the `id` its label names. Not generic over where the value
+/// comes from: one copy of every control for all the forms.
+fn control(field: &Field, id: String, value: Signal<String>, set: Callback<String>) -> AnyView {
+    let on_text = move |ev: leptos::ev::Event| set.run(event_target_value(&ev));
     match &field.input {
         Input::Text => view! { <input id=id type="text" prop:value=value on:input=on_text /> }.into_any(),
         Input::Number => view! {
@@ -526,8 +767,8 @@ fn control(
             <input
                 id=id
                 type="datetime-local"
-                prop:value=move || local_input(&value())
-                on:input=move |ev| set(from_local_input(&event_target_value(&ev)))
+                prop:value=move || local_input(&value.get())
+                on:input=move |ev| set.run(from_local_input(&event_target_value(&ev)))
             />
         }
         .into_any(),
@@ -543,7 +784,7 @@ fn control(
                     {options
                         .into_iter()
                         .map(|(key, label)| {
-                            view! { <option value=key prop:selected=move || value() == key>{label}</option> }
+                            view! { <option value=key prop:selected=move || value.get() == key>{label}</option> }
                         })
                         .collect_view()}
                 </select>

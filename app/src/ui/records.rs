@@ -41,22 +41,19 @@ pub fn Records() -> impl IntoView {
                 {Area::ALL
                     .into_iter()
                     .map(|area| {
-                        let incidents = (area == Area::ServiceDesk)
-                            .then(|| link("incident", "/".into(), "Incidents"));
                         let calendar = (area == Area::Change).then(|| {
                             view! {
                                 <li><a id="nav-change-calendar" href="/changes/calendar">"Change calendar"</a></li>
                             }
                         });
                         let lists = forms::all()
-                            .iter()
-                            .filter(|f| f.area() == area && may_see(&state, f.as_ref()))
-                            .map(|f| link(f.kind(), format!("/records/{}", f.kind()), f.plural()))
+                            .filter(|f| f.area() == area && may_see(&state, *f))
+                            .map(|f| link(f.kind(), super::list::Pages::of(f).list, f.plural()))
                             .collect_view();
                         view! {
                             <section class="card area">
                                 <h2>{area.label()}</h2>
-                                <ul class="area-links">{incidents}{lists}{calendar}</ul>
+                                <ul class="area-links">{lists}{calendar}</ul>
                             </section>
                         }
                     })
@@ -68,7 +65,7 @@ pub fn Records() -> impl IntoView {
 
 /// Whether the signed-in person works records of `form`'s type at all (security incidents
 /// need the security role; the relay would not take them from anyone else).
-pub(crate) fn may_see(state: &AppState, form: &dyn forms::Form) -> bool {
+pub(crate) fn may_see(state: &AppState, form: forms::Form) -> bool {
     form.restricted_to().is_none_or(|role| {
         state
             .session

@@ -13,6 +13,7 @@ use futures::{SinkExt, StreamExt};
 use server::{Config, Relay};
 use shared::{
     access::Role,
+    forms::log_incident,
     ids::{DocumentId, PeerId},
     protocol::{self, Message},
     records::{
@@ -420,7 +421,7 @@ pub fn incident_doc(title: &str, site: Option<&str>, team: Option<&str>) -> Auto
         assignee: String::new(),
         note: String::new(),
     };
-    let incident = Incident::create("INC-TEST-0001".into(), edit, &meta("ana")).unwrap();
+    let incident = log_incident("INC-TEST-0001", &edit, &meta("ana")).unwrap();
     let mut doc = Automerge::new();
     incident.write(&mut doc, &meta("ana")).unwrap();
     let mut tx = doc.transaction();

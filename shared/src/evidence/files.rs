@@ -12,8 +12,9 @@ use crate::{
     csv_export::safe_cell,
     history::{HistoryEntry, history},
     ids::DocumentId,
+    model::record_type,
     numbering::record_number,
-    records::{KINDS, document::record_type},
+    records::type_of,
     time::Timestamp,
 };
 
@@ -32,10 +33,7 @@ pub(super) struct Evidence {
 impl Evidence {
     pub fn of(r: &SampledRecord) -> Self {
         let kind = record_type(&r.doc).unwrap_or_default();
-        let prefix = KINDS
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map_or("DOC", |(_, p)| p);
+        let prefix = type_of(&kind).map_or("DOC", |t| t.prefix);
         let state = match serde_json::to_value(AutoSerde::from(&r.doc)) {
             Ok(Value::Object(map)) => map,
             _ => serde_json::Map::new(),

@@ -79,7 +79,7 @@ pub fn sample(
             (h.finalize().into(), *id)
         })
         .collect();
-    keyed.sort();
+    crate::order::sort(&mut keyed);
     keyed.dedup_by_key(|(_, id)| *id);
     Ok(keyed.into_iter().take(size).map(|(_, id)| id).collect())
 }
@@ -89,7 +89,7 @@ pub fn sample(
 /// one folder named for the clause. Records are ordered by number.
 pub fn package(info: &ExportInfo, records: &[SampledRecord]) -> Result<Vec<u8>, EvidenceError> {
     let mut records: Vec<files::Evidence> = records.iter().map(files::Evidence::of).collect();
-    records.sort_by(|a, b| a.number.cmp(&b.number));
+    crate::order::sort_by(&mut records, |a, b| a.number.cmp(&b.number));
     let mut out = vec![
         (
             "README.txt".to_string(),

@@ -4,7 +4,8 @@ use automerge::Automerge;
 
 use super::*;
 use crate::history::{FieldAction, history};
-use crate::records::{ChangeMeta, Record, incident::Incident};
+use crate::records::incident::INCIDENT;
+use crate::records::{ChangeMeta, Record};
 
 fn meta(author: &str, at: i64) -> ChangeMeta {
     ChangeMeta {
@@ -17,12 +18,10 @@ fn meta(author: &str, at: i64) -> ChangeMeta {
 /// An incident written by ana, then retitled by ben: two changes.
 fn incident(byte: u8) -> (DocumentId, Automerge) {
     let mut doc = Automerge::new();
-    let mut record = Incident {
-        title: "Scanner offline".into(),
-        ..Default::default()
-    };
+    let mut record = Record::new(&INCIDENT);
+    record.set("title", "Scanner offline");
     record.write(&mut doc, &meta("ana", 1_000)).unwrap();
-    record.title = "Scanner offline, ward 3".into();
+    record.set("title", "Scanner offline, ward 3");
     record.write(&mut doc, &meta("ben", 61_000)).unwrap();
     (DocumentId::from_bytes([byte; 16]), doc)
 }
@@ -125,7 +124,7 @@ fn package_holds_records_history_receipts_documents_and_a_true_manifest() {
     }];
     let files = unzip(&export(&records));
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    let number = Incident::number(&id);
+    let number = INCIDENT.number(&id);
     assert_eq!(
         names,
         [
@@ -222,10 +221,8 @@ fn sample_is_reproducible_and_seed_dependent() {
 fn no_csv_cell_can_be_read_as_a_formula() {
     use automerge::transaction::Transactable as _;
     let mut doc = Automerge::new();
-    let record = Incident {
-        title: "=HYPERLINK(\"http://x\")".into(),
-        ..Default::default()
-    };
+    let mut record = Record::new(&INCIDENT);
+    record.set("title", "=HYPERLINK(\"http://x\")");
     record.write(&mut doc, &meta("@mallory", 1_000)).unwrap();
     let mut tx = doc.transaction();
     tx.put(automerge::ROOT, "+field", "-1").unwrap();

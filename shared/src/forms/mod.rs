@@ -1,52 +1,26 @@
-//! The forms of every record type: which fields a person edits, which actions a record offers
-//! (a CAB decision, linking an incident, verifying a CI on site), and how each maps onto the
-//! record. Declared once here, so the app renders one generic list and form for every type and
-//! every rule stays in the record's module (the app never decides anything itself).
-//!
-//! A form works on the record's Automerge document: [`Form::create`] makes a new one,
-//! [`Form::view`] reads what the form shows, [`Form::edit`], [`Form::move_to`] and [`Form::act`]
-//! change it through the record's own methods and workflow, and refuse with the reason from
-//! `shared` when a rule says no.
-//!
-//! | module | records |
-//! |---|---|
-//! | `desk` | service requests, security incidents, problems |
-//! | `changes` | changes, change templates, releases |
-//! | `config` | configuration items, assets, verification campaigns |
-//! | `service_level` | services, SLAs, customers, complaints, suppliers, contracts, continuity plans |
-//! | `registers` | risks, competences, internal audits, management reviews, nonconformities, improvements |
-//!
-//! Incidents keep their own form in the app (SLA, major incident, outage) and are not listed
-//! here.
+//! The one form engine: what a person edits of any record type, how its text becomes the
+//! record's values (`text`), and the four things a form does to a record's document, through
+//! the record type's own description (`crate::records`) so a form can never bypass a rule:
+//! [`Form::create`] makes a new one, [`Form::edit`] writes the fields a person changed (and, in
+//! the ticket layout, moves the status and logs a note with them), [`Form::move_to`] moves the
+//! status, [`Form::act`] takes an action (a CAB decision, a check on site). Each refuses with
+//! the reason `shared` gives. [`Form::view`] is what the form shows, including any value that
+//! could not be read, with what the document holds there.
 
-mod changes;
-mod config;
-mod desk;
-mod registers;
-mod service_level;
-mod spec;
 #[cfg(test)]
 mod tests;
-mod value;
+mod text;
 
-use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::ops::Deref;
 
 use automerge::Automerge;
 
 use crate::ids::DocumentId;
-use crate::records::agreement::{Agreements, Sla};
-use crate::records::priority::PriorityMatrix;
-use crate::records::service::Service;
-use crate::records::{ChangeMeta, Record, RecordError};
-use crate::summary::Summary;
-use crate::time::Timestamp;
-
-pub use spec::{ActionDef, FieldDef, Spec};
-pub use value::FieldValue;
-
-/// Form values by field key, as text (see [`FieldValue`] for each type's text form).
-pub type Values = BTreeMap<String, String>;
+pub use crate::model::{
+    Area, Layout, Lookup, Nothing, Pick, Row, RowButton, Section, Values, given,
+};
+use crate::model::{ChangeMeta, FormField, Record, RecordError, RecordType, Value, WorkLogEntry};
+pub use text::{from_text, input, to_text};
 
 /// What control a field needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,52 +46,9 @@ pub struct Field {
     pub input: Input,
     /// Must not be empty when the record is created or the action taken.
     pub required: bool,
-}
-
-impl Field {
-    pub fn new(key: &'static str, label: &'static str, input: Input) -> Self {
-        Field {
-            key,
-            label,
-            input,
-            required: false,
-        }
-    }
-
-    pub fn required(mut self) -> Self {
-        self.required = true;
-        self
-    }
-}
-
-/// Where a record type sits in the navigation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Area {
-    ServiceDesk,
-    Change,
-    Configuration,
-    ServiceLevel,
-    Registers,
-}
-
-impl Area {
-    pub const ALL: [Area; 5] = [
-        Area::ServiceDesk,
-        Area::Change,
-        Area::Configuration,
-        Area::ServiceLevel,
-        Area::Registers,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Area::ServiceDesk => "Service desk",
-            Area::Change => "Change and release",
-            Area::Configuration => "Configuration",
-            Area::ServiceLevel => "Service level and relationships",
-            Area::Registers => "Management registers",
-        }
-    }
+    /// Chosen when the record is created, then shown but not changed.
+    pub fixed: bool,
+    pub pick: Pick,
 }
 
 /// Something a record offers besides editing its fields and moving its status.
@@ -128,51 +59,12 @@ pub struct Action {
     pub inputs: Vec<Field>,
 }
 
-/// A read-only list on the form (approvals, relationships, checklist…).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    pub title: &'static str,
-    pub rows: Vec<Row>,
-}
-
-impl Section {
-    /// A section of plain text rows.
-    pub fn text(title: &'static str, rows: impl IntoIterator<Item = String>) -> Self {
-        Section {
-            title,
-            rows: rows.into_iter().map(Row::text).collect(),
-        }
-    }
-}
-
-/// One line of a section, with a button when the line itself can be acted on (a checklist
-/// step to tick off).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
-    pub text: String,
-    pub button: Option<RowButton>,
-}
-
-impl Row {
-    pub fn text(text: String) -> Self {
-        Row { text, button: None }
-    }
-}
-
-/// Takes `action` with `values` when pressed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowButton {
-    pub label: &'static str,
-    pub action: &'static str,
-    pub values: Values,
-}
-
 /// What a form shows of a record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct View {
     pub number: String,
     pub title: String,
-    /// Every field's value by key.
+    /// Every form field's value as text, by key (empty for a value that could not be read).
     pub values: Values,
     /// The current status (key, label).
     pub status: (&'static str, &'static str),
@@ -180,176 +72,392 @@ pub struct View {
     pub moves: Vec<(&'static str, &'static str)>,
     pub sections: Vec<Section>,
     /// What people did, oldest first.
-    pub work_log: Vec<crate::records::journal::WorkLogEntry>,
+    pub work_log: Vec<WorkLogEntry>,
+    /// When and by whom the record was created (its first status).
+    pub opened: Option<(crate::time::Timestamp, String)>,
+    /// The values that could not be read: the form key (or the path, for a value no form
+    /// field shows) and what the document holds there. Saving a value repairs it.
+    pub unreadable: Vec<(String, String)>,
 }
 
-/// The other records on the device, for rules and actions that read them: a request reads its
-/// service's catalogue, a problem the status of its fix change, a campaign the CIs of a site.
-pub trait Lookup {
-    /// The document of the record with this number.
-    fn record(&self, number: &str) -> Option<Automerge>;
-    /// The documents of every record of this type.
-    fn all(&self, kind: &str) -> Vec<Automerge>;
-}
+/// The form of one record type.
+#[derive(Clone, Copy)]
+pub struct Form(pub &'static RecordType);
 
-/// No other records (tests, and records whose rules read none).
-pub struct Nothing;
-
-impl Lookup for Nothing {
-    fn record(&self, _: &str) -> Option<Automerge> {
-        None
-    }
-    fn all(&self, _: &str) -> Vec<Automerge> {
-        vec![]
+impl Deref for Form {
+    type Target = RecordType;
+    fn deref(&self) -> &RecordType {
+        self.0
     }
 }
 
-/// One record type's form. Object-safe, so the app keeps one registry of them.
-pub trait Form: Send + Sync {
-    fn kind(&self) -> &'static str;
-    fn prefix(&self) -> &'static str;
-    /// The record type in words, singular lower case: "problem".
-    fn noun(&self) -> &'static str;
-    /// The list's heading: "Problems".
-    fn plural(&self) -> &'static str;
-    fn area(&self) -> Area;
-    fn fields(&self) -> &[Field];
-    fn actions(&self) -> Vec<Action>;
-    /// Every status (key, label), in lifecycle order.
-    fn statuses(&self) -> Vec<(&'static str, &'static str)>;
-    /// Whether lists show a priority and an SLA clock for it (ticket-like records).
-    fn has_priority(&self) -> bool;
+impl std::fmt::Debug for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Form({})", self.0.kind)
+    }
+}
+
+/// Every record type's form, in navigation order.
+pub fn all() -> impl Iterator<Item = Form> {
+    crate::records::TYPES.iter().map(|t| Form(t))
+}
+
+/// The form of record type `kind`.
+pub fn of(kind: &str) -> Option<Form> {
+    crate::records::type_of(kind).map(Form)
+}
+
+/// The form of the record in `doc`.
+pub fn of_document(doc: &Automerge) -> Result<Form, RecordError> {
+    let kind = crate::model::record_type(doc).ok_or(RecordError::NoType)?;
+    of(&kind).ok_or(RecordError::UnknownType(kind))
+}
+
+/// A field's control, from its shape (or its codec).
+fn control(field: &FormField, ty: &RecordType) -> Field {
+    let input = match (field.codec, ty.field(field.path)) {
+        (Some(_), _) => Input::Lines,
+        (None, Some(f)) => input(&f.shape),
+        (None, None) => Input::Text,
+    };
+    Field {
+        key: field.key,
+        label: field.label,
+        input,
+        required: field.required,
+        fixed: field.fixed,
+        pick: field.pick,
+    }
+}
+
+/// A form field's value as text (empty for a value that could not be read).
+pub(crate) fn field_text(field: &FormField, value: &Value) -> String {
+    match field.codec {
+        _ if value.is_unreadable() => String::new(),
+        Some(codec) => (codec.to_text)(value),
+        None => to_text(value),
+    }
+}
+
+/// Refuses empty required fields, naming the first one.
+fn check_required(
+    required: impl IntoIterator<Item = (&'static str, &'static str)>,
+    values: &Values,
+) -> Result<(), RecordError> {
+    for (key, label) in required {
+        if given(values, key).is_empty() {
+            return Err(RecordError::invalid(label, "this is required"));
+        }
+    }
+    Ok(())
+}
+
+impl Form {
+    pub fn kind(&self) -> &'static str {
+        self.0.kind
+    }
+
+    pub fn prefix(&self) -> &'static str {
+        self.0.prefix
+    }
+
+    pub fn noun(&self) -> &'static str {
+        self.0.noun
+    }
+
+    pub fn plural(&self) -> &'static str {
+        self.0.plural
+    }
+
+    pub fn area(&self) -> Area {
+        self.0.area
+    }
+
     /// The role a person needs to see or record one at all (security incidents); the relay
     /// neither accepts nor sends such records for anyone else (`crate::access`).
-    fn restricted_to(&self) -> Option<&'static str>;
-    /// A new record in a new document, from the create form's `values`.
-    fn create(
+    pub fn restricted_to(&self) -> Option<&'static str> {
+        self.0.restricted_to
+    }
+
+    /// Whether lists show a priority and an SLA clock for it (ticket-like records).
+    pub fn has_priority(&self) -> bool {
+        self.0.ticket
+    }
+
+    /// The record type the form field `key` names a record of ("" if it names none).
+    pub fn reference(&self, key: &str) -> &'static str {
+        let path = self
+            .0
+            .form
+            .iter()
+            .find(|f| f.key == key)
+            .map_or(key, |f| f.path);
+        match self.0.field(path).map(|f| f.shape) {
+            Some(crate::model::Shape::Reference(kind)) => kind,
+            _ => "",
+        }
+    }
+
+    /// The form's fields.
+    pub fn fields(&self) -> Vec<Field> {
+        self.0.form.iter().map(|f| control(f, self.0)).collect()
+    }
+
+    /// The actions it offers, with their inputs.
+    pub fn actions(&self) -> Vec<Action> {
+        self.0
+            .actions
+            .iter()
+            .map(|a| Action {
+                key: a.key,
+                label: a.label,
+                inputs: a
+                    .inputs
+                    .iter()
+                    .map(|i| Field {
+                        key: i.key,
+                        label: i.label,
+                        input: input(&i.shape),
+                        required: i.required,
+                        fixed: false,
+                        pick: Pick::Shape,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Every status (key, label), in lifecycle order.
+    pub fn statuses(&self) -> Vec<(&'static str, &'static str)> {
+        self.0.lifecycle.statuses.to_vec()
+    }
+
+    /// A new record from the create form's `values` (its number not set yet).
+    pub fn new_record(
+        &self,
+        values: &Values,
+        lookup: &dyn Lookup,
+        meta: &ChangeMeta,
+    ) -> Result<Record, RecordError> {
+        let ty = self.0;
+        check_required(
+            ty.form
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| (f.key, f.label)),
+            values,
+        )?;
+        let mut record = Record::new(ty);
+        (ty.create)(&mut record, values, lookup, meta)?;
+        let before = record.clone();
+        self.apply(&mut record, values, true)?;
+        self.save(&mut record, &before, values, lookup, meta)?;
+        Ok(record)
+    }
+
+    /// A new record in a new document `id`, from the create form's `values`.
+    pub fn create(
         &self,
         id: &DocumentId,
         values: &Values,
         lookup: &dyn Lookup,
         meta: &ChangeMeta,
-    ) -> Result<Automerge, RecordError>;
-    fn view(&self, doc: &Automerge) -> Result<View, RecordError>;
-    /// Writes the fields in `values` (others stay as they are).
-    fn edit(
+    ) -> Result<Automerge, RecordError> {
+        let mut record = self.new_record(values, lookup, meta)?;
+        record.set("number", self.0.number(id));
+        record.document(meta)
+    }
+
+    pub fn view(&self, doc: &Automerge) -> Result<View, RecordError> {
+        Ok(self.view_of(&Record::read(doc, self.0)?))
+    }
+
+    /// What the form of a new record shows before anything is typed: every field's default.
+    pub fn blank(&self) -> View {
+        self.view_of(&Record::new(self.0))
+    }
+
+    pub fn view_of(&self, record: &Record) -> View {
+        let status = self.0.lifecycle.status(record.status()).unwrap_or_default();
+        let lifecycle = self.0.lifecycle;
+        let pairs = |keys: &[&'static str]| -> Vec<(&'static str, &'static str)> {
+            keys.iter().map(|k| (*k, lifecycle.label(k))).collect()
+        };
+        let unreadable = record
+            .unreadable()
+            .into_iter()
+            .map(|(path, raw)| {
+                let key = self.0.form.iter().find(|f| f.path == path).map(|f| f.key);
+                (key.map_or(path, String::from), raw)
+            })
+            .collect();
+        View {
+            number: record.number().into(),
+            title: (self.0.title)(record),
+            values: self
+                .0
+                .form
+                .iter()
+                .map(|f| (f.key.to_string(), field_text(f, record.get_at(f.path))))
+                .collect(),
+            status: (status, lifecycle.label(status)),
+            moves: pairs(lifecycle.targets(status)),
+            sections: (self.0.sections)(record),
+            work_log: record.work_log(),
+            opened: record
+                .status_history()
+                .into_iter()
+                .min_by_key(|c| c.at)
+                .map(|c| (c.at, c.by)),
+            unreadable,
+        }
+    }
+
+    /// Writes the fields in `values` (others stay as they are). In the ticket layout, `status`
+    /// moves the record and `note` is logged (or is the reason, when the move needs one).
+    pub fn edit(
         &self,
         doc: &mut Automerge,
         values: &Values,
+        lookup: &dyn Lookup,
         meta: &ChangeMeta,
-    ) -> Result<(), RecordError>;
-    fn move_to(
+    ) -> Result<(), RecordError> {
+        let mut record = Record::read(doc, self.0)?;
+        self.edit_record(&mut record, values, lookup, meta)?;
+        record.write(doc, meta)
+    }
+
+    /// [`Form::edit`] on a record in memory. Nothing changes if the edit is refused.
+    pub fn edit_record(
+        &self,
+        record: &mut Record,
+        values: &Values,
+        lookup: &dyn Lookup,
+        meta: &ChangeMeta,
+    ) -> Result<(), RecordError> {
+        check_required(
+            self.0
+                .form
+                .iter()
+                .filter(|f| f.required && values.contains_key(f.key))
+                .map(|f| (f.key, f.label)),
+            values,
+        )?;
+        let mut next = record.clone();
+        self.apply(&mut next, values, false)?;
+        self.save(&mut next, record, values, lookup, meta)?;
+        *record = next;
+        Ok(())
+    }
+
+    /// Applies the form `values` it has a field for; blank ones too unless `creating` (a new
+    /// record keeps what it started with, e.g. a request's title). A fixed field is set when
+    /// the record is created and refused afterwards.
+    fn apply(
+        &self,
+        record: &mut Record,
+        values: &Values,
+        creating: bool,
+    ) -> Result<(), RecordError> {
+        for field in self.0.form {
+            let Some(text) = values.get(field.key) else {
+                continue;
+            };
+            if creating && text.trim().is_empty() {
+                continue;
+            }
+            if field.fixed && !creating {
+                if *text != field_text(field, record.get_at(field.path)) {
+                    return Err(RecordError::invalid(
+                        field.label,
+                        "this is chosen when the record is created",
+                    ));
+                }
+                continue;
+            }
+            let shape = self.0.field(field.path).map(|f| f.shape);
+            let value = match (field.codec, shape) {
+                (Some(codec), _) => (codec.from_text)(text),
+                (None, Some(shape)) => from_text(&shape, text),
+                (None, None) => Err("this field is not in the record".to_string()),
+            }
+            .map_err(|message| RecordError::invalid(field.label, message))?;
+            record.set_at(field.path, value);
+        }
+        Ok(())
+    }
+
+    /// After the fields: the record type's checks, then (in the ticket layout) the move, what
+    /// the type logs about the edit, and the note.
+    fn save(
+        &self,
+        record: &mut Record,
+        before: &Record,
+        values: &Values,
+        lookup: &dyn Lookup,
+        meta: &ChangeMeta,
+    ) -> Result<(), RecordError> {
+        (self.0.validate)(record)?;
+        let ticket = self.0.layout == Layout::Ticket;
+        let note = given(values, "note");
+        let to = given(values, "status");
+        let mut reason = "";
+        if ticket && !to.is_empty() && to != record.status() {
+            if self.0.lifecycle.reason_for(to).is_some() {
+                reason = note;
+            }
+            let facts = (self.0.facts)(record, lookup);
+            record
+                .move_to(to, reason, &facts, meta)
+                .map_err(|e| RecordError::invalid("status", e))?;
+        }
+        (self.0.edited)(before, record, meta);
+        if ticket && !note.is_empty() && reason.is_empty() {
+            record.log(meta, note);
+        }
+        Ok(())
+    }
+
+    pub fn move_to(
         &self,
         doc: &mut Automerge,
         to: &str,
         reason: &str,
         lookup: &dyn Lookup,
         meta: &ChangeMeta,
-    ) -> Result<(), RecordError>;
-    fn act(
+    ) -> Result<(), RecordError> {
+        let mut record = Record::read(doc, self.0)?;
+        let to = self.0.lifecycle.status(to).ok_or_else(|| {
+            RecordError::invalid("Status", format!("'{to}' is not a status of this record"))
+        })?;
+        let facts = (self.0.facts)(&record, lookup);
+        record.move_to(to, reason, &facts, meta)?;
+        record.write(doc, meta)
+    }
+
+    pub fn act(
         &self,
         doc: &mut Automerge,
         action: &str,
         values: &Values,
         lookup: &dyn Lookup,
         meta: &ChangeMeta,
-    ) -> Result<(), RecordError>;
-    /// The list's summary of the record (see [`crate::summary`]).
-    fn summary(
-        &self,
-        id: &str,
-        doc: &Automerge,
-        matrix: &PriorityMatrix,
-        slas: &Agreements,
-        now: Timestamp,
-    ) -> Result<Summary, RecordError>;
-}
-
-static FORMS: LazyLock<Vec<Box<dyn Form>>> = LazyLock::new(|| {
-    let mut forms = vec![];
-    desk::add(&mut forms);
-    changes::add(&mut forms);
-    config::add(&mut forms);
-    service_level::add(&mut forms);
-    registers::add(&mut forms);
-    forms
-});
-
-/// Every form, in navigation order.
-pub fn all() -> &'static [Box<dyn Form>] {
-    &FORMS
-}
-
-/// The form of record type `kind`.
-pub fn of(kind: &str) -> Option<&'static dyn Form> {
-    FORMS.iter().find(|f| f.kind() == kind).map(|f| f.as_ref())
-}
-
-/// The value of `key` in `values`, trimmed ("" when absent).
-pub fn given<'a>(values: &'a Values, key: &str) -> &'a str {
-    values.get(key).map_or("", |v| v.trim())
-}
-
-/// The record `number` (of type `R`) from the device, or why it cannot be used.
-/// The SLAs on this device, for tickets' clocks.
-pub fn agreements(lookup: &dyn Lookup) -> Agreements {
-    let slas = lookup.all(Sla::KIND);
-    Agreements::new(slas.iter().filter_map(|doc| Sla::read(doc).ok()))
-}
-
-/// For a new ticket about the service numbered `number`: the service's number and the SLA
-/// number the ticket's clock runs against ([`Agreements::for_service`]). A retired service
-/// takes no new tickets ([`ServiceState::takes_incidents`]).
-pub fn ticket_service(lookup: &dyn Lookup, number: &str) -> Result<(String, String), RecordError> {
-    let service: Service = other(lookup, number, "Service")?;
-    if !service.status.takes_incidents() {
-        return Err(RecordError::Invalid {
-            field: "Service".into(),
-            message: format!(
-                "{} {} is {}: it takes no new incidents",
-                service.number,
-                service.name,
-                service.status.label().to_lowercase()
-            ),
-        });
+    ) -> Result<(), RecordError> {
+        let mut record = Record::read(doc, self.0)?;
+        record.act(action, values, lookup, meta)?;
+        record.write(doc, meta)
     }
-    Ok((
-        service.number.clone(),
-        agreements(lookup).for_service(&service),
-    ))
 }
 
-pub(crate) fn other<R: Record>(
-    lookup: &dyn Lookup,
+/// An incident numbered `number`, logged through its form with `edit` (for code that logs
+/// incidents without a person: tests, benchmarks).
+pub fn log_incident(
     number: &str,
-    field: &str,
-) -> Result<R, RecordError> {
-    let doc = lookup.record(number).ok_or_else(|| RecordError::Invalid {
-        field: field.into(),
-        message: format!(
-            "there is no {} {number} on this device",
-            R::KIND.replace('_', " ")
-        ),
-    })?;
-    R::read(&doc)
-}
-
-/// A refusal that is not a workflow rule (a wrong tag, an unknown step), in the record's words.
-pub(crate) fn refused(field: &str, error: impl ToString) -> RecordError {
-    RecordError::Invalid {
-        field: field.into(),
-        message: error.to_string(),
-    }
-}
-
-/// The choice made for `key`, or the type's default when none was made.
-pub(crate) fn chosen<T: FieldValue + Default>(
-    values: &Values,
-    key: &str,
-    label: &str,
-) -> Result<T, RecordError> {
-    match given(values, key) {
-        "" => Ok(T::default()),
-        text => T::from_text(text).map_err(|e| refused(label, e)),
-    }
+    edit: &crate::records::incident::IncidentEdit,
+    meta: &ChangeMeta,
+) -> Result<Record, RecordError> {
+    let mut record =
+        Form(&crate::records::incident::INCIDENT).new_record(&edit.values(), &Nothing, meta)?;
+    record.set("number", number);
+    Ok(record)
 }

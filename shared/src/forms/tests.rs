@@ -3,10 +3,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::Automerge;
 
 use super::*;
-use crate::records::KINDS;
-use crate::records::ci::ConfigurationItem;
-use crate::records::service::{Offering, Service, ServiceState};
-use crate::records::{Record, RecordError};
+use crate::model::{RecordType, Value};
+use crate::records::agreement::{Agreements, SLA};
+use crate::records::ci::CONFIGURATION_ITEM;
+use crate::records::service::{SERVICE, ticket_service};
+use crate::records::{Record, RecordError, TYPES};
+use crate::time::Timestamp;
 use crate::workflow::WorkflowError;
 
 fn meta(author: &str, minute: i64) -> ChangeMeta {
@@ -29,20 +31,43 @@ fn id(n: u8) -> DocumentId {
 }
 
 /// Other records by number, as the app's device would hold them.
-#[derive(Default)]
-struct Device(BTreeMap<String, Automerge>);
+type Device = BTreeMap<String, Automerge>;
 
-impl Lookup for Device {
-    fn record(&self, number: &str) -> Option<Automerge> {
-        self.0.get(number).cloned()
+/// A record of `ty` numbered `number` with `fields` set, in a new document.
+fn record(ty: &'static RecordType, number: &str, fields: &[(&str, Value)]) -> Automerge {
+    let mut r = Record::new(ty);
+    r.set("number", number);
+    for (key, value) in fields {
+        r.set(key, value.clone());
     }
-    fn all(&self, kind: &str) -> Vec<Automerge> {
-        self.0
-            .values()
-            .filter(|d| crate::records::document::record_type(d).as_deref() == Some(kind))
-            .cloned()
-            .collect()
+    r.start(&meta("ana", 0), ty.logged);
+    r.document(&meta("ana", 0)).unwrap()
+}
+
+/// Service SVC-1, Laptops, offering a laptop in two steps, in `status`.
+fn laptops(status: &str) -> Automerge {
+    let mut doc = record(
+        &SERVICE,
+        "SVC-1",
+        &[("name", "Laptops".into()), ("owner", "ana".into())],
+    );
+    let form = Form(&SERVICE);
+    let laptop = values(&[
+        ("key", "laptop"),
+        ("name", "New laptop"),
+        ("steps", "Order\nImage"),
+    ]);
+    form.act(&mut doc, "offering", &laptop, &Nothing, &meta("ana", 0))
+        .unwrap();
+    if status != "proposed" {
+        form.move_to(&mut doc, "live", "", &Nothing, &meta("ana", 0))
+            .unwrap();
     }
+    if status == "retired" {
+        form.move_to(&mut doc, "retired", "", &Nothing, &meta("ana", 0))
+            .unwrap();
+    }
+    doc
 }
 
 fn rule(e: RecordError) -> WorkflowError {
@@ -53,16 +78,19 @@ fn rule(e: RecordError) -> WorkflowError {
 }
 
 #[test]
-fn every_record_type_but_incidents_has_one_form() {
-    let kinds: BTreeSet<&str> = all().iter().map(|f| f.kind()).collect();
-    assert_eq!(kinds.len(), all().len(), "a kind has two forms");
-    for (kind, prefix) in KINDS {
-        if kind == "incident" {
-            assert!(of(kind).is_none());
-            continue;
-        }
+fn every_record_type_has_one_form() {
+    let kinds: BTreeSet<&str> = all().map(|f| f.kind()).collect();
+    assert_eq!(kinds.len(), all().count(), "a kind has two forms");
+    let prefixes: BTreeSet<&str> = all().map(|f| f.prefix()).collect();
+    assert_eq!(
+        prefixes.len(),
+        all().count(),
+        "two kinds share a number prefix"
+    );
+    for ty in TYPES {
+        let kind = ty.kind;
         let form = of(kind).unwrap_or_else(|| panic!("no form for {kind}"));
-        assert_eq!(form.prefix(), prefix);
+        assert_eq!(form.prefix(), ty.prefix);
         let restricted = (kind == "security_incident").then_some("security");
         assert_eq!(form.restricted_to(), restricted, "{kind}");
         let keys: BTreeSet<&str> = form.fields().iter().map(|f| f.key).collect();
@@ -101,19 +129,19 @@ fn every_form_creates_a_record_it_can_read_back_and_list() {
     service
         .move_to(&mut svc, "live", "", &device, &meta("ana", 2))
         .unwrap();
-    device.0.insert(svc_number.clone(), svc);
-    let mut ci =
-        ConfigurationItem::create("CI-1".into(), "Router", "network", &meta("ana", 0)).unwrap();
-    ci.site = "north".into();
-    let mut ci_doc = Automerge::new();
-    ci.write(&mut ci_doc, &meta("ana", 0)).unwrap();
-    device.0.insert("CI-1".into(), ci_doc);
+    device.insert(svc_number.clone(), svc);
+    let ci = record(
+        &CONFIGURATION_ITEM,
+        "CI-1",
+        &[("name", "Router".into()), ("site", "north".into())],
+    );
+    device.insert("CI-1".into(), ci);
 
-    for (n, form) in all().iter().enumerate() {
+    for (n, form) in all().enumerate() {
         let mut given = Values::new();
-        // Required fields, and a change's title (optional only because a standard change
-        // takes its template's name).
-        let needed = |f: &&Field| f.required || (form.kind() == "change" && f.key == "title");
+        // Required fields, and a title (optional in a change only because a standard change
+        // takes its template's name; required by an incident's own rule).
+        let needed = |f: &&Field| f.required || f.key == "title";
         for field in form.fields().iter().filter(needed) {
             let text = match (&field.input, field.key) {
                 (_, "service") if form.kind() == "service_request" => svc_number.clone(),
@@ -137,6 +165,7 @@ fn every_form_creates_a_record_it_can_read_back_and_list() {
             &doc,
             &Default::default(),
             &Default::default(),
+            &Nothing,
             meta("ana", 6).at,
         )
         .unwrap();
@@ -171,6 +200,7 @@ fn a_required_field_and_a_bad_number_are_refused_in_words() {
         .edit(
             &mut doc,
             &values(&[("likelihood", "lots")]),
+            &Nothing,
             &meta("ana", 1),
         )
         .unwrap_err();
@@ -179,7 +209,12 @@ fn a_required_field_and_a_bad_number_are_refused_in_words() {
         "Likelihood (1 to 5): 'lots' is not a number from 0 to 255"
     );
     let err = risk
-        .edit(&mut doc, &values(&[("likelihood", "9")]), &meta("ana", 1))
+        .edit(
+            &mut doc,
+            &values(&[("likelihood", "9")]),
+            &Nothing,
+            &meta("ana", 1),
+        )
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -198,6 +233,7 @@ fn a_required_field_and_a_bad_number_are_refused_in_words() {
     risk.edit(
         &mut doc,
         &values(&[("likelihood", "4"), ("impact", "5")]),
+        &Nothing,
         &meta("ana", 1),
     )
     .unwrap();
@@ -246,11 +282,12 @@ fn a_problem_closes_only_with_a_closed_fix_or_as_an_accepted_known_error() {
         )
         .unwrap();
     let change_number = change.view(&change_doc).unwrap().number;
-    device.0.insert(change_number.clone(), change_doc);
+    device.insert(change_number.clone(), change_doc);
     problem
         .edit(
             &mut doc,
             &values(&[("fix_change", &change_number)]),
+            &Nothing,
             &meta("bo", 5),
         )
         .unwrap();
@@ -298,16 +335,7 @@ fn a_problem_closes_only_with_a_closed_fix_or_as_an_accepted_known_error() {
 #[test]
 fn a_request_follows_its_catalogue_item_and_resolves_once_every_step_is_done() {
     let mut device = Device::default();
-    let mut service = Service::create("SVC-1".into(), "Laptops", "ana", &meta("ana", 0)).unwrap();
-    service.offerings.push(Offering {
-        key: "laptop".into(),
-        name: "New laptop".into(),
-        description: String::new(),
-        steps: vec!["Order".into(), "Image".into()],
-    });
-    let mut svc_doc = Automerge::new();
-    service.write(&mut svc_doc, &meta("ana", 0)).unwrap();
-    device.0.insert("SVC-1".into(), svc_doc.clone());
+    device.insert("SVC-1".into(), laptops("proposed"));
 
     let request = of("service_request").unwrap();
     let asked = values(&[("service", "SVC-1"), ("catalogue_item", "laptop")]);
@@ -316,9 +344,7 @@ fn a_request_follows_its_catalogue_item_and_resolves_once_every_step_is_done() {
         .unwrap_err();
     assert!(matches!(rule(err), WorkflowError::ServiceNotLive { .. }));
 
-    service.status = ServiceState::Live;
-    service.write(&mut svc_doc, &meta("ana", 2)).unwrap();
-    device.0.insert("SVC-1".into(), svc_doc);
+    device.insert("SVC-1".into(), laptops("live"));
     let mut doc = request
         .create(&id(1), &asked, &device, &meta("cy", 3))
         .unwrap();
@@ -372,6 +398,7 @@ fn a_request_follows_its_catalogue_item_and_resolves_once_every_step_is_done() {
         &doc,
         &Default::default(),
         &Default::default(),
+        &Nothing,
         meta("cy", 8).at,
     )
     .unwrap();
@@ -382,39 +409,39 @@ fn a_request_follows_its_catalogue_item_and_resolves_once_every_step_is_done() {
 #[test]
 fn a_request_runs_against_the_active_sla_covering_its_service() {
     let mut device = Device::default();
-    let mut service = Service::create("SVC-1".into(), "Laptops", "ana", &meta("ana", 0)).unwrap();
-    service.status = ServiceState::Live;
-    service.offerings.push(Offering {
-        key: "laptop".into(),
-        name: "New laptop".into(),
-        ..Offering::default()
-    });
-    let mut svc_doc = Automerge::new();
-    service.write(&mut svc_doc, &meta("ana", 0)).unwrap();
-    device.0.insert("SVC-1".into(), svc_doc);
+    device.insert("SVC-1".into(), laptops("live"));
     // SLA-9: P3 (the default medium × medium) respond within 5 minutes.
-    let mut sla =
-        crate::records::agreement::Sla::create("SLA-9".into(), "Fast", "", &meta("ana", 0))
-            .unwrap();
-    sla.services = vec!["SVC-1".into()];
-    sla.targets = vec![crate::records::agreement::PriorityTarget {
-        priority: crate::records::priority::Priority::P3,
-        response_minutes: 5,
-        resolution_minutes: 60,
-    }];
-    sla.status = crate::records::agreement::AgreementStatus::Active;
-    let mut sla_doc = Automerge::new();
-    sla.write(&mut sla_doc, &meta("ana", 0)).unwrap();
-    device.0.insert("SLA-9".into(), sla_doc);
+    let mut sla = record(
+        &SLA,
+        "SLA-9",
+        &[
+            ("name", "Fast".into()),
+            ("services", vec![Value::from("SVC-1")].into()),
+        ],
+    );
+    let form = Form(&SLA);
+    let target = values(&[("priority", "P3"), ("response", "5"), ("resolution", "60")]);
+    form.act(&mut sla, "target", &target, &Nothing, &meta("ana", 0))
+        .unwrap();
+    form.move_to(&mut sla, "active", "", &Nothing, &meta("ana", 0))
+        .unwrap();
+    device.insert("SLA-9".into(), sla);
 
     let asked = values(&[("service", "SVC-1"), ("catalogue_item", "laptop")]);
     let doc = of("service_request")
         .unwrap()
         .create(&id(1), &asked, &device, &meta("cy", 1))
         .unwrap();
-    let slas = agreements(&device);
-    let s =
-        crate::summary::summarize("r", &doc, &Default::default(), &slas, meta("cy", 2).at).unwrap();
+    let slas = Agreements::on(&device);
+    let s = crate::summary::summarize(
+        "r",
+        &doc,
+        &Default::default(),
+        &slas,
+        &Nothing,
+        meta("cy", 2).at,
+    )
+    .unwrap();
     assert_eq!(s.agreement, "SLA-9");
     let left = s.sla.unwrap().response.left_ms(meta("cy", 2).at).unwrap();
     assert_eq!(left, 4 * 60_000, "five minutes from logging, one gone");
@@ -426,10 +453,7 @@ fn a_request_runs_against_the_active_sla_covering_its_service() {
     );
 
     // Retired, the service takes no new incidents.
-    service.status = ServiceState::Retired;
-    let mut retired_doc = Automerge::new();
-    service.write(&mut retired_doc, &meta("ana", 3)).unwrap();
-    device.0.insert("SVC-1".into(), retired_doc);
+    device.insert("SVC-1".into(), laptops("retired"));
     let retired = ticket_service(&device, "SVC-1").unwrap_err().to_string();
     assert!(
         retired.contains("SVC-1 Laptops is retired: it takes no new incidents"),
@@ -525,14 +549,16 @@ fn a_normal_change_needs_the_cab_before_approval_and_a_review_before_closing() {
 fn a_campaign_covers_its_sites_cis_and_refuses_an_unknown_tag() {
     let mut device = Device::default();
     for (n, site) in [(1, "north"), (2, "north"), (3, "south")] {
-        let mut ci =
-            ConfigurationItem::create(format!("CI-{n}"), "Switch", "network", &meta("ana", 0))
-                .unwrap();
-        ci.site = site.into();
-        ci.asset_tag = format!("TAG-{n}");
-        let mut doc = Automerge::new();
-        ci.write(&mut doc, &meta("ana", 0)).unwrap();
-        device.0.insert(ci.number.clone(), doc);
+        let number = format!("CI-{n}");
+        let fields = [
+            ("name", "Switch".into()),
+            ("site", site.into()),
+            ("asset_tag", format!("TAG-{n}").into()),
+        ];
+        device.insert(
+            number.clone(),
+            record(&CONFIGURATION_ITEM, &number, &fields),
+        );
     }
     let campaign = of("verification_campaign").unwrap();
     let mut doc = campaign
@@ -595,7 +621,7 @@ fn a_standard_change_comes_from_an_approved_template_and_needs_no_cab() {
         )
         .unwrap();
     let number = templates.view(&template).unwrap().number;
-    device.0.insert(number.clone(), template.clone());
+    device.insert(number.clone(), template.clone());
     let change = of("change").unwrap();
     let standard = values(&[
         ("change_type", "standard"),
@@ -619,7 +645,7 @@ fn a_standard_change_comes_from_an_approved_template_and_needs_no_cab() {
             &meta("cab", 2),
         )
         .unwrap();
-    device.0.insert(number.clone(), template);
+    device.insert(number.clone(), template);
     let mut doc = change
         .create(&id(2), &standard, &device, &meta("bo", 3))
         .unwrap();
@@ -716,17 +742,28 @@ fn an_sla_week_reads_and_writes_as_one_line_per_day() {
         .unwrap();
     assert!(sla.view(&doc).unwrap().values["week"].starts_with("Mon 00:00-24:00\nTue"));
     let week = "Mon 08:00-17:00\nTue 08:00-17:00\nWed 08:00-17:00\nThu 08:00-17:00\nFri 08:00-13:30\nSat closed\nSun closed";
-    sla.edit(&mut doc, &values(&[("week", week)]), &meta("ana", 1))
-        .unwrap();
+    sla.edit(
+        &mut doc,
+        &values(&[("week", week)]),
+        &Nothing,
+        &meta("ana", 1),
+    )
+    .unwrap();
     assert_eq!(sla.view(&doc).unwrap().values["week"], week);
     let err = sla
-        .edit(&mut doc, &values(&[("week", "Mon 9-5")]), &meta("ana", 2))
+        .edit(
+            &mut doc,
+            &values(&[("week", "Mon 9-5")]),
+            &Nothing,
+            &meta("ana", 2),
+        )
         .unwrap_err();
     assert!(err.to_string().contains("seven lines"), "{err}");
     let err = sla
         .edit(
             &mut doc,
             &values(&[("week", &week.replace("13:30", "25:00"))]),
+            &Nothing,
             &meta("ana", 2),
         )
         .unwrap_err();
@@ -791,18 +828,34 @@ fn a_summary_is_updated_at_the_latest_change_even_after_a_merge() {
         )
         .unwrap();
     let mut b = a.fork();
-    risk.edit(&mut a, &values(&[("owner", "ana")]), &meta("ana", 5))
-        .unwrap();
-    risk.edit(&mut b, &values(&[("treatment", "Pumps")]), &meta("bo", 9))
-        .unwrap();
-    risk.edit(&mut a, &values(&[("source", "Audit")]), &meta("ana", 7))
-        .unwrap();
+    risk.edit(
+        &mut a,
+        &values(&[("owner", "ana")]),
+        &Nothing,
+        &meta("ana", 5),
+    )
+    .unwrap();
+    risk.edit(
+        &mut b,
+        &values(&[("treatment", "Pumps")]),
+        &Nothing,
+        &meta("bo", 9),
+    )
+    .unwrap();
+    risk.edit(
+        &mut a,
+        &values(&[("source", "Audit")]),
+        &Nothing,
+        &meta("ana", 7),
+    )
+    .unwrap();
     a.merge(&mut b).unwrap();
     let summary = crate::summary::summarize(
         "r",
         &a,
         &Default::default(),
         &Default::default(),
+        &Nothing,
         meta("x", 10).at,
     )
     .unwrap();
@@ -827,16 +880,33 @@ fn a_summary_counts_what_needs_a_person() {
         .unwrap();
     let now = meta("x", 10).at;
     let count = |doc: &Automerge| {
-        crate::summary::summarize("r", doc, &Default::default(), &Default::default(), now)
-            .unwrap()
-            .attention
+        crate::summary::summarize(
+            "r",
+            doc,
+            &Default::default(),
+            &Default::default(),
+            &Nothing,
+            now,
+        )
+        .unwrap()
+        .attention
     };
     assert_eq!(count(&a), 0);
     let mut b = a.fork();
-    risk.edit(&mut a, &values(&[("owner", "ana")]), &meta("ana", 1))
-        .unwrap();
-    risk.edit(&mut b, &values(&[("owner", "bo")]), &meta("bo", 2))
-        .unwrap();
+    risk.edit(
+        &mut a,
+        &values(&[("owner", "ana")]),
+        &Nothing,
+        &meta("ana", 1),
+    )
+    .unwrap();
+    risk.edit(
+        &mut b,
+        &values(&[("owner", "bo")]),
+        &Nothing,
+        &meta("bo", 2),
+    )
+    .unwrap();
     a.merge(&mut b).unwrap();
     assert_eq!(count(&a), 1, "the owner written on two devices at once");
 }

@@ -2,82 +2,89 @@
 //! when. A technician on site works through the campaign offline, typing or scanning asset
 //! tags; each check is appended to a grow-only list, so two tablets checking the same campaign
 //! offline both keep every check after they merge. The campaign does not edit the CIs itself:
-//! [`VerificationCampaign::apply_to_ci`] says what its checks add to a CI's own record.
+//! [`apply_to_ci`] says what its checks add to a CI's own record.
 
-use autosurgeon::{Hydrate, Reconcile};
+use super::ci::{VERIFICATION, VERIFY_METHODS, tag_matches};
+use super::journal::JOURNAL;
+use crate::model::{
+    self as m, Action, ChangeMeta, Facts, Field as F, FormField, Group, Input, Lookup, Record,
+    RecordError, Section, Shape as S, Values, given,
+};
+use crate::workflow::WorkflowError;
 
-use super::ci::{CiStatus, ConfigurationItem, Verification, VerifyMethod, tag_matches};
-use super::document::{ChangeMeta, record};
-use super::journal::{StatusChange, WorkLogEntry};
-use super::labels::labelled_enum;
-use crate::time::Timestamp;
-use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
+pub const CAMPAIGN_STATUSES: m::Choices = m::Choices::new(&[
+    ("planned", "Planned"),
+    ("in_progress", "In progress"),
+    ("completed", "Completed"),
+    ("cancelled", "Cancelled"),
+]);
 
-labelled_enum! {
-    pub enum CampaignStatus {
-        Planned = ("planned", "Planned"),
-        InProgress = ("in_progress", "In progress"),
-        Completed = ("completed", "Completed"),
-        Cancelled = ("cancelled", "Cancelled"),
-    }
-}
+/// What the technician found.
+pub const CHECK_RESULTS: m::Choices = m::Choices::new(&[
+    ("found_ok", "Found as registered"),
+    ("discrepancy", "Found, with a discrepancy"),
+    ("not_found", "Not found"),
+]);
 
-labelled_enum! {
-    /// What the technician found.
-    pub enum CheckResult {
-        FoundOk = ("found_ok", "Found as registered"),
-        Discrepancy = ("discrepancy", "Found, with a discrepancy"),
-        NotFound = ("not_found", "Not found"),
-    }
-}
-
-/// A CI in the campaign's scope, copied from the register when the campaign is planned, so
-/// a tablet can find it by tag without holding every CI document.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct ScopeItem {
-    /// The CI record number.
-    pub ci: String,
-    pub name: String,
-    pub asset_tag: String,
-    pub location: String,
-}
-
-impl ScopeItem {
-    pub fn matches_tag(&self, tag: &str) -> bool {
-        tag_matches(&self.asset_tag, &self.ci, tag)
-    }
-}
+/// A CI in the campaign's scope, copied from the register when the campaign is planned, so a
+/// tablet can find it by tag without holding every CI document.
+pub const SCOPE_ITEM: &[F] = &[
+    F::new("ci", S::Reference("configuration_item")),
+    F::new("name", S::Text),
+    F::new("asset_tag", S::Text),
+    F::new("location", S::Text),
+];
 
 /// One check on site. Checks only grow: a second look at a CI is a new, later check.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct CampaignCheck {
-    /// The CI record number.
-    pub ci: String,
-    /// The tag as the technician typed or scanned it.
-    pub tag: String,
-    pub method: VerifyMethod,
-    pub result: CheckResult,
-    pub note: String,
-    pub by: String,
-    pub device: String,
-    pub at: Timestamp,
-}
+pub const CHECK: &[F] = &[
+    F::new("ci", S::Reference("configuration_item")),
+    // The tag as the technician typed or scanned it.
+    F::new("tag", S::Text),
+    F::new("method", S::Choice(&VERIFY_METHODS)),
+    F::new("result", S::Choice(&CHECK_RESULTS)),
+    F::new("note", S::LongText),
+    F::new("by", S::Text),
+    F::new("device", S::Text),
+    F::new("at", S::When),
+];
 
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-pub struct VerificationCampaign {
-    pub number: String,
-    pub name: String,
-    /// The site whose CIs are in scope.
-    pub site: String,
-    pub scope: Vec<ScopeItem>,
-    pub checks: Vec<CampaignCheck>,
-    pub status: CampaignStatus,
-    pub status_history: Vec<StatusChange>,
-    pub work_log: Vec<WorkLogEntry>,
-}
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    // The site whose CIs are in scope.
+    F::new("site", S::Text),
+    F::new("scope", S::List(&S::Group(SCOPE_ITEM))),
+    F::new("checks", S::List(&S::Group(CHECK))),
+    F::new("status", S::Choice(&CAMPAIGN_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
 
-record!(VerificationCampaign, "verification_campaign", "VER");
-tracked!(VerificationCampaign, CampaignStatus);
+static LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a verification campaign",
+    statuses: CAMPAIGN_STATUSES.options,
+    moves: &[
+        ("planned", &["in_progress", "cancelled"]),
+        ("in_progress", &["completed", "cancelled"]),
+        ("completed", &["in_progress"]),
+    ],
+    finished: &["completed", "cancelled"],
+    reasons: &[("cancelled", "")],
+};
+
+/// Completing with CIs left unchecked needs a reason an auditor can read.
+fn rules(r: &Record, to: &str, reason: &str, _: &Facts) -> Result<(), WorkflowError> {
+    if to == "completed" && reason.is_empty() {
+        let p = progress(r);
+        if !p.unchecked.is_empty() {
+            return Err(WorkflowError::UncheckedCis {
+                unchecked: p.unchecked.len(),
+                total: p.total,
+            });
+        }
+    }
+    Ok(())
+}
 
 /// Why a check could not be recorded, in the technician's words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,49 +105,6 @@ pub enum CampaignError {
     Rule(#[from] WorkflowError),
 }
 
-static LIFECYCLE: Lifecycle<CampaignStatus> = {
-    use CampaignStatus::*;
-    Lifecycle {
-        noun: "a verification campaign",
-        moves: &[
-            (Planned, &[InProgress, Cancelled]),
-            (InProgress, &[Completed, Cancelled]),
-            (Completed, &[InProgress]),
-        ],
-        finished: &[Completed, Cancelled],
-    }
-};
-
-impl Workflow for VerificationCampaign {
-    type Facts = ();
-
-    fn lifecycle() -> &'static Lifecycle<CampaignStatus> {
-        &LIFECYCLE
-    }
-
-    /// Completing with CIs left unchecked, or cancelling, needs a reason an auditor can read.
-    fn check(&self, to: CampaignStatus, reason: &str, _: &()) -> Result<(), WorkflowError> {
-        match to {
-            CampaignStatus::Completed if reason.is_empty() => {
-                let progress = self.progress();
-                let unchecked = progress.unchecked.len();
-                if unchecked > 0 {
-                    return Err(WorkflowError::UncheckedCis {
-                        unchecked,
-                        total: progress.total,
-                    });
-                }
-                Ok(())
-            }
-            CampaignStatus::Cancelled if reason.is_empty() => Err(WorkflowError::ReasonRequired {
-                status: "cancelled".into(),
-                consequence: "",
-            }),
-            _ => Ok(()),
-        }
-    }
-}
-
 /// How far the campaign has got, counting each CI's latest check.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Progress {
@@ -153,165 +117,257 @@ pub struct Progress {
     pub unchecked: Vec<String>,
 }
 
-impl VerificationCampaign {
-    /// Plans a campaign over the CIs at `site` that are not retired.
-    pub fn plan(
-        number: String,
-        name: &str,
-        site: &str,
-        cis: &[ConfigurationItem],
-        meta: &ChangeMeta,
-    ) -> Result<Self, CampaignError> {
-        if name.trim().is_empty() {
-            return Err(WorkflowError::Empty("the campaign name").into());
-        }
-        let site = site.trim();
-        let scope: Vec<ScopeItem> = cis
-            .iter()
-            .filter(|ci| ci.site.trim().eq_ignore_ascii_case(site))
-            .filter(|ci| ci.status != CiStatus::Retired)
-            .map(|ci| ScopeItem {
-                ci: ci.number.clone(),
-                name: ci.name.clone(),
-                asset_tag: ci.asset_tag.clone(),
-                location: ci.location.clone(),
-            })
-            .collect();
-        if scope.is_empty() {
-            return Err(CampaignError::EmptyScope { site: site.into() });
-        }
-        let mut campaign = VerificationCampaign {
-            number,
-            name: name.trim().into(),
-            site: site.into(),
-            scope,
-            ..Default::default()
-        };
-        let note = format!("Campaign planned: {} CIs at {site}", campaign.scope.len());
-        campaign.start(meta, &note);
-        Ok(campaign)
-    }
+/// The scope of a campaign over the CIs at `site` that are not retired.
+pub fn scope(site: &str, cis: &[Record]) -> Vec<Group> {
+    let site = site.trim();
+    cis.iter()
+        .filter(|ci| ci.str("site").trim().eq_ignore_ascii_case(site))
+        .filter(|ci| ci.status() != "retired")
+        .map(|ci| {
+            Group::defaults(SCOPE_ITEM)
+                .with("ci", ci.number())
+                .with("name", ci.str("name"))
+                .with("asset_tag", ci.str("asset_tag"))
+                .with("location", ci.str("location"))
+        })
+        .collect()
+}
 
-    /// The CI in scope with this asset tag (or CI number), as typed or scanned.
-    pub fn find(&self, tag: &str) -> Option<&ScopeItem> {
-        self.scope.iter().find(|item| item.matches_tag(tag))
+/// The scope is the site's CIs on this device when the campaign is planned.
+fn create(
+    r: &mut Record,
+    values: &Values,
+    lookup: &dyn Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let cis: Vec<Record> = lookup
+        .all(super::ci::CONFIGURATION_ITEM.kind)
+        .iter()
+        .filter_map(|doc| Record::read(doc, &super::ci::CONFIGURATION_ITEM).ok())
+        .collect();
+    let site = given(values, "site");
+    let scope = scope(site, &cis);
+    if scope.is_empty() {
+        let e = CampaignError::EmptyScope { site: site.into() };
+        return Err(RecordError::invalid("Site", e));
     }
+    let note = format!("Campaign planned: {} CIs at {site}", scope.len());
+    r.set("site", site);
+    r.set(
+        "scope",
+        scope.into_iter().map(m::Value::from).collect::<Vec<_>>(),
+    );
+    r.start(meta, &note);
+    Ok(())
+}
 
-    /// Records a check of the CI with `tag` and returns it. The first check starts a planned
-    /// campaign.
-    pub fn record_check(
-        &mut self,
-        tag: &str,
-        method: VerifyMethod,
-        result: CheckResult,
-        note: &str,
-        meta: &ChangeMeta,
-    ) -> Result<CampaignCheck, CampaignError> {
-        if LIFECYCLE.is_finished(self.status) {
-            return Err(CampaignError::Finished {
-                status: self.status.label().to_lowercase(),
-            });
-        }
-        let tag = tag.trim();
-        if tag.is_empty() {
-            return Err(CampaignError::NoTag);
-        }
-        let ci = self
-            .find(tag)
-            .ok_or_else(|| CampaignError::UnknownTag { tag: tag.into() })?
-            .ci
-            .clone();
-        let note = note.trim();
-        if result == CheckResult::Discrepancy && note.is_empty() {
-            return Err(CampaignError::DiscrepancyWithoutNote);
-        }
-        if self.status == CampaignStatus::Planned {
-            self.move_to(CampaignStatus::InProgress, "", meta)?;
-        }
-        let line = match note {
-            "" => format!("{ci}: {} ({})", result.label(), method.label()),
-            _ => format!("{ci}: {} ({}): {note}", result.label(), method.label()),
-        };
-        self.log(meta, line);
-        let check = CampaignCheck {
-            ci,
-            tag: tag.into(),
-            method,
-            result,
-            note: note.into(),
-            by: meta.author.clone(),
-            device: meta.device.clone(),
-            at: meta.at,
-        };
-        self.checks.push(check.clone());
-        Ok(check)
+/// The CI in scope with this asset tag (or CI number), as typed or scanned.
+pub fn find<'a>(campaign: &'a Record, tag: &str) -> Option<&'a Group> {
+    campaign
+        .groups("scope")
+        .find(|item| tag_matches(item.str("asset_tag"), item.str("ci"), tag))
+}
+
+/// Records a check of the CI with `tag` (`method` and `result` are keys) and returns it. The
+/// first check starts a planned campaign.
+pub fn record_check(
+    campaign: &mut Record,
+    tag: &str,
+    method: &str,
+    result: &str,
+    note: &str,
+    meta: &ChangeMeta,
+) -> Result<Group, CampaignError> {
+    if LIFECYCLE.is_finished(campaign.status()) {
+        return Err(CampaignError::Finished {
+            status: LIFECYCLE.label(campaign.status()).to_lowercase(),
+        });
     }
-
-    /// Each checked CI's latest check (by time, then list order, the same on every replica).
-    pub fn latest_checks(&self) -> Vec<&CampaignCheck> {
-        let mut latest: Vec<&CampaignCheck> = vec![];
-        let mut sorted: Vec<&CampaignCheck> = self.checks.iter().collect();
-        sorted.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.device.cmp(&b.device)));
-        for check in sorted {
-            latest.retain(|c| c.ci != check.ci);
-            latest.push(check);
-        }
-        latest
+    let tag = tag.trim();
+    if tag.is_empty() {
+        return Err(CampaignError::NoTag);
     }
-
-    /// n of m checked, and what was found.
-    pub fn progress(&self) -> Progress {
-        let latest = self.latest_checks();
-        let count = |r: CheckResult| latest.iter().filter(|c| c.result == r).count();
-        let unchecked: Vec<String> = self
-            .scope
-            .iter()
-            .filter(|item| !latest.iter().any(|c| c.ci == item.ci))
-            .map(|item| item.ci.clone())
-            .collect();
-        Progress {
-            checked: self.scope.len() - unchecked.len(),
-            total: self.scope.len(),
-            found_ok: count(CheckResult::FoundOk),
-            discrepancies: count(CheckResult::Discrepancy),
-            not_found: count(CheckResult::NotFound),
-            unchecked,
-        }
+    let ci = find(campaign, tag)
+        .ok_or_else(|| CampaignError::UnknownTag { tag: tag.into() })?
+        .str("ci")
+        .to_string();
+    let note = note.trim();
+    if result == "discrepancy" && note.is_empty() {
+        return Err(CampaignError::DiscrepancyWithoutNote);
     }
+    if campaign.status() == "planned" {
+        campaign.move_to("in_progress", "", &Facts::default(), meta)?;
+    }
+    let (result_label, method_label) = (
+        CHECK_RESULTS.label(result).unwrap_or(result),
+        VERIFY_METHODS.label(method).unwrap_or(method),
+    );
+    let line = match note {
+        "" => format!("{ci}: {result_label} ({method_label})"),
+        _ => format!("{ci}: {result_label} ({method_label}): {note}"),
+    };
+    campaign.log(meta, line);
+    let check = Group::defaults(CHECK)
+        .with("ci", ci)
+        .with("tag", tag)
+        .with("method", method)
+        .with("result", result)
+        .with("note", note)
+        .with("by", meta.author.as_str())
+        .with("device", meta.device.as_str())
+        .with("at", meta.at);
+    campaign.push("checks", check.clone());
+    Ok(check)
+}
 
-    /// What the campaign's checks add to the CI's own record: one verification each (found
-    /// unless not found), so the CI's history and [`ConfigurationItem::last_verified`] show
-    /// them. Checks already on the CI are not added again, so applying twice changes nothing.
-    /// Returns how many were added.
-    pub fn apply_to_ci(&self, ci: &mut ConfigurationItem, meta: &ChangeMeta) -> usize {
-        let mut added = 0;
-        for check in self.checks.iter().filter(|c| c.ci == ci.number) {
-            let verification = Verification {
-                at: check.at,
-                by: check.by.clone(),
-                device: check.device.clone(),
-                method: check.method,
-                found: check.result != CheckResult::NotFound,
-                note: match check.result {
-                    CheckResult::Discrepancy => format!("Discrepancy: {}", check.note),
-                    _ => check.note.clone(),
-                },
-                campaign: self.number.clone(),
-            };
-            if !ci.verifications.contains(&verification) {
-                ci.verifications.push(verification);
-                added += 1;
-            }
-        }
-        if added > 0 {
-            ci.log(
-                meta,
-                format!(
-                    "{added} check(s) from verification campaign {}",
-                    self.number
-                ),
-            );
-        }
-        added
+/// Each checked CI's latest check (by time, then device, the same on every replica).
+pub fn latest_checks(campaign: &Record) -> Vec<&Group> {
+    let mut sorted: Vec<&Group> = campaign.groups("checks").collect();
+    crate::order::sort_by(&mut sorted, |a, b| {
+        a.at("at")
+            .cmp(&b.at("at"))
+            .then_with(|| a.str("device").cmp(b.str("device")))
+    });
+    let mut latest: Vec<&Group> = vec![];
+    for check in sorted {
+        latest.retain(|c| c.str("ci") != check.str("ci"));
+        latest.push(check);
+    }
+    latest
+}
+
+/// n of m checked, and what was found.
+pub fn progress(campaign: &Record) -> Progress {
+    let latest = latest_checks(campaign);
+    let count = |result: &str| latest.iter().filter(|c| c.str("result") == result).count();
+    let scope: Vec<&Group> = campaign.groups("scope").collect();
+    let unchecked: Vec<String> = scope
+        .iter()
+        .filter(|item| !latest.iter().any(|c| c.str("ci") == item.str("ci")))
+        .map(|item| item.str("ci").to_string())
+        .collect();
+    Progress {
+        checked: scope.len() - unchecked.len(),
+        total: scope.len(),
+        found_ok: count("found_ok"),
+        discrepancies: count("discrepancy"),
+        not_found: count("not_found"),
+        unchecked,
     }
 }
+
+/// What the campaign's checks add to the CI's own record: one verification each (found
+/// unless not found), so the CI's history and its last verification show them. Checks
+/// already on the CI are not added again, so applying twice changes nothing. Returns how many
+/// were added.
+pub fn apply_to_ci(campaign: &Record, ci: &mut Record, meta: &ChangeMeta) -> usize {
+    let mut added = 0;
+    let number = ci.number().to_string();
+    for check in campaign.groups("checks").filter(|c| c.str("ci") == number) {
+        let note = match check.str("result") {
+            "discrepancy" => format!("Discrepancy: {}", check.str("note")),
+            _ => check.str("note").to_string(),
+        };
+        let verification = Group::defaults(VERIFICATION)
+            .with("at", check.at("at"))
+            .with("by", check.str("by"))
+            .with("device", check.str("device"))
+            .with("method", check.str("method"))
+            .with("found", check.str("result") != "not_found")
+            .with("note", note)
+            .with("campaign", campaign.number());
+        if !ci.groups("verifications").any(|v| *v == verification) {
+            ci.push("verifications", verification);
+            added += 1;
+        }
+    }
+    if added > 0 {
+        ci.log(
+            meta,
+            format!(
+                "{added} check(s) from verification campaign {}",
+                campaign.number()
+            ),
+        );
+    }
+    added
+}
+
+fn sections(r: &Record) -> Vec<Section> {
+    let p = progress(r);
+    let latest = latest_checks(r);
+    vec![
+        Section::text(
+            "Progress",
+            [format!(
+                "{} of {} checked · {} found as registered · {} with a discrepancy · {} not found",
+                p.checked, p.total, p.found_ok, p.discrepancies, p.not_found
+            )],
+        ),
+        Section::text(
+            "Scope",
+            r.groups("scope").map(|item| {
+                let check = latest.iter().find(|c| c.str("ci") == item.str("ci"));
+                let state = check.map_or("not checked yet".to_string(), |c| {
+                    let result = CHECK_RESULTS.label(c.str("result")).unwrap_or_default();
+                    format!("{result} by {}", c.str("by"))
+                });
+                format!(
+                    "{} {} ({}, tag {}): {state}",
+                    item.str("ci"),
+                    item.str("name"),
+                    item.str("location"),
+                    item.str("asset_tag")
+                )
+            }),
+        ),
+    ]
+}
+
+pub static VERIFICATION_CAMPAIGN: m::RecordType = m::RecordType {
+    kind: "verification_campaign",
+    prefix: "VER",
+    noun: "verification campaign",
+    plural: "Verification campaigns",
+    area: m::Area::Configuration,
+    fields: FIELDS,
+    lifecycle: &LIFECYCLE,
+    rules,
+    create,
+    form: &[
+        FormField::new("name", "Name").required(),
+        FormField::new("site", "Site").required(),
+    ],
+    actions: &[Action {
+        key: "check",
+        label: "Check a CI",
+        inputs: &[
+            Input::new("tag", "Asset tag or CI number", S::Text).required(),
+            Input::new("method", "How", S::Choice(&VERIFY_METHODS)),
+            Input::new("result", "Result", S::Choice(&CHECK_RESULTS)),
+            Input::new("note", "Note", S::LongText),
+        ],
+        apply: |r, values, _, meta| {
+            let result = super::chosen(values, "result", "Result", &CHECK_RESULTS)?;
+            let method = super::chosen(values, "method", "How", &VERIFY_METHODS)?;
+            record_check(
+                r,
+                given(values, "tag"),
+                method,
+                result,
+                given(values, "note"),
+                meta,
+            )
+            .map_err(|e| RecordError::invalid("Check", e))?;
+            Ok(())
+        },
+    }],
+    sections,
+    title: |r| r.str("name").to_string(),
+    place: m::Place {
+        site: "site",
+        team: "",
+        assignee: "",
+    },
+    ..m::RecordType::BASE
+};

@@ -1,14 +1,16 @@
 //! Change (ISO 20000 8.5.1): standard changes from pre-approved templates, normal changes
-//! through the CAB, emergency changes with an emergency approver and a retrospective review.
+//! through the CAB, emergency changes with an emergency approver and a retrospective review;
+//! the change calendar's collisions.
 
-use autosurgeon::{Hydrate, Reconcile};
-
-use super::document::{ChangeMeta, record};
-use super::journal::{Review, StatusChange, WorkLogEntry};
+use super::journal::{JOURNAL, OPTIONAL_REVIEW, record_review};
 use super::labels::labelled_enum;
-use super::registers::{ActiveStatus, active_lifecycle};
+use super::registers::{ACTIVE_STATUSES, active};
+use crate::model::{
+    self as m, Action, ChangeMeta, Facts, Field as F, FormField, Group, Input, Lookup, Record,
+    RecordError, Section, Shape as S, Values, given,
+};
 use crate::time::Timestamp;
-use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
+use crate::workflow::WorkflowError;
 
 labelled_enum! {
     pub enum ChangeType {
@@ -32,20 +34,6 @@ labelled_enum! {
 }
 
 labelled_enum! {
-    pub enum ApprovalRole {
-        Cab = ("cab", "CAB member"),
-        Emergency = ("emergency", "Emergency approver"),
-    }
-}
-
-labelled_enum! {
-    pub enum Decision {
-        Approve = ("approve", "Approved"),
-        Reject = ("reject", "Rejected"),
-    }
-}
-
-labelled_enum! {
     /// How the implementation went (8.5.1), recorded once the change has been implemented:
     /// what the change report counts as changes by outcome.
     pub enum ImplementationOutcome {
@@ -56,111 +44,28 @@ labelled_enum! {
     }
 }
 
+pub const APPROVAL_ROLES: m::Choices =
+    m::Choices::new(&[("cab", "CAB member"), ("emergency", "Emergency approver")]);
+
+pub const DECISIONS: m::Choices =
+    m::Choices::new(&[("approve", "Approved"), ("reject", "Rejected")]);
+
 /// One approver's decision. Approvals only grow: a changed mind is a new, later entry.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct Approval {
-    pub approver: String,
-    pub role: ApprovalRole,
-    pub decision: Decision,
-    pub comment: String,
-    pub at: Timestamp,
-    pub device: String,
-}
+pub const APPROVAL: &[F] = &[
+    F::new("approver", S::Text),
+    F::new("role", S::Choice(&APPROVAL_ROLES)),
+    F::new("decision", S::Choice(&DECISIONS)),
+    F::new("comment", S::LongText),
+    F::new("at", S::When),
+    F::new("device", S::Text),
+];
 
 /// One risk question and the score its answer gave.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct RiskAnswer {
-    pub question: String,
-    pub answer: String,
-    pub score: u32,
-}
-
-/// A pre-approved recipe for standard changes.
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-pub struct ChangeTemplate {
-    pub number: String,
-    pub name: String,
-    pub implementation_plan: String,
-    pub backout_plan: String,
-    /// Approved by the CAB for use without further approval.
-    pub approved: bool,
-    pub approved_by: String,
-    /// Added after schema 1 without a bump: older documents read as an active template with
-    /// no history yet, and older readers ignore them.
-    #[autosurgeon(missing = "Default::default")]
-    pub status: ActiveStatus,
-    #[autosurgeon(missing = "Default::default")]
-    pub status_history: Vec<StatusChange>,
-    #[autosurgeon(missing = "Default::default")]
-    pub work_log: Vec<WorkLogEntry>,
-}
-
-record!(ChangeTemplate, "change_template", "TPL");
-tracked!(ChangeTemplate, ActiveStatus);
-
-static TEMPLATE: Lifecycle<ActiveStatus> = active_lifecycle("a change template");
-
-/// A template is withdrawn by making it inactive; standard changes then cannot use it.
-impl Workflow for ChangeTemplate {
-    type Facts = ();
-
-    fn lifecycle() -> &'static Lifecycle<ActiveStatus> {
-        &TEMPLATE
-    }
-}
-
-impl ChangeTemplate {
-    /// The CAB approves the recipe for standard changes, which then need no approval each.
-    pub fn approve(&mut self, meta: &ChangeMeta) {
-        self.approved = true;
-        self.approved_by = meta.author.clone();
-        self.log(
-            meta,
-            format!("Approved for standard changes by {}", meta.author),
-        );
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-pub struct Change {
-    pub number: String,
-    pub title: String,
-    pub change_type: ChangeType,
-    /// The template a standard change came from (its record number).
-    pub template: String,
-    pub reason: String,
-    pub affected_cis: Vec<String>,
-    pub services: Vec<String>,
-    pub risk: Vec<RiskAnswer>,
-    pub impact: String,
-    pub implementation_plan: String,
-    pub backout_plan: String,
-    pub planned_start: Option<Timestamp>,
-    pub planned_end: Option<Timestamp>,
-    pub approvals: Vec<Approval>,
-    /// Test results and other evidence, appended.
-    pub test_evidence: Vec<WorkLogEntry>,
-    /// Post-implementation review; for an emergency change, the retrospective review.
-    pub review: Option<Review>,
-    pub status: ChangeStatus,
-    pub status_history: Vec<StatusChange>,
-    pub work_log: Vec<WorkLogEntry>,
-    /// Added after schema 1 without a bump: older documents read it as not recorded, and
-    /// older readers ignore it.
-    #[autosurgeon(missing = "Default::default")]
-    pub outcome: Option<ImplementationOutcome>,
-}
-
-record!(Change, "change", "CHG");
-tracked!(Change, ChangeStatus);
-
-/// What the CAB has decided so far: each member's latest decision counts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CabDecision {
-    Undecided,
-    Approved,
-    Rejected { by: String, comment: String },
-}
+pub const RISK_ANSWER: &[F] = &[
+    F::new("question", S::Text),
+    F::new("answer", S::Text),
+    F::new("score", S::COUNT),
+];
 
 /// The risk questions of a change, each with the score a "yes" adds.
 pub const RISK_QUESTIONS: [(&str, u32); 5] = [
@@ -171,271 +76,501 @@ pub const RISK_QUESTIONS: [(&str, u32); 5] = [
     ("Does it affect more than one site?", 1),
 ];
 
-static LIFECYCLE: Lifecycle<ChangeStatus> = {
-    use ChangeStatus::*;
-    Lifecycle {
-        noun: "a change",
-        moves: &[
-            (Draft, &[Submitted, Implementing, Cancelled]),
-            (
-                Submitted,
-                &[Approved, Rejected, Draft, Implementing, Cancelled],
-            ),
-            (Approved, &[Implementing, Cancelled]),
-            (Implementing, &[Review]),
-            (Review, &[Closed, Implementing]),
-            (Rejected, &[Draft]),
-        ],
-        finished: &[Closed, Cancelled],
-    }
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("title", S::Text),
+    F::new("change_type", S::Choice(&ChangeType::CHOICES)),
+    // The template a standard change came from.
+    F::new("template", S::Reference("change_template")),
+    F::new("reason", S::LongText),
+    F::new("affected_cis", S::List(&S::Reference("configuration_item"))),
+    F::new("services", S::List(&S::Reference("service"))),
+    F::new("risk", S::List(&S::Group(RISK_ANSWER))),
+    F::new("impact", S::LongText),
+    F::new("implementation_plan", S::LongText),
+    F::new("backout_plan", S::LongText),
+    F::new("planned_start", S::Optional(&S::When)),
+    F::new("planned_end", S::Optional(&S::When)),
+    F::new("approvals", S::List(&S::Group(APPROVAL))),
+    // Test results and other evidence, appended.
+    F::new("test_evidence", m::WORK_LOG),
+    // Post-implementation review; for an emergency change, the retrospective review.
+    F::new("review", OPTIONAL_REVIEW),
+    F::new("status", S::Choice(&ChangeStatus::CHOICES)),
+    JOURNAL[0],
+    JOURNAL[1],
+    // Added after schema 1 without a bump: older documents read it as not recorded.
+    F::new(
+        "outcome",
+        S::Optional(&S::Choice(&ImplementationOutcome::CHOICES)),
+    ),
+];
+
+static LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a change",
+    statuses: ChangeStatus::CHOICES.options,
+    moves: &[
+        ("draft", &["submitted", "implementing", "cancelled"]),
+        (
+            "submitted",
+            &["approved", "rejected", "draft", "implementing", "cancelled"],
+        ),
+        ("approved", &["implementing", "cancelled"]),
+        ("implementing", &["review"]),
+        ("review", &["closed", "implementing"]),
+        ("rejected", &["draft"]),
+    ],
+    finished: &["closed", "cancelled"],
+    reasons: &[("rejected", ""), ("cancelled", "")],
 };
 
-impl Workflow for Change {
-    type Facts = ();
-
-    fn lifecycle() -> &'static Lifecycle<ChangeStatus> {
-        &LIFECYCLE
-    }
-
-    fn check(&self, to: ChangeStatus, reason: &str, _: &()) -> Result<(), WorkflowError> {
-        use ChangeStatus::*;
-        // "before it can be implemented", not "… be implementing".
-        let status = match to {
-            Implementing => "implemented".to_string(),
-            Review => "reviewed".to_string(),
-            _ => to.label().to_lowercase(),
-        };
-        match to {
-            Approved | Implementing | Review => self.check_authorised(status),
-            Closed => match (self.change_type, &self.review) {
-                (ChangeType::Standard, _) | (_, Some(_)) => Ok(()),
-                (ChangeType::Normal, None) => Err(WorkflowError::NoReview {
-                    kind: "a normal",
-                    review: "post-implementation review",
-                }),
-                (ChangeType::Emergency, None) => Err(WorkflowError::NoReview {
-                    kind: "an emergency",
-                    review: "retrospective review",
-                }),
-            },
-            Rejected | Cancelled if reason.is_empty() => Err(WorkflowError::ReasonRequired {
-                status,
-                consequence: "",
+/// A normal change needs the CAB, an emergency change its emergency approver, before it is
+/// approved, implemented or reviewed (a standard change is pre-approved); a normal or
+/// emergency change closes only with its review.
+fn rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), WorkflowError> {
+    // "before it can be implemented", not "… be implementing".
+    let status = match to {
+        "implementing" => "implemented".to_string(),
+        "review" => "reviewed".to_string(),
+        _ => LIFECYCLE.label(to).to_lowercase(),
+    };
+    match to {
+        "approved" | "implementing" | "review" => check_authorised(r, status),
+        "closed" => match (r.str("change_type"), r.group("review")) {
+            ("standard", _) | (_, Some(_)) => Ok(()),
+            ("emergency", None) => Err(WorkflowError::NoReview {
+                kind: "an emergency",
+                review: "retrospective review",
             }),
-            _ => Ok(()),
-        }
+            (_, None) => Err(WorkflowError::NoReview {
+                kind: "a normal",
+                review: "post-implementation review",
+            }),
+        },
+        _ => Ok(()),
     }
 }
 
-impl Change {
-    /// A new normal or emergency change. Standard changes come from [`Change::from_template`].
-    pub fn create(
-        number: String,
-        change_type: ChangeType,
-        title: &str,
-        meta: &ChangeMeta,
-    ) -> Result<Self, WorkflowError> {
-        if change_type == ChangeType::Standard {
-            return Err(WorkflowError::StandardWithoutTemplate);
-        }
-        Self::new(number, change_type, title, meta)
+fn check_authorised(r: &Record, status: String) -> Result<(), WorkflowError> {
+    match r.str("change_type") {
+        "standard" if r.str("template").is_empty() => Err(WorkflowError::StandardWithoutTemplate),
+        "standard" => Ok(()),
+        "emergency" if has_emergency_approval(r) => Ok(()),
+        "emergency" => Err(WorkflowError::NoEmergencyApproval { status }),
+        _ => match cab_decision(r) {
+            CabDecision::Approved => Ok(()),
+            CabDecision::Undecided => Err(WorkflowError::NoCabApproval { status }),
+            CabDecision::Rejected { by, comment } => Err(WorkflowError::RejectedByCab {
+                by,
+                comment,
+                status,
+            }),
+        },
     }
+}
 
-    /// A standard change from a pre-approved template: its plans are the template's.
-    pub fn from_template(
-        number: String,
-        template: &ChangeTemplate,
-        title: &str,
-        meta: &ChangeMeta,
-    ) -> Result<Self, WorkflowError> {
-        if !template.approved || template.status == ActiveStatus::Inactive {
-            return Err(WorkflowError::TemplateNotApproved {
-                template: template.name.clone(),
-            });
-        }
-        let title = if title.trim().is_empty() {
-            &template.name
-        } else {
-            title
+/// What the CAB has decided so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CabDecision {
+    Undecided,
+    Approved,
+    Rejected { by: String, comment: String },
+}
+
+/// The CAB's decision from each member's latest entry (by time, then list order).
+pub fn cab_decision(r: &Record) -> CabDecision {
+    let mut cab: Vec<&Group> = r
+        .groups("approvals")
+        .filter(|a| a.str("role") == "cab")
+        .collect();
+    crate::order::sort_by_key(&mut cab, |a| a.at("at"));
+    let mut latest: Vec<&Group> = vec![];
+    for approval in cab {
+        latest.retain(|a| a.str("approver") != approval.str("approver"));
+        latest.push(approval);
+    }
+    if let Some(no) = latest.iter().find(|a| a.str("decision") == "reject") {
+        return CabDecision::Rejected {
+            by: no.str("approver").into(),
+            comment: no.str("comment").into(),
         };
-        let mut change = Self::new(number, ChangeType::Standard, title, meta)?;
-        change.template = template.number.clone();
-        change.implementation_plan = template.implementation_plan.clone();
-        change.backout_plan = template.backout_plan.clone();
-        change.log(
-            meta,
-            format!("From template {} ({})", template.name, template.number),
-        );
-        Ok(change)
     }
-
-    fn new(
-        number: String,
-        change_type: ChangeType,
-        title: &str,
-        meta: &ChangeMeta,
-    ) -> Result<Self, WorkflowError> {
-        if title.trim().is_empty() {
-            return Err(WorkflowError::Empty("the change title"));
-        }
-        let mut change = Change {
-            number,
-            title: title.trim().into(),
-            change_type,
-            ..Change::default()
-        };
-        change.start(meta, &format!("{} change raised", change_type.label()));
-        Ok(change)
+    if latest.is_empty() {
+        CabDecision::Undecided
+    } else {
+        CabDecision::Approved
     }
+}
 
-    /// Records an approver's decision.
-    pub fn decide(
-        &mut self,
-        role: ApprovalRole,
-        decision: Decision,
-        comment: &str,
-        meta: &ChangeMeta,
-    ) {
-        self.approvals.push(Approval {
-            approver: meta.author.clone(),
-            role,
-            decision,
-            comment: comment.trim().into(),
-            at: meta.at,
-            device: meta.device.clone(),
-        });
-        let line = format!(
-            "{} by {} ({}): {}",
-            decision.label(),
-            meta.author,
-            role.label(),
-            comment.trim()
-        );
-        self.log(meta, line);
+pub fn has_emergency_approval(r: &Record) -> bool {
+    r.groups("approvals")
+        .any(|a| a.str("role") == "emergency" && a.str("decision") == "approve")
+}
+
+pub fn risk_score(r: &Record) -> u64 {
+    r.groups("risk").map(|a| a.uint("score")).sum()
+}
+
+/// The risk score in words: low up to 2, medium up to 6, high above.
+pub fn risk_level(r: &Record) -> &'static str {
+    match risk_score(r) {
+        0..=2 => "low risk",
+        3..=6 => "medium risk",
+        _ => "high risk",
     }
+}
 
-    /// The CAB's decision from each member's latest entry (by time, then list order).
-    pub fn cab_decision(&self) -> CabDecision {
-        let mut latest: Vec<&Approval> = vec![];
-        let mut cab: Vec<&Approval> = self
-            .approvals
-            .iter()
-            .filter(|a| a.role == ApprovalRole::Cab)
-            .collect();
-        cab.sort_by_key(|a| a.at);
-        for approval in cab {
-            latest.retain(|a| a.approver != approval.approver);
-            latest.push(approval);
-        }
-        if let Some(no) = latest.iter().find(|a| a.decision == Decision::Reject) {
-            return CabDecision::Rejected {
-                by: no.approver.clone(),
-                comment: no.comment.clone(),
-            };
-        }
-        if latest.is_empty() {
-            CabDecision::Undecided
-        } else {
-            CabDecision::Approved
-        }
-    }
-
-    pub fn has_emergency_approval(&self) -> bool {
-        self.approvals
-            .iter()
-            .any(|a| a.role == ApprovalRole::Emergency && a.decision == Decision::Approve)
-    }
-
-    /// Whether this change may be approved, implemented or reviewed: a normal change needs the
-    /// CAB, an emergency change its emergency approver; a standard change is pre-approved.
-    fn check_authorised(&self, status: String) -> Result<(), WorkflowError> {
-        match self.change_type {
-            ChangeType::Standard if self.template.is_empty() => {
-                Err(WorkflowError::StandardWithoutTemplate)
+/// A normal or emergency change is raised as a draft; a standard change comes from a
+/// pre-approved template, whose plans it takes.
+fn create(
+    r: &mut Record,
+    values: &Values,
+    lookup: &dyn Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let change_type = match given(values, "change_type") {
+        "" => ChangeType::default(),
+        key => ChangeType::parse(key)
+            .ok_or_else(|| RecordError::invalid("Type", ChangeType::CHOICES.refusal(key)))?,
+    };
+    let mut title = given(values, "title").to_string();
+    let template = match change_type {
+        ChangeType::Standard => {
+            let number = given(values, "template");
+            if number.is_empty() {
+                return Err(WorkflowError::StandardWithoutTemplate.into());
             }
-            ChangeType::Standard => Ok(()),
-            ChangeType::Emergency if self.has_emergency_approval() => Ok(()),
-            ChangeType::Emergency => Err(WorkflowError::NoEmergencyApproval { status }),
-            ChangeType::Normal => match self.cab_decision() {
-                CabDecision::Approved => Ok(()),
-                CabDecision::Undecided => Err(WorkflowError::NoCabApproval { status }),
-                CabDecision::Rejected { by, comment } => Err(WorkflowError::RejectedByCab {
-                    by,
-                    comment,
-                    status,
-                }),
-            },
-        }
-    }
-
-    pub fn risk_score(&self) -> u32 {
-        self.risk.iter().map(|r| r.score).sum()
-    }
-
-    /// Answers the [`RISK_QUESTIONS`] (`yes[i]` for question `i`; missing answers are no),
-    /// replacing an earlier assessment.
-    pub fn assess_risk(&mut self, yes: &[bool], meta: &ChangeMeta) {
-        self.risk = RISK_QUESTIONS
-            .iter()
-            .enumerate()
-            .map(|(i, (question, score))| {
-                let yes = yes.get(i).copied().unwrap_or(false);
-                RiskAnswer {
-                    question: (*question).into(),
-                    answer: if yes { "yes" } else { "no" }.into(),
-                    score: if yes { *score } else { 0 },
+            let template = super::other(lookup, number, &CHANGE_TEMPLATE, "Template")?;
+            if !template.bool("approved") || template.status() == "inactive" {
+                return Err(WorkflowError::TemplateNotApproved {
+                    template: template.str("name").into(),
                 }
-            })
-            .collect();
-        let line = format!(
-            "Risk assessed: score {} ({})",
-            self.risk_score(),
-            self.risk_level()
+                .into());
+            }
+            if title.is_empty() {
+                title = template.str("name").into();
+            }
+            Some(template)
+        }
+        _ => None,
+    };
+    if title.is_empty() {
+        return Err(WorkflowError::Empty("the change title").into());
+    }
+    r.set("title", title);
+    r.set("change_type", change_type.as_str());
+    r.start(meta, &format!("{} change raised", change_type.label()));
+    if let Some(t) = template {
+        r.set("template", t.number());
+        r.set("implementation_plan", t.str("implementation_plan"));
+        r.set("backout_plan", t.str("backout_plan"));
+        r.log(
+            meta,
+            format!("From template {} ({})", t.str("name"), t.number()),
         );
-        self.log(meta, line);
     }
+    Ok(())
+}
 
-    /// The risk score in words: low up to 2, medium up to 6, high above.
-    pub fn risk_level(&self) -> &'static str {
-        match self.risk_score() {
-            0..=2 => "low risk",
-            3..=6 => "medium risk",
-            _ => "high risk",
+fn assess_risk(
+    r: &mut Record,
+    values: &Values,
+    _: &dyn Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let answers: Vec<m::Value> = RISK_QUESTIONS
+        .iter()
+        .zip(RISK_KEYS)
+        .map(|((question, score), key)| {
+            let yes = given(values, key) == "true";
+            Group::defaults(RISK_ANSWER)
+                .with("question", *question)
+                .with("answer", if yes { "yes" } else { "no" })
+                .with("score", if yes { u64::from(*score) } else { 0 })
+                .into()
+        })
+        .collect();
+    r.set("risk", answers);
+    let line = format!("Risk assessed: score {} ({})", risk_score(r), risk_level(r));
+    r.log(meta, line);
+    Ok(())
+}
+
+fn decide(
+    r: &mut Record,
+    values: &Values,
+    _: &dyn Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let role = super::chosen(values, "role", "As", &APPROVAL_ROLES)?;
+    let decision = super::chosen(values, "decision", "Decision", &DECISIONS)?;
+    let comment = given(values, "comment");
+    r.push(
+        "approvals",
+        Group::defaults(APPROVAL)
+            .with("approver", meta.author.as_str())
+            .with("role", role)
+            .with("decision", decision)
+            .with("comment", comment)
+            .with("at", meta.at)
+            .with("device", meta.device.as_str()),
+    );
+    let line = format!(
+        "{} by {} ({}): {comment}",
+        DECISIONS.label(decision).unwrap_or(decision),
+        meta.author,
+        APPROVAL_ROLES.label(role).unwrap_or(role),
+    );
+    r.log(meta, line);
+    Ok(())
+}
+
+/// How the implementation went; the latest record counts. Only once the change has been
+/// implemented (it is implementing, in review or closed).
+fn record_outcome(
+    r: &mut Record,
+    values: &Values,
+    _: &dyn Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let outcome = super::chosen(
+        values,
+        "outcome",
+        "Outcome",
+        &ImplementationOutcome::CHOICES,
+    )?;
+    if !matches!(r.status(), "implementing" | "review" | "closed") {
+        return Err(WorkflowError::NotImplementedYet {
+            status: LIFECYCLE.label(r.status()).to_lowercase(),
         }
+        .into());
     }
+    r.set("outcome", outcome);
+    let label = ImplementationOutcome::CHOICES
+        .label(outcome)
+        .unwrap_or_default();
+    r.log(meta, format!("Outcome: {label}"));
+    Ok(())
+}
 
-    /// Records how the implementation went; the latest record counts. Only once the change
-    /// has been implemented (it is implementing, in review or closed).
-    pub fn record_outcome(
-        &mut self,
-        outcome: ImplementationOutcome,
-        meta: &ChangeMeta,
-    ) -> Result<(), WorkflowError> {
-        use ChangeStatus::*;
-        if !matches!(self.status, Implementing | Review | Closed) {
-            return Err(WorkflowError::NotImplementedYet {
-                status: self.status.label().to_lowercase(),
-            });
+/// The answer keys of the risk questions: `risk_0`, `risk_1`, …
+const RISK_KEYS: [&str; RISK_QUESTIONS.len()] = ["risk_0", "risk_1", "risk_2", "risk_3", "risk_4"];
+
+const ACTIONS: &[Action] = &[
+    Action {
+        key: "risk",
+        label: "Assess the risk",
+        inputs: &[
+            Input::new(RISK_KEYS[0], RISK_QUESTIONS[0].0, S::Bool),
+            Input::new(RISK_KEYS[1], RISK_QUESTIONS[1].0, S::Bool),
+            Input::new(RISK_KEYS[2], RISK_QUESTIONS[2].0, S::Bool),
+            Input::new(RISK_KEYS[3], RISK_QUESTIONS[3].0, S::Bool),
+            Input::new(RISK_KEYS[4], RISK_QUESTIONS[4].0, S::Bool),
+        ],
+        apply: assess_risk,
+    },
+    Action {
+        key: "decide",
+        label: "Record an approval decision",
+        inputs: &[
+            Input::new("role", "As", S::Choice(&APPROVAL_ROLES)),
+            Input::new("decision", "Decision", S::Choice(&DECISIONS)),
+            Input::new("comment", "Comment", S::LongText),
+        ],
+        apply: decide,
+    },
+    Action {
+        key: "test_evidence",
+        label: "Add test evidence",
+        inputs: &[Input::new("note", "What was tested, and the result", S::LongText).required()],
+        apply: |r, values, _, meta| {
+            let note = given(values, "note");
+            r.push("test_evidence", m::WorkLogEntry::new(meta, note).group());
+            r.log(meta, format!("Test evidence: {note}"));
+            Ok(())
+        },
+    },
+    Action {
+        key: "outcome",
+        label: "Record the outcome",
+        inputs: &[Input::new(
+            "outcome",
+            "Outcome",
+            S::Choice(&ImplementationOutcome::CHOICES),
+        )
+        .required()],
+        apply: record_outcome,
+    },
+    Action {
+        key: "review",
+        label: "Record the review",
+        inputs: &[Input::new("summary", "Review", S::LongText).required()],
+        apply: |r, values, _, meta| record_review(r, "review", values, meta, "Review"),
+    },
+];
+
+fn sections(r: &Record) -> Vec<Section> {
+    let risk = if r.list("risk").is_empty() {
+        vec!["Not assessed yet.".to_string()]
+    } else {
+        std::iter::once(format!("Score {} — {}", risk_score(r), risk_level(r)))
+            .chain(
+                r.groups("risk")
+                    .map(|a| format!("{} {}", a.str("question"), a.str("answer"))),
+            )
+            .collect()
+    };
+    let approvals = r.groups("approvals").map(|a| {
+        let comment = a.str("comment");
+        format!(
+            "{} by {} ({}){}",
+            DECISIONS.label(a.str("decision")).unwrap_or_default(),
+            a.str("approver"),
+            APPROVAL_ROLES.label(a.str("role")).unwrap_or_default(),
+            if comment.is_empty() {
+                String::new()
+            } else {
+                format!(": {comment}")
+            }
+        )
+    });
+    let outcome = ImplementationOutcome::parse(r.str("outcome"))
+        .map(|o| o.label().to_string())
+        .into_iter()
+        .chain(
+            r.group("review")
+                .map(|v| format!("Review by {}: {}", v.str("by"), v.str("summary"))),
+        );
+    vec![
+        Section::text("Risk", risk),
+        Section::text("Approvals", approvals),
+        Section::text(
+            "Test evidence",
+            r.groups("test_evidence")
+                .map(|e| format!("{}: {}", e.str("author"), e.str("note"))),
+        ),
+        Section::text("Outcome and review", outcome),
+    ]
+}
+
+pub static CHANGE: m::RecordType = m::RecordType {
+    kind: "change",
+    prefix: "CHG",
+    noun: "change",
+    plural: "Changes",
+    area: m::Area::Change,
+    fields: FIELDS,
+    lifecycle: &LIFECYCLE,
+    rules,
+    create,
+    form: &[
+        FormField::new("title", "Title"),
+        FormField::new("change_type", "Type"),
+        FormField::new("template", "Template (number, standard changes)"),
+        FormField::new("reason", "Reason"),
+        FormField::new("affected_cis", "Affected CIs (one per line)"),
+        FormField::new("services", "Affected services (one per line)"),
+        FormField::new("impact", "Impact"),
+        FormField::new("implementation_plan", "Implementation plan"),
+        FormField::new("backout_plan", "Backout plan"),
+        FormField::new("planned_start", "Planned start"),
+        FormField::new("planned_end", "Planned end"),
+    ],
+    actions: ACTIONS,
+    sections,
+    title: |r| r.str("title").to_string(),
+    ..m::RecordType::BASE
+};
+
+pub const TEMPLATE_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    F::new("implementation_plan", S::LongText),
+    F::new("backout_plan", S::LongText),
+    // Approved by the CAB for use without further approval.
+    F::new("approved", S::Bool),
+    F::new("approved_by", S::Text),
+    // Added after schema 1 without a bump: older documents read as an active template with no
+    // history yet.
+    F::new("status", S::Choice(&ACTIVE_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static TEMPLATE_LIFECYCLE: m::Lifecycle = active("a change template");
+
+/// A pre-approved recipe for standard changes, withdrawn by making it inactive.
+pub static CHANGE_TEMPLATE: m::RecordType = m::RecordType {
+    kind: "change_template",
+    prefix: "TPL",
+    noun: "change template",
+    plural: "Change templates",
+    area: m::Area::Change,
+    fields: TEMPLATE_FIELDS,
+    lifecycle: &TEMPLATE_LIFECYCLE,
+    form: &[
+        FormField::new("name", "Name").required(),
+        FormField::new("implementation_plan", "Implementation plan"),
+        FormField::new("backout_plan", "Backout plan"),
+    ],
+    actions: &[Action {
+        key: "approve",
+        label: "Approve for standard changes",
+        inputs: &[],
+        // The CAB approves the recipe for standard changes, which then need no approval each.
+        apply: |r, _, _, meta| {
+            r.set("approved", true);
+            r.set("approved_by", meta.author.as_str());
+            r.log(
+                meta,
+                format!("Approved for standard changes by {}", meta.author),
+            );
+            Ok(())
+        },
+    }],
+    sections: |r| {
+        vec![Section::text(
+            "Approval",
+            [if r.bool("approved") {
+                format!("Approved for standard changes by {}", r.str("approved_by"))
+            } else {
+                "Not approved yet: standard changes cannot use it.".to_string()
+            }],
+        )]
+    },
+    title: |r| r.str("name").to_string(),
+    ..m::RecordType::BASE
+};
+
+/// A change as the reports and the change calendar read it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Change {
+    pub number: String,
+    pub title: String,
+    pub change_type: ChangeType,
+    pub status: ChangeStatus,
+    pub affected_cis: Vec<String>,
+    pub services: Vec<String>,
+    pub planned_start: Option<Timestamp>,
+    pub planned_end: Option<Timestamp>,
+    pub outcome: Option<ImplementationOutcome>,
+    pub status_history: Vec<m::StatusChange>,
+}
+
+impl Change {
+    pub fn of(r: &Record) -> Self {
+        Change {
+            number: r.number().into(),
+            title: r.str("title").into(),
+            change_type: ChangeType::parse(r.str("change_type")).unwrap_or_default(),
+            status: ChangeStatus::parse(r.status()).unwrap_or_default(),
+            affected_cis: r.strs("affected_cis").map(String::from).collect(),
+            services: r.strs("services").map(String::from).collect(),
+            planned_start: r.when("planned_start"),
+            planned_end: r.when("planned_end"),
+            outcome: ImplementationOutcome::parse(r.str("outcome")),
+            status_history: r.status_history(),
         }
-        self.outcome = Some(outcome);
-        self.log(meta, format!("Outcome: {}", outcome.label()));
-        Ok(())
-    }
-
-    /// Records the post-implementation (or retrospective) review.
-    pub fn record_review(&mut self, summary: &str, meta: &ChangeMeta) -> Result<(), WorkflowError> {
-        if summary.trim().is_empty() {
-            return Err(WorkflowError::Empty("the review"));
-        }
-        self.review = Some(Review::new(meta, summary));
-        self.log(meta, format!("Review: {}", summary.trim()));
-        Ok(())
-    }
-
-    pub fn add_test_evidence(&mut self, note: &str, meta: &ChangeMeta) {
-        self.test_evidence
-            .push(WorkLogEntry::new(meta, note.trim()));
-        self.log(meta, format!("Test evidence: {}", note.trim()));
     }
 
     fn window(&self) -> Option<(Timestamp, Timestamp)> {
@@ -444,7 +579,7 @@ impl Change {
 }
 
 /// A period in which no change may be implemented.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FreezeWindow {
     pub name: String,
     pub start: Timestamp,
@@ -475,7 +610,7 @@ fn overlaps(a: (Timestamp, Timestamp), b: (Timestamp, Timestamp)) -> bool {
 pub fn collisions(changes: &[Change], freezes: &[FreezeWindow]) -> Vec<Collision> {
     let planned: Vec<(&Change, (Timestamp, Timestamp))> = changes
         .iter()
-        .filter(|c| !LIFECYCLE.is_finished(c.status) && c.status != ChangeStatus::Rejected)
+        .filter(|c| !LIFECYCLE.is_finished(c.status.as_str()) && c.status != ChangeStatus::Rejected)
         .filter_map(|c| Some((c, c.window()?)))
         .collect();
     let mut found = vec![];

@@ -2,187 +2,215 @@
 //! (8.2.5). CI changes are traceable: every edit is an Automerge change carrying its
 //! `ChangeMeta`, and every action also appends to the work log.
 
-use autosurgeon::{Hydrate, Reconcile};
+use super::journal::JOURNAL;
+use crate::model::{
+    self as m, Action, ChangeMeta, Facts, Field as F, FormField, Group, Input, Lookup, Record,
+    RecordError, Section, Shape as S, Values, given,
+};
+use crate::workflow::WorkflowError;
 
-use super::document::{ChangeMeta, record};
-use super::journal::{StatusChange, WorkLogEntry};
-use super::labels::labelled_enum;
-use crate::time::Timestamp;
-use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
+pub const CI_STATUSES: m::Choices = m::Choices::new(&[
+    ("planned", "Planned"),
+    ("active", "Active"),
+    ("maintenance", "In maintenance"),
+    ("retired", "Retired"),
+]);
 
-labelled_enum! {
-    pub enum CiStatus {
-        Planned = ("planned", "Planned"),
-        Active = ("active", "Active"),
-        Maintenance = ("maintenance", "In maintenance"),
-        Retired = ("retired", "Retired"),
-    }
-}
+pub const RELATION_KINDS: m::Choices = m::Choices::new(&[
+    ("depends_on", "depends on"),
+    ("part_of", "is part of"),
+    ("runs_on", "runs on"),
+]);
 
-labelled_enum! {
-    pub enum RelationKind {
-        DependsOn = ("depends_on", "depends on"),
-        PartOf = ("part_of", "is part of"),
-        RunsOn = ("runs_on", "runs on"),
-    }
-}
+/// How a technician confirmed the CI on site.
+pub const VERIFY_METHODS: m::Choices = m::Choices::new(&[
+    ("scanned", "scanned its tag"),
+    ("typed", "typed its tag"),
+    ("seen", "saw it"),
+]);
 
-labelled_enum! {
-    /// How a technician confirmed the CI on site.
-    pub enum VerifyMethod {
-        Scanned = ("scanned", "scanned its tag"),
-        Typed = ("typed", "typed its tag"),
-        Seen = ("seen", "saw it"),
-    }
-}
-
-/// A relationship from this CI to another (by record number).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct Relationship {
-    pub kind: RelationKind,
-    pub target: String,
-}
+/// A relationship from this CI to another.
+pub const RELATIONSHIP: &[F] = &[
+    F::new("kind", S::Choice(&RELATION_KINDS)),
+    F::new("target", S::Reference("configuration_item")),
+];
 
 /// Who checked the CI, how, where and when. Verifications only grow.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct Verification {
-    pub at: Timestamp,
-    pub by: String,
-    pub device: String,
-    pub method: VerifyMethod,
-    /// False if the CI was not where the register says.
-    pub found: bool,
-    pub note: String,
-    /// The verification campaign it belongs to, if any.
-    pub campaign: String,
-}
+pub const VERIFICATION: &[F] = &[
+    F::new("at", S::When),
+    F::new("by", S::Text),
+    F::new("device", S::Text),
+    F::new("method", S::Choice(&VERIFY_METHODS)),
+    // False if the CI was not where the register says.
+    F::new("found", S::Bool),
+    F::new("note", S::LongText),
+    // The verification campaign it belongs to, if any.
+    F::new("campaign", S::Text),
+];
 
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-pub struct ConfigurationItem {
-    pub number: String,
-    pub name: String,
-    pub ci_type: String,
-    pub description: String,
-    pub status: CiStatus,
-    pub site: String,
-    pub location: String,
-    pub owner: String,
-    pub asset_tag: String,
-    pub relationships: Vec<Relationship>,
-    pub verifications: Vec<Verification>,
-    pub status_history: Vec<StatusChange>,
-    pub work_log: Vec<WorkLogEntry>,
-}
+pub const CI_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    F::new("ci_type", S::Text),
+    F::new("description", S::LongText),
+    F::new("status", S::Choice(&CI_STATUSES)),
+    F::new("site", S::Text),
+    F::new("location", S::Text),
+    F::new("owner", S::Text),
+    F::new("asset_tag", S::Text),
+    F::new("relationships", S::List(&S::Group(RELATIONSHIP))),
+    F::new("verifications", S::List(&S::Group(VERIFICATION))),
+    JOURNAL[0],
+    JOURNAL[1],
+];
 
-record!(ConfigurationItem, "configuration_item", "CI");
-tracked!(ConfigurationItem, CiStatus);
-
-static CI_LIFECYCLE: Lifecycle<CiStatus> = {
-    use CiStatus::*;
-    Lifecycle {
-        noun: "a configuration item",
-        moves: &[
-            (Planned, &[Active, Retired]),
-            (Active, &[Maintenance, Retired]),
-            (Maintenance, &[Active, Retired]),
-        ],
-        finished: &[Retired],
-    }
+static CI_LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a configuration item",
+    statuses: CI_STATUSES.options,
+    moves: &[
+        ("planned", &["active", "retired"]),
+        ("active", &["maintenance", "retired"]),
+        ("maintenance", &["active", "retired"]),
+    ],
+    finished: &["retired"],
+    reasons: &[],
 };
 
-impl Workflow for ConfigurationItem {
-    type Facts = ();
-
-    fn lifecycle() -> &'static Lifecycle<CiStatus> {
-        &CI_LIFECYCLE
+/// Adds a relationship (once).
+fn relate(
+    r: &mut Record,
+    values: &Values,
+    _: &dyn Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let kind = super::chosen(values, "kind", "This CI", &RELATION_KINDS)?;
+    let target = given(values, "target");
+    if target.is_empty() || target == r.number() {
+        return Err(WorkflowError::Empty("the related CI (and not this CI itself)").into());
     }
-}
-
-impl ConfigurationItem {
-    pub fn create(
-        number: String,
-        name: &str,
-        ci_type: &str,
-        meta: &ChangeMeta,
-    ) -> Result<Self, WorkflowError> {
-        if name.trim().is_empty() {
-            return Err(WorkflowError::Empty("the CI name"));
-        }
-        let mut ci = ConfigurationItem {
-            number,
-            name: name.trim().into(),
-            ci_type: ci_type.trim().into(),
-            ..ConfigurationItem::default()
-        };
-        ci.start(meta, "CI registered");
-        Ok(ci)
-    }
-
-    /// Adds a relationship (once).
-    pub fn relate(
-        &mut self,
-        kind: RelationKind,
-        target: &str,
-        meta: &ChangeMeta,
-    ) -> Result<(), WorkflowError> {
-        if target.trim().is_empty() || target == self.number {
-            return Err(WorkflowError::Empty(
-                "the related CI (and not this CI itself)",
-            ));
-        }
-        let rel = Relationship {
-            kind,
-            target: target.trim().into(),
-        };
-        if !self.relationships.contains(&rel) {
-            self.log(
-                meta,
-                format!("{} {} {}", self.number, kind.label(), rel.target),
-            );
-            self.relationships.push(rel);
-        }
-        Ok(())
-    }
-
-    /// Records an on-site verification.
-    pub fn verify(
-        &mut self,
-        method: VerifyMethod,
-        found: bool,
-        note: &str,
-        campaign: &str,
-        meta: &ChangeMeta,
-    ) {
-        self.verifications.push(Verification {
-            at: meta.at,
-            by: meta.author.clone(),
-            device: meta.device.clone(),
-            method,
-            found,
-            note: note.trim().into(),
-            campaign: campaign.into(),
-        });
-        let outcome = if found { "verified" } else { "NOT FOUND" };
-        self.log(
-            meta,
-            format!("{} {outcome} ({})", meta.author, method.label()),
+    let relationship = Group::defaults(RELATIONSHIP)
+        .with("kind", kind)
+        .with("target", target);
+    if !r.groups("relationships").any(|g| *g == relationship) {
+        let line = format!(
+            "{} {} {target}",
+            r.number(),
+            RELATION_KINDS.label(kind).unwrap_or_default()
         );
+        r.log(meta, line);
+        r.push("relationships", relationship);
     }
-
-    /// When someone last found it where the register says.
-    pub fn last_verified(&self) -> Option<Timestamp> {
-        self.verifications
-            .iter()
-            .filter(|v| v.found)
-            .map(|v| v.at)
-            .max()
-    }
-
-    /// Whether the tag scanned or typed on site is this CI's.
-    pub fn matches_tag(&self, tag: &str) -> bool {
-        tag_matches(&self.asset_tag, &self.number, tag)
-    }
+    Ok(())
 }
+
+/// Records an on-site verification.
+fn verify(
+    r: &mut Record,
+    values: &Values,
+    _: &dyn Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let method = super::chosen(values, "method", "How", &VERIFY_METHODS)?;
+    let found = given(values, "found") == "true";
+    r.push(
+        "verifications",
+        Group::defaults(VERIFICATION)
+            .with("at", meta.at)
+            .with("by", meta.author.as_str())
+            .with("device", meta.device.as_str())
+            .with("method", method)
+            .with("found", found)
+            .with("note", given(values, "note")),
+    );
+    let outcome = if found { "verified" } else { "NOT FOUND" };
+    let how = VERIFY_METHODS.label(method).unwrap_or_default();
+    r.log(meta, format!("{} {outcome} ({how})", meta.author));
+    Ok(())
+}
+
+fn ci_sections(r: &Record) -> Vec<Section> {
+    vec![
+        Section::text(
+            "Relationships",
+            r.groups("relationships").map(|rel| {
+                format!(
+                    "{} {} {}",
+                    r.number(),
+                    RELATION_KINDS.label(rel.str("kind")).unwrap_or_default(),
+                    rel.str("target")
+                )
+            }),
+        ),
+        Section::text(
+            "Verifications",
+            r.groups("verifications").map(|v| {
+                let found = if v.bool("found") {
+                    "Found"
+                } else {
+                    "NOT FOUND"
+                };
+                let note = match v.str("note") {
+                    "" => String::new(),
+                    note => format!(": {note}"),
+                };
+                format!(
+                    "{found} by {} ({}){note}",
+                    v.str("by"),
+                    VERIFY_METHODS.label(v.str("method")).unwrap_or_default()
+                )
+            }),
+        ),
+    ]
+}
+
+pub static CONFIGURATION_ITEM: m::RecordType = m::RecordType {
+    kind: "configuration_item",
+    prefix: "CI",
+    noun: "configuration item",
+    plural: "Configuration items",
+    area: m::Area::Configuration,
+    fields: CI_FIELDS,
+    lifecycle: &CI_LIFECYCLE,
+    logged: "CI registered",
+    form: &[
+        FormField::new("name", "Name").required(),
+        FormField::new("ci_type", "Type"),
+        FormField::new("description", "Description"),
+        FormField::new("site", "Site"),
+        FormField::new("location", "Location"),
+        FormField::new("owner", "Owner"),
+        FormField::new("asset_tag", "Asset tag"),
+    ],
+    actions: &[
+        Action {
+            key: "relate",
+            label: "Add a relationship",
+            inputs: &[
+                Input::new("kind", "This CI", S::Choice(&RELATION_KINDS)),
+                Input::new("target", "CI number", S::Text).required(),
+            ],
+            apply: relate,
+        },
+        Action {
+            key: "verify",
+            label: "Verify on site",
+            inputs: &[
+                Input::new("method", "How", S::Choice(&VERIFY_METHODS)),
+                Input::new("found", "Found where the register says", S::Bool),
+                Input::new("note", "Note", S::LongText),
+            ],
+            apply: verify,
+        },
+    ],
+    sections: ci_sections,
+    title: |r| r.str("name").to_string(),
+    place: m::Place {
+        site: "site",
+        team: "",
+        assignee: "owner",
+    },
+    ..m::RecordType::BASE
+};
 
 /// Whether a tag typed or scanned on site names the CI with `asset_tag` and record `number`:
 /// either matches, ignoring case and surrounding spaces (labels fade, people type lower case).
@@ -192,96 +220,98 @@ pub fn tag_matches(asset_tag: &str, number: &str, typed: &str) -> bool {
         && (asset_tag.trim().eq_ignore_ascii_case(typed) || number.eq_ignore_ascii_case(typed))
 }
 
-labelled_enum! {
-    pub enum AssetStatus {
-        Ordered = ("ordered", "Ordered"),
-        InStock = ("in_stock", "In stock"),
-        Deployed = ("deployed", "Deployed"),
-        InRepair = ("in_repair", "In repair"),
-        Retired = ("retired", "Retired"),
-        Disposed = ("disposed", "Disposed"),
-    }
+/// When someone last found the CI where the register says.
+pub fn last_verified(ci: &Record) -> Option<crate::time::Timestamp> {
+    ci.groups("verifications")
+        .filter(|v| v.bool("found"))
+        .map(|v| v.at("at"))
+        .max()
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-pub struct Asset {
-    pub number: String,
-    pub tag: String,
-    pub model: String,
-    pub serial: String,
-    pub owner: String,
-    pub location: String,
-    pub warranty_until: Option<Timestamp>,
-    /// The contract record number (support, lease).
-    pub contract: String,
-    /// The CI record number, when the asset is also a CI.
-    pub ci: String,
-    pub status: AssetStatus,
-    pub status_history: Vec<StatusChange>,
-    pub work_log: Vec<WorkLogEntry>,
-}
+pub const ASSET_STATUSES: m::Choices = m::Choices::new(&[
+    ("ordered", "Ordered"),
+    ("in_stock", "In stock"),
+    ("deployed", "Deployed"),
+    ("in_repair", "In repair"),
+    ("retired", "Retired"),
+    ("disposed", "Disposed"),
+]);
 
-record!(Asset, "asset", "AST");
-tracked!(Asset, AssetStatus);
+pub const ASSET_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("tag", S::Text),
+    F::new("model", S::Text),
+    F::new("serial", S::Text),
+    F::new("owner", S::Text),
+    F::new("location", S::Text),
+    F::new("warranty_until", S::Optional(&S::When)),
+    // The contract (support, lease), and the CI when the asset is also one.
+    F::new("contract", S::Reference("contract")),
+    F::new("ci", S::Reference("configuration_item")),
+    F::new("status", S::Choice(&ASSET_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
 
-static ASSET_LIFECYCLE: Lifecycle<AssetStatus> = {
-    use AssetStatus::*;
-    Lifecycle {
-        noun: "an asset",
-        moves: &[
-            (Ordered, &[InStock, Retired]),
-            (InStock, &[Deployed, Retired]),
-            (Deployed, &[InStock, InRepair, Retired]),
-            (InRepair, &[Deployed, InStock, Retired]),
-            (Retired, &[Disposed]),
-        ],
-        finished: &[Disposed],
-    }
+static ASSET_LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "an asset",
+    statuses: ASSET_STATUSES.options,
+    moves: &[
+        ("ordered", &["in_stock", "retired"]),
+        ("in_stock", &["deployed", "retired"]),
+        ("deployed", &["in_stock", "in_repair", "retired"]),
+        ("in_repair", &["deployed", "in_stock", "retired"]),
+        ("retired", &["disposed"]),
+    ],
+    finished: &["disposed"],
+    reasons: &[],
 };
 
-impl Workflow for Asset {
-    type Facts = ();
-
-    fn lifecycle() -> &'static Lifecycle<AssetStatus> {
-        &ASSET_LIFECYCLE
+/// A deployed asset must be somewhere and someone's.
+fn asset_rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), WorkflowError> {
+    if to == "deployed" && (r.str("owner").trim().is_empty() || r.str("location").trim().is_empty())
+    {
+        return Err(WorkflowError::Missing {
+            what: "an owner and a location",
+            noun: "an asset",
+            status: "deployed".into(),
+        });
     }
-
-    /// A deployed asset must be somewhere and someone's.
-    fn check(&self, to: AssetStatus, _: &str, _: &()) -> Result<(), WorkflowError> {
-        if to == AssetStatus::Deployed
-            && (self.owner.trim().is_empty() || self.location.trim().is_empty())
-        {
-            return Err(WorkflowError::Missing {
-                what: "an owner and a location",
-                noun: "an asset",
-                status: "deployed".into(),
-            });
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
-impl Asset {
-    pub fn create(
-        number: String,
-        tag: &str,
-        model: &str,
-        meta: &ChangeMeta,
-    ) -> Result<Self, WorkflowError> {
-        if tag.trim().is_empty() {
-            return Err(WorkflowError::Empty("the asset tag"));
-        }
-        let mut asset = Asset {
-            number,
-            tag: tag.trim().into(),
-            model: model.trim().into(),
-            ..Asset::default()
-        };
-        asset.start(meta, "Asset registered");
-        Ok(asset)
-    }
+pub static ASSET: m::RecordType = m::RecordType {
+    kind: "asset",
+    prefix: "AST",
+    noun: "asset",
+    plural: "Assets",
+    area: m::Area::Configuration,
+    fields: ASSET_FIELDS,
+    lifecycle: &ASSET_LIFECYCLE,
+    rules: asset_rules,
+    logged: "Asset registered",
+    form: &[
+        FormField::new("tag", "Asset tag").required(),
+        FormField::new("model", "Model"),
+        FormField::new("serial", "Serial number"),
+        FormField::new("owner", "Owner"),
+        FormField::new("location", "Location"),
+        FormField::new("warranty_until", "Warranty until"),
+        FormField::new("contract", "Contract (number)"),
+        FormField::new("ci", "Configuration item (number)"),
+    ],
+    title: |r| {
+        format!("{} {}", r.str("tag"), r.str("model"))
+            .trim()
+            .to_string()
+    },
+    place: m::Place::assignee("owner"),
+    ..m::RecordType::BASE
+};
 
-    pub fn under_warranty(&self, now: Timestamp) -> bool {
-        self.warranty_until.is_some_and(|until| now <= until)
-    }
+/// Whether the asset is under warranty at `now`.
+pub fn under_warranty(asset: &Record, now: crate::time::Timestamp) -> bool {
+    asset
+        .when("warranty_until")
+        .is_some_and(|until| now <= until)
 }

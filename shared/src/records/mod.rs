@@ -1,9 +1,8 @@
-//! The ISO/IEC 20000 records, one Automerge document each.
-//!
-//! Every record document has two envelope fields at its root besides the record's own fields:
-//! `type` (e.g. `"incident"`) and `schema` (an integer). A reader refuses a document whose
-//! schema is newer than it understands, rather than misreading it, and upgrades an older one
-//! in memory ([`Record::upgrade`]).
+//! The ISO/IEC 20000 records, one Automerge document each, and one description each
+//! (`crate::model::RecordType`): its fields and their shapes, its schemas, its lifecycle and
+//! rules, how a new one starts, its form, its actions and what lists show of it. Where code
+//! computes with a record (the SLA clock, the reports, the change calendar) a module also
+//! offers a typed view of it (`Incident`, `Change`, `Sla`, …) read from the same record.
 //!
 //! | module | records (number prefix) |
 //! |---|---|
@@ -19,18 +18,17 @@
 //! | `parties` | customer (CUS), complaint (CMP), supplier (SUP), contract (CON) |
 //! | `continuity` | continuity plan (BCP) |
 //! | `registers` | risk (RSK), competence (CMT), internal audit (AUD), management review (MRV), nonconformity (NCF), improvement (IMP) |
+//! | `journal`, `priority` | what several share: reviews, contacts; impact, urgency and priority |
 
 pub mod agreement;
 pub mod campaign;
 pub mod change;
 pub mod ci;
 pub mod continuity;
-pub mod document;
 pub mod incident;
 pub mod journal;
 pub(crate) mod labels;
 pub mod parties;
-mod prefetch;
 pub mod priority;
 pub mod problem;
 pub mod registers;
@@ -40,37 +38,83 @@ pub mod security;
 pub mod service;
 pub mod ticket;
 
-pub use document::{ChangeMeta, Record, RecordError};
+use automerge::Automerge;
 
-/// Every record type: its document `type` and its number prefix. Prefixes are distinct, so
-/// a number names its record type as well as its record.
-pub const KINDS: [(&str, &str); 23] = {
-    macro_rules! kinds {
-        ($($t:ty),+ $(,)?) => { [$((<$t as Record>::KIND, <$t as Record>::NUMBER_PREFIX)),+] };
-    }
-    kinds![
-        incident::Incident,
-        request::ServiceRequest,
-        security::SecurityIncident,
-        problem::Problem,
-        change::Change,
-        change::ChangeTemplate,
-        release::Release,
-        service::Service,
-        ci::ConfigurationItem,
-        ci::Asset,
-        campaign::VerificationCampaign,
-        agreement::Sla,
-        parties::Customer,
-        parties::Complaint,
-        parties::Supplier,
-        parties::Contract,
-        continuity::ContinuityPlan,
-        registers::Risk,
-        registers::Competence,
-        registers::InternalAudit,
-        registers::ManagementReview,
-        registers::Nonconformity,
-        registers::Improvement,
-    ]
-};
+pub use crate::model::{ChangeMeta, Record, RecordError};
+use crate::model::{Choices, Lookup, RecordType, Values, given, record_type};
+
+/// Every record type, in navigation order. Kinds and number prefixes are distinct, so a
+/// number names its record type as well as its record.
+pub static TYPES: [&RecordType; 23] = [
+    &incident::INCIDENT,
+    &request::SERVICE_REQUEST,
+    &security::SECURITY_INCIDENT,
+    &problem::PROBLEM,
+    &change::CHANGE,
+    &change::CHANGE_TEMPLATE,
+    &release::RELEASE,
+    &service::SERVICE,
+    &ci::CONFIGURATION_ITEM,
+    &ci::ASSET,
+    &campaign::VERIFICATION_CAMPAIGN,
+    &agreement::SLA,
+    &parties::CUSTOMER,
+    &parties::COMPLAINT,
+    &parties::SUPPLIER,
+    &parties::CONTRACT,
+    &continuity::CONTINUITY_PLAN,
+    &registers::RISK,
+    &registers::COMPETENCE,
+    &registers::INTERNAL_AUDIT,
+    &registers::MANAGEMENT_REVIEW,
+    &registers::NONCONFORMITY,
+    &registers::IMPROVEMENT,
+];
+
+/// The description of record type `kind`.
+pub fn type_of(kind: &str) -> Option<&'static RecordType> {
+    TYPES.iter().copied().find(|t| t.kind == kind)
+}
+
+/// The record in `doc`, whatever its type.
+pub fn read(doc: &Automerge) -> Result<Record, RecordError> {
+    let kind = record_type(doc).ok_or(RecordError::NoType)?;
+    let ty = type_of(&kind).ok_or(RecordError::UnknownType(kind))?;
+    Record::read(doc, ty)
+}
+
+/// The record of type `ty` numbered `number` on the device, or why it cannot be used (named
+/// after the form `field` that gave the number).
+pub(crate) fn other(
+    lookup: &dyn Lookup,
+    number: &str,
+    ty: &'static RecordType,
+    field: &str,
+) -> Result<Record, RecordError> {
+    let doc = lookup.record(number).ok_or_else(|| {
+        RecordError::invalid(
+            field,
+            format!(
+                "there is no {} {number} on this device",
+                ty.kind.replace('_', " ")
+            ),
+        )
+    })?;
+    Record::read(&doc, ty)
+}
+
+/// The key chosen for `key` among `choices`, or a refusal named `label`.
+pub(crate) fn chosen(
+    values: &Values,
+    key: &str,
+    label: &str,
+    choices: &Choices,
+) -> Result<&'static str, RecordError> {
+    let text = given(values, key);
+    choices
+        .options
+        .iter()
+        .find(|(k, _)| *k == text)
+        .map(|(k, _)| *k)
+        .ok_or_else(|| RecordError::invalid(label, choices.refusal(text)))
+}

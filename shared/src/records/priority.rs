@@ -2,17 +2,13 @@
 
 use std::fmt;
 
-use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 /// Impact and urgency share one three-step scale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Level {
-    #[autosurgeon(rename = "high")]
     High,
-    #[autosurgeon(rename = "medium")]
     Medium,
-    #[autosurgeon(rename = "low")]
     Low,
 }
 
@@ -59,31 +55,14 @@ impl fmt::Display for Level {
 
 /// P1 (critical) to P5 (planning).
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    Serialize,
-    Deserialize,
-    Reconcile,
-    Hydrate,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 pub enum Priority {
-    #[autosurgeon(rename = "P1")]
     P1,
-    #[autosurgeon(rename = "P2")]
     P2,
     #[default]
-    #[autosurgeon(rename = "P3")]
     P3,
-    #[autosurgeon(rename = "P4")]
     P4,
-    #[autosurgeon(rename = "P5")]
     P5,
 }
 
@@ -128,6 +107,47 @@ impl Default for PriorityMatrix {
 impl PriorityMatrix {
     pub fn priority(&self, impact: Level, urgency: Level) -> Priority {
         self.table[impact.index()][urgency.index()]
+    }
+}
+
+/// Impact and urgency, as a record field: high, medium (the default) or low.
+pub const LEVELS: crate::model::Choices = crate::model::Choices {
+    options: &[("high", "High"), ("medium", "Medium"), ("low", "Low")],
+    default: "medium",
+};
+
+/// A priority, as a record field (SLA targets): P1 to P5.
+pub const PRIORITIES: crate::model::Choices = crate::model::Choices {
+    options: &[
+        ("P1", "P1 Critical"),
+        ("P2", "P2 High"),
+        ("P3", "P3 Moderate"),
+        ("P4", "P4 Low"),
+        ("P5", "P5 Planning"),
+    ],
+    default: "P3",
+};
+
+impl Level {
+    /// The level a record field holds (medium when it holds none).
+    pub fn of(key: &str) -> Level {
+        Level::parse(key).unwrap_or_default()
+    }
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::P1 => "P1",
+            Priority::P2 => "P2",
+            Priority::P3 => "P3",
+            Priority::P4 => "P4",
+            Priority::P5 => "P5",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Priority> {
+        Priority::ALL.into_iter().find(|p| p.as_str() == key)
     }
 }
 

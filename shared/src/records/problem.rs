@@ -1,160 +1,203 @@
 //! Problem and known error (ISO 20000 8.6.3).
 
-use autosurgeon::{Hydrate, Reconcile};
+use super::journal::{JOURNAL, OPTIONAL_REVIEW};
+use crate::model::{
+    self as m, Action, Facts, Field as F, FormField, Input, Record, Section, Shape as S, given,
+};
+use crate::workflow::WorkflowError;
 
-use super::change::ChangeStatus;
-use super::document::{ChangeMeta, record};
-use super::journal::{Review, StatusChange, WorkLogEntry};
-use super::labels::labelled_enum;
-use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
+pub const PROBLEM_STATUSES: m::Choices = m::Choices::new(&[
+    ("new", "New"),
+    ("investigating", "Investigating"),
+    ("awaiting_fix", "Awaiting fix"),
+    ("closed", "Closed"),
+]);
 
-labelled_enum! {
-    pub enum ProblemStatus {
-        New = ("new", "New"),
-        Investigating = ("investigating", "Investigating"),
-        AwaitingFix = ("awaiting_fix", "Awaiting fix"),
-        Closed = ("closed", "Closed"),
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("title", S::Text),
+    F::new("description", S::LongText),
+    F::new("owner", S::Text),
+    F::new("status", S::Choice(&PROBLEM_STATUSES)),
+    // Incident record numbers. Grows only.
+    F::new("linked_incidents", S::List(&S::Reference("incident"))),
+    F::new("root_cause", S::LongText),
+    F::new("workaround", S::LongText),
+    // A documented known error, searchable from any incident.
+    F::new("known_error", S::Bool),
+    // Accepted as a known error: it will not be fixed, the workaround stands.
+    F::new("accepted_known_error", S::Bool),
+    // The change that fixes it.
+    F::new("fix_change", S::Reference("change")),
+    F::new("effectiveness_review", OPTIONAL_REVIEW),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static LIFECYCLE: m::Lifecycle = m::Lifecycle {
+    noun: "a problem",
+    statuses: PROBLEM_STATUSES.options,
+    moves: &[
+        ("new", &["investigating", "closed"]),
+        ("investigating", &["awaiting_fix", "closed"]),
+        ("awaiting_fix", &["investigating", "closed"]),
+        ("closed", &["investigating"]),
+    ],
+    finished: &["closed"],
+    reasons: &[],
+};
+
+/// A problem closes only when its fix change is closed or it is accepted as a known error.
+fn rules(r: &Record, to: &str, _: &str, facts: &Facts) -> Result<(), WorkflowError> {
+    if to != "closed" || r.bool("accepted_known_error") {
+        return Ok(());
+    }
+    let fix = r.str("fix_change");
+    if fix.is_empty() {
+        return Err(WorkflowError::ProblemWithoutFix);
+    }
+    match facts.status_of(fix) {
+        Some("closed") => Ok(()),
+        _ => Err(WorkflowError::FixChangeOpen { change: fix.into() }),
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+/// Closing reads the fix change's status from its own document.
+fn facts(r: &Record, lookup: &dyn m::Lookup) -> Facts {
+    let fix = r.str("fix_change");
+    let change = lookup
+        .record(fix)
+        .and_then(|doc| Record::read(&doc, &super::change::CHANGE).ok());
+    match change {
+        Some(change) => Facts::default().with(fix, change.status()),
+        None => Facts::default(),
+    }
+}
+
+const ACTIONS: &[Action] = &[
+    Action {
+        key: "link_incident",
+        label: "Link an incident",
+        inputs: &[Input::new("incident", "Incident number", S::Text).required()],
+        apply: |r, values, _, meta| {
+            let incident = given(values, "incident");
+            if !r.strs("linked_incidents").any(|i| i == incident) {
+                r.push("linked_incidents", incident);
+                r.log(meta, format!("Linked incident {incident}"));
+            }
+            Ok(())
+        },
+    },
+    Action {
+        key: "known_error",
+        label: "Document as a known error",
+        inputs: &[Input::new("workaround", "Workaround", S::LongText).required()],
+        // A workaround is what makes a known error useful.
+        apply: |r, values, _, meta| {
+            let workaround = given(values, "workaround");
+            r.set("known_error", true);
+            r.set("workaround", workaround);
+            r.log(meta, format!("Known error, workaround: {workaround}"));
+            Ok(())
+        },
+    },
+    Action {
+        key: "accept",
+        label: "Accept as a known error (no fix)",
+        inputs: &[Input::new("reason", "Why it will not be fixed", S::LongText).required()],
+        // Accepted as a known error that will not be fixed, it may close.
+        apply: |r, values, _, meta| {
+            if !r.bool("known_error") {
+                return Err(WorkflowError::Missing {
+                    what: "a documented workaround",
+                    noun: "a problem",
+                    status: "accepted as a known error".into(),
+                }
+                .into());
+            }
+            r.set("accepted_known_error", true);
+            r.log(
+                meta,
+                format!("Accepted as a known error: {}", given(values, "reason")),
+            );
+            Ok(())
+        },
+    },
+];
+
+fn sections(r: &Record) -> Vec<Section> {
+    let mut known = vec![];
+    if r.bool("known_error") {
+        known.push(format!("Known error. Workaround: {}", r.str("workaround")));
+    }
+    if r.bool("accepted_known_error") {
+        known.push("Accepted as a known error: it will not be fixed.".into());
+    }
+    vec![
+        Section::text(
+            "Linked incidents",
+            r.strs("linked_incidents").map(String::from),
+        ),
+        Section::text("Known error", known),
+    ]
+}
+
+pub static PROBLEM: m::RecordType = m::RecordType {
+    kind: "problem",
+    prefix: "PRB",
+    noun: "problem",
+    plural: "Problems",
+    area: m::Area::ServiceDesk,
+    fields: FIELDS,
+    lifecycle: &LIFECYCLE,
+    rules,
+    facts,
+    logged: "Problem raised",
+    form: &[
+        FormField::new("title", "Title").required(),
+        FormField::new("description", "Description"),
+        FormField::new("owner", "Owner"),
+        FormField::new("root_cause", "Root cause"),
+        FormField::new("fix_change", "Fix change (number)"),
+    ],
+    actions: ACTIONS,
+    sections,
+    title: |r| r.str("title").to_string(),
+    place: m::Place::assignee("owner"),
+    ..m::RecordType::BASE
+};
+
+/// A problem as the reports and the known-error search read it.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Problem {
     pub number: String,
     pub title: String,
     pub description: String,
-    pub owner: String,
-    pub status: ProblemStatus,
-    /// Incident record numbers. Grows only.
+    pub status: String,
     pub linked_incidents: Vec<String>,
     pub root_cause: String,
     pub workaround: String,
-    /// A documented known error, searchable from any incident.
     pub known_error: bool,
-    /// Accepted as a known error: it will not be fixed, the workaround stands.
     pub accepted_known_error: bool,
-    /// The change record number that fixes it.
     pub fix_change: String,
-    pub effectiveness_review: Option<Review>,
-    pub status_history: Vec<StatusChange>,
-    pub work_log: Vec<WorkLogEntry>,
-}
-
-record!(Problem, "problem", "PRB");
-tracked!(Problem, ProblemStatus);
-
-/// What the close rule needs to know from the fix change's own document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ProblemFacts {
-    /// The status of the linked fix change, if this device has it.
-    pub fix_change: Option<ChangeStatus>,
-}
-
-static LIFECYCLE: Lifecycle<ProblemStatus> = {
-    use ProblemStatus::*;
-    Lifecycle {
-        noun: "a problem",
-        moves: &[
-            (New, &[Investigating, Closed]),
-            (Investigating, &[AwaitingFix, Closed]),
-            (AwaitingFix, &[Investigating, Closed]),
-            (Closed, &[Investigating]),
-        ],
-        finished: &[Closed],
-    }
-};
-
-impl Workflow for Problem {
-    type Facts = ProblemFacts;
-
-    fn lifecycle() -> &'static Lifecycle<ProblemStatus> {
-        &LIFECYCLE
-    }
-
-    /// A problem closes only when its fix change is closed or it is accepted as a known error.
-    fn check(&self, to: ProblemStatus, _: &str, facts: &ProblemFacts) -> Result<(), WorkflowError> {
-        if to != ProblemStatus::Closed || self.accepted_known_error {
-            return Ok(());
-        }
-        if self.fix_change.is_empty() {
-            return Err(WorkflowError::ProblemWithoutFix);
-        }
-        match facts.fix_change {
-            Some(ChangeStatus::Closed) => Ok(()),
-            _ => Err(WorkflowError::FixChangeOpen {
-                change: self.fix_change.clone(),
-            }),
-        }
-    }
+    pub status_history: Vec<m::StatusChange>,
 }
 
 impl Problem {
-    pub fn create(number: String, title: &str, meta: &ChangeMeta) -> Result<Self, WorkflowError> {
-        if title.trim().is_empty() {
-            return Err(WorkflowError::Empty("the problem title"));
+    pub fn of(r: &Record) -> Self {
+        Problem {
+            number: r.number().into(),
+            title: r.str("title").into(),
+            description: r.str("description").into(),
+            status: r.status().into(),
+            linked_incidents: r.strs("linked_incidents").map(String::from).collect(),
+            root_cause: r.str("root_cause").into(),
+            workaround: r.str("workaround").into(),
+            known_error: r.bool("known_error"),
+            accepted_known_error: r.bool("accepted_known_error"),
+            fix_change: r.str("fix_change").into(),
+            status_history: r.status_history(),
         }
-        let mut problem = Problem {
-            number,
-            title: title.trim().into(),
-            ..Problem::default()
-        };
-        problem.start(meta, "Problem raised");
-        Ok(problem)
-    }
-
-    pub fn link_incident(&mut self, incident: &str, meta: &ChangeMeta) {
-        if !self.linked_incidents.iter().any(|i| i == incident) {
-            self.linked_incidents.push(incident.into());
-            self.log(meta, format!("Linked incident {incident}"));
-        }
-    }
-
-    /// Documents it as a known error: a workaround is what makes a known error useful.
-    pub fn mark_known_error(
-        &mut self,
-        workaround: &str,
-        meta: &ChangeMeta,
-    ) -> Result<(), WorkflowError> {
-        if workaround.trim().is_empty() {
-            return Err(WorkflowError::Empty("the workaround of a known error"));
-        }
-        self.known_error = true;
-        self.workaround = workaround.trim().into();
-        self.log(
-            meta,
-            format!("Known error, workaround: {}", self.workaround),
-        );
-        Ok(())
-    }
-
-    /// Accepts it as a known error that will not be fixed, which lets it close.
-    pub fn accept_known_error(
-        &mut self,
-        reason: &str,
-        meta: &ChangeMeta,
-    ) -> Result<(), WorkflowError> {
-        if !self.known_error {
-            return Err(WorkflowError::Missing {
-                what: "a documented workaround",
-                noun: "a problem",
-                status: "accepted as a known error".into(),
-            });
-        }
-        if reason.trim().is_empty() {
-            return Err(WorkflowError::Empty(
-                "the reason for accepting the known error",
-            ));
-        }
-        self.accepted_known_error = true;
-        self.log(
-            meta,
-            format!("Accepted as a known error: {}", reason.trim()),
-        );
-        Ok(())
-    }
-
-    pub fn set_fix_change(&mut self, change: &str, meta: &ChangeMeta) {
-        self.fix_change = change.into();
-        self.log(meta, format!("Fix change {change}"));
     }
 
     /// Whether every word of `query` appears in the title, description, root cause or

@@ -1,143 +1,235 @@
 //! Service request (ISO 20000 8.6.2): an incident's lifecycle, plus the catalogue item asked
 //! for and its fulfilment checklist, which a technician ticks off offline.
 
-use autosurgeon::{Hydrate, Reconcile};
-
-use super::document::{ChangeMeta, record};
-use super::journal::{StatusChange, WorkLogEntry};
-use super::priority::{Level, Priority, PriorityMatrix};
-use super::service::Service;
-use super::ticket::{self, REQUEST_LIFECYCLE, TicketStatus};
+use super::journal::JOURNAL;
+use super::priority::{LEVELS, Level, Priority, PriorityMatrix};
+use super::ticket::{TICKET_PLACE, TicketStatus, ticket_lifecycle};
+use crate::model::{
+    self as m, Action, ChangeMeta, Facts, Field as F, FormField, Group, Input, Lookup, Record,
+    RecordError, Row, RowButton, Section, Shape as S, Values, given,
+};
 use crate::time::Timestamp;
-use crate::workflow::{Lifecycle, Workflow, WorkflowError, tracked};
+use crate::workflow::WorkflowError;
 
 /// One step of the checklist. Steps are ticked in place, so two technicians ticking different
 /// steps offline both keep their ticks after the merge.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct FulfilmentStep {
-    pub text: String,
-    pub done: bool,
-    pub done_by: String,
-    pub done_at: Timestamp,
+pub const STEP: &[F] = &[
+    F::new("text", S::Text),
+    F::new("done", S::Bool),
+    F::new("done_by", S::Text),
+    F::new("done_at", S::When),
+];
+
+pub const FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("title", S::Text),
+    F::new("description", S::LongText),
+    F::new("caller", S::Text),
+    // The service, and the key of the offering requested from it.
+    F::new("service", S::Reference("service")),
+    F::new("catalogue_item", S::Text),
+    F::new("site", S::Text),
+    F::new("impact", S::Choice(&LEVELS)),
+    F::new("urgency", S::Choice(&LEVELS)),
+    F::new("status", S::Choice(&TicketStatus::CHOICES)),
+    F::new("assignee", S::Text),
+    F::new("group", S::Text),
+    F::new("sla", S::Reference("sla")),
+    F::new("steps", S::List(&S::Group(STEP))),
+    F::new("resolution_notes", S::LongText),
+    F::new("created_at", S::When),
+    F::new("created_by", S::Text),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static LIFECYCLE: m::Lifecycle = ticket_lifecycle("a service request");
+
+/// A request is fulfilled only when every step is ticked.
+fn rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), WorkflowError> {
+    let open = r.groups("steps").filter(|s| !s.bool("done")).count();
+    if matches!(to, "resolved" | "closed") && open > 0 {
+        return Err(WorkflowError::StepsOpen {
+            open,
+            status: LIFECYCLE.label(to).to_lowercase(),
+        });
+    }
+    Ok(())
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+/// A request is for an item of a live service's catalogue, starts with its steps, and runs
+/// its clock against the service's SLA.
+fn create(
+    r: &mut Record,
+    values: &Values,
+    lookup: &dyn Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let service = super::other(
+        lookup,
+        given(values, "service"),
+        &super::service::SERVICE,
+        "Service (number)",
+    )?;
+    let offering = super::service::offering(&service, given(values, "catalogue_item"))?;
+    r.set("title", offering.str("name"));
+    r.set("service", service.number());
+    r.set("catalogue_item", offering.str("key"));
+    r.set(
+        "sla",
+        super::agreement::Agreements::on(lookup).for_service(&service),
+    );
+    let steps: Vec<m::Value> = offering
+        .strs("steps")
+        .map(|text| Group::defaults(STEP).with("text", text).into())
+        .collect();
+    r.set("steps", steps);
+    r.set("created_at", meta.at);
+    r.set("created_by", meta.author.as_str());
+    r.start(
+        meta,
+        &format!("Request logged for {}", offering.str("name")),
+    );
+    Ok(())
+}
+
+/// Ticks (or unticks) a step.
+fn tick(
+    r: &mut Record,
+    values: &Values,
+    _: &dyn Lookup,
+    meta: &ChangeMeta,
+) -> Result<(), RecordError> {
+    let n: usize = given(values, "step")
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| RecordError::invalid("Step number", "enter the step's number (1, 2, …)"))?;
+    let done = given(values, "done") != "false";
+    let step = r
+        .list_mut("steps")
+        .get_mut(n - 1)
+        .and_then(|s| match s {
+            m::Value::Group(g) => Some(g),
+            _ => None,
+        })
+        .ok_or(WorkflowError::NoSuchStep(n))?;
+    if step.bool("done") == done {
+        return Ok(());
+    }
+    step.set("done", done);
+    step.set("done_by", if done { meta.author.as_str() } else { "" });
+    step.set("done_at", if done { meta.at } else { Timestamp::default() });
+    let line = format!(
+        "Step {n} {}: {}",
+        if done { "done" } else { "reopened" },
+        step.str("text")
+    );
+    r.log(meta, line);
+    Ok(())
+}
+
+fn sections(r: &Record) -> Vec<Section> {
+    let rows = r
+        .groups("steps")
+        .enumerate()
+        .map(|(i, step)| {
+            let done = step.bool("done");
+            Row {
+                text: if done {
+                    format!(
+                        "{}. ✓ {} (done by {})",
+                        i + 1,
+                        step.str("text"),
+                        step.str("done_by")
+                    )
+                } else {
+                    format!("{}. {}", i + 1, step.str("text"))
+                },
+                button: Some(RowButton {
+                    label: if done { "Reopen" } else { "Done" },
+                    action: "tick",
+                    values: Values::from([
+                        ("step".to_string(), (i + 1).to_string()),
+                        ("done".to_string(), (!done).to_string()),
+                    ]),
+                }),
+            }
+        })
+        .collect();
+    vec![Section {
+        title: "Fulfilment checklist",
+        rows,
+    }]
+}
+
+pub static SERVICE_REQUEST: m::RecordType = m::RecordType {
+    kind: "service_request",
+    prefix: "REQ",
+    noun: "service request",
+    plural: "Service requests",
+    area: m::Area::ServiceDesk,
+    fields: FIELDS,
+    lifecycle: &LIFECYCLE,
+    rules,
+    create,
+    form: &[
+        FormField::new("service", "Service (number)").required(),
+        FormField::new("catalogue_item", "Catalogue item").required(),
+        FormField::new("title", "Title"),
+        FormField::new("description", "Description"),
+        FormField::new("caller", "Requested by"),
+        FormField::new("site", "Site"),
+        FormField::new("group", "Team"),
+        FormField::new("assignee", "Assignee"),
+        FormField::new("impact", "Impact"),
+        FormField::new("urgency", "Urgency"),
+        FormField::new("resolution_notes", "Resolution notes"),
+    ],
+    actions: &[Action {
+        key: "tick",
+        label: "Tick off a step",
+        inputs: &[
+            Input::new("step", "Step number", S::COUNT).required(),
+            Input::new("done", "Done", S::Bool),
+        ],
+        apply: tick,
+    }],
+    sections,
+    title: |r| r.str("title").to_string(),
+    place: TICKET_PLACE,
+    ticket: true,
+    ..m::RecordType::BASE
+};
+
+/// A service request as the reports read it.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceRequest {
     pub number: String,
     pub title: String,
-    pub description: String,
-    pub caller: String,
-    /// The service record number, and the key of the offering requested from it.
     pub service: String,
-    pub catalogue_item: String,
-    pub site: String,
+    pub sla: String,
     pub impact: Level,
     pub urgency: Level,
     pub status: TicketStatus,
-    pub assignee: String,
-    pub group: String,
-    pub sla: String,
-    pub steps: Vec<FulfilmentStep>,
-    pub resolution_notes: String,
-    pub created_at: Timestamp,
-    pub created_by: String,
-    pub status_history: Vec<StatusChange>,
-    pub work_log: Vec<WorkLogEntry>,
-}
-
-record!(ServiceRequest, "service_request", "REQ");
-tracked!(ServiceRequest, TicketStatus);
-
-impl Workflow for ServiceRequest {
-    type Facts = ();
-
-    fn lifecycle() -> &'static Lifecycle<TicketStatus> {
-        &REQUEST_LIFECYCLE
-    }
-
-    /// Pending needs a reason; a request is fulfilled only when every step is ticked.
-    fn check(&self, to: TicketStatus, reason: &str, _: &()) -> Result<(), WorkflowError> {
-        ticket::check_pending(to, reason)?;
-        let open = self.steps.iter().filter(|s| !s.done).count();
-        if matches!(to, TicketStatus::Resolved | TicketStatus::Closed) && open > 0 {
-            return Err(WorkflowError::StepsOpen {
-                open,
-                status: to.label().to_lowercase(),
-            });
-        }
-        Ok(())
-    }
+    pub status_history: Vec<m::StatusChange>,
 }
 
 impl ServiceRequest {
-    /// A new request for the offering `item` of `service`, refused unless the service is live.
-    pub fn create(
-        number: String,
-        service: &Service,
-        item: &str,
-        title: &str,
-        meta: &ChangeMeta,
-    ) -> Result<Self, WorkflowError> {
-        let offering = service.offering_for_request(item)?;
-        let title = title.trim();
-        let mut request = ServiceRequest {
-            number,
-            title: if title.is_empty() {
-                offering.name.clone()
-            } else {
-                title.into()
-            },
-            service: service.number.clone(),
-            catalogue_item: offering.key.clone(),
-            sla: service.sla.clone(),
-            steps: offering
-                .steps
-                .iter()
-                .map(|text| FulfilmentStep {
-                    text: text.clone(),
-                    ..FulfilmentStep::default()
-                })
-                .collect(),
-            created_at: meta.at,
-            created_by: meta.author.clone(),
-            ..ServiceRequest::default()
-        };
-        request.start(meta, &format!("Request logged for {}", offering.name));
-        Ok(request)
+    pub fn of(r: &Record) -> Self {
+        ServiceRequest {
+            number: r.number().into(),
+            title: r.str("title").into(),
+            service: r.str("service").into(),
+            sla: r.str("sla").into(),
+            impact: Level::of(r.str("impact")),
+            urgency: Level::of(r.str("urgency")),
+            status: TicketStatus::parse(r.status()).unwrap_or_default(),
+            status_history: r.status_history(),
+        }
     }
 
     pub fn priority(&self, matrix: &PriorityMatrix) -> Priority {
         matrix.priority(self.impact, self.urgency)
-    }
-
-    /// Ticks (or unticks) step `index` (0-based).
-    pub fn tick(
-        &mut self,
-        index: usize,
-        done: bool,
-        meta: &ChangeMeta,
-    ) -> Result<(), WorkflowError> {
-        let step = self
-            .steps
-            .get_mut(index)
-            .ok_or(WorkflowError::NoSuchStep(index + 1))?;
-        if step.done == done {
-            return Ok(());
-        }
-        step.done = done;
-        step.done_by = if done {
-            meta.author.clone()
-        } else {
-            String::new()
-        };
-        step.done_at = if done { meta.at } else { Timestamp::default() };
-        let line = format!(
-            "Step {} {}: {}",
-            index + 1,
-            if done { "done" } else { "reopened" },
-            step.text
-        );
-        self.log(meta, line);
-        Ok(())
     }
 }

@@ -55,7 +55,7 @@ pub fn availability<'a>(
             (start < end).then_some((start, end, i.number.as_str()))
         })
         .collect();
-    spans.sort();
+    crate::order::sort(&mut spans);
     let mut outages: Vec<OutageWindow> = vec![];
     for (start, end, number) in spans {
         match outages.last_mut() {

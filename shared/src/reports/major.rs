@@ -41,6 +41,8 @@ pub fn open_major_incidents<'a>(
             }
         })
         .collect();
-    rows.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.number.cmp(&b.number)));
+    crate::order::sort_by(&mut rows, |a, b| {
+        a.opened_at.cmp(&b.opened_at).then(a.number.cmp(&b.number))
+    });
     rows
 }

@@ -2,20 +2,19 @@
 //! statuses mean resolved and closed, and (for tickets) its service, SLA and priority.
 //! One place per record type, so every report counts "resolved" the same way.
 
+use crate::model::{StatusChange, in_time_order};
 use crate::records::change::Change;
 use crate::records::incident::Incident;
-use crate::records::journal::{StatusChange, in_time_order};
 use crate::records::priority::{Priority, PriorityMatrix};
 use crate::records::problem::Problem;
 use crate::records::request::ServiceRequest;
 use crate::records::security::SecurityIncident;
 use crate::time::Timestamp;
-use crate::workflow::Tracked;
 
 use super::Period;
 
 /// A record type that a process report counts.
-pub trait Process: Tracked {
+pub trait Process {
     /// The process, as a report heading: "Incidents".
     const PROCESS: &'static str;
     /// Status keys in which the record's work is done but not yet closed (a problem or a
@@ -25,6 +24,7 @@ pub trait Process: Tracked {
     const CLOSED: &'static [&'static str];
 
     fn record_number(&self) -> &str;
+    fn status_history(&self) -> &[StatusChange];
 }
 
 /// A ticket with an SLA clock: incidents, service requests, security incidents.
@@ -45,6 +45,9 @@ macro_rules! ticket {
             const CLOSED: &'static [&'static str] = &["closed"];
             fn record_number(&self) -> &str {
                 &self.number
+            }
+            fn status_history(&self) -> &[StatusChange] {
+                &self.status_history
             }
         }
 
@@ -73,6 +76,9 @@ impl Process for Problem {
     fn record_number(&self) -> &str {
         &self.number
     }
+    fn status_history(&self) -> &[StatusChange] {
+        &self.status_history
+    }
 }
 
 impl Process for Change {
@@ -81,6 +87,9 @@ impl Process for Change {
     const CLOSED: &'static [&'static str] = &["closed", "rejected", "cancelled"];
     fn record_number(&self) -> &str {
         &self.number
+    }
+    fn status_history(&self) -> &[StatusChange] {
+        &self.status_history
     }
 }
 

@@ -6,7 +6,6 @@
 
 use std::collections::HashSet;
 
-use autosurgeon::{Hydrate, Reconcile};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::time::Timestamp;
@@ -18,7 +17,7 @@ const MS_PER_MINUTE: i64 = 60_000;
 const MAX_DAYS_AHEAD: u32 = 3 * 366;
 
 /// Working hours of one weekday, in minutes after local midnight; `open == close` means closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WorkingDay {
     pub open: u32,
     pub close: u32,
@@ -39,7 +38,7 @@ impl WorkingDay {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     /// IANA time zone name, e.g. `Europe/Berlin`.
     pub time_zone: String,

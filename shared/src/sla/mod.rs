@@ -7,8 +7,8 @@ pub mod clock;
 pub use calendar::{BusinessCalendar, Calendar, CalendarError, WorkingDay};
 pub use clock::{Measure, Policy, SlaState, Warning, measure};
 
-use crate::records::ChangeMeta;
-use crate::records::registers::{Improvement, ImprovementSource};
+use crate::model::{ChangeMeta, Record};
+use crate::records::registers::{IMPROVEMENT, open_improvement};
 
 /// The improvement action a breach produces (ISO 20000 10.2): created once per breached
 /// target, by whoever's device first sees the breach.
@@ -18,7 +18,7 @@ pub fn breach_improvement(
     target: &str,
     state: &Measure,
     meta: &ChangeMeta,
-) -> Option<Improvement> {
+) -> Option<Record> {
     if !state.breached() {
         return None;
     }
@@ -27,12 +27,10 @@ pub fn breach_improvement(
         state.percent(),
         state.target_ms / 60_000
     );
-    Improvement::create(
-        number,
-        &opportunity,
-        ImprovementSource::Breach,
-        record,
-        meta,
-    )
-    .ok()
+    let mut improvement = Record::new(&IMPROVEMENT);
+    improvement.set("number", number);
+    improvement.set("opportunity", opportunity);
+    improvement.set("source_ref", record);
+    open_improvement(&mut improvement, "breach", meta);
+    Some(improvement)
 }

@@ -4,7 +4,6 @@ pub mod zone;
 
 use std::fmt;
 
-use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use chrono::{DateTime, Utc};
 
 /// Milliseconds since the Unix epoch, UTC. Stored in documents as a plain integer so every
@@ -47,29 +46,5 @@ impl fmt::Display for Timestamp {
     /// ISO 8601 in UTC to the second, e.g. `2026-11-24T21:33:54Z`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.to_datetime().format("%Y-%m-%dT%H:%M:%SZ"))
-    }
-}
-
-impl Reconcile for Timestamp {
-    type Key<'a> = autosurgeon::reconcile::NoKey;
-
-    fn reconcile<R: Reconciler>(&self, reconciler: R) -> Result<(), R::Error> {
-        self.0.reconcile(reconciler)
-    }
-}
-
-impl Hydrate for Timestamp {
-    fn hydrate_int(i: i64) -> Result<Self, HydrateError> {
-        Ok(Self(i))
-    }
-
-    fn hydrate_uint(u: u64) -> Result<Self, HydrateError> {
-        i64::try_from(u)
-            .map(Self)
-            .map_err(|_| HydrateError::unexpected("a timestamp in milliseconds", u.to_string()))
-    }
-
-    fn hydrate_timestamp(t: i64) -> Result<Self, HydrateError> {
-        Ok(Self(t))
     }
 }
