@@ -69,8 +69,13 @@ conformance!(
     sites_and_teams_are_listed_renamed_and_their_records_found,
     two_handles_writing_one_document_at_once_lose_nothing,
     everything_copies_into_an_empty_postgres_database,
-    compaction_keeps_a_chunk_another_relay_wrote_meanwhile,
 );
+
+/// Several relays share a PostgreSQL database only (one relay per SQLite file).
+#[test]
+fn postgres_compaction_keeps_a_chunk_another_relay_wrote_meanwhile() {
+    compaction_keeps_a_chunk_another_relay_wrote_meanwhile(&Fresh::postgres())
+}
 
 fn tech(store: &Store) -> i64 {
     store.add_group("site", "north", "North depot").unwrap();

@@ -2,7 +2,7 @@
 //! snapshot, then incremental `save_after` chunks) in `document_chunks`, written in the same
 //! transaction as the receipts and scopes that go with them. The sync hub compacts a busy
 //! document into one snapshot (see `shared::sync::COMPACT_AFTER_CHUNKS`), which replaces the
-//! chunks it holds and no other ([`covered`]).
+//! chunks it holds and, on PostgreSQL where other relays write too, no other ([`covered`]).
 
 use std::collections::HashMap;
 
@@ -133,7 +133,13 @@ impl Store {
                     .await?;
                 }
                 for chunk in &batch.chunks {
-                    if chunk.replaces {
+                    if chunk.replaces && !self.is_postgres() {
+                        // One relay per SQLite file: its snapshot holds every chunk.
+                        sqlx::query("DELETE FROM document_chunks WHERE document = $1")
+                            .bind(&chunk.document)
+                            .execute(&mut *tx)
+                            .await?;
+                    } else if chunk.replaces {
                         let stored: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as(
                             "SELECT seq, heads FROM document_chunks WHERE document = $1",
                         )
