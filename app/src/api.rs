@@ -351,14 +351,15 @@ mod tests {
         assert_eq!(s.name(), "Ana Silva");
         assert!(s.has_role("technician") && !s.has_role("administrator"));
         assert_eq!(SessionInfo::from_json(&s.to_json()), Some(s.clone()));
-        assert_eq!(s.index_scopes(), ["default", "site:north"]);
+        // Everyone with a role follows the `everyone` index (continuity plans, freeze windows).
+        assert_eq!(s.index_scopes(), ["default", "everyone", "site:north"]);
         let security = SessionInfo {
             roles: vec!["security".into()],
             ..s
         };
         assert_eq!(
             security.index_scopes(),
-            ["default", "restricted", "site:north"]
+            ["default", "everyone", "restricted", "site:north"]
         );
     }
 }

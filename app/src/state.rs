@@ -336,6 +336,29 @@ impl AppState {
             .unwrap_or_default()
     }
 
+    /// The signed-in person by name, for the duties of record types (`shared::duties`).
+    fn actor(self) -> access::Actor {
+        access::Actor {
+            username: self
+                .session
+                .with(|s| s.as_ref().map(|s| s.username.clone()))
+                .unwrap_or_default(),
+            person: self.person(),
+        }
+    }
+
+    /// The actions of record `id` the signed-in person may not take, each with why (a
+    /// change's requester does not approve it). Tracked.
+    pub fn barred_actions(self, id: &DocumentId) -> Vec<(&'static str, String)> {
+        let actor = self.actor();
+        self.repo.with_value(|r| {
+            r.docs
+                .get(id)
+                .and_then(|doc| Some(form_of(doc).ok()?.barred(doc, &actor)))
+                .unwrap_or_default()
+        })
+    }
+
     /// Whether the signed-in person may change record `id`, and if not, why: the rule the
     /// relay applies (`shared::access`), so the app never offers a change it would refuse.
     pub fn may_write(self, id: &DocumentId) -> Result<(), Refusal> {
@@ -780,10 +803,11 @@ impl AppState {
         action: String,
         values: Values,
     ) -> Result<(), SaveError> {
+        let actor = self.actor();
         self.save_edit(id, "this record is not on this device", |doc, meta| {
             form_of(doc)
                 .map_err(rejected)?
-                .act(doc, &action, &values, &OnDevice(self), meta)
+                .act_as(doc, &action, &values, &OnDevice(self), meta, &actor)
                 .map_err(rejected)
         })
         .await
@@ -812,6 +836,11 @@ impl AppState {
         shared::records::service::ticket_service(&OnDevice(self), number)
             .map(|(_, sla)| sla)
             .unwrap_or_default()
+    }
+
+    /// The active freeze windows on the device (`shared::records::change::freeze_windows`).
+    pub fn freeze_windows(self) -> Vec<shared::records::change::FreezeWindow> {
+        shared::records::change::freeze_windows(&OnDevice(self))
     }
 
     /// Every readable record of type `kind` on the device, with its document id.

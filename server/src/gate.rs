@@ -28,7 +28,7 @@ use shared::{
     ids::{DocumentId, PeerId},
     protocol::{
         self, DecodeError, Message,
-        limits::{self, Bound, Shape},
+        limits::{self, Shape},
     },
     refusal::{Refusal, RefusalCode},
     scope,
@@ -247,12 +247,13 @@ impl Gate<'_> {
 fn exceeded(id: DocumentId, refusal: limits::Refusal) -> Inbound {
     let limit = refusal.bound().into();
     let reason = format!("sync data for {id} refused: {refusal}");
-    match refusal.bound() {
-        Bound::Shape => Inbound::Exceeded(limit, reason),
-        Bound::Inflated | Bound::ChangeOps | Bound::MessageOps => Inbound::Refuse {
+    if refusal.bound().honest() {
+        Inbound::Refuse {
             document: id,
             refusal: Refusal::new(RefusalCode::Limit, reason),
             limit: Some(limit),
-        },
+        }
+    } else {
+        Inbound::Exceeded(limit, reason)
     }
 }

@@ -36,11 +36,15 @@ pub fn prepare(store: &Store) -> Result<(), StoreError> {
                 .map(move |(id, _)| format!("{what}:{id}")))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    let mut names: Vec<String> = [index::DEFAULT_SCOPE, index::RESTRICTED_SCOPE]
-        .into_iter()
-        .map(str::to_string)
-        .chain(groups.into_iter().flatten())
-        .collect();
+    let mut names: Vec<String> = [
+        index::DEFAULT_SCOPE,
+        index::EVERYONE_SCOPE,
+        index::RESTRICTED_SCOPE,
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .chain(groups.into_iter().flatten())
+    .collect();
 
     // Every record, by the indexes that list it.
     let kinds: Vec<&str> = TYPES.iter().map(|t| t.kind).collect();

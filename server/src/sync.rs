@@ -34,7 +34,7 @@ use automerge::Automerge;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, close_code};
 use futures::{SinkExt, StreamExt};
 use shared::{
-    access::{self, Access},
+    access::{self, Access, Actor},
     ids::{DocumentId, PeerId},
     protocol::{self, Message},
     refusal::Refusal,
@@ -485,6 +485,7 @@ fn process(
             match event {
                 Event::Connect { conn, session, out } => {
                     hub.connect(conn, Some(PeerId(session.device.clone())));
+                    hub.identify(conn, actor(&session));
                     edges.insert(
                         conn,
                         Edge {
@@ -606,6 +607,14 @@ fn process(
     stop
 }
 
+/// Who a session's changes come from, for the duties the hub checks (`shared::duties`).
+fn actor(session: &SessionInfo) -> Actor {
+    Actor {
+        username: session.person.username.clone(),
+        person: session.person.access.clone(),
+    }
+}
+
 /// Applies the current access of every connection's person: a session that ended closes its
 /// connection; a narrowed access closes the documents it may no longer read, and the gate
 /// uses the new access from now on.
@@ -644,6 +653,7 @@ fn recheck(
                 hub.close_document(conn, id);
             }
         }
+        hub.identify(conn, actor(&current));
         *edge.session = current;
     }
     for effect in hub.take_effects() {

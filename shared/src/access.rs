@@ -60,6 +60,14 @@ pub struct Person {
     pub teams: BTreeSet<String>,
 }
 
+/// A signed-in person by name: who a decision is recorded as (their username) and what they
+/// may do. The relay knows it from the session; the app from the session it keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub username: String,
+    pub person: Person,
+}
+
 /// Where a record (or a scope's index document) belongs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordScope {
@@ -89,12 +97,19 @@ pub fn access(person: &Person, scope: &RecordScope) -> Access {
             Access::None
         };
     }
-    let works_it = has(Role::Administrator)
-        || (has(Role::ChangeManager) && scope.kind == "change")
-        || in_scope(person, scope, Role::Technician, Role::Agent);
+    let works_it = if is_managed_kind(&scope.kind) {
+        has(Role::Administrator) || has(Role::ChangeManager)
+    } else if scope.kind == crate::index::EVERYONE_KIND {
+        // Whoever may create a record listed there adds its entry.
+        person.roles.iter().any(|r| *r != Role::Auditor)
+    } else {
+        has(Role::Administrator)
+            || (has(Role::ChangeManager) && scope.kind == "change")
+            || in_scope(person, scope, Role::Technician, Role::Agent)
+    };
     if works_it {
         Access::ReadWrite
-    } else if has(Role::Auditor) {
+    } else if has(Role::Auditor) || (is_for_everyone(&scope.kind) && !person.roles.is_empty()) {
         Access::Read
     } else {
         Access::None
@@ -107,11 +122,18 @@ pub const READ_ONLY: &str = "Auditors read only: your role may read this record 
 /// relay says it to whoever sent the write, and the record's place is not theirs to learn.
 pub const OUT_OF_SCOPE: &str = "This record is outside your sites and teams (or your roles no longer cover it), so your change cannot be accepted.";
 
+/// Why a worker's form of a record only administrators and change managers define (freeze
+/// windows) has no Save.
+pub const MANAGED: &str = "Administrators and change managers define these records; your roles may read them but not change them.";
+
 /// Whether `person` may change a record in `scope`, and if not, why: the one rule behind the
 /// relay's refusals and the app's read-only forms.
 pub fn may_write(person: &Person, scope: &RecordScope) -> Result<(), Refusal> {
     match access(person, scope) {
         Access::ReadWrite => Ok(()),
+        Access::Read if is_managed_kind(&scope.kind) && !person.roles.is_empty() => {
+            Err(Refusal::new(RefusalCode::ReadOnly, MANAGED))
+        }
         Access::Read => Err(Refusal::new(RefusalCode::ReadOnly, READ_ONLY)),
         Access::None => Err(Refusal::new(RefusalCode::OutOfScope, OUT_OF_SCOPE)),
     }
@@ -139,6 +161,7 @@ pub fn may_create(person: &Person, kind: &str) -> Result<(), Refusal> {
         }
     }
     Err(match refusal {
+        Some(r) if r.reason == MANAGED => r,
         Some(r) if r.code == RefusalCode::ReadOnly => Refusal::new(
             RefusalCode::ReadOnly,
             "Auditors read only: your role may not create records.",
@@ -303,6 +326,39 @@ mod tests {
     }
 
     #[test]
+    fn everyone_with_a_role_reads_continuity_plans_and_freeze_windows() {
+        let plan = record("continuity_plan", Some("north"), None);
+        let freeze = record("freeze_window", None, None);
+        for role in [Role::ChangeManager, Role::Security, Role::Agent] {
+            let p = person(&[role], &[], &[]);
+            assert_eq!(access(&p, &plan), Access::Read, "{role:?}");
+        }
+        assert_eq!(access(&person(&[], &[], &[]), &plan), Access::None);
+        let mut secret = plan.clone();
+        secret.restricted = true;
+        assert_eq!(
+            access(&person(&[Role::ChangeManager], &[], &[]), &secret),
+            Access::None
+        );
+        // Freeze windows: administrators and change managers define them, the rest read them.
+        assert_eq!(
+            access(&person(&[Role::ChangeManager], &[], &[]), &freeze),
+            Access::ReadWrite
+        );
+        let tech = person(&[Role::Technician], &["north"], &[]);
+        assert_eq!(access(&tech, &freeze), Access::Read);
+        assert_eq!(may_write(&tech, &freeze).unwrap_err().reason, MANAGED);
+        assert_eq!(
+            may_create(&tech, "freeze_window").unwrap_err().reason,
+            MANAGED
+        );
+        assert_eq!(
+            may_create(&person(&[Role::Administrator], &[], &[]), "freeze_window"),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn roles_parse_from_their_names() {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
@@ -315,6 +371,20 @@ mod tests {
 /// security incidents).
 pub fn is_restricted_kind(kind: &str) -> bool {
     crate::records::type_of(kind).is_some_and(|t| t.restricted_to.is_some())
+}
+
+/// Whether only administrators and change managers write records of this type (its
+/// description says so: freeze windows); everyone who works records reads them.
+pub fn is_managed_kind(kind: &str) -> bool {
+    crate::records::type_of(kind).is_some_and(|t| t.managed)
+}
+
+/// Whether everyone with a role reads records of this type (unless a record is restricted):
+/// continuity plans (ISO 20000 8.7.2: readable when the normal site is not), freeze windows
+/// (every change is planned around them), and the index that lists them.
+pub fn is_for_everyone(kind: &str) -> bool {
+    kind == crate::index::EVERYONE_KIND
+        || crate::records::type_of(kind).is_some_and(|t| t.on_every_device || t.managed)
 }
 
 /// The scope a record document declares at its root: `type`, `site`, `team`, and `restricted`

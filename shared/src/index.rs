@@ -18,6 +18,12 @@ use crate::records::{ChangeMeta, RecordError};
 pub const DEFAULT_SCOPE: &str = "default";
 /// Restricted records (security incidents) are listed here and nowhere else.
 pub const RESTRICTED_SCOPE: &str = "restricted";
+/// Records everyone with a role reads (`access::is_for_everyone`: continuity plans, freeze
+/// windows) are listed here too, so that a person who is only a change manager or only
+/// security discovers them without following the default index.
+pub const EVERYONE_SCOPE: &str = "everyone";
+/// The record type the relay files the everyone index under (`access` lets every role read it).
+pub const EVERYONE_KIND: &str = "index_everyone";
 /// The record type the relay files index documents under.
 pub const KIND: &str = "index";
 
@@ -51,17 +57,22 @@ pub fn scopes_for(scope: &RecordScope) -> Vec<String> {
     if scope.restricted {
         return vec![RESTRICTED_SCOPE.to_string()];
     }
+    let everyone = crate::access::is_for_everyone(&scope.kind);
     std::iter::once(DEFAULT_SCOPE.to_string())
+        .chain(everyone.then(|| EVERYONE_SCOPE.to_string()))
         .chain(scope.site.as_deref().map(site_scope))
         .chain(scope.team.as_deref().map(team_scope))
         .collect()
 }
 
-/// The index scopes a person follows to discover records: the default index, the restricted
-/// one with the security role, and each of their sites' and teams'.
+/// The index scopes a person follows to discover records: the default index, the everyone
+/// index with any role, the restricted one with the security role, and each of their sites'
+/// and teams'.
 pub fn followed_by(person: &crate::access::Person) -> Vec<String> {
     let restricted = person.roles.contains(&crate::access::Role::Security);
+    let everyone = !person.roles.is_empty();
     std::iter::once(DEFAULT_SCOPE.to_string())
+        .chain(everyone.then(|| EVERYONE_SCOPE.to_string()))
         .chain(restricted.then(|| RESTRICTED_SCOPE.to_string()))
         .chain(person.sites.iter().map(|s| site_scope(s)))
         .chain(person.teams.iter().map(|t| team_scope(t)))
@@ -82,6 +93,10 @@ pub fn index_scope(scope: &str) -> Option<RecordScope> {
     match scope.split_once(':') {
         None if scope == DEFAULT_SCOPE => Some(index(None, None, false)),
         None if scope == RESTRICTED_SCOPE => Some(index(None, None, true)),
+        None if scope == EVERYONE_SCOPE => Some(RecordScope {
+            kind: EVERYONE_KIND.into(),
+            ..index(None, None, false)
+        }),
         Some(("site", site)) if !site.is_empty() => Some(index(Some(site), None, false)),
         Some(("team", team)) if !team.is_empty() => Some(index(None, Some(team), false)),
         _ => None,
@@ -208,8 +223,11 @@ mod tests {
         assert!(!read(&tech, "site:south") && !read(&tech, "restricted"));
         assert!(read(&sec, "restricted"));
         // What each follows is what each may read.
-        assert_eq!(followed_by(&tech), ["default", "site:north"]);
-        assert_eq!(followed_by(&sec), ["default", "restricted"]);
+        assert_eq!(followed_by(&tech), ["default", "everyone", "site:north"]);
+        assert_eq!(followed_by(&sec), ["default", "everyone", "restricted"]);
+        let cab = person(&[Role::ChangeManager], &[]);
+        assert!(read(&cab, "everyone") && read(&sec, "everyone"));
+        assert!(!read(&Person::default(), "everyone"));
         for p in [&tech, &sec] {
             assert!(
                 followed_by(p)

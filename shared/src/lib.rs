@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod csv_export;
+pub mod duties;
 pub mod evidence;
 pub mod forms;
 pub mod history;

@@ -20,6 +20,9 @@ pub enum RefusalCode {
     /// The document or change breaks a rule about its shape: not a record of a type the relay
     /// knows, or an index entry removed or rewritten (`shared::scope`).
     Invalid,
+    /// The change records a decision its sender may not make: an approval of their own change,
+    /// or without the change-manager role (`shared::duties`).
+    SeparationOfDuties,
     /// A code this version does not know.
     Other(String),
 }
@@ -32,6 +35,7 @@ impl RefusalCode {
             RefusalCode::ScopeChange => "scope_change",
             RefusalCode::Limit => "limit",
             RefusalCode::Invalid => "invalid",
+            RefusalCode::SeparationOfDuties => "separation_of_duties",
             RefusalCode::Other(code) => code,
         }
     }
@@ -43,6 +47,7 @@ impl RefusalCode {
             "scope_change" => RefusalCode::ScopeChange,
             "limit" => RefusalCode::Limit,
             "invalid" => RefusalCode::Invalid,
+            "separation_of_duties" => RefusalCode::SeparationOfDuties,
             other => RefusalCode::Other(other.to_string()),
         }
     }
@@ -100,6 +105,7 @@ mod tests {
             RefusalCode::ScopeChange,
             RefusalCode::Limit,
             RefusalCode::Invalid,
+            RefusalCode::SeparationOfDuties,
             RefusalCode::Other("quota".into()),
         ] {
             assert_eq!(RefusalCode::parse(code.as_str()), code);

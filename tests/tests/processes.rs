@@ -5,6 +5,8 @@
 use e2e::app::{NewIncident, SYNC_TIMEOUT, UI_TIMEOUT, row_selector};
 use e2e::{Result, Tablet, repo_root, signed_in};
 
+const CAB_PASSWORD: &str = "cab-password-2026";
+
 fn screenshot(name: &str) -> std::path::PathBuf {
     repo_root().join("docs/screenshots").join(name)
 }
@@ -189,7 +191,7 @@ async fn a_known_error_is_found_from_an_incident_and_the_problem_closes_only_as_
 #[tokio::test]
 async fn a_normal_change_needs_the_cab_a_standard_one_its_template_and_the_calendar_shows_a_collision()
 -> Result<()> {
-    let (_relay, _driver, tablets, admin) = signed_in(&["cab"]).await?;
+    let (relay, driver, tablets, _) = signed_in(&["cab"]).await?;
     let a = one(tablets);
 
     let first = a
@@ -215,7 +217,29 @@ async fn a_normal_change_needs_the_cab_a_standard_one_its_template_and_the_calen
     a.move_record("submitted", "").await?;
     let why = a.move_refused("approved", "").await?;
     assert!(why.contains("needs CAB approval"), "{why}");
-    a.act(
+    // Separation of duties: the administrator who raised it is offered no decision, and is
+    // told why; a change manager on another tablet records the CAB's approval.
+    a.click("details#action-decide > summary").await?;
+    let barred = a
+        .wait_for_text("#action-decide-barred", "why not", UI_TIMEOUT, |t| {
+            !t.is_empty()
+        })
+        .await?;
+    assert!(barred.starts_with("Only a change manager"), "{barred}");
+    let submit = a.find_all("#action-decide-submit").await?;
+    assert!(!submit[0].is_displayed().await?, "no decision offered");
+    relay
+        .admin(
+            &["user", "add", "carl", "--role", "change_manager"],
+            Some(CAB_PASSWORD),
+        )
+        .await?;
+    let cab = Tablet::open(&driver, &relay.base_url(), "carl").await?;
+    cab.sign_in("carl", CAB_PASSWORD).await?;
+    cab.wait_online(true, SYNC_TIMEOUT).await?;
+    cab.goto(&format!("/records/change/{}", first.id)).await?;
+    cab.wait_for("#record-status", SYNC_TIMEOUT).await?;
+    cab.act(
         "decide",
         &[
             ("role", "cab"),
@@ -224,10 +248,11 @@ async fn a_normal_change_needs_the_cab_a_standard_one_its_template_and_the_calen
         ],
     )
     .await?;
-    a.wait_section("Approvals", UI_TIMEOUT, |r| {
-        r == format!("Approved by {admin} (CAB member): Window agreed")
+    a.wait_section("Approvals", SYNC_TIMEOUT, |r| {
+        r == "Approved by carl (CAB member): Window agreed"
     })
     .await?;
+    cab.close().await?;
     a.move_record("approved", "").await?;
 
     let second = a
@@ -289,6 +314,60 @@ async fn a_normal_change_needs_the_cab_a_standard_one_its_template_and_the_calen
     );
     assert_eq!(a.count("tr.calendar-row.collides").await?, 2);
     a.screenshot(screenshot("change-calendar.png")).await?;
+    a.close().await
+}
+
+#[tokio::test]
+async fn a_change_planned_in_a_freeze_window_is_held_and_the_calendar_shows_the_freeze()
+-> Result<()> {
+    let (_relay, _driver, tablets, _) = signed_in(&["freeze"]).await?;
+    let a = one(tablets);
+    a.create_record(
+        "freeze_window",
+        &[
+            ("name", "Year end"),
+            ("start", "2026-12-24T00:00"),
+            ("end", "2026-12-27T00:00"),
+            ("reason", "Closing the books"),
+        ],
+    )
+    .await?;
+    let change = a
+        .create_record(
+            "change",
+            &[
+                ("title", "Patch the tills"),
+                ("change_type", "normal"),
+                ("planned_start", "2026-12-26T22:00"),
+                ("planned_end", "2026-12-26T23:00"),
+            ],
+        )
+        .await?;
+    a.move_record("submitted", "").await?;
+    let why = a.move_refused("approved", "").await?;
+    assert!(
+        why.contains("is planned in the freeze window") && why.contains("Year end"),
+        "{why}"
+    );
+    a.goto("/changes/calendar").await?;
+    let freeze = a
+        .wait_for_text(
+            "#freeze-windows .freeze-window",
+            "the freeze",
+            UI_TIMEOUT,
+            |t| t.contains("Year end"),
+        )
+        .await?;
+    assert!(freeze.contains("Year end"), "{freeze}");
+    let collision = a
+        .wait_for_text("#collisions .collision", "a collision", UI_TIMEOUT, |t| {
+            !t.is_empty()
+        })
+        .await?;
+    assert!(
+        collision.contains(&change.number) && collision.contains("falls in the freeze window"),
+        "{collision}"
+    );
     a.close().await
 }
 

@@ -1,5 +1,6 @@
-//! `/changes/calendar`: every change with a planned window, in time order, and the collisions
-//! `shared::records::change::collisions` finds (overlapping windows, and what both touch).
+//! `/changes/calendar`: every change with a planned window, in time order, the freeze windows,
+//! and the collisions `shared::records::change::collisions` finds (overlapping windows, what
+//! both touch, and changes planned in a freeze window).
 
 use leptos::prelude::*;
 use shared::records::change::{self, CHANGE, Change, Collision};
@@ -20,11 +21,12 @@ pub fn ChangeCalendar() -> impl IntoView {
             .collect();
         shared::order::sort_by_key(&mut changes, |(_, c)| (c.planned_start, c.number.clone()));
         let plain: Vec<Change> = changes.iter().map(|(_, c)| c.clone()).collect();
-        let collisions = change::collisions(&plain, &[]);
-        (changes, collisions)
+        let freezes = state.freeze_windows();
+        let collisions = change::collisions(&plain, &freezes);
+        (changes, collisions, freezes)
     });
     let involved = move |number: &str| {
-        calendar.with(|(_, collisions)| {
+        calendar.with(|(_, collisions, _)| {
             collisions.iter().any(|c| match c {
                 Collision::Changes { a, b, .. } => a == number || b == number,
                 Collision::Freeze { change, .. } => change == number,
@@ -40,7 +42,7 @@ pub fn ChangeCalendar() -> impl IntoView {
                 <h2>"Collisions"</h2>
                 <ul id="collisions">
                     {move || {
-                        calendar.with(|(_, collisions)| {
+                        calendar.with(|(_, collisions, _)| {
                             if collisions.is_empty() {
                                 return view! { <li class="muted">"No planned changes overlap."</li> }.into_any();
                             }
@@ -67,13 +69,38 @@ pub fn ChangeCalendar() -> impl IntoView {
                     }}
                 </ul>
             </section>
+            <section class="card">
+                <h2>"Freeze windows"</h2>
+                <ul id="freeze-windows">
+                    {move || {
+                        calendar.with(|(_, _, freezes)| {
+                            if freezes.is_empty() {
+                                return view! { <li class="muted">"No freeze windows."</li> }.into_any();
+                            }
+                            freezes
+                                .iter()
+                                .map(|f| {
+                                    let text = format!(
+                                        "{}: {} – {}",
+                                        f.name,
+                                        when(Some(f.start)),
+                                        when(Some(f.end))
+                                    );
+                                    view! { <li class="freeze-window">{text}</li> }
+                                })
+                                .collect_view()
+                                .into_any()
+                        })
+                    }}
+                </ul>
+            </section>
             <table class="card calendar">
                 <thead>
                     <tr><th>"Change"</th><th>"Title"</th><th>"Planned start"</th><th>"Planned end"</th><th>"Status"</th></tr>
                 </thead>
                 <tbody>
                     {move || {
-                        calendar.with(|(changes, _)| {
+                        calendar.with(|(changes, _, _)| {
                             changes
                                 .iter()
                                 .map(|(id, c)| {

@@ -347,7 +347,18 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                     {form
                         .actions()
                         .into_iter()
-                        .map(|action| view! { <ActionForm action=action id=id saving=saving /> })
+                        .map(|action| {
+                            let key = action.key;
+                            // Why the person may not take it (a change they requested), if so.
+                            let barred = Signal::derive(move || {
+                                state.revision.track();
+                                state
+                                    .barred_actions(&id)
+                                    .into_iter()
+                                    .find_map(|(k, why)| (k == key).then_some(why))
+                            });
+                            view! { <ActionForm action=action id=id saving=saving barred=barred /> }
+                        })
                         .collect_view()}
                 </Show>
                 <Sections record=record id=id saving=saving writable=writable />
@@ -485,7 +496,12 @@ fn StatusCard(
 
 /// One of the record's actions, folded until opened.
 #[component]
-fn ActionForm(action: Action, id: DocumentId, saving: Saving) -> impl IntoView {
+fn ActionForm(
+    action: Action,
+    id: DocumentId,
+    saving: Saving,
+    barred: Signal<Option<String>>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     // A choice starts on its first option, as the select shows it.
     let initial: Values = action
@@ -529,7 +545,10 @@ fn ActionForm(action: Action, id: DocumentId, saving: Saving) -> impl IntoView {
     view! {
         <details class="card action" id=format!("action-{key}")>
             <summary>{action.label}</summary>
-            <form class="action-form" on:submit=submit>
+            {move || barred.get().map(|why| view! {
+                <p class="notice barred" id=format!("action-{key}-barred")>{why}</p>
+            })}
+            <form class="action-form" on:submit=submit style:display=move || if barred.with(Option::is_some) { "none" } else { "" }>
                 {inputs}
                 {saving.refusal_view(key)}
                 <div class="actions wide">

@@ -55,7 +55,7 @@ pub const CLAUSES: &[Clause] = &[
     Clause {
         id: "8.5.1",
         title: "Change management",
-        kinds: &["change", "change_template"],
+        kinds: &["change", "change_template", "freeze_window"],
     },
     Clause {
         id: "8.5.3",

@@ -15,6 +15,7 @@ use std::ops::Deref;
 
 use automerge::Automerge;
 
+use crate::access::Actor;
 use crate::ids::DocumentId;
 pub use crate::model::{
     Area, Layout, Lookup, Nothing, Pick, Row, RowButton, Section, Values, given,
@@ -446,6 +447,36 @@ impl Form {
         let mut record = Record::read(doc, self.0)?;
         record.act(action, values, lookup, meta)?;
         record.write(doc, meta)
+    }
+
+    /// [`Form::act`] by a signed-in person, refused with the reason when the record type's
+    /// duties bar them from it (`crate::duties`: a change's requester does not approve it).
+    pub fn act_as(
+        &self,
+        doc: &mut Automerge,
+        action: &str,
+        values: &Values,
+        lookup: &dyn Lookup,
+        meta: &ChangeMeta,
+        actor: &Actor,
+    ) -> Result<(), RecordError> {
+        let record = Record::read(doc, self.0)?;
+        (self.0.duties)(&record, action, actor)
+            .map_err(|why| RecordError::invalid("Action", why))?;
+        self.act(doc, action, values, lookup, meta)
+    }
+
+    /// The actions of the record in `doc` that `actor` may not take, each with why: the app
+    /// shows the reason instead of the action.
+    pub fn barred(&self, doc: &Automerge, actor: &Actor) -> Vec<(&'static str, String)> {
+        let Ok(record) = Record::read(doc, self.0) else {
+            return vec![];
+        };
+        self.0
+            .actions
+            .iter()
+            .filter_map(|a| Some((a.key, (self.0.duties)(&record, a.key, actor).err()?)))
+            .collect()
     }
 }
 

@@ -11,6 +11,7 @@ use automerge::Automerge;
 
 use super::record::{ChangeMeta, Record, RecordError};
 use super::shape::{Field, Shape};
+use crate::access::Actor;
 use crate::workflow::{Lifecycle, WorkflowError};
 
 /// Form values by field key, as text (what a person typed; see `crate::forms`).
@@ -66,8 +67,22 @@ pub struct RecordType {
     pub on_every_device: bool,
     /// The role needed to see its contents at all (security incidents).
     pub restricted_to: Option<&'static str>,
+    /// Defined by administrators and change managers only, read by everyone with a role
+    /// (freeze windows; see `crate::access`).
+    pub managed: bool,
+    /// Whether `actor` may take action `action` on the record, beyond being allowed to write
+    /// it: separation of duties (a change's requester does not approve it). The app offers
+    /// no action this refuses, and says why; `duties_kept` is what the relay checks.
+    pub duties: fn(&Record, action: &str, actor: &Actor) -> Result<(), String>,
+    /// What the relay checks of a change it receives, knowing who sent it (`before` is the
+    /// record as the relay held it): e.g. that every new approval names its sender, who may
+    /// give it. `None`: nothing beyond access and scope, and the relay reads no record.
+    pub duties_kept: Option<DutiesKept>,
     pub layout: Layout,
 }
+
+/// See [`RecordType::duties_kept`].
+pub type DutiesKept = fn(before: &Record, after: &Record, actor: &Actor) -> Result<(), String>;
 
 pub type Create = fn(&mut Record, &Values, &dyn Lookup, &ChangeMeta) -> Result<(), RecordError>;
 
@@ -99,6 +114,9 @@ impl RecordType {
         ticket: false,
         on_every_device: false,
         restricted_to: None,
+        managed: false,
+        duties: |_, _, _| Ok(()),
+        duties_kept: None,
         layout: Layout::Record,
     };
 
@@ -400,21 +418,41 @@ impl Lookup for BTreeMap<String, Automerge> {
 }
 
 /// What rules know about other records: the status of each record (by number) they asked
-/// about and the device holds.
+/// about and the device holds, and the periods other records set aside (freeze windows).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Facts(Vec<(String, String)>);
+pub struct Facts {
+    statuses: Vec<(String, String)>,
+    periods: Vec<Period>,
+}
+
+/// A named period another record sets aside, e.g. a freeze window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub name: String,
+    pub start: crate::time::Timestamp,
+    pub end: crate::time::Timestamp,
+}
 
 impl Facts {
     pub fn with(mut self, number: &str, status: &str) -> Self {
-        self.0.push((number.into(), status.into()));
+        self.statuses.push((number.into(), status.into()));
+        self
+    }
+
+    pub fn with_period(mut self, period: Period) -> Self {
+        self.periods.push(period);
         self
     }
 
     /// The status of record `number`, if the device holds it.
     pub fn status_of(&self, number: &str) -> Option<&str> {
-        self.0
+        self.statuses
             .iter()
             .find(|(n, _)| n == number)
             .map(|(_, s)| s.as_str())
+    }
+
+    pub fn periods(&self) -> &[Period] {
+        &self.periods
     }
 }

@@ -1,7 +1,7 @@
 //! The record engine: how any record type is described ([`RecordType`]: fields and their
 //! [`Shape`]s, schemas, lifecycle, rules, form, actions, summary), read from its Automerge
 //! document tolerantly (`read`), and written back canonically (`write`), as one [`Record`]
-//! whatever its type. `crate::records` describes the 23 record types with it; `crate::forms`,
+//! whatever its type. `crate::records` describes the 24 record types with it; `crate::forms`,
 //! `crate::summary` and `crate::review` work on any of them.
 
 mod journal;
@@ -21,8 +21,8 @@ pub use journal::{
     in_time_order,
 };
 pub use kind::{
-    Action, Area, Codec, Create, Facts, FormField, Input, Layout, Lookup, Nothing, Pick, Place,
-    RecordType, Row, RowButton, Schema, Section, Values, given,
+    Action, Area, Codec, Create, Facts, FormField, Input, Layout, Lookup, Nothing, Period, Pick,
+    Place, RecordType, Row, RowButton, Schema, Section, Values, given,
 };
 pub use record::{ChangeMeta, Record, RecordError, record_type, schema_version};
 pub use shape::{Choices, Field, Shape};

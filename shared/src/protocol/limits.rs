@@ -56,6 +56,15 @@ pub enum Bound {
     MessageOps,
 }
 
+impl Bound {
+    /// Whether an honest peer can cross it: a well-formed change that is simply too large.
+    /// Such a write is refused like any other the relay does not accept, and its connection
+    /// stays open; a message no honest peer sends (a malformed shape) closes the connection.
+    pub fn honest(self) -> bool {
+        !matches!(self, Bound::Shape)
+    }
+}
+
 /// Why a sync message is refused. The text goes back to the peer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {

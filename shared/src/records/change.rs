@@ -44,8 +44,12 @@ labelled_enum! {
     }
 }
 
-pub const APPROVAL_ROLES: m::Choices =
-    m::Choices::new(&[("cab", "CAB member"), ("emergency", "Emergency approver")]);
+pub const APPROVAL_ROLES: m::Choices = m::Choices::new(&[
+    ("cab", "CAB member"),
+    ("emergency", "Emergency approver"),
+    // Lets a change planned in a freeze window go ahead (an approve decision).
+    ("freeze_override", "Freeze override"),
+]);
 
 pub const DECISIONS: m::Choices =
     m::Choices::new(&[("approve", "Approved"), ("reject", "Rejected")]);
@@ -127,13 +131,23 @@ static LIFECYCLE: m::Lifecycle = m::Lifecycle {
 /// A normal change needs the CAB, an emergency change its emergency approver, before it is
 /// approved, implemented or reviewed (a standard change is pre-approved); a normal or
 /// emergency change closes only with its review.
-fn rules(r: &Record, to: &str, _: &str, _: &Facts) -> Result<(), WorkflowError> {
+/// A change planned into a freeze window needs an approver's freeze override before it is
+/// approved or implemented.
+fn rules(r: &Record, to: &str, _: &str, facts: &Facts) -> Result<(), WorkflowError> {
     // "before it can be implemented", not "… be implementing".
     let status = match to {
         "implementing" => "implemented".to_string(),
         "review" => "reviewed".to_string(),
         _ => LIFECYCLE.label(to).to_lowercase(),
     };
+    if matches!(to, "approved" | "implementing")
+        && let Some(freeze) = frozen(r, facts)
+    {
+        return Err(WorkflowError::InFreeze {
+            freeze: freeze.name.clone(),
+            status,
+        });
+    }
     match to {
         "approved" | "implementing" | "review" => check_authorised(r, status),
         "closed" => match (r.str("change_type"), r.group("review")) {
@@ -200,6 +214,51 @@ pub fn cab_decision(r: &Record) -> CabDecision {
     } else {
         CabDecision::Approved
     }
+}
+
+/// The freeze window (among `facts`) the change is planned in, unless an approver overrode it.
+pub fn frozen<'a>(r: &Record, facts: &'a Facts) -> Option<&'a m::Period> {
+    let planned = (r.when("planned_start")?, r.when("planned_end")?);
+    let overridden = r
+        .groups("approvals")
+        .any(|a| a.str("role") == "freeze_override" && a.str("decision") == "approve");
+    if overridden {
+        return None;
+    }
+    facts
+        .periods()
+        .iter()
+        .find(|p| overlaps(planned, (p.start, p.end)))
+}
+
+/// The active freeze windows on the device, for the rules.
+fn facts(_: &Record, lookup: &dyn Lookup) -> Facts {
+    freeze_windows(lookup)
+        .into_iter()
+        .fold(Facts::default(), |facts, f| {
+            facts.with_period(m::Period {
+                name: f.name,
+                start: f.start,
+                end: f.end,
+            })
+        })
+}
+
+/// The active freeze windows with a start and an end among the records of `lookup`.
+pub fn freeze_windows(lookup: &dyn Lookup) -> Vec<FreezeWindow> {
+    lookup
+        .all(FREEZE_WINDOW.kind)
+        .iter()
+        .filter_map(|doc| Record::read(doc, &FREEZE_WINDOW).ok())
+        .filter(|r| r.status() == "active")
+        .filter_map(|r| {
+            Some(FreezeWindow {
+                name: format!("{} {}", r.number(), r.str("name")),
+                start: r.when("start")?,
+                end: r.when("end")?,
+            })
+        })
+        .collect()
 }
 
 pub fn has_emergency_approval(r: &Record) -> bool {
@@ -479,6 +538,12 @@ pub static CHANGE: m::RecordType = m::RecordType {
     actions: ACTIONS,
     sections,
     title: |r| r.str("title").to_string(),
+    facts,
+    duties: |r, action, actor| match action {
+        "decide" => crate::duties::may_decide(r, actor),
+        _ => Ok(()),
+    },
+    duties_kept: Some(crate::duties::admit),
     ..m::RecordType::BASE
 };
 
@@ -539,6 +604,49 @@ pub static CHANGE_TEMPLATE: m::RecordType = m::RecordType {
         )]
     },
     title: |r| r.str("name").to_string(),
+    ..m::RecordType::BASE
+};
+
+pub const FREEZE_FIELDS: &[F] = &[
+    F::new("number", S::Text),
+    F::new("name", S::Text),
+    F::new("start", S::Optional(&S::When)),
+    F::new("end", S::Optional(&S::When)),
+    F::new("reason", S::LongText),
+    F::new("status", S::Choice(&ACTIVE_STATUSES)),
+    JOURNAL[0],
+    JOURNAL[1],
+];
+
+static FREEZE_LIFECYCLE: m::Lifecycle = active("a freeze window");
+
+/// A period in which changes wait (year-end closing, a peak season): administrators and change
+/// managers define it, the change calendar shows it, and a change planned into it needs a
+/// freeze override decision before it is approved or implemented. Withdrawn by making it
+/// inactive.
+pub static FREEZE_WINDOW: m::RecordType = m::RecordType {
+    kind: "freeze_window",
+    prefix: "FRZ",
+    noun: "freeze window",
+    plural: "Freeze windows",
+    area: m::Area::Change,
+    fields: FREEZE_FIELDS,
+    lifecycle: &FREEZE_LIFECYCLE,
+    form: &[
+        FormField::new("name", "Name").required(),
+        FormField::new("start", "Starts"),
+        FormField::new("end", "Ends"),
+        FormField::new("reason", "Reason"),
+    ],
+    validate: |r| match (r.when("start"), r.when("end")) {
+        (Some(start), Some(end)) if end <= start => Err(RecordError::invalid(
+            "Ends",
+            "a freeze window ends after it starts",
+        )),
+        _ => Ok(()),
+    },
+    title: |r| r.str("name").to_string(),
+    managed: true,
     ..m::RecordType::BASE
 };
 
@@ -639,4 +747,142 @@ pub fn collisions(changes: &[Change], freezes: &[FreezeWindow]) -> Vec<Collision
         }
     }
     found
+}
+
+#[cfg(test)]
+mod freeze_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::forms::Form;
+    use crate::model::Nothing;
+
+    fn meta(author: &str, at: i64) -> ChangeMeta {
+        ChangeMeta {
+            author: author.into(),
+            device: format!("device-{author}"),
+            at: Timestamp(at),
+        }
+    }
+
+    fn values(pairs: &[(&str, &str)]) -> Values {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn freeze(number: &str, start: i64, end: i64, status: &str) -> (String, automerge::Automerge) {
+        let mut r = Form(&FREEZE_WINDOW)
+            .new_record(
+                &values(&[
+                    ("name", "Year end"),
+                    ("start", &start.to_string()),
+                    ("end", &end.to_string()),
+                ]),
+                &Nothing,
+                &meta("root", 1),
+            )
+            .unwrap();
+        r.set("number", number);
+        r.set("status", status);
+        (number.to_string(), r.document(&meta("root", 1)).unwrap())
+    }
+
+    /// A normal change the CAB approved, awaiting approval, planned from `start` to `end`.
+    fn change(start: i64, end: i64) -> Record {
+        let mut r = Form(&CHANGE)
+            .new_record(
+                &values(&[
+                    ("title", "Swap the core switch"),
+                    ("planned_start", &start.to_string()),
+                    ("planned_end", &end.to_string()),
+                ]),
+                &Nothing,
+                &meta("ana", 1),
+            )
+            .unwrap();
+        let cab = values(&[("role", "cab"), ("decision", "approve")]);
+        r.act("decide", &cab, &Nothing, &meta("carl", 2)).unwrap();
+        r.set("status", "submitted");
+        r
+    }
+
+    #[test]
+    fn a_change_planned_in_a_freeze_window_needs_an_override_to_go_ahead() {
+        let device: BTreeMap<String, automerge::Automerge> = [
+            freeze("FRZ-1", 1_000, 2_000, "active"),
+            freeze("FRZ-2", 5_000, 6_000, "inactive"),
+        ]
+        .into_iter()
+        .collect();
+        let windows = freeze_windows(&device);
+        assert_eq!(windows.len(), 1, "the inactive one is withdrawn");
+        assert_eq!(windows[0].name, "FRZ-1 Year end");
+
+        let mut frozen_change = change(1_500, 2_500);
+        let facts = (CHANGE.facts)(&frozen_change, &device);
+        let why = frozen_change
+            .clone()
+            .move_to("approved", "", &facts, &meta("carl", 3))
+            .unwrap_err()
+            .to_string();
+        assert!(why.contains("freeze window FRZ-1 Year end"), "{why}");
+        assert!(why.contains("freeze override"), "{why}");
+        // Outside the window, or in a withdrawn one, nothing stops it.
+        let clear = change(2_000, 3_000);
+        assert!(
+            clear
+                .clone()
+                .move_to(
+                    "approved",
+                    "",
+                    &(CHANGE.facts)(&clear, &device),
+                    &meta("carl", 3)
+                )
+                .is_ok()
+        );
+        let withdrawn = change(5_500, 5_600);
+        assert!(
+            withdrawn
+                .clone()
+                .move_to(
+                    "approved",
+                    "",
+                    &(CHANGE.facts)(&withdrawn, &device),
+                    &meta("carl", 3)
+                )
+                .is_ok()
+        );
+        // An approver's override lets it through, and says so in its history.
+        let over = values(&[
+            ("role", "freeze_override"),
+            ("decision", "approve"),
+            ("comment", "Vendor deadline"),
+        ]);
+        frozen_change
+            .act("decide", &over, &Nothing, &meta("carl", 4))
+            .unwrap();
+        frozen_change
+            .move_to("approved", "", &facts, &meta("carl", 5))
+            .unwrap();
+        assert!(frozen_change.work_log().iter().any(|e| e.note
+            == "Approved by carl (Freeze override): Vendor deadline"
+            && e.device == "device-carl"));
+    }
+
+    #[test]
+    fn a_freeze_window_ends_after_it_starts() {
+        let refused = Form(&FREEZE_WINDOW)
+            .new_record(
+                &values(&[("name", "Backwards"), ("start", "2000"), ("end", "1000")]),
+                &Nothing,
+                &meta("root", 1),
+            )
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("ends after it starts"),
+            "{refused}"
+        );
+    }
 }

@@ -9,7 +9,7 @@
 //! | `incident`, `request`, `ticket` | incident (INC), service request (REQ) and their shared lifecycle |
 //! | `security` | security incident (SEC) |
 //! | `problem` | problem / known error (PRB) |
-//! | `change` | change (CHG), change template (TPL), change calendar |
+//! | `change` | change (CHG), change template (TPL), freeze window (FRZ), change calendar |
 //! | `release` | release (REL) |
 //! | `service` | service with its catalogue offerings (SVC) |
 //! | `ci` | configuration item (CI), asset (AST) |
@@ -45,13 +45,14 @@ use crate::model::{Choices, Lookup, RecordType, Values, given, record_type};
 
 /// Every record type, in navigation order. Kinds and number prefixes are distinct, so a
 /// number names its record type as well as its record.
-pub static TYPES: [&RecordType; 23] = [
+pub static TYPES: [&RecordType; 24] = [
     &incident::INCIDENT,
     &request::SERVICE_REQUEST,
     &security::SECURITY_INCIDENT,
     &problem::PROBLEM,
     &change::CHANGE,
     &change::CHANGE_TEMPLATE,
+    &change::FREEZE_WINDOW,
     &release::RELEASE,
     &service::SERVICE,
     &ci::CONFIGURATION_ITEM,

@@ -48,9 +48,12 @@ use automerge::{
 };
 
 use super::changes::{CarriedChange, carried};
-use crate::access;
+use crate::access::{self, Actor};
+use crate::duties;
 use crate::ids::{DocumentId, PeerId};
+use crate::model::Record;
 use crate::protocol::{self, Message, PROTOCOL_VERSION, PeerMetadata};
+use crate::records;
 use crate::refusal::Refusal;
 use crate::scope;
 
@@ -121,6 +124,9 @@ struct Conn {
     open: HashSet<DocumentId>,
     /// Changes of a document the hub refused from this connection (see [`Hub::refuse`]).
     refused: HashMap<DocumentId, HashSet<ChangeHash>>,
+    /// Who is signed in on it ([`Hub::identify`]): what record types' duties are checked
+    /// against. Unknown: every change a type checks is refused.
+    actor: Option<Actor>,
 }
 
 struct Doc {
@@ -291,8 +297,17 @@ impl Hub {
                 peer: None,
                 open: HashSet::new(),
                 refused: HashMap::new(),
+                actor: None,
             },
         );
+    }
+
+    /// Who is signed in on a connection (again when their access changes): the changes it
+    /// sends are checked against the duties of their record types (`shared::duties`).
+    pub fn identify(&mut self, conn: ConnId, actor: Actor) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.actor = Some(actor);
+        }
     }
 
     /// A connection closed (or the edge closed it). Drops its sync states and evicts the
@@ -646,7 +661,18 @@ impl Hub {
         };
         let they_have_nothing = message.heads.is_empty();
         let before = automerge.get_heads();
-        let scope_before = access::record_scope(automerge);
+        // What the checks after applying compare with, read only when the message carries
+        // changes (only then can the heads move): most sync messages carry none.
+        let carries_changes = !message.changes.is_empty();
+        let scope_before = carries_changes
+            .then(|| access::record_scope(automerge))
+            .flatten();
+        // A record type whose duties the relay checks is read before and after.
+        let duties = scope_before
+            .as_ref()
+            .and_then(|s| records::type_of(&s.kind))
+            .and_then(|ty| Some((ty, ty.duties_kept?)))
+            .map(|(ty, check)| (ty, check, Record::read(automerge, ty)));
         // Applying is all-or-nothing for the document's history: on error, the changes that
         // did apply are complete changes, and persisted like any other.
         let applied = automerge.receive_sync_message(state, message);
@@ -656,6 +682,18 @@ impl Hub {
                 scope::admit_changes(&id, scope_before.as_ref(), automerge, &before)
             {
                 return self.refuse(conn, id, &before, reason);
+            }
+            if let Some((ty, check, Ok(was))) = &duties {
+                let actor = self.conns.get(&conn).and_then(|c| c.actor.as_ref());
+                let kept = match (actor, Record::read(automerge, ty)) {
+                    (Some(actor), Ok(now)) => check(was, &now, actor),
+                    (None, _) => Err("The relay does not know who sent this change.".into()),
+                    // Not readable as a record now: the after-merge review shows it.
+                    (_, Err(_)) => Ok(()),
+                };
+                if let Err(reason) = kept {
+                    return self.refuse(conn, id, &before, duties::refusal(reason));
+                }
             }
             self.persist(conn, id, &before);
         }

@@ -50,6 +50,10 @@ pub enum WorkflowError {
     },
     #[error("an emergency change needs an emergency approver's approval before it can be {status}")]
     NoEmergencyApproval { status: String },
+    #[error(
+        "this change is planned in the freeze window {freeze}; it cannot be {status} without an approver's freeze override"
+    )]
+    InFreeze { freeze: String, status: String },
     #[error("{kind} change needs its {review} before it can be closed")]
     NoReview {
         kind: &'static str,

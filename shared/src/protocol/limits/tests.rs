@@ -161,3 +161,11 @@ proptest! {
         let _ = check(&bytes, &LIMITS);
     }
 }
+
+#[test]
+fn only_a_change_too_large_is_a_bound_an_honest_peer_crosses() {
+    assert!(!Bound::Shape.honest());
+    for bound in [Bound::Inflated, Bound::ChangeOps, Bound::MessageOps] {
+        assert!(bound.honest(), "{bound:?}");
+    }
+}
