@@ -712,10 +712,22 @@ fn deliver(
                     pending: &no_pending,
                     limits: &t.limits.sync,
                 };
-                if !gate.outbound(frame).unwrap_or(false) {
-                    continue;
+                match gate.outbound(frame) {
+                    Ok(true) => frame.len(),
+                    Ok(false) => continue,
+                    Err(e) => {
+                        // Dropping the frame would leave the device waiting for an answer
+                        // that never comes: it reconnects and syncs again instead.
+                        tracing::error!("{e}");
+                        edge.closed = true;
+                        hub.disconnect(conn);
+                        edge.out.push_last(Out::Close(
+                            "the relay could not check what it sends you; reconnect to retry"
+                                .into(),
+                        ));
+                        continue;
+                    }
                 }
-                frame.len()
             }
             Out::Refused(frame) => frame.len(),
             Out::Ignored => 0,

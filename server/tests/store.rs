@@ -62,6 +62,7 @@ conformance!(
     every_change_of_access_bumps_the_revision,
     receipts_keep_the_first_arrival_and_feed_changed_documents,
     a_document_keeps_the_scope_it_was_first_seen_with,
+    scopes_every_handle_reads_stay_true_whoever_writes,
     the_schema_survives_reopening_and_backs_up,
     documents_come_back_as_their_chunks_with_the_last_heads,
     a_load_within_a_batch_sees_what_the_batch_wrote,
@@ -75,6 +76,16 @@ conformance!(
 #[test]
 fn postgres_compaction_keeps_a_chunk_another_relay_wrote_meanwhile() {
     compaction_keeps_a_chunk_another_relay_wrote_meanwhile(&Fresh::postgres())
+}
+
+/// An incident's scope at `site`.
+fn incident(site: &str) -> RecordScope {
+    RecordScope {
+        kind: "incident".into(),
+        site: Some(site.into()),
+        team: None,
+        restricted: false,
+    }
 }
 
 fn tech(store: &Store) -> i64 {
@@ -330,6 +341,52 @@ fn a_document_keeps_the_scope_it_was_first_seen_with(db: &Fresh) {
     assert_eq!(store.document_scope("d2").unwrap(), None);
 }
 
+/// The hub's handle (a connection of its own on SQLite) and another relay's (here another
+/// handle on the database) keep records' scopes in memory: what each reads is what the
+/// database holds, whoever stored it, and an index's scope the relay derives again is read
+/// afresh, never a kept copy.
+fn scopes_every_handle_reads_stay_true_whoever_writes(db: &Fresh) {
+    let hub = db.store.another_connection().unwrap();
+    let other = db.reopen();
+    let north = incident("north");
+    let mut batch = SyncBatch::default();
+    batch.scopes.insert("r1".into(), north.clone());
+    hub.commit_sync_batch(&batch).unwrap();
+    assert_eq!(hub.document_scope("r1").unwrap(), Some(north.clone()));
+    assert_eq!(db.store.document_scope("r1").unwrap(), Some(north.clone()));
+    // The other relay stores the same new record at once with another scope: the first stays,
+    // on both.
+    let mut batch = SyncBatch::default();
+    batch.scopes.insert("r1".into(), incident("south"));
+    other.commit_sync_batch(&batch).unwrap();
+    assert_eq!(other.document_scope("r1").unwrap(), Some(north.clone()));
+    assert_eq!(hub.document_scope("r1").unwrap(), Some(north));
+    // Unknown is never kept: a record another relay stores later is found.
+    assert_eq!(hub.document_scope("r2").unwrap(), None);
+    let mut batch = SyncBatch::default();
+    batch.scopes.insert("r2".into(), incident("south"));
+    other.commit_sync_batch(&batch).unwrap();
+    assert_eq!(hub.document_scope("r2").unwrap(), Some(incident("south")));
+    // An index's scope, derived again by another relay, is read afresh by every handle.
+    let index = shared::index::index_id("site:north").to_string();
+    let site = shared::index::index_scope("site:north").unwrap();
+    other.derive_document_scope(&index, &site).unwrap();
+    assert_eq!(hub.document_scope(&index).unwrap(), Some(site));
+    let retired = RecordScope {
+        kind: shared::index::KIND.into(),
+        restricted: true,
+        ..Default::default()
+    };
+    other.derive_document_scope(&index, &retired).unwrap();
+    assert_eq!(hub.document_scope(&index).unwrap(), Some(retired.clone()));
+    hub.derive_document_scope(&index, &shared::index::index_scope("site:north").unwrap())
+        .unwrap();
+    assert_eq!(
+        hub.document_scope(&index).unwrap(),
+        shared::index::index_scope("site:north")
+    );
+}
+
 fn the_schema_survives_reopening_and_backs_up(db: &Fresh) {
     tech(&db.store);
     let copy = tempfile::tempdir().unwrap();
@@ -405,6 +462,40 @@ fn documents_come_back_as_their_chunks_with_the_last_heads(db: &Fresh) {
     store.commit_sync_batch(&batch).unwrap();
     let stored = store.document_bytes("d1").unwrap().unwrap();
     assert_eq!((stored.chunks, stored.bytes), (1, second.save()));
+
+    // Within one batch (one commit, a few multi-row statements) too: a chunk, a snapshot that
+    // holds it, a chunk after it; and other documents' chunks around them, in order.
+    let third = doc_with("assignee", "bo", Some(&second));
+    let other = doc_with("title", "Other", None);
+    let mut batch = SyncBatch::default();
+    batch.chunks.push(chunk(
+        "d1",
+        third.save_after(&second.get_heads()),
+        false,
+        third.get_heads(),
+    ));
+    batch
+        .chunks
+        .push(chunk("d2", other.save(), true, other.get_heads()));
+    batch
+        .chunks
+        .push(chunk("d1", third.save(), true, third.get_heads()));
+    let fourth = doc_with("status", "resolved", Some(&third));
+    batch.chunks.push(chunk(
+        "d1",
+        fourth.save_after(&third.get_heads()),
+        false,
+        fourth.get_heads(),
+    ));
+    store.commit_sync_batch(&batch).unwrap();
+    let stored = store.document_bytes("d1").unwrap().unwrap();
+    assert_eq!(stored.chunks, 2);
+    assert_eq!(stored.heads, Some(fourth.get_heads()));
+    assert_eq!(
+        stored.bytes,
+        [third.save(), fourth.save_after(&third.get_heads())].concat()
+    );
+    assert_eq!(store.document_bytes("d2").unwrap().unwrap().chunks, 1);
 }
 
 /// A document loaded again while its batch is still open comes back with the batch's chunks.
@@ -503,12 +594,6 @@ fn sites_and_teams_are_listed_renamed_and_their_records_found(db: &Fresh) {
         vec![("desk".to_string(), "Service desk".to_string())]
     );
     assert!(store.add_group("site", "no spaces", "").is_err());
-    let incident = |site: &str| RecordScope {
-        kind: "incident".into(),
-        site: Some(site.into()),
-        team: None,
-        restricted: true,
-    };
     store.set_document_scope("b", &incident("north")).unwrap();
     store.set_document_scope("a", &incident("south")).unwrap();
     let found = store.documents_of_kinds(&["incident", "problem"]).unwrap();

@@ -4,6 +4,8 @@
 //! a failed copy leaves it empty. Rows keep their ids and sequence numbers: sessions, device
 //! secrets, receipts and the change feed's cursors stay valid.
 
+use sqlx::Connection;
+
 use super::{Db, Result, Store, StoreError, on_db, write_tx};
 
 /// What was copied, for the command's report.

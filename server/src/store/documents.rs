@@ -42,9 +42,42 @@ pub struct StoredDocument {
     pub heads: Option<Vec<ChangeHash>>,
 }
 
+/// Rows a multi-row statement writes at most: at seven values a row, well within what either
+/// backend binds to one statement (SQLite 32,766 values, PostgreSQL 65,535).
+pub(super) const ROWS_PER_STATEMENT: usize = 500;
+
 impl SyncBatch {
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty() && self.scopes.is_empty() && self.receipts.is_empty()
+    }
+
+    /// What committing the batch stores: each document's last snapshot in it, which replaces
+    /// what storage has of the document, and the chunks to append, in order. A chunk a later
+    /// snapshot of its document replaces is not written at all (the snapshot holds it).
+    fn to_store(&self) -> (Vec<&WrittenChunk>, Vec<&WrittenChunk>) {
+        let mut last_snapshot: HashMap<&str, usize> = HashMap::new();
+        for (i, chunk) in self.chunks.iter().enumerate() {
+            if chunk.replaces {
+                last_snapshot.insert(&chunk.document, i);
+            }
+        }
+        let appended = self
+            .chunks
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                last_snapshot
+                    .get(c.document.as_str())
+                    .is_none_or(|s| i >= s)
+            })
+            .map(|(_, c)| c)
+            .collect();
+        let mut snapshots: Vec<usize> = last_snapshot.into_values().collect();
+        snapshots.sort_unstable();
+        (
+            snapshots.into_iter().map(|i| &self.chunks[i]).collect(),
+            appended,
+        )
     }
 
     /// `stored` as `document` will be once this batch commits: its chunks in the batch laid
@@ -112,66 +145,106 @@ impl Store {
         Ok((stored.chunks > 0).then_some(stored))
     }
 
-    /// Writes a batch in one transaction. Returns how many receipts were new.
+    /// Writes a batch in one transaction, a few multi-row statements rather than one
+    /// statement a row (each statement is a round trip to the database). Returns how many
+    /// receipts were new.
     pub fn commit_sync_batch(&self, batch: &SyncBatch) -> Result<usize> {
         // Held until the transaction has ended (receipts.rs: the change feed's cursor).
         let stamp = self.clock.stamp();
         let now = stamp.time;
-        self.run(async {
+        let (snapshots, appended) = batch.to_store();
+        let scopes: Vec<(&String, &RecordScope)> = batch.scopes.iter().collect();
+        let receipts: Vec<(i64, &str, &Receipt)> = batch
+            .receipts
+            .iter()
+            .flat_map(|((person, device), receipts)| {
+                receipts.iter().map(move |r| (*person, device.as_str(), r))
+            })
+            .collect();
+        let mut stored_scopes: Vec<String> = vec![];
+        let added = self.run(async {
             write_tx!(self, tx => {
-                for (id, s) in &batch.scopes {
-                    sqlx::query(
-                        "INSERT INTO documents (id, kind, site, team, restricted) VALUES ($1, $2, $3, $4, $5)
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(id)
-                    .bind(&s.kind)
-                    .bind(&s.site)
-                    .bind(&s.team)
-                    .bind(s.restricted)
-                    .execute(&mut *tx)
-                    .await?;
+                // The scopes this batch stored are kept once it commits; one another relay
+                // stored first stays (and is read when asked for).
+                for rows in scopes.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO documents (id, kind, site, team, restricted) ",
+                    );
+                    q.push_values(rows, |mut row, (id, s)| {
+                        row.push_bind(id.as_str())
+                            .push_bind(s.kind.as_str())
+                            .push_bind(s.site.as_deref())
+                            .push_bind(s.team.as_deref())
+                            .push_bind(s.restricted);
+                    });
+                    q.push(" ON CONFLICT DO NOTHING RETURNING id");
+                    let inserted: Vec<String> = q
+                        .build_query_scalar()
+                        .persistent(false)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    stored_scopes.extend(inserted);
                 }
-                for chunk in &batch.chunks {
-                    if chunk.replaces && !self.is_postgres() {
-                        // One relay per SQLite file: its snapshot holds every chunk.
-                        sqlx::query("DELETE FROM document_chunks WHERE document = $1")
-                            .bind(&chunk.document)
-                            .execute(&mut *tx)
-                            .await?;
-                    } else if chunk.replaces {
+                if self.is_postgres() {
+                    for snapshot in &snapshots {
                         let stored: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as(
                             "SELECT seq, heads FROM document_chunks WHERE document = $1",
                         )
-                        .bind(&chunk.document)
+                        .bind(&snapshot.document)
                         .fetch_all(&mut *tx)
                         .await?;
-                        for seq in covered(&chunk.bytes, stored) {
-                            sqlx::query("DELETE FROM document_chunks WHERE seq = $1")
-                                .bind(seq)
-                                .execute(&mut *tx)
-                                .await?;
+                        let covered = covered(&snapshot.bytes, stored);
+                        if !covered.is_empty() {
+                            let mut q =
+                                sqlx::QueryBuilder::new("DELETE FROM document_chunks WHERE seq IN (");
+                            let mut seqs = q.separated(", ");
+                            for seq in covered {
+                                seqs.push_bind(seq);
+                            }
+                            q.push(")");
+                            q.build().persistent(false).execute(&mut *tx).await?;
                         }
                     }
-                    sqlx::query(
-                        "INSERT INTO document_chunks (document, name, bytes, heads) VALUES ($1, $2, $3, $4)
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&chunk.document)
-                    .bind(chunk_name(&chunk.bytes))
-                    .bind(&chunk.bytes)
-                    .bind(heads_to_blob(&chunk.heads))
-                    .execute(&mut *tx)
-                    .await?;
+                } else {
+                    // One relay per SQLite file: its snapshot holds every chunk.
+                    for rows in snapshots.chunks(ROWS_PER_STATEMENT) {
+                        let mut q =
+                            sqlx::QueryBuilder::new("DELETE FROM document_chunks WHERE document IN (");
+                        let mut documents = q.separated(", ");
+                        for snapshot in rows {
+                            documents.push_bind(snapshot.document.as_str());
+                        }
+                        q.push(")");
+                        q.build().persistent(false).execute(&mut *tx).await?;
+                    }
+                }
+                for rows in appended.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO document_chunks (document, name, bytes, heads) ",
+                    );
+                    q.push_values(rows, |mut row, chunk| {
+                        row.push_bind(chunk.document.as_str())
+                            .push_bind(chunk_name(&chunk.bytes))
+                            .push_bind(chunk.bytes.as_slice())
+                            .push_bind(heads_to_blob(&chunk.heads));
+                    });
+                    q.push(" ON CONFLICT DO NOTHING");
+                    q.build().persistent(false).execute(&mut *tx).await?;
                 }
                 let mut added = 0;
-                for ((person, device), receipts) in &batch.receipts {
-                    added += insert_receipts!(&mut *tx, *person, device, receipts, now);
+                for rows in receipts.chunks(ROWS_PER_STATEMENT) {
+                    added += insert_receipts!(&mut *tx, rows, now);
                 }
                 tx.commit().await?;
-                Ok(added)
+                Ok::<_, StoreError>(added)
             })
-        })
+        })?;
+        for id in stored_scopes {
+            if let Some(scope) = batch.scopes.get(&id) {
+                self.scopes.keep(&id, scope);
+            }
+        }
+        Ok(added)
     }
 
     /// Whether any document is stored (to import an older data directory only once).

@@ -13,12 +13,19 @@
 //! the command line) are: a call runs its query on the calling thread, within the store's own
 //! runtime ([`Store::run`]) whose thread drives the database's sockets and timers (sqlx is
 //! async). A call therefore never waits for the caller's runtime, whichever that is.
+//!
+//! Each statement is a round trip to another thread (sqlx runs every SQLite connection on a
+//! thread of its own) or to the PostgreSQL server, so the sync hub's path is built to make
+//! few: records' scopes are kept in memory (`scopes.rs`), a batch commits in a few multi-row
+//! statements (`documents.rs`), and on SQLite the hub has a connection of its own rather than
+//! checking one out of the pool for each query.
 
 mod catalog;
 mod copy;
 mod documents;
 mod people;
 mod receipts;
+mod scopes;
 mod sessions;
 
 use std::{
@@ -34,7 +41,8 @@ use sqlx::{
     migrate::{Migration, MigrationType, Migrator},
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
     sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+        SqliteSynchronous,
     },
 };
 
@@ -104,9 +112,15 @@ impl Database {
 #[derive(Clone)]
 pub struct Store {
     db: Db,
+    /// The sync hub's handle on SQLite ([`Store::another_connection`]): a connection of its
+    /// own, so each of its queries is one round trip to SQLite's thread, without the pool's
+    /// check-out and check-in (each of which pings the connection).
+    own: Option<Arc<tokio::sync::Mutex<SqliteConnection>>>,
     runtime: Arc<DbRuntime>,
     /// Receipt times and change-feed cursors (receipts.rs), shared by every clone.
     clock: Arc<receipts::FeedClock>,
+    /// Records' scopes (scopes.rs), shared by every clone.
+    scopes: Arc<scopes::ScopeCache>,
 }
 
 #[derive(Clone)]
@@ -119,9 +133,15 @@ enum Db {
 /// once per backend.
 macro_rules! on_db {
     ($store:expr, $pool:ident => $body:expr) => {
-        match &$store.db {
-            $crate::store::Db::Sqlite($pool) => $body,
-            $crate::store::Db::Postgres($pool) => $body,
+        match (&$store.db, &$store.own) {
+            (_, Some(own)) => {
+                let mut own = own.lock().await;
+                #[allow(unused_mut)]
+                let mut $pool = &mut *own;
+                $body
+            }
+            ($crate::store::Db::Sqlite($pool), None) => $body,
+            ($crate::store::Db::Postgres($pool), None) => $body,
         }
     };
 }
@@ -131,13 +151,19 @@ macro_rules! on_db {
 /// failing when it upgrades a read lock. `$body` commits.
 macro_rules! write_tx {
     ($store:expr, $tx:ident => $body:expr) => {
-        match &$store.db {
-            $crate::store::Db::Sqlite(pool) => {
+        match (&$store.db, &$store.own) {
+            (_, Some(own)) => {
+                let mut own = own.lock().await;
+                #[allow(unused_mut)]
+                let mut $tx = sqlx::Connection::begin_with(&mut *own, "BEGIN IMMEDIATE").await?;
+                $body
+            }
+            ($crate::store::Db::Sqlite(pool), None) => {
                 #[allow(unused_mut)]
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 $body
             }
-            $crate::store::Db::Postgres(pool) => {
+            ($crate::store::Db::Postgres(pool), None) => {
                 #[allow(unused_mut)]
                 let mut $tx = pool.begin().await?;
                 $body
@@ -198,6 +224,9 @@ impl Store {
                         SqlitePoolOptions::new()
                             .max_connections(POOL_SIZE)
                             .acquire_timeout(BUSY_TIMEOUT)
+                            // A file on this machine: a connection the pool hands out does
+                            // not need a round trip first to prove it is alive.
+                            .test_before_acquire(false)
                             .connect_with(options)
                             .await?,
                     )
@@ -218,8 +247,10 @@ impl Store {
         })?;
         let mut store = Store {
             db,
+            own: None,
             runtime,
             clock: Default::default(),
+            scopes: Default::default(),
         };
         let last: i64 = store.run(async {
             on_db!(store, pool => sqlx::query_scalar("SELECT coalesce(max(received_at), 0) FROM receipts")
@@ -230,10 +261,22 @@ impl Store {
         Ok(store)
     }
 
-    /// Another handle on the same database (the sync hub's), sharing this one's pool and
-    /// clock.
+    /// Another handle on the same database (the sync hub's), sharing this one's pool, clock
+    /// and scopes. On SQLite it has a connection of its own, taken out of the pool for good:
+    /// the hub makes a query or more for most frames it handles, one after the other.
+    /// PostgreSQL's pool keeps the hub's queries, and replaces a connection that broke.
     pub fn another_connection(&self) -> Result<Store> {
-        Ok(self.clone())
+        let own = match &self.db {
+            Db::Sqlite(pool) => {
+                let conn = self.run(async { pool.acquire().await })?.detach();
+                Some(Arc::new(tokio::sync::Mutex::new(conn)))
+            }
+            Db::Postgres(_) => None,
+        };
+        Ok(Store {
+            own,
+            ..self.clone()
+        })
     }
 
     /// Whether this is the PostgreSQL backend.

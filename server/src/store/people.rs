@@ -5,6 +5,7 @@ use argon2::{
     password_hash::{SaltString, rand_core::OsRng},
 };
 use shared::access::{Person, Role};
+use sqlx::Connection;
 
 use super::{Result, Store, StoreError, now_ms, on_db, write_tx};
 
@@ -210,28 +211,31 @@ impl Store {
     pub fn person(&self, id: i64) -> Result<PersonRecord> {
         self.run(async {
             on_db!(self, pool => {
+                // One snapshot for the four reads.
+                let mut tx = pool.begin().await?;
                 let (username, display_name, disabled): (String, String, bool) = sqlx::query_as(
                     "SELECT username, display_name, disabled FROM people WHERE id = $1",
                 )
                 .bind(id)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *tx)
                 .await?
                 .ok_or_else(|| StoreError::NotFound("person".into()))?;
                 let roles: Vec<String> =
                     sqlx::query_scalar("SELECT role FROM roles WHERE person = $1")
                         .bind(id)
-                        .fetch_all(pool)
+                        .fetch_all(&mut *tx)
                         .await?;
                 let sites: Vec<String> =
                     sqlx::query_scalar("SELECT site FROM site_members WHERE person = $1")
                         .bind(id)
-                        .fetch_all(pool)
+                        .fetch_all(&mut *tx)
                         .await?;
                 let teams: Vec<String> =
                     sqlx::query_scalar("SELECT team FROM team_members WHERE person = $1")
                         .bind(id)
-                        .fetch_all(pool)
+                        .fetch_all(&mut *tx)
                         .await?;
+                tx.commit().await?;
                 Ok(PersonRecord {
                     id,
                     username,

@@ -118,7 +118,12 @@ impl Store {
         let now = stamp.time;
         self.run(async {
             write_tx!(self, tx => {
-                let added = insert_receipts!(&mut *tx, person, device, receipts, now);
+                let rows: Vec<(i64, &str, &Receipt)> =
+                    receipts.iter().map(|r| (person, device, r)).collect();
+                let mut added = 0;
+                for rows in rows.chunks(super::documents::ROWS_PER_STATEMENT) {
+                    added += insert_receipts!(&mut *tx, rows, now);
+                }
                 tx.commit().await?;
                 Ok(added)
             })
@@ -211,6 +216,9 @@ impl Store {
     /// The scope a document was first seen with. A record's scope is fixed by its first upload
     /// so that a later edit cannot move it out of reach of the people who own it.
     pub fn document_scope(&self, document: &str) -> Result<Option<RecordScope>> {
+        if let Some(scope) = self.scopes.get(document) {
+            return Ok(Some(scope));
+        }
         let row: Option<(String, Option<String>, Option<String>, bool)> = self.run(async {
             on_db!(self, pool => sqlx::query_as(
                 "SELECT kind, site, team, restricted FROM documents WHERE id = $1",
@@ -219,12 +227,16 @@ impl Store {
             .fetch_optional(pool)
             .await)
         })?;
-        Ok(row.map(|(kind, site, team, restricted)| RecordScope {
+        let scope = row.map(|(kind, site, team, restricted)| RecordScope {
             kind,
             site,
             team,
             restricted,
-        }))
+        });
+        if let Some(scope) = &scope {
+            self.scopes.keep(document, scope);
+        }
+        Ok(scope)
     }
 
     pub fn set_document_scope(&self, document: &str, scope: &RecordScope) -> Result<()> {
@@ -261,6 +273,7 @@ impl Store {
             .execute(pool)
             .await.map(|_| ()))
         })?;
+        self.scopes.forget(document);
         Ok(())
     }
 
@@ -277,28 +290,24 @@ impl Store {
     }
 }
 
-/// Inserts receipts with the caller's transaction (`$tx`, either backend's); evaluates to how
-/// many were new.
+/// Inserts receipts, `$rows` a non-empty slice of (person, device, receipt), in one statement
+/// with the caller's transaction (`$tx`, either backend's); evaluates to how many were new.
 macro_rules! insert_receipts {
-    ($tx:expr, $person:expr, $device:expr, $receipts:expr, $now:expr) => {{
-        let mut added: usize = 0;
-        for r in $receipts {
-            added += sqlx::query(
-                "INSERT INTO receipts (hash, document, person, device, received_at, device_time, author)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-            )
-            .bind(&r.hash)
-            .bind(&r.document)
-            .bind($person)
-            .bind($device)
-            .bind($now)
-            .bind(r.device_time)
-            .bind(&r.author)
-            .execute($tx)
-            .await?
-            .rows_affected() as usize;
-        }
-        added
+    ($tx:expr, $rows:expr, $now:expr) => {{
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO receipts (hash, document, person, device, received_at, device_time, author) ",
+        );
+        q.push_values($rows, |mut row, (person, device, r)| {
+            row.push_bind(r.hash.as_str())
+                .push_bind(r.document.as_str())
+                .push_bind(*person)
+                .push_bind(*device)
+                .push_bind($now)
+                .push_bind(r.device_time)
+                .push_bind(r.author.as_deref());
+        });
+        q.push(" ON CONFLICT DO NOTHING");
+        q.build().persistent(false).execute($tx).await?.rows_affected() as usize
     }};
 }
 
