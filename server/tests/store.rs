@@ -425,6 +425,20 @@ fn chunk(
     }
 }
 
+/// `doc`'s changes since `base`, as the hub persists them.
+fn chunk_after(
+    document: &str,
+    doc: &automerge::Automerge,
+    base: &automerge::Automerge,
+) -> WrittenChunk {
+    chunk(
+        document,
+        doc.save_after(&base.get_heads()),
+        false,
+        doc.get_heads(),
+    )
+}
+
 fn documents_come_back_as_their_chunks_with_the_last_heads(db: &Fresh) {
     let store = &db.store;
     let first = doc_with("title", "Printer jam", None);
@@ -466,27 +480,17 @@ fn documents_come_back_as_their_chunks_with_the_last_heads(db: &Fresh) {
     // Within one batch (one commit, a few multi-row statements) too: a chunk, a snapshot that
     // holds it, a chunk after it; and other documents' chunks around them, in order.
     let third = doc_with("assignee", "bo", Some(&second));
-    let other = doc_with("title", "Other", None);
-    let mut batch = SyncBatch::default();
-    batch.chunks.push(chunk(
-        "d1",
-        third.save_after(&second.get_heads()),
-        false,
-        third.get_heads(),
-    ));
-    batch
-        .chunks
-        .push(chunk("d2", other.save(), true, other.get_heads()));
-    batch
-        .chunks
-        .push(chunk("d1", third.save(), true, third.get_heads()));
     let fourth = doc_with("status", "resolved", Some(&third));
-    batch.chunks.push(chunk(
-        "d1",
-        fourth.save_after(&third.get_heads()),
-        false,
-        fourth.get_heads(),
-    ));
+    let other = doc_with("title", "Other", None);
+    let batch = SyncBatch {
+        chunks: vec![
+            chunk_after("d1", &third, &second),
+            chunk("d2", other.save(), true, other.get_heads()),
+            chunk("d1", third.save(), true, third.get_heads()),
+            chunk_after("d1", &fourth, &third),
+        ],
+        ..Default::default()
+    };
     store.commit_sync_batch(&batch).unwrap();
     let stored = store.document_bytes("d1").unwrap().unwrap();
     assert_eq!(stored.chunks, 2);
