@@ -70,3 +70,54 @@ async fn a_session_ended_on_one_relay_ends_on_every_relay() {
     bo.run_until(|d| d.has_record(&record)).await;
     assert!(!bo.closed);
 }
+
+/// Two relays, a device on each with the same record open: an edit made through one relay
+/// reaches the device on the other, both ways (the commit notifies the other relays, whose
+/// listener hands the stored chunk to their hub, which syncs it to the devices holding the
+/// record). Prints the cross-relay latency (edit sent until the other device has it).
+#[tokio::test]
+async fn an_edit_through_one_relay_reaches_a_device_on_another() {
+    let (_dir, a, b, _admin) = two_relays().await;
+    let mut ana = Device::sign_in(&a, "ana", PASSWORD, "device-ana").await;
+    let mut bo = Device::sign_in(&b, "bo", PASSWORD, "device-bo").await;
+    let record = new_id();
+    ana.edit(record, incident_doc("Pump 3 leaks", Some("north"), None))
+        .await;
+    ana.run_until(|d| d.unsynced(&record) == 0).await;
+    bo.request(record).await;
+    bo.run_until(|d| d.has_record(&record)).await;
+
+    let title = |d: &Device| {
+        use automerge::ReadDoc;
+        let (value, _) = d.docs.get(&record)?.get(automerge::ROOT, "title").ok()??;
+        value.as_str().map(str::to_owned)
+    };
+    let mut latencies = vec![];
+    for i in 0..20 {
+        let (from, to, author) = if i % 2 == 0 {
+            (&mut ana, &mut bo, "ana")
+        } else {
+            (&mut bo, &mut ana, "bo")
+        };
+        let text = format!("Pump 3 leaks ({i})");
+        let edited = retitled(&from.docs[&record], &text, author);
+        let start = Instant::now();
+        from.edit(record, edited).await;
+        // The sender reads too: its session sends the change once the relay has answered
+        // what it sent before.
+        tokio::join!(
+            from.run_until(|d| d.unsynced(&record) == 0),
+            to.run_until(|d| title(d).as_deref() == Some(text.as_str()))
+        );
+        latencies.push(start.elapsed());
+    }
+    latencies.sort();
+    eprintln!(
+        "cross-relay latency over {} edits: p50 {:?}, p95 {:?}, max {:?}",
+        latencies.len(),
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() * 95 / 100],
+        latencies[latencies.len() - 1]
+    );
+    assert!(!ana.closed && !bo.closed);
+}

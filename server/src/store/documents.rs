@@ -10,7 +10,9 @@ use automerge::{Automerge, ChangeHash, ReadDoc};
 use sha2::{Digest, Sha256};
 use shared::access::RecordScope;
 
-use super::{Receipt, Result, Store, StoreError, on_db, receipts::insert_receipts, write_tx};
+use super::{
+    Receipt, Result, Store, StoreError, notices, on_db, receipts::insert_receipts, write_tx,
+};
 
 /// What one sync batch writes, committed at once: one fsync for every frame in the batch.
 #[derive(Default)]
@@ -218,6 +220,7 @@ impl Store {
                         q.build().persistent(false).execute(&mut *tx).await?;
                     }
                 }
+                let mut stored: Vec<(String, i64)> = vec![];
                 for rows in appended.chunks(ROWS_PER_STATEMENT) {
                     let mut q = sqlx::QueryBuilder::new(
                         "INSERT INTO document_chunks (document, name, bytes, heads) ",
@@ -228,8 +231,20 @@ impl Store {
                             .push_bind(chunk.bytes.as_slice())
                             .push_bind(heads_to_blob(&chunk.heads));
                     });
-                    q.push(" ON CONFLICT DO NOTHING");
-                    q.build().persistent(false).execute(&mut *tx).await?;
+                    q.push(" ON CONFLICT DO NOTHING RETURNING document, seq");
+                    let rows: Vec<(String, i64)> =
+                        q.build_query_as().persistent(false).fetch_all(&mut *tx).await?;
+                    stored.extend(rows);
+                }
+                if self.is_postgres() {
+                    // Delivered to the other relays once (and only if) this commits.
+                    for payload in notices::payloads(&self.relay, &stored) {
+                        sqlx::query("SELECT pg_notify($1, $2)")
+                            .bind(notices::CHANNEL)
+                            .bind(payload)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
                 let mut added = 0;
                 for rows in receipts.chunks(ROWS_PER_STATEMENT) {

@@ -23,6 +23,7 @@
 mod catalog;
 mod copy;
 mod documents;
+mod notices;
 mod people;
 mod receipts;
 mod scopes;
@@ -48,6 +49,7 @@ use sqlx::{
 
 pub use copy::Copied;
 pub use documents::{StoredDocument, SyncBatch, WrittenChunk};
+pub use notices::Notice;
 pub use people::{NewPerson, PersonRecord};
 pub use receipts::{Receipt, ReceiptRow};
 pub use sessions::SessionInfo;
@@ -121,6 +123,8 @@ pub struct Store {
     clock: Arc<receipts::FeedClock>,
     /// Records' scopes (scopes.rs), shared by every clone.
     scopes: Arc<scopes::ScopeCache>,
+    /// This relay process, in its notices to the others (notices.rs).
+    relay: Arc<str>,
 }
 
 #[derive(Clone)]
@@ -251,6 +255,7 @@ impl Store {
             runtime,
             clock: Default::default(),
             scopes: Default::default(),
+            relay: sessions::random_token().into(),
         };
         let last: i64 = store.run(async {
             on_db!(store, pool => sqlx::query_scalar("SELECT coalesce(max(received_at), 0) FROM receipts")

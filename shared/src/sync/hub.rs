@@ -396,6 +396,23 @@ impl Hub {
         self.used(&id);
     }
 
+    /// Documents whose content the hub holds in memory (loaded or as stored bytes): those
+    /// [`Hub::ingest`] would bring up to date.
+    pub fn held_documents(&self) -> Vec<DocumentId> {
+        self.docs
+            .iter()
+            .filter(|(_, d)| !matches!(d.body, Body::Unloaded))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Whether [`Hub::ingest`] has anything to do for `id` (see [`Hub::held_documents`]).
+    pub fn holds(&self, id: &DocumentId) -> bool {
+        self.docs
+            .get(id)
+            .is_some_and(|d| !matches!(d.body, Body::Unloaded))
+    }
+
     /// Changes another relay stored for document `id` (chunks this relay did not write, read
     /// from the storage they share): applied to the document if this relay holds it, and sent
     /// on to its subscribers. Nothing is persisted (storage has them) and nothing is checked

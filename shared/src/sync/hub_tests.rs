@@ -1177,8 +1177,12 @@ fn relays_sharing_storage_pass_each_others_changes_to_their_devices() {
     one.settle();
     assert!(one.sent_to(a, from).is_empty());
 
+    assert!(one.hub.holds(&doc));
+    assert_eq!(one.hub.held_documents(), vec![doc]);
+
     // A document the relay does not hold: nothing to do.
     let elsewhere = id(2);
+    assert!(!one.hub.holds(&elsewhere));
     two.edit(b, elsewhere, "title", "Printer jam");
     one.hub.ingest(elsewhere, &last_chunk(&two, elsewhere));
     assert!(one.hub.take_effects().is_empty());
