@@ -101,6 +101,10 @@ struct Cli {
     /// measure, e.g. `--only reconnect-feed` (the app's reconnect against Outpost only).
     #[arg(long, value_enum)]
     only: Vec<Phase>,
+    /// Upload/download only against these servers (repeat the flag; all of them when not
+    /// given), e.g. `--servers outpost` to compare two relay builds through $OUTPOST_BIN.
+    #[arg(long, value_enum)]
+    servers: Vec<Kind>,
 }
 
 /// The benchmarks `--only` picks from.
@@ -441,6 +445,9 @@ async fn throughput(
         let mut order = Kind::ALL;
         order.rotate_left(run % Kind::ALL.len());
         for kind in order {
+            if !cli.servers.is_empty() && !cli.servers.contains(&kind) {
+                continue;
+            }
             // A server that timed out at this size times out again: not repeated. (Other
             // failures, e.g. a reset socket, may not recur.)
             let timed_out = |r: &Result<bench::Throughput>| {

@@ -13,7 +13,7 @@ use tokio::process::{Child, Command};
 
 use crate::Result;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
     Outpost,
     Samod,

@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use server::{
     Config, Relay,
     limits::Limits,
-    store::{NewPerson, Store},
+    store::{Database, NewPerson, Store},
 };
 use shared::{access::Role, protocol::limits};
 
@@ -20,6 +20,11 @@ pub struct Cli {
     /// Where documents and the database are kept.
     #[arg(long, global = true, env = "OUTPOST_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
+    /// Where people, sessions, receipts and documents are kept: the path of an SQLite file
+    /// (default: outpost.sqlite in the data directory) or a postgres:// URL, which any number
+    /// of relays may share.
+    #[arg(long, global = true, env = "OUTPOST_DATABASE", hide_env_values = true)]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,7 +42,14 @@ enum Command {
     /// Teams: add, list.
     #[command(subcommand)]
     Team(GroupCommand),
-    /// Write a consistent copy of the data directory while the relay runs.
+    /// Copy everything the relay keeps (its --database, by default the data directory's SQLite
+    /// file) into an empty PostgreSQL database; then start the relays with --database URL.
+    MigrateTo {
+        /// postgres://user:password@host:port/database (empty, or only just created)
+        url: String,
+    },
+    /// Write a consistent copy of the SQLite database while the relay runs (on PostgreSQL:
+    /// use pg_dump).
     Backup {
         /// The folder to create (must not exist).
         dest: PathBuf,
@@ -207,14 +219,17 @@ fn generated_password() -> String {
 
 pub async fn run(cli: Cli) -> Result<(), String> {
     let data_dir = cli.data_dir;
+    let database = Database::from_arg(cli.database.as_deref(), &data_dir);
     let open_store = || -> Result<Store, String> {
-        std::fs::create_dir_all(&data_dir)
-            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-        Store::open(&data_dir).map_err(|e| e.to_string())
+        if let Database::Sqlite(_) = database {
+            std::fs::create_dir_all(&data_dir)
+                .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        }
+        Store::connect(&database).map_err(|e| e.to_string())
     };
     let e = |e: server::store::StoreError| e.to_string();
     match cli.command {
-        Command::Serve(args) => serve(data_dir.clone(), args).await,
+        Command::Serve(args) => serve(data_dir.clone(), database, args).await,
         Command::User(cmd) => {
             let store = open_store()?;
             match cmd {
@@ -316,6 +331,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Site(cmd) => group(&open_store()?, "site", cmd),
         Command::Team(cmd) => group(&open_store()?, "team", cmd),
         Command::Backup { dest } => backup(&open_store()?, &dest),
+        Command::MigrateTo { url } => migrate_to(&open_store()?, &url),
     }
 }
 
@@ -356,10 +372,37 @@ fn group(store: &Store, what: &str, cmd: GroupCommand) -> Result<(), String> {
     Ok(())
 }
 
+/// Copies the relay's records into an empty PostgreSQL database (store/copy.rs).
+fn migrate_to(store: &Store, url: &str) -> Result<(), String> {
+    let target = match Database::from_arg(Some(url), std::path::Path::new("")) {
+        Database::Postgres(url) => Database::Postgres(url),
+        Database::Sqlite(_) => {
+            return Err(format!(
+                "'{url}' is not a PostgreSQL URL (postgres://user:password@host:port/database)"
+            ));
+        }
+    };
+    let into = Store::connect(&target).map_err(|e| e.to_string())?;
+    let copied = store.copy_into(&into).map_err(|e| e.to_string())?;
+    println!(
+        "copied {} people, {} documents ({} chunks) and {} receipts into {}; start the relays \
+         with --database set to it",
+        copied.people,
+        copied.documents,
+        copied.chunks,
+        copied.receipts,
+        target.describe()
+    );
+    Ok(())
+}
+
 /// A consistent copy while the relay runs: accounts, receipts and every document live in the one
 /// SQLite database, copied by `VACUUM INTO` inside a read transaction. The copy is a data
 /// directory of its own: start a relay with `--data-dir DEST` to restore.
 fn backup(store: &Store, dest: &std::path::Path) -> Result<(), String> {
+    if store.is_postgres() {
+        return Err(server::store::POSTGRES_BACKUP.into());
+    }
     if dest.exists() {
         return Err(format!(
             "{} already exists; name a new folder",
@@ -379,7 +422,7 @@ fn backup(store: &Store, dest: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
+async fn serve(data_dir: PathBuf, database: Database, args: ServeArgs) -> Result<(), String> {
     if !args.static_dir.join("index.html").exists() {
         eprintln!(
             "warning: {} has no index.html; build the app first (scripts/build-app)",
@@ -387,6 +430,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
         );
     }
     let mut config = Config::new(args.listen, data_dir.clone(), args.static_dir);
+    config.database = database;
     config.max_frame_bytes = args.max_frame_bytes;
     config.limits = Limits {
         sync: limits::Limits {
@@ -423,12 +467,12 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
         println!("  password: {}", first.password);
         println!(
             "(shown once; only its hash is stored in {})",
-            data_dir.display()
+            relay.database().describe()
         );
     }
     println!(
         "Outpost relay listening on {url} (data in {})",
-        data_dir.display()
+        relay.database().describe()
     );
     if let Some(addr) = relay.metrics_addr() {
         println!("metrics on http://{addr}/metrics");

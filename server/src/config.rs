@@ -1,13 +1,16 @@
 use std::{net::SocketAddr, path::PathBuf};
 
-use crate::limits::Limits;
+use crate::{limits::Limits, store::Database};
 
 /// How the relay runs. Built from flags and environment by `main`, directly by tests.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
-    /// Documents, the database: everything the relay keeps.
+    /// Where the relay keeps files (a samod / automerge-repo `documents/` directory to
+    /// import, the default SQLite database).
     pub data_dir: PathBuf,
+    /// Everything the relay keeps: people, sessions, receipts, documents.
+    pub database: Database,
     /// The built app (index.html, pkg/, sw.js, …).
     pub static_dir: PathBuf,
     /// The largest WebSocket message accepted; larger ones close that connection.
@@ -35,6 +38,7 @@ impl Config {
     pub fn new(listen: SocketAddr, data_dir: PathBuf, static_dir: PathBuf) -> Config {
         Config {
             listen,
+            database: Database::from_arg(None, &data_dir),
             data_dir,
             static_dir,
             max_frame_bytes: shared::protocol::limits::DEFAULT_FRAME_BYTES,

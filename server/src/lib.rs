@@ -49,7 +49,7 @@ impl Relay {
             )
         })?;
         config.limits.check(config.max_frame_bytes)?;
-        let store = store::Store::open(&config.data_dir).map_err(|e| e.to_string())?;
+        let store = store::Store::connect(&config.database).map_err(|e| e.to_string())?;
         let first = first_account(&store).map_err(|e| e.to_string())?;
         let metrics_listener = match config.metrics_listen {
             Some(addr) => Some(
@@ -91,6 +91,11 @@ impl Relay {
 
     pub fn store(&self) -> &store::Store {
         &self.state.store
+    }
+
+    /// Where the relay keeps its records.
+    pub fn database(&self) -> &store::Database {
+        &self.state.config.database
     }
 
     /// Serves until `shutdown` resolves, then stops the sync repo so storage is flushed.

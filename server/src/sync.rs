@@ -47,7 +47,7 @@ use crate::{
     limits::{InFlight, Limit, Limits},
     metrics::Metrics,
     outbox::{Outbox, outbox},
-    store::{Receipt, SessionInfo, Store, SyncBatch, WrittenChunk},
+    store::{Notice, Receipt, SessionInfo, Store, SyncBatch, WrittenChunk},
     turns::Turns,
 };
 
@@ -90,6 +90,8 @@ enum Event {
     },
     /// Someone's access may have changed: look at every connection's session again.
     Recheck,
+    /// Another relay on the same database stored chunks (or notices were missed).
+    Notice(Notice),
     Stop,
 }
 
@@ -123,6 +125,17 @@ impl SyncHub {
             tracing::info!("imported {n} documents from {}", legacy.display());
         }
         let (events, rx) = mpsc::channel(QUEUE);
+        // Other relays' chunks (PostgreSQL), into the hub thread's queue.
+        let (notices, mut heard) = mpsc::channel(QUEUE);
+        store.watch_chunks(notices);
+        let forward = events.clone();
+        tokio::spawn(async move {
+            while let Some(notice) = heard.recv().await {
+                if forward.send(Event::Notice(notice)).await.is_err() {
+                    return;
+                }
+            }
+        });
         let hub_thread = HubThread {
             store: store.clone(),
             limits: limits.clone(),
@@ -401,7 +414,7 @@ impl Event {
             Event::Connect { conn, .. }
             | Event::Frame { conn, .. }
             | Event::Disconnect { conn } => Some(*conn),
-            Event::Recheck | Event::Stop => None,
+            Event::Recheck | Event::Notice(_) | Event::Stop => None,
         }
     }
 }
@@ -502,6 +515,10 @@ fn process(
                 }
                 Event::Stop => stop = true,
                 Event::Recheck => recheck(store, hub, edges, &mut sends),
+                Event::Notice(notice) => {
+                    ingest(store, hub, notice);
+                    drive(hub, store, edges, &mut batch, &mut sends);
+                }
                 Event::Frame { conn, frame, .. } => {
                     let verdict = match edges.get(&conn) {
                         Some(edge) if !edge.closed => {
@@ -663,6 +680,46 @@ fn recheck(
     }
 }
 
+/// Brings the documents the hub holds up to date with what another relay stored, and has
+/// the hub sync them to their subscribers (its effects are carried out by `drive`).
+fn ingest(store: &Store, hub: &mut Hub, notice: Notice) {
+    let read = |id: DocumentId, seq: Option<i64>| {
+        let bytes = match seq {
+            Some(seq) => store.chunk_bytes(seq),
+            None => store
+                .document_bytes(&id.to_string())
+                .map(|stored| stored.map(|s| s.bytes)),
+        };
+        // Not readable now: the document is read whole when it next loads.
+        bytes.unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            None
+        })
+    };
+    match notice {
+        Notice::Stored(chunks) => {
+            for (document, seq) in chunks {
+                let Ok(id) = document.parse::<DocumentId>() else {
+                    continue;
+                };
+                // A chunk gone since was replaced by a snapshot, announced too.
+                if hub.holds(&id)
+                    && let Some(bytes) = read(id, Some(seq))
+                {
+                    hub.ingest(id, &bytes);
+                }
+            }
+        }
+        Notice::Missed => {
+            for id in hub.held_documents() {
+                if let Some(bytes) = read(id, None) {
+                    hub.ingest(id, &bytes);
+                }
+            }
+        }
+    }
+}
+
 /// Tells connection `conn` that its write to `document` was refused, unless it has sent more
 /// than [`MAX_REFUSED_WRITES_PER_DOCUMENT`] refused writes of it: then the reason to close it.
 fn refuse(
@@ -712,10 +769,22 @@ fn deliver(
                     pending: &no_pending,
                     limits: &t.limits.sync,
                 };
-                if !gate.outbound(frame).unwrap_or(false) {
-                    continue;
+                match gate.outbound(frame) {
+                    Ok(true) => frame.len(),
+                    Ok(false) => continue,
+                    Err(e) => {
+                        // Dropping the frame would leave the device waiting for an answer
+                        // that never comes: it reconnects and syncs again instead.
+                        tracing::error!("{e}");
+                        edge.closed = true;
+                        hub.disconnect(conn);
+                        edge.out.push_last(Out::Close(
+                            "the relay could not check what it sends you; reconnect to retry"
+                                .into(),
+                        ));
+                        continue;
+                    }
                 }
-                frame.len()
             }
             Out::Refused(frame) => frame.len(),
             Out::Ignored => 0,

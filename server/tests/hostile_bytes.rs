@@ -639,13 +639,13 @@ async fn a_burst_of_sign_ins_takes_turns_with_argon2() {
     // the failed-sign-in throttle (which counts an attempt per account and per address before
     // verifying it) plays no part: every attempt is an argon2 verification (19 MiB). Enough of
     // them that one at a time take well over the 2 s a sign-in waits for its turn.
-    let started = Instant::now();
-    world
-        .relay
-        .sign_in("ana", PASSWORD, "device-d")
-        .await
-        .unwrap();
-    let one = started.elapsed();
+    // The faster of two: the first request of a relay on PostgreSQL also opens connections.
+    let mut one = Duration::MAX;
+    for device in ["device-d", "device-e"] {
+        let started = Instant::now();
+        world.relay.sign_in("ana", PASSWORD, device).await.unwrap();
+        one = one.min(started.elapsed());
+    }
     let burst =
         ((Duration::from_secs(4).as_millis() / one.as_millis().max(1)) as usize).clamp(16, 200);
     let accounts: Vec<String> = (0..burst).map(|n| format!("burst{n}")).collect();

@@ -930,7 +930,7 @@ async fn the_relay_lists_every_record_in_its_indexes_and_retires_the_old_ones_on
     let (secret, unlisted) = (new_id(), new_id());
     {
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
-        let store = server::store::Store::open(&dir.path().join("data")).unwrap();
+        let store = open_store(dir.path());
         store.add_group("site", "north", "").unwrap();
         let mut old = automerge::Automerge::new();
         index::add(&mut old, &secret, SECURITY_INCIDENT.kind, &meta("sid")).unwrap();

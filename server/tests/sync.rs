@@ -147,8 +147,7 @@ async fn acknowledged_records_survive_a_restart() {
 async fn a_fresh_device_is_sent_the_stored_bytes_as_they_are() {
     let dir = tempfile::tempdir().unwrap();
     let (relay, id) = restarted_relay_with_incident(dir.path(), "Badge reader offline").await;
-    let stored = server::store::Store::open(&dir.path().join("data"))
-        .unwrap()
+    let stored = open_store(dir.path())
         .document_bytes(&id.to_string())
         .unwrap()
         .unwrap();

@@ -59,6 +59,13 @@ pub fn new_document(id: &DocumentId, doc: &Automerge) -> Result<RecordScope, Ref
     Ok(scope)
 }
 
+/// Whether a stored scope can never change, so a copy of it stays true for as long as the
+/// relay runs: a record's (a type this relay knows) is fixed by its first upload, whereas the
+/// relay derives its index documents' scopes again (and retires legacy indexes).
+pub fn is_fixed(scope: &RecordScope) -> bool {
+    records::type_of(&scope.kind).is_some()
+}
+
 /// Whether the changes that took document `id` from the heads `before` to `doc` may stand.
 /// `scope_before` is what [`access::record_scope`] read before they were applied.
 pub fn admit_changes(
@@ -172,6 +179,20 @@ mod tests {
         tx.put(ROOT, key, value).unwrap();
         tx.commit();
         before
+    }
+
+    #[test]
+    fn records_scopes_are_fixed_and_indexes_are_not() {
+        let scope = new_document(&random_id(1), &record("incident", "north")).unwrap();
+        assert!(is_fixed(&scope));
+        let site_index = index::index_scope(&index::site_scope("north")).unwrap();
+        assert!(!is_fixed(&site_index));
+        let retired = RecordScope {
+            kind: index::KIND.into(),
+            restricted: true,
+            ..Default::default()
+        };
+        assert!(!is_fixed(&retired));
     }
 
     #[test]

@@ -2,31 +2,33 @@
 
 use shared::access::RecordScope;
 
-use super::{Result, Store};
+use super::{Result, Store, on_db};
 
 impl Store {
     /// Every document of one of `kinds`, with its scope, ordered by id.
     pub fn documents_of_kinds(&self, kinds: &[&str]) -> Result<Vec<(String, RecordScope)>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, kind, site, team, restricted FROM documents WHERE kind = ?1 ORDER BY id",
-        )?;
+        type Row = (String, String, Option<String>, Option<String>, bool);
         let mut out = vec![];
         for kind in kinds {
-            let rows = stmt.query_map([kind], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    RecordScope {
-                        kind: r.get(1)?,
-                        site: r.get(2)?,
-                        team: r.get(3)?,
-                        restricted: r.get(4)?,
-                    },
-                ))
+            let rows: Vec<Row> = self.run(async {
+                on_db!(self, pool => sqlx::query_as(
+                    "SELECT id, kind, site, team, restricted FROM documents WHERE kind = $1 ORDER BY id",
+                )
+                .bind(kind)
+                .fetch_all(pool)
+                .await)
             })?;
-            for row in rows {
-                out.push(row?);
-            }
+            out.extend(rows.into_iter().map(|(id, kind, site, team, restricted)| {
+                (
+                    id,
+                    RecordScope {
+                        kind,
+                        site,
+                        team,
+                        restricted,
+                    },
+                )
+            }));
         }
         Ok(out)
     }

@@ -1,15 +1,18 @@
 //! Document storage: each document is a list of Automerge chunks (an optional `save()`
 //! snapshot, then incremental `save_after` chunks) in `document_chunks`, written in the same
 //! transaction as the receipts and scopes that go with them. The sync hub compacts a busy
-//! document into one snapshot (see `shared::sync::COMPACT_AFTER_CHUNKS`).
+//! document into one snapshot (see `shared::sync::COMPACT_AFTER_CHUNKS`), which replaces the
+//! chunks it holds and, on PostgreSQL where other relays write too, no other ([`covered`]).
 
 use std::collections::HashMap;
 
-use automerge::{Automerge, ChangeHash};
-use rusqlite::params;
+use automerge::{Automerge, ChangeHash, ReadDoc};
+use sha2::{Digest, Sha256};
 use shared::access::RecordScope;
 
-use super::{Receipt, Result, Store, StoreError};
+use super::{
+    Receipt, Result, Store, StoreError, notices, on_db, receipts::insert_receipts, write_tx,
+};
 
 /// What one sync batch writes, committed at once: one fsync for every frame in the batch.
 #[derive(Default)]
@@ -41,9 +44,42 @@ pub struct StoredDocument {
     pub heads: Option<Vec<ChangeHash>>,
 }
 
+/// Rows a multi-row statement writes at most: at seven values a row, well within what either
+/// backend binds to one statement (SQLite 32,766 values, PostgreSQL 65,535).
+pub(super) const ROWS_PER_STATEMENT: usize = 500;
+
 impl SyncBatch {
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty() && self.scopes.is_empty() && self.receipts.is_empty()
+    }
+
+    /// What committing the batch stores: each document's last snapshot in it, which replaces
+    /// what storage has of the document, and the chunks to append, in order. A chunk a later
+    /// snapshot of its document replaces is not written at all (the snapshot holds it).
+    fn to_store(&self) -> (Vec<&WrittenChunk>, Vec<&WrittenChunk>) {
+        let mut last_snapshot: HashMap<&str, usize> = HashMap::new();
+        for (i, chunk) in self.chunks.iter().enumerate() {
+            if chunk.replaces {
+                last_snapshot.insert(&chunk.document, i);
+            }
+        }
+        let appended = self
+            .chunks
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                last_snapshot
+                    .get(c.document.as_str())
+                    .is_none_or(|s| i >= s)
+            })
+            .map(|(_, c)| c)
+            .collect();
+        let mut snapshots: Vec<usize> = last_snapshot.into_values().collect();
+        snapshots.sort_unstable();
+        (
+            snapshots.into_iter().map(|i| &self.chunks[i]).collect(),
+            appended,
+        )
     }
 
     /// `stored` as `document` will be once this batch commits: its chunks in the batch laid
@@ -85,26 +121,24 @@ impl Store {
 
     /// A stored document's chunks and heads, as they are; `None` when there is none.
     pub fn document_bytes(&self, document: &str) -> Result<Option<StoredDocument>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(
-            "SELECT bytes, heads FROM document_chunks WHERE document = ?1 ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([document])?;
+        let rows: Vec<(Vec<u8>, Option<Vec<u8>>)> = self.run(async {
+            on_db!(self, pool => sqlx::query_as(
+                "SELECT bytes, heads FROM document_chunks WHERE document = $1 ORDER BY seq",
+            )
+            .bind(document)
+            .fetch_all(pool)
+            .await)
+        })?;
         let mut stored = StoredDocument {
             bytes: vec![],
             chunks: 0,
             heads: None,
         };
-        while let Some(row) = rows.next()? {
-            let bytes = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-            stored.bytes.extend_from_slice(bytes);
+        for (bytes, heads) in rows {
+            stored.bytes.extend_from_slice(&bytes);
             stored.chunks += 1;
-            stored.heads = match row
-                .get_ref(1)?
-                .as_blob_or_null()
-                .map_err(rusqlite::Error::from)?
-            {
-                Some(heads) => Some(heads_from_blob(heads).ok_or_else(|| {
+            stored.heads = match heads {
+                Some(heads) => Some(heads_from_blob(&heads).ok_or_else(|| {
                     StoreError::Invalid(format!("document {document} has malformed heads"))
                 })?),
                 None => None,
@@ -113,52 +147,160 @@ impl Store {
         Ok((stored.chunks > 0).then_some(stored))
     }
 
-    /// Writes a batch in one transaction. Returns how many receipts were new.
+    /// Writes a batch in one transaction, a few multi-row statements rather than one
+    /// statement a row (each statement is a round trip to the database). Returns how many
+    /// receipts were new.
     pub fn commit_sync_batch(&self, batch: &SyncBatch) -> Result<usize> {
-        let mut conn = self.lock();
         // Held until the transaction has ended (receipts.rs: the change feed's cursor).
         let stamp = self.clock.stamp();
         let now = stamp.time;
-        let tx = conn.transaction()?;
-        let mut added = 0;
-        {
-            let mut scope = tx.prepare_cached(
-                "INSERT OR IGNORE INTO documents (id, kind, site, team, restricted) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for (id, s) in &batch.scopes {
-                scope.execute(params![id, s.kind, s.site, s.team, s.restricted])?;
-            }
-            let mut clear = tx.prepare_cached("DELETE FROM document_chunks WHERE document = ?1")?;
-            let mut append = tx.prepare_cached(
-                "INSERT INTO document_chunks (document, seq, bytes, heads) VALUES (?1,
-                   (SELECT coalesce(max(seq), 0) + 1 FROM document_chunks WHERE document = ?1), ?2, ?3)",
-            )?;
-            for chunk in &batch.chunks {
-                if chunk.replaces {
-                    clear.execute([&chunk.document])?;
+        let (snapshots, appended) = batch.to_store();
+        let scopes: Vec<(&String, &RecordScope)> = batch.scopes.iter().collect();
+        let receipts: Vec<(i64, &str, &Receipt)> = batch
+            .receipts
+            .iter()
+            .flat_map(|((person, device), receipts)| {
+                receipts.iter().map(move |r| (*person, device.as_str(), r))
+            })
+            .collect();
+        let mut stored_scopes: Vec<String> = vec![];
+        let added = self.run(async {
+            write_tx!(self, tx => {
+                // The scopes this batch stored are kept once it commits; one another relay
+                // stored first stays (and is read when asked for).
+                for rows in scopes.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO documents (id, kind, site, team, restricted) ",
+                    );
+                    q.push_values(rows, |mut row, (id, s)| {
+                        row.push_bind(id.as_str())
+                            .push_bind(s.kind.as_str())
+                            .push_bind(s.site.as_deref())
+                            .push_bind(s.team.as_deref())
+                            .push_bind(s.restricted);
+                    });
+                    q.push(" ON CONFLICT DO NOTHING RETURNING id");
+                    let inserted: Vec<String> = q
+                        .build_query_scalar()
+                        .persistent(false)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    stored_scopes.extend(inserted);
                 }
-                append.execute(params![
-                    chunk.document,
-                    chunk.bytes,
-                    heads_to_blob(&chunk.heads)
-                ])?;
-            }
-            for ((person, device), receipts) in &batch.receipts {
-                added += super::receipts::insert_receipts(&tx, *person, device, receipts, now)?;
+                if self.is_postgres() {
+                    for snapshot in &snapshots {
+                        let stored: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as(
+                            "SELECT seq, heads FROM document_chunks WHERE document = $1",
+                        )
+                        .bind(&snapshot.document)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        let covered = covered(&snapshot.bytes, stored);
+                        if !covered.is_empty() {
+                            let mut q =
+                                sqlx::QueryBuilder::new("DELETE FROM document_chunks WHERE seq IN (");
+                            let mut seqs = q.separated(", ");
+                            for seq in covered {
+                                seqs.push_bind(seq);
+                            }
+                            q.push(")");
+                            q.build().persistent(false).execute(&mut *tx).await?;
+                        }
+                    }
+                } else {
+                    // One relay per SQLite file: its snapshot holds every chunk.
+                    for rows in snapshots.chunks(ROWS_PER_STATEMENT) {
+                        let mut q =
+                            sqlx::QueryBuilder::new("DELETE FROM document_chunks WHERE document IN (");
+                        let mut documents = q.separated(", ");
+                        for snapshot in rows {
+                            documents.push_bind(snapshot.document.as_str());
+                        }
+                        q.push(")");
+                        q.build().persistent(false).execute(&mut *tx).await?;
+                    }
+                }
+                let mut stored: Vec<(String, i64)> = vec![];
+                for rows in appended.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO document_chunks (document, name, bytes, heads) ",
+                    );
+                    q.push_values(rows, |mut row, chunk| {
+                        row.push_bind(chunk.document.as_str())
+                            .push_bind(chunk_name(&chunk.bytes))
+                            .push_bind(chunk.bytes.as_slice())
+                            .push_bind(heads_to_blob(&chunk.heads));
+                    });
+                    q.push(" ON CONFLICT DO NOTHING RETURNING document, seq");
+                    let rows: Vec<(String, i64)> =
+                        q.build_query_as().persistent(false).fetch_all(&mut *tx).await?;
+                    stored.extend(rows);
+                }
+                if self.is_postgres() {
+                    // Delivered to the other relays once (and only if) this commits.
+                    for payload in notices::payloads(&self.relay, &stored) {
+                        sqlx::query("SELECT pg_notify($1, $2)")
+                            .bind(notices::CHANNEL)
+                            .bind(payload)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                let mut added = 0;
+                for rows in receipts.chunks(ROWS_PER_STATEMENT) {
+                    added += insert_receipts!(&mut *tx, rows, now);
+                }
+                tx.commit().await?;
+                Ok::<_, StoreError>(added)
+            })
+        })?;
+        for id in stored_scopes {
+            if let Some(scope) = batch.scopes.get(&id) {
+                self.scopes.keep(&id, scope);
             }
         }
-        tx.commit()?;
         Ok(added)
     }
 
     /// Whether any document is stored (to import an older data directory only once).
     pub fn has_documents(&self) -> Result<bool> {
-        Ok(self
-            .lock()
-            .query_row("SELECT EXISTS (SELECT 1 FROM document_chunks)", [], |r| {
-                r.get(0)
-            })?)
+        self.run(async {
+            Ok(on_db!(self, pool => sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM document_chunks)",
+            )
+            .fetch_one(pool)
+            .await?))
+        })
     }
+}
+
+/// The stored chunks (seq, heads) a snapshot replaces: those whose changes it holds, i.e. it
+/// has every head stored with them (a chunk's changes are in the history of the heads its
+/// writer had after it). A chunk another relay wrote meanwhile, which the compacting relay
+/// never saw, is kept, so compaction on any relay loses nothing. Chunks stored without heads
+/// come from before the relay kept them, when one relay wrote each database: replaced.
+fn covered(snapshot: &[u8], stored: Vec<(i64, Option<Vec<u8>>)>) -> Vec<i64> {
+    if stored.is_empty() {
+        return vec![];
+    }
+    // Unreadable: replace nothing (the snapshot is appended after what is kept).
+    let Ok(doc) = Automerge::load(snapshot) else {
+        return vec![];
+    };
+    stored
+        .into_iter()
+        .filter(|(_, heads)| match heads.as_deref().map(heads_from_blob) {
+            None => true,
+            Some(Some(heads)) => heads.iter().all(|h| doc.get_change_by_hash(h).is_some()),
+            Some(None) => false,
+        })
+        .map(|(seq, _)| seq)
+        .collect()
+}
+
+/// A chunk's name: the SHA-256 of its bytes, in hex.
+fn chunk_name(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 fn heads_to_blob(heads: &[ChangeHash]) -> Vec<u8> {

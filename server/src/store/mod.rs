@@ -1,24 +1,55 @@
-//! The relay's own records in one SQLite file in the data directory: people, sites, teams,
-//! sessions, devices, the receipt log, what scope each document belongs to, and the documents
-//! themselves (`documents.rs`).
+//! The relay's own records: people, sites, teams, sessions, devices, the receipt log, what
+//! scope each document belongs to, and the documents themselves (`documents.rs`), in one
+//! database: an SQLite file in the data directory (the default), or PostgreSQL, which any
+//! number of relays share (`--database`, [`Database`]).
 //!
-//! One connection behind a mutex: every statement here is small, and WAL mode keeps readers
-//! and the single writer from blocking each other on disk.
+//! One type for both backends, [`Store`], over an enum of the two connection pools rather than
+//! a trait with two implementations: each query is written once, as static SQL both dialects
+//! accept, and [`on_db!`] instantiates the code that runs it for each pool, so the compiler
+//! checks it against both and the two cannot drift apart. Where the dialects differ
+//! (migrations, how a writing transaction begins, backup) the code says so in one place.
+//!
+//! The interface is synchronous, as its callers (the sync hub's thread, the HTTP handlers,
+//! the command line) are: a call runs its query on the calling thread, within the store's own
+//! runtime ([`Store::run`]) whose thread drives the database's sockets and timers (sqlx is
+//! async). A call therefore never waits for the caller's runtime, whichever that is.
+//!
+//! Each statement is a round trip to another thread (sqlx runs every SQLite connection on a
+//! thread of its own) or to the PostgreSQL server, so the sync hub's path is built to make
+//! few: records' scopes are kept in memory (`scopes.rs`), a batch commits in a few multi-row
+//! statements (`documents.rs`), and on SQLite the hub has a connection of its own rather than
+//! checking one out of the pool for each query.
 
 mod catalog;
+mod copy;
 mod documents;
+mod notices;
 mod people;
 mod receipts;
+mod scopes;
 mod sessions;
 
 use std::{
+    future::Future,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, MutexGuard},
+    str::FromStr,
+    sync::Arc,
+    time::Duration,
 };
 
-use rusqlite::Connection;
+use sqlx::{
+    Row,
+    migrate::{Migration, MigrationType, Migrator},
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
+    sqlite::{
+        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+        SqliteSynchronous,
+    },
+};
 
+pub use copy::Copied;
 pub use documents::{StoredDocument, SyncBatch, WrittenChunk};
+pub use notices::Notice;
 pub use people::{NewPerson, PersonRecord};
 pub use receipts::{Receipt, ReceiptRow};
 pub use sessions::SessionInfo;
@@ -26,7 +57,9 @@ pub use sessions::SessionInfo;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the relay's database failed: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] sqlx::Error),
+    #[error("the relay's database could not be brought up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Invalid(String),
     #[error("no such {0}")]
@@ -38,176 +71,355 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-pub struct Store {
-    conn: Mutex<Connection>,
-    /// Receipt times and change-feed cursors (receipts.rs), shared with the other connections
-    /// of this process ([`Store::another_connection`]).
-    clock: Arc<receipts::FeedClock>,
-    dir: PathBuf,
+/// Where the relay keeps its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// An SQLite file (created if missing).
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL (`postgres://user:password@host:port/database`).
+    Postgres(String),
 }
 
-/// Each entry upgrades the schema by one version; never edit a released one, append.
-const MIGRATIONS: &[&str] = &[
-    r#"
-    CREATE TABLE people (
-        id INTEGER PRIMARY KEY,
-        username TEXT NOT NULL UNIQUE,
-        display_name TEXT NOT NULL,
-        password_hash TEXT NOT NULL,
-        disabled INTEGER NOT NULL DEFAULT 0,
-        created_at INTEGER NOT NULL
-    );
-    CREATE TABLE roles (person INTEGER NOT NULL REFERENCES people(id), role TEXT NOT NULL,
-                        PRIMARY KEY (person, role));
-    CREATE TABLE sites (id TEXT PRIMARY KEY, name TEXT NOT NULL);
-    CREATE TABLE teams (id TEXT PRIMARY KEY, name TEXT NOT NULL);
-    CREATE TABLE site_members (person INTEGER NOT NULL REFERENCES people(id),
-                               site TEXT NOT NULL REFERENCES sites(id), PRIMARY KEY (person, site));
-    CREATE TABLE team_members (person INTEGER NOT NULL REFERENCES people(id),
-                               team TEXT NOT NULL REFERENCES teams(id), PRIMARY KEY (person, team));
-    CREATE TABLE devices (
-        id TEXT PRIMARY KEY,
-        person INTEGER NOT NULL REFERENCES people(id),
-        first_seen INTEGER NOT NULL,
-        last_seen INTEGER NOT NULL
-    );
-    CREATE TABLE sessions (
-        token_hash TEXT PRIMARY KEY,
-        person INTEGER NOT NULL REFERENCES people(id),
-        device TEXT NOT NULL REFERENCES devices(id),
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL
-    );
-    CREATE TABLE documents (
-        id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        site TEXT,
-        team TEXT,
-        restricted INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE receipts (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        hash TEXT NOT NULL UNIQUE,
-        document TEXT NOT NULL,
-        person INTEGER NOT NULL REFERENCES people(id),
-        device TEXT NOT NULL,
-        received_at INTEGER NOT NULL,
-        device_time INTEGER,
-        author TEXT
-    );
-    CREATE INDEX receipts_by_document ON receipts(document, seq);
-"#,
-    r#"
-    -- Automerge chunks per document, in order: a save() snapshot, then save_after() increments.
-    CREATE TABLE document_chunks (
-        document TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        bytes BLOB NOT NULL,
-        PRIMARY KEY (document, seq)
-    ) WITHOUT ROWID;
-"#,
-    r#"
-    -- The document's heads with this chunk (32-byte change hashes, concatenated), so that the
-    -- sync hub can give a fresh device the stored bytes without loading them. NULL in chunks
-    -- written before; the hub loads such a document to learn its heads.
-    ALTER TABLE document_chunks ADD COLUMN heads BLOB;
-"#,
-    r#"
-    -- Bumped by every change to who may do what, whichever process made it (the relay's API or
-    -- `outpost user …` on the same file): the relay polls it and re-checks its open sync
-    -- connections (server/src/revocation.rs). Triggers, so no code path can forget it.
-    CREATE TABLE access_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
-    INSERT INTO access_revision (id, revision) VALUES (1, 0);
-    CREATE TRIGGER access_people AFTER UPDATE OF disabled, password_hash ON people
-        BEGIN UPDATE access_revision SET revision = revision + 1; END;
-    CREATE TRIGGER access_role_granted AFTER INSERT ON roles
-        BEGIN UPDATE access_revision SET revision = revision + 1; END;
-    CREATE TRIGGER access_role_revoked AFTER DELETE ON roles
-        BEGIN UPDATE access_revision SET revision = revision + 1; END;
-    CREATE TRIGGER access_site_joined AFTER INSERT ON site_members
-        BEGIN UPDATE access_revision SET revision = revision + 1; END;
-    CREATE TRIGGER access_site_left AFTER DELETE ON site_members
-        BEGIN UPDATE access_revision SET revision = revision + 1; END;
-    CREATE TRIGGER access_team_joined AFTER INSERT ON team_members
-        BEGIN UPDATE access_revision SET revision = revision + 1; END;
-    CREATE TRIGGER access_team_left AFTER DELETE ON team_members
-        BEGIN UPDATE access_revision SET revision = revision + 1; END;
-    CREATE TRIGGER access_session_ended AFTER DELETE ON sessions
-        BEGIN UPDATE access_revision SET revision = revision + 1; END;
-    -- A device's secret (its hash), handed to it as a cookie at sign-in: how sign-in knows
-    -- a person's own device (auth/throttle.rs).
-    ALTER TABLE devices ADD COLUMN secret_hash TEXT;
-    -- The change feed's cursor is the relay's clock (receipts.rs says why).
-    CREATE INDEX receipts_by_time ON receipts(received_at);
-"#,
-];
+impl Database {
+    /// `--database`: a `postgres://` (or `postgresql://`) URL, or the path of an SQLite file;
+    /// without it, `outpost.sqlite` in the data directory.
+    pub fn from_arg(arg: Option<&str>, data_dir: &Path) -> Database {
+        match arg {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Database::Postgres(url.to_string())
+            }
+            Some(path) => Database::Sqlite(PathBuf::from(path)),
+            None => Database::Sqlite(data_dir.join("outpost.sqlite")),
+        }
+    }
+
+    /// For messages: the file, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(path) => path.display().to_string(),
+            Database::Postgres(url) => match url::Url::parse(url) {
+                Ok(mut url) => {
+                    if url.password().is_some() {
+                        let _ = url.set_password(Some("…"));
+                    }
+                    url.to_string()
+                }
+                Err(_) => "a PostgreSQL database".into(),
+            },
+        }
+    }
+}
+
+/// The relay's records. Cheap to clone: clones share the connection pool.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    /// The sync hub's handle on SQLite ([`Store::another_connection`]): a connection of its
+    /// own, so each of its queries is one round trip to SQLite's thread, without the pool's
+    /// check-out and check-in (each of which pings the connection).
+    own: Option<Arc<tokio::sync::Mutex<SqliteConnection>>>,
+    runtime: Arc<DbRuntime>,
+    /// Receipt times and change-feed cursors (receipts.rs), shared by every clone.
+    clock: Arc<receipts::FeedClock>,
+    /// Records' scopes (scopes.rs), shared by every clone.
+    scopes: Arc<scopes::ScopeCache>,
+    /// This relay process, in its notices to the others (notices.rs).
+    relay: Arc<str>,
+}
+
+#[derive(Clone)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the store has: the same code, compiled
+/// once per backend.
+macro_rules! on_db {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match (&$store.db, &$store.own) {
+            (_, Some(own)) => {
+                let mut own = own.lock().await;
+                #[allow(unused_mut)]
+                let mut $pool = &mut *own;
+                $body
+            }
+            ($crate::store::Db::Sqlite($pool), None) => $body,
+            ($crate::store::Db::Postgres($pool), None) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$tx` a transaction that will write: on SQLite it takes the write lock at
+/// once (`BEGIN IMMEDIATE`), so two writers wait for each other (busy timeout) instead of one
+/// failing when it upgrades a read lock. `$body` commits.
+macro_rules! write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match (&$store.db, &$store.own) {
+            (_, Some(own)) => {
+                let mut own = own.lock().await;
+                #[allow(unused_mut)]
+                let mut $tx = sqlx::Connection::begin_with(&mut *own, "BEGIN IMMEDIATE").await?;
+                $body
+            }
+            ($crate::store::Db::Sqlite(pool), None) => {
+                #[allow(unused_mut)]
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                $body
+            }
+            ($crate::store::Db::Postgres(pool), None) => {
+                #[allow(unused_mut)]
+                let mut $tx = pool.begin().await?;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {on_db, write_tx};
+
+/// The store's runtime: one thread that drives the database connections' I/O and timers.
+struct DbRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for DbRuntime {
+    fn drop(&mut self) {
+        // Not `Runtime::drop`, which refuses to run within another runtime (a test's, the
+        // relay's).
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Connections per relay process: the sync hub writes on one while HTTP requests read on the
+/// others. SQLite has one writer at a time whatever this is.
+const POOL_SIZE: u32 = 4;
+/// How long a statement waits for a lock (SQLite) or a connection (both) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Store {
+    /// The default database of a data directory: `outpost.sqlite` in it.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        let mut store = Store::connect(data_dir, Default::default())?;
-        store.migrate()?;
-        let last: i64 = store.lock().query_row(
-            "SELECT coalesce(max(received_at), 0) FROM receipts",
-            [],
-            |r| r.get(0),
-        )?;
+        Store::connect(&Database::Sqlite(data_dir.join("outpost.sqlite")))
+    }
+
+    /// Opens (creating if needed) the database and brings its schema up to date.
+    pub fn connect(database: &Database) -> Result<Store> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("outpost-db")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Invalid(format!("cannot start the database's thread: {e}")))?;
+        let runtime = Arc::new(DbRuntime(Some(runtime)));
+        let db = Store::block_on(&runtime, async {
+            let db = match database {
+                Database::Sqlite(path) => {
+                    let options = SqliteConnectOptions::new()
+                        .filename(path)
+                        .create_if_missing(true)
+                        .journal_mode(SqliteJournalMode::Wal)
+                        // FULL: a receipt or session the relay acknowledged survives power
+                        // loss too.
+                        .synchronous(SqliteSynchronous::Full)
+                        .foreign_keys(true)
+                        .busy_timeout(BUSY_TIMEOUT);
+                    Db::Sqlite(
+                        SqlitePoolOptions::new()
+                            .max_connections(POOL_SIZE)
+                            .acquire_timeout(BUSY_TIMEOUT)
+                            // A file on this machine: a connection the pool hands out does
+                            // not need a round trip first to prove it is alive.
+                            .test_before_acquire(false)
+                            .connect_with(options)
+                            .await?,
+                    )
+                }
+                Database::Postgres(url) => {
+                    let options = PgConnectOptions::from_str(url)?;
+                    Db::Postgres(
+                        PgPoolOptions::new()
+                            .max_connections(POOL_SIZE)
+                            .acquire_timeout(BUSY_TIMEOUT)
+                            .connect_with(options)
+                            .await?,
+                    )
+                }
+            };
+            migrate(&db).await?;
+            Ok::<_, StoreError>(db)
+        })?;
+        let mut store = Store {
+            db,
+            own: None,
+            runtime,
+            clock: Default::default(),
+            scopes: Default::default(),
+            relay: sessions::random_token().into(),
+        };
+        let last: i64 = store.run(async {
+            on_db!(store, pool => sqlx::query_scalar("SELECT coalesce(max(received_at), 0) FROM receipts")
+                .fetch_one(pool)
+                .await)
+        })?;
         store.clock = Arc::new(receipts::FeedClock::after(last));
         Ok(store)
     }
 
-    /// A second connection to the same database (the sync hub's own), sharing this one's
-    /// clock.
+    /// Another handle on the same database (the sync hub's), sharing this one's pool, clock
+    /// and scopes. On SQLite it has a connection of its own, taken out of the pool for good:
+    /// the hub makes a query or more for most frames it handles, one after the other.
+    /// PostgreSQL's pool keeps the hub's queries, and replaces a connection that broke.
     pub fn another_connection(&self) -> Result<Store> {
-        Store::connect(&self.dir, self.clock.clone())
-    }
-
-    fn connect(data_dir: &Path, clock: Arc<receipts::FeedClock>) -> Result<Store> {
-        let conn = Connection::open(data_dir.join("outpost.sqlite"))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL: a receipt or session the relay acknowledged survives power loss too.
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let own = match &self.db {
+            Db::Sqlite(pool) => {
+                let conn = self.run(async { pool.acquire().await })?.detach();
+                Some(Arc::new(tokio::sync::Mutex::new(conn)))
+            }
+            Db::Postgres(_) => None,
+        };
         Ok(Store {
-            conn: Mutex::new(conn),
-            clock,
-            dir: data_dir.to_path_buf(),
+            own,
+            ..self.clone()
         })
     }
 
-    fn migrate(&self) -> Result<()> {
-        let mut conn = self.lock();
-        let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i + 1)?;
-            tx.commit()?;
-        }
-        Ok(())
+    /// Whether this is the PostgreSQL backend.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, Db::Postgres(_))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
-        // back), so a poisoned lock is safe to reuse.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// Runs a query's future to completion on this thread, within the store's runtime.
+    fn run<T>(&self, query: impl Future<Output = T>) -> T {
+        Store::block_on(&self.runtime, query)
+    }
+
+    fn block_on<T>(runtime: &DbRuntime, query: impl Future<Output = T>) -> T {
+        let _context = runtime
+            .0
+            .as_ref()
+            .expect("the runtime lives as long as the store")
+            .enter();
+        futures::executor::block_on(query)
     }
 
     /// The access revision (see the schema): changes whenever anyone's access may have.
     pub fn access_revision(&self) -> Result<i64> {
-        Ok(self
-            .lock()
-            .query_row("SELECT revision FROM access_revision", [], |r| r.get(0))?)
+        self.run(async {
+            Ok(
+                on_db!(self, pool => sqlx::query_scalar("SELECT revision FROM access_revision")
+                .fetch_one(pool)
+                .await?),
+            )
+        })
     }
 
-    /// A consistent copy of the database while the relay runs (SQLite's `VACUUM INTO`).
+    /// A consistent copy of the database while the relay runs (SQLite's `VACUUM INTO`). A
+    /// PostgreSQL database is backed up with PostgreSQL's own tools (`pg_dump`, or continuous
+    /// archiving), which the relay does not replace.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         let dest = dest
             .to_str()
             .ok_or_else(|| StoreError::Invalid("the backup path is not valid UTF-8".into()))?;
-        self.lock().execute("VACUUM INTO ?1", [dest])?;
-        Ok(())
+        match &self.db {
+            Db::Sqlite(pool) => self.run(async {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(dest)
+                    .execute(pool)
+                    .await?;
+                Ok(())
+            }),
+            Db::Postgres(_) => Err(StoreError::Invalid(POSTGRES_BACKUP.into())),
+        }
     }
+}
+
+/// Why `outpost backup` does not copy a PostgreSQL database.
+pub const POSTGRES_BACKUP: &str = "the relay's records are in PostgreSQL: back them up with \
+    PostgreSQL's own tools, pg_dump (e.g. pg_dump --format=custom) or continuous archiving";
+
+/// The schema's migrations for each backend (server/migrations/): each upgrades the schema by
+/// one version; never edit a released one, append.
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "people sessions documents receipts",
+        include_str!("../../migrations/sqlite/0001_people_sessions_documents_receipts.sql"),
+    ),
+    (
+        2,
+        "document chunks",
+        include_str!("../../migrations/sqlite/0002_document_chunks.sql"),
+    ),
+    (
+        3,
+        "chunk heads",
+        include_str!("../../migrations/sqlite/0003_chunk_heads.sql"),
+    ),
+    (
+        4,
+        "access revision device secrets",
+        include_str!("../../migrations/sqlite/0004_access_revision_device_secrets.sql"),
+    ),
+    (
+        5,
+        "chunks named by hash",
+        include_str!("../../migrations/sqlite/0005_chunks_named_by_hash.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "schema",
+    include_str!("../../migrations/postgres/0001_schema.sql"),
+)];
+
+fn migrator(migrations: &'static [(i64, &'static str, &'static str)]) -> Migrator {
+    use sqlx::SqlSafeStr;
+    Migrator::with_migrations(
+        migrations
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    description.into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Brings the schema up to date. An SQLite file made before the relay used sqlx counted its
+/// schema version in `PRAGMA user_version`, whose steps are this migrator's first ones: those
+/// it has are recorded as applied, and the rest run.
+async fn migrate(db: &Db) -> Result<()> {
+    match db {
+        Db::Sqlite(pool) => {
+            let migrator = migrator(SQLITE_MIGRATIONS);
+            let tracked: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = '_sqlx_migrations')",
+            )
+            .fetch_one(pool)
+            .await?;
+            if !tracked {
+                let legacy: i64 = sqlx::query("PRAGMA user_version")
+                    .fetch_one(pool)
+                    .await?
+                    .try_get(0)?;
+                if legacy > 0 {
+                    tracing::info!(
+                        "upgrading a database made by an earlier relay (schema {legacy})"
+                    );
+                    migrator.skip(pool, Some(legacy)).await?;
+                }
+            }
+            migrator.run(pool).await?;
+        }
+        Db::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await?,
+    }
+    Ok(())
 }
 
 /// Milliseconds since the epoch, for timestamps the relay records itself.
@@ -216,6 +428,3 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
-
-#[cfg(test)]
-mod tests;

@@ -4,10 +4,10 @@ use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},
 };
-use rusqlite::{OptionalExtension, params};
 use shared::access::{Person, Role};
+use sqlx::Connection;
 
-use super::{Result, Store, StoreError, now_ms};
+use super::{Result, Store, StoreError, now_ms, on_db, write_tx};
 
 #[derive(Debug, Clone)]
 pub struct NewPerson {
@@ -59,66 +59,137 @@ fn valid_name(what: &str, name: &str) -> Result<()> {
     }
 }
 
+/// The statements for sites or for teams: table names are fixed here, never taken from input.
+struct GroupSql {
+    exists: &'static str,
+    join: &'static str,
+    leave: &'static str,
+    save: &'static str,
+    list: &'static str,
+}
+
+const SITES: GroupSql = GroupSql {
+    exists: "SELECT EXISTS (SELECT 1 FROM sites WHERE id = $1)",
+    join: "INSERT INTO site_members (person, site) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    leave: "DELETE FROM site_members WHERE person = $1 AND site = $2",
+    save: "INSERT INTO sites (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+    list: "SELECT id, name FROM sites ORDER BY id",
+};
+
+const TEAMS: GroupSql = GroupSql {
+    exists: "SELECT EXISTS (SELECT 1 FROM teams WHERE id = $1)",
+    join: "INSERT INTO team_members (person, team) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    leave: "DELETE FROM team_members WHERE person = $1 AND team = $2",
+    save: "INSERT INTO teams (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+    list: "SELECT id, name FROM teams ORDER BY id",
+};
+
+/// `what` is "site" or "team".
+fn group_sql(what: &str) -> Result<&'static GroupSql> {
+    match what {
+        "site" => Ok(&SITES),
+        "team" => Ok(&TEAMS),
+        _ => Err(StoreError::Invalid(format!(
+            "'{what}' is neither a site nor a team"
+        ))),
+    }
+}
+
+/// Adds `person` to a site or team (`what`) with the caller's transaction (`$tx`, either
+/// backend's), refusing a group nobody added.
+macro_rules! join_group {
+    ($tx:expr, $what:expr, $person:expr, $group:expr) => {{
+        let sql = group_sql($what)?;
+        let exists: bool = sqlx::query_scalar(sql.exists)
+            .bind($group)
+            .fetch_one(&mut *$tx)
+            .await?;
+        if !exists {
+            return Err(StoreError::Invalid(format!(
+                "there is no {} '{}': add it first",
+                $what, $group
+            )));
+        }
+        sqlx::query(sql.join)
+            .bind($person)
+            .bind($group)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
 impl Store {
     pub fn people_count(&self) -> Result<i64> {
-        Ok(self
-            .lock()
-            .query_row("SELECT count(*) FROM people", [], |r| r.get(0))?)
+        self.run(async {
+            Ok(
+                on_db!(self, pool => sqlx::query_scalar("SELECT count(*) FROM people")
+                .fetch_one(pool)
+                .await?),
+            )
+        })
     }
 
     pub fn add_person(&self, new: &NewPerson) -> Result<i64> {
         valid_name("username", &new.username)?;
         let hash = hash(&new.password)?;
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        let exists: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM people WHERE username = ?1",
-            [&new.username],
-            |r| r.get(0),
-        )?;
-        if exists {
-            return Err(StoreError::Invalid(format!(
-                "there is already a person called '{}'",
-                new.username
-            )));
-        }
         let display = if new.display_name.trim().is_empty() {
             &new.username
         } else {
             new.display_name.trim()
         };
-        tx.execute(
-            "INSERT INTO people (username, display_name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![new.username, display, hash, now_ms()],
-        )?;
-        let id = tx.last_insert_rowid();
-        for role in &new.roles {
-            tx.execute(
-                "INSERT OR IGNORE INTO roles (person, role) VALUES (?1, ?2)",
-                params![id, role.as_str()],
-            )?;
-        }
-        for site in &new.sites {
-            member(&tx, "site", id, site)?;
-        }
-        for team in &new.teams {
-            member(&tx, "team", id, team)?;
-        }
-        tx.commit()?;
-        Ok(id)
+        self.run(async {
+            write_tx!(self, tx => {
+                let exists: bool =
+                    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM people WHERE username = $1)")
+                        .bind(&new.username)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if exists {
+                    return Err(StoreError::Invalid(format!(
+                        "there is already a person called '{}'",
+                        new.username
+                    )));
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO people (username, display_name, password_hash, created_at)
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(&new.username)
+                .bind(display)
+                .bind(&hash)
+                .bind(now_ms())
+                .fetch_one(&mut *tx)
+                .await?;
+                for role in &new.roles {
+                    sqlx::query("INSERT INTO roles (person, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(role.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for site in &new.sites {
+                    join_group!(tx, "site", id, site);
+                }
+                for team in &new.teams {
+                    join_group!(tx, "team", id, team);
+                }
+                tx.commit().await?;
+                Ok(id)
+            })
+        })
     }
 
     /// Checks a username and password. Unknown person, disabled person and wrong password are
     /// one answer, so nobody can probe for names.
     pub fn verify_password(&self, username: &str, password: &str) -> Result<Option<PersonRecord>> {
-        let row: Option<(i64, String, bool)> = self
-            .lock()
-            .query_row(
-                "SELECT id, password_hash, disabled FROM people WHERE username = ?1",
-                [username],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        let row: Option<(i64, String, bool)> = self.run(async {
+            on_db!(self, pool => sqlx::query_as(
+                "SELECT id, password_hash, disabled FROM people WHERE username = $1",
             )
-            .optional()?;
+            .bind(username)
+            .fetch_optional(pool)
+            .await)
+        })?;
         let Some((id, stored, disabled)) = row else {
             // Spend the same time as a real check.
             let _ = hash("not-a-real-password-but-long");
@@ -138,131 +209,166 @@ impl Store {
     }
 
     pub fn person(&self, id: i64) -> Result<PersonRecord> {
-        let conn = self.lock();
-        let (username, display_name, disabled) = conn
-            .query_row(
-                "SELECT username, display_name, disabled FROM people WHERE id = ?1",
-                [id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound("person".into()))?;
-        let strings = |sql: &str| -> Result<Vec<String>> {
-            let mut stmt = conn.prepare(sql)?;
-            let rows = stmt.query_map([id], |r| r.get(0))?;
-            Ok(rows.collect::<std::result::Result<_, _>>()?)
-        };
-        let access = Person {
-            roles: strings("SELECT role FROM roles WHERE person = ?1")?
-                .iter()
-                .filter_map(|r| Role::parse(r))
-                .collect(),
-            sites: strings("SELECT site FROM site_members WHERE person = ?1")?
-                .into_iter()
-                .collect(),
-            teams: strings("SELECT team FROM team_members WHERE person = ?1")?
-                .into_iter()
-                .collect(),
-        };
-        Ok(PersonRecord {
-            id,
-            username,
-            display_name,
-            disabled,
-            access,
+        self.run(async {
+            on_db!(self, pool => {
+                // One snapshot for the four reads.
+                let mut tx = pool.begin().await?;
+                let (username, display_name, disabled): (String, String, bool) = sqlx::query_as(
+                    "SELECT username, display_name, disabled FROM people WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound("person".into()))?;
+                let roles: Vec<String> =
+                    sqlx::query_scalar("SELECT role FROM roles WHERE person = $1")
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let sites: Vec<String> =
+                    sqlx::query_scalar("SELECT site FROM site_members WHERE person = $1")
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let teams: Vec<String> =
+                    sqlx::query_scalar("SELECT team FROM team_members WHERE person = $1")
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                tx.commit().await?;
+                Ok(PersonRecord {
+                    id,
+                    username,
+                    display_name,
+                    disabled,
+                    access: Person {
+                        roles: roles.iter().filter_map(|r| Role::parse(r)).collect(),
+                        sites: sites.into_iter().collect(),
+                        teams: teams.into_iter().collect(),
+                    },
+                })
+            })
         })
     }
 
     pub fn person_id(&self, username: &str) -> Result<i64> {
-        self.lock()
-            .query_row(
-                "SELECT id FROM people WHERE username = ?1",
-                [username],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("person '{username}'")))
+        let id: Option<i64> = self.run(async {
+            on_db!(self, pool => sqlx::query_scalar("SELECT id FROM people WHERE username = $1")
+                .bind(username)
+                .fetch_optional(pool)
+                .await)
+        })?;
+        id.ok_or_else(|| StoreError::NotFound(format!("person '{username}'")))
     }
 
     pub fn people(&self) -> Result<Vec<PersonRecord>> {
-        let ids: Vec<i64> = {
-            let conn = self.lock();
-            let mut stmt = conn.prepare("SELECT id FROM people ORDER BY username")?;
-            stmt.query_map([], |r| r.get(0))?
-                .collect::<std::result::Result<_, _>>()?
-        };
+        let ids: Vec<i64> = self.run(async {
+            on_db!(self, pool => sqlx::query_scalar("SELECT id FROM people ORDER BY username")
+                .fetch_all(pool)
+                .await)
+        })?;
         ids.into_iter().map(|id| self.person(id)).collect()
     }
 
     /// Disabling also ends every session of that person.
     pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<()> {
         let id = self.person_id(username)?;
-        let conn = self.lock();
-        conn.execute(
-            "UPDATE people SET disabled = ?2 WHERE id = ?1",
-            params![id, disabled],
-        )?;
-        if disabled {
-            conn.execute("DELETE FROM sessions WHERE person = ?1", [id])?;
-        }
-        Ok(())
+        self.run(async {
+            write_tx!(self, tx => {
+                sqlx::query("UPDATE people SET disabled = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(disabled)
+                    .execute(&mut *tx)
+                    .await?;
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE person = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+        })
     }
 
     /// A new password ends every session of that person.
     pub fn reset_password(&self, username: &str, password: &str) -> Result<()> {
         let id = self.person_id(username)?;
         let hash = hash(password)?;
-        let conn = self.lock();
-        conn.execute(
-            "UPDATE people SET password_hash = ?2 WHERE id = ?1",
-            params![id, hash],
-        )?;
-        conn.execute("DELETE FROM sessions WHERE person = ?1", [id])?;
-        Ok(())
+        self.run(async {
+            write_tx!(self, tx => {
+                sqlx::query("UPDATE people SET password_hash = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(&hash)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM sessions WHERE person = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            })
+        })
     }
 
     pub fn grant_role(&self, username: &str, role: Role, grant: bool) -> Result<()> {
         let id = self.person_id(username)?;
         let sql = if grant {
-            "INSERT OR IGNORE INTO roles (person, role) VALUES (?1, ?2)"
+            "INSERT INTO roles (person, role) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         } else {
-            "DELETE FROM roles WHERE person = ?1 AND role = ?2"
+            "DELETE FROM roles WHERE person = $1 AND role = $2"
         };
-        self.lock().execute(sql, params![id, role.as_str()])?;
+        self.run(async {
+            on_db!(self, pool => sqlx::query(sql)
+                .bind(id)
+                .bind(role.as_str())
+                .execute(pool)
+                .await.map(|_| ()))
+        })?;
         Ok(())
     }
 
     /// Adds (or with `join = false` removes) a person to a site or team (`what`).
     pub fn set_member(&self, what: &str, username: &str, group: &str, join: bool) -> Result<()> {
+        let sql = group_sql(what)?;
         let id = self.person_id(username)?;
-        let conn = self.lock();
-        if join {
-            member(&conn, what, id, group)
-        } else {
-            conn.execute(
-                &format!("DELETE FROM {what}_members WHERE person = ?1 AND {what} = ?2"),
-                params![id, group],
-            )?;
-            Ok(())
-        }
+        self.run(async {
+            write_tx!(self, tx => {
+                if join {
+                    join_group!(tx, what, id, group);
+                } else {
+                    sqlx::query(sql.leave)
+                        .bind(id)
+                        .bind(group)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+        })
     }
 
     /// Adds a site or team (`what`); adding an existing one renames it. Its index document
     /// gets the group's scope (before any device can touch it), so only its members (and
     /// auditors) can list its records.
     pub fn add_group(&self, what: &str, id: &str, name: &str) -> Result<()> {
+        let sql = group_sql(what)?;
         valid_name(what, id)?;
         let name = if name.trim().is_empty() {
             id
         } else {
             name.trim()
         };
-        self.lock().execute(
-            &format!(
-                "INSERT INTO {what}s (id, name) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET name = ?2"
-            ),
-            params![id, name],
-        )?;
+        self.run(async {
+            on_db!(self, pool => sqlx::query(sql.save)
+                .bind(id)
+                .bind(name)
+                .execute(pool)
+                .await.map(|_| ()))
+        })?;
         let scope = format!("{what}:{id}");
         let index = shared::index::index_scope(&scope).expect("a valid site or team id");
         self.derive_document_scope(&shared::index::index_id(&scope).to_string(), &index)
@@ -270,29 +376,8 @@ impl Store {
 
     /// Sites or teams (`what`) as (id, name).
     pub fn groups(&self, what: &str) -> Result<Vec<(String, String)>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&format!("SELECT id, name FROM {what}s ORDER BY id"))?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        let sql = group_sql(what)?;
+        Ok(self
+            .run(async { on_db!(self, pool => sqlx::query_as(sql.list).fetch_all(pool).await) })?)
     }
-}
-
-/// `what` is "site" or "team", never user input: the table names are fixed here.
-fn member(conn: &rusqlite::Connection, what: &str, person: i64, group: &str) -> Result<()> {
-    debug_assert!(what == "site" || what == "team");
-    let exists: bool = conn.query_row(
-        &format!("SELECT count(*) > 0 FROM {what}s WHERE id = ?1"),
-        [group],
-        |r| r.get(0),
-    )?;
-    if !exists {
-        return Err(StoreError::Invalid(format!(
-            "there is no {what} '{group}': add it first"
-        )));
-    }
-    conn.execute(
-        &format!("INSERT OR IGNORE INTO {what}_members (person, {what}) VALUES (?1, ?2)"),
-        params![person, group],
-    )?;
-    Ok(())
 }

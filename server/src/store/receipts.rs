@@ -10,10 +10,9 @@
 
 use std::{collections::BTreeMap, sync::Mutex};
 
-use rusqlite::{OptionalExtension, params};
 use shared::access::RecordScope;
 
-use super::{Result, Store, now_ms};
+use super::{Result, Store, now_ms, on_db, write_tx};
 
 /// Receipt stamps and feed cursors, shared by every connection of one relay process to its
 /// database. Times are the wall clock's, except that stamps never go back and are always
@@ -115,34 +114,59 @@ impl Store {
     /// Logs changes received from `person` on `device`; a change already logged keeps its first
     /// receipt. Returns how many were new.
     pub fn log_receipts(&self, person: i64, device: &str, receipts: &[Receipt]) -> Result<usize> {
-        let mut conn = self.lock();
         let stamp = self.clock.stamp();
         let now = stamp.time;
-        let tx = conn.transaction()?;
-        let added = insert_receipts(&tx, person, device, receipts, now)?;
-        tx.commit()?;
-        Ok(added)
+        self.run(async {
+            write_tx!(self, tx => {
+                let rows: Vec<(i64, &str, &Receipt)> =
+                    receipts.iter().map(|r| (person, device, r)).collect();
+                let mut added = 0;
+                for rows in rows.chunks(super::documents::ROWS_PER_STATEMENT) {
+                    added += insert_receipts!(&mut *tx, rows, now);
+                }
+                tx.commit().await?;
+                Ok(added)
+            })
+        })
     }
 
     pub fn receipts_for(&self, document: &str) -> Result<Vec<ReceiptRow>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(
-            "SELECT r.seq, r.hash, r.document, p.username, r.device, r.received_at, r.device_time, r.author
-             FROM receipts r JOIN people p ON p.id = r.person WHERE r.document = ?1 ORDER BY r.seq",
-        )?;
-        let rows = stmt.query_map([document], |r| {
-            Ok(ReceiptRow {
-                seq: r.get(0)?,
-                hash: r.get(1)?,
-                document: r.get(2)?,
-                person: r.get(3)?,
-                device: r.get(4)?,
-                received_at: r.get(5)?,
-                device_time: r.get(6)?,
-                author: r.get(7)?,
-            })
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = self.run(async {
+            on_db!(self, pool => sqlx::query_as(
+                "SELECT r.seq, r.hash, r.document, p.username, r.device, r.received_at, r.device_time, r.author
+                 FROM receipts r JOIN people p ON p.id = r.person WHERE r.document = $1 ORDER BY r.seq",
+            )
+            .bind(document)
+            .fetch_all(pool)
+            .await)
         })?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        Ok(rows
+            .into_iter()
+            .map(
+                |(seq, hash, document, person, device, received_at, device_time, author)| {
+                    ReceiptRow {
+                        seq,
+                        hash,
+                        document,
+                        person,
+                        device,
+                        received_at,
+                        device_time,
+                        author,
+                    }
+                },
+            )
+            .collect())
     }
 
     /// Documents with receipts after the cursor `since`, and the cursor to ask from next time
@@ -153,109 +177,138 @@ impl Store {
     /// changes when it sent them, so they are not news to it. A device's own uploads then do
     /// not make its next reconnect sync those documents again.
     pub fn changed_since(&self, since: i64, not_from: Option<&str>) -> Result<(Vec<String>, i64)> {
-        let conn = self.lock();
         let cursor = self.clock.cursor();
         let since = if since > cursor { 0 } else { since };
-        let mut stmt = conn.prepare_cached(
-            "SELECT document FROM receipts WHERE received_at > ?1 AND received_at <= ?2 AND device IS NOT ?3
-             GROUP BY document",
-        )?;
-        let docs = stmt
-            .query_map(params![since, cursor, not_from], |r| r.get(0))?
-            .collect::<std::result::Result<_, _>>()?;
+        let docs = self.run(async {
+            on_db!(self, pool => sqlx::query_scalar(
+                "SELECT document FROM receipts
+                 WHERE received_at > $1 AND received_at <= $2 AND device IS DISTINCT FROM $3
+                 GROUP BY document ORDER BY document",
+            )
+            .bind(since)
+            .bind(cursor)
+            .bind(not_from)
+            .fetch_all(pool)
+            .await)
+        })?;
         Ok((docs, cursor))
     }
 
     /// Whether the relay logged any of `hashes` (hex) as a change of `document`.
     pub fn has_any_change(&self, document: &str, hashes: &[String]) -> Result<bool> {
-        let conn = self.lock();
-        let mut stmt =
-            conn.prepare_cached("SELECT 1 FROM receipts WHERE hash = ?1 AND document = ?2")?;
-        for hash in hashes {
-            if stmt.exists(params![hash, document])? {
-                return Ok(true);
+        self.run(async {
+            for hash in hashes {
+                let found: bool = on_db!(self, pool => sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM receipts WHERE hash = $1 AND document = $2)",
+                )
+                .bind(hash)
+                .bind(document)
+                .fetch_one(pool)
+                .await?);
+                if found {
+                    return Ok(true);
+                }
             }
-        }
-        Ok(false)
+            Ok(false)
+        })
     }
 
     /// The scope a document was first seen with. A record's scope is fixed by its first upload
     /// so that a later edit cannot move it out of reach of the people who own it.
     pub fn document_scope(&self, document: &str) -> Result<Option<RecordScope>> {
-        // Cached: the sync gate asks for every frame in and out.
-        Ok(self
-            .lock()
-            .prepare_cached("SELECT kind, site, team, restricted FROM documents WHERE id = ?1")?
-            .query_row([document], |r| {
-                Ok(RecordScope {
-                    kind: r.get(0)?,
-                    site: r.get(1)?,
-                    team: r.get(2)?,
-                    restricted: r.get(3)?,
-                })
-            })
-            .optional()?)
+        if let Some(scope) = self.scopes.get(document) {
+            return Ok(Some(scope));
+        }
+        let row: Option<(String, Option<String>, Option<String>, bool)> = self.run(async {
+            on_db!(self, pool => sqlx::query_as(
+                "SELECT kind, site, team, restricted FROM documents WHERE id = $1",
+            )
+            .bind(document)
+            .fetch_optional(pool)
+            .await)
+        })?;
+        let scope = row.map(|(kind, site, team, restricted)| RecordScope {
+            kind,
+            site,
+            team,
+            restricted,
+        });
+        if let Some(scope) = &scope {
+            self.scopes.keep(document, scope);
+        }
+        Ok(scope)
     }
 
     pub fn set_document_scope(&self, document: &str, scope: &RecordScope) -> Result<()> {
-        self.lock().execute(
-            "INSERT OR IGNORE INTO documents (id, kind, site, team, restricted) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![document, scope.kind, scope.site, scope.team, scope.restricted],
-        )?;
+        self.run(async {
+            on_db!(self, pool => sqlx::query(
+                "INSERT INTO documents (id, kind, site, team, restricted) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(document)
+            .bind(&scope.kind)
+            .bind(&scope.site)
+            .bind(&scope.team)
+            .bind(scope.restricted)
+            .execute(pool)
+            .await.map(|_| ()))
+        })?;
         Ok(())
     }
 
     /// Gives a document the scope the relay derives for it, whatever it had: for the relay's
     /// own index documents (server/src/indexes.rs), never for records.
     pub fn derive_document_scope(&self, document: &str, scope: &RecordScope) -> Result<()> {
-        self.lock().execute(
-            "INSERT INTO documents (id, kind, site, team, restricted) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(id) DO UPDATE SET kind = ?2, site = ?3, team = ?4, restricted = ?5",
-            params![
-                document,
-                scope.kind,
-                scope.site,
-                scope.team,
-                scope.restricted
-            ],
-        )?;
+        self.run(async {
+            on_db!(self, pool => sqlx::query(
+                "INSERT INTO documents (id, kind, site, team, restricted) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, site = excluded.site,
+                     team = excluded.team, restricted = excluded.restricted",
+            )
+            .bind(document)
+            .bind(&scope.kind)
+            .bind(&scope.site)
+            .bind(&scope.team)
+            .bind(scope.restricted)
+            .execute(pool)
+            .await.map(|_| ()))
+        })?;
+        self.scopes.forget(document);
         Ok(())
     }
 
     /// Documents with stored content (the relay also knows the scopes of index documents
     /// nobody has written yet).
     pub fn document_count(&self) -> Result<i64> {
-        Ok(self.lock().query_row(
-            "SELECT count(*) FROM (SELECT DISTINCT document FROM document_chunks)",
-            [],
-            |r| r.get(0),
-        )?)
+        self.run(async {
+            Ok(on_db!(self, pool => sqlx::query_scalar(
+                "SELECT count(DISTINCT document) FROM document_chunks",
+            )
+            .fetch_one(pool)
+            .await?))
+        })
     }
 }
 
-/// Inserts receipts inside the caller's transaction; returns how many were new.
-pub(super) fn insert_receipts(
-    tx: &rusqlite::Connection,
-    person: i64,
-    device: &str,
-    receipts: &[Receipt],
-    now: i64,
-) -> Result<usize> {
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO receipts (hash, document, person, device, received_at, device_time, author)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    let mut added = 0;
-    for r in receipts {
-        added += insert.execute(params![
-            r.hash,
-            r.document,
-            person,
-            device,
-            now,
-            r.device_time,
-            r.author
-        ])?;
-    }
-    Ok(added)
+/// Inserts receipts, `$rows` a non-empty slice of (person, device, receipt), in one statement
+/// with the caller's transaction (`$tx`, either backend's); evaluates to how many were new.
+macro_rules! insert_receipts {
+    ($tx:expr, $rows:expr, $now:expr) => {{
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO receipts (hash, document, person, device, received_at, device_time, author) ",
+        );
+        q.push_values($rows, |mut row, (person, device, r)| {
+            row.push_bind(r.hash.as_str())
+                .push_bind(r.document.as_str())
+                .push_bind(*person)
+                .push_bind(*device)
+                .push_bind($now)
+                .push_bind(r.device_time)
+                .push_bind(r.author.as_deref());
+        });
+        q.push(" ON CONFLICT DO NOTHING");
+        q.build().persistent(false).execute($tx).await?.rows_affected() as usize
+    }};
 }
+
+pub(super) use insert_receipts;

@@ -7,10 +7,9 @@
 //! cookie, again stored hashed) by which sign-in recognises a person's own device.
 
 use rand::RngCore;
-use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use super::{PersonRecord, Result, Store, StoreError, now_ms};
+use super::{PersonRecord, Result, Store, StoreError, now_ms, on_db, write_tx};
 
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
@@ -25,7 +24,7 @@ fn token_hash(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
-fn random_token() -> String {
+pub(super) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -43,37 +42,43 @@ impl Store {
         }
         let token = random_token();
         let now = now_ms();
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        let owner: Option<i64> = tx
-            .query_row("SELECT person FROM devices WHERE id = ?1", [device], |r| {
-                r.get(0)
+        self.run(async {
+            write_tx!(self, tx => {
+                // Claims the device for `person` unless someone has it; then reads who has it.
+                sqlx::query(
+                    "INSERT INTO devices (id, person, first_seen, last_seen) VALUES ($1, $2, $3, $3)
+                     ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen
+                     WHERE devices.person = excluded.person",
+                )
+                .bind(device)
+                .bind(person)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let owner: i64 = sqlx::query_scalar("SELECT person FROM devices WHERE id = $1")
+                    .bind(device)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if owner != person {
+                    return Err(StoreError::Conflict(format!(
+                        "device id {device} belongs to another person; the app registers a new one"
+                    )));
+                }
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, person, device, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash(&token))
+                .bind(person)
+                .bind(device)
+                .bind(now)
+                .bind(now + lifetime_ms)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
             })
-            .optional()?;
-        match owner {
-            Some(p) if p == person => {
-                tx.execute(
-                    "UPDATE devices SET last_seen = ?2 WHERE id = ?1",
-                    params![device, now],
-                )?;
-            }
-            Some(_) => {
-                return Err(StoreError::Conflict(format!(
-                    "device id {device} belongs to another person; the app registers a new one"
-                )));
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO devices (id, person, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)",
-                    params![device, person, now],
-                )?;
-            }
-        }
-        tx.execute(
-            "INSERT INTO sessions (token_hash, person, device, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![token_hash(&token), person, device, now, now + lifetime_ms],
-        )?;
-        tx.commit()?;
+        })?;
         Ok(token)
     }
 
@@ -90,16 +95,16 @@ impl Store {
     }
 
     fn session_by_hash(&self, hash: &str) -> Result<Option<SessionInfo>> {
-        let row: Option<(i64, String, i64)> = self
-            .lock()
-            .prepare_cached(
+        let row: Option<(i64, String, i64)> = self.run(async {
+            on_db!(self, pool => sqlx::query_as(
                 "SELECT s.person, s.device, s.expires_at FROM sessions s JOIN people p ON p.id = s.person
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND p.disabled = 0",
-            )?
-            .query_row(params![hash, now_ms()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?;
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT p.disabled",
+            )
+            .bind(hash)
+            .bind(now_ms())
+            .fetch_optional(pool)
+            .await)
+        })?;
         let Some((person, device, expires_at)) = row else {
             return Ok(None);
         };
@@ -115,30 +120,39 @@ impl Store {
     /// recognises the device by it ([`Store::is_own_device`]).
     pub fn new_device_secret(&self, device: &str) -> Result<String> {
         let secret = random_token();
-        self.lock().execute(
-            "UPDATE devices SET secret_hash = ?2 WHERE id = ?1",
-            params![device, token_hash(&secret)],
-        )?;
+        self.run(async {
+            on_db!(self, pool => sqlx::query("UPDATE devices SET secret_hash = $2 WHERE id = $1")
+                .bind(device)
+                .bind(token_hash(&secret))
+                .execute(pool)
+                .await.map(|_| ()))
+        })?;
         Ok(secret)
     }
 
     /// Whether `device` is one `username` signed in with before and `secret` is its current
     /// secret: the person's own device, which sign-in throttles apart from everyone else.
     pub fn is_own_device(&self, username: &str, device: &str, secret: &str) -> Result<bool> {
-        Ok(self
-            .lock()
-            .prepare_cached(
+        self.run(async {
+            Ok(on_db!(self, pool => sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM devices d JOIN people p ON p.id = d.person
-                 WHERE d.id = ?1 AND p.username = ?2 AND d.secret_hash = ?3)",
-            )?
-            .query_row(params![device, username, token_hash(secret)], |r| r.get(0))?)
+                 WHERE d.id = $1 AND p.username = $2 AND d.secret_hash = $3)",
+            )
+            .bind(device)
+            .bind(username)
+            .bind(token_hash(secret))
+            .fetch_one(pool)
+            .await?))
+        })
     }
 
     pub fn end_session(&self, token: &str) -> Result<()> {
-        self.lock().execute(
-            "DELETE FROM sessions WHERE token_hash = ?1",
-            [token_hash(token)],
-        )?;
+        self.run(async {
+            on_db!(self, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash(token))
+                .execute(pool)
+                .await.map(|_| ()))
+        })?;
         Ok(())
     }
 }

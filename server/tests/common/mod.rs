@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod forge;
+pub mod postgres;
 pub mod process;
 
 use std::{collections::HashMap, path::Path, time::Duration};
@@ -79,6 +80,7 @@ pub async fn start_relay_with(
     let mut config = Config::new(addr, data_dir.join("data"), web);
     config.max_frame_bytes = 1024 * 1024;
     config.max_connections_per_person = 3;
+    config.database = postgres::database_for(&data_dir.join("data"));
     configure(&mut config);
     let (relay, first) = Relay::open(config).await.unwrap();
     let metrics_addr = relay.metrics_addr();
@@ -125,6 +127,11 @@ pub async fn restarted_relay_with_incident(dir: &Path, title: &str) -> (RunningR
     drop(a);
     relay.shutdown().await;
     (start_relay(dir).await, id)
+}
+
+/// The store of the relay whose test directory is `dir` (its `data`), on this run's backend.
+pub fn open_store(dir: &Path) -> server::store::Store {
+    server::store::Store::connect(&postgres::database_for(&dir.join("data"))).unwrap()
 }
 
 impl RunningRelay {

@@ -41,6 +41,7 @@ pub fn spawn(dir: &Path, port: u16, args: &[&str]) -> (Child, Option<String>) {
         .arg(web_dir(dir))
         .arg("--data-dir")
         .arg(dir.join("data"))
+        .args(super::postgres::database_args(&dir.join("data")))
         .args(args)
         .env(
             "RUST_LOG",
@@ -112,6 +113,7 @@ impl RelayProcess {
         let out = Command::new(binary())
             .arg("--data-dir")
             .arg(self.dir.join("data"))
+            .args(super::postgres::database_args(&self.dir.join("data")))
             .args(args)
             .output()
             .unwrap();

@@ -396,6 +396,61 @@ impl Hub {
         self.used(&id);
     }
 
+    /// Documents whose content the hub holds in memory (loaded or as stored bytes): those
+    /// [`Hub::ingest`] would bring up to date.
+    pub fn held_documents(&self) -> Vec<DocumentId> {
+        self.docs
+            .iter()
+            .filter(|(_, d)| !matches!(d.body, Body::Unloaded))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Whether [`Hub::ingest`] has anything to do for `id` (see [`Hub::held_documents`]).
+    pub fn holds(&self, id: &DocumentId) -> bool {
+        self.docs
+            .get(id)
+            .is_some_and(|d| !matches!(d.body, Body::Unloaded))
+    }
+
+    /// Changes another relay stored for document `id` (chunks this relay did not write, read
+    /// from the storage they share): applied to the document if this relay holds it, and sent
+    /// on to its subscribers. Nothing is persisted (storage has them) and nothing is checked
+    /// (the relay that accepted them checked them). A document held only as stored bytes
+    /// is loaded first; one not in memory, or dropped from it, needs nothing, as it is read
+    /// from storage, new chunks and all, when it is next needed. Bytes that do not load are
+    /// ignored: storage has them, and the document is read from it again when it next loads.
+    pub fn ingest(&mut self, id: DocumentId, bytes: &[u8]) {
+        let Some(doc) = self.docs.get_mut(&id) else {
+            return;
+        };
+        let mut automerge = match std::mem::replace(&mut doc.body, Body::Unloaded) {
+            Body::Loaded(automerge) => automerge,
+            Body::Empty => Box::default(),
+            Body::Stored { bytes, .. } => match load(&bytes) {
+                Ok(loaded) => Box::new(loaded),
+                // Unreadable as stored: left to the next load from storage.
+                Err(_) => return,
+            },
+            Body::Unloaded => return,
+        };
+        let before = automerge.get_heads();
+        let applied = automerge.load_incremental(bytes).is_ok();
+        let changed = applied && automerge.get_heads() != before;
+        doc.body = Body::Loaded(automerge);
+        if changed {
+            doc.chunks += 1;
+            for asked in self.awaited.remove(&id).unwrap_or_default() {
+                doc.peers.entry(asked).or_default();
+            }
+            let subscribers: Vec<ConnId> = doc.peers.keys().copied().collect();
+            for conn in subscribers {
+                self.send_sync(conn, id);
+            }
+        }
+        self.used(&id);
+    }
+
     /// A frame arrived on a connection.
     pub fn receive(&mut self, conn: ConnId, frame: &[u8]) {
         match protocol::decode(frame) {

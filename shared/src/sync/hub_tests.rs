@@ -1142,3 +1142,53 @@ fn scope_change_is_refused(tell_refusals: bool) -> (Net, usize, DocumentId) {
     );
     (net, a, doc)
 }
+
+/// Two relays on one storage (PostgreSQL): a change a device makes through one relay reaches a
+/// device on the other once that relay ingests the chunk the first one stored, both ways;
+/// a relay that does not hold the document has nothing to do.
+#[test]
+fn relays_sharing_storage_pass_each_others_changes_to_their_devices() {
+    let (mut one, mut two) = (Net::new(), Net::new());
+    let (a, b) = (one.join("a"), two.join("b"));
+    let doc = id(1);
+    one.edit(a, doc, "title", "Router down");
+    // The shared storage: what one relay stored, the other reads.
+    two.storage = one.storage.clone();
+    two.heads = one.heads.clone();
+    two.request(b, doc);
+    assert_eq!(two.value(b, &doc, "title").as_deref(), Some("Router down"));
+
+    one.edit(a, doc, "status", "in progress");
+    let chunk = last_chunk(&one, doc);
+    two.storage.get_mut(&doc).unwrap().push(chunk.clone());
+    two.hub.ingest(doc, &chunk);
+    two.settle();
+    assert_eq!(two.value(b, &doc, "status").as_deref(), Some("in progress"));
+    assert_eq!(two.storage[&doc].len(), 2, "nothing persisted again");
+
+    two.edit(b, doc, "assignee", "bo");
+    let chunk = last_chunk(&two, doc);
+    one.hub.ingest(doc, &chunk);
+    one.settle();
+    assert_eq!(one.value(a, &doc, "assignee").as_deref(), Some("bo"));
+    // Ingested again (a repeated notification): no news, nothing sent.
+    let from = one.log.len();
+    one.hub.ingest(doc, &chunk);
+    one.settle();
+    assert!(one.sent_to(a, from).is_empty());
+
+    assert!(one.hub.holds(&doc));
+    assert_eq!(one.hub.held_documents(), vec![doc]);
+
+    // A document the relay does not hold: nothing to do.
+    let elsewhere = id(2);
+    assert!(!one.hub.holds(&elsewhere));
+    two.edit(b, elsewhere, "title", "Printer jam");
+    one.hub.ingest(elsewhere, &last_chunk(&two, elsewhere));
+    assert!(one.hub.take_effects().is_empty());
+}
+
+/// The chunk `net`'s relay stored last for `doc`.
+fn last_chunk(net: &Net, doc: DocumentId) -> Vec<u8> {
+    net.storage[&doc].last().unwrap().clone()
+}
