@@ -112,6 +112,9 @@ async fn a_backup_taken_while_running_restores_every_acknowledged_record() {
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
         assert!(!copy.path().join("data").exists());
+        // Not left running: it would outlive the test run, writing to its output.
+        child.kill().unwrap();
+        child.wait().unwrap();
         return;
     }
     assert!(
