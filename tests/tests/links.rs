@@ -3,7 +3,8 @@
 //! the CI lists the incident under "Referenced by"; a number the device does not hold shows as
 //! "not on this device". Offline, two tablets each link the same CI to a new incident; once the
 //! relay is back, a third tablet's CI page lists both incidents and its impact analysis counts
-//! both. And generic record editing, after creation, for three kinds.
+//! both. A link to a record of a site the person does not work shows its number and "not on
+//! this device". And generic record editing, after creation, for three kinds.
 
 use e2e::app::{SYNC_TIMEOUT, UI_TIMEOUT};
 use e2e::{Result, Tablet, signed_in};
@@ -225,4 +226,90 @@ async fn records_of_three_kinds_are_edited_after_creation_and_the_edits_reach_an
     // The service's dependency is a link on the other tablet too.
     b.wait_for(&link("links", &ci.number), UI_TIMEOUT).await?;
     Ok(())
+}
+
+#[tokio::test]
+async fn a_link_to_a_record_of_another_site_shows_its_number_not_on_this_device() -> Result<()> {
+    const PASSWORD: &str = "links-password-2026";
+    let (relay, driver, tablets, _) = signed_in(&["desk"]).await?;
+    let desk = &tablets[0];
+    for site in ["north", "south"] {
+        relay.admin(&["site", "add", site], None).await?;
+    }
+    relay
+        .admin(
+            &[
+                "user",
+                "add",
+                "tom",
+                "--role",
+                "technician",
+                "--site",
+                "north",
+            ],
+            Some(PASSWORD),
+        )
+        .await?;
+    // A CI of the south site: the desk (an administrator) holds it, Tom (north) never does.
+    let router = desk
+        .create_record(
+            "configuration_item",
+            &[("name", "South router"), ("site", "south")],
+        )
+        .await?;
+
+    // Tom logs a north incident naming the router by its number (he cannot pick it).
+    let tom = Tablet::open(&driver, &relay.base_url(), "tom").await?;
+    tom.sign_in("tom", PASSWORD).await?;
+    tom.wait_online(true, SYNC_TIMEOUT).await?;
+    tom.open_records("incident").await?;
+    tom.wait_for("#new-incident", UI_TIMEOUT).await?;
+    tom.click("#new-incident").await?;
+    tom.wait_for("#title", UI_TIMEOUT).await?;
+    tom.fill("#title", "North office offline").await?;
+    tom.fill("#affected_cis", &router.number).await?;
+    tom.click("#save").await?;
+    tom.wait_for_text("#save-status", "to say Saved", UI_TIMEOUT, |t| t == "Saved")
+        .await?;
+    let incident_url = tom.current_url().await?;
+    let incident_id = incident_url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    tom.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
+
+    // The desk, which holds the router, saves the incident: the number becomes a link.
+    desk.goto(&format!("/incidents/{incident_id}")).await?;
+    desk.wait_value("#title", "North office offline", SYNC_TIMEOUT)
+        .await?;
+    desk.fill(
+        "#description",
+        "The south router carries the north office's line",
+    )
+    .await?;
+    desk.save().await?;
+    desk.wait_for(&link("links", &router.number), UI_TIMEOUT)
+        .await?;
+
+    // On Tom's tablet the link stays a link to a record he cannot see: its number, "not on
+    // this device", and no error.
+    tom.wait_value(
+        "#description",
+        "The south router carries the north office's line",
+        SYNC_TIMEOUT,
+    )
+    .await?;
+    let missing = format!("#links .not-on-device[data-number=\"{}\"]", router.number);
+    tom.wait_for(&missing, UI_TIMEOUT).await?;
+    assert!(
+        tom.text("#links")
+            .await?
+            .contains(&format!("{} — not on this device", router.number)),
+        "{}",
+        tom.text("#links").await?
+    );
+    assert_eq!(tom.count("#load-error, .load-error").await?, 0);
+    tom.close().await
 }
