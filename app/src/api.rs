@@ -52,6 +52,9 @@ pub struct SessionInfo {
     pub sites: Vec<String>,
     #[serde(default)]
     pub teams: Vec<String>,
+    /// A CAB member by a role the relay's operator made one (change managers always are).
+    #[serde(default)]
+    pub cab: bool,
     #[serde(default)]
     pub expires_at: i64,
 }
@@ -80,6 +83,7 @@ impl SessionInfo {
                 .collect(),
             sites: self.sites.iter().cloned().collect(),
             teams: self.teams.iter().cloned().collect(),
+            cab: self.cab,
         }
     }
 
@@ -358,6 +362,10 @@ mod tests {
         assert_eq!(SessionInfo::from_json(&s.to_json()), Some(s.clone()));
         // Everyone with a role follows the `everyone` index (continuity plans, freeze windows).
         assert_eq!(s.index_scopes(), ["default", "everyone", "site:north"]);
+        assert!(
+            !s.person().cab,
+            "a session kept from before the flag reads as no CAB member"
+        );
         let security = SessionInfo {
             roles: vec!["security".into()],
             ..s
@@ -366,5 +374,10 @@ mod tests {
             security.index_scopes(),
             ["default", "everyone", "restricted", "site:north"]
         );
+        // A relay that made agents CAB members says so.
+        let cab =
+            SessionInfo::from_json(&body.replace("\"teams\":[]", "\"teams\":[],\"cab\":true"))
+                .unwrap();
+        assert!(cab.person().cab);
     }
 }

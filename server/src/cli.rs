@@ -113,6 +113,10 @@ struct ServeArgs {
     /// the client that sign-in throttling counts; without it the header is ignored.
     #[arg(long = "trusted-proxy", env = "OUTPOST_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// Roles (comma-separated) whose holders are CAB members and record approval decisions on
+    /// changes, besides change managers (who always are); e.g. `agent`.
+    #[arg(long = "cab-role", env = "OUTPOST_CAB_ROLES", value_delimiter = ',', value_parser = parse_role)]
+    cab_roles: Vec<Role>,
     /// Origins (scheme://host[:port], comma-separated) whose pages may open the sync
     /// connection; default: the relay's own origin, as the request's Host names it.
     #[arg(
@@ -453,6 +457,7 @@ async fn serve(data_dir: PathBuf, database: Database, args: ServeArgs) -> Result
     config.trusted_proxies = args.trusted_proxies;
     config.allowed_origins = args.allowed_origins;
     config.metrics_listen = args.metrics_listen;
+    config.cab_roles = args.cab_roles.into_iter().collect();
     let (relay, first) = Relay::open(config).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

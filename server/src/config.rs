@@ -31,6 +31,9 @@ pub struct Config {
     /// Where to serve `/metrics` to anyone (a private address for a scraper); on the main
     /// address it answers administrators only.
     pub metrics_listen: Option<SocketAddr>,
+    /// Roles whose holders are CAB members (record approval decisions on changes) besides
+    /// change managers.
+    pub cab_roles: std::collections::BTreeSet<shared::access::Role>,
 }
 
 impl Config {
@@ -49,6 +52,7 @@ impl Config {
             trusted_proxies: vec![],
             allowed_origins: vec![],
             metrics_listen: None,
+            cab_roles: Default::default(),
         }
     }
 }

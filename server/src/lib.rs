@@ -49,7 +49,9 @@ impl Relay {
             )
         })?;
         config.limits.check(config.max_frame_bytes)?;
-        let store = store::Store::connect(&config.database).map_err(|e| e.to_string())?;
+        let store = store::Store::connect(&config.database)
+            .map_err(|e| e.to_string())?
+            .with_cab_roles(config.cab_roles.clone());
         let first = first_account(&store).map_err(|e| e.to_string())?;
         let metrics_listener = match config.metrics_listen {
             Some(addr) => Some(

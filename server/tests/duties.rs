@@ -162,6 +162,59 @@ async fn the_relay_refuses_an_approval_its_sender_may_not_give() {
 }
 
 #[tokio::test]
+async fn a_role_the_operator_made_a_cab_member_approves_and_others_still_may_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = common::start_relay_with(dir.path(), |c| {
+        c.cab_roles = [Role::Agent].into();
+    })
+    .await;
+    let admin = relay.admin_cookie().await;
+    for (name, roles) in [
+        ("cara", &[Role::ChangeManager][..]),
+        ("ida", &[Role::Agent]),
+        ("tom", &[Role::Technician]),
+    ] {
+        relay.add_person(&admin, name, roles, &[], &[]).await;
+    }
+    let id = new_id();
+    let created = Form(&CHANGE)
+        .create(
+            &id,
+            &values(&[("title", "Replace the UPS")]),
+            &Nothing,
+            &meta("cara", 0),
+        )
+        .unwrap();
+    let mut cara = Device::sign_in(&relay, "cara", PASSWORD, "device-cara").await;
+    cara.edit(id, created.clone()).await;
+    cara.run_until(|d| d.unsynced(&id) == 0).await;
+
+    // A technician is still no CAB member.
+    let mut tom = Device::sign_in(&relay, "tom", PASSWORD, "device-tom").await;
+    fetch(&mut tom, id).await;
+    let base = tom.docs[&id].clone();
+    tom.edit(id, decided(&base, "tom", 1)).await;
+    assert_eq!(
+        refused_within(&mut tom, id).await.reason,
+        shared::duties::NOT_CAB
+    );
+
+    // Ida, an agent, is one (--cab-role agent): her decision stands.
+    let mut ida = Device::sign_in(&relay, "ida", PASSWORD, "device-ida").await;
+    fetch(&mut ida, id).await;
+    let base = ida.docs[&id].clone();
+    ida.edit(id, decided(&base, "ida", 2)).await;
+    ida.run_until(|d| d.unsynced(&id) == 0).await;
+    assert!(ida.refusals.is_empty(), "{:?}", ida.refusals);
+    let mut reader = Device::sign_in(&relay, "cara", PASSWORD, "device-cara-2").await;
+    reader.request(id).await;
+    reader
+        .run_until(|d| d.docs.get(&id).is_some_and(|doc| approvers(doc) == ["ida"]))
+        .await;
+    relay.shutdown().await;
+}
+
+#[tokio::test]
 async fn continuity_plans_reach_every_role_but_restricted_ones_only_security() {
     let dir = tempfile::tempdir().unwrap();
     let relay = start_relay(dir.path()).await;

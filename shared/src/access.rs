@@ -58,6 +58,10 @@ pub struct Person {
     pub roles: BTreeSet<Role>,
     pub sites: BTreeSet<String>,
     pub teams: BTreeSet<String>,
+    /// A CAB member through a role the relay's operator made one (`outpost serve --cab-role`),
+    /// besides change managers, who always are (`crate::duties`).
+    #[serde(default)]
+    pub cab: bool,
 }
 
 /// A signed-in person by name: who a decision is recorded as (their username) and what they
@@ -196,6 +200,7 @@ mod tests {
             roles: roles.iter().copied().collect(),
             sites: sites.iter().map(|s| s.to_string()).collect(),
             teams: teams.iter().map(|s| s.to_string()).collect(),
+            cab: false,
         }
     }
 

@@ -109,6 +109,7 @@ mod tests {
             roles: roles.iter().copied().collect(),
             sites: sites.iter().map(|s| s.to_string()).collect(),
             teams: teams.iter().map(|t| t.to_string()).collect(),
+            cab: false,
         }
     }
 

@@ -3,8 +3,9 @@
 //! says why to anyone else), and the relay refuses a decision that breaks it ([`admit`]),
 //! knowing from the session who sent it.
 //!
-//! Only change managers approve: the change-manager role is the CAB (an administrator who is
-//! on the CAB is given the role too). Neither the change's requester (who raised it) nor its
+//! Only CAB members approve: every change manager, and whoever holds a role the relay's
+//! operator made a CAB member (`outpost serve --cab-role agent`; the relay marks such a person
+//! [`crate::access::Person::cab`] and the app learns it from the session). Neither the change's requester (who raised it) nor its
 //! implementer approves it, whatever their roles; an emergency change's emergency approver and
 //! a freeze override are decisions like any other.
 
@@ -13,7 +14,7 @@ use crate::model::{Group, Record};
 use crate::refusal::{Refusal, RefusalCode};
 
 /// Why a person without the role may not decide.
-pub const NOT_CAB: &str = "Only a change manager (a CAB member) may record an approval decision on a change; your roles do not include it.";
+pub const NOT_CAB: &str = "Only a CAB member (a change manager, or a role the administrator made a CAB member) may record an approval decision on a change; your roles do not include it.";
 /// Why the change's requester may not decide.
 pub const REQUESTER: &str = "You requested this change: someone else must approve it.";
 /// Why the change's implementer may not decide.
@@ -41,7 +42,7 @@ pub fn implementers(change: &Record) -> Vec<String> {
 
 /// Whether `actor` may record an approval decision on `change`, and if not, why.
 pub fn may_decide(change: &Record, actor: &Actor) -> Result<(), String> {
-    if !actor.person.roles.contains(&Role::ChangeManager) {
+    if !(actor.person.roles.contains(&Role::ChangeManager) || actor.person.cab) {
         return Err(NOT_CAB.into());
     }
     if actor.username == requester(change) {
@@ -160,6 +161,18 @@ mod tests {
             Err(REQUESTER.into())
         );
         assert_eq!((CHANGE.duties)(&r, "risk", &cab("ana")), Ok(()));
+    }
+
+    #[test]
+    fn a_role_made_a_cab_member_decides_like_a_change_manager() {
+        let r = change();
+        let mut agent = actor("ida", &[Role::Agent]);
+        assert_eq!(may_decide(&r, &agent), Err(NOT_CAB.into()));
+        agent.person.cab = true;
+        assert_eq!(may_decide(&r, &agent), Ok(()));
+        // The other duties hold for CAB members too.
+        agent.username = "ana".into();
+        assert_eq!(may_decide(&r, &agent), Err(REQUESTER.into()));
     }
 
     #[test]

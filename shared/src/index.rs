@@ -215,6 +215,7 @@ mod tests {
             roles: roles.iter().copied().collect(),
             sites: sites.iter().map(|s| s.to_string()).collect(),
             teams: Default::default(),
+            cab: false,
         };
         let tech = person(&[Role::Technician], &["north"]);
         let sec = person(&[Role::Security], &[]);

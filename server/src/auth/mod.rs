@@ -108,6 +108,7 @@ fn session_json(s: &SessionInfo) -> serde_json::Value {
         "roles": s.person.access.roles,
         "sites": s.person.access.sites,
         "teams": s.person.access.teams,
+        "cab": s.person.access.cab,
         "device": s.device,
         "expires_at": s.expires_at,
     })

@@ -30,6 +30,7 @@ mod scopes;
 mod sessions;
 
 use std::{
+    collections::BTreeSet,
     future::Future,
     path::{Path, PathBuf},
     str::FromStr,
@@ -37,6 +38,7 @@ use std::{
     time::Duration,
 };
 
+use shared::access::Role;
 use sqlx::{
     Row,
     migrate::{Migration, MigrationType, Migrator},
@@ -125,6 +127,9 @@ pub struct Store {
     scopes: Arc<scopes::ScopeCache>,
     /// This relay process, in its notices to the others (notices.rs).
     relay: Arc<str>,
+    /// Roles whose holders are CAB members besides change managers (`--cab-role`): people
+    /// read from the store are marked so (`Person::cab`).
+    cab_roles: Arc<BTreeSet<Role>>,
 }
 
 #[derive(Clone)]
@@ -203,6 +208,12 @@ impl Store {
         Store::connect(&Database::Sqlite(data_dir.join("outpost.sqlite")))
     }
 
+    /// The store that marks holders of `roles` as CAB members (`Person::cab`).
+    pub fn with_cab_roles(mut self, roles: BTreeSet<Role>) -> Store {
+        self.cab_roles = Arc::new(roles);
+        self
+    }
+
     /// Opens (creating if needed) the database and brings its schema up to date.
     pub fn connect(database: &Database) -> Result<Store> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -256,6 +267,7 @@ impl Store {
             clock: Default::default(),
             scopes: Default::default(),
             relay: sessions::random_token().into(),
+            cab_roles: Default::default(),
         };
         let last: i64 = store.run(async {
             on_db!(store, pool => sqlx::query_scalar("SELECT coalesce(max(received_at), 0) FROM receipts")

@@ -1,5 +1,7 @@
 //! People, their roles, and the sites and teams they belong to.
 
+use std::collections::BTreeSet;
+
 use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},
@@ -241,10 +243,15 @@ impl Store {
                     username,
                     display_name,
                     disabled,
-                    access: Person {
-                        roles: roles.iter().filter_map(|r| Role::parse(r)).collect(),
-                        sites: sites.into_iter().collect(),
-                        teams: teams.into_iter().collect(),
+                    access: {
+                        let roles: BTreeSet<Role> =
+                            roles.iter().filter_map(|r| Role::parse(r)).collect();
+                        Person {
+                            cab: !roles.is_disjoint(&self.cab_roles),
+                            roles,
+                            sites: sites.into_iter().collect(),
+                            teams: teams.into_iter().collect(),
+                        }
                     },
                 })
             })
