@@ -14,7 +14,7 @@ use crate::model::{Group, Record};
 use crate::refusal::{Refusal, RefusalCode};
 
 /// Why a person without the role may not decide.
-pub const NOT_CAB: &str = "Only a CAB member (a change manager, or a role the administrator made a CAB member) may record an approval decision on a change; your roles do not include it.";
+pub const NOT_CAB: &str = "Only a change manager or another CAB member may record an approval decision on a change; your roles do not make you one.";
 /// Why the change's requester may not decide.
 pub const REQUESTER: &str = "You requested this change: someone else must approve it.";
 /// Why the change's implementer may not decide.
