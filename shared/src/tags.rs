@@ -11,7 +11,11 @@ pub const MAX_PIXELS: usize = 1280 * 960;
 /// The text of the first QR code in an RGBA frame (`width` × `height`, as a canvas gives it),
 /// or `None` if there is none, it cannot be read, or the frame is not what it says it is.
 pub fn decode_rgba(width: usize, height: usize, rgba: &[u8]) -> Option<String> {
-    if width == 0 || width * height > MAX_PIXELS || rgba.len() != width * height * 4 {
+    // Checked arithmetic: on wasm32 a usize product of two large sides wraps.
+    let pixels = width
+        .checked_mul(height)
+        .filter(|&p| p > 0 && p <= MAX_PIXELS)?;
+    if rgba.len() != pixels * 4 {
         return None;
     }
     let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
@@ -88,6 +92,9 @@ mod tests {
         assert_eq!(decode_rgba(w, h + 1, &rgba), None);
         assert_eq!(decode_rgba(0, 0, &[]), None);
         assert_eq!(decode_rgba(4000, 4000, &[]), None);
+        // Sides whose product overflows (wraps to 0 on 32 bits) are refused, not decoded.
+        assert_eq!(decode_rgba(usize::MAX, 2, &[]), None);
+        assert_eq!(decode_rgba(1 << 16, 1 << 16, &[]), None);
     }
 
     #[test]
