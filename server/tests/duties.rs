@@ -85,6 +85,46 @@ fn approvers(doc: &Automerge) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A change `author` raises (created on their device and stored by the relay): its id, the
+/// document, and the device.
+async fn raise_change(
+    relay: &common::RunningRelay,
+    author: &str,
+    title: &str,
+) -> (DocumentId, Automerge, Device) {
+    let id = new_id();
+    let created = Form(&CHANGE)
+        .create(
+            &id,
+            &values(&[("title", title)]),
+            &Nothing,
+            &meta(author, 0),
+        )
+        .unwrap();
+    let device_id = format!("device-{author}");
+    let mut device = Device::sign_in(relay, author, PASSWORD, &device_id).await;
+    device.edit(id, created.clone()).await;
+    device.run_until(|d| d.unsynced(&id) == 0).await;
+    (id, created, device)
+}
+
+/// `name` signs in on `device`, fetches change `id` and sends an approval decision on it in
+/// the name of `approver` (as a modified app could).
+async fn send_decision(
+    relay: &common::RunningRelay,
+    name: &str,
+    device: &str,
+    id: DocumentId,
+    approver: &str,
+    at: i64,
+) -> Device {
+    let mut sender = Device::sign_in(relay, name, PASSWORD, device).await;
+    fetch(&mut sender, id).await;
+    let base = sender.docs[&id].clone();
+    sender.edit(id, decided(&base, approver, at)).await;
+    sender
+}
+
 #[tokio::test]
 async fn the_relay_refuses_an_approval_its_sender_may_not_give() {
     let dir = tempfile::tempdir().unwrap();
@@ -99,18 +139,7 @@ async fn the_relay_refuses_an_approval_its_sender_may_not_give() {
     }
 
     // Cara raises a change.
-    let id = new_id();
-    let created = Form(&CHANGE)
-        .create(
-            &id,
-            &values(&[("title", "Swap the core switch")]),
-            &Nothing,
-            &meta("cara", 0),
-        )
-        .unwrap();
-    let mut cara = Device::sign_in(&relay, "cara", PASSWORD, "device-cara").await;
-    cara.edit(id, created.clone()).await;
-    cara.run_until(|d| d.unsynced(&id) == 0).await;
+    let (id, created, mut cara) = raise_change(&relay, "cara", "Swap the core switch").await;
 
     // She approves it herself: refused, and nothing of it is kept.
     cara.edit(id, decided(&created, "cara", 1)).await;
@@ -119,19 +148,13 @@ async fn the_relay_refuses_an_approval_its_sender_may_not_give() {
     assert_eq!(refusal.reason, shared::duties::REQUESTER);
 
     // An administrator without the change-manager role (who may write every change).
-    let mut ted = Device::sign_in(&relay, "ted", PASSWORD, "device-ted").await;
-    fetch(&mut ted, id).await;
-    let base = ted.docs[&id].clone();
-    ted.edit(id, decided(&base, "ted", 2)).await;
+    let mut ted = send_decision(&relay, "ted", "device-ted", id, "ted", 2).await;
     let refusal = refused_within(&mut ted, id).await;
     assert_eq!(refusal.code, RefusalCode::SeparationOfDuties);
     assert_eq!(refusal.reason, shared::duties::NOT_CAB);
 
     // Carl, a change manager, records it in someone else's name: refused.
-    let mut carl = Device::sign_in(&relay, "carl", PASSWORD, "device-carl").await;
-    fetch(&mut carl, id).await;
-    let base = carl.docs[&id].clone();
-    carl.edit(id, decided(&base, "fay", 3)).await;
+    let mut carl = send_decision(&relay, "carl", "device-carl", id, "fay", 3).await;
     let refusal = refused_within(&mut carl, id).await;
     assert!(
         refusal.reason.contains("names fay but was sent by carl"),
@@ -139,10 +162,7 @@ async fn the_relay_refuses_an_approval_its_sender_may_not_give() {
     );
 
     // In his own name it goes through, and reaches everyone with who, when and which device.
-    let mut carl = Device::sign_in(&relay, "carl", PASSWORD, "device-carl-2").await;
-    fetch(&mut carl, id).await;
-    let base = carl.docs[&id].clone();
-    carl.edit(id, decided(&base, "carl", 4)).await;
+    let mut carl = send_decision(&relay, "carl", "device-carl-2", id, "carl", 4).await;
     carl.run_until(|d| d.unsynced(&id) == 0).await;
     assert!(carl.refusals.is_empty(), "{:?}", carl.refusals);
     let mut reader = Device::sign_in(&relay, "cara", PASSWORD, "device-cara-2").await;
@@ -176,34 +196,17 @@ async fn a_role_the_operator_made_a_cab_member_approves_and_others_still_may_not
     ] {
         relay.add_person(&admin, name, roles, &[], &[]).await;
     }
-    let id = new_id();
-    let created = Form(&CHANGE)
-        .create(
-            &id,
-            &values(&[("title", "Replace the UPS")]),
-            &Nothing,
-            &meta("cara", 0),
-        )
-        .unwrap();
-    let mut cara = Device::sign_in(&relay, "cara", PASSWORD, "device-cara").await;
-    cara.edit(id, created.clone()).await;
-    cara.run_until(|d| d.unsynced(&id) == 0).await;
+    let (id, _, _cara) = raise_change(&relay, "cara", "Replace the UPS").await;
 
     // A technician is still no CAB member.
-    let mut tom = Device::sign_in(&relay, "tom", PASSWORD, "device-tom").await;
-    fetch(&mut tom, id).await;
-    let base = tom.docs[&id].clone();
-    tom.edit(id, decided(&base, "tom", 1)).await;
+    let mut tom = send_decision(&relay, "tom", "device-tom", id, "tom", 1).await;
     assert_eq!(
         refused_within(&mut tom, id).await.reason,
         shared::duties::NOT_CAB
     );
 
     // Ida, an agent, is one (--cab-role agent): her decision stands.
-    let mut ida = Device::sign_in(&relay, "ida", PASSWORD, "device-ida").await;
-    fetch(&mut ida, id).await;
-    let base = ida.docs[&id].clone();
-    ida.edit(id, decided(&base, "ida", 2)).await;
+    let mut ida = send_decision(&relay, "ida", "device-ida", id, "ida", 2).await;
     ida.run_until(|d| d.unsynced(&id) == 0).await;
     assert!(ida.refusals.is_empty(), "{:?}", ida.refusals);
     let mut reader = Device::sign_in(&relay, "cara", PASSWORD, "device-cara-2").await;
