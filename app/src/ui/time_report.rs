@@ -16,9 +16,7 @@ fn work_logs(state: AppState) -> Vec<(String, Vec<WorkLogEntry>)> {
     state.with_repo(|r| {
         r.docs
             .iter()
-            .filter_map(|(_, doc)| shared::records::read(doc).ok())
-            .map(|record| (record.str("service").to_string(), record.work_log()))
-            .filter(|(_, log)| log.iter().any(|e| e.minutes.is_some()))
+            .filter_map(|(_, doc)| reports::logged(&shared::records::read(doc).ok()?))
             .collect()
     })
 }

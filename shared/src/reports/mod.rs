@@ -40,7 +40,7 @@ pub use changes::{ChangeOutcome, ChangeOutcomes, OutcomeRow, changes_by_outcome}
 pub use major::{MajorIncidentRow, open_major_incidents};
 pub use process::{Process, Ticket};
 pub use resolution::{ResolutionTimes, time_to_resolve};
-pub use time_spent::{TimeSpent, Worked, time_spent};
+pub use time_spent::{TimeSpent, Worked, logged, time_spent};
 pub use trend::{Bucket, TrendPoint, trend};
 pub use volumes::{Volume, volumes};
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Period;
-use crate::model::WorkLogEntry;
+use crate::model::{Record, WorkLogEntry};
 
 /// One record's work as the report reads it.
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +23,15 @@ pub struct TimeSpent {
     pub total: u64,
     /// How many records had time in the period.
     pub records: usize,
+}
+
+/// What the report needs of a record: the number of the service it is for (its `service`
+/// field; empty when it has none) and its work log, or `None` when it logged no time.
+pub fn logged(record: &Record) -> Option<(String, Vec<WorkLogEntry>)> {
+    let log = record.work_log();
+    log.iter()
+        .any(|e| e.minutes.is_some())
+        .then(|| (record.str("service").to_string(), log))
 }
 
 pub fn time_spent<'a>(records: impl IntoIterator<Item = Worked<'a>>, period: Period) -> TimeSpent {
@@ -59,6 +68,24 @@ mod tests {
             minutes,
             ..WorkLogEntry::default()
         }
+    }
+
+    #[test]
+    fn a_record_counts_with_its_service_once_it_logged_time() {
+        use crate::model::ChangeMeta;
+        use crate::records::incident::INCIDENT;
+        let meta = ChangeMeta {
+            author: "ana".into(),
+            device: "tablet".into(),
+            at: Timestamp::from_millis(1),
+        };
+        let mut r = Record::new(&INCIDENT);
+        r.set("service", "SVC-1");
+        r.log(&meta, "Looked");
+        assert!(logged(&r).is_none());
+        r.log_time(&meta, "Fixed", Some(30));
+        let (service, log) = logged(&r).unwrap();
+        assert_eq!((service.as_str(), log.len()), ("SVC-1", 2));
     }
 
     #[test]
