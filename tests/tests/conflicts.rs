@@ -1,7 +1,7 @@
 //! The conflict inbox end to end: two tablets change the same field of one incident while the
 //! relay is away; once it returns both converge, the inbox on one lists the incident with both
 //! values and who wrote them, the person picks one, and the choice resolves the conflict on the
-//! other tablet too.
+//! other tablet too. An auditor sees the conflict but is offered no choice.
 
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ async fn the_same_title_changed_offline_on_two_tablets_is_chosen_in_the_inbox_an
     const TITLE: &str = "Card reader at gate 3 rejects badges";
     const TITLE_A: &str = "Card reader at gate 3 rejects all staff badges";
     const TITLE_B: &str = "Gate 3 card reader offline after firmware update";
-    let (mut relay, _driver, tablets, _) = signed_in(&["a", "b"]).await?;
+    let (mut relay, driver, tablets, _) = signed_in(&["a", "b"]).await?;
     let [a, b] = <[Tablet; 2]>::try_from(tablets).expect("two tablets");
 
     let id = a
@@ -66,6 +66,26 @@ async fn the_same_title_changed_offline_on_two_tablets_is_chosen_in_the_inbox_an
     let shown = a.value("#title").await?;
     b.wait_value("#title", &shown, SYNC_TIMEOUT).await?;
     assert!([TITLE_A, TITLE_B].contains(&shown.as_str()), "{shown}");
+
+    // An auditor's tablet lists the same conflict with both values, and offers no choice: the
+    // relay would refuse the change a choice writes.
+    relay
+        .admin(
+            &["user", "add", "audrey", "--role", "auditor"],
+            Some("auditor-password-2026"),
+        )
+        .await?;
+    let auditor = Tablet::open(&driver, &relay.base_url(), "auditor").await?;
+    auditor.sign_in("audrey", "auditor-password-2026").await?;
+    auditor.open_conflicts().await?;
+    wait_count(&auditor, "li.conflict-value", 2, SYNC_TIMEOUT).await?;
+    assert_eq!(auditor.count("button.choose-value").await?, 0, "no choice");
+    let why = auditor.text(".conflict-read-only").await?;
+    assert!(
+        why.starts_with("Auditors read only") && why.contains("chooses the value"),
+        "{why}"
+    );
+    auditor.close().await?;
 
     // A's inbox lists the incident with both titles (the one shown now first) and who wrote each.
     a.open_conflicts().await?;

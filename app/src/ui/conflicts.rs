@@ -1,7 +1,8 @@
 //! The conflict inbox (`/conflicts`): every record on the device that the post-merge check
 //! (`shared::review`) flags. For a field written on two devices at once the person sees every
 //! value with who wrote it and chooses one (written as a new change, which resolves the
-//! conflict everywhere once synced); a broken workflow rule is explained and links to the record.
+//! conflict everywhere once synced; a person who may only read the record sees the values and
+//! why there is no choice); a broken workflow rule is explained and links to the record.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -58,13 +59,19 @@ pub fn Conflicts() -> impl IntoView {
                     .into_iter()
                     .map(|(summary, found)| {
                         let id: Option<DocumentId> = summary.id.parse().ok();
+                        // A person who may only read the record sees the values but no choice:
+                        // the relay would refuse the change a choice writes.
+                        let refusal = id.as_ref().and_then(|id| state.may_write(id).err());
                         let href = super::list::record_href(&summary.kind, &summary.id);
                         let items = found
                             .into_iter()
                             .map(|a| match a {
-                                Attention::Conflict(c) => {
-                                    conflict_view(state, id, c, error, busy).into_any()
-                                }
+                                Attention::Conflict(c) => match &refusal {
+                                    None => conflict_view(state, id, c, error, busy).into_any(),
+                                    Some(refusal) => {
+                                        read_only_conflict_view(c, &refusal.reason).into_any()
+                                    }
+                                },
                                 other => {
                                     view! {
                                         <li class="conflict-rule">
@@ -94,6 +101,44 @@ pub fn Conflicts() -> impl IntoView {
     }
 }
 
+/// Who wrote a conflicting value, in words.
+fn written_by(author: &Option<String>) -> String {
+    author
+        .clone()
+        .map_or("written outside Outpost".to_string(), |a| format!("by {a}"))
+}
+
+/// A conflict shown to a person who may not change the record: the values and who wrote them,
+/// and why there is nothing to choose.
+fn read_only_conflict_view(c: Conflict, reason: &str) -> impl IntoView {
+    let values = c
+        .values
+        .iter()
+        .zip(c.authors.iter().chain(std::iter::repeat(&None)))
+        .map(|(value, author)| {
+            view! {
+                <li class="conflict-value" data-value=value.clone()>
+                    <span class="value">{value.clone()}</span>
+                    " "
+                    <span class="author muted">{written_by(author)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <li class="conflict-field" data-field=c.field.clone()>
+            <p>
+                <code class="conflict-field-name">{c.field.clone()}</code>
+                " was changed on two devices at once:"
+            </p>
+            <ul class="conflict-values">{values}</ul>
+            <p class="conflict-read-only muted">
+                {format!("{reason} Someone who may change it chooses the value to keep.")}
+            </p>
+        </li>
+    }
+}
+
 fn conflict_view(
     state: AppState,
     id: Option<DocumentId>,
@@ -108,9 +153,7 @@ fn conflict_view(
         .zip(c.authors.iter().chain(std::iter::repeat(&None)))
         .enumerate()
         .map(|(i, (value, author))| {
-            let by = author
-                .clone()
-                .map_or("written outside Outpost".to_string(), |a| format!("by {a}"));
+            let by = written_by(author);
             let label = format!("Keep {value} as {field} ({by})");
             let shown = value.clone();
             let (field, value) = (field.clone(), value.clone());
