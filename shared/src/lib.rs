@@ -16,6 +16,7 @@ pub mod links;
 pub mod model;
 pub mod numbering;
 pub mod order;
+pub mod photo;
 pub mod protocol;
 pub mod records;
 pub mod refusal;
