@@ -4,6 +4,7 @@
 //! so the browser, the relay and the tests apply exactly the same rules.
 
 pub mod access;
+pub mod attachments;
 pub mod csv_export;
 pub mod directory;
 pub mod duties;
