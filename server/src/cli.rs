@@ -396,12 +396,13 @@ fn migrate_to(store: &Store, url: &str) -> Result<(), String> {
     let into = Store::connect(&target).map_err(|e| e.to_string())?;
     let copied = store.copy_into(&into).map_err(|e| e.to_string())?;
     println!(
-        "copied {} people, {} documents ({} chunks) and {} receipts into {}; start the relays \
-         with --database set to it",
+        "copied {} people, {} documents ({} chunks), {} receipts and {} attachments into {}; \
+         start the relays with --database set to it",
         copied.people,
         copied.documents,
         copied.chunks,
         copied.receipts,
+        copied.blobs,
         target.describe()
     );
     Ok(())

@@ -80,21 +80,6 @@ impl Store {
         })
     }
 
-    /// Records that `document` references each of `hashes` (kept for good; see the schema).
-    /// The sync hub writes these with the document's chunks (`commit_sync_batch`).
-    pub fn add_blob_references(&self, document: &str, hashes: &[String]) -> Result<()> {
-        self.run(async {
-            let rows: Vec<(&str, &str)> = hashes.iter().map(|h| (document, h.as_str())).collect();
-            write_tx!(self, tx => {
-                for rows in rows.chunks(super::documents::ROWS_PER_STATEMENT) {
-                    insert_references!(&mut *tx, rows);
-                }
-                tx.commit().await?;
-                Ok(())
-            })
-        })
-    }
-
     /// Appends `bytes` at `offset` to the upload of `hash` (a file of `size` bytes) by
     /// `person`, starting it if nothing of it is held. When the last byte arrives the whole
     /// is read back and hashed: it is kept if it matches `hash`, else discarded.
