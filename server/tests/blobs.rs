@@ -409,3 +409,57 @@ async fn a_backup_holds_the_blobs_and_a_relay_restored_from_it_serves_them() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), photo.as_slice());
 }
+
+#[tokio::test]
+async fn an_evidence_export_carries_the_attachments_with_their_hashes() {
+    use std::io::Read;
+    let w = world().await;
+    let photo = random(200_000);
+    let never_uploaded = random(1_000);
+    let doc = incident_doc("Pump leaks", Some("north"), None);
+    let files = [
+        ("pump.jpg", "image/jpeg", photo.as_slice()),
+        ("later.pdf", "application/pdf", never_uploaded.as_slice()),
+    ];
+    w.upload_record("ana", with_files(doc, &files)).await;
+    let ana = w.cookie("ana").await;
+    assert_eq!(upload(&w.relay, &ana, &photo).await, 201);
+    let admin = w.relay.admin_cookie().await;
+    let res = w
+        .relay
+        .call(
+            Method::GET,
+            "/api/export/evidence?clause=8.6.1&sample=10",
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let zip = res.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut read = |name: &str| {
+        let mut file = archive
+            .by_name(&format!("outpost-evidence-8.6.1/{name}"))
+            .ok()?;
+        let mut bytes = vec![];
+        file.read_to_end(&mut bytes).unwrap();
+        Some(bytes)
+    };
+    let photo_path = format!("attachments/{}-pump.jpg", hash(&photo));
+    assert_eq!(read(&photo_path), Some(photo.clone()));
+    let manifest = String::from_utf8(read("MANIFEST.sha256").unwrap()).unwrap();
+    assert!(
+        manifest.contains(&format!("{}  {photo_path}\n", hash(&photo))),
+        "{manifest}"
+    );
+    // The file the relay does not hold is listed with its hash, without a file.
+    let csv = String::from_utf8(read("attachments.csv").unwrap()).unwrap();
+    assert!(
+        csv.contains(&format!(
+            "{},later.pdf,application/pdf,1000,",
+            hash(&never_uploaded)
+        )),
+        "{csv}"
+    );
+    assert!(read(&format!("attachments/{}-later.pdf", hash(&never_uploaded))).is_none());
+}

@@ -165,11 +165,7 @@ impl Store {
     /// file takes a while, and the sync hub writes meanwhile).
     fn finish_blob(&self, hash: &str) -> Result<Appended> {
         let mut hasher = Sha256::new();
-        let mut at = 0;
-        while let Some(chunk) = self.blob_chunk(hash, at)? {
-            at += chunk.len() as u64;
-            hasher.update(&chunk);
-        }
+        self.each_blob_chunk(hash, |chunk| hasher.update(chunk))?;
         let intact = format!("{:x}", hasher.finalize()) == hash;
         self.run(async {
             write_tx!(self, tx => {
@@ -198,6 +194,16 @@ impl Store {
         } else {
             Appended::Damaged
         })
+    }
+
+    /// Hands the chunks of `hash` to `f` in order, one in memory at a time.
+    pub fn each_blob_chunk(&self, hash: &str, mut f: impl FnMut(&[u8])) -> Result<()> {
+        let mut at = 0;
+        while let Some(chunk) = self.blob_chunk(hash, at)? {
+            at += chunk.len() as u64;
+            f(&chunk);
+        }
+        Ok(())
     }
 
     /// The chunk of `hash` that starts at byte `at`, if any: blobs are read (and served) one
