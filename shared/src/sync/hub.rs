@@ -79,6 +79,9 @@ pub enum HubEffect {
         heads: Vec<ChangeHash>,
         from: ConnId,
         changes: Vec<CarriedChange>,
+        /// The attachments' blobs the document references with this chunk
+        /// ([`crate::attachments::hashes_in`]): the relay lets people who may read it fetch them.
+        attachments: Vec<String>,
     },
     /// Send this frame on this connection.
     Send { conn: ConnId, frame: Vec<u8> },
@@ -959,6 +962,7 @@ impl Hub {
             heads: automerge.get_heads(),
             from,
             changes,
+            attachments: crate::attachments::hashes_in(automerge),
         });
     }
 
