@@ -170,6 +170,17 @@ async fn a_photo_taken_offline_reaches_another_tablet_byte_identical_and_only_in
     assert_eq!(now.len(), 1, "the record keeps its one attachment: {now:?}");
     assert_eq!(a.unsynced().await?, 0, "nothing was written");
 
+    // "Keep original file": stored as picked, EXIF (and so location) included.
+    let original = files.path().join("pump-original.jpg");
+    std::fs::copy(&photo, &original)?;
+    a.click("#attach-keep-original").await?;
+    a.pick_file("#attach-photo", &original).await?;
+    let kept = a
+        .wait_attachment("pump-original.jpg", UI_TIMEOUT, |_| true)
+        .await?;
+    let (_, bytes) = a.stored_blob(&kept.hash).await?.expect("held on A");
+    assert_eq!(bytes, std::fs::read(&photo)?, "the file unchanged");
+
     a.close().await?;
     b.close().await
 }
