@@ -170,6 +170,23 @@ async fn a_photo_taken_offline_reaches_another_tablet_byte_identical_and_only_in
     assert_eq!(now.len(), 1, "the record keeps its one attachment: {now:?}");
     assert_eq!(a.unsynced().await?, 0, "nothing was written");
 
+    // Tablet B keeps every attachment offline (a device setting, here from another record's
+    // page), so what A attaches next reaches B without B opening the record. B learns of A's
+    // change when it reconnects (the relay's change feed): without the reload, B (which had
+    // reloaded once before, so its session resumed with a plan) did not get that record's
+    // change within 45 s.
+    b.goto("/").await?;
+    b.create_incident(&NewIncident {
+        title: "Gate sensor dead",
+        description: "Yard",
+        impact: "low",
+        urgency: "low",
+        note: "",
+    })
+    .await?;
+    b.click("details.attachment-settings > summary").await?;
+    b.click("#attach-keep-offline").await?;
+
     // "Keep original file": stored as picked, EXIF (and so location) included.
     let original = files.path().join("pump-original.jpg");
     std::fs::copy(&photo, &original)?;
@@ -180,6 +197,23 @@ async fn a_photo_taken_offline_reaches_another_tablet_byte_identical_and_only_in
         .await?;
     let (_, bytes) = a.stored_blob(&kept.hash).await?.expect("held on A");
     assert_eq!(bytes, std::fs::read(&photo)?, "the file unchanged");
+    a.wait_unsynced("to drop to 0", SYNC_TIMEOUT, |n| n == 0)
+        .await?;
+    // B comes back (a reload: its session resumes from the relay's change feed) and fetches
+    // the new attachment in the background, on the list, without opening the record.
+    b.goto("/").await?;
+    let on_b = e2e::poll(
+        "B to fetch the original in the background",
+        BLOB_TIMEOUT,
+        || async {
+            b.stored_blob(&kept.hash)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| "not yet".to_string())
+        },
+    )
+    .await?;
+    assert_eq!(on_b.1, bytes, "byte-identical on B");
 
     a.close().await?;
     b.close().await
