@@ -49,6 +49,12 @@ fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
     ApiError(status, message.into())
 }
 
+/// A refused upload with the status `shared` gives it (413 too large, 507 quota full).
+fn refused(refusal: attachments::BlobRefusal) -> ApiError {
+    let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    error(status, refusal.to_string())
+}
+
 async fn limits(
     State(state): State<Arc<AppState>>,
     Authenticated(session): Authenticated,
@@ -133,11 +139,7 @@ async fn upload(
     let total = number(&headers, UPLOAD_LENGTH)?;
     let limits = state.config.blobs;
     // Before reading anything: a file over the limit is refused whoever sends it.
-    if let Err(refusal @ attachments::BlobRefusal::TooLarge { .. }) =
-        check_upload(&limits, total, 0)
-    {
-        return Err(error(StatusCode::PAYLOAD_TOO_LARGE, refusal.to_string()));
-    }
+    check_upload(&limits, total, 0).map_err(refused)?;
     let store = state.store.clone();
     let person = session.person.id;
     let named = hash.clone();
@@ -159,8 +161,7 @@ async fn upload(
             None => {
                 // A new upload: it must fit in what the person has left.
                 let used = store.blob_bytes_of(person)?;
-                check_upload(&limits, total, used)
-                    .map_err(|r| error(StatusCode::INSUFFICIENT_STORAGE, r.to_string()))?;
+                check_upload(&limits, total, used).map_err(refused)?;
             }
             Some(_) => {}
         }

@@ -319,6 +319,17 @@ pub fn hashes_in(doc: &Automerge) -> Vec<String> {
     hashes
 }
 
+/// How many entries the `attachments` lists of `doc` hold (whatever they are): a cheap sign
+/// that [`hashes_in`] may give something new.
+pub fn listed(doc: &Automerge) -> usize {
+    doc.get_all(automerge::ROOT, FIELD.key)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(value, _)| matches!(value, Am::Object(ObjType::List)))
+        .map(|(_, list)| doc.length(&list))
+        .sum()
+}
+
 /// The text at `key` of map `obj` (a string or a text object).
 fn text_at(doc: &Automerge, obj: &ObjId, key: &str) -> Option<String> {
     match doc.get(obj, key).ok()?? {
