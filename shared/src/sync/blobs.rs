@@ -176,10 +176,11 @@ pub fn max_requests(total: u64) -> u64 {
 }
 
 fn resume_at(offset: u64, total: u64) -> Next {
-    if offset < total || total == 0 && offset == 0 {
+    if offset <= total {
+        // At `total` every byte is there but the relay has not checked them (it stopped
+        // before): an empty PUT at the end finishes it.
         Next::Send { offset }
     } else {
-        // All bytes are there yet the relay does not call it complete: start over later.
         Next::Fail {
             message: "the relay holds more of the file than it should; it will be sent again"
                 .into(),
