@@ -148,18 +148,37 @@ async fn fetch(
     body: Option<&Value>,
     json: bool,
 ) -> Result<web_sys::Response, ApiError> {
+    let mut headers = vec![];
+    if json {
+        headers.push(("Accept", "application/json".to_string()));
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json".to_string()));
+        }
+    }
+    let body = body
+        .filter(|_| json)
+        .map(|b| JsValue::from_str(&b.to_string()));
+    fetch_with(method, path, &headers, body.as_ref()).await
+}
+
+/// Sends a request to the relay with the session cookie, these headers and body.
+async fn fetch_with(
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: Option<&JsValue>,
+) -> Result<web_sys::Response, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Unreachable)?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-    if json {
-        let headers = web_sys::Headers::new().map_err(|_| ApiError::Unreachable)?;
-        let _ = headers.set("Accept", "application/json");
-        if let Some(body) = body {
-            let _ = headers.set("Content-Type", "application/json");
-            init.set_body(&JsValue::from_str(&body.to_string()));
-        }
-        init.set_headers(&headers);
+    let set = web_sys::Headers::new().map_err(|_| ApiError::Unreachable)?;
+    for (name, value) in headers {
+        let _ = set.set(name, value);
+    }
+    init.set_headers(&set);
+    if let Some(body) = body {
+        init.set_body(body);
     }
     let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
         .await
@@ -279,6 +298,78 @@ pub async fn groups(what: &str) -> Result<Vec<Group>, ApiError> {
 pub async fn add_group(what: &str, id: &str, name: &str) -> Result<(), ApiError> {
     let body = serde_json::json!({"id": id, "name": name});
     send("POST", &format!("/api/{what}"), Some(&body)).await
+}
+
+/// The relay's blob limits and how much of their quota the person has used.
+pub async fn blob_limits() -> Result<shared::attachments::BlobLimitsInfo, ApiError> {
+    call("GET", "/api/blobs", None, None).await
+}
+
+/// What the relay answered to a blob request, as `shared::sync::blobs` reads it.
+#[derive(Debug, Default)]
+pub struct BlobAnswer {
+    /// 0: no answer at all (offline, relay down).
+    pub status: u16,
+    /// The `Upload-Offset` header.
+    pub offset: Option<u64>,
+    /// The sentence of an `{"error": …}` body.
+    pub error: Option<String>,
+    /// A successful GET's bytes and `Content-Type`.
+    pub bytes: Vec<u8>,
+    pub mime: String,
+}
+
+impl BlobAnswer {
+    pub fn answer(&self) -> shared::sync::blobs::Answer<'_> {
+        shared::sync::blobs::Answer {
+            status: self.status,
+            offset: self.offset,
+            error: self.error.as_deref(),
+        }
+    }
+}
+
+/// `method` on `/api/blobs/{hash}` with these headers and body (a chunk of the blob).
+pub async fn blob(
+    method: &str,
+    hash: &str,
+    headers: &[(&str, String)],
+    body: Option<&[u8]>,
+) -> BlobAnswer {
+    let body = body.map(|b| JsValue::from(js_sys::Uint8Array::from(b)));
+    let path = format!("/api/blobs/{hash}");
+    let Ok(response) = fetch_with(method, &path, headers, body.as_ref()).await else {
+        return BlobAnswer::default();
+    };
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let status = response.status();
+    let mut answer = BlobAnswer {
+        status,
+        offset: header("Upload-Offset").and_then(|o| o.trim().parse().ok()),
+        mime: header("Content-Type").unwrap_or_default(),
+        ..BlobAnswer::default()
+    };
+    if method == "HEAD" {
+        return answer;
+    }
+    if status == 200 && method == "GET" {
+        match response.array_buffer() {
+            Ok(p) => match JsFuture::from(p).await {
+                Ok(buffer) => answer.bytes = js_sys::Uint8Array::new(&buffer).to_vec(),
+                // The connection broke mid-body.
+                Err(_) => answer.status = 0,
+            },
+            Err(_) => answer.status = 0,
+        }
+        return answer;
+    }
+    if !(200..300).contains(&status) {
+        match failure(status, &body_json(&response).await) {
+            ApiError::Unreachable => answer.status = 0,
+            ApiError::Status(_, message) => answer.error = Some(message),
+        }
+    }
+    answer
 }
 
 /// A file the relay answers (e.g. the evidence export): its bytes as a `Blob` and the file name

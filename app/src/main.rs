@@ -1,6 +1,7 @@
 //! Outpost in the browser: the Leptos app, its IndexedDB store and its sync client.
 
 mod api;
+mod blobs;
 mod repo;
 mod state;
 mod store;

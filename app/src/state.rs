@@ -113,6 +113,8 @@ pub struct AppState {
     /// Records whose change the relay did not accept, and why (kept on the device). Their
     /// refused changes are held back from sync and not counted as "not synced".
     pub refused: RwSignal<BTreeMap<DocumentId, NotAccepted>>,
+    /// The attachment blobs on the device and their transfers.
+    pub blobs: crate::blobs::Blobs,
     /// A failure the person must know about that belongs to no form (storage unavailable, a
     /// synced document that could not be saved, a relay error).
     pub problem: RwSignal<Option<String>>,
@@ -150,6 +152,7 @@ impl AppState {
             unsynced: RwSignal::new(0),
             refused: RwSignal::new(BTreeMap::new()),
             problem: RwSignal::new(None),
+            blobs: crate::blobs::Blobs::new(),
         }
     }
 
@@ -190,6 +193,9 @@ impl AppState {
                 .and_then(|json| serde_json::from_str(json).ok())
                 .unwrap_or_default(),
         );
+        self.blobs
+            .load(&store, meta.blob_settings.as_deref())
+            .await?;
         self.changes_cursor
             .set_value(meta.changes_cursor.unwrap_or(0));
         self.last_sync
@@ -292,6 +298,7 @@ impl AppState {
         }
         let handle = crate::sync::start(self);
         self.sync.set_value(handle);
+        self.blobs.start(self);
     }
 
     fn stop_sync(self) {
@@ -300,6 +307,7 @@ impl AppState {
         if let Some(handle) = handle {
             handle.stop();
         }
+        self.blobs.stop();
         self.on_local_change(None);
     }
 
@@ -698,7 +706,7 @@ impl AppState {
         }
     }
 
-    fn store(self) -> Result<Store, String> {
+    pub(crate) fn store(self) -> Result<Store, String> {
         self.store
             .get_value()
             .ok_or_else(|| "storage on this device is not open".to_string())
@@ -816,6 +824,44 @@ impl AppState {
                 .map_err(rejected)
         })
         .await
+    }
+
+    /// Adds the attachment entry for blob `hash` (already durable on the device) to record
+    /// `id`, by the signed-in person on this device now (`shared::attachments::attach`).
+    pub async fn attach(
+        self,
+        id: DocumentId,
+        hash: String,
+        name: String,
+        mime: String,
+        size: u64,
+    ) -> Result<(), SaveError> {
+        self.save_edit(id, "this record is not on this device", |doc, meta| {
+            let mut record = shared::records::read(doc).map_err(rejected)?;
+            let attachment = shared::attachments::Attachment {
+                hash,
+                name,
+                mime,
+                size,
+                at: meta.at,
+                by: meta.author.clone(),
+                device: meta.device.clone(),
+            };
+            shared::attachments::attach(&mut record, meta, &attachment).map_err(rejected)?;
+            record.write(doc, meta).map_err(rejected)
+        })
+        .await
+    }
+
+    /// The attachments record `id` lists (none when it is not on this device).
+    pub fn attachments(self, id: &DocumentId) -> Vec<shared::attachments::Attachment> {
+        self.repo.with_value(|r| {
+            r.docs
+                .get(id)
+                .and_then(|doc| shared::records::read(doc).ok())
+                .map(|record| shared::attachments::Attachment::all(&record))
+                .unwrap_or_default()
+        })
     }
 
     /// Moves record `id` to status `to`, if its workflow allows it.

@@ -8,7 +8,8 @@
 //!   once ([`fleet`]);
 //! - [`browser`]: the app in headless Chromium: 10,000 and 50,000 records on the device, two
 //!   tablets on one incident, a new tablet joining, the first visit on a slow connection;
-//! - [`size`]: the app shell, raw and gzipped.
+//! - [`size`]: the app shell, raw and gzipped;
+//! - [`photos`]: attachments' bytes uploaded and synced to a fresh device (`outpost-bench-photos`).
 //!
 //! The load generator ([`load`]) is a native client on `shared::sync::Session`, the state
 //! machine the browser app runs, so every server sees exactly what a tablet sends. [`rows`]
@@ -19,6 +20,7 @@ pub mod fanout;
 pub mod fleet;
 pub mod link;
 pub mod load;
+pub mod photos;
 pub mod report;
 pub mod rows;
 pub mod servers;

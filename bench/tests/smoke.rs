@@ -178,3 +178,16 @@ async fn samod_serves_what_the_load_generator_uploads() {
     assert_eq!(run.documents, 10);
     assert!(run.peak_rss_kib > 0);
 }
+
+/// The photos figure's client (`outpost-bench-photos`) on a few small photos, one over a chunk.
+#[tokio::test]
+async fn photos_go_up_and_reach_a_fresh_device_intact() {
+    let relay = InProcess::start().await;
+    let (first, addr) = (&relay.first, relay.addr);
+    let url = format!("ws://{}:{}@{addr}/sync", first.username, first.password);
+    let run = bench::photos::photos(&url, 3, 1024 * 1024 + 10, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!((run.count, run.bytes_each), (3, 1024 * 1024 + 10));
+    relay.stop().await;
+}

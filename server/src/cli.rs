@@ -1,5 +1,6 @@
 //! The relay's command line: `serve`, and administration straight on the data directory.
 
+use shared::attachments::BlobLimits;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
@@ -129,6 +130,12 @@ struct ServeArgs {
     /// administrators only.
     #[arg(long, env = "OUTPOST_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
+    /// The largest attachment (file) the relay accepts, in bytes.
+    #[arg(long, env = "OUTPOST_BLOB_MAX_BYTES", default_value_t = BlobLimits::default().max_bytes)]
+    blob_max_bytes: u64,
+    /// How many bytes of attachments one person may upload in all, in bytes.
+    #[arg(long, env = "OUTPOST_BLOB_QUOTA_BYTES", default_value_t = BlobLimits::default().quota_bytes)]
+    blob_quota_bytes: u64,
 }
 
 #[derive(Subcommand)]
@@ -389,12 +396,13 @@ fn migrate_to(store: &Store, url: &str) -> Result<(), String> {
     let into = Store::connect(&target).map_err(|e| e.to_string())?;
     let copied = store.copy_into(&into).map_err(|e| e.to_string())?;
     println!(
-        "copied {} people, {} documents ({} chunks) and {} receipts into {}; start the relays \
-         with --database set to it",
+        "copied {} people, {} documents ({} chunks), {} receipts and {} attachments into {}; \
+         start the relays with --database set to it",
         copied.people,
         copied.documents,
         copied.chunks,
         copied.receipts,
+        copied.blobs,
         target.describe()
     );
     Ok(())
@@ -458,6 +466,10 @@ async fn serve(data_dir: PathBuf, database: Database, args: ServeArgs) -> Result
     config.allowed_origins = args.allowed_origins;
     config.metrics_listen = args.metrics_listen;
     config.cab_roles = args.cab_roles.into_iter().collect();
+    config.blobs = BlobLimits {
+        max_bytes: args.blob_max_bytes,
+        quota_bytes: args.blob_quota_bytes,
+    };
     let (relay, first) = Relay::open(config).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

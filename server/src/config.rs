@@ -34,6 +34,8 @@ pub struct Config {
     /// Roles whose holders are CAB members (record approval decisions on changes) besides
     /// change managers.
     pub cab_roles: std::collections::BTreeSet<shared::access::Role>,
+    /// The largest attachment and each person's quota (`/api/blobs`).
+    pub blobs: shared::attachments::BlobLimits,
 }
 
 impl Config {
@@ -53,6 +55,7 @@ impl Config {
             allowed_origins: vec![],
             metrics_listen: None,
             cab_roles: Default::default(),
+            blobs: Default::default(),
         }
     }
 }

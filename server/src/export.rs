@@ -2,7 +2,7 @@
 //! answers a zip built by `shared::evidence` from the documents the person may read and the
 //! relay's receipt log.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
     extract::{Query, State},
@@ -25,6 +25,10 @@ use crate::{
 
 /// Enough for any audit sample; bounds the work one request can ask of the relay.
 const MAX_SAMPLE: usize = 500;
+
+/// The most attachment bytes one export carries (it is built in memory): beyond it the
+/// attachments are still listed, with their hashes, in `attachments.csv`, without their files.
+const MAX_ATTACHMENT_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Deserialize)]
 pub struct EvidenceQuery {
@@ -92,6 +96,7 @@ pub async fn evidence(
             .collect();
         records.push(SampledRecord { id, doc, receipts });
     }
+    let blobs = attachment_bytes(&state.store, &records)?;
     let by = format!(
         "{} ({})",
         session.person.display_name, session.person.username
@@ -105,7 +110,7 @@ pub async fn evidence(
             population,
             seed: &seed,
         };
-        evidence::package(&info, &records)
+        evidence::package_with(&info, &records, &blobs)
     })
     .await
     .map_err(|_| {
@@ -131,4 +136,27 @@ pub async fn evidence(
         zip,
     )
         .into_response())
+}
+
+/// The bytes of the sampled records' attachments the relay holds complete, by hash, up to
+/// [`MAX_ATTACHMENT_BYTES`] in all.
+fn attachment_bytes(
+    store: &crate::store::Store,
+    records: &[SampledRecord],
+) -> Result<HashMap<String, Vec<u8>>, ApiError> {
+    let mut blobs = HashMap::new();
+    let mut total = 0;
+    for (_, hash) in evidence::attachment_files(records) {
+        let Some(held) = store.blob_state(&hash)?.filter(|s| s.complete) else {
+            continue;
+        };
+        if blobs.contains_key(&hash) || total + held.size > MAX_ATTACHMENT_BYTES {
+            continue;
+        }
+        total += held.size;
+        let mut bytes = Vec::with_capacity(held.size as usize);
+        store.each_blob_chunk(&hash, |chunk| bytes.extend_from_slice(chunk))?;
+        blobs.insert(hash, bytes);
+    }
+    Ok(blobs)
 }

@@ -65,7 +65,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/directory", get(directory))
         .route("/people/{username}", post(update_person))
         .route("/sites", get(sites).post(add_site))
-        .route("/teams", get(teams).post(add_team));
+        .route("/teams", get(teams).post(add_team))
+        .merge(crate::blobs::routes());
     Router::new()
         .route("/sync", any(sync))
         .route("/healthz", get(|| async { "ok" }))

@@ -3,6 +3,7 @@
 //! about messages, records and access are `shared`'s; this crate carries out I/O.
 
 pub mod auth;
+pub mod blobs;
 pub mod config;
 pub mod export;
 pub mod gate;

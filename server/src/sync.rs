@@ -841,8 +841,12 @@ fn drive(
                     heads,
                     from,
                     changes,
+                    attachments,
                 } => {
                     let key = doc.to_string();
+                    if !attachments.is_empty() {
+                        batch.references.insert(key.clone(), attachments);
+                    }
                     if let Some(edge) = edges.get(&from) {
                         let receipts = changes.into_iter().map(|c| Receipt {
                             hash: c.hash.to_string(),

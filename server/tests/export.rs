@@ -115,7 +115,7 @@ async fn auditor_exports_a_clause_with_history_receipts_and_manifest() {
     }
     // The raw documents and a manifest that matches every file.
     let manifest = file(&files, "MANIFEST.sha256");
-    assert_eq!(manifest.lines().count(), 4 + incidents.len());
+    assert_eq!(manifest.lines().count(), 5 + incidents.len());
     for (name, text) in files
         .iter()
         .filter(|(n, _)| n.ends_with(".csv") || n.ends_with(".json"))

@@ -70,6 +70,8 @@ conformance!(
     sites_and_teams_are_listed_renamed_and_their_records_found,
     two_handles_writing_one_document_at_once_lose_nothing,
     everything_copies_into_an_empty_postgres_database,
+    a_blob_is_appended_at_its_offset_and_kept_only_when_intact,
+    blob_references_are_written_with_the_documents_chunks,
 );
 
 /// Several relays share a PostgreSQL database only (one relay per SQLite file).
@@ -755,7 +757,17 @@ fn everything_copies_into_an_empty_postgres_database(db: &Fresh) {
     batch
         .receipts
         .insert((ana, "device-a".into()), vec![receipt("h1"), receipt("h2")]);
+    let photo = vec![7u8; 3000];
+    let photo_hash = sha256(&photo);
+    batch
+        .references
+        .insert("d1".into(), vec![photo_hash.clone()]);
     store.commit_sync_batch(&batch).unwrap();
+    for (at, part) in photo.chunks(1000).enumerate() {
+        store
+            .append_blob(&photo_hash, 3000, ana, at as u64 * 1000, part)
+            .unwrap();
+    }
 
     let target = Fresh::postgres();
     let copied = store.copy_into(&target.store).unwrap();
@@ -766,10 +778,21 @@ fn everything_copies_into_an_empty_postgres_database(db: &Fresh) {
             // The scopes of d1 and of the site's and team's index documents.
             documents: 3,
             chunks: 2,
-            receipts: 2
+            receipts: 2,
+            blobs: 1,
         }
     );
     let pg = &target.store;
+    assert_eq!(
+        pg.blob_state(&photo_hash).unwrap(),
+        store.blob_state(&photo_hash).unwrap()
+    );
+    assert_eq!(pg.blob_documents(&photo_hash).unwrap(), ["d1"]);
+    assert_eq!(
+        pg.blob_chunk(&photo_hash, 2000).unwrap(),
+        Some(photo[2000..].to_vec())
+    );
+    assert_eq!(pg.blob_bytes_of(ana).unwrap(), 3000);
     assert_eq!(pg.session(&token).unwrap().unwrap().person.id, ana);
     assert!(pg.is_own_device("ana", "device-a", &secret).unwrap());
     assert_eq!(pg.person(ana).unwrap(), store.person(ana).unwrap());
@@ -807,6 +830,110 @@ fn everything_copies_into_an_empty_postgres_database(db: &Fresh) {
         store.copy_into(&target.store),
         Err(StoreError::Conflict(_))
     ));
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+fn a_blob_is_appended_at_its_offset_and_kept_only_when_intact(db: &Fresh) {
+    let store = &db.store;
+    let ana = tech(store);
+    let file: Vec<u8> = (0..2500u32).map(|i| (i % 251) as u8).collect();
+    let h = sha256(&file);
+    assert_eq!(store.blob_state(&h).unwrap(), None);
+    // Only from the start when nothing is held.
+    assert_eq!(
+        store
+            .append_blob(&h, 2500, ana, 1000, &file[1000..2000])
+            .unwrap(),
+        Appended::WrongOffset(0)
+    );
+    assert_eq!(
+        store.append_blob(&h, 2500, ana, 0, &file[..1000]).unwrap(),
+        Appended::More(1000)
+    );
+    // A second handle (another relay, another request) appending the same chunk: the first wins.
+    assert_eq!(
+        store
+            .append_blob(&h, 2500, ana, 1000, &file[1000..2000])
+            .unwrap(),
+        Appended::More(2000)
+    );
+    assert_eq!(
+        db.reopen()
+            .append_blob(&h, 2500, ana, 1000, &file[1000..2000])
+            .unwrap(),
+        Appended::WrongOffset(2000)
+    );
+    // The length is the one the upload started with; nothing goes past it.
+    assert!(matches!(
+        store.append_blob(&h, 2600, ana, 2000, &file[2000..]),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store.append_blob(&h, 2500, ana, 2000, &[0; 501]),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        store.blob_state(&h).unwrap(),
+        Some(BlobState {
+            size: 2500,
+            received: 2000,
+            complete: false
+        })
+    );
+    assert_eq!(
+        store.blob_bytes_of(ana).unwrap(),
+        2000,
+        "partial bytes count"
+    );
+    assert_eq!(
+        store
+            .append_blob(&h, 2500, ana, 2000, &file[2000..])
+            .unwrap(),
+        Appended::Complete
+    );
+    assert_eq!(
+        store.append_blob(&h, 2500, ana, 0, &[]).unwrap(),
+        Appended::Complete,
+        "already complete"
+    );
+    let mut read = vec![];
+    while let Some(chunk) = store.blob_chunk(&h, read.len() as u64).unwrap() {
+        read.extend(chunk);
+    }
+    assert_eq!(read, file);
+    // Bytes that do not hash to the name are discarded, from the quota too.
+    let other = sha256(b"something else");
+    assert_eq!(
+        store.append_blob(&other, 4, ana, 0, b"abcd").unwrap(),
+        Appended::Damaged
+    );
+    assert_eq!(store.blob_state(&other).unwrap(), None);
+    assert_eq!(store.blob_chunk(&other, 0).unwrap(), None);
+    assert_eq!(store.blob_bytes_of(ana).unwrap(), 2500);
+}
+
+fn blob_references_are_written_with_the_documents_chunks(db: &Fresh) {
+    let store = &db.store;
+    let doc = doc_with("title", "Pump", None);
+    let (h1, h2) = (sha256(b"one"), sha256(b"two"));
+    let mut batch = SyncBatch::default();
+    batch
+        .chunks
+        .push(chunk("d1", doc.save(), true, doc.get_heads()));
+    batch.references.insert("d1".into(), vec![h1.clone()]);
+    batch
+        .references
+        .insert("d2".into(), vec![h1.clone(), h2.clone()]);
+    store.commit_sync_batch(&batch).unwrap();
+    // Written again (the next change of the document): harmless.
+    store.commit_sync_batch(&batch).unwrap();
+    assert_eq!(store.blob_documents(&h1).unwrap(), ["d1", "d2"]);
+    assert_eq!(db.reopen().blob_documents(&h2).unwrap(), ["d2"]);
+    assert!(store.blob_documents(&sha256(b"none")).unwrap().is_empty());
 }
 
 /// A copy of a database made by the relay before sqlx (tests/fixtures/README.md), opened by
@@ -972,7 +1099,7 @@ fn legacy_data_directory_moves_into_postgres_with_migrate_to() {
     );
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
-        said.contains("copied 1 people, 5 documents (1 chunks) and 0 receipts"),
+        said.contains("copied 1 people, 5 documents (1 chunks), 0 receipts and 0 attachments"),
         "{said}"
     );
 

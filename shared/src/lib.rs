@@ -4,6 +4,7 @@
 //! so the browser, the relay and the tests apply exactly the same rules.
 
 pub mod access;
+pub mod attachments;
 pub mod csv_export;
 pub mod directory;
 pub mod duties;
@@ -16,6 +17,7 @@ pub mod links;
 pub mod model;
 pub mod numbering;
 pub mod order;
+pub mod photo;
 pub mod protocol;
 pub mod records;
 pub mod refusal;

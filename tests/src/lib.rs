@@ -15,6 +15,7 @@
 //! Every wait in here polls with a deadline: no fixed sleeps stand in for a condition.
 
 pub mod app;
+pub mod attachments;
 mod browser;
 pub mod records;
 mod relay;
@@ -76,6 +77,16 @@ where
 /// administrator's username.
 pub async fn signed_in(names: &[&str]) -> Result<(Relay, Chromedriver, Vec<Tablet>, String)> {
     let relay = Relay::start().await?;
+    let (driver, tablets, username) = tablets_signed_in(&relay, names).await?;
+    Ok((relay, driver, tablets, username))
+}
+
+/// Chromedriver and one tablet per name signed in to `relay` (already started, e.g. with
+/// arguments or people added) as its first administrator, as [`signed_in`] does.
+pub async fn tablets_signed_in(
+    relay: &Relay,
+    names: &[&str],
+) -> Result<(Chromedriver, Vec<Tablet>, String)> {
     let (username, password) = relay.first_account().unwrap_or_else(|| {
         panic!(
             "a relay with an empty data directory prints the first account:\n{}",
@@ -92,5 +103,5 @@ pub async fn signed_in(names: &[&str]) -> Result<(Relay, Chromedriver, Vec<Table
         tablet.wait_service_worker().await?;
         tablets.push(tablet);
     }
-    Ok((relay, driver, tablets, username))
+    Ok((driver, tablets, username))
 }

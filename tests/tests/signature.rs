@@ -3,7 +3,7 @@
 //! back tablet B shows the very same drawing, with who signed and when.
 
 use e2e::app::{NewIncident, SYNC_TIMEOUT, UI_TIMEOUT};
-use e2e::{Result, Tablet, signed_in};
+use e2e::{Result, signed_in};
 
 const SECTION: &str = "section.record-section[data-section=\"Customer signature\"]";
 
@@ -22,7 +22,7 @@ async fn a_customer_signs_offline_and_the_signature_reaches_another_tablet() -> 
         .await?;
 
     // Not before the work is done.
-    sign(&a, "Bo Berg").await?;
+    a.sign_record("Bo Berg").await?;
     let why = a.refusal().await?;
     assert!(why.contains("signs once the work is done"), "{why}");
 
@@ -30,7 +30,7 @@ async fn a_customer_signs_offline_and_the_signature_reaches_another_tablet() -> 
     a.save().await?;
     relay.stop().await?;
     a.wait_online(false, SYNC_TIMEOUT).await?;
-    sign(&a, "Bo Berg").await?;
+    a.sign_record("Bo Berg").await?;
     a.wait_for(&format!("{SECTION} svg.signature path"), UI_TIMEOUT)
         .await?;
     let row = a.text(&format!("{SECTION} li.section-row")).await?;
@@ -60,23 +60,4 @@ async fn a_customer_signs_offline_and_the_signature_reaches_another_tablet() -> 
     assert_eq!(synced, drawn, "the same drawing on both tablets");
     a.close().await?;
     b.close().await
-}
-
-/// Opens the "Customer signature" action, names the signer, draws two strokes and submits.
-async fn sign(a: &Tablet, who: &str) -> Result<()> {
-    let details = "details#action-sign";
-    if a.attr(details, "open").await?.is_none() {
-        a.click(&format!("{details} > summary")).await?;
-    }
-    a.fill("#a-sign-signer", who).await?;
-    a.click("#a-sign-drawing ~ .clear-signature").await?;
-    a.draw(
-        "#a-sign-drawing",
-        &[
-            &[(0.1, 0.7), (0.2, 0.3), (0.3, 0.7), (0.4, 0.3)],
-            &[(0.5, 0.5), (0.9, 0.55)],
-        ],
-    )
-    .await?;
-    a.click("#action-sign-submit").await
 }

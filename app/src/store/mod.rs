@@ -5,6 +5,10 @@
 //! - `summaries` (version 2): per listed record, its `shared::summary::Summary` as JSON, keyed
 //!   by document id, written in the same transaction as the document, so lists can open from
 //!   summaries alone and never see a stale one.
+//! - `blobs` (version 3): attachment bytes, content-addressed: keyed by their lowercase hex
+//!   SHA-256, each `{bytes: Uint8Array, type: MIME}`. Never inside a document.
+//! - `uploads` (version 3): per blob held, where it stands with the relay (JSON of
+//!   `shared::sync::blobs::Upload`), written in the same transaction as the blob.
 //! - `meta`: small device facts: the device id, the person's display name, and per document
 //!   the hex change hashes the relay is known to have (`relay_heads:<document id>`) and, for
 //!   a record whose change the relay did not accept, why (`refused:<document id>`, JSON of
@@ -16,13 +20,16 @@
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
+use shared::sync::blobs::Upload;
 use wasm_bindgen::{JsCast, JsValue};
 
 pub const DB_NAME: &str = "outpost";
-const DB_VERSION: u32 = 2;
+const DB_VERSION: u32 = 3;
 const DOCS: &str = "docs";
 const SUMMARIES: &str = "summaries";
 const META: &str = "meta";
+const BLOBS: &str = "blobs";
+const UPLOADS: &str = "uploads";
 
 pub const DEVICE_ID: &str = "device_id";
 pub const DISPLAY_NAME: &str = "display_name";
@@ -35,6 +42,8 @@ pub const DIRECTORY: &str = "directory";
 pub const CHANGES_CURSOR: &str = "changes_cursor";
 /// When the last complete sync finished (milliseconds since the epoch, decimal string).
 pub const LAST_SYNC: &str = "last_sync";
+/// The device's attachment settings and the relay's blob limits as last read (JSON).
+pub const BLOB_SETTINGS: &str = "blob_settings";
 const RELAY_HEADS_PREFIX: &str = "relay_heads:";
 const REFUSED_PREFIX: &str = "refused:";
 
@@ -98,6 +107,7 @@ pub struct Meta {
     pub directory: Option<String>,
     pub changes_cursor: Option<i64>,
     pub last_sync: Option<i64>,
+    pub blob_settings: Option<String>,
     /// (document id, hex change hashes the relay has)
     pub relay_heads: Vec<(String, Vec<String>)>,
     /// (document id, JSON of why the relay did not accept its change)
@@ -123,6 +133,11 @@ impl Store {
                 }
                 if event.old_version() < 2.0 {
                     db.create_object_store(SUMMARIES).build()?;
+                }
+                // 2 → 3 adds attachment blobs and their upload state; nothing else changes.
+                if event.old_version() < 3.0 {
+                    db.create_object_store(BLOBS).build()?;
+                    db.create_object_store(UPLOADS).build()?;
                 }
                 Ok(())
             })
@@ -234,6 +249,8 @@ impl Store {
                 meta.session = value.as_string();
             } else if key == DIRECTORY {
                 meta.directory = value.as_string();
+            } else if key == BLOB_SETTINGS {
+                meta.blob_settings = value.as_string();
             } else if key == LAST_SYNC {
                 meta.last_sync = value.as_string().and_then(|c| c.parse().ok());
             } else if key == CHANGES_CURSOR {
@@ -251,6 +268,89 @@ impl Store {
             }
         }
         Ok(meta)
+    }
+
+    /// Stores blob `hash` (its `bytes` and MIME type) with where it stands with the relay, in
+    /// one transaction: both are durable when this returns `Ok`, or neither is.
+    pub async fn put_blob(
+        &self,
+        hash: &str,
+        bytes: &[u8],
+        mime: &str,
+        upload: &Upload,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(&[BLOBS, UPLOADS][..])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let value = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&value, &JsValue::from_str(k), v);
+        set("bytes", &js_sys::Uint8Array::from(bytes).into())
+            .and_then(|_| set("type", &JsValue::from_str(mime)))
+            .map_err(|_| StoreError("the blob could not be prepared for storage".into()))?;
+        tx.object_store(BLOBS)?
+            .put(JsValue::from(value))
+            .with_key(hash.to_string())
+            .primitive()?;
+        tx.object_store(UPLOADS)?
+            .put(JsValue::from_str(&upload_json(upload)))
+            .with_key(hash.to_string())
+            .primitive()?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Blob `hash`'s bytes and MIME type, if this device holds it.
+    pub async fn get_blob(&self, hash: &str) -> Result<Option<(Vec<u8>, String)>, StoreError> {
+        let tx = self.db.transaction(BLOBS).build()?;
+        let store = tx.object_store(BLOBS)?;
+        let Some(value) = store
+            .get::<JsValue, _, _>(hash.to_string())
+            .primitive()?
+            .await?
+        else {
+            return Ok(None);
+        };
+        let get = |k: &str| js_sys::Reflect::get(&value, &JsValue::from_str(k)).ok();
+        let bytes = get("bytes")
+            .ok_or_else(|| StoreError(format!("blob {hash} is unreadable")))
+            .and_then(|b| bytes_of(b).map_err(StoreError))?;
+        let mime = get("type").and_then(|t| t.as_string()).unwrap_or_default();
+        Ok(Some((bytes, mime)))
+    }
+
+    /// Every blob this device holds with its upload state (hash, state).
+    pub async fn load_uploads(&self) -> Result<Vec<(String, Upload)>, StoreError> {
+        let tx = self.db.transaction(UPLOADS).build()?;
+        let store = tx.object_store(UPLOADS)?;
+        let keys = store.get_all_keys::<JsValue>().primitive()?;
+        let values = store.get_all::<JsValue>().primitive()?;
+        let (keys, values) = (keys.await?, values.await?);
+        Ok(keys
+            .zip(values)
+            .filter_map(|(k, v)| {
+                let json = v.ok()?.as_string()?;
+                // An unreadable state is retried from the start: the relay says what it has.
+                let upload = serde_json::from_str(&json).unwrap_or(Upload::Waiting);
+                Some((k.ok()?.as_string()?, upload))
+            })
+            .collect())
+    }
+
+    /// Keeps where blob `hash` stands with the relay.
+    pub async fn put_upload(&self, hash: &str, upload: &Upload) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(UPLOADS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(UPLOADS)?
+            .put(JsValue::from_str(&upload_json(upload)))
+            .with_key(hash.to_string())
+            .primitive()?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn put_meta_string(&self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -295,6 +395,10 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+fn upload_json(upload: &Upload) -> String {
+    serde_json::to_string(&upload.to_keep()).unwrap_or_default()
 }
 
 /// The bytes of a stored value, which should be a `Uint8Array`.

@@ -282,3 +282,82 @@ async fn upgrading_a_version_1_database_builds_summaries_for_the_documents_it_ho
     assert_eq!(summary.priority, shared::records::priority::Priority::P1);
     store.close();
 }
+
+#[wasm_bindgen_test]
+async fn a_blob_and_its_upload_state_are_stored_together_and_survive_reopening() {
+    use shared::sync::blobs::{Upload, sha256_hex};
+    let name = db_name("blobs");
+    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let hash = sha256_hex(&bytes);
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.get_blob(&hash).await.unwrap(), None);
+    store
+        .put_blob(&hash, &bytes, "image/jpeg", &Upload::Waiting)
+        .await
+        .unwrap();
+    // Progress is not kept: the relay says where to resume.
+    store
+        .put_upload(&hash, &Upload::Uploading { sent: 1, total: 2 })
+        .await
+        .unwrap();
+    store.close();
+
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(
+        store.get_blob(&hash).await.unwrap(),
+        Some((bytes, "image/jpeg".to_string()))
+    );
+    assert_eq!(
+        store.load_uploads().await.unwrap(),
+        [(hash.clone(), Upload::Waiting)]
+    );
+    store.put_upload(&hash, &Upload::OnRelay).await.unwrap();
+    assert_eq!(
+        store.load_uploads().await.unwrap(),
+        [(hash, Upload::OnRelay)]
+    );
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_a_version_2_database_keeps_its_documents_and_adds_the_blob_stores() {
+    use indexed_db_futures::database::Database;
+    let name = db_name("upgrade-v2");
+    let v2 = Database::open(&name)
+        .with_version(2u32)
+        .with_on_upgrade_needed(|_, db| {
+            db.create_object_store(DOCS).build()?;
+            db.create_object_store(META).build()?;
+            db.create_object_store(SUMMARIES).build()?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let tx = v2
+        .transaction(DOCS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    tx.object_store(DOCS)
+        .unwrap()
+        .put(JsValue::from(js_sys::Uint8Array::from(&[7u8, 8, 9][..])))
+        .with_key("doc-a".to_string())
+        .primitive()
+        .unwrap();
+    tx.commit().await.unwrap();
+    v2.close();
+
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.get_doc("doc-a").await.unwrap(), Some(vec![7, 8, 9]));
+    assert!(store.load_uploads().await.unwrap().is_empty());
+    store
+        .put_blob(
+            &"ab".repeat(32),
+            b"x",
+            "text/plain",
+            &shared::sync::blobs::Upload::Waiting,
+        )
+        .await
+        .unwrap();
+    store.close();
+}

@@ -297,6 +297,8 @@ impl Client {
                 Effect::RelayHas { doc, heads } => {
                     self.reported(&doc);
                     spawn_local(self.state.relay_has(doc, heads));
+                    // A record that reached the relay may name blobs it can now take.
+                    self.state.blobs.kick(self.state);
                 }
                 Effect::Unavailable(id) => {
                     self.reported(&id);
@@ -313,6 +315,8 @@ impl Client {
                     self.state.online.set(true);
                     self.state.session_expired.set(false);
                     self.request_listed();
+                    // Blobs follow the documents that name them.
+                    self.state.blobs.kick(self.state);
                     // Nothing planned (nothing changed anywhere): the cursor is current.
                     let empty = self
                         .pending

@@ -1,6 +1,7 @@
 //! The screens. Views read `AppState`'s signals and call its actions; no rule lives here.
 
 mod admin;
+mod attachments;
 mod change_calendar;
 pub(crate) mod conflicts;
 mod dashboard;

@@ -371,6 +371,7 @@ fn RecordForm(form: Form, id: RwSignal<Option<DocumentId>>) -> impl IntoView {
                         .collect_view()}
                 </Show>
                 <Sections record=record id=id saving=saving writable=writable />
+                <super::attachments::Attachments id=id writable=writable />
                 <super::links::RecordLinks id=id />
             }))}
             {ticket.then(|| view! {

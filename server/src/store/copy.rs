@@ -15,10 +15,14 @@ pub struct Copied {
     pub documents: usize,
     pub chunks: usize,
     pub receipts: usize,
+    /// Attachments' blobs, complete or partly uploaded.
+    pub blobs: usize,
 }
 
 /// Rows read per query from the tables that grow with use (chunks, receipts).
 const PAGE: i64 = 500;
+/// Blob chunks (up to 1 MiB each) read per query: what the copy holds in memory at once.
+const BLOB_PAGE: i64 = 8;
 
 type Person = (i64, String, String, String, bool, i64);
 type Pair = (String, String);
@@ -37,6 +41,8 @@ type Receipt = (
     Option<String>,
 );
 type Chunk = (i64, String, String, Vec<u8>, Option<Vec<u8>>);
+type Blob = (String, i64, i64, i64, bool);
+type BlobChunk = (i64, String, i64, Vec<u8>);
 
 impl Store {
     /// Copies everything this store keeps into `target`, which must be empty.
@@ -87,11 +93,22 @@ impl Store {
                             "INSERT INTO receipts (seq, hash, document, person, device, received_at, device_time, author)
                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                             |q, r| q.bind(r.0).bind(r.1).bind(r.2).bind(r.3).bind(r.4).bind(r.5).bind(r.6).bind(r.7),
-                            copied.receipts);
+                            copied.receipts, PAGE);
                         copy_pages!(src, tx, Chunk,
                             "SELECT seq, document, name, bytes, heads FROM document_chunks WHERE seq > $1 ORDER BY seq LIMIT $2",
                             "INSERT INTO document_chunks (seq, document, name, bytes, heads) VALUES ($1, $2, $3, $4, $5)",
-                            |q, r| q.bind(r.0).bind(r.1).bind(r.2).bind(r.3).bind(r.4), copied.chunks);
+                            |q, r| q.bind(r.0).bind(r.1).bind(r.2).bind(r.3).bind(r.4), copied.chunks, PAGE);
+                        copy_rows!(src, tx, Blob,
+                            "SELECT hash, size, received, uploaded_by, complete FROM blobs",
+                            "INSERT INTO blobs (hash, size, received, uploaded_by, complete) VALUES ($1, $2, $3, $4, $5)",
+                            |q, r| q.bind(r.0).bind(r.1).bind(r.2).bind(r.3).bind(r.4), copied.blobs);
+                        copy_pages!(src, tx, BlobChunk,
+                            "SELECT seq, hash, start, bytes FROM blob_chunks WHERE seq > $1 ORDER BY seq LIMIT $2",
+                            "INSERT INTO blob_chunks (seq, hash, start, bytes) VALUES ($1, $2, $3, $4)",
+                            |q, r| q.bind(r.0).bind(r.1).bind(r.2).bind(r.3), (), BLOB_PAGE);
+                        copy_rows!(src, tx, Pair, "SELECT hash, document FROM blob_references",
+                            "INSERT INTO blob_references (hash, document) VALUES ($1, $2)",
+                            |q, r| q.bind(r.0).bind(r.1), ());
                         let revision: i64 = sqlx::query_scalar("SELECT revision FROM access_revision")
                             .fetch_one(&mut *src)
                             .await?;
@@ -122,6 +139,7 @@ const RESTART_IDENTITIES: &[&str] = &[
     "SELECT setval(pg_get_serial_sequence('people', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM people), false)",
     "SELECT setval(pg_get_serial_sequence('receipts', 'seq'), (SELECT coalesce(max(seq), 0) + 1 FROM receipts), false)",
     "SELECT setval(pg_get_serial_sequence('document_chunks', 'seq'), (SELECT coalesce(max(seq), 0) + 1 FROM document_chunks), false)",
+    "SELECT setval(pg_get_serial_sequence('blob_chunks', 'seq'), (SELECT coalesce(max(seq), 0) + 1 FROM blob_chunks), false)",
 ];
 
 /// Copies every row `$select` reads from `$src` into `$tx` with `$insert`; adds the count to
@@ -138,15 +156,15 @@ macro_rules! copy_rows {
     }};
 }
 
-/// [`copy_rows!`] for the tables that grow with use, a page of `PAGE` rows at a time by their
+/// [`copy_rows!`] for the tables that grow with use, a page of `$page` rows at a time by their
 /// sequence number (the row's first column).
 macro_rules! copy_pages {
-    ($src:ident, $tx:ident, $row:ty, $select:expr, $insert:expr, |$q:ident, $r:ident| $bind:expr, $count:expr) => {{
+    ($src:ident, $tx:ident, $row:ty, $select:expr, $insert:expr, |$q:ident, $r:ident| $bind:expr, $count:expr, $page:expr) => {{
         let mut after: i64 = 0;
         loop {
             let rows: Vec<$row> = sqlx::query_as($select)
                 .bind(after)
-                .bind(PAGE)
+                .bind($page)
                 .fetch_all(&mut *$src)
                 .await?;
             let Some(last) = rows.last() else { break };

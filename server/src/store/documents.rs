@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 use shared::access::RecordScope;
 
 use super::{
-    Receipt, Result, Store, StoreError, notices, on_db, receipts::insert_receipts, write_tx,
+    Receipt, Result, Store, StoreError, blobs::insert_references, notices, on_db,
+    receipts::insert_receipts, write_tx,
 };
 
 /// What one sync batch writes, committed at once: one fsync for every frame in the batch.
@@ -23,6 +24,9 @@ pub struct SyncBatch {
     pub scopes: HashMap<String, RecordScope>,
     /// Receipts per (person, device).
     pub receipts: HashMap<(i64, String), Vec<Receipt>>,
+    /// The attachments' blobs each document references (`shared::attachments::hashes_in`),
+    /// for the relay's access check on blobs (`blobs.rs`).
+    pub references: HashMap<String, Vec<String>>,
 }
 
 /// One chunk of a document to store.
@@ -50,7 +54,10 @@ pub(super) const ROWS_PER_STATEMENT: usize = 500;
 
 impl SyncBatch {
     pub fn is_empty(&self) -> bool {
-        self.chunks.is_empty() && self.scopes.is_empty() && self.receipts.is_empty()
+        self.chunks.is_empty()
+            && self.scopes.is_empty()
+            && self.receipts.is_empty()
+            && self.references.is_empty()
     }
 
     /// What committing the batch stores: each document's last snapshot in it, which replaces
@@ -163,6 +170,13 @@ impl Store {
                 receipts.iter().map(move |r| (*person, device.as_str(), r))
             })
             .collect();
+        let references: Vec<(&str, &str)> = batch
+            .references
+            .iter()
+            .flat_map(|(document, hashes)| {
+                hashes.iter().map(move |h| (document.as_str(), h.as_str()))
+            })
+            .collect();
         let mut stored_scopes: Vec<String> = vec![];
         let added = self.run(async {
             write_tx!(self, tx => {
@@ -245,6 +259,9 @@ impl Store {
                             .execute(&mut *tx)
                             .await?;
                     }
+                }
+                for rows in references.chunks(ROWS_PER_STATEMENT) {
+                    insert_references!(&mut *tx, rows);
                 }
                 let mut added = 0;
                 for rows in receipts.chunks(ROWS_PER_STATEMENT) {

@@ -20,6 +20,7 @@
 //! statements (`documents.rs`), and on SQLite the hub has a connection of its own rather than
 //! checking one out of the pool for each query.
 
+mod blobs;
 mod catalog;
 mod copy;
 mod documents;
@@ -49,6 +50,7 @@ use sqlx::{
     },
 };
 
+pub use blobs::{Appended, BlobState};
 pub use copy::Copied;
 pub use documents::{StoredDocument, SyncBatch, WrittenChunk};
 pub use notices::Notice;
@@ -378,12 +380,24 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "chunks named by hash",
         include_str!("../../migrations/sqlite/0005_chunks_named_by_hash.sql"),
     ),
+    (
+        6,
+        "blobs",
+        include_str!("../../migrations/sqlite/0006_blobs.sql"),
+    ),
 ];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "schema",
-    include_str!("../../migrations/postgres/0001_schema.sql"),
-)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "schema",
+        include_str!("../../migrations/postgres/0001_schema.sql"),
+    ),
+    (
+        2,
+        "blobs",
+        include_str!("../../migrations/postgres/0002_blobs.sql"),
+    ),
+];
 
 fn migrator(migrations: &'static [(i64, &'static str, &'static str)]) -> Migrator {
     use sqlx::SqlSafeStr;

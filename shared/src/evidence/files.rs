@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::{EvidenceError, ExportInfo, Receipt, SampledRecord, receipts_by_hash};
 use crate::{
+    attachments::Attachment,
     csv_export::safe_cell,
     history::{HistoryEntry, history},
     ids::DocumentId,
@@ -28,6 +29,19 @@ pub(super) struct Evidence {
     pub history: Vec<HistoryEntry>,
     pub receipts: HashMap<String, Receipt>,
     pub saved: Vec<u8>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// The attachments a document's record lists (none if it is not a readable record).
+pub(super) fn attachments_of(doc: &automerge::Automerge) -> Vec<Attachment> {
+    crate::records::read(doc)
+        .map(|r| Attachment::all(&r))
+        .unwrap_or_default()
+}
+
+/// Where an attachment's bytes go in the archive: `attachments/<hash>-<name>`.
+pub(super) fn attachment_path(a: &Attachment) -> String {
+    format!("attachments/{}-{}", a.hash, a.name)
 }
 
 impl Evidence {
@@ -49,6 +63,7 @@ impl Evidence {
                 .map(|(h, r)| (h.to_string(), r.clone()))
                 .collect(),
             saved: r.doc.save(),
+            attachments: attachments_of(&r.doc),
         }
     }
 
@@ -80,6 +95,10 @@ pub(super) fn readme(info: &ExportInfo, records: &[Evidence]) -> String {
          - documents/      each record's Automerge document, to replay the history with any\n\
          \x20                 Automerge implementation (e.g. Automerge.load in JavaScript)\n\
          - signatures/     the customer's signature of each signed record, as SVG\n\
+         - attachments.csv every file attached to a record: its SHA-256, name, type, size, who\n\
+         \x20                 attached it on which device, when, and its file in attachments/ (empty\n\
+         \x20                 if its bytes were not available to the exporter)\n\
+         - attachments/    the attached files, named <SHA-256>-<name>\n\
          - MANIFEST.sha256 SHA-256 of every file; check with `sha256sum -c MANIFEST.sha256`\n",
         id = info.clause.id,
         title = info.clause.title,
@@ -169,6 +188,54 @@ pub(super) fn history_csv(records: &[Evidence]) -> Result<Vec<u8>, EvidenceError
             for field in fields {
                 write_row(&mut out, common.iter().chain(field.iter()))?;
             }
+        }
+    }
+    out.into_inner()
+        .map_err(|e| EvidenceError::Write(e.to_string()))
+}
+
+pub(super) fn attachments_csv(
+    records: &[Evidence],
+    included: impl Fn(&str) -> bool,
+) -> Result<Vec<u8>, EvidenceError> {
+    let mut out = csv::Writer::from_writer(vec![]);
+    write_row(
+        &mut out,
+        [
+            "number",
+            "document_id",
+            "sha256",
+            "name",
+            "type",
+            "size",
+            "attached_at",
+            "attached_by",
+            "device",
+            "file",
+        ],
+    )?;
+    for r in records {
+        for a in &r.attachments {
+            let file = if included(&a.hash) {
+                attachment_path(a)
+            } else {
+                String::new()
+            };
+            write_row(
+                &mut out,
+                [
+                    r.number.clone(),
+                    r.id.to_string(),
+                    a.hash.clone(),
+                    a.name.clone(),
+                    a.mime.clone(),
+                    a.size.to_string(),
+                    a.at.to_string(),
+                    a.by.clone(),
+                    a.device.clone(),
+                    file,
+                ],
+            )?;
         }
     }
     out.into_inner()

@@ -84,11 +84,36 @@ pub fn sample(
     Ok(keyed.into_iter().take(size).map(|(_, id)| id).collect())
 }
 
-/// The export as a zip: `README.txt`, `records.csv`, `history.csv`, `records.json`,
-/// `documents/<number>.automerge`, `signatures/<number>.svg` (signed records) and
-/// `MANIFEST.sha256` (`sha256sum -c` checks it), all inside
-/// one folder named for the clause. Records are ordered by number.
+/// The export without the attachments' bytes: see [`package_with`].
 pub fn package(info: &ExportInfo, records: &[SampledRecord]) -> Result<Vec<u8>, EvidenceError> {
+    package_with(info, records, &HashMap::new())
+}
+
+/// The files the attachments of `records` are exported as: `(path in the archive, hash)`, e.g.
+/// `("attachments/<hash>-photo.jpg", "<hash>")`, ordered by path, once each. Whoever assembles
+/// an export fetches these blobs and hands them to [`package_with`].
+pub fn attachment_files(records: &[SampledRecord]) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = records
+        .iter()
+        .flat_map(|r| files::attachments_of(&r.doc))
+        .map(|a| (files::attachment_path(&a), a.hash))
+        .collect();
+    crate::order::sort(&mut files);
+    files.dedup();
+    files
+}
+
+/// The export as a zip: `README.txt`, `records.csv`, `history.csv`, `records.json`,
+/// `attachments.csv` (every attachment of every record: hash, name, type, size, who, when),
+/// `documents/<number>.automerge`, `signatures/<number>.svg` (signed records),
+/// `attachments/<hash>-<name>` (the attachments whose bytes are in `blobs`, by hash, and match
+/// it) and `MANIFEST.sha256` (`sha256sum -c` checks it), all inside one folder named for the
+/// clause. Records are ordered by number.
+pub fn package_with(
+    info: &ExportInfo,
+    records: &[SampledRecord],
+    blobs: &HashMap<String, Vec<u8>>,
+) -> Result<Vec<u8>, EvidenceError> {
     let mut records: Vec<files::Evidence> = records.iter().map(files::Evidence::of).collect();
     crate::order::sort_by(&mut records, |a, b| a.number.cmp(&b.number));
     let mut out = vec![
@@ -100,6 +125,16 @@ pub fn package(info: &ExportInfo, records: &[SampledRecord]) -> Result<Vec<u8>, 
         ("history.csv".to_string(), files::history_csv(&records)?),
         ("records.json".to_string(), files::records_json(&records)?),
     ];
+    // Only bytes that are what the document names: a damaged blob would fail the manifest.
+    let included = |hash: &str| {
+        blobs
+            .get(hash)
+            .filter(|bytes| hex(&Sha256::digest(bytes)) == hash)
+    };
+    out.push((
+        "attachments.csv".to_string(),
+        files::attachments_csv(&records, |hash| included(hash).is_some())?,
+    ));
     for r in &records {
         out.push((format!("documents/{}.automerge", r.number), r.saved.clone()));
     }
@@ -108,6 +143,14 @@ pub fn package(info: &ExportInfo, records: &[SampledRecord]) -> Result<Vec<u8>, 
             out.push((format!("signatures/{}.svg", r.number), svg.into_bytes()));
         }
     }
+    let mut attachments: Vec<(String, &Vec<u8>)> = records
+        .iter()
+        .flat_map(|r| &r.attachments)
+        .filter_map(|a| Some((files::attachment_path(a), included(&a.hash)?)))
+        .collect();
+    crate::order::sort(&mut attachments);
+    attachments.dedup_by(|a, b| a.0 == b.0);
+    out.extend(attachments.into_iter().map(|(path, b)| (path, b.clone())));
     let manifest: String = out
         .iter()
         .map(|(path, bytes)| format!("{}  {path}\n", hex(&Sha256::digest(bytes))))

@@ -132,6 +132,7 @@ fn package_holds_records_history_receipts_documents_and_a_true_manifest() {
             "outpost-evidence-8.6.1/records.csv".into(),
             "outpost-evidence-8.6.1/history.csv".into(),
             "outpost-evidence-8.6.1/records.json".into(),
+            "outpost-evidence-8.6.1/attachments.csv".into(),
             format!("outpost-evidence-8.6.1/documents/{number}.automerge"),
             "outpost-evidence-8.6.1/MANIFEST.sha256".into(),
         ]
@@ -303,4 +304,94 @@ fn a_signed_record_brings_its_signature_as_svg_in_the_manifest() {
         INCIDENT.number(&id)
     );
     assert!(String::from_utf8_lossy(manifest).lines().any(|l| l == line));
+}
+
+#[test]
+fn attachments_are_listed_with_their_hashes_and_the_bytes_given_are_in_the_manifest() {
+    use crate::attachments::{Attachment, attach};
+    let (id, mut doc) = incident(4);
+    let photo = b"jpeg bytes".to_vec();
+    let report = b"pdf bytes".to_vec();
+    let file = |bytes: &[u8], name: &str, mime: &str| Attachment {
+        hash: hex(&Sha256::digest(bytes)),
+        name: name.into(),
+        mime: mime.into(),
+        size: bytes.len() as u64,
+        at: Timestamp(2_000),
+        by: String::new(),
+        device: String::new(),
+    };
+    let mut record = Record::read(&doc, &INCIDENT).unwrap();
+    for a in [
+        file(&photo, "roller.jpg", "image/jpeg"),
+        file(&report, "report.pdf", "application/pdf"),
+    ] {
+        attach(&mut record, &meta("ana", 3_000), &a).unwrap();
+    }
+    record.write(&mut doc, &meta("ana", 3_000)).unwrap();
+    let records = [SampledRecord {
+        id,
+        doc,
+        receipts: vec![],
+    }];
+    let (photo_hash, report_hash) = (hex(&Sha256::digest(&photo)), hex(&Sha256::digest(&report)));
+    let photo_path = format!("attachments/{photo_hash}-roller.jpg");
+    let report_path = format!("attachments/{report_hash}-report.pdf");
+    let mut wanted = vec![
+        (photo_path.clone(), photo_hash.clone()),
+        (report_path.clone(), report_hash.clone()),
+    ];
+    wanted.sort();
+    assert_eq!(attachment_files(&records), wanted);
+
+    // The photo's bytes are given; the report's are not what its hash says.
+    let blobs = HashMap::from([
+        (photo_hash.clone(), photo.clone()),
+        (report_hash.clone(), b"damaged".to_vec()),
+    ]);
+    let info = ExportInfo {
+        clause: clause("8.6.1").unwrap(),
+        generated_at: Timestamp(1_795_392_000_000),
+        generated_by: "audra",
+        population: 1,
+        seed: "s",
+    };
+    let files = unzip(&package_with(&info, &records, &blobs).unwrap());
+    let get = |name: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == &format!("outpost-evidence-8.6.1/{name}"))
+            .map(|(_, b)| b.clone())
+    };
+    assert_eq!(get(&photo_path), Some(photo.clone()));
+    assert_eq!(get(&report_path), None, "damaged bytes are left out");
+    let csv = String::from_utf8(get("attachments.csv").unwrap()).unwrap();
+    let number = INCIDENT.number(&id);
+    assert!(
+        csv.contains(&format!(
+            "{number},{id},{photo_hash},roller.jpg,image/jpeg,10,{},ana,device-ana,{photo_path}",
+            Timestamp(2_000)
+        )),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!(
+            "{report_hash},report.pdf,application/pdf,9,{},ana,device-ana,\n",
+            Timestamp(2_000)
+        )),
+        "{csv}"
+    );
+    let manifest = String::from_utf8(get("MANIFEST.sha256").unwrap()).unwrap();
+    assert!(
+        manifest
+            .lines()
+            .any(|l| l == format!("{photo_hash}  {photo_path}")),
+        "{manifest}"
+    );
+    assert!(manifest.lines().any(|l| l.ends_with("  attachments.csv")));
+    assert!(!manifest.contains(&report_path));
+    // Without blobs the export still lists every attachment.
+    let plain = unzip(&export(&records));
+    assert!(plain.iter().any(|(n, _)| n.ends_with("attachments.csv")));
+    assert!(!plain.iter().any(|(n, _)| n.contains("/attachments/")));
 }

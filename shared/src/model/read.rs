@@ -53,20 +53,54 @@ pub(crate) fn find<'a>(entries: &'a [(String, Held)], key: &str) -> Option<&'a H
 
 /// The fields of the map `obj`.
 pub fn read_group(doc: &Automerge, obj: &ObjId, fields: &'static [Field]) -> Group {
-    group_of(doc, &map_entries(doc, obj), fields)
+    group_of(doc, obj, &map_entries(doc, obj), fields)
 }
 
+/// The fields of the map `obj`, whose entries are `entries`.
 pub(crate) fn group_of(
     doc: &Automerge,
+    obj: &ObjId,
     entries: &[(String, Held)],
     fields: &'static [Field],
 ) -> Group {
     Group::from_entries(
         fields
             .iter()
-            .map(|field| (field.key, read_field(doc, find(entries, field.key), field)))
+            .map(|field| {
+                let value = match find(entries, field.key) {
+                    Some(held) if held.conflict && started_concurrently(field) => {
+                        merged_list(doc, obj, field)
+                    }
+                    held => read_field(doc, held, field),
+                };
+                (field.key, value)
+            })
             .collect(),
     )
+}
+
+/// Whether `field` is a sparse list, which two devices may each start offline (each attaching
+/// a first file): two lists at one key, of which Automerge shows one.
+pub(crate) fn started_concurrently(field: &Field) -> bool {
+    field.sparse && matches!(field.shape, Shape::List(_))
+}
+
+/// A sparse list started concurrently reads as the entries of every list at the key, in
+/// Automerge's (deterministic) order of the values, so no device's entries are hidden; the next
+/// write settles it into one list (`super::write`).
+fn merged_list(doc: &Automerge, obj: &ObjId, field: &Field) -> Value {
+    let mut items = vec![];
+    for (value, id) in doc.get_all(obj, field.key).unwrap_or_default() {
+        let held = Held {
+            value: value.into_owned(),
+            id,
+            conflict: false,
+        };
+        if let Value::List(list) = read_value(doc, &held, &field.shape) {
+            items.extend(list);
+        }
+    }
+    Value::List(items)
 }
 
 /// A field's value from what the document holds there; its default when nothing (or null) is.

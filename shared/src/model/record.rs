@@ -155,7 +155,7 @@ impl Record {
         let entries = map_entries(doc, &automerge::ROOT);
         let mut record = Record {
             ty,
-            fields: group_of(doc, &entries, ty.fields),
+            fields: group_of(doc, &automerge::ROOT, &entries, ty.fields),
         };
         for later in ty.schemas.iter().filter(|s| s.version > schema) {
             if let Some(upgrade) = later.upgrade {

@@ -25,9 +25,10 @@ impl Field {
         }
     }
 
-    /// An optional field that is not written while it is empty (absence reads as empty). For
-    /// a field added to entries of a list that only grows (a work-log line's time spent): the
-    /// next write would otherwise add it, empty, to every entry ever made.
+    /// An optional field or a list that is not written while it is empty (absence reads as
+    /// empty). For a field added to entries of a list that only grows (a work-log line's time
+    /// spent): the next write would otherwise add it, empty, to every entry ever made; and for
+    /// a field added to every record type (attachments), so documents stay as they were.
     pub const fn sparse(mut self) -> Self {
         self.sparse = true;
         self

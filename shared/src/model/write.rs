@@ -15,7 +15,7 @@ use automerge::{
     Automerge, AutomergeError, ObjId, ObjType, Prop, ScalarValue, Value as Am, hydrate,
 };
 
-use super::read::{Held, find, list_entries, map_entries, read_value};
+use super::read::{Held, find, list_entries, map_entries, read_value, started_concurrently};
 use super::shape::{Field, Shape};
 use super::value::{Group, Value};
 
@@ -43,6 +43,13 @@ pub(crate) fn plan_group(
             continue;
         }
         let prop = Prop::Map(field.key.into());
+        if existing.is_some_and(|h| h.conflict) && started_concurrently(field) {
+            // Settled by one list holding what the reader merged from all of them.
+            if let Some(value) = hydrated(&field.shape, new.get(field.key)) {
+                ops.push(Op::Create(obj.clone(), prop, value));
+            }
+            continue;
+        }
         plan_value(
             doc,
             obj,
@@ -176,9 +183,14 @@ pub(crate) fn hydrated_entries(
         .collect()
 }
 
-/// A sparse field with nothing in it, which a document need not hold.
+/// A sparse field with nothing in it (null, or an empty list), which a document need not hold.
 fn unwritten(field: &Field, value: &Value) -> bool {
-    field.sparse && *value == Value::Null
+    field.sparse
+        && match value {
+            Value::Null => true,
+            Value::List(items) => items.is_empty(),
+            _ => false,
+        }
 }
 
 /// Carries out `ops` in `tx`.

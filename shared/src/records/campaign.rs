@@ -58,6 +58,7 @@ pub const FIELDS: &[F] = &[
     F::new("status", S::Choice(&CAMPAIGN_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static LIFECYCLE: m::Lifecycle = m::Lifecycle {

@@ -103,6 +103,7 @@ pub const FIELDS: &[F] = &[
     F::new("status", S::Choice(&ChangeStatus::CHOICES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
     // Added after schema 1 without a bump: older documents read it as not recorded.
     F::new(
         "outcome",
@@ -563,6 +564,7 @@ pub const TEMPLATE_FIELDS: &[F] = &[
     F::new("status", S::Choice(&ACTIVE_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static TEMPLATE_LIFECYCLE: m::Lifecycle = active("a change template");
@@ -619,6 +621,7 @@ pub const FREEZE_FIELDS: &[F] = &[
     F::new("status", S::Choice(&ACTIVE_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static FREEZE_LIFECYCLE: m::Lifecycle = active("a freeze window");

@@ -64,6 +64,7 @@ pub const CI_FIELDS: &[F] = &[
     F::new("verifications", S::List(&S::Group(VERIFICATION))),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static CI_LIFECYCLE: m::Lifecycle = m::Lifecycle {
@@ -257,6 +258,7 @@ pub const ASSET_FIELDS: &[F] = &[
     F::new("status", S::Choice(&ASSET_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static ASSET_LIFECYCLE: m::Lifecycle = m::Lifecycle {

@@ -60,6 +60,8 @@ pub const FIELDS: &[F] = &[
     F::new("outage", S::Optional(&S::Group(OUTAGE))),
     // The customer's signature on the resolved work (sparse: absent until someone signs).
     crate::signature::FIELD,
+    // Files attached to it (sparse: absent until the first).
+    crate::attachments::FIELD,
 ];
 
 /// Schema 2 added the ISO 20000 fields after `work_log` and the status history; schema 3 the

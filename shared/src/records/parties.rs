@@ -33,6 +33,7 @@ pub const CUSTOMER_FIELDS: &[F] = &[
     F::new("status", S::Choice(&ACTIVE_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static CUSTOMER_LIFECYCLE: m::Lifecycle = active("a customer");
@@ -125,6 +126,7 @@ pub const COMPLAINT_FIELDS: &[F] = &[
     F::new("status", S::Choice(&COMPLAINT_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static COMPLAINT_LIFECYCLE: m::Lifecycle = m::Lifecycle {
@@ -191,6 +193,7 @@ pub const SUPPLIER_FIELDS: &[F] = &[
     F::new("status", S::Choice(&ACTIVE_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static SUPPLIER_LIFECYCLE: m::Lifecycle = active("a supplier");
@@ -236,6 +239,7 @@ pub const CONTRACT_FIELDS: &[F] = &[
     F::new("status", S::Choice(&CONTRACT_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static CONTRACT_LIFECYCLE: m::Lifecycle = m::Lifecycle {

@@ -33,6 +33,7 @@ pub const FIELDS: &[F] = &[
     F::new("effectiveness_review", OPTIONAL_REVIEW),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static LIFECYCLE: m::Lifecycle = m::Lifecycle {

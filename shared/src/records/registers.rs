@@ -87,6 +87,7 @@ pub const RISK_FIELDS: &[F] = &[
     F::new("status", S::Choice(&ENTRY_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static RISK_LIFECYCLE: Lifecycle = entry("a risk");
@@ -161,6 +162,7 @@ pub const COMPETENCE_FIELDS: &[F] = &[
     F::new("status", S::Choice(&ACTIVE_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static COMPETENCE_LIFECYCLE: Lifecycle = active("a competence record");
@@ -281,6 +283,7 @@ pub const AUDIT_FIELDS: &[F] = &[
     F::new("status", S::Choice(&AUDIT_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static AUDIT_LIFECYCLE: Lifecycle = Lifecycle {
@@ -406,6 +409,7 @@ pub const REVIEW_FIELDS: &[F] = &[
     F::new("status", S::Choice(&REVIEW_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static REVIEW_LIFECYCLE: Lifecycle = Lifecycle {
@@ -562,6 +566,7 @@ pub const NONCONFORMITY_FIELDS: &[F] = &[
     F::new("status", S::Choice(&ENTRY_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static NONCONFORMITY_LIFECYCLE: Lifecycle = entry("a nonconformity");
@@ -646,6 +651,7 @@ pub const IMPROVEMENT_FIELDS: &[F] = &[
     F::new("status", S::Choice(&ENTRY_STATUSES)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static IMPROVEMENT_LIFECYCLE: Lifecycle = entry("an improvement");

@@ -42,6 +42,7 @@ pub const FIELDS: &[F] = &[
     F::new("created_by", S::Text),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
     // The customer's signature on the fulfilled request (sparse: absent until someone signs).
     crate::signature::FIELD,
 ];

@@ -44,6 +44,7 @@ pub const FIELDS: &[F] = &[
     F::new("availability_target", S::Decimal).or(|| m::Value::F64(99.0)),
     JOURNAL[0],
     JOURNAL[1],
+    crate::attachments::FIELD,
 ];
 
 static LIFECYCLE: m::Lifecycle = m::Lifecycle {

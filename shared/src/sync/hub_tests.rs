@@ -1192,3 +1192,57 @@ fn relays_sharing_storage_pass_each_others_changes_to_their_devices() {
 fn last_chunk(net: &Net, doc: DocumentId) -> Vec<u8> {
     net.storage[&doc].last().unwrap().clone()
 }
+
+/// Adds an attachment entry naming `hash` to the document's `attachments` list on device
+/// `conn`, as `crate::attachments::attach` writes it.
+fn attach_on(net: &mut Net, conn: usize, id: DocumentId, hash: &str) {
+    let dev = &mut net.devices[conn];
+    let doc = dev.docs.entry(id).or_default();
+    let mut tx = doc.transaction();
+    let list = match tx.get(automerge::ROOT, "attachments").unwrap() {
+        Some((_, list)) => list,
+        None => tx
+            .put_object(automerge::ROOT, "attachments", automerge::ObjType::List)
+            .unwrap(),
+    };
+    let at = tx.length(&list);
+    let entry = tx
+        .insert_object(&list, at, automerge::ObjType::Map)
+        .unwrap();
+    tx.put(&entry, "hash", hash).unwrap();
+    tx.put(&entry, "name", "photo.jpg").unwrap();
+    tx.commit();
+    for frame in dev.session.local_change(&id, &dev.docs) {
+        net.hub.receive(conn as ConnId, &frame);
+    }
+    net.settle();
+}
+
+/// The attachments the `Persist` effects from `log[from..]` carried.
+fn persisted_attachments(net: &Net, from: usize) -> Vec<Vec<String>> {
+    net.log[from..]
+        .iter()
+        .filter_map(|e| match e {
+            HubEffect::Persist { attachments, .. } => Some(attachments.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_persist_names_the_documents_attachments_when_they_change() {
+    let mut net = Net::new();
+    let a = net.join("a");
+    let id = id(77);
+    let (one, two) = ("1".repeat(64), "2".repeat(64));
+    let start = net.log.len();
+    net.edit(a, id, "title", "Pump");
+    attach_on(&mut net, a, id, &one);
+    // Edits that leave the attachments as they were carry none: nothing to read or write.
+    net.edit(a, id, "title", "Pump leaks");
+    attach_on(&mut net, a, id, &two);
+    assert_eq!(
+        persisted_attachments(&net, start),
+        [vec![], vec![one.clone()], vec![], vec![one, two]]
+    );
+}

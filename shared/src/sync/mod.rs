@@ -8,6 +8,7 @@
 //! Per document it runs Automerge's sync protocol (one `automerge::sync::State` per document
 //! and connection), wrapped in automerge-repo's `request`/`sync` messages.
 
+pub mod blobs;
 mod changes;
 mod docs;
 mod held;
