@@ -273,12 +273,30 @@ async fn edits_converge_after_the_listeners_connections_are_killed() {
          WHERE application_name = '{name}' AND query LIKE 'LISTEN%'"
     ));
     assert_eq!(killed.trim(), "2");
-    // Edits on both sides at once, while the relays find their listeners gone.
-    let (from_ana, from_bo) = (ids[0], ids[1]);
-    let edited = retitled(&ana.docs[&from_ana], "Pump 0, during", "ana");
-    ana.edit(from_ana, edited).await;
-    let edited = retitled(&bo.docs[&from_bo], "Pump 1, during", "bo");
-    bo.edit(from_bo, edited).await;
+    // For five seconds every listening connection is terminated again within a millisecond of
+    // its LISTEN, while each device makes edits that its relay stores: the other relay hears
+    // of next to none of them, and only its read after listening again brings them.
+    let keep_killing = format!(
+        "DO $$ BEGIN FOR i IN 1..5000 LOOP
+             PERFORM pg_stat_clear_snapshot();
+             PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE application_name = '{name}' AND query LIKE 'LISTEN%';
+             PERFORM pg_sleep(0.001);
+         END LOOP; END $$"
+    );
+    let killer = tokio::task::spawn_blocking(move || postgres::psql(&keep_killing));
+    for round in 0..3 {
+        for (device, id, author) in [(&mut ana, ids[0], "ana"), (&mut bo, ids[1], "bo")] {
+            let edited = retitled(&device.docs[&id], &format!("during {round}"), author);
+            device.edit(id, edited).await;
+            device.run_until(|d| d.unsynced(&id) == 0).await;
+        }
+    }
+    assert!(
+        !killer.is_finished(),
+        "the edits were made while the listeners were down"
+    );
+    killer.await.unwrap();
     let start = Instant::now();
     let converged = |d: &Device, other: &HashMap<DocumentId, Vec<ChangeHash>>| {
         ids.iter().all(|id| d.heads(id) == other[id])
