@@ -277,15 +277,16 @@ async fn edits_converge_after_the_listeners_connections_are_killed() {
     // its LISTEN, while each device makes edits that its relay stores: the other relay hears
     // of next to none of them, and only its read after listening again brings them.
     let keep_killing = format!(
-        "DO $$ BEGIN FOR i IN 1..5000 LOOP
+        "DO $$ DECLARE stop timestamptz := clock_timestamp() + interval '5 seconds'; BEGIN
+         WHILE clock_timestamp() < stop LOOP
              PERFORM pg_stat_clear_snapshot();
              PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
                  WHERE application_name = '{name}' AND query LIKE 'LISTEN%';
-             PERFORM pg_sleep(0.001);
+             PERFORM pg_sleep(0.0005);
          END LOOP; END $$"
     );
     let killer = tokio::task::spawn_blocking(move || postgres::psql(&keep_killing));
-    for round in 0..3 {
+    for round in 0..10 {
         for (device, id, author) in [(&mut ana, ids[0], "ana"), (&mut bo, ids[1], "bo")] {
             let edited = retitled(&device.docs[&id], &format!("during {round}"), author);
             device.edit(id, edited).await;
