@@ -6,6 +6,8 @@
 //! - [`reconnect`]: a device holding 10,000 synced records, 100 changed offline, reconnects;
 //! - [`fanout`]: live fan-out between native devices on Outpost's relay, and many devices at
 //!   once ([`fleet`]);
+//! - [`relays`]: several relays on one PostgreSQL: throughput with one, two and three, and
+//!   fan-out across relays;
 //! - [`browser`]: the app in headless Chromium: 10,000 and 50,000 records on the device, two
 //!   tablets on one incident, a new tablet joining, the first visit on a slow connection;
 //! - [`size`]: the app shell, raw and gzipped;
@@ -21,6 +23,7 @@ pub mod fleet;
 pub mod link;
 pub mod load;
 pub mod photos;
+pub mod relays;
 pub mod report;
 pub mod rows;
 pub mod servers;

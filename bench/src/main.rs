@@ -59,6 +59,19 @@ struct Cli {
     /// Share of the devices editing each second.
     #[arg(long, default_value_t = 0.01)]
     many_share: f64,
+    /// Relays on one PostgreSQL for the multi-relay upload, one measurement per count (needs
+    /// $OUTPOST_BENCH_POSTGRES).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    relay_counts: Vec<usize>,
+    /// Upload clients of the multi-relay upload, spread over the relays.
+    #[arg(long, default_value_t = 6)]
+    relay_clients: usize,
+    /// Records each of them uploads.
+    #[arg(long, default_value_t = 500)]
+    relay_records: usize,
+    /// Edits of the fan-out across two relays.
+    #[arg(long, default_value_t = 200)]
+    relay_fanout_edits: usize,
     /// Records on the device for the browser benchmark (0 skips it).
     #[arg(long, default_value_t = 10_000)]
     browser_records: usize,
@@ -120,6 +133,9 @@ enum Phase {
     Fanout,
     /// Many devices at once.
     Many,
+    /// Several relays on one PostgreSQL ($OUTPOST_BENCH_POSTGRES): upload through 1, 2, 3
+    /// relays, fan-out across relays. Not part of a run without `--only`.
+    Relays,
     /// The app with many records: cold start, edits.
     Browser,
     /// Browser-to-browser live fan-out.
@@ -135,7 +151,7 @@ enum Phase {
 
 impl Cli {
     fn runs(&self, phase: Phase) -> bool {
-        self.only.is_empty() || self.only.contains(&phase)
+        (self.only.is_empty() && phase != Phase::Relays) || self.only.contains(&phase)
     }
 }
 
@@ -320,6 +336,52 @@ async fn run(cli: &Cli) -> Result<String> {
             Err(e) => eprintln!("bench:   failed: {e}"),
         }
         rows.extend(rows::many(&r, cli.many_devices));
+    }
+
+    if cli.runs(Phase::Relays) {
+        let server = std::env::var(bench::servers::POSTGRES)
+            .map_err(|_| format!("--only relays needs ${}", bench::servers::POSTGRES))?;
+        let mut scale = vec![];
+        for &relays in &cli.relay_counts {
+            eprintln!(
+                "bench: {relays} relays on one PostgreSQL: {} clients × {} records",
+                cli.relay_clients, cli.relay_records
+            );
+            let r = bench::relays::throughput(
+                &server,
+                relays,
+                cli.relay_clients,
+                cli.relay_records,
+                timeout,
+            )
+            .await;
+            match &r {
+                Ok(run) => eprintln!(
+                    "bench:   {:.0} ms, {:.0} docs/s; CPU relays {:.1} s, PostgreSQL {:.1} s, load generator {:.1} s",
+                    ms(run.upload),
+                    run.docs_per_second(),
+                    run.relays_cpu_s,
+                    run.postgres_cpu_s,
+                    run.generator_cpu_s
+                ),
+                Err(e) => eprintln!("bench:   failed: {e}"),
+            }
+            scale.push((relays, r));
+        }
+        eprintln!(
+            "bench: fan-out across two relays, {} edits",
+            cli.relay_fanout_edits
+        );
+        let fanout = bench::relays::fanout(&server, cli.relay_fanout_edits, timeout).await;
+        match &fanout {
+            Ok(f) => eprintln!(
+                "bench:   same relay {}; other relay {}",
+                fmt_percentiles(&f.same_relay_ms, &[50.0, 95.0, 99.0]),
+                fmt_percentiles(&f.other_relay_ms, &[50.0, 95.0, 99.0])
+            ),
+            Err(e) => eprintln!("bench:   failed: {e}"),
+        }
+        rows.extend(rows::relays(&scale, &fanout));
     }
 
     if cli.browser_records > 0 && cli.runs(Phase::Browser) {

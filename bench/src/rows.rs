@@ -7,6 +7,7 @@ use crate::browser::big::{BigTablet, Join};
 use crate::browser::fanout::BrowserFanout;
 use crate::browser::field::{self, FirstVisit, Via};
 use crate::fanout::{FanoutRun, ManyRun};
+use crate::relays::{CrossFanout, ScaleRun};
 use crate::report::{
     Row, fmt_kb, fmt_mib, fmt_ms, fmt_ms_runs, fmt_percentiles, median, ms, percentile, thousands,
     verdict_under,
@@ -22,6 +23,8 @@ pub const BROWSER_FANOUT_P95_MS: f64 = 100.0;
 /// Many devices: fan-out p99 under this, relay RSS under 1 GiB.
 pub const MANY_P99_MS: f64 = 500.0;
 pub const MANY_RSS_KIB: f64 = 1024.0 * 1024.0;
+/// Fan-out from a device on one relay to a device on another, on loopback (issue 18).
+pub const CROSS_RELAY_P95_MS: f64 = 200.0;
 /// Throughput: Outpost's time at most these shares of samod's and the JS server's.
 pub const VS_SAMOD: f64 = 0.5;
 pub const VS_REFERENCE: f64 = 0.1;
@@ -618,6 +621,58 @@ pub fn size(sizes: &Result<Vec<FileSize>>) -> Vec<Row> {
 
 fn failed_row(measure: String, e: &crate::Error) -> Row {
     Row::outpost_only(measure, format!("failed: {e}"), "", "not measured".into())
+}
+
+/// Several relays on one PostgreSQL: the upload through one, two and three relays, and
+/// fan-out to a device on the same relay and on another.
+pub fn relays(scale: &[(usize, Result<ScaleRun>)], fanout: &Result<CrossFanout>) -> Vec<Row> {
+    let mut rows: Vec<Row> = scale
+        .iter()
+        .map(|(relays, run)| {
+            let measure = format!(
+                "Upload through {relays} relay{} on one PostgreSQL (clients spread over them) until acknowledged",
+                if *relays == 1 { "" } else { "s" }
+            );
+            let cell = match run {
+                Err(e) => format!("failed: {e}"),
+                Ok(r) => format!(
+                    "{} records in {} · {} docs/s · CPU: relays {:.1} s, PostgreSQL {:.1} s, load generator {:.1} s",
+                    thousands(r.documents as u64),
+                    fmt_ms(ms(r.upload)),
+                    thousands(r.docs_per_second().round() as u64),
+                    r.relays_cpu_s,
+                    r.postgres_cpu_s,
+                    r.generator_cpu_s
+                ),
+            };
+            Row::outpost_only(measure, cell, "—", String::new())
+        })
+        .collect();
+    let (same, other) = match fanout {
+        Err(e) => (format!("failed: {e}"), format!("failed: {e}")),
+        Ok(f) => (
+            fmt_percentiles(&f.same_relay_ms, &[50.0, 95.0, 99.0]),
+            fmt_percentiles(&f.other_relay_ms, &[50.0, 95.0, 99.0]),
+        ),
+    };
+    let edits = fanout.as_ref().map_or(0, |f| f.other_relay_ms.len());
+    rows.push(Row::outpost_only(
+        format!("Live fan-out, two relays on one PostgreSQL: a change until a device on the writer's relay has applied it, {edits} edits one at a time"),
+        same,
+        "—",
+        String::new(),
+    ));
+    let p95 = fanout
+        .as_ref()
+        .ok()
+        .and_then(|f| percentile(&f.other_relay_ms, 95.0));
+    rows.push(Row::outpost_only(
+        format!("Live fan-out across relays: the same change until a device on the other relay has applied it (NOTIFY, its read, its sync), {edits} edits"),
+        other,
+        "p95 < 200 ms",
+        verdict_under(p95, CROSS_RELAY_P95_MS),
+    ));
+    rows
 }
 
 #[cfg(test)]

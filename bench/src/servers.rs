@@ -13,6 +13,11 @@ use tokio::process::{Child, Command};
 
 use crate::Result;
 
+/// The environment variable naming a PostgreSQL server (`postgres://user@host:port/db`, a
+/// user who may create schemas) for Outpost's relays to keep their records in, each on a
+/// fresh schema; unset, they use SQLite. The multi-relay benchmarks need it.
+pub const POSTGRES: &str = "OUTPOST_BENCH_POSTGRES";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
     Outpost,
@@ -77,9 +82,19 @@ impl Server {
         }
     }
 
-    /// Outpost's relay with extra `outpost serve` arguments (e.g. a benchmark's limits).
+    /// Outpost's relay with extra `outpost serve` arguments (e.g. a benchmark's limits). With
+    /// [`POSTGRES`] set, on a fresh database of that PostgreSQL server (the benchmarks that
+    /// write sessions into the relay's database beforehand, the fleets, need SQLite).
     pub async fn outpost(args: &[&str]) -> Result<Server> {
-        let relay = e2e::Relay::start_with(args).await?;
+        let database = match std::env::var(POSTGRES) {
+            Ok(server) => Some(crate::relays::fresh_database(&server)?),
+            Err(_) => None,
+        };
+        let mut args = args.to_vec();
+        if let Some(database) = &database {
+            args.extend(["--database", database.as_str()]);
+        }
+        let relay = e2e::Relay::start_with(&args).await?;
         let (user, password) = relay
             .first_account()
             .ok_or("the relay printed no first account")?;

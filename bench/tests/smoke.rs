@@ -1,7 +1,8 @@
 //! A quick check of the load generator (the benchmarks themselves run from `scripts/bench`):
 //! a few clients upload a few incidents to an in-process relay, a fresh client fetches them
 //! all by id, and gets exactly what was uploaded; then a device reconnects after offline edits.
-//! A small fleet delivers changes within its groups, and samod serves the load generator.
+//! A small fleet delivers changes within its groups, samod serves the load generator, and two
+//! relays on one PostgreSQL share an upload and a change.
 
 use std::time::Duration;
 
@@ -190,4 +191,26 @@ async fn photos_go_up_and_reach_a_fresh_device_intact() {
         .unwrap();
     assert_eq!((run.count, run.bytes_each), (3, 1024 * 1024 + 10));
     relay.stop().await;
+}
+
+/// Two relay binaries on one PostgreSQL database (a schema on the tests' server,
+/// scripts/test-postgres): uploads spread over them are all acknowledged, and every change
+/// made through one reaches a device on the other.
+#[tokio::test]
+async fn relays_on_one_postgres_take_uploads_and_fan_out_across() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/test-postgres");
+    let out = std::process::Command::new(&script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let run = bench::relays::throughput(&server, 2, 2, 5, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(run.documents, 10);
+    let fanout = bench::relays::fanout(&server, 3, TIMEOUT).await.unwrap();
+    assert_eq!(fanout.other_relay_ms.len(), 3);
+    assert_eq!(fanout.same_relay_ms.len(), 3);
 }

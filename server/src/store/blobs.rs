@@ -71,12 +71,13 @@ impl Store {
     /// The documents whose attachments name `hash`.
     pub fn blob_documents(&self, hash: &str) -> Result<Vec<String>> {
         self.run(async {
-            Ok(on_db!(self, pool => sqlx::query_scalar(
+            let documents: Vec<String> = on_db!(self, pool => sqlx::query_scalar(
                 "SELECT document FROM blob_references WHERE hash = $1 ORDER BY document",
             )
             .bind(hash)
             .fetch_all(pool)
-            .await?))
+            .await)?;
+            Ok(documents)
         })
     }
 
@@ -211,13 +212,14 @@ impl Store {
     pub fn blob_chunk(&self, hash: &str, at: u64) -> Result<Option<Vec<u8>>> {
         let at = int(at)?;
         self.run(async {
-            Ok(on_db!(self, pool => sqlx::query_scalar(
+            let chunk: Option<Vec<u8>> = on_db!(self, pool => sqlx::query_scalar(
                 "SELECT bytes FROM blob_chunks WHERE hash = $1 AND start = $2",
             )
             .bind(hash)
             .bind(at)
             .fetch_optional(pool)
-            .await?))
+            .await)?;
+            Ok(chunk)
         })
     }
 }

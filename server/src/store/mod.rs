@@ -17,14 +17,15 @@
 //! Each statement is a round trip to another thread (sqlx runs every SQLite connection on a
 //! thread of its own) or to the PostgreSQL server, so the sync hub's path is built to make
 //! few: records' scopes are kept in memory (`scopes.rs`), a batch commits in a few multi-row
-//! statements (`documents.rs`), and on SQLite the hub has a connection of its own rather than
-//! checking one out of the pool for each query.
+//! statements (`documents.rs`), and the hub has a connection of its own rather than checking
+//! one out of the pool for each query (`own.rs`).
 
 mod blobs;
 mod catalog;
 mod copy;
 mod documents;
 mod notices;
+mod own;
 mod people;
 mod receipts;
 mod scopes;
@@ -45,8 +46,7 @@ use sqlx::{
     migrate::{Migration, MigrationType, Migrator},
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
     sqlite::{
-        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-        SqliteSynchronous,
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
     },
 };
 
@@ -118,10 +118,10 @@ impl Database {
 #[derive(Clone)]
 pub struct Store {
     db: Db,
-    /// The sync hub's handle on SQLite ([`Store::another_connection`]): a connection of its
-    /// own, so each of its queries is one round trip to SQLite's thread, without the pool's
-    /// check-out and check-in (each of which pings the connection).
-    own: Option<Arc<tokio::sync::Mutex<SqliteConnection>>>,
+    /// The sync hub's handle ([`Store::another_connection`]): a connection of its own, so
+    /// each of its queries is one round trip, without the pool's check-out and check-in
+    /// (each of which pings the connection).
+    own: Option<Arc<own::Own>>,
     runtime: Arc<DbRuntime>,
     /// Receipt times and change-feed cursors (receipts.rs), shared by every clone.
     clock: Arc<receipts::FeedClock>,
@@ -140,16 +140,30 @@ enum Db {
     Postgres(PgPool),
 }
 
-/// Runs `$body` with `$pool` bound to whichever pool the store has: the same code, compiled
-/// once per backend.
+/// Runs `$body` with `$pool` bound to whichever pool (or connection of its own) the store
+/// has: the same code, compiled once per backend. On the hub's own PostgreSQL connection, an
+/// error `$body` evaluates to (or a `?` leaving it) has the connection checked before its next
+/// use (`own.rs`).
 macro_rules! on_db {
     ($store:expr, $pool:ident => $body:expr) => {
-        match (&$store.db, &$store.own) {
-            (_, Some(own)) => {
+        match (&$store.db, $store.own.as_deref()) {
+            (_, Some($crate::store::own::Own::Sqlite(own))) => {
                 let mut own = own.lock().await;
                 #[allow(unused_mut)]
                 let mut $pool = &mut *own;
                 $body
+            }
+            (_, Some($crate::store::own::Own::Postgres(own))) => {
+                let mut own = own.lock().await;
+                let result = {
+                    #[allow(unused_mut)]
+                    let mut $pool = own.connection().await?;
+                    $body
+                };
+                if $crate::store::own::succeeded(&result) {
+                    own.succeeded();
+                }
+                result
             }
             ($crate::store::Db::Sqlite($pool), None) => $body,
             ($crate::store::Db::Postgres($pool), None) => $body,
@@ -162,12 +176,24 @@ macro_rules! on_db {
 /// failing when it upgrades a read lock. `$body` commits.
 macro_rules! write_tx {
     ($store:expr, $tx:ident => $body:expr) => {
-        match (&$store.db, &$store.own) {
-            (_, Some(own)) => {
+        match (&$store.db, $store.own.as_deref()) {
+            (_, Some($crate::store::own::Own::Sqlite(own))) => {
                 let mut own = own.lock().await;
                 #[allow(unused_mut)]
                 let mut $tx = sqlx::Connection::begin_with(&mut *own, "BEGIN IMMEDIATE").await?;
                 $body
+            }
+            (_, Some($crate::store::own::Own::Postgres(own))) => {
+                let mut own = own.lock().await;
+                let result = {
+                    #[allow(unused_mut)]
+                    let mut $tx = sqlx::Connection::begin(own.connection().await?).await?;
+                    $body
+                };
+                if $crate::store::own::succeeded(&result) {
+                    own.succeeded();
+                }
+                result
             }
             ($crate::store::Db::Sqlite(pool), None) => {
                 #[allow(unused_mut)]
@@ -281,19 +307,23 @@ impl Store {
     }
 
     /// Another handle on the same database (the sync hub's), sharing this one's pool, clock
-    /// and scopes. On SQLite it has a connection of its own, taken out of the pool for good:
-    /// the hub makes a query or more for most frames it handles, one after the other.
-    /// PostgreSQL's pool keeps the hub's queries, and replaces a connection that broke.
+    /// and scopes, with a connection of its own (`own.rs`): the hub makes a query or more for
+    /// most frames it handles, one after the other. On SQLite it is taken out of the pool for
+    /// good; on PostgreSQL it is another connection, replaced when it breaks.
     pub fn another_connection(&self) -> Result<Store> {
         let own = match &self.db {
             Db::Sqlite(pool) => {
                 let conn = self.run(async { pool.acquire().await })?.detach();
-                Some(Arc::new(tokio::sync::Mutex::new(conn)))
+                own::Own::Sqlite(tokio::sync::Mutex::new(conn))
             }
-            Db::Postgres(_) => None,
+            Db::Postgres(pool) => {
+                let options = (*pool.connect_options()).clone();
+                let conn = self.run(own::PgOwn::connect(options))?;
+                own::Own::Postgres(Box::new(tokio::sync::Mutex::new(conn)))
+            }
         };
         Ok(Store {
-            own,
+            own: Some(Arc::new(own)),
             ..self.clone()
         })
     }

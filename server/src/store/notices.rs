@@ -75,18 +75,34 @@ impl Store {
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     continue;
                 }
-                if !first && notices.send(Notice::Missed).await.is_err() {
-                    return;
-                }
-                first = false;
-                // Until the connection is lost (`Ok(None)`) or fails.
-                while let Ok(Some(notification)) = listener.try_recv().await {
-                    if let Some(chunks) = parse(notification.payload(), &own)
-                        && notices.send(Notice::Stored(chunks)).await.is_err()
-                    {
+                if !first {
+                    tracing::info!(
+                        "listening for other relays' changes again; reading the documents held \
+                         again for what was missed"
+                    );
+                    if notices.send(Notice::Missed).await.is_err() {
                         return;
                     }
                 }
+                first = false;
+                // Until the connection is lost (`Ok(None)`) or fails.
+                let lost = loop {
+                    match listener.try_recv().await {
+                        Ok(Some(notification)) => {
+                            if let Some(chunks) = parse(notification.payload(), &own)
+                                && notices.send(Notice::Stored(chunks)).await.is_err()
+                            {
+                                return;
+                            }
+                        }
+                        Ok(None) => break "the connection was closed".to_string(),
+                        Err(e) => break e.to_string(),
+                    }
+                };
+                tracing::warn!(
+                    "lost the connection that listens for other relays' changes ({lost}); \
+                     listening again"
+                );
             }
         });
     }

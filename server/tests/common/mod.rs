@@ -134,6 +134,19 @@ pub fn open_store(dir: &Path) -> server::store::Store {
     server::store::Store::connect(&postgres::database_for(&dir.join("data"))).unwrap()
 }
 
+/// Runs `f` with the store of the relay whose test directory is `dir`, off the test's runtime:
+/// the store blocks its caller for each query, and a test's runtime has one thread, which
+/// the store's connections may need meanwhile.
+pub async fn on_store<T: Send + 'static>(
+    dir: &Path,
+    f: impl FnOnce(&server::store::Store) -> T + Send + 'static,
+) -> T {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || f(&open_store(&dir)))
+        .await
+        .expect("the checks on the store pass")
+}
+
 impl RunningRelay {
     pub async fn shutdown(mut self) {
         let _ = self.stop.take().unwrap().send(());
@@ -267,6 +280,8 @@ pub struct Device {
     /// Refused writes, as the relay explained them.
     pub refusals: Vec<(DocumentId, Refusal)>,
     pub session: Session,
+    /// The peer id its sessions announce.
+    pub session_peer: PeerId,
     pub socket: Socket,
 }
 
@@ -310,6 +325,7 @@ impl Device {
             closed: false,
             refusals: vec![],
             session: Session::new(PeerId::from(name)),
+            session_peer: PeerId::from(name),
             socket,
         };
         for frame in device.session.open() {
@@ -317,6 +333,43 @@ impl Device {
         }
         device.run_until(|d| d.session.is_ready()).await;
         device
+    }
+
+    /// Connects again, to the relay at `addr` (the same or another, e.g. after its relay
+    /// died), keeping the documents and what the device knows the relay has: a new session
+    /// syncs every document the device holds once the handshake is done. Retries for up to
+    /// `limit` while the relay refuses (e.g. its database is restarting); false if it never
+    /// took the connection.
+    pub async fn reconnect_to(
+        &mut self,
+        addr: std::net::SocketAddr,
+        cookie: &str,
+        limit: Duration,
+    ) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if let Ok(socket) = open_socket_at(addr, Some(cookie)).await {
+                self.socket = socket;
+                self.closed = false;
+                self.session = Session::new(self.session_peer.clone());
+                for frame in self.session.open() {
+                    let _ = self.socket.send(Ws::Binary(frame.into())).await;
+                }
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                if self.try_run_until(|d| d.session.is_ready(), left).await {
+                    return true;
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Processes whatever frames arrive within `time` (a device between its own edits).
+    pub async fn pump(&mut self, time: Duration) {
+        self.try_run_until(|_| false, time).await;
     }
 
     pub async fn send(&mut self, frame: Vec<u8>) {
@@ -395,6 +448,13 @@ impl Device {
             &self.docs[id],
             self.relay_heads.get(id).map_or(&[][..], |h| h),
         )
+    }
+
+    /// The heads of the device's copy of `id`, sorted (none if it does not hold it).
+    pub fn heads(&self, id: &DocumentId) -> Vec<ChangeHash> {
+        let mut heads = self.docs.get(id).map(|d| d.get_heads()).unwrap_or_default();
+        heads.sort();
+        heads
     }
 
     pub fn has_record(&self, id: &DocumentId) -> bool {

@@ -35,8 +35,13 @@ pub fn server() -> &'static str {
 
 /// `sql` run on the test server with psql.
 pub fn psql(sql: &str) -> String {
+    psql_at(server(), sql)
+}
+
+/// `sql` run with psql on the database (or server) at `url`.
+pub fn psql_at(url: &str, sql: &str) -> String {
     let out = Command::new("psql")
-        .args([server(), "-v", "ON_ERROR_STOP=1", "-Atqc", sql])
+        .args([url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql])
         .output()
         .expect("psql (installed with PostgreSQL)");
     assert!(
@@ -49,10 +54,78 @@ pub fn psql(sql: &str) -> String {
 
 /// A new, empty database (a schema of its own) on the test server: its URL.
 pub fn fresh_database() -> String {
+    fresh_database_on(server())
+}
+
+/// A new, empty database (a schema of its own) on the server at `server`: its URL. Its
+/// connections carry the schema's name as their `application_name`, so a test finds its own
+/// relays' connections in `pg_stat_activity` among those of every other test.
+pub fn fresh_database_on(server: &str) -> String {
     let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
-    psql(&format!("CREATE SCHEMA {schema}"));
-    let sep = if server().contains('?') { '&' } else { '?' };
-    format!("{}{sep}options=-c%20search_path%3D{schema}", server())
+    psql_at(server, &format!("CREATE SCHEMA {schema}"));
+    let sep = if server.contains('?') { '&' } else { '?' };
+    format!("{server}{sep}options=-c%20search_path%3D{schema}&application_name={schema}")
+}
+
+/// The `application_name` of a database URL made by [`fresh_database_on`].
+pub fn application_name(url: &str) -> &str {
+    url.rsplit_once("application_name=")
+        .map(|(_, name)| name)
+        .expect("a test database's URL")
+}
+
+/// A PostgreSQL server of one test's own (`scripts/test-postgres` on another port, in a
+/// directory of its own, fsync on), for a test that crashes it: the shared one serves every
+/// other test meanwhile. Stopped and deleted when dropped.
+pub struct PrivateServer {
+    dir: tempfile::TempDir,
+    port: u16,
+    pub url: String,
+}
+
+impl PrivateServer {
+    pub fn start(port: u16) -> PrivateServer {
+        let dir = tempfile::tempdir().unwrap();
+        // The cluster's owner (`postgres` when the tests run as root) makes its folder in it.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut server = PrivateServer {
+            dir,
+            port,
+            url: String::new(),
+        };
+        server.url = server.script(None);
+        server
+    }
+
+    /// Restarts it as a crash would: `pg_ctl -m immediate` (no checkpoint; recovery replays
+    /// the WAL).
+    pub fn crash_restart(&self) {
+        self.script(Some("--crash"));
+    }
+
+    fn script(&self, arg: Option<&str>) -> String {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/test-postgres");
+        let out = Command::new(&script)
+            .args(arg)
+            .env("TMPDIR", self.dir.path())
+            .env("OUTPOST_TEST_POSTGRES_PORT", self.port.to_string())
+            .env("OUTPOST_TEST_POSTGRES_FSYNC", "on")
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+        assert!(
+            out.status.success(),
+            "scripts/test-postgres {arg:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        self.script(Some("--stop"));
+    }
 }
 
 /// Whether this run tests the relay on PostgreSQL (`OUTPOST_TEST_BACKEND=postgres`) rather
@@ -82,10 +155,14 @@ pub fn database_for(data_dir: &Path) -> Database {
 /// Makes the relays on `data_dir` keep their records in a fresh PostgreSQL database whatever
 /// the run's backend (tests of several relays on one database); returns its URL.
 pub fn use_postgres(data_dir: &Path) -> String {
+    use_database(data_dir, &fresh_database())
+}
+
+/// Makes the relays on `data_dir` keep their records in the PostgreSQL database at `url`.
+pub fn use_database(data_dir: &Path, url: &str) -> String {
     std::fs::create_dir_all(data_dir).unwrap();
-    let url = fresh_database();
-    std::fs::write(data_dir.join("test-postgres-url"), &url).unwrap();
-    url
+    std::fs::write(data_dir.join("test-postgres-url"), url).unwrap();
+    url.to_string()
 }
 
 /// `--database` arguments for the relay binary on `data_dir` (none on SQLite: the default).
