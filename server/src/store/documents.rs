@@ -29,6 +29,9 @@ pub struct SyncBatch {
     pub references: HashMap<String, Vec<String>>,
 }
 
+/// How many times a batch PostgreSQL rolled back to break a deadlock is run again.
+const TRANSIENT_RETRIES: u64 = 5;
+
 /// One chunk of a document to store.
 pub struct WrittenChunk {
     pub document: String,
@@ -177,6 +180,39 @@ impl Store {
                 hashes.iter().map(move |h| (document.as_str(), h.as_str()))
             })
             .collect();
+        // Two relays committing chunks of the same documents at once can deadlock on
+        // PostgreSQL, which then rolls one transaction back: that one runs again.
+        let mut attempt = 0;
+        let (added, stored_scopes) = loop {
+            match self.write_sync_batch(now, &snapshots, &appended, &scopes, &receipts, &references)
+            {
+                Err(e) if e.is_transient() && attempt < TRANSIENT_RETRIES => {
+                    attempt += 1;
+                    tracing::info!("storing a batch again after: {e}");
+                    std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+                }
+                result => break result?,
+            }
+        };
+        for id in stored_scopes {
+            if let Some(scope) = batch.scopes.get(&id) {
+                self.scopes.keep(&id, scope);
+            }
+        }
+        Ok(added)
+    }
+
+    /// One attempt at [`Store::commit_sync_batch`]'s transaction: the receipts that were new,
+    /// and the documents whose scopes it stored.
+    fn write_sync_batch(
+        &self,
+        now: i64,
+        snapshots: &[&WrittenChunk],
+        appended: &[&WrittenChunk],
+        scopes: &[(&String, &RecordScope)],
+        receipts: &[(i64, &str, &Receipt)],
+        references: &[(&str, &str)],
+    ) -> Result<(usize, Vec<String>)> {
         let mut stored_scopes: Vec<String> = vec![];
         let added = self.run(async {
             write_tx!(self, tx => {
@@ -202,7 +238,7 @@ impl Store {
                     stored_scopes.extend(inserted);
                 }
                 if self.is_postgres() {
-                    for snapshot in &snapshots {
+                    for snapshot in snapshots {
                         let stored: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as(
                             "SELECT seq, heads FROM document_chunks WHERE document = $1",
                         )
@@ -271,12 +307,7 @@ impl Store {
                 Ok::<_, StoreError>(added)
             })
         })?;
-        for id in stored_scopes {
-            if let Some(scope) = batch.scopes.get(&id) {
-                self.scopes.keep(&id, scope);
-            }
-        }
-        Ok(added)
+        Ok((added, stored_scopes))
     }
 
     /// Whether any document is stored (to import an older data directory only once).

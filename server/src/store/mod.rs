@@ -75,6 +75,19 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+impl StoreError {
+    /// PostgreSQL ended the transaction to untangle it from another one (a deadlock, or a
+    /// serialization failure): it was rolled back whole, and running it again is safe.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Sql(sqlx::Error::Database(e)) => {
+                matches!(e.code().as_deref(), Some("40P01" | "40001"))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Where the relay keeps its records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
