@@ -219,8 +219,13 @@ impl Store {
 
     /// Every stored summary as (document id, JSON), in key order: what a list opens with.
     pub async fn load_summaries(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let tx = self.db.transaction(SUMMARIES).build()?;
-        let store = tx.object_store(SUMMARIES)?;
+        self.load_all_text(SUMMARIES).await
+    }
+
+    /// Every (key, value) of object store `name` whose key and value are strings, in key order.
+    async fn load_all_text(&self, name: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let tx = self.db.transaction(name).build()?;
+        let store = tx.object_store(name)?;
         let keys = store.get_all_keys::<JsValue>().primitive()?;
         let values = store.get_all::<JsValue>().primitive()?;
         let (keys, values) = (keys.await?, values.await?);
@@ -322,18 +327,14 @@ impl Store {
 
     /// Every blob this device holds with its upload state (hash, state).
     pub async fn load_uploads(&self) -> Result<Vec<(String, Upload)>, StoreError> {
-        let tx = self.db.transaction(UPLOADS).build()?;
-        let store = tx.object_store(UPLOADS)?;
-        let keys = store.get_all_keys::<JsValue>().primitive()?;
-        let values = store.get_all::<JsValue>().primitive()?;
-        let (keys, values) = (keys.await?, values.await?);
-        Ok(keys
-            .zip(values)
-            .filter_map(|(k, v)| {
-                let json = v.ok()?.as_string()?;
+        Ok(self
+            .load_all_text(UPLOADS)
+            .await?
+            .into_iter()
+            .map(|(hash, json)| {
                 // An unreadable state is retried from the start: the relay says what it has.
                 let upload = serde_json::from_str(&json).unwrap_or(Upload::Waiting);
-                Some((k.ok()?.as_string()?, upload))
+                (hash, upload)
             })
             .collect())
     }

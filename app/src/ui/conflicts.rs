@@ -125,16 +125,34 @@ fn read_only_conflict_view(c: Conflict, reason: &str) -> impl IntoView {
             }
         })
         .collect_view();
+    let why = view! {
+        <p class="conflict-read-only muted">
+            {format!("{reason} Someone who may change it chooses the value to keep.")}
+        </p>
+    };
+    field_view(
+        c.field,
+        " was changed on two devices at once:",
+        values,
+        Some(why),
+    )
+}
+
+/// One conflicting field: what happened, its values (as `values` shows them) and a note.
+fn field_view(
+    field: String,
+    what: &'static str,
+    values: impl IntoView + 'static,
+    note: Option<impl IntoView + 'static>,
+) -> impl IntoView {
     view! {
-        <li class="conflict-field" data-field=c.field.clone()>
+        <li class="conflict-field" data-field=field.clone()>
             <p>
-                <code class="conflict-field-name">{c.field.clone()}</code>
-                " was changed on two devices at once:"
+                <code class="conflict-field-name">{field.clone()}</code>
+                {what}
             </p>
             <ul class="conflict-values">{values}</ul>
-            <p class="conflict-read-only muted">
-                {format!("{reason} Someone who may change it chooses the value to keep.")}
-            </p>
+            {note}
         </li>
     }
 }
@@ -187,13 +205,10 @@ fn conflict_view(
             }
         })
         .collect_view();
-    view! {
-        <li class="conflict-field" data-field=c.field.clone()>
-            <p>
-                <code class="conflict-field-name">{c.field.clone()}</code>
-                " was changed on two devices at once. Choose the value to keep:"
-            </p>
-            <ul class="conflict-values">{buttons}</ul>
-        </li>
-    }
+    field_view(
+        c.field,
+        " was changed on two devices at once. Choose the value to keep:",
+        buttons,
+        None::<()>,
+    )
 }
