@@ -140,8 +140,17 @@ async fn upload(
     let limits = state.config.blobs;
     // Before reading anything: a file over the limit is refused whoever sends it.
     check_upload(&limits, total, 0).map_err(refused)?;
-    let store = state.store.clone();
     let person = session.person.id;
+    // Held until the chunk is stored or the client leaves: at most a few chunks of one
+    // person's are in memory at once, however many connections they open.
+    let _place = state
+        .uploads
+        .take(person, limits.uploads_at_once)
+        .ok_or(attachments::BlobRefusal::Busy {
+            at_once: limits.uploads_at_once,
+        })
+        .map_err(refused)?;
+    let store = state.store.clone();
     let named = hash.clone();
     let checked = tokio::task::spawn_blocking(move || -> Result<Option<Response>, ApiError> {
         readable_documents(&store, &session, &named)?;
@@ -158,11 +167,7 @@ async fn upload(
                     (StatusCode::CONFLICT, offset_header(0)).into_response(),
                 ));
             }
-            None => {
-                // A new upload: it must fit in what the person has left.
-                let used = store.blob_bytes_of(person)?;
-                check_upload(&limits, total, used).map_err(refused)?;
-            }
+            None => fits(&store, &limits, person, total)?,
             Some(_) => {}
         }
         Ok(None)
@@ -193,7 +198,12 @@ async fn upload(
         .map_err(|_| chunk_refused())?;
     let store = state.store.clone();
     let appended = tokio::task::spawn_blocking(move || {
-        store.append_blob(&hash, total, person, offset, &bytes)
+        if offset == 0 && store.blob_state(&hash)?.is_none() {
+            // Again, just before the upload is recorded: another upload of the person's may
+            // have started while this chunk arrived.
+            fits(&store, &limits, person, total)?;
+        }
+        Ok::<_, ApiError>(store.append_blob(&hash, total, person, offset, &bytes)?)
     })
     .await
     .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "the upload failed"))??;
@@ -208,6 +218,18 @@ async fn upload(
             ));
         }
     })
+}
+
+/// Whether a new upload of `total` bytes fits in what `person` has left of their quota (what
+/// they uploaded, and the whole length of each upload they have under way).
+fn fits(
+    store: &Store,
+    limits: &attachments::BlobLimits,
+    person: i64,
+    total: u64,
+) -> Result<(), ApiError> {
+    let used = store.blob_bytes_of(person)?;
+    check_upload(limits, total, used).map_err(refused)
 }
 
 /// The type and name a referencing record gives the attachment `hash`: served as that type

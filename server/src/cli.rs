@@ -136,6 +136,9 @@ struct ServeArgs {
     /// How many bytes of attachments one person may upload in all, in bytes.
     #[arg(long, env = "OUTPOST_BLOB_QUOTA_BYTES", default_value_t = BlobLimits::default().quota_bytes)]
     blob_quota_bytes: u64,
+    /// How many uploads one person may run at once (each holds up to 1 MiB in memory).
+    #[arg(long, env = "OUTPOST_BLOB_UPLOADS_AT_ONCE", default_value_t = BlobLimits::default().uploads_at_once)]
+    blob_uploads_at_once: usize,
 }
 
 #[derive(Subcommand)]
@@ -469,6 +472,7 @@ async fn serve(data_dir: PathBuf, database: Database, args: ServeArgs) -> Result
     config.blobs = BlobLimits {
         max_bytes: args.blob_max_bytes,
         quota_bytes: args.blob_quota_bytes,
+        uploads_at_once: args.blob_uploads_at_once,
     };
     let (relay, first) = Relay::open(config).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -1,7 +1,7 @@
 //! HTTP routes: the app's static files, the sync WebSocket, sign-in, administration, the
 //! change feed, receipts, health and metrics.
 
-use std::{collections::HashMap, sync::Arc, sync::Mutex};
+use std::{sync::Arc, sync::Mutex};
 
 use axum::{
     Json, Router,
@@ -37,7 +37,9 @@ pub struct AppState {
     /// Password verifications running at once.
     pub sign_ins: SignIns,
     /// Open sync connections per person id.
-    pub connections: Mutex<HashMap<i64, usize>>,
+    pub connections: crate::limits::PerPerson,
+    /// Attachment uploads running per person id (each holds up to a chunk in memory).
+    pub uploads: crate::limits::PerPerson,
     /// Poked when this relay's API changed someone's access (revocation.rs).
     pub access_changed: tokio::sync::Notify,
 }
@@ -123,19 +125,16 @@ async fn sync(
         )
         .into_response();
     }
-    let person = session.person.id;
-    {
-        let mut open = state.connections.lock().unwrap_or_else(|p| p.into_inner());
-        let count = open.entry(person).or_default();
-        if *count >= state.config.max_connections_per_person {
-            return ApiError(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many devices or tabs are syncing for this person; close one".into(),
-            )
-            .into_response();
-        }
-        *count += 1;
-    }
+    let Some(held) = state
+        .connections
+        .take(session.person.id, state.config.max_connections_per_person)
+    else {
+        return ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many devices or tabs are syncing for this person; close one".into(),
+        )
+        .into_response();
+    };
     let limit = state.config.max_frame_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
@@ -152,10 +151,7 @@ async fn sync(
             state.hub.serve_socket(socket, session, limit).await;
             m.connections_open
                 .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-            let mut open = state.connections.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(c) = open.get_mut(&person) {
-                *c = c.saturating_sub(1);
-            }
+            drop(held);
         })
         .into_response()
 }

@@ -74,6 +74,7 @@ impl Relay {
             metrics,
             throttle: Default::default(),
             connections: Default::default(),
+            uploads: Default::default(),
             access_changed: Default::default(),
         });
         Ok((

@@ -202,9 +202,72 @@ impl SignIns {
     }
 }
 
+/// How many of something each person holds at once (sync connections, uploads), each under
+/// its cap: one person's devices cannot take what everyone else needs.
+#[derive(Default, Clone)]
+pub struct PerPerson(Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>);
+
+/// One of a person's places, given back when dropped (also when the client leaves midway).
+pub struct Held {
+    counts: PerPerson,
+    person: i64,
+}
+
+impl PerPerson {
+    /// A place for `person`, unless they already hold `cap`.
+    pub fn take(&self, person: i64, cap: usize) -> Option<Held> {
+        let mut counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let count = counts.entry(person).or_default();
+        if *count >= cap {
+            return None;
+        }
+        *count += 1;
+        Some(Held {
+            counts: self.clone(),
+            person,
+        })
+    }
+
+    /// How many places `person` holds now.
+    pub fn held_by(&self, person: i64) -> usize {
+        let counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        counts.get(&person).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = counts.get_mut(&self.person) {
+            *count -= 1;
+            // Nobody's count stays behind once they hold nothing.
+            if *count == 0 {
+                counts.remove(&self.person);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_person_holds_at_most_the_cap_and_gets_places_back_when_dropped() {
+        let counts = PerPerson::default();
+        let first = counts.take(1, 2).unwrap();
+        let second = counts.take(1, 2).unwrap();
+        assert!(counts.take(1, 2).is_none());
+        assert!(
+            counts.take(2, 2).is_some(),
+            "another person is not affected"
+        );
+        drop(first);
+        assert_eq!(counts.held_by(1), 1);
+        let _third = counts.take(1, 2).unwrap();
+        drop(second);
+        assert_eq!(counts.held_by(1), 1);
+    }
 
     #[test]
     fn the_defaults_work_together_with_the_default_frame() {

@@ -46,7 +46,7 @@ fn with_files(mut doc: Automerge, files: &[(&str, &str, &[u8])]) -> Automerge {
     doc
 }
 
-/// A relay (3 MiB per file, 5 MiB per person) with technicians ana and bo of site north, sam
+/// A relay (3 MiB per file, 5 MiB per person, 2 uploads at once each) with technicians ana and bo of site north, sam
 /// of site south and sid of security.
 struct World {
     relay: RunningRelay,
@@ -59,6 +59,7 @@ async fn world() -> World {
         c.blobs = BlobLimits {
             max_bytes: 3 * MIB as u64,
             quota_bytes: 5 * MIB as u64,
+            uploads_at_once: 2,
         }
     })
     .await;
@@ -309,6 +310,87 @@ async fn files_over_the_limit_chunks_over_a_mebibyte_and_a_full_quota_are_refuse
     let res = put(relay, &ana, "ABC", 0, 1, b"x").await;
     assert_eq!(res.status(), 400);
     assert!(error_of(res).await.contains("SHA-256"));
+}
+
+/// A PUT of `hash` whose body stops after its first byte, on a connection of its own: an
+/// upload under way (as on a slow link) until the returned stream is dropped.
+async fn stalled_put(relay: &Api, cookie: &str, hash: &str, total: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(relay.addr).await.unwrap();
+    let head = format!(
+        "PUT /api/blobs/{hash} HTTP/1.1\r\nhost: {}\r\ncookie: {cookie}\r\n\
+         upload-offset: 0\r\nupload-length: {total}\r\ncontent-length: {total}\r\n\r\nx",
+        relay.addr
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn uploads_under_way_count_whole_in_the_quota_and_few_run_at_once() {
+    let w = world().await;
+    let (a, b) = (random(3 * MIB), random(2 * MIB + 1));
+    let (c, d, e) = (random(1000), random(1000), random(1000));
+    let doc = incident_doc("Pump leaks", Some("north"), None);
+    let files = [a.as_slice(), &b, &c, &d, &e].map(|f| ("f.bin", "", f));
+    w.upload_record("ana", with_files(doc, &files)).await;
+    let ana = w.cookie("ana").await;
+    let relay = &w.relay;
+
+    // a has started (1 of its 3 MiB arrived): its whole length is spoken for, so b (2 MiB
+    // and a byte) would overshoot the quota of 5 when both finish, and is refused now.
+    let res = put(relay, &ana, &hash(&a), 0, a.len(), &a[..MIB]).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        relay.get_json("/api/blobs", &ana).await["used_bytes"],
+        3 * MIB
+    );
+    let res = put(relay, &ana, &hash(&b), 0, b.len(), &b[..MIB]).await;
+    assert_eq!(res.status(), 507);
+
+    // Two uploads of ana's stall on a slow link: a third waits its turn (429, which the
+    // device retries), and gets it once one of them ends. bo is not held up by ana's. (The
+    // probe resumes d at an offset it has not reached: 409 whenever it gets a turn, and it
+    // changes nothing.)
+    let first = stalled_put(relay, &ana, &hash(&c), c.len()).await;
+    let _second = stalled_put(relay, &ana, &hash(&c), c.len()).await;
+    let d_hash = hash(&d);
+    let probe = || put(relay, &ana, &d_hash, 5, d.len(), &d[5..]);
+    let refused = poll_until("a third upload to wait", || async {
+        let res = probe().await;
+        (res.status() == 429).then_some(res)
+    })
+    .await;
+    assert_eq!(
+        error_of(refused).await,
+        "2 of your uploads are already running; this one is tried again when one ends"
+    );
+    let bo = w.cookie("bo").await;
+    assert_eq!(upload(relay, &bo, &e).await, 201);
+    drop(first);
+    poll_until("a turn once an upload ended", || async {
+        (probe().await.status() == 409).then_some(())
+    })
+    .await;
+    assert_eq!(upload(relay, &ana, &d).await, 201);
+}
+
+/// Asks `f` every 50 ms until it gives something, for at most 10 s.
+async fn poll_until<T, Fut: std::future::Future<Output = Option<T>>>(
+    what: &str,
+    f: impl Fn() -> Fut,
+) -> T {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(found) = f().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited 10 s for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]

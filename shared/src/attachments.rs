@@ -342,21 +342,25 @@ fn text_at(doc: &Automerge, obj: &ObjId, key: &str) -> Option<String> {
     }
 }
 
-/// What the relay accepts: the largest file, and how much one person may upload in all.
+/// What the relay accepts: the largest file, how much one person may upload in all, and how
+/// many of their uploads may run at once (each holds up to a chunk in the relay's memory).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlobLimits {
     pub max_bytes: u64,
     pub quota_bytes: u64,
+    pub uploads_at_once: usize,
 }
 
 const MIB: u64 = 1024 * 1024;
 
 impl Default for BlobLimits {
-    /// 50 MB per file (a long video clip is more, a photo far less), 2 GB per person.
+    /// 50 MB per file (a long video clip is more, a photo far less), 2 GB per person, and 4
+    /// uploads at once per person (a device sends one at a time; a few devices or tabs).
     fn default() -> Self {
         BlobLimits {
             max_bytes: 50 * MIB,
             quota_bytes: 2048 * MIB,
+            uploads_at_once: 4,
         }
     }
 }
@@ -387,19 +391,24 @@ pub enum BlobRefusal {
         bytes(*size)
     )]
     QuotaFull { size: u64, used: u64, quota: u64 },
+    #[error("{at_once} of your uploads are already running; this one is tried again when one ends")]
+    Busy { at_once: usize },
 }
 
 impl BlobRefusal {
-    /// The HTTP status the relay answers with: 413 Content Too Large, 507 Insufficient Storage.
+    /// The HTTP status the relay answers with: 413 Content Too Large, 507 Insufficient
+    /// Storage, 429 Too Many Requests.
     pub fn status(&self) -> u16 {
         match self {
             BlobRefusal::TooLarge { .. } => 413,
             BlobRefusal::QuotaFull { .. } => 507,
+            BlobRefusal::Busy { .. } => 429,
         }
     }
 }
 
-/// Whether a file of `size` bytes may be uploaded by a person who has uploaded `used` bytes.
+/// Whether a file of `size` bytes may be uploaded by a person who has uploaded (or started
+/// uploading) `used` bytes.
 pub fn check_upload(limits: &BlobLimits, size: u64, used: u64) -> Result<(), BlobRefusal> {
     if size > limits.max_bytes {
         return Err(BlobRefusal::TooLarge {

@@ -36,6 +36,14 @@ pub fn decode_rgba(width: usize, height: usize, rgba: &[u8]) -> Option<String> {
         .filter(|text| !text.is_empty())
 }
 
+/// The record types that carry a tag: a scanned tag is looked up among these.
+pub const TAGGED: [&str; 2] = ["configuration_item", "asset"];
+
+/// Whether records of type `kind` carry a tag (so a picker for them offers the camera).
+pub fn carries_tag(kind: &str) -> bool {
+    TAGGED.contains(&kind)
+}
+
 /// The tag a CI or an asset carries (`asset_tag` of a CI, `tag` of an asset).
 pub fn tag_of(record: &Record) -> &str {
     match record.ty.kind {
@@ -110,5 +118,11 @@ mod tests {
         assert_eq!(find(&records, " BOX-9 ").map(|(n, _)| *n), Some(2));
         assert_eq!(find(&records, "ast-1").map(|(n, _)| *n), Some(2));
         assert!(find(&records, "TAG-8").is_none());
+    }
+
+    #[test]
+    fn cis_and_assets_carry_tags_and_nothing_else_does() {
+        assert!(carries_tag(CONFIGURATION_ITEM.kind) && carries_tag(ASSET.kind));
+        assert!(!carries_tag("incident") && !carries_tag("service"));
     }
 }

@@ -315,8 +315,14 @@ impl Tablet {
         Ok(())
     }
 
+    /// Clicks `selector`, waiting (as a person would) up to [`crate::app::UI_TIMEOUT`] for it
+    /// to appear: a page opened from the service worker draws its controls only once the
+    /// session has been read from IndexedDB.
     pub async fn click(&self, selector: &str) -> Result<()> {
-        self.find(selector).await?.click().await?;
+        self.wait_for(selector, crate::app::UI_TIMEOUT)
+            .await?
+            .click()
+            .await?;
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! Asset tags (issue 17 item 4): a technician points the tablet's camera at a CI's QR code
 //! (Chromium's fake camera filming a real QR code) and the CI opens, offline, through the
-//! decoder built into the app; the same camera fills a campaign check's tag; a tag typed
-//! instead opens the CI too, and an unknown one says so.
+//! decoder built into the app; the same camera fills a campaign check's tag and adds the CI
+//! to a new incident's affected CIs; a tag typed instead opens the CI too, and an unknown one
+//! says so.
 
 use std::path::Path;
 
@@ -95,6 +96,26 @@ async fn a_cis_qr_code_opens_it_offline_and_a_typed_tag_does_too() -> Result<()>
         .await?;
     tech.wait_section("Progress", UI_TIMEOUT, |r| r.starts_with("1 of 1 checked"))
         .await?;
+
+    // Logging an incident on the spot: the affected CIs' picker reads the label too, and the
+    // CI's number fills the field, still offline.
+    tech.open_records("incident").await?;
+    tech.click("#new-incident").await?;
+    tech.fill("#title", "Till 3 printer jams").await?;
+    tech.fill("#description", "Found jammed on the visit")
+        .await?;
+    tech.click("#affected_cis-scan").await?;
+    tech.wait_value("#affected_cis", &ci.number, UI_TIMEOUT)
+        .await?;
+    tech.click("#save").await?;
+    tech.wait_for_text("#save-status", "to say Saved", UI_TIMEOUT, |t| t == "Saved")
+        .await?;
+    // The saved incident links the CI.
+    tech.wait_for(
+        &format!("#links a.record-link[data-number=\"{}\"]", ci.number),
+        UI_TIMEOUT,
+    )
+    .await?;
 
     // Typing works where the label is gone; a wrong tag says so. (The desk tablet has no
     // camera: scanning tells it to type.)

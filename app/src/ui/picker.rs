@@ -4,7 +4,9 @@
 //!
 //! The control keeps the field's text as before (`#f-<key>` holds the number, or for a list
 //! one number per line), so a number can still be typed or pasted; the picker only fills it.
-//! Its suggestions are `#<control>-results` buttons carrying `data-number`.
+//! Its suggestions are `#<control>-results` buttons carrying `data-number`. A picker for CIs
+//! or assets also reads their tags with the camera (`#<id>-scan`): a technician adds the
+//! printer in front of them to the incident by its label, offline.
 
 use leptos::prelude::*;
 
@@ -64,6 +66,39 @@ pub fn RecordPicker(
         }
         open.set(false);
     };
+    let scannable = shared::links::kinds(kind).any(shared::tags::carries_tag);
+    let scanning = RwSignal::new(false);
+    let scan_problem = RwSignal::new(None::<String>);
+    let scanned = Callback::new(move |tag: String| {
+        match super::scan::find_tagged(state, shared::links::kinds(kind), &tag) {
+            Ok((_, _, number)) => {
+                scan_problem.set(None);
+                scanning.set(false);
+                choose(number);
+            }
+            Err(why) => scan_problem.set(Some(why)),
+        }
+    });
+    let scan_id = format!("{id}-scan");
+    let scan = scannable.then(|| {
+        view! {
+            <button
+                type="button"
+                class="button scan-into"
+                id=scan_id.clone()
+                on:click=move |_| {
+                    scan_problem.set(None);
+                    scanning.update(|s| *s = !*s);
+                }
+            >
+                {move || if scanning.get() { "Stop scanning" } else { "Scan a tag" }}
+            </button>
+            {move || scan_problem.get().map(|p| view! { <p class="form-error" role="alert" id=format!("{scan_id}-error")>{p}</p> })}
+            <Show when=move || scanning.get()>
+                <super::scan::TagCamera id="picker-scan" on_tag=scanned />
+            </Show>
+        }
+    });
     let results_id = format!("{id}-results");
     let search_id = match multiple {
         true => format!("{id}-pick"),
@@ -133,10 +168,11 @@ pub fn RecordPicker(
                 ></textarea>
                 {search_box}
                 {list}
+                {scan}
             </div>
         }
         .into_any(),
-        false => view! { <div class="picker">{search_box}{list}</div> }.into_any(),
+        false => view! { <div class="picker">{search_box}{list}{scan}</div> }.into_any(),
     }
 }
 

@@ -8,7 +8,6 @@ use std::cell::RefCell;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use shared::records::ci::{ASSET, CONFIGURATION_ITEM};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -20,12 +19,20 @@ const FRAME_MS: u32 = 250;
 /// Frames are scaled down to this width before decoding.
 const FRAME_WIDTH: u32 = 640;
 
-/// The record whose tag or number is `tag`, as a link, or why there is none.
-fn lookup(state: AppState, tag: &str) -> Result<String, String> {
-    let mut records = state.records_of(CONFIGURATION_ITEM.kind);
-    records.extend(state.records_of(ASSET.kind));
+/// The record of one of `kinds` (those that carry tags) whose tag or number is `tag`: its
+/// type, id and number, or why there is none.
+pub fn find_tagged<'a>(
+    state: AppState,
+    kinds: impl IntoIterator<Item = &'a str>,
+    tag: &str,
+) -> Result<(&'static str, shared::ids::DocumentId, String), String> {
+    let records: Vec<_> = kinds
+        .into_iter()
+        .filter(|k| shared::tags::carries_tag(k))
+        .flat_map(|k| state.records_of(k))
+        .collect();
     shared::tags::find(&records, tag)
-        .map(|(id, r)| record_href(r.ty.kind, &id.to_string()))
+        .map(|(id, r)| (r.ty.kind, *id, r.number().to_string()))
         .ok_or_else(|| {
             format!(
                 "No CI or asset on this device has the tag '{}'.",
@@ -219,8 +226,8 @@ pub fn Scan() -> impl IntoView {
     let navigate = use_navigate();
     let typed = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
-    let open = move |tag: &str| match lookup(state, tag) {
-        Ok(href) => navigate(&href, Default::default()),
+    let open = move |tag: &str| match find_tagged(state, shared::tags::TAGGED, tag) {
+        Ok((kind, id, _)) => navigate(&record_href(kind, &id.to_string()), Default::default()),
         Err(why) => problem.set(Some(why)),
     };
     let on_tag = {

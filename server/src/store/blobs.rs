@@ -55,11 +55,13 @@ impl Store {
         }))
     }
 
-    /// The bytes `person` has uploaded, complete and partial: what counts in their quota.
+    /// The bytes `person` has uploaded, counting the whole announced length of each upload
+    /// under way: what counts in their quota. (Counting only what has arrived, uploads
+    /// started side by side would each fit and together overshoot the quota.)
     pub fn blob_bytes_of(&self, person: i64) -> Result<u64> {
         let used: i64 = self.run(async {
             on_db!(self, pool => sqlx::query_scalar(
-                "SELECT CAST(coalesce(sum(received), 0) AS BIGINT) FROM blobs WHERE uploaded_by = $1",
+                "SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM blobs WHERE uploaded_by = $1",
             )
             .bind(person)
             .fetch_one(pool)
