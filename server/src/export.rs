@@ -2,9 +2,10 @@
 //! answers a zip built by `shared::evidence` from the documents the person may read and the
 //! relay's receipt log.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashSet, sync::Arc};
 
 use axum::{
+    body::Body,
     extract::{Query, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
@@ -17,6 +18,8 @@ use shared::{
     time::Timestamp,
 };
 
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
 use crate::{
     auth::{ApiError, Authenticated},
     http::AppState,
@@ -26,9 +29,14 @@ use crate::{
 /// Enough for any audit sample; bounds the work one request can ask of the relay.
 const MAX_SAMPLE: usize = 500;
 
-/// The most attachment bytes one export carries (it is built in memory): beyond it the
-/// attachments are still listed, with their hashes, in `attachments.csv`, without their files.
-const MAX_ATTACHMENT_BYTES: u64 = 256 * 1024 * 1024;
+/// The most attachment bytes one export carries: beyond it the attachments are still listed,
+/// with their hashes, in `attachments.csv`, without their files. The export is written to a
+/// temporary file (deleted once sent) and read back a piece at a time, so this bounds the disk
+/// and time one request may take, not memory.
+const MAX_ATTACHMENT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// How much of the export is read from its file for each piece of the response.
+const PIECE: usize = 256 * 1024;
 
 #[derive(Deserialize)]
 pub struct EvidenceQuery {
@@ -96,13 +104,13 @@ pub async fn evidence(
             .collect();
         records.push(SampledRecord { id, doc, receipts });
     }
-    let blobs = attachment_bytes(&state.store, &records)?;
+    let blobs = StoreBlobs::choose(&state.store, &records)?;
     let by = format!(
         "{} ({})",
         session.person.display_name, session.person.username
     );
     let population = population.len();
-    let zip = tokio::task::spawn_blocking(move || {
+    let file = tokio::task::spawn_blocking(move || {
         let info = ExportInfo {
             clause,
             generated_at: now,
@@ -110,7 +118,9 @@ pub async fn evidence(
             population,
             seed: &seed,
         };
-        evidence::package_with(&info, &records, &blobs)
+        let file =
+            tempfile::tempfile().map_err(|e| evidence::EvidenceError::Write(e.to_string()))?;
+        evidence::package_into(&info, &records, &blobs, file)
     })
     .await
     .map_err(|_| {
@@ -125,6 +135,25 @@ pub async fn evidence(
         clause.id,
         now.to_datetime().format("%Y%m%d-%H%M%S")
     );
+    let failed = |e: std::io::Error| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    let mut file = tokio::fs::File::from_std(file);
+    let size = file
+        .seek(std::io::SeekFrom::Start(0))
+        .await
+        .map_err(failed)?;
+    let size = size.max(file.metadata().await.map_err(failed)?.len());
+    // Read as the client takes it; the file goes when the response does.
+    let pieces = futures::stream::unfold(file, |mut file| async move {
+        let mut piece = vec![0; PIECE];
+        match file.read(&mut piece).await {
+            Ok(0) => None,
+            Ok(n) => {
+                piece.truncate(n);
+                Some((Ok::<_, std::io::Error>(piece), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    });
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_string()),
@@ -132,31 +161,54 @@ pub async fn evidence(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{filename}\""),
             ),
+            (header::CONTENT_LENGTH, size.to_string()),
         ],
-        zip,
+        Body::from_stream(pieces),
     )
         .into_response())
 }
 
-/// The bytes of the sampled records' attachments the relay holds complete, by hash, up to
-/// [`MAX_ATTACHMENT_BYTES`] in all.
-fn attachment_bytes(
-    store: &crate::store::Store,
-    records: &[SampledRecord],
-) -> Result<HashMap<String, Vec<u8>>, ApiError> {
-    let mut blobs = HashMap::new();
-    let mut total = 0;
-    for (_, hash) in evidence::attachment_files(records) {
-        let Some(held) = store.blob_state(&hash)?.filter(|s| s.complete) else {
-            continue;
-        };
-        if blobs.contains_key(&hash) || total + held.size > MAX_ATTACHMENT_BYTES {
-            continue;
+/// The sampled records' attachments the relay holds complete, up to [`MAX_ATTACHMENT_BYTES`]
+/// in all, copied from the store a chunk at a time.
+struct StoreBlobs {
+    store: crate::store::Store,
+    chosen: HashSet<String>,
+}
+
+impl StoreBlobs {
+    fn choose(store: &crate::store::Store, records: &[SampledRecord]) -> Result<Self, ApiError> {
+        let mut chosen = HashSet::new();
+        let mut total = 0;
+        for (_, hash) in evidence::attachment_files(records) {
+            let Some(held) = store.blob_state(&hash)?.filter(|s| s.complete) else {
+                continue;
+            };
+            if chosen.contains(&hash) || total + held.size > MAX_ATTACHMENT_BYTES {
+                continue;
+            }
+            total += held.size;
+            chosen.insert(hash);
         }
-        total += held.size;
-        let mut bytes = Vec::with_capacity(held.size as usize);
-        store.each_blob_chunk(&hash, |chunk| bytes.extend_from_slice(chunk))?;
-        blobs.insert(hash, bytes);
+        Ok(StoreBlobs {
+            store: store.clone(),
+            chosen,
+        })
     }
-    Ok(blobs)
+}
+
+impl evidence::Blobs for StoreBlobs {
+    fn copy(&self, hash: &str, out: &mut dyn std::io::Write) -> std::io::Result<bool> {
+        if !self.chosen.contains(hash) {
+            return Ok(false);
+        }
+        let mut written = Ok(());
+        self.store
+            .each_blob_chunk(hash, |chunk| {
+                if written.is_ok() {
+                    written = out.write_all(chunk);
+                }
+            })
+            .map_err(std::io::Error::other)?;
+        written.map(|()| true)
+    }
 }

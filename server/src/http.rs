@@ -169,7 +169,7 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let documents = state.store.document_count().unwrap_or(-1);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(documents),
+        state.metrics.render(documents, state.uploads.total()),
     )
 }
 

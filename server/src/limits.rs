@@ -228,6 +228,12 @@ impl PerPerson {
         })
     }
 
+    /// How many places everyone holds now.
+    pub fn total(&self) -> usize {
+        let counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        counts.values().sum()
+    }
+
     /// How many places `person` holds now.
     pub fn held_by(&self, person: i64) -> usize {
         let counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -265,6 +271,7 @@ mod tests {
         drop(first);
         assert_eq!(counts.held_by(1), 1);
         let _third = counts.take(1, 2).unwrap();
+        assert_eq!(counts.total(), 2);
         drop(second);
         assert_eq!(counts.held_by(1), 1);
     }

@@ -36,7 +36,8 @@ impl Metrics {
         self.exceeded[limit as usize].load(Relaxed)
     }
 
-    pub fn render(&self, documents: i64) -> String {
+    /// The counters, with the gauges kept elsewhere: documents held and uploads running.
+    pub fn render(&self, documents: i64, uploads: usize) -> String {
         let mut out = String::new();
         let mut line = |name: &str, kind: &str, help: &str, value: String| {
             out.push_str(&format!(
@@ -61,6 +62,12 @@ impl Metrics {
             "gauge",
             "Documents the relay holds.",
             documents.to_string(),
+        );
+        line(
+            "uploads_running",
+            "gauge",
+            "Attachment uploads under way.",
+            uploads.to_string(),
         );
         line(
             "sync_messages_in_total",

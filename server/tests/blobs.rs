@@ -356,6 +356,17 @@ async fn uploads_under_way_count_whole_in_the_quota_and_few_run_at_once() {
     let _second = stalled_put(relay, &ana, &hash(&c), c.len()).await;
     let d_hash = hash(&d);
     let probe = || put(relay, &ana, &d_hash, 5, d.len(), &d[5..]);
+    // Both under way (the relay's gauge says so) before the third is tried: tried sooner, it
+    // could take a place first and leave one of them refused.
+    let admin = w.relay.admin_cookie().await;
+    poll_until("the two stalled uploads to be under way", || async {
+        let res = relay.call(Method::GET, "/metrics", &admin, None).await;
+        let text = res.text().await.unwrap();
+        text.lines()
+            .any(|l| l == "outpost_uploads_running 2")
+            .then_some(())
+    })
+    .await;
     let refused = poll_until("a third upload to wait", || async {
         let res = probe().await;
         (res.status() == 429).then_some(res)
@@ -496,7 +507,8 @@ async fn a_backup_holds_the_blobs_and_a_relay_restored_from_it_serves_them() {
 async fn an_evidence_export_carries_the_attachments_with_their_hashes() {
     use std::io::Read;
     let w = world().await;
-    let photo = random(200_000);
+    // Stored in three chunks: the export copies them one at a time into its file.
+    let photo = random(2 * MIB + 200_000);
     let never_uploaded = random(1_000);
     let doc = incident_doc("Pump leaks", Some("north"), None);
     let files = [
@@ -517,7 +529,12 @@ async fn an_evidence_export_carries_the_attachments_with_their_hashes() {
         )
         .await;
     assert_eq!(res.status(), 200);
+    let length = res.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let zip = res.bytes().await.unwrap();
+    assert_eq!(length, zip.len().to_string());
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     let mut read = |name: &str| {
         let mut file = archive

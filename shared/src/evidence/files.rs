@@ -1,11 +1,12 @@
 //! The files of an evidence export and the zip that carries them.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{Cursor, Write};
+use std::io::{Seek, Write};
 
 use automerge::AutoSerde;
 use chrono::{Datelike, Timelike};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::{EvidenceError, ExportInfo, Receipt, SampledRecord, receipts_by_hash};
 use crate::{
@@ -301,33 +302,105 @@ fn write_error(e: csv::Error) -> EvidenceError {
     EvidenceError::Write(e.to_string())
 }
 
-/// Every file, deflated, under `folder/`, stamped with the export's time so the same export
-/// gives the same bytes.
-pub(super) fn zip(
-    folder: &str,
-    files: &[(String, Vec<u8>)],
-    at: Timestamp,
-) -> Result<Vec<u8>, EvidenceError> {
-    let err = |e: zip::result::ZipError| EvidenceError::Write(e.to_string());
-    let t = at.to_datetime();
-    let stamp = zip::DateTime::from_date_and_time(
-        u16::try_from(t.year()).unwrap_or(1980),
-        t.month() as u8,
-        t.day() as u8,
-        t.hour() as u8,
-        t.minute() as u8,
-        t.second() as u8,
-    )
-    .unwrap_or_default();
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(stamp);
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (path, bytes) in files {
-        zip.start_file(format!("{folder}/{path}"), options)
-            .map_err(err)?;
-        zip.write_all(bytes)
-            .map_err(|e| EvidenceError::Write(e.to_string()))?;
+/// The zip being written: every file deflated under `folder/`, stamped with the export's time
+/// (so the same export gives the same bytes), and listed with its SHA-256 for the manifest.
+pub(super) struct Archive<W: Write + Seek> {
+    zip: zip::ZipWriter<W>,
+    folder: String,
+    options: zip::write::SimpleFileOptions,
+    manifest: String,
+}
+
+fn zip_error(e: zip::result::ZipError) -> EvidenceError {
+    EvidenceError::Write(e.to_string())
+}
+
+fn io_error(e: std::io::Error) -> EvidenceError {
+    EvidenceError::Write(e.to_string())
+}
+
+impl<W: Write + Seek> Archive<W> {
+    pub fn new(out: W, folder: String, at: Timestamp) -> Self {
+        let t = at.to_datetime();
+        let stamp = zip::DateTime::from_date_and_time(
+            u16::try_from(t.year()).unwrap_or(1980),
+            t.month() as u8,
+            t.day() as u8,
+            t.hour() as u8,
+            t.minute() as u8,
+            t.second() as u8,
+        )
+        .unwrap_or_default();
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(stamp)
+            // An export can pass 4 GB with its attachments.
+            .large_file(true);
+        Archive {
+            zip: zip::ZipWriter::new(out),
+            folder,
+            options,
+            manifest: String::new(),
+        }
     }
-    Ok(zip.finish().map_err(err)?.into_inner())
+
+    pub fn add(&mut self, path: &str, bytes: &[u8]) -> Result<(), EvidenceError> {
+        self.add_streamed(path, None, |out| out.write_all(bytes).map(|()| true))?;
+        Ok(())
+    }
+
+    /// Adds the file `write` writes, a piece at a time (an attachment need not fit in memory).
+    /// Left out if `write` has nothing to write (returns false), or if `expected` is given and
+    /// the bytes do not hash to it (a damaged file would fail the manifest). Whether it was
+    /// added.
+    pub fn add_streamed(
+        &mut self,
+        path: &str,
+        expected: Option<&str>,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<bool>,
+    ) -> Result<bool, EvidenceError> {
+        self.zip
+            .start_file(format!("{}/{path}", self.folder), self.options)
+            .map_err(zip_error)?;
+        let mut hashing = Hashing {
+            out: &mut self.zip,
+            hasher: Sha256::new(),
+        };
+        let written = write(&mut hashing).map_err(io_error)?;
+        let hash = super::hex(&hashing.hasher.finalize());
+        if !written || expected.is_some_and(|e| e != hash) {
+            self.zip.abort_file().map_err(zip_error)?;
+            return Ok(false);
+        }
+        self.manifest.push_str(&format!("{hash}  {path}\n"));
+        Ok(true)
+    }
+
+    /// Adds `MANIFEST.sha256` (every file so far; `sha256sum -c` checks it) and closes the zip.
+    pub fn finish(mut self) -> Result<W, EvidenceError> {
+        let manifest = std::mem::take(&mut self.manifest);
+        self.zip
+            .start_file(format!("{}/MANIFEST.sha256", self.folder), self.options)
+            .map_err(zip_error)?;
+        self.zip.write_all(manifest.as_bytes()).map_err(io_error)?;
+        self.zip.finish().map_err(zip_error)
+    }
+}
+
+/// A writer that hashes what goes through it.
+struct Hashing<'a, W: Write> {
+    out: &'a mut W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for Hashing<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }

@@ -8,7 +8,8 @@
 mod clauses;
 mod files;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::io::{Cursor, Seek, Write};
 
 use automerge::Automerge;
 use serde::Serialize;
@@ -84,9 +85,35 @@ pub fn sample(
     Ok(keyed.into_iter().take(size).map(|(_, id)| id).collect())
 }
 
-/// The export without the attachments' bytes: see [`package_with`].
+/// The export without the attachments' bytes: see [`package_into`].
 pub fn package(info: &ExportInfo, records: &[SampledRecord]) -> Result<Vec<u8>, EvidenceError> {
     package_with(info, records, &HashMap::new())
+}
+
+/// The export in memory, with the attachments' bytes in `blobs`: see [`package_into`].
+pub fn package_with(
+    info: &ExportInfo,
+    records: &[SampledRecord],
+    blobs: &HashMap<String, Vec<u8>>,
+) -> Result<Vec<u8>, EvidenceError> {
+    Ok(package_into(info, records, blobs, Cursor::new(Vec::new()))?.into_inner())
+}
+
+/// Where an export finds the attachments' bytes.
+pub trait Blobs {
+    /// Writes the bytes of the blob `hash` to `out`, a piece at a time; false (having written
+    /// nothing) if it does not hold the whole of it.
+    fn copy(&self, hash: &str, out: &mut dyn Write) -> std::io::Result<bool>;
+}
+
+impl Blobs for HashMap<String, Vec<u8>> {
+    fn copy(&self, hash: &str, out: &mut dyn Write) -> std::io::Result<bool> {
+        let Some(bytes) = self.get(hash) else {
+            return Ok(false);
+        };
+        out.write_all(bytes)?;
+        Ok(true)
+    }
 }
 
 /// The files the attachments of `records` are exported as: `(path in the archive, hash)`, e.g.
@@ -103,61 +130,53 @@ pub fn attachment_files(records: &[SampledRecord]) -> Vec<(String, String)> {
     files
 }
 
-/// The export as a zip: `README.txt`, `records.csv`, `history.csv`, `records.json`,
-/// `attachments.csv` (every attachment of every record: hash, name, type, size, who, when),
-/// `documents/<number>.automerge`, `signatures/<number>.svg` (signed records),
-/// `attachments/<hash>-<name>` (the attachments whose bytes are in `blobs`, by hash, and match
-/// it) and `MANIFEST.sha256` (`sha256sum -c` checks it), all inside one folder named for the
-/// clause. Records are ordered by number.
-pub fn package_with(
+/// The export as a zip written to `out`: `README.txt`, `records.csv`, `history.csv`,
+/// `records.json`, `documents/<number>.automerge`, `signatures/<number>.svg` (signed records),
+/// `attachments/<hash>-<name>` (the attachments whose bytes `blobs` holds and that match their
+/// hash, copied a piece at a time: an export of many photos is never in memory whole, when `out`
+/// is a file), `attachments.csv` (every attachment of every record: hash, name, type, size,
+/// who, when, and its file if included) and `MANIFEST.sha256` (`sha256sum -c` checks it), all
+/// inside one folder named for the clause. Records are ordered by number.
+pub fn package_into<W: Write + Seek>(
     info: &ExportInfo,
     records: &[SampledRecord],
-    blobs: &HashMap<String, Vec<u8>>,
-) -> Result<Vec<u8>, EvidenceError> {
+    blobs: &impl Blobs,
+    out: W,
+) -> Result<W, EvidenceError> {
     let mut records: Vec<files::Evidence> = records.iter().map(files::Evidence::of).collect();
     crate::order::sort_by(&mut records, |a, b| a.number.cmp(&b.number));
-    let mut out = vec![
-        (
-            "README.txt".to_string(),
-            files::readme(info, &records).into_bytes(),
-        ),
-        ("records.csv".to_string(), files::records_csv(&records)?),
-        ("history.csv".to_string(), files::history_csv(&records)?),
-        ("records.json".to_string(), files::records_json(&records)?),
-    ];
-    // Only bytes that are what the document names: a damaged blob would fail the manifest.
-    let included = |hash: &str| {
-        blobs
-            .get(hash)
-            .filter(|bytes| hex(&Sha256::digest(bytes)) == hash)
-    };
-    out.push((
-        "attachments.csv".to_string(),
-        files::attachments_csv(&records, |hash| included(hash).is_some())?,
-    ));
+    let folder = format!("outpost-evidence-{}", info.clause.id);
+    let mut zip = files::Archive::new(out, folder, info.generated_at);
+    zip.add("README.txt", files::readme(info, &records).as_bytes())?;
+    zip.add("records.csv", &files::records_csv(&records)?)?;
+    zip.add("history.csv", &files::history_csv(&records)?)?;
+    zip.add("records.json", &files::records_json(&records)?)?;
     for r in &records {
-        out.push((format!("documents/{}.automerge", r.number), r.saved.clone()));
+        zip.add(&format!("documents/{}.automerge", r.number), &r.saved)?;
     }
     for r in &records {
         if let Some(svg) = r.signature_svg() {
-            out.push((format!("signatures/{}.svg", r.number), svg.into_bytes()));
+            zip.add(&format!("signatures/{}.svg", r.number), svg.as_bytes())?;
         }
     }
-    let mut attachments: Vec<(String, &Vec<u8>)> = records
+    let mut attachments: Vec<(String, &str)> = records
         .iter()
         .flat_map(|r| &r.attachments)
-        .filter_map(|a| Some((files::attachment_path(a), included(&a.hash)?)))
+        .map(|a| (files::attachment_path(a), a.hash.as_str()))
         .collect();
     crate::order::sort(&mut attachments);
     attachments.dedup_by(|a, b| a.0 == b.0);
-    out.extend(attachments.into_iter().map(|(path, b)| (path, b.clone())));
-    let manifest: String = out
-        .iter()
-        .map(|(path, bytes)| format!("{}  {path}\n", hex(&Sha256::digest(bytes))))
-        .collect();
-    out.push(("MANIFEST.sha256".to_string(), manifest.into_bytes()));
-    let folder = format!("outpost-evidence-{}", info.clause.id);
-    files::zip(&folder, &out, info.generated_at)
+    let mut included = HashSet::new();
+    for (path, hash) in attachments {
+        if zip.add_streamed(&path, Some(hash), |out| blobs.copy(hash, out))? {
+            included.insert(hash);
+        }
+    }
+    zip.add(
+        "attachments.csv",
+        &files::attachments_csv(&records, |hash| included.contains(hash))?,
+    )?;
+    zip.finish()
 }
 
 /// The receipts of a record by change hash.

@@ -132,8 +132,8 @@ fn package_holds_records_history_receipts_documents_and_a_true_manifest() {
             "outpost-evidence-8.6.1/records.csv".into(),
             "outpost-evidence-8.6.1/history.csv".into(),
             "outpost-evidence-8.6.1/records.json".into(),
-            "outpost-evidence-8.6.1/attachments.csv".into(),
             format!("outpost-evidence-8.6.1/documents/{number}.automerge"),
+            "outpost-evidence-8.6.1/attachments.csv".into(),
             "outpost-evidence-8.6.1/MANIFEST.sha256".into(),
         ]
     );
