@@ -134,12 +134,7 @@ pub struct PersonRow {
     pub teams: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Group {
-    pub id: String,
-    #[serde(default)]
-    pub name: String,
-}
+pub use shared::directory::Group;
 
 /// Sends a request to the relay with the session cookie; `json` asks for (and sends) JSON.
 async fn fetch(

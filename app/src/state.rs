@@ -92,6 +92,8 @@ pub struct AppState {
     /// The people this person may pick by name, as the relay last listed them (kept on the
     /// device, so pickers work offline).
     pub directory: RwSignal<Vec<shared::directory::Entry>>,
+    /// The sites and teams by name, as the relay last listed them (kept on the device).
+    pub groups: RwSignal<shared::directory::Groups>,
     /// The summary of every listed record (what lists read; never a whole document).
     pub summaries: RwSignal<BTreeMap<DocumentId, Summary>>,
     /// The summaries have been read: lists can paint (documents may still be loading).
@@ -140,6 +142,7 @@ impl AppState {
             session: RwSignal::new(None),
             session_expired: RwSignal::new(false),
             directory: RwSignal::new(vec![]),
+            groups: RwSignal::new(Default::default()),
             summaries: RwSignal::new(BTreeMap::new()),
             list_ready: RwSignal::new(false),
             now: RwSignal::new(now()),
@@ -189,6 +192,12 @@ impl AppState {
         self.session.set(session);
         self.directory.set(
             meta.directory
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok())
+                .unwrap_or_default(),
+        );
+        self.groups.set(
+            meta.groups
                 .as_deref()
                 .and_then(|json| serde_json::from_str(json).ok())
                 .unwrap_or_default(),
@@ -363,6 +372,26 @@ impl AppState {
             }
         }
         self.directory.set(people);
+    }
+
+    /// The relay's sites and teams, kept on the device when they changed. Unreachable, the copy
+    /// already kept stays in use.
+    pub async fn refresh_groups(self) {
+        let (Ok(sites), Ok(teams)) = (api::groups("sites").await, api::groups("teams").await)
+        else {
+            return;
+        };
+        let groups = shared::directory::Groups { sites, teams };
+        if self.groups.with_untracked(|g| *g == groups) {
+            return;
+        }
+        if let Ok(store) = self.store() {
+            let json = serde_json::to_string(&groups).unwrap_or_default();
+            if let Err(e) = store.put_meta_string(store::GROUPS, &json).await {
+                self.problem.set(Some(e.to_string()));
+            }
+        }
+        self.groups.set(groups);
     }
 
     /// The name to show for the person stored as `username` (the id itself when unknown).
@@ -541,7 +570,7 @@ impl AppState {
         self.stop_sync();
         let _ = api::sign_out().await;
         if let Ok(store) = self.store() {
-            for key in [store::SESSION, store::DIRECTORY] {
+            for key in [store::SESSION, store::DIRECTORY, store::GROUPS] {
                 if let Err(e) = store.delete_meta(key).await {
                     self.problem.set(Some(e.to_string()));
                 }
@@ -549,6 +578,7 @@ impl AppState {
         }
         self.session.set(None);
         self.directory.set(vec![]);
+        self.groups.set(Default::default());
         self.session_expired.set(false);
         self.display_name.set(String::new());
     }

@@ -100,6 +100,50 @@ pub fn choices(directory: &[Entry], chosen: &str) -> Vec<(String, String)> {
     choices
 }
 
+/// A site or a team as the relay lists it (`GET /api/sites`, `/api/teams`): records store the
+/// id, people read the name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+impl Group {
+    /// How it is shown: its name, or its id when it has none.
+    pub fn label(&self) -> &str {
+        match self.name.trim() {
+            "" => &self.id,
+            name => name,
+        }
+    }
+}
+
+/// The sites and teams a device keeps, so forms and lists show their names offline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Groups {
+    #[serde(default)]
+    pub sites: Vec<Group>,
+    #[serde(default)]
+    pub teams: Vec<Group>,
+}
+
+impl Groups {
+    /// The name of site `id` (the id itself when the device knows no name for it).
+    pub fn site<'a>(&'a self, id: &'a str) -> &'a str {
+        label_of(&self.sites, id)
+    }
+
+    /// The name of team `id` (the id itself when the device knows no name for it).
+    pub fn team<'a>(&'a self, id: &'a str) -> &'a str {
+        label_of(&self.teams, id)
+    }
+}
+
+fn label_of<'a>(groups: &'a [Group], id: &'a str) -> &'a str {
+    groups.iter().find(|g| g.id == id).map_or(id, Group::label)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +267,33 @@ mod tests {
         );
         assert_eq!(choices(&dir, "ana").len(), dir.len());
         assert_eq!(choices(&dir, "").len(), dir.len());
+    }
+
+    #[test]
+    fn sites_and_teams_show_by_name_and_an_unknown_or_unnamed_one_by_id() {
+        let groups = Groups {
+            sites: vec![
+                Group {
+                    id: "north".into(),
+                    name: "North depot".into(),
+                },
+                Group {
+                    id: "south".into(),
+                    name: " ".into(),
+                },
+            ],
+            teams: vec![Group {
+                id: "network".into(),
+                name: "Network team".into(),
+            }],
+        };
+        assert_eq!(groups.site("north"), "North depot");
+        assert_eq!(groups.site("south"), "south");
+        assert_eq!(groups.site("east"), "east");
+        assert_eq!(groups.team("network"), "Network team");
+        assert_eq!(groups.team("north"), "north", "sites are not teams");
+        // What the relay answers and an older copy without names both read.
+        let kept: Groups = serde_json::from_str(r#"{"sites":[{"id":"north"}]}"#).unwrap();
+        assert_eq!(kept.site("north"), "north");
     }
 }

@@ -126,9 +126,10 @@ async fn an_auditor_tablet_shows_read_only_forms_and_offers_no_new_record() -> R
 async fn a_change_to_a_site_taken_away_offline_is_refused_and_everything_else_syncs() -> Result<()>
 {
     let mut relay = Relay::start().await?;
-    for site in ["north", "south"] {
-        relay.admin(&["site", "add", site], None).await?;
-    }
+    relay
+        .admin(&["site", "add", "north", "--name", "North depot"], None)
+        .await?;
+    relay.admin(&["site", "add", "south"], None).await?;
     for (name, sites) in [("tina", ["north", "south"]), ("bo", ["north", "south"])] {
         let mut args = vec!["user", "add", name, "--role", "technician"];
         for site in sites {
@@ -166,9 +167,23 @@ async fn a_change_to_a_site_taken_away_offline_is_refused_and_everything_else_sy
             .await?;
     }
 
+    // Sites show by name (south has none, so by its id), also after a reload offline.
+    let north_filter = "#filter-scope option[value=\"site:north\"]";
+    let named = |t: &str| t == "Site North depot";
+    bo.wait_for_text(north_filter, "to name the site", UI_TIMEOUT, named)
+        .await?;
+    assert_eq!(
+        bo.text("#filter-scope option[value=\"site:south\"]")
+            .await?,
+        "Site south"
+    );
+
     // Her tablet goes offline; meanwhile she leaves site north (the relay's command line).
     relay.stop().await?;
     tina.wait_online(false, UI_TIMEOUT).await?;
+    bo.reload().await?;
+    bo.wait_for_text(north_filter, "to name the site offline", UI_TIMEOUT, named)
+        .await?;
     relay
         .admin(&["user", "leave", "tina", "--site", "north"], None)
         .await?;

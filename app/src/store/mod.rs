@@ -38,6 +38,9 @@ pub const SESSION: &str = "session";
 /// The people this person may pick by name, as the relay last listed them (JSON), so pickers
 /// work offline.
 pub const DIRECTORY: &str = "directory";
+/// The sites and teams as the relay last listed them (JSON `shared::directory::Groups`), so
+/// forms and lists show their names offline.
+pub const GROUPS: &str = "groups";
 /// The relay change feed's cursor as of the last complete sync (decimal string).
 pub const CHANGES_CURSOR: &str = "changes_cursor";
 /// When the last complete sync finished (milliseconds since the epoch, decimal string).
@@ -105,6 +108,7 @@ pub struct Meta {
     pub display_name: Option<String>,
     pub session: Option<String>,
     pub directory: Option<String>,
+    pub groups: Option<String>,
     pub changes_cursor: Option<i64>,
     pub last_sync: Option<i64>,
     pub blob_settings: Option<String>,
@@ -254,6 +258,8 @@ impl Store {
                 meta.session = value.as_string();
             } else if key == DIRECTORY {
                 meta.directory = value.as_string();
+            } else if key == GROUPS {
+                meta.groups = value.as_string();
             } else if key == BLOB_SETTINGS {
                 meta.blob_settings = value.as_string();
             } else if key == LAST_SYNC {

@@ -135,8 +135,9 @@ impl Client {
             if let Ok(info) = api::session().await {
                 state.refresh_session(info).await;
             }
-            // The people they pick by name, for offline.
+            // The people they pick by name, and the sites' and teams' names, for offline.
             state.refresh_directory().await;
+            state.refresh_groups().await;
         });
         spawn_local(async move {
             // Which documents changed on the relay since the last complete sync.

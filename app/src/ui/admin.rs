@@ -18,12 +18,8 @@ const ROLES: [&str; 6] = [
     "security",
 ];
 
-/// How a site or team is shown: its name, or its id when it has none.
 fn group_label(g: &Group) -> String {
-    match g.name.trim() {
-        "" => g.id.clone(),
-        name => name.to_string(),
-    }
+    g.label().to_string()
 }
 
 /// A person's sites or teams by name (`kind` is "sites" or "teams"); an id the relay no longer

@@ -274,15 +274,17 @@ pub fn RecordList(kind: String) -> impl IntoView {
                 }
             }
         });
-        sites
-            .into_iter()
-            .map(|s| (format!("site:{s}"), format!("Site {s}")))
-            .chain(
-                teams
-                    .into_iter()
-                    .map(|t| (format!("team:{t}"), format!("Team {t}"))),
-            )
-            .collect::<Vec<_>>()
+        state.groups.with(|g| {
+            sites
+                .into_iter()
+                .map(|s| (format!("site:{s}"), format!("Site {}", g.site(&s))))
+                .chain(
+                    teams
+                        .into_iter()
+                        .map(|t| (format!("team:{t}"), format!("Team {}", g.team(&t)))),
+                )
+                .collect::<Vec<_>>()
+        })
     });
 
     // The scrolled window.

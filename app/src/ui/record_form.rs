@@ -687,19 +687,13 @@ fn PickSelect(
     on_pick: impl Fn(String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    // Teams the relay knows, for an administrator routing a new record (offline, the
-    // administrator's own teams remain the choice).
-    let all_teams = RwSignal::new(Vec::<String>::new());
-    let is_admin = state
-        .session
-        .with_untracked(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")));
-    if pick == Pick::Team && is_admin && !locked.get_untracked() {
-        spawn_local(async move {
-            if let Ok(groups) = crate::api::groups("teams").await {
-                all_teams.set(groups.into_iter().map(|g| g.id).collect());
-            }
-        });
-    }
+    // An administrator routing a new record may choose any team the relay knows (as this device
+    // last listed them); everyone else, their own.
+    let any_team = pick == Pick::Team
+        && !locked.get_untracked()
+        && state
+            .session
+            .with_untracked(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")));
     let (none, options) = match pick {
         Pick::Site => (
             "No site",
@@ -707,10 +701,12 @@ fn PickSelect(
                 let sites = state
                     .session
                     .with(|s| s.as_ref().map(|s| s.sites.clone()).unwrap_or_default());
-                sites
-                    .into_iter()
-                    .map(|s| (s.clone(), s))
-                    .collect::<Vec<_>>()
+                state.groups.with(|g| {
+                    sites
+                        .into_iter()
+                        .map(|s| (s.clone(), g.site(&s).to_string()))
+                        .collect::<Vec<_>>()
+                })
             }),
         ),
         Pick::Team => (
@@ -719,15 +715,19 @@ fn PickSelect(
                 let mut teams = state
                     .session
                     .with(|s| s.as_ref().map(|s| s.teams.clone()).unwrap_or_default());
-                for t in all_teams.get() {
-                    if !teams.contains(&t) {
-                        teams.push(t);
+                state.groups.with(|g| {
+                    if any_team {
+                        for t in &g.teams {
+                            if !teams.contains(&t.id) {
+                                teams.push(t.id.clone());
+                            }
+                        }
                     }
-                }
-                teams
-                    .into_iter()
-                    .map(|t| (t.clone(), t))
-                    .collect::<Vec<_>>()
+                    teams
+                        .into_iter()
+                        .map(|t| (t.clone(), g.team(&t).to_string()))
+                        .collect::<Vec<_>>()
+                })
             }),
         ),
         // Records that are not finished (a retired service takes no new incidents).
@@ -753,7 +753,12 @@ fn PickSelect(
                 let chosen = chosen.get();
                 let mut values = options.get();
                 if !chosen.is_empty() && !values.iter().any(|(v, _)| *v == chosen) {
-                    values.push((chosen.clone(), chosen.clone()));
+                    let label = state.groups.with(|g| match pick {
+                        Pick::Site => g.site(&chosen).to_string(),
+                        Pick::Team => g.team(&chosen).to_string(),
+                        _ => chosen.clone(),
+                    });
+                    values.push((chosen.clone(), label));
                 }
                 std::iter::once((String::new(), none.clone()))
                     .chain(values)
