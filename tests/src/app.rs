@@ -150,8 +150,22 @@ impl Tablet {
         self.create_incident_choosing(incident, &[]).await
     }
 
-    /// [`Tablet::create_incident`], also choosing `(select, value)` pairs, e.g.
-    /// `("#team", "network")`, once each select offers the value.
+    /// Chooses `value` in a select once it offers it, or in a record picker (an input) by
+    /// typing it and taking the suggestion.
+    pub async fn choose(&self, control: &str, value: &str) -> Result<()> {
+        let tag = self.wait_for(control, UI_TIMEOUT).await?.tag_name().await?;
+        if tag == "select" {
+            self.wait_for(&format!("{control} option[value=\"{value}\"]"), UI_TIMEOUT)
+                .await?;
+            return self.select(control, value).await;
+        }
+        self.fill(control, value).await?;
+        let option = format!("button.picker-option[data-number=\"{value}\"]");
+        self.click(&option).await
+    }
+
+    /// [`Tablet::create_incident`], also choosing `(control, value)` pairs, e.g.
+    /// `("#team", "network")` or `("#service", "SVC-…")` ([`Tablet::choose`]).
     pub async fn create_incident_choosing(
         &self,
         incident: &NewIncident<'_>,
@@ -167,10 +181,8 @@ impl Tablet {
         if !incident.note.is_empty() {
             self.fill("#note", incident.note).await?;
         }
-        for (select, value) in choices {
-            self.wait_for(&format!("{select} option[value=\"{value}\"]"), UI_TIMEOUT)
-                .await?;
-            self.select(select, value).await?;
+        for (control, value) in choices {
+            self.choose(control, value).await?;
         }
         self.click("#save").await?;
         let id = crate::poll(

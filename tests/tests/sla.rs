@@ -57,6 +57,18 @@ async fn an_incident_about_a_service_runs_its_sla_everywhere_and_follows_its_tar
         .create_record("service", &[("name", "Printing"), ("sla", &sla.number)])
         .await?;
 
+    // A retired service takes no new incidents: the service picker does not offer it.
+    let old = a
+        .create_record("service", &[("name", "Printing (old)")])
+        .await?;
+    a.move_record("retired", "Replaced by Printing").await?;
+    a.open_list().await?;
+    a.click("#new-incident").await?;
+    a.fill("#service", "printing").await?;
+    let offered = |number: &str| format!("button.picker-option[data-number=\"{number}\"]");
+    a.wait_for(&offered(&service.number), UI_TIMEOUT).await?;
+    assert_eq!(a.count(&offered(&old.number)).await?, 0);
+
     // A medium × medium incident (P3) about the printing service runs Gold's clock.
     a.open_list().await?;
     let printing = NewIncident {

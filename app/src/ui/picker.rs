@@ -25,6 +25,12 @@ pub fn RecordPicker(
     value: Signal<String>,
     set: Callback<String>,
     #[prop(optional)] multiple: bool,
+    /// Offers only records that are not finished (a retired service takes no new incidents).
+    #[prop(optional)]
+    open_only: bool,
+    /// Shows the choice without letting it change (a field fixed once the record exists).
+    #[prop(optional, into)]
+    locked: Signal<bool>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     // What the search box holds: for one record the field itself, for several its own box.
@@ -40,7 +46,8 @@ pub fn RecordPicker(
             return vec![];
         }
         state.summaries.with(|m| {
-            shared::links::search(m.values(), kind, &query, SHOWN)
+            let offered = m.values().filter(|s| !open_only || s.open);
+            shared::links::search(offered, kind, &query, SHOWN)
                 .into_iter()
                 .map(|s| (s.number.clone(), s.title.clone(), s.status_label.clone()))
                 .collect::<Vec<_>>()
@@ -117,6 +124,7 @@ pub fn RecordPicker(
             placeholder=placeholder.clone()
             // A list's search box has no label of its own (the label names the list).
             aria-label=multiple.then_some(placeholder)
+            disabled=move || locked.get()
             prop:value=query
             on:focus=move |_| open.set(true)
             on:input=move |ev| {

@@ -641,6 +641,8 @@ fn fields(
             let key = field.key;
             let control_id = format!("{prefix}{key}");
             let set = move |text| edit(key, text);
+            let fixed = field.fixed;
+            let locked = Signal::derive(move || fixed && id.with(Option::is_some));
             let input = match field.pick {
                 Pick::Shape | Pick::Person | Pick::Tag => control(
                     &field,
@@ -648,10 +650,22 @@ fn fields(
                     Signal::derive(move || value(key)),
                     Callback::new(set),
                 ),
+                // A record to name: searched by number and title, like every reference.
+                Pick::Record => {
+                    view! {
+                        <super::picker::RecordPicker
+                            id=control_id.clone()
+                            kind=form.reference(key)
+                            value=Signal::derive(move || value(key))
+                            set=Callback::new(set)
+                            open_only=true
+                            locked=locked
+                        />
+                    }
+                    .into_any()
+                }
                 pick => {
-                    let fixed = field.fixed;
-                    let locked = Signal::derive(move || fixed && id.with(Option::is_some));
-                    view! { <PickSelect id=control_id.clone() pick=pick kind=form.reference(key) chosen=Signal::derive(move || value(key)) locked=locked on_pick=set /> }
+                    view! { <GroupSelect id=control_id.clone() pick=pick chosen=Signal::derive(move || value(key)) locked=locked on_pick=set /> }
                         .into_any()
                 }
             };
@@ -673,95 +687,64 @@ fn fields(
         .collect_view()
 }
 
-/// A site, a team or a record to choose, or none. Fixed once the record exists (a site or team
-/// decides who may see the record; a service, which SLA runs its clock), so then it shows the
-/// record's own value, even one that is not among the person's.
+/// A site or a team to choose, or none. Fixed once the record exists (a site or team decides
+/// who may see the record), so then it shows the record's own value, even one that is not among
+/// the person's. Shown by name, from the relay's list kept on the device.
 #[component]
-fn PickSelect(
+fn GroupSelect(
     id: String,
     pick: Pick,
-    /// The record type a `Pick::Record` offers.
-    kind: &'static str,
     chosen: Signal<String>,
     locked: Signal<bool>,
     on_pick: impl Fn(String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    // An administrator routing a new record may choose any team the relay knows (as this device
-    // last listed them); everyone else, their own.
-    let any_team = pick == Pick::Team
+    let site = pick == Pick::Site;
+    // An administrator routing a new record may choose any team the relay knows; everyone
+    // else, their own.
+    let any_team = !site
         && !locked.get_untracked()
         && state
             .session
             .with_untracked(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")));
-    let (none, options) = match pick {
-        Pick::Site => (
-            "No site",
-            Signal::derive(move || {
-                let sites = state
-                    .session
-                    .with(|s| s.as_ref().map(|s| s.sites.clone()).unwrap_or_default());
-                state.groups.with(|g| {
-                    sites
-                        .into_iter()
-                        .map(|s| (s.clone(), g.site(&s).to_string()))
-                        .collect::<Vec<_>>()
-                })
-            }),
-        ),
-        Pick::Team => (
-            "No team",
-            Signal::derive(move || {
-                let mut teams = state
-                    .session
-                    .with(|s| s.as_ref().map(|s| s.teams.clone()).unwrap_or_default());
-                state.groups.with(|g| {
-                    if any_team {
-                        for t in &g.teams {
-                            if !teams.contains(&t.id) {
-                                teams.push(t.id.clone());
-                            }
-                        }
+    let options = move || {
+        let mut ids = state
+            .session
+            .with(|s| {
+                s.as_ref().map(|s| {
+                    if site {
+                        s.sites.clone()
+                    } else {
+                        s.teams.clone()
                     }
-                    teams
-                        .into_iter()
-                        .map(|t| (t.clone(), g.team(&t).to_string()))
-                        .collect::<Vec<_>>()
                 })
-            }),
-        ),
-        // Records that are not finished (a retired service takes no new incidents).
-        _ => (
-            "None",
-            Signal::derive(move || {
-                state.summaries.with(|m| {
-                    m.values()
-                        .filter(|s| s.kind == kind && s.open)
-                        .map(|s| (s.number.clone(), format!("{} {}", s.number, s.title)))
-                        .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        state.groups.with(|g| {
+            if any_team {
+                ids.extend(g.teams.iter().map(|t| t.id.clone()));
+            }
+            let chosen = chosen.get();
+            if !chosen.is_empty() {
+                ids.push(chosen);
+            }
+            let mut seen = std::collections::HashSet::new();
+            ids.retain(|i| seen.insert(i.clone()));
+            ids.into_iter()
+                .map(|i| {
+                    let label = if site { g.site(&i) } else { g.team(&i) }.to_string();
+                    (i, label)
                 })
-            }),
-        ),
+                .collect::<Vec<_>>()
+        })
     };
-    let none = match (pick, kind) {
-        (Pick::Record, kind) => format!("No {}", kind.replace('_', " ")),
-        _ => none.to_string(),
-    };
+    let none = if site { "No site" } else { "No team" };
     view! {
         <select id=id disabled=move || locked.get() on:change=move |ev| on_pick(event_target_value(&ev))>
             {move || {
                 let chosen = chosen.get();
-                let mut values = options.get();
-                if !chosen.is_empty() && !values.iter().any(|(v, _)| *v == chosen) {
-                    let label = state.groups.with(|g| match pick {
-                        Pick::Site => g.site(&chosen).to_string(),
-                        Pick::Team => g.team(&chosen).to_string(),
-                        _ => chosen.clone(),
-                    });
-                    values.push((chosen.clone(), label));
-                }
-                std::iter::once((String::new(), none.clone()))
-                    .chain(values)
+                std::iter::once((String::new(), none.to_string()))
+                    .chain(options())
                     .map(|(value, label)| {
                         let selected = value == chosen;
                         view! { <option value=value prop:selected=selected>{label}</option> }
