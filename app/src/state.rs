@@ -4,7 +4,7 @@
 //! record's Automerge document, the document is committed to IndexedDB, and only then is the
 //! in-memory set updated, the UI told, and the sync client asked to send it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use automerge::{Automerge, ChangeHash};
 use leptos::prelude::*;
@@ -107,6 +107,10 @@ pub struct AppState {
     pub load_errors: RwSignal<Vec<LoadError>>,
     /// Bumped whenever any document changes, so open forms re-read their record.
     pub revision: RwSignal<u64>,
+    /// Bumped per record type whose documents changed ([`AppState::revision_of`]), so what
+    /// reads every record of one type (articles, problems, changes) re-reads only when theirs
+    /// did, not on every change synced.
+    kind_revisions: RwSignal<HashMap<String, u64>>,
     /// Documents have been read from IndexedDB.
     pub loaded: RwSignal<bool>,
     /// Connected to the relay.
@@ -150,6 +154,7 @@ impl AppState {
             sync_progress: RwSignal::new(None),
             load_errors: RwSignal::new(vec![]),
             revision: RwSignal::new(0),
+            kind_revisions: RwSignal::new(HashMap::new()),
             loaded: RwSignal::new(false),
             online: RwSignal::new(false),
             unsynced: RwSignal::new(0),
@@ -268,7 +273,7 @@ impl AppState {
         });
         self.keep_summaries(&self.derive(&missing)).await;
         self.recount(&ids);
-        self.revision.update(|r| *r += 1);
+        self.changed(&ids);
         self.loaded.set(true);
         Ok(())
     }
@@ -491,7 +496,7 @@ impl AppState {
         self.repo.update_value(|r| r.docs.insert(id, doc));
         self.retry_refused(id).await;
         self.show(std::slice::from_ref(&derived));
-        self.revision.update(|r| *r += 1);
+        self.changed(&[id]);
         self.follow_agreements(&[derived]).await;
         Ok(())
     }
@@ -957,6 +962,31 @@ impl AppState {
         shared::records::change::freeze_windows(&OnDevice(self))
     }
 
+    /// Documents `ids` changed on this device: open forms re-read, and so does whatever reads
+    /// the records of their types.
+    fn changed(self, ids: &[DocumentId]) {
+        let kinds: HashSet<String> = self.summaries.with_untracked(|m| {
+            ids.iter()
+                .filter_map(|id| Some(m.get(id)?.kind.clone()))
+                .collect()
+        });
+        if !kinds.is_empty() {
+            self.kind_revisions.update(|revisions| {
+                for kind in kinds {
+                    *revisions.entry(kind).or_default() += 1;
+                }
+            });
+        }
+        self.revision.update(|r| *r += 1);
+    }
+
+    /// Tracked: changes when a record of type `kind` changed on this device. Read it in its
+    /// own `Memo`, whose readers then wake only for that type.
+    pub fn revision_of(self, kind: &str) -> u64 {
+        self.kind_revisions
+            .with(|m| m.get(kind).copied().unwrap_or(0))
+    }
+
     /// Every readable record of type `kind` on the device, with its document id.
     pub fn records_of(self, kind: &str) -> Vec<(DocumentId, Record)> {
         let ids: Vec<DocumentId> = self.summaries.with_untracked(|m| {
@@ -977,7 +1007,7 @@ impl AppState {
         let derived = self.persist(ids).await;
         self.show(&derived);
         self.recount(ids);
-        self.revision.update(|r| *r += 1);
+        self.changed(ids);
         self.follow_agreements(&derived).await;
     }
 
@@ -1139,7 +1169,7 @@ impl AppState {
         let ids: Vec<DocumentId> = derived.iter().map(|(id, _)| *id).collect();
         self.show(derived);
         self.recount(&ids);
-        self.revision.update(|r| *r += 1);
+        self.changed(&ids);
         self.notify_sync(&ids);
     }
 

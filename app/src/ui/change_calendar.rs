@@ -3,7 +3,7 @@
 //! both touch, and changes planned in a freeze window).
 
 use leptos::prelude::*;
-use shared::records::change::{self, CHANGE, Change, Collision};
+use shared::records::change::{self, CHANGE, Change, Collision, FREEZE_WINDOW};
 
 use super::list::record_href;
 use crate::state::AppState;
@@ -11,9 +11,17 @@ use crate::state::AppState;
 #[component]
 pub fn ChangeCalendar() -> impl IntoView {
     let state = expect_context::<AppState>();
+    // Read again only when a change or a freeze window changed.
+    let version = Memo::new(move |_| {
+        (
+            state.revision_of(CHANGE.kind),
+            state.revision_of(FREEZE_WINDOW.kind),
+        )
+    });
     let calendar = Memo::new(move |_| {
-        state.revision.track();
-        state.summaries.track();
+        // Read, not only tracked: a memo nobody reads is never computed, so it would never
+        // hear of a change.
+        version.get();
         let mut changes: Vec<(_, Change)> = state
             .records_of(CHANGE.kind)
             .into_iter()

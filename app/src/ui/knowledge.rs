@@ -19,8 +19,12 @@ pub fn Knowledge(
     let state = expect_context::<AppState>();
     let query = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
+    // Read again only when an article changed, not on every change synced.
+    let version = Memo::new(move |_| state.revision_of(KNOWLEDGE_ARTICLE.kind));
     let articles = Memo::new(move |_| {
-        state.revision.track();
+        // Read, not only tracked: a memo nobody reads is never computed, so it would never
+        // hear of a change.
+        version.get();
         state
             .records_of(KNOWLEDGE_ARTICLE.kind)
             .into_iter()

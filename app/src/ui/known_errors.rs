@@ -15,25 +15,35 @@ pub fn KnownErrors(incident: Signal<Option<String>>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let query = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
-    let found = Memo::new(move |_| {
-        state.revision.track();
-        let query = query.get();
-        if query.trim().is_empty() {
+    // Read once a search starts, and again only when a problem changed, not on every change
+    // synced or keystroke.
+    let version = Memo::new(move |_| state.revision_of(PROBLEM.kind));
+    let searching = Memo::new(move |_| !query.with(|q| q.trim().is_empty()));
+    let problems = Memo::new(move |_| {
+        // Read, not only tracked: a memo nobody reads is never computed, so it would never
+        // hear of a change.
+        version.get();
+        if !searching.get() {
             return vec![];
         }
-        let problems: Vec<(_, Problem)> = state
+        state
             .records_of(PROBLEM.kind)
             .into_iter()
             .map(|(id, r)| (id, Problem::of(&r)))
-            .collect();
-        let plain: Vec<Problem> = problems.iter().map(|(_, p)| p.clone()).collect();
-        search_known_errors(&plain, &query)
-            .into_iter()
-            .filter_map(|p| {
-                let (id, _) = problems.iter().find(|(_, q)| q.number == p.number)?;
-                Some((*id, p.clone()))
-            })
-            .collect::<Vec<_>>()
+            .collect::<Vec<(_, Problem)>>()
+    });
+    let found = Memo::new(move |_| {
+        let query = query.get();
+        problems.with(|problems| {
+            let plain: Vec<Problem> = problems.iter().map(|(_, p)| p.clone()).collect();
+            search_known_errors(&plain, &query)
+                .into_iter()
+                .filter_map(|p| {
+                    let (id, _) = problems.iter().find(|(_, q)| q.number == p.number)?;
+                    Some((*id, p.clone()))
+                })
+                .collect::<Vec<_>>()
+        })
     });
     view! {
         <section class="card known-errors" id="known-errors">
