@@ -136,6 +136,10 @@ struct ServeArgs {
     /// How many bytes of attachments one person may upload in all, in bytes.
     #[arg(long, env = "OUTPOST_BLOB_QUOTA_BYTES", default_value_t = BlobLimits::default().quota_bytes)]
     blob_quota_bytes: u64,
+    /// On PostgreSQL, seconds between re-reads of which chunks other relays stored, which
+    /// catch changes whose notification this relay missed.
+    #[arg(long, env = "OUTPOST_REREAD_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    reread_secs: u64,
 }
 
 #[derive(Subcommand)]
@@ -470,6 +474,7 @@ async fn serve(data_dir: PathBuf, database: Database, args: ServeArgs) -> Result
         max_bytes: args.blob_max_bytes,
         quota_bytes: args.blob_quota_bytes,
     };
+    config.reread_interval = Duration::from_secs(args.reread_secs);
     let (relay, first) = Relay::open(config).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

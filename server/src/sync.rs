@@ -90,7 +90,7 @@ enum Event {
     },
     /// Someone's access may have changed: look at every connection's session again.
     Recheck,
-    /// Another relay on the same database stored chunks (or notices were missed).
+    /// Another relay on the same database stored chunks.
     Notice(Notice),
     Stop,
 }
@@ -116,6 +116,7 @@ impl SyncHub {
         data_dir: &Path,
         store: &Store,
         limits: &Limits,
+        reread: Duration,
         metrics: Arc<Metrics>,
     ) -> Result<Self, String> {
         let store = Arc::new(store.another_connection().map_err(|e| e.to_string())?);
@@ -127,7 +128,7 @@ impl SyncHub {
         let (events, rx) = mpsc::channel(QUEUE);
         // Other relays' chunks (PostgreSQL), into the hub thread's queue.
         let (notices, mut heard) = mpsc::channel(QUEUE);
-        store.watch_chunks(notices);
+        store.watch_chunks(notices, reread);
         let forward = events.clone();
         tokio::spawn(async move {
             while let Some(notice) = heard.recv().await {
@@ -680,42 +681,22 @@ fn recheck(
     }
 }
 
-/// Brings the documents the hub holds up to date with what another relay stored, and has
-/// the hub sync them to their subscribers (its effects are carried out by `drive`).
-fn ingest(store: &Store, hub: &mut Hub, notice: Notice) {
-    let read = |id: DocumentId, seq: Option<i64>| {
-        let bytes = match seq {
-            Some(seq) => store.chunk_bytes(seq),
-            None => store
-                .document_bytes(&id.to_string())
-                .map(|stored| stored.map(|s| s.bytes)),
+/// Brings the documents the hub holds up to date with the chunks another relay stored, and
+/// has the hub sync them to their subscribers (its effects are carried out by `drive`).
+fn ingest(store: &Store, hub: &mut Hub, Notice(chunks): Notice) {
+    for (document, seq) in chunks {
+        let Ok(id) = document.parse::<DocumentId>() else {
+            continue;
         };
-        // Not readable now: the document is read whole when it next loads.
-        bytes.unwrap_or_else(|e| {
-            tracing::error!("{e}");
-            None
-        })
-    };
-    match notice {
-        Notice::Stored(chunks) => {
-            for (document, seq) in chunks {
-                let Ok(id) = document.parse::<DocumentId>() else {
-                    continue;
-                };
-                // A chunk gone since was replaced by a snapshot, announced too.
-                if hub.holds(&id)
-                    && let Some(bytes) = read(id, Some(seq))
-                {
-                    hub.ingest(id, &bytes);
-                }
-            }
+        if !hub.holds(&id) {
+            continue;
         }
-        Notice::Missed => {
-            for id in hub.held_documents() {
-                if let Some(bytes) = read(id, None) {
-                    hub.ingest(id, &bytes);
-                }
-            }
+        // A chunk gone since was replaced by a snapshot, announced too; one not readable now
+        // is read with the whole document when it next loads.
+        match store.chunk_bytes(seq) {
+            Ok(Some(bytes)) => hub.ingest(id, &bytes),
+            Ok(None) => {}
+            Err(e) => tracing::error!("{e}"),
         }
     }
 }
