@@ -81,8 +81,10 @@ struct Handed {
     /// (when a re-read ended, the highest number seen by then), oldest first.
     marks: VecDeque<(Instant, i64)>,
     highest: i64,
-    /// The chunks above `low` the hub has been handed.
-    above: BTreeSet<i64>,
+    /// The chunks above `low` the hub has been handed: (sequence number, document). Not by
+    /// number alone: the channel is the database's, so relays of another Outpost in another
+    /// schema of the same database (the tests' way) notify it too, with their own numbers.
+    above: BTreeSet<(i64, String)>,
 }
 
 impl Handed {
@@ -101,7 +103,9 @@ impl Handed {
     fn fresh(&mut self, chunks: Vec<(String, i64)>) -> Vec<(String, i64)> {
         chunks
             .into_iter()
-            .filter(|(_, seq)| *seq > self.low && self.above.insert(*seq))
+            .filter(|(document, seq)| {
+                *seq > self.low && self.above.insert((*seq, document.clone()))
+            })
             .collect()
     }
 
@@ -123,7 +127,7 @@ impl Handed {
             self.low = self.low.max(seq);
             self.marks.pop_front();
         }
-        self.above = self.above.split_off(&(self.low + 1));
+        self.above = self.above.split_off(&(self.low + 1, String::new()));
     }
 }
 
@@ -354,7 +358,13 @@ mod tests {
             "the mark of the first re-read, LAG after it"
         );
         assert_eq!(seqs(&handed.fresh(chunks(&[101, 102, 103]))), [103]);
-        assert_eq!(handed.above, BTreeSet::from([102, 103]));
+        assert_eq!(
+            handed.above.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+            [102, 103]
+        );
+        // Another schema's chunk 104, of another document, does not hide this one's.
+        assert_eq!(handed.fresh(vec![("other".into(), 104)]).len(), 1);
+        assert_eq!(seqs(&handed.found(chunks(&[104]))), [104]);
     }
 
     /// A re-read that started before LAG had passed since a mark moves nothing past it.
