@@ -21,7 +21,7 @@
 //! third of the idle timeout; closed when it neither answers nor reads for that long).
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     path::Path,
     sync::{
         Arc, Mutex,
@@ -478,6 +478,7 @@ fn process(
     let opened_too_many = hub.counters().open_documents_exceeded;
     let started = std::time::Instant::now();
     let mut taken = 0;
+    let unscoped = unscoped(store, waiting);
     {
         let mut batch = SyncBatch::default();
         let mut sends: Vec<(ConnId, Out)> = vec![];
@@ -527,6 +528,7 @@ fn process(
                                 store,
                                 session: &edge.session,
                                 pending: &batch.scopes,
+                                unscoped: &unscoped,
                                 limits: &t.limits.sync,
                             };
                             // The gate reads a new document with Automerge to learn its scope,
@@ -623,6 +625,33 @@ fn process(
         t.metrics.exceeded(Limit::OpenDocuments);
     }
     stop
+}
+
+/// The documents the waiting frames are about (up to a batch's worth) that have no stored
+/// scope, found in one statement rather than one per document as the gate would ask
+/// (`Store::unscoped`): a batch of uploads is mostly new records. After an error, none: the
+/// gate looks each up.
+fn unscoped(store: &Store, waiting: &Turns<Event>) -> HashSet<String> {
+    let documents: HashSet<String> = waiting
+        .waiting()
+        .filter_map(|event| match event {
+            Event::Frame { frame, .. } => protocol::decode(frame)
+                .ok()?
+                .document_id()
+                .map(DocumentId::to_string),
+            _ => None,
+        })
+        .take(MAX_BATCH)
+        .collect();
+    if documents.is_empty() {
+        return HashSet::new();
+    }
+    store
+        .unscoped(documents.iter().map(String::as_str))
+        .unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            HashSet::new()
+        })
 }
 
 /// Who a session's changes come from, for the duties the hub checks (`shared::duties`).
@@ -737,7 +766,7 @@ fn deliver(
     edges: &mut HashMap<ConnId, Edge>,
     sends: Vec<(ConnId, Out)>,
 ) {
-    let no_pending = HashMap::new();
+    let (no_pending, no_pending_scopes) = (HashMap::new(), HashSet::new());
     for (conn, item) in sends {
         let Some(edge) = edges.get_mut(&conn) else {
             continue;
@@ -748,6 +777,7 @@ fn deliver(
                     store: &t.store,
                     session: &edge.session,
                     pending: &no_pending,
+                    unscoped: &no_pending_scopes,
                     limits: &t.limits.sync,
                 };
                 match gate.outbound(frame) {
