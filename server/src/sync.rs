@@ -635,13 +635,11 @@ fn unscoped(store: &Store, waiting: &Turns<Event>) -> HashSet<String> {
     let documents: HashSet<String> = waiting
         .waiting()
         .filter_map(|event| match event {
-            Event::Frame { frame, .. } => protocol::decode(frame)
-                .ok()?
-                .document_id()
-                .map(DocumentId::to_string),
+            Event::Frame { frame, .. } => Some(frame),
             _ => None,
         })
         .take(MAX_BATCH)
+        .filter_map(|frame| Some(protocol::decode(frame).ok()?.document_id()?.to_string()))
         .collect();
     if documents.is_empty() {
         return HashSet::new();
