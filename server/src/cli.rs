@@ -139,6 +139,10 @@ struct ServeArgs {
     /// How many uploads one person may run at once (each holds up to 1 MiB in memory).
     #[arg(long, env = "OUTPOST_BLOB_UPLOADS_AT_ONCE", default_value_t = BlobLimits::default().uploads_at_once)]
     blob_uploads_at_once: usize,
+    /// On PostgreSQL, seconds between re-reads of which chunks other relays stored, which
+    /// catch changes whose notification this relay missed.
+    #[arg(long, env = "OUTPOST_REREAD_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    reread_secs: u64,
 }
 
 #[derive(Subcommand)]
@@ -474,6 +478,7 @@ async fn serve(data_dir: PathBuf, database: Database, args: ServeArgs) -> Result
         quota_bytes: args.blob_quota_bytes,
         uploads_at_once: args.blob_uploads_at_once,
     };
+    config.reread_interval = Duration::from_secs(args.reread_secs);
     let (relay, first) = Relay::open(config).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -36,6 +36,9 @@ pub struct Config {
     pub cab_roles: std::collections::BTreeSet<shared::access::Role>,
     /// The largest attachment and each person's quota (`/api/blobs`).
     pub blobs: shared::attachments::BlobLimits,
+    /// On PostgreSQL, how often the relay re-reads which chunks other relays stored, for
+    /// those whose notification it missed (store/notices.rs).
+    pub reread_interval: std::time::Duration,
 }
 
 impl Config {
@@ -56,6 +59,7 @@ impl Config {
             metrics_listen: None,
             cab_roles: Default::default(),
             blobs: Default::default(),
+            reread_interval: std::time::Duration::from_secs(5),
         }
     }
 }

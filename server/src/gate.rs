@@ -21,7 +21,7 @@
 //! knows or guesses an id cannot build on its history (change hashes cover their content) and
 //! gets the same `doc-unavailable` as for an id that does not exist.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use shared::{
     access::{self, Access, RecordScope},
@@ -76,6 +76,10 @@ pub struct Gate<'a> {
     pub session: &'a SessionInfo,
     /// Scopes set earlier in the batch being built, not committed yet.
     pub pending: &'a HashMap<String, RecordScope>,
+    /// Documents found with no stored scope as the batch began (`Store::unscoped`): not
+    /// looked up again. Another relay storing one meanwhile is no different from its storing
+    /// it just after a lookup: the first scope stored stays.
+    pub unscoped: &'a HashSet<String>,
     /// What one sync message may cost.
     pub limits: &'a limits::Limits,
 }
@@ -228,6 +232,7 @@ impl Gate<'_> {
     fn scope(&self, key: &str) -> Result<Option<RecordScope>, StoreError> {
         match self.pending.get(key) {
             Some(scope) => Ok(Some(scope.clone())),
+            None if self.unscoped.contains(key) => Ok(None),
             None => self.store.document_scope(key),
         }
     }

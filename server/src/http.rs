@@ -71,7 +71,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(crate::blobs::routes());
     Router::new()
         .route("/sync", any(sync))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(admin_metrics))
         .nest("/api", api)
         .fallback_service(app)
@@ -82,6 +82,30 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.config.limits.header_timeout,
         ))
         .with_state(state)
+}
+
+/// How long `/healthz` waits for the database.
+const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// 200 `ok` when the database answers a trivial query within [`HEALTH_TIMEOUT`], else 503
+/// saying why: a load balancer takes a relay that cannot reach its database out of rotation
+/// (on PostgreSQL the others may still reach it).
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    let store = state.store.clone();
+    let checked = tokio::task::spawn_blocking(move || store.check(HEALTH_TIMEOUT))
+        .await
+        .unwrap_or_else(|e| Err(crate::store::StoreError::Invalid(e.to_string())));
+    match checked {
+        Ok(()) => "ok".into_response(),
+        Err(e) => {
+            tracing::warn!("health check: {e}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("unhealthy: the relay cannot use its database: {e}"),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// `/metrics` alone, for `--metrics-listen`: that address is meant to be private.

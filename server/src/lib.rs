@@ -63,8 +63,14 @@ impl Relay {
             None => None,
         };
         let metrics = Arc::new(metrics::Metrics::default());
-        let hub =
-            sync::SyncHub::open(&config.data_dir, &store, &config.limits, metrics.clone()).await?;
+        let hub = sync::SyncHub::open(
+            &config.data_dir,
+            &store,
+            &config.limits,
+            config.reread_interval,
+            metrics.clone(),
+        )
+        .await?;
         indexes::prepare(&store).map_err(|e| e.to_string())?;
         let state = Arc::new(http::AppState {
             sign_ins: limits::SignIns::new(config.limits.sign_ins, limits::SIGN_IN_WAIT),

@@ -21,7 +21,7 @@
 //! third of the idle timeout; closed when it neither answers nor reads for that long).
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     path::Path,
     sync::{
         Arc, Mutex,
@@ -90,7 +90,7 @@ enum Event {
     },
     /// Someone's access may have changed: look at every connection's session again.
     Recheck,
-    /// Another relay on the same database stored chunks (or notices were missed).
+    /// Another relay on the same database stored chunks.
     Notice(Notice),
     Stop,
 }
@@ -116,6 +116,7 @@ impl SyncHub {
         data_dir: &Path,
         store: &Store,
         limits: &Limits,
+        reread: Duration,
         metrics: Arc<Metrics>,
     ) -> Result<Self, String> {
         let store = Arc::new(store.another_connection().map_err(|e| e.to_string())?);
@@ -127,7 +128,7 @@ impl SyncHub {
         let (events, rx) = mpsc::channel(QUEUE);
         // Other relays' chunks (PostgreSQL), into the hub thread's queue.
         let (notices, mut heard) = mpsc::channel(QUEUE);
-        store.watch_chunks(notices);
+        store.watch_chunks(notices, reread);
         let forward = events.clone();
         tokio::spawn(async move {
             while let Some(notice) = heard.recv().await {
@@ -477,6 +478,7 @@ fn process(
     let opened_too_many = hub.counters().open_documents_exceeded;
     let started = std::time::Instant::now();
     let mut taken = 0;
+    let unscoped = unscoped(store, waiting);
     {
         let mut batch = SyncBatch::default();
         let mut sends: Vec<(ConnId, Out)> = vec![];
@@ -526,6 +528,7 @@ fn process(
                                 store,
                                 session: &edge.session,
                                 pending: &batch.scopes,
+                                unscoped: &unscoped,
                                 limits: &t.limits.sync,
                             };
                             // The gate reads a new document with Automerge to learn its scope,
@@ -624,6 +627,31 @@ fn process(
     stop
 }
 
+/// The documents the waiting frames are about (up to a batch's worth) that have no stored
+/// scope, found in one statement rather than one per document as the gate would ask
+/// (`Store::unscoped`): a batch of uploads is mostly new records. After an error, none: the
+/// gate looks each up.
+fn unscoped(store: &Store, waiting: &Turns<Event>) -> HashSet<String> {
+    let documents: HashSet<String> = waiting
+        .waiting()
+        .filter_map(|event| match event {
+            Event::Frame { frame, .. } => Some(frame),
+            _ => None,
+        })
+        .take(MAX_BATCH)
+        .filter_map(|frame| Some(protocol::decode(frame).ok()?.document_id()?.to_string()))
+        .collect();
+    if documents.is_empty() {
+        return HashSet::new();
+    }
+    store
+        .unscoped(documents.iter().map(String::as_str))
+        .unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            HashSet::new()
+        })
+}
+
 /// Who a session's changes come from, for the duties the hub checks (`shared::duties`).
 fn actor(session: &SessionInfo) -> Actor {
     Actor {
@@ -680,42 +708,22 @@ fn recheck(
     }
 }
 
-/// Brings the documents the hub holds up to date with what another relay stored, and has
-/// the hub sync them to their subscribers (its effects are carried out by `drive`).
-fn ingest(store: &Store, hub: &mut Hub, notice: Notice) {
-    let read = |id: DocumentId, seq: Option<i64>| {
-        let bytes = match seq {
-            Some(seq) => store.chunk_bytes(seq),
-            None => store
-                .document_bytes(&id.to_string())
-                .map(|stored| stored.map(|s| s.bytes)),
+/// Brings the documents the hub holds up to date with the chunks another relay stored, and
+/// has the hub sync them to their subscribers (its effects are carried out by `drive`).
+fn ingest(store: &Store, hub: &mut Hub, Notice(chunks): Notice) {
+    for (document, seq) in chunks {
+        let Ok(id) = document.parse::<DocumentId>() else {
+            continue;
         };
-        // Not readable now: the document is read whole when it next loads.
-        bytes.unwrap_or_else(|e| {
-            tracing::error!("{e}");
-            None
-        })
-    };
-    match notice {
-        Notice::Stored(chunks) => {
-            for (document, seq) in chunks {
-                let Ok(id) = document.parse::<DocumentId>() else {
-                    continue;
-                };
-                // A chunk gone since was replaced by a snapshot, announced too.
-                if hub.holds(&id)
-                    && let Some(bytes) = read(id, Some(seq))
-                {
-                    hub.ingest(id, &bytes);
-                }
-            }
+        if !hub.holds(&id) {
+            continue;
         }
-        Notice::Missed => {
-            for id in hub.held_documents() {
-                if let Some(bytes) = read(id, None) {
-                    hub.ingest(id, &bytes);
-                }
-            }
+        // A chunk gone since was replaced by a snapshot, announced too; one not readable now
+        // is read with the whole document when it next loads.
+        match store.chunk_bytes(seq) {
+            Ok(Some(bytes)) => hub.ingest(id, &bytes),
+            Ok(None) => {}
+            Err(e) => tracing::error!("{e}"),
         }
     }
 }
@@ -756,7 +764,7 @@ fn deliver(
     edges: &mut HashMap<ConnId, Edge>,
     sends: Vec<(ConnId, Out)>,
 ) {
-    let no_pending = HashMap::new();
+    let (no_pending, no_pending_scopes) = (HashMap::new(), HashSet::new());
     for (conn, item) in sends {
         let Some(edge) = edges.get_mut(&conn) else {
             continue;
@@ -767,6 +775,7 @@ fn deliver(
                     store: &t.store,
                     session: &edge.session,
                     pending: &no_pending,
+                    unscoped: &no_pending_scopes,
                     limits: &t.limits.sync,
                 };
                 match gate.outbound(frame) {

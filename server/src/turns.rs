@@ -40,6 +40,11 @@ impl<E> Turns<E> {
         queue.push_back(event);
     }
 
+    /// The events waiting, in no particular order.
+    pub fn waiting(&self) -> impl Iterator<Item = &E> {
+        self.queues.values().flatten().chain(&self.own)
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

@@ -1,6 +1,6 @@
-//! PostgreSQL itself crashing under a running relay (`pg_ctl -m immediate`, no checkpoint):
-//! on a PostgreSQL server of the test's own, fsync on, so the shared test server is never
-//! touched.
+//! PostgreSQL itself crashing under a running relay (`pg_ctl -m immediate`, no checkpoint), or
+//! gone: on a PostgreSQL server of each test's own, fsync on, so the shared test server is
+//! never touched.
 
 mod common;
 
@@ -10,8 +10,9 @@ use automerge::ReadDoc;
 use common::{process::*, *};
 use shared::access::Role;
 
-/// The private server's port: beside the shared one's (25432), below the ephemeral range.
+/// The private servers' ports: beside the shared one's (25432), below the ephemeral range.
 const PORT: u16 = 25433;
+const HEALTH_PORT: u16 = 25434;
 
 /// A device uploading through a relay while PostgreSQL restarts as after a crash: the relay
 /// stays up, its pool connects again, every change it acknowledged (before, during and after
@@ -106,4 +107,38 @@ async fn postgres_crashing_loses_nothing_acknowledged_and_the_relay_goes_on() {
     .await;
     drop(relay);
     drop(server);
+}
+
+/// `GET /healthz`: status and body.
+async fn health(relay: &Api) -> (u16, String) {
+    let res = reqwest::get(relay.url("/healthz")).await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// `/healthz` answers 200 `ok` while the relay's PostgreSQL answers, and 503 saying why, within
+/// its 2 s bound, once the server is gone (a load balancer then takes the relay out of
+/// rotation); the relay stays up.
+#[tokio::test]
+async fn healthz_answers_503_while_postgres_is_gone() {
+    let server = postgres::PrivateServer::start(HEALTH_PORT);
+    let dir = tempfile::tempdir().unwrap();
+    postgres::use_database(
+        &dir.path().join("data"),
+        &postgres::fresh_database_on(&server.url),
+    );
+    let mut relay = RelayProcess::start(dir.path(), &[]);
+    assert_eq!(health(&relay).await, (200, "ok".to_string()));
+
+    tokio::task::spawn_blocking(move || drop(server))
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let (status, body) = health(&relay).await;
+    let took = start.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("cannot use its database"), "{body}");
+    eprintln!("/healthz with PostgreSQL gone: {status} after {took:?}: {body}");
+    // The bound, and a loaded machine's margin.
+    assert!(took < Duration::from_secs(5), "answered after {took:?}");
+    assert!(relay.alive(), "the relay process stays up");
 }

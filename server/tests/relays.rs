@@ -17,10 +17,15 @@ const REVOCATION_BOUND: Duration = Duration::from_secs(2);
 
 /// Two relays on one PostgreSQL database, with ana and bo (technicians of site north).
 async fn two_relays() -> (tempfile::TempDir, RelayProcess, RelayProcess, String) {
+    two_relays_with(&[]).await
+}
+
+/// [`two_relays`], each started with `args`.
+async fn two_relays_with(args: &[&str]) -> (tempfile::TempDir, RelayProcess, RelayProcess, String) {
     let dir = tempfile::tempdir().unwrap();
     postgres::use_postgres(&dir.path().join("data"));
-    let a = RelayProcess::start(dir.path(), &[]);
-    let b = RelayProcess::start(dir.path(), &[]);
+    let a = RelayProcess::start(dir.path(), args);
+    let b = RelayProcess::start(dir.path(), args);
     assert!(
         b.first_password.is_none(),
         "the second relay finds the accounts"
@@ -122,6 +127,62 @@ async fn an_edit_through_one_relay_reaches_a_device_on_another() {
         latencies[latencies.len() / 2],
         latencies[latencies.len() * 95 / 100],
         latencies[latencies.len() - 1]
+    );
+    assert!(!ana.closed && !bo.closed);
+}
+
+/// A chunk committed without its notification reaching the relays still reaches the devices
+/// holding its record: each relay re-reads which chunks were stored (here every second),
+/// finds it, and syncs it. The chunk is written straight into the database, which sends no
+/// notification: the relays' listeners stay connected throughout, so this is a notification
+/// missed without a reconnect, which only the periodic re-read catches.
+#[tokio::test]
+async fn a_change_whose_notification_is_missed_reaches_devices_on_every_relay() {
+    use sha2::Digest;
+    let (dir, a, b, _admin) = two_relays_with(&["--reread-secs", "1"]).await;
+    let mut ana = Device::sign_in(&a, "ana", PASSWORD, "device-ana").await;
+    let mut bo = Device::sign_in(&b, "bo", PASSWORD, "device-bo").await;
+    let record = new_id();
+    ana.edit(record, incident_doc("Pump 3 leaks", Some("north"), None))
+        .await;
+    ana.run_until(|d| d.unsynced(&record) == 0).await;
+    bo.request(record).await;
+    bo.run_until(|d| d.has_record(&record)).await;
+
+    // An edit made elsewhere, stored as a relay stores a chunk, without a notification.
+    let before = ana.docs[&record].clone();
+    let edited = retitled(&before, "Pump 3 fixed", "cy");
+    let bytes = edited.save_after(&before.get_heads());
+    let heads: Vec<u8> = edited.get_heads().iter().flat_map(|h| h.0).collect();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let start = Instant::now();
+    postgres::psql_at(
+        &database_url(dir.path()),
+        &format!(
+            "INSERT INTO document_chunks (document, name, bytes, heads) \
+             VALUES ('{record}', '{:x}', '\\x{}', '\\x{}')",
+            sha2::Sha256::digest(&bytes),
+            hex(&bytes),
+            hex(&heads)
+        ),
+    );
+    let title = |d: &Device| {
+        let (value, _) = d.docs.get(&record)?.get(automerge::ROOT, "title").ok()??;
+        value.as_str().map(str::to_owned)
+    };
+    // One second between re-reads, and a loaded machine's margin.
+    let limit = Duration::from_secs(15);
+    let (on_a, on_b) = tokio::join!(
+        ana.try_run_until(|d| title(d).as_deref() == Some("Pump 3 fixed"), limit),
+        bo.try_run_until(|d| title(d).as_deref() == Some("Pump 3 fixed"), limit)
+    );
+    assert!(
+        on_a && on_b,
+        "the edit reached the device on relay A ({on_a}) and on relay B ({on_b}) within {limit:?}"
+    );
+    eprintln!(
+        "a chunk stored without a notification reached both devices after {:?}",
+        start.elapsed()
     );
     assert!(!ana.closed && !bo.closed);
 }

@@ -63,6 +63,7 @@ conformance!(
     receipts_keep_the_first_arrival_and_feed_changed_documents,
     a_document_keeps_the_scope_it_was_first_seen_with,
     scopes_every_handle_reads_stay_true_whoever_writes,
+    a_batch_of_documents_scopes_is_read_at_once,
     the_schema_survives_reopening_and_backs_up,
     documents_come_back_as_their_chunks_with_the_last_heads,
     a_load_within_a_batch_sees_what_the_batch_wrote,
@@ -341,6 +342,25 @@ fn a_document_keeps_the_scope_it_was_first_seen_with(db: &Fresh) {
     store.set_document_scope("d1", &south).unwrap();
     assert_eq!(store.document_scope("d1").unwrap(), Some(north));
     assert_eq!(store.document_scope("d2").unwrap(), None);
+}
+
+/// The scopes of the documents a batch of frames is about, read in one statement (per 500):
+/// those stored, whoever stored them, are found; the rest are reported as having none.
+fn a_batch_of_documents_scopes_is_read_at_once(db: &Fresh) {
+    let hub = db.store.another_connection().unwrap();
+    let other = db.reopen();
+    let mut batch = SyncBatch::default();
+    for i in (0..600).step_by(2) {
+        batch.scopes.insert(format!("r{i}"), incident("north"));
+    }
+    other.commit_sync_batch(&batch).unwrap();
+    let ids: Vec<String> = (0..600).map(|i| format!("r{i}")).collect();
+    let unscoped = hub.unscoped(ids.iter().map(String::as_str)).unwrap();
+    let expected: std::collections::HashSet<String> =
+        (1..600).step_by(2).map(|i| format!("r{i}")).collect();
+    assert_eq!(unscoped, expected);
+    assert_eq!(hub.document_scope("r598").unwrap(), Some(incident("north")));
+    assert!(hub.unscoped(["r0", "r2"]).unwrap().is_empty());
 }
 
 /// The hub's handle (a connection of its own on SQLite) and another relay's (here another

@@ -360,6 +360,26 @@ impl Store {
         futures::executor::block_on(query)
     }
 
+    /// Whether the database answers a trivial query (one of the relay's own tables) within
+    /// `within`: `/healthz`.
+    pub fn check(&self, within: Duration) -> Result<()> {
+        self.run(async {
+            let answered = tokio::time::timeout(within, async {
+                on_db!(self, pool => sqlx::query_scalar::<_, i64>("SELECT revision FROM access_revision")
+                    .fetch_one(pool)
+                    .await)
+            })
+            .await;
+            match answered {
+                Ok(answer) => answer.map(|_| ()).map_err(StoreError::from),
+                Err(_) => Err(StoreError::Invalid(format!(
+                    "the database did not answer within {} s",
+                    within.as_secs_f32()
+                ))),
+            }
+        })
+    }
+
     /// The access revision (see the schema): changes whenever anyone's access may have.
     pub fn access_revision(&self) -> Result<i64> {
         self.run(async {

@@ -5,10 +5,19 @@
 //! the database whatever the others write; index documents' scopes, which the relay derives
 //! again, are always read from the database. Absence is never kept: another relay may store
 //! the document at any time.
+//!
+//! A batch of frames about many documents the cache lacks (most often new records, which have
+//! no scope yet) has their scopes read in one statement ([`Store::unscoped`]) rather than one
+//! per document: each statement is a round trip the sync hub's thread waits for.
 
-use std::{collections::HashMap, sync::Mutex};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Mutex,
+};
 
 use shared::access::RecordScope;
+
+use super::{Result, Store, documents::ROWS_PER_STATEMENT, on_db};
 
 /// Scopes kept at most; past it the cache starts again empty (a miss costs one query), which
 /// bounds its memory (about 100 bytes a scope) without the bookkeeping of an LRU.
@@ -43,5 +52,51 @@ impl ScopeCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, RecordScope>> {
         // A panic cannot leave a map insert half done in a way a later lookup would misread.
         self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A document's row in `documents`: id, kind, site, team, restricted.
+type ScopeRow = (String, String, Option<String>, Option<String>, bool);
+
+impl Store {
+    /// Of `documents`, those with no stored scope now. The scopes of those the cache lacks are
+    /// read in one statement (per [`ROWS_PER_STATEMENT`]) and kept as [`Store::document_scope`]
+    /// keeps them. Absence is the caller's to forget: another relay may store any of them.
+    pub fn unscoped<'a>(
+        &self,
+        documents: impl IntoIterator<Item = &'a str>,
+    ) -> Result<HashSet<String>> {
+        let mut absent: HashSet<String> = documents
+            .into_iter()
+            .filter(|d| self.scopes.get(d).is_none())
+            .map(str::to_string)
+            .collect();
+        let asked: Vec<String> = absent.iter().cloned().collect();
+        for rows in asked.chunks(ROWS_PER_STATEMENT) {
+            let found: Vec<ScopeRow> = self.run(async {
+                on_db!(self, pool => {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "SELECT id, kind, site, team, restricted FROM documents WHERE id IN (",
+                    );
+                    let mut ids = q.separated(", ");
+                    for id in rows {
+                        ids.push_bind(id.as_str());
+                    }
+                    q.push(")");
+                    q.build_query_as().persistent(false).fetch_all(pool).await
+                })
+            })?;
+            for (id, kind, site, team, restricted) in found {
+                let scope = RecordScope {
+                    kind,
+                    site,
+                    team,
+                    restricted,
+                };
+                self.scopes.keep(&id, &scope);
+                absent.remove(&id);
+            }
+        }
+        Ok(absent)
     }
 }

@@ -3,12 +3,13 @@
 //! The server is `OUTPOST_TEST_POSTGRES` (a URL whose user may create schemas) or else the
 //! throwaway one `scripts/test-postgres` starts once per machine. Each test database is a
 //! schema of its own in it (cheap to create, unlike a database), named in the URL's
-//! `search_path`, so tests running at once never see each other's tables.
+//! `search_path`, so tests running at once never see each other's tables. The schemas a test
+//! process made are dropped when it exits ([`drop_at_exit`]).
 
 use std::{
     path::{Path, PathBuf},
     process::Command,
-    sync::OnceLock,
+    sync::{Mutex, Once, OnceLock},
 };
 
 use server::store::Database;
@@ -63,8 +64,49 @@ pub fn fresh_database() -> String {
 pub fn fresh_database_on(server: &str) -> String {
     let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
     psql_at(server, &format!("CREATE SCHEMA {schema}"));
+    drop_at_exit(server, &schema);
     let sep = if server.contains('?') { '&' } else { '?' };
     format!("{server}{sep}options=-c%20search_path%3D{schema}&application_name={schema}")
+}
+
+/// The schemas this test process made: (server, schema).
+static MADE: Mutex<Vec<(String, String)>> = Mutex::new(vec![]);
+
+/// Has `schema` on `server` dropped when this test process exits. Not sooner: a test looks
+/// into its database after its relays stop, or starts them again on it, up to its last line;
+/// and by the exit every relay process a test started is gone (killed when dropped). The
+/// test harness's threads are not joined, so a test process has no later hook than the C
+/// library's `atexit`, which runs when the harness returns or exits, whether tests passed.
+fn drop_at_exit(server: &str, schema: &str) {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: registers a function that takes no arguments and does not unwind (it
+        // catches nothing it could panic on), as `atexit` requires.
+        unsafe {
+            libc::atexit(drop_schemas);
+        }
+    });
+    MADE.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((server.to_string(), schema.to_string()));
+}
+
+extern "C" fn drop_schemas() {
+    let made = std::mem::take(&mut *MADE.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut servers: Vec<&str> = made.iter().map(|(server, _)| server.as_str()).collect();
+    servers.sort_unstable();
+    servers.dedup();
+    for server in servers {
+        // One transaction per schema (each psql -c is one), so its locks stay few; a lock
+        // held by a relay's leftover backend is waited for a while, not forever. A private
+        // server stopped by its test already took its schemas along: that psql fails, unheard.
+        let mut psql = Command::new("psql");
+        psql.args([server, "-q", "-c", "SET lock_timeout = '10s'"]);
+        for (_, schema) in made.iter().filter(|(s, _)| s == server) {
+            psql.args(["-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")]);
+        }
+        let _ = psql.output();
+    }
 }
 
 /// The `application_name` of a database URL made by [`fresh_database_on`].
