@@ -364,39 +364,38 @@ impl AppState {
     /// The relay's current directory for this person, kept on the device when it changed.
     /// Unreachable, the copy already kept stays in use.
     pub async fn refresh_directory(self) {
-        let Ok(people) = api::directory().await else {
-            return;
-        };
-        if self.directory.with_untracked(|d| *d == people) {
-            return;
+        if let Ok(people) = api::directory().await {
+            self.keep_if_changed(self.directory, store::DIRECTORY, people)
+                .await;
         }
-        if let Ok(store) = self.store() {
-            let json = serde_json::to_string(&people).unwrap_or_default();
-            if let Err(e) = store.put_meta_string(store::DIRECTORY, &json).await {
-                self.problem.set(Some(e.to_string()));
-            }
-        }
-        self.directory.set(people);
     }
 
     /// The relay's sites and teams, kept on the device when they changed. Unreachable, the copy
     /// already kept stays in use.
     pub async fn refresh_groups(self) {
-        let (Ok(sites), Ok(teams)) = (api::groups("sites").await, api::groups("teams").await)
-        else {
-            return;
-        };
-        let groups = shared::directory::Groups { sites, teams };
-        if self.groups.with_untracked(|g| *g == groups) {
+        if let (Ok(sites), Ok(teams)) = (api::groups("sites").await, api::groups("teams").await) {
+            let groups = shared::directory::Groups { sites, teams };
+            self.keep_if_changed(self.groups, store::GROUPS, groups)
+                .await;
+        }
+    }
+
+    /// Shows `fresh` in `signal` and keeps it as JSON under the meta `key`, unless it is what
+    /// the device already has.
+    async fn keep_if_changed<T>(self, signal: RwSignal<T>, key: &str, fresh: T)
+    where
+        T: PartialEq + serde::Serialize + Send + Sync + 'static,
+    {
+        if signal.with_untracked(|held| *held == fresh) {
             return;
         }
         if let Ok(store) = self.store() {
-            let json = serde_json::to_string(&groups).unwrap_or_default();
-            if let Err(e) = store.put_meta_string(store::GROUPS, &json).await {
+            let json = serde_json::to_string(&fresh).unwrap_or_default();
+            if let Err(e) = store.put_meta_string(key, &json).await {
                 self.problem.set(Some(e.to_string()));
             }
         }
-        self.groups.set(groups);
+        signal.set(fresh);
     }
 
     /// The name to show for the person stored as `username` (the id itself when unknown).
