@@ -433,8 +433,10 @@ pub fn bytes(n: u64) -> String {
     let Some((unit, size)) = UNITS.into_iter().find(|(_, size)| n >= *size) else {
         return format!("{n} bytes");
     };
-    let tenths = (u128::from(n) * 10).div_ceil(u128::from(size));
-    if tenths >= 100 || tenths % 10 == 0 {
+    // Tenths of the unit, rounded up, in u64 without overflow (the remainder is below `size`):
+    // u128 arithmetic would link its division and formatting into the app (~1 KB gz).
+    let tenths = n / size * 10 + (n % size * 10).div_ceil(size);
+    if tenths >= 100 || tenths.is_multiple_of(10) {
         format!("{} {unit}", tenths.div_ceil(10))
     } else {
         format!("{}.{} {unit}", tenths / 10, tenths % 10)

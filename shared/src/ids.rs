@@ -56,8 +56,18 @@ impl DocumentId {
 
 impl fmt::Display for DocumentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&bs58::encode(self.0).with_check().into_string())
+        let mut checked = [0u8; 20];
+        checked[..16].copy_from_slice(&self.0);
+        checked[16..].copy_from_slice(&checksum(&self.0));
+        f.write_str(&bs58::encode(checked).into_string())
     }
+}
+
+/// bs58check's checksum: the first 4 bytes of SHA-256(SHA-256(payload)). Here rather than
+/// bs58's `check` feature, which would link a second SHA-256 crate into the app.
+fn checksum(payload: &[u8]) -> [u8; 4] {
+    let twice = Sha256::digest(Sha256::digest(payload));
+    [twice[0], twice[1], twice[2], twice[3]]
 }
 
 impl fmt::Debug for DocumentId {
@@ -71,12 +81,17 @@ impl std::str::FromStr for DocumentId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s_id = s.strip_prefix("automerge:").unwrap_or(s);
-        let bytes = bs58::decode(s_id)
-            .with_check(None)
+        let bad = || BadDocumentId(s.to_string());
+        let checked: [u8; 20] = bs58::decode(s_id)
             .into_vec()
-            .map_err(|_| BadDocumentId(s.to_string()))?;
-        let bytes: [u8; 16] = bytes.try_into().map_err(|_| BadDocumentId(s.to_string()))?;
-        Ok(Self(bytes))
+            .map_err(|_| bad())?
+            .try_into()
+            .map_err(|_| bad())?;
+        let (bytes, check) = checked.split_at(16);
+        if check != checksum(bytes) {
+            return Err(bad());
+        }
+        Ok(Self(bytes.try_into().map_err(|_| bad())?))
     }
 }
 
@@ -137,6 +152,21 @@ mod tests {
         text.replace_range(0..1, if text.starts_with('2') { "3" } else { "2" });
         assert!(text.parse::<DocumentId>().is_err());
         assert!("not-an-id".parse::<DocumentId>().is_err());
+        // A sound checksum over the wrong number of bytes.
+        let mut short = vec![5u8; 15];
+        short.extend_from_slice(&checksum(&short));
+        assert!(
+            bs58::encode(short)
+                .into_string()
+                .parse::<DocumentId>()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn automerge_repo_ids_parse_and_print_the_same() {
+        let text = "4NMNnkMhL8jXrdJ9jamS58PAVdXu";
+        assert_eq!(text.parse::<DocumentId>().unwrap().to_string(), text);
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //! events, the time and fresh ids, and carry out what it returns. It builds for wasm32 and native,
 //! so the browser, the relay and the tests apply exactly the same rules.
 
+// The SHA-256 Automerge links (sha2 0.11), under its usual name: one copy in the app.
+extern crate sha2_automerge as sha2;
+
 pub mod access;
 pub mod attachments;
 pub mod csv_export;

@@ -35,6 +35,15 @@ fn qr_video(text: &str, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether the page has fetched `path` since it loaded (its resource timing entries, which
+/// include what the service worker answered).
+async fn fetched(tablet: &Tablet, path: &str) -> Result<bool> {
+    let script = "return performance.getEntriesByType('resource')
+        .some((e) => new URL(e.name).pathname === arguments[0]);";
+    let answer = tablet.execute(script, vec![path.into()]).await?;
+    Ok(answer.as_bool() == Some(true))
+}
+
 #[tokio::test]
 async fn a_cis_qr_code_opens_it_offline_and_a_typed_tag_does_too() -> Result<()> {
     let (mut relay, _driver, tablets, _) = signed_in(&["desk"]).await?;
@@ -76,11 +85,17 @@ async fn a_cis_qr_code_opens_it_offline_and_a_typed_tag_does_too() -> Result<()>
     // In the basement: no relay. The camera reads the label and the CI opens.
     relay.stop().await?;
     tech.goto("/").await?;
+    // The decoder is a module of its own: the first screen does not fetch it, the first scan
+    // does (from the service worker's cache, offline).
+    tech.wait_for("#scan-link", UI_TIMEOUT).await?;
+    assert!(!fetched(&tech, "/pkg/scanner_bg.wasm").await?);
+    assert!(fetched(&tech, "/pkg/app_bg.wasm").await?);
     tech.click("#scan-link").await?;
     tech.wait_for_text("#record-number", "the scanned CI", UI_TIMEOUT, |t| {
         t == ci.number
     })
     .await?;
+    assert!(fetched(&tech, "/pkg/scanner_bg.wasm").await?);
     assert!(tech.current_url().await?.ends_with(&ci.id));
 
     // Verifying it in a campaign: the tag field reads the label too.

@@ -363,6 +363,10 @@ fn sizes_read_as_people_write_them() {
     assert_eq!(bytes(1536 * 1024), "1.5 MB");
     assert_eq!(bytes(61 * MIB), "61 MB");
     assert_eq!(bytes(1024 * MIB + 1), "1.1 GB");
+    // Rounded up, to the largest size a peer may claim, without overflow.
+    assert_eq!(bytes(1024 + 1), "1.1 KB");
+    assert_eq!(bytes(10 * 1024 - 1), "10 KB");
+    assert_eq!(bytes(u64::MAX), "17179869184 GB");
 }
 
 #[test]

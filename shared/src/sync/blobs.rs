@@ -324,7 +324,13 @@ fn percent(sent: u64, total: u64) -> u64 {
     if total == 0 {
         return 100;
     }
-    (u128::from(sent.min(total)) * 100 / u128::from(total)) as u64
+    // Whole percent, rounded down, in u64 (u128 would link its division into the app): exact
+    // below 184 PB, and still within 0..=100 above.
+    let sent = sent.min(total);
+    match sent.checked_mul(100) {
+        Some(hundreds) => hundreds / total,
+        None => (sent / (total / 100)).min(100),
+    }
 }
 
 #[cfg(test)]

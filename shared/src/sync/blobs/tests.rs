@@ -235,6 +235,13 @@ fn each_state_reads_as_a_sentence() {
         ),
         "uploading 100 %"
     );
+    // Rounded down, and no overflow for the largest sizes.
+    let uploading =
+        |sent, total| describe(true, Some(&Upload::Uploading { sent, total }), None, true);
+    assert_eq!(uploading(999, 1000), "uploading 99 %");
+    assert_eq!(uploading(u64::MAX / 2, u64::MAX), "uploading 50 %");
+    assert_eq!(uploading(u64::MAX, u64::MAX), "uploading 100 %");
+    assert_eq!(uploading(u64::MAX, 7), "uploading 100 %");
     assert_eq!(
         describe(true, Some(&Upload::OnRelay), None, true),
         "on the relay"
