@@ -22,6 +22,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
+use futures::StreamExt;
 use shared::{
     access::{self, Access},
     attachments::{self, Attachment, BlobLimitsInfo, check_upload},
@@ -322,7 +323,10 @@ async fn download(
                 )),
             }
         }
-    });
+    })
+    // The compression layer (a PDF, say, is gzipped for a browser) polls once more after the
+    // end, which `unfold` does not allow.
+    .fuse();
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_str(&mime).ok()),
         (header::CONTENT_LENGTH, Some(HeaderValue::from(size))),

@@ -18,6 +18,7 @@ use shared::{
     time::Timestamp,
 };
 
+use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::{
@@ -153,7 +154,9 @@ pub async fn evidence(
             }
             Err(e) => Some((Err(e), file)),
         }
-    });
+    })
+    // The compression layer polls once more after the end, which `unfold` does not allow.
+    .fuse();
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_string()),

@@ -14,7 +14,10 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::access::{self, Access, Role};
 use tower_http::{
-    compression::CompressionLayer,
+    compression::{
+        CompressionLayer,
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+    },
     services::{ServeDir, ServeFile},
     timeout::RequestBodyTimeoutLayer,
 };
@@ -76,7 +79,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/api", api)
         .fallback_service(app)
         .layer(axum::middleware::from_fn(cache_policy))
-        .layer(CompressionLayer::new())
+        // Not zips (the evidence export): already deflated, and sent with their length.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/zip")),
+        ))
         // A request body that stalls is cut off like headers that never end.
         .layer(RequestBodyTimeoutLayer::new(
             state.config.limits.header_timeout,

@@ -240,6 +240,23 @@ async fn a_file_that_arrives_damaged_is_discarded_and_can_be_sent_again() {
     assert_eq!((res.status().as_u16(), offset_of(&res)), (404, 0));
     assert_eq!(w.relay.get_json("/api/blobs", &ana).await["used_bytes"], 0);
     assert_eq!(upload(&w.relay, &ana, &report).await, 201);
+    // A browser accepts gzip: the PDF comes gzipped, whole.
+    let res = reqwest::Client::new()
+        .get(w.relay.url(&format!("/api/blobs/{h}")))
+        .header("cookie", &ana)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let gzipped = res.bytes().await.unwrap();
+    let mut unzipped = vec![];
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(gzipped.as_ref()),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, report);
     // A download, not shown inline.
     let res = call(&w.relay, Method::GET, &ana, &h).await;
     assert_eq!(res.headers()["content-type"], "application/pdf");
@@ -519,16 +536,16 @@ async fn an_evidence_export_carries_the_attachments_with_their_hashes() {
     let ana = w.cookie("ana").await;
     assert_eq!(upload(&w.relay, &ana, &photo).await, 201);
     let admin = w.relay.admin_cookie().await;
-    let res = w
-        .relay
-        .call(
-            Method::GET,
-            "/api/export/evidence?clause=8.6.1&sample=10",
-            &admin,
-            None,
-        )
-        .await;
+    // A browser accepts gzip: the zip (deflated already) is sent as it is, whole.
+    let res = reqwest::Client::new()
+        .get(w.relay.url("/api/export/evidence?clause=8.6.1&sample=10"))
+        .header("cookie", &admin)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
+    assert!(!res.headers().contains_key("content-encoding"));
     let length = res.headers()["content-length"]
         .to_str()
         .unwrap()

@@ -285,6 +285,8 @@ pub fn Admin() -> impl IntoView {
                 act(
                     Box::pin(async move {
                         api::add_group(what, &i, &n).await?;
+                        // Forms offer it (by name) from the device's copy.
+                        state.refresh_groups().await;
                         gid.set(String::new());
                         gname.set(String::new());
                         Ok(())
