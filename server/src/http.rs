@@ -43,6 +43,8 @@ pub struct AppState {
     pub connections: crate::limits::PerPerson,
     /// Attachment uploads running per person id (each holds up to a chunk in memory).
     pub uploads: crate::limits::PerPerson,
+    /// `/healthz`'s last answer.
+    pub health: crate::limits::Health,
     /// Poked when this relay's API changed someone's access (revocation.rs).
     pub access_changed: tokio::sync::Notify,
 }
@@ -97,10 +99,16 @@ const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// saying why: a load balancer takes a relay that cannot reach its database out of rotation
 /// (on PostgreSQL the others may still reach it).
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
-    let store = state.store.clone();
-    let checked = tokio::task::spawn_blocking(move || store.check(HEALTH_TIMEOUT))
-        .await
-        .unwrap_or_else(|e| Err(crate::store::StoreError::Invalid(e.to_string())));
+    let checked = state
+        .health
+        .answer(|| async {
+            let store = state.store.clone();
+            match tokio::task::spawn_blocking(move || store.check(HEALTH_TIMEOUT)).await {
+                Ok(checked) => checked.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+        .await;
     match checked {
         Ok(()) => "ok".into_response(),
         Err(e) => {

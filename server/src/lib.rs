@@ -81,6 +81,7 @@ impl Relay {
             throttle: Default::default(),
             connections: Default::default(),
             uploads: Default::default(),
+            health: Default::default(),
             access_changed: Default::default(),
         });
         Ok((

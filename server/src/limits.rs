@@ -254,9 +254,53 @@ impl Drop for Held {
     }
 }
 
+/// `/healthz` answers anyone, so a flood of it must not cost the database a query each (on
+/// PostgreSQL every check borrows a pooled connection the devices need): one check runs at a
+/// time, and callers within [`Health::FRESH`] of the last one get its answer.
+#[derive(Default)]
+pub struct Health(tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>);
+
+impl Health {
+    /// How long an answer is reused.
+    pub const FRESH: Duration = Duration::from_secs(1);
+
+    /// The last answer if it is fresh, else what `check` answers now.
+    pub async fn answer<F>(&self, check: impl FnOnce() -> F) -> Result<(), String>
+    where
+        F: Future<Output = Result<(), String>>,
+    {
+        let mut last = self.0.lock().await;
+        match &*last {
+            Some((at, answer)) if at.elapsed() < Self::FRESH => answer.clone(),
+            _ => {
+                let answer = check().await;
+                *last = Some((std::time::Instant::now(), answer.clone()));
+                answer
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_burst_of_health_checks_asks_the_database_once() {
+        let health = Health::default();
+        let asked = std::sync::atomic::AtomicUsize::new(0);
+        let check = || async {
+            asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Err("down".to_string())
+        };
+        let answers = futures::future::join_all((0..100).map(|_| health.answer(check))).await;
+        assert!(answers.iter().all(|a| *a == Err("down".to_string())));
+        assert_eq!(asked.load(std::sync::atomic::Ordering::Relaxed), 1);
+        tokio::time::sleep(Health::FRESH).await;
+        health.answer(check).await.unwrap_err();
+        assert_eq!(asked.load(std::sync::atomic::Ordering::Relaxed), 2);
+    }
 
     #[test]
     fn a_person_holds_at_most_the_cap_and_gets_places_back_when_dropped() {

@@ -132,13 +132,21 @@ async fn healthz_answers_503_while_postgres_is_gone() {
     tokio::task::spawn_blocking(move || drop(server))
         .await
         .unwrap();
+    // An answer is reused for up to a second (a flood of checks costs one query), so the
+    // first checks may still say ok.
     let start = Instant::now();
-    let (status, body) = health(&relay).await;
+    let (status, body) = loop {
+        let (status, body) = health(&relay).await;
+        if status != 200 || start.elapsed() > Duration::from_secs(10) {
+            break (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let took = start.elapsed();
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("cannot use its database"), "{body}");
     eprintln!("/healthz with PostgreSQL gone: {status} after {took:?}: {body}");
-    // The bound, and a loaded machine's margin.
-    assert!(took < Duration::from_secs(5), "answered after {took:?}");
+    // The reuse window, the bound, and a loaded machine's margin.
+    assert!(took < Duration::from_secs(6), "answered after {took:?}");
     assert!(relay.alive(), "the relay process stays up");
 }
