@@ -82,6 +82,9 @@ enum Event {
     Frame {
         conn: ConnId,
         frame: Vec<u8>,
+        /// The document it is about, read on the connection's own task, so the sync thread
+        /// can look up a batch's scopes at once without decoding every waiting frame itself.
+        document: Option<String>,
         /// The frame's room in its connection's [`InFlight`], given back once it is handled.
         _room: OwnedSemaphorePermit,
     },
@@ -322,9 +325,13 @@ impl SyncHub {
                     Metrics::add(&metrics.frames_in, 1);
                     Metrics::add(&metrics.bytes_in, frame.len() as u64);
                     let room = inflight.admit(frame.len()).await;
+                    let document = protocol::decode(&frame)
+                        .ok()
+                        .and_then(|m| Some(m.document_id()?.to_string()));
                     let frame = Event::Frame {
                         conn,
                         frame: frame.to_vec(),
+                        document,
                         _room: room,
                     };
                     if self.events.send(frame).await.is_err() {
@@ -635,11 +642,12 @@ fn unscoped(store: &Store, waiting: &Turns<Event>) -> HashSet<String> {
     let documents: HashSet<String> = waiting
         .waiting()
         .filter_map(|event| match event {
-            Event::Frame { frame, .. } => Some(frame),
+            Event::Frame { document, .. } => Some(document.as_ref()),
             _ => None,
         })
         .take(MAX_BATCH)
-        .filter_map(|frame| Some(protocol::decode(frame).ok()?.document_id()?.to_string()))
+        .flatten()
+        .cloned()
         .collect();
     if documents.is_empty() {
         return HashSet::new();
