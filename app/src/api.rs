@@ -4,7 +4,7 @@
 //! Every failure is a sentence for the person: the relay's own `{"error": …}` text, or, when
 //! the request never reached it, [`OFFLINE`].
 
-use serde::{Deserialize, Serialize};
+use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -40,107 +40,15 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-/// The signed-in person, as the relay describes them (kept on the device for offline use).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionInfo {
-    pub username: String,
-    #[serde(default)]
-    pub display_name: String,
-    #[serde(default)]
-    pub roles: Vec<String>,
-    #[serde(default)]
-    pub sites: Vec<String>,
-    #[serde(default)]
-    pub teams: Vec<String>,
-    /// A CAB member by a role the relay's operator made one (change managers always are).
-    #[serde(default)]
-    pub cab: bool,
-    #[serde(default)]
-    pub expires_at: i64,
-}
+use shared::api;
+pub use shared::api::{Changes, Group, NewPerson, PersonRow, PersonUpdate, Receipt, SessionInfo};
 
-impl SessionInfo {
-    pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role)
-    }
-
-    /// The name to show: the display name, or the username when there is none.
-    pub fn name(&self) -> &str {
-        if self.display_name.trim().is_empty() {
-            &self.username
-        } else {
-            &self.display_name
-        }
-    }
-
-    /// The person as `shared::access` sees them (roles this version does not know are left out).
-    pub fn person(&self) -> shared::access::Person {
-        shared::access::Person {
-            roles: self
-                .roles
-                .iter()
-                .filter_map(|r| shared::access::Role::parse(r))
-                .collect(),
-            sites: self.sites.iter().cloned().collect(),
-            teams: self.teams.iter().cloned().collect(),
-            cab: self.cab,
-        }
-    }
-
-    /// The scopes whose index documents this person follows (`shared::index::followed_by`).
-    pub fn index_scopes(&self) -> Vec<String> {
-        shared::index::followed_by(&self.person())
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    pub fn from_json(s: &str) -> Option<SessionInfo> {
-        serde_json::from_str(s).ok()
-    }
-}
-
-/// The relay's change feed answer.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Changes {
-    pub cursor: i64,
-    pub documents: Vec<String>,
-}
-
-/// One entry of a document's receipt log.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Receipt {
-    pub hash: String,
-    #[serde(default)]
-    pub person: String,
-    #[serde(default)]
-    pub received_at: i64,
-}
-
-/// A person as the admin screen lists them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
-pub struct PersonRow {
-    pub username: String,
-    #[serde(default)]
-    pub display_name: String,
-    #[serde(default)]
-    pub disabled: bool,
-    #[serde(default)]
-    pub roles: Vec<String>,
-    #[serde(default)]
-    pub sites: Vec<String>,
-    #[serde(default)]
-    pub teams: Vec<String>,
-}
-
-pub use shared::directory::Group;
-
-/// Sends a request to the relay with the session cookie; `json` asks for (and sends) JSON.
+/// Sends a request to the relay with the session cookie; `json` asks for JSON and sends
+/// `body` (already JSON) as such.
 async fn fetch(
     method: &str,
     path: &str,
-    body: Option<&Value>,
+    body: Option<String>,
     json: bool,
 ) -> Result<web_sys::Response, ApiError> {
     let mut headers = vec![];
@@ -150,9 +58,7 @@ async fn fetch(
             headers.push(("Content-Type", "application/json".to_string()));
         }
     }
-    let body = body
-        .filter(|_| json)
-        .map(|b| JsValue::from_str(&b.to_string()));
+    let body = body.filter(|_| json).map(|b| JsValue::from_str(&b));
     fetch_with(method, path, &headers, body.as_ref()).await
 }
 
@@ -208,7 +114,7 @@ fn failure(status: u16, json: &Value) -> ApiError {
     ApiError::Status(status, message)
 }
 
-async fn request(method: &str, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
+async fn request(method: &str, path: &str, body: Option<String>) -> Result<Value, ApiError> {
     let response = fetch(method, path, body, true).await?;
     let json = body_json(&response).await;
     match response.status() {
@@ -217,27 +123,23 @@ async fn request(method: &str, path: &str, body: Option<&Value>) -> Result<Value
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ApiError> {
-    serde_json::from_value(v)
+/// `body` as the request's JSON.
+fn json<B: Serialize>(body: &B) -> Option<String> {
+    serde_json::to_string(body).ok()
+}
+
+/// [`request`], then its answer as a `T` (a type of `shared::api`).
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<T, ApiError> {
+    serde_json::from_value(request(method, path, body).await?)
         .map_err(|e| ApiError::Status(200, format!("the relay's answer could not be read: {e}")))
 }
 
-/// [`request`], then its answer as a `T`: the whole body, or its `key` member.
-async fn call<T: serde::de::DeserializeOwned>(
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-    key: Option<&str>,
-) -> Result<T, ApiError> {
-    let v = request(method, path, body).await?;
-    match key {
-        Some(key) => parse(v.get(key).cloned().unwrap_or(Value::Null)),
-        None => parse(v),
-    }
-}
-
 /// [`request`] whose answer is not needed.
-async fn send(method: &str, path: &str, body: Option<&Value>) -> Result<(), ApiError> {
+async fn send(method: &str, path: &str, body: Option<String>) -> Result<(), ApiError> {
     request(method, path, body).await.map(|_| ())
 }
 
@@ -246,12 +148,16 @@ pub async fn sign_in(
     password: &str,
     device: &str,
 ) -> Result<SessionInfo, ApiError> {
-    let body = serde_json::json!({"username": username, "password": password, "device": device});
-    call("POST", "/api/session", Some(&body), None).await
+    let body = api::SignIn {
+        username: username.into(),
+        password: password.into(),
+        device: device.into(),
+    };
+    call("POST", "/api/session", json(&body)).await
 }
 
 pub async fn session() -> Result<SessionInfo, ApiError> {
-    call("GET", "/api/session", None, None).await
+    call("GET", "/api/session", None).await
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {
@@ -259,45 +165,58 @@ pub async fn sign_out() -> Result<(), ApiError> {
 }
 
 pub async fn changes(since: i64) -> Result<Changes, ApiError> {
-    call("GET", &format!("/api/changes?since={since}"), None, None).await
+    call("GET", &format!("/api/changes?since={since}"), None).await
 }
 
 pub async fn receipts(doc: &str) -> Result<Vec<Receipt>, ApiError> {
     let path = format!("/api/documents/{doc}/receipts");
-    call("GET", &path, None, Some("receipts")).await
+    Ok(call::<api::Receipts>("GET", &path, None).await?.receipts)
 }
 
 pub async fn people() -> Result<Vec<PersonRow>, ApiError> {
-    call("GET", "/api/people", None, Some("people")).await
+    Ok(call::<api::People>("GET", "/api/people", None)
+        .await?
+        .people)
 }
 
 /// The people this person may pick by name (`shared::directory`), for the device's copy.
 pub async fn directory() -> Result<Vec<shared::directory::Entry>, ApiError> {
-    call("GET", "/api/directory", None, Some("people")).await
+    Ok(call::<api::Directory>("GET", "/api/directory", None)
+        .await?
+        .people)
 }
 
-pub async fn add_person(body: &Value) -> Result<(), ApiError> {
-    send("POST", "/api/people", Some(body)).await
+pub async fn add_person(body: &NewPerson) -> Result<(), ApiError> {
+    send("POST", "/api/people", json(body)).await
 }
 
-/// `body` holds what changes: `disabled`, `password`, `grant` or `revoke` (a role).
-pub async fn update_person(username: &str, body: &Value) -> Result<(), ApiError> {
-    send("POST", &format!("/api/people/{username}"), Some(body)).await
+/// Changes what `change` names of `username`, and nothing else.
+pub async fn update_person(username: &str, change: &PersonUpdate) -> Result<(), ApiError> {
+    send("POST", &format!("/api/people/{username}"), json(change)).await
 }
 
-/// `what` is "sites" or "teams".
-pub async fn groups(what: &str) -> Result<Vec<Group>, ApiError> {
-    call("GET", &format!("/api/{what}"), None, Some(what)).await
+/// The sites the relay knows, with their names.
+pub async fn sites() -> Result<Vec<Group>, ApiError> {
+    Ok(call::<api::Sites>("GET", "/api/sites", None).await?.sites)
 }
 
+/// The teams the relay knows, with their names.
+pub async fn teams() -> Result<Vec<Group>, ApiError> {
+    Ok(call::<api::Teams>("GET", "/api/teams", None).await?.teams)
+}
+
+/// Adds a site or a team (`what` is "sites" or "teams").
 pub async fn add_group(what: &str, id: &str, name: &str) -> Result<(), ApiError> {
-    let body = serde_json::json!({"id": id, "name": name});
-    send("POST", &format!("/api/{what}"), Some(&body)).await
+    let body = Group {
+        id: id.into(),
+        name: name.into(),
+    };
+    send("POST", &format!("/api/{what}"), json(&body)).await
 }
 
 /// The relay's blob limits and how much of their quota the person has used.
 pub async fn blob_limits() -> Result<shared::attachments::BlobLimitsInfo, ApiError> {
-    call("GET", "/api/blobs", None, None).await
+    call("GET", "/api/blobs", None).await
 }
 
 /// What the relay answered to a blob request, as `shared::sync::blobs` reads it.
@@ -428,42 +347,4 @@ pub fn text_blob(text: &str, mime: &str) -> Result<web_sys::Blob, String> {
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
         .map_err(|_| "The browser could not build the file.".to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use wasm_bindgen_test::*;
-
-    wasm_bindgen_test_configure!(run_in_browser);
-
-    #[wasm_bindgen_test]
-    fn a_session_body_from_the_relay_round_trips_through_storage_json() {
-        let body = r#"{"username":"ana","display_name":"Ana Silva","roles":["technician"],
-            "sites":["north"],"teams":[],"device":"device-1","expires_at":1790000000000}"#;
-        let s = SessionInfo::from_json(body).unwrap();
-        assert_eq!(s.username, "ana");
-        assert_eq!(s.name(), "Ana Silva");
-        assert!(s.has_role("technician") && !s.has_role("administrator"));
-        assert_eq!(SessionInfo::from_json(&s.to_json()), Some(s.clone()));
-        // Everyone with a role follows the `everyone` index (continuity plans, freeze windows).
-        assert_eq!(s.index_scopes(), ["default", "everyone", "site:north"]);
-        assert!(
-            !s.person().cab,
-            "a session kept from before the flag reads as no CAB member"
-        );
-        let security = SessionInfo {
-            roles: vec!["security".into()],
-            ..s
-        };
-        assert_eq!(
-            security.index_scopes(),
-            ["default", "everyone", "restricted", "site:north"]
-        );
-        // A relay that made agents CAB members says so.
-        let cab =
-            SessionInfo::from_json(&body.replace("\"teams\":[]", "\"teams\":[],\"cab\":true"))
-                .unwrap();
-        assert!(cab.person().cab);
-    }
 }

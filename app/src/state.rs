@@ -13,8 +13,8 @@ use shared::forms::{self, Form, Values, View};
 use shared::ids::DocumentId;
 use shared::index;
 use shared::model::{ChangeMeta, Record};
+use shared::priority::PriorityMatrix;
 use shared::records::agreement::{Agreements, SLA};
-use shared::records::priority::PriorityMatrix;
 use shared::refusal::Refusal;
 use shared::review::Attention;
 use shared::sync::NotAccepted;
@@ -373,7 +373,7 @@ impl AppState {
     /// The relay's sites and teams, kept on the device when they changed. Unreachable, the copy
     /// already kept stays in use.
     pub async fn refresh_groups(self) {
-        if let (Ok(sites), Ok(teams)) = (api::groups("sites").await, api::groups("teams").await) {
+        if let (Ok(sites), Ok(teams)) = (api::sites().await, api::teams().await) {
             let groups = shared::directory::Groups { sites, teams };
             self.keep_if_changed(self.groups, store::GROUPS, groups)
                 .await;

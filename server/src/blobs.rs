@@ -29,8 +29,9 @@ use shared::{
 };
 
 use crate::{
-    auth::{ApiError, Authenticated},
-    http::AppState,
+    auth::Authenticated,
+    error::ApiError,
+    state::AppState,
     store::{Appended, SessionInfo, Store},
 };
 
@@ -40,7 +41,8 @@ pub const MAX_CHUNK: usize = 1024 * 1024;
 const UPLOAD_OFFSET: &str = "upload-offset";
 const UPLOAD_LENGTH: &str = "upload-length";
 
-pub fn routes() -> Router<Arc<AppState>> {
+/// `/api/blobs`: the limits, and each file's download, upload state and upload.
+pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/blobs", get(limits))
         .route("/blobs/{hash}", get(download).head(state_of).put(upload))

@@ -5,14 +5,16 @@
 use std::{collections::HashSet, sync::Arc};
 
 use axum::{
+    Router,
     body::Body,
     extract::{Query, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
+    routing::get,
 };
 use serde::Deserialize;
 use shared::{
-    access::{self, Access, Role},
+    access::{self, Access},
     evidence::{self, ExportInfo, Receipt, SampledRecord},
     ids::DocumentId,
     time::Timestamp,
@@ -21,11 +23,7 @@ use shared::{
 use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use crate::{
-    auth::{ApiError, Authenticated},
-    http::AppState,
-    store::now_ms,
-};
+use crate::{auth::Authenticated, error::ApiError, state::AppState, store::now_ms};
 
 /// Enough for any audit sample; bounds the work one request can ask of the relay.
 const MAX_SAMPLE: usize = 500;
@@ -39,8 +37,13 @@ const MAX_ATTACHMENT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// How much of the export is read from its file for each piece of the response.
 const PIECE: usize = 256 * 1024;
 
+/// `/api/export/evidence` (auditors and administrators).
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new().route("/export/evidence", get(evidence))
+}
+
 #[derive(Deserialize)]
-pub struct EvidenceQuery {
+struct EvidenceQuery {
     clause: String,
     #[serde(default = "default_sample")]
     sample: usize,
@@ -52,18 +55,13 @@ fn default_sample() -> usize {
     25
 }
 
-pub async fn evidence(
+async fn evidence(
     State(state): State<Arc<AppState>>,
     Authenticated(session): Authenticated,
     Query(q): Query<EvidenceQuery>,
 ) -> Result<Response, ApiError> {
-    let roles = &session.person.access.roles;
-    if !roles.contains(&Role::Auditor) && !roles.contains(&Role::Administrator) {
-        return Err(ApiError(
-            StatusCode::FORBIDDEN,
-            "only an auditor or an administrator can export evidence".into(),
-        ));
-    }
+    access::may_export_evidence(&session.person.access)
+        .map_err(|why| ApiError(StatusCode::FORBIDDEN, why.into()))?;
     let bad_request = |e: evidence::EvidenceError| ApiError(StatusCode::BAD_REQUEST, e.to_string());
     let clause = evidence::clause(&q.clause).map_err(bad_request)?;
     if q.sample > MAX_SAMPLE {

@@ -5,15 +5,21 @@
 pub mod auth;
 pub mod blobs;
 pub mod config;
+pub mod connect;
+pub mod error;
 pub mod export;
+pub mod feed;
 pub mod gate;
+pub mod health;
 pub mod http;
 pub mod indexes;
 pub mod limits;
 pub mod listen;
 pub mod metrics;
 pub mod outbox;
+pub mod people;
 pub mod revocation;
+pub mod state;
 pub mod store;
 pub mod sync;
 pub mod turns;
@@ -28,7 +34,7 @@ pub use config::Config;
 
 /// A running relay: the HTTP server plus the sync repo and database behind it.
 pub struct Relay {
-    state: Arc<http::AppState>,
+    state: Arc<state::AppState>,
     /// Bound by `open` when `--metrics-listen` is set.
     metrics_listener: Option<std::net::TcpListener>,
 }
@@ -72,7 +78,7 @@ impl Relay {
         )
         .await?;
         indexes::prepare(&store).map_err(|e| e.to_string())?;
-        let state = Arc::new(http::AppState {
+        let state = Arc::new(state::AppState {
             sign_ins: limits::SignIns::new(config.limits.sign_ins, limits::SIGN_IN_WAIT),
             config,
             store,
@@ -121,7 +127,7 @@ impl Relay {
         let metrics = match self.metrics_listener {
             Some(listener) => {
                 let listener = TcpListener::from_std(listener)?;
-                let router = http::metrics_router(self.state.clone());
+                let router = health::metrics_router(self.state.clone());
                 Some(tokio::spawn(listen::serve(
                     listener,
                     router,

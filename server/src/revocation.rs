@@ -11,7 +11,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use crate::http::AppState;
+use crate::state::AppState;
 
 /// How often the access revision is read: the longest a change made by another process takes
 /// to reach open connections (one small SQLite read each time).

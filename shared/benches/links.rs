@@ -6,7 +6,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use shared::links::{Directory, Outgoing, search};
+use shared::links::{Directory, search};
+use shared::references::Outgoing;
 use shared::summary::Summary;
 
 /// 10,000 summaries: 2,000 CIs in chains (each runs on the one before), 8,000 incidents each

@@ -8,9 +8,10 @@ use automerge::Automerge;
 use criterion::{Criterion, criterion_group, criterion_main};
 use shared::forms::{Form, Nothing, Values};
 use shared::model::{ChangeMeta, Facts, Record};
-use shared::records::agreement::{PriorityTarget, Sla};
+use shared::priority::{Level, Priority, PriorityMatrix};
+use shared::records::agreement::Sla;
 use shared::records::incident::{INCIDENT, Incident, IncidentEdit, IncidentStatus};
-use shared::records::priority::{Level, Priority, PriorityMatrix};
+use shared::sla::PriorityTarget;
 use shared::sla::{Calendar, measure};
 use shared::time::Timestamp;
 

@@ -3,74 +3,11 @@
 //! Roles are those of design.md. A record belongs to a site and/or a team; security incidents
 //! are restricted to the security role whatever else a person holds.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
 use crate::refusal::{Refusal, RefusalCode};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Works the records of their sites.
-    Technician,
-    /// Service desk agent: works the records of their teams.
-    Agent,
-    /// Change manager or CAB member: works every change (approvals).
-    ChangeManager,
-    /// Reads everything, writes nothing.
-    Auditor,
-    /// Runs the relay: people, sites, teams; works every record.
-    Administrator,
-    /// Sees and works security incidents.
-    Security,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Technician,
-        Role::Agent,
-        Role::ChangeManager,
-        Role::Auditor,
-        Role::Administrator,
-        Role::Security,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Technician => "technician",
-            Role::Agent => "agent",
-            Role::ChangeManager => "change_manager",
-            Role::Auditor => "auditor",
-            Role::Administrator => "administrator",
-            Role::Security => "security",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
-
-/// A signed-in person as far as access is concerned.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Person {
-    pub roles: BTreeSet<Role>,
-    pub sites: BTreeSet<String>,
-    pub teams: BTreeSet<String>,
-    /// A CAB member through a role the relay's operator made one (`outpost serve --cab-role`),
-    /// besides change managers, who always are (`crate::duties`).
-    #[serde(default)]
-    pub cab: bool,
-}
-
-/// A signed-in person by name: who a decision is recorded as (their username) and what they
-/// may do. The relay knows it from the session; the app from the session it keeps.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Actor {
-    pub username: String,
-    pub person: Person,
-}
+pub use crate::person::{Actor, Person, Role};
 
 /// Where a record (or a scope's index document) belongs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,7 +40,7 @@ pub fn access(person: &Person, scope: &RecordScope) -> Access {
     }
     let works_it = if is_managed_kind(&scope.kind) {
         has(Role::Administrator) || has(Role::ChangeManager)
-    } else if scope.kind == crate::index::EVERYONE_KIND {
+    } else if scope.kind == EVERYONE_KIND {
         // Whoever may create a record listed there adds its entry.
         person.roles.iter().any(|r| *r != Role::Auditor)
     } else {
@@ -140,6 +77,26 @@ pub fn may_write(person: &Person, scope: &RecordScope) -> Result<(), Refusal> {
         }
         Access::Read => Err(Refusal::new(RefusalCode::ReadOnly, READ_ONLY)),
         Access::None => Err(Refusal::new(RefusalCode::OutOfScope, OUT_OF_SCOPE)),
+    }
+}
+
+/// Whether `person` may administer the relay (people, sites, teams, its counters), and if
+/// not, why.
+pub fn may_administer(person: &Person) -> Result<(), &'static str> {
+    if person.roles.contains(&Role::Administrator) {
+        Ok(())
+    } else {
+        Err("only an administrator can do this")
+    }
+}
+
+/// Whether `person` may take the auditor's evidence export (of what they may read), and if
+/// not, why.
+pub fn may_export_evidence(person: &Person) -> Result<(), &'static str> {
+    if person.roles.contains(&Role::Auditor) || person.roles.contains(&Role::Administrator) {
+        Ok(())
+    } else {
+        Err("only an auditor or an administrator can export evidence")
     }
 }
 
@@ -211,6 +168,27 @@ mod tests {
             team: team.map(str::to_string),
             restricted: false,
         }
+    }
+
+    #[test]
+    fn administration_is_for_administrators_and_the_export_also_for_auditors() {
+        let admin = person(&[Role::Administrator], &[], &[]);
+        let auditor = person(&[Role::Auditor], &[], &[]);
+        let manager = person(&[Role::ChangeManager, Role::Security], &[], &[]);
+        assert_eq!(may_administer(&admin), Ok(()));
+        assert!(
+            may_administer(&auditor)
+                .unwrap_err()
+                .contains("administrator")
+        );
+        assert!(may_administer(&manager).is_err());
+        assert_eq!(may_export_evidence(&admin), Ok(()));
+        assert_eq!(may_export_evidence(&auditor), Ok(()));
+        assert!(
+            may_export_evidence(&manager)
+                .unwrap_err()
+                .contains("auditor")
+        );
     }
 
     #[test]
@@ -372,6 +350,10 @@ mod tests {
     }
 }
 
+/// The record type the relay files the everyone index under (`crate::index`): every role
+/// reads it.
+pub const EVERYONE_KIND: &str = "index_everyone";
+
 /// Whether every record of this type is restricted to one role (its description says so:
 /// security incidents).
 pub fn is_restricted_kind(kind: &str) -> bool {
@@ -388,7 +370,7 @@ pub fn is_managed_kind(kind: &str) -> bool {
 /// continuity plans (ISO 20000 8.7.2: readable when the normal site is not), freeze windows
 /// (every change is planned around them), and the index that lists them.
 pub fn is_for_everyone(kind: &str) -> bool {
-    kind == crate::index::EVERYONE_KIND
+    kind == EVERYONE_KIND
         || crate::records::type_of(kind).is_some_and(|t| t.on_every_device || t.managed)
 }
 

@@ -94,7 +94,7 @@ pub fn list_csv(rows: &[Summary], now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::priority::{Level, Priority};
+    use crate::priority::{Level, Priority};
     use crate::summary::SlaSummary;
 
     const MIN: i64 = 60_000;

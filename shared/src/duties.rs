@@ -9,8 +9,8 @@
 //! implementer approves it, whatever their roles; an emergency change's emergency approver and
 //! a freeze override are decisions like any other.
 
-use crate::access::{Actor, Role};
 use crate::model::{Group, Record};
+use crate::person::{Actor, Role};
 use crate::refusal::{Refusal, RefusalCode};
 
 /// Why a person without the role may not decide.

@@ -68,7 +68,7 @@ pub fn history(doc: &Automerge) -> Vec<HistoryEntry> {
 /// seen), oldest first. A change's entry never changes, so a view appends these instead of
 /// working out and comparing every change of a long-lived record on every save.
 pub fn history_since(doc: &Automerge, heads: &[ChangeHash]) -> Vec<HistoryEntry> {
-    crate::sync::changes_beyond(doc, heads)
+    changes_beyond(doc, heads)
         .iter()
         .map(|change| entry(doc, change, change.hash.to_string()))
         .collect()
@@ -167,7 +167,7 @@ fn join(path: &str, next: &str) -> String {
 
 fn render(value: &Value) -> String {
     match value {
-        Value::Scalar(s) => scalar_text(s),
+        Value::Scalar(s) => crate::model::scalar_text(s),
         // The object's contents follow as their own field changes.
         Value::Object(ObjType::Map | ObjType::Table) => "{}".into(),
         Value::Object(ObjType::List) => "[]".into(),
@@ -175,14 +175,19 @@ fn render(value: &Value) -> String {
     }
 }
 
-/// A scalar as a person reads it: text as it is, a number as written (Automerge's own Display
-/// prints a float with 324 decimals).
-pub(crate) fn scalar_text(value: &automerge::ScalarValue) -> String {
-    match value {
-        automerge::ScalarValue::Str(s) => s.to_string(),
-        automerge::ScalarValue::F64(n) => n.to_string(),
-        other => other.to_string(),
-    }
+/// The metadata of the changes of `doc` that `heads` do not cover, oldest first. Heads `doc`
+/// has never seen (another device's newer changes) cannot be ancestors of its changes: they
+/// are left out, where Automerge would answer nothing at all.
+pub fn changes_beyond<'a>(
+    doc: &'a Automerge,
+    heads: &[automerge::ChangeHash],
+) -> Vec<automerge::ChangeMetadata<'a>> {
+    let known: Vec<automerge::ChangeHash> = heads
+        .iter()
+        .copied()
+        .filter(|h| doc.get_change_meta_by_hash(h).is_some())
+        .collect();
+    doc.get_changes_meta(&known)
 }
 
 /// The document's current value of a top-level field as text (for exports and lists).

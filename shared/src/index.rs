@@ -22,8 +22,7 @@ pub const RESTRICTED_SCOPE: &str = "restricted";
 /// windows) are listed here too, so that a person who is only a change manager or only
 /// security discovers them without following the default index.
 pub const EVERYONE_SCOPE: &str = "everyone";
-/// The record type the relay files the everyone index under (`access` lets every role read it).
-pub const EVERYONE_KIND: &str = "index_everyone";
+use crate::access::EVERYONE_KIND;
 /// The record type the relay files index documents under.
 pub const KIND: &str = "index";
 

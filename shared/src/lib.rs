@@ -7,6 +7,7 @@
 extern crate sha2_automerge as sha2;
 
 pub mod access;
+pub mod api;
 pub mod attachments;
 pub mod csv_export;
 pub mod directory;
@@ -20,9 +21,12 @@ pub mod links;
 pub mod model;
 pub mod numbering;
 pub mod order;
+pub mod person;
 pub mod photo;
+pub mod priority;
 pub mod protocol;
 pub mod records;
+pub mod references;
 pub mod refusal;
 pub mod reports;
 pub mod review;

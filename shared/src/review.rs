@@ -296,7 +296,7 @@ fn render(value: &Value<'_>) -> String {
         Value::Scalar(s) => match s.as_ref() {
             ScalarValue::Null => "(empty)".into(),
             ScalarValue::Boolean(b) => if *b { "yes" } else { "no" }.into(),
-            other => crate::history::scalar_text(other),
+            other => crate::model::scalar_text(other),
         },
     }
 }

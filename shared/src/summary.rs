@@ -10,8 +10,8 @@ use automerge::Automerge;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ChangeMeta, Lookup, Record, StatusChange, record_type};
+use crate::priority::{Level, Priority, PriorityMatrix};
 use crate::records::agreement::{Agreements, Sla};
-use crate::records::priority::{Level, Priority, PriorityMatrix};
 use crate::records::ticket::STOP_STATUSES;
 use crate::sla::{BusinessCalendar, Measure, Warning, measure};
 use crate::time::Timestamp;
@@ -55,10 +55,10 @@ pub struct Summary {
     /// broken rules), so the conflict inbox's badge counts without reading any document.
     /// Required: a summary stored before it existed does not parse, and is derived anew.
     pub attention: usize,
-    /// The references it holds (at most [`crate::links::MAX_LINKS`]), so "Referenced by" and
+    /// The references it holds (at most [`crate::references::MAX_LINKS`]), so "Referenced by" and
     /// impact analysis work from summaries alone. Required: a summary stored before it existed
     /// does not parse, and is derived anew.
-    pub links: Vec<crate::links::Outgoing>,
+    pub links: Vec<crate::references::Outgoing>,
 }
 
 /// The SLA state of a record, frozen into instants so it can be read at any later time.
@@ -223,7 +223,7 @@ pub fn summarize(
         agreement,
         search: search.join("\n").to_lowercase(),
         attention: crate::review::of_record(doc, &record, lookup).len(),
-        links: crate::links::outgoing(&record),
+        links: crate::references::outgoing(&record),
     })
 }
 

@@ -447,7 +447,7 @@ fn every_reference_field_reads_text_from_older_schemas_and_writes_links_canonica
     let device = device();
     for ty in TYPES {
         assert_eq!(
-            shared::links::has_references(ty),
+            shared::references::has_references(ty),
             ty.links(),
             "{}: a type holding references declares the schema that stores links (and only it)",
             ty.kind

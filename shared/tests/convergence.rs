@@ -7,8 +7,8 @@ use automerge::Automerge;
 use common::{doc_of, meta, values};
 use proptest::prelude::*;
 use shared::forms::Nothing;
+use shared::priority::Level;
 use shared::records::incident::{INCIDENT, Incident, IncidentStatus};
-use shared::records::priority::Level;
 use shared::records::read;
 use shared::review::review;
 

@@ -6,13 +6,14 @@ mod common;
 use common::{HOUR, MINUTE, MONDAY, act, incident_edit, meta, new, notes, to};
 use proptest::prelude::*;
 use shared::model::Record;
-use shared::records::agreement::{PriorityTarget, Sla};
+use shared::priority::{Priority, PriorityMatrix};
+use shared::records::agreement::Sla;
 use shared::records::change::Change;
 use shared::records::incident::{Incident, IncidentStatus, Outage};
-use shared::records::priority::{Priority, PriorityMatrix};
 use shared::records::service::Service;
 use shared::reports::*;
 use shared::sla::Calendar;
+use shared::sla::PriorityTarget;
 use shared::time::Timestamp;
 use shared::workflow::WorkflowError;
 
@@ -254,8 +255,8 @@ fn sla_attainment_names_tickets_without_a_target_or_with_a_bad_calendar() {
 #[test]
 fn backlog_counts_what_was_open_at_the_instant_by_priority() {
     let mut urgent = incident("INC-2", "SVC-1", "", HOUR, &[]);
-    urgent.impact = shared::records::priority::Level::High;
-    urgent.urgency = shared::records::priority::Level::High;
+    urgent.impact = shared::priority::Level::High;
+    urgent.urgency = shared::priority::Level::High;
     let incidents = [
         incident("INC-1", "SVC-1", "", 0, &[(Resolved, 2 * DAY)]),
         urgent,

@@ -5,11 +5,12 @@ mod common;
 use common::{HOUR, MINUTE, MONDAY, meta};
 use proptest::prelude::*;
 use shared::model::StatusChange;
-use shared::records::agreement::{PriorityTarget, Sla};
-use shared::records::priority::Priority;
+use shared::priority::Priority;
+use shared::records::agreement::Sla;
+use shared::records::registers::breach_improvement;
 use shared::records::ticket::{STOP_STATUSES, TicketStatus};
 use shared::sla::{
-    BusinessCalendar, Calendar, CalendarError, Policy, Warning, breach_improvement, measure,
+    BusinessCalendar, Calendar, CalendarError, Policy, PriorityTarget, Warning, measure,
 };
 use shared::time::Timestamp;
 

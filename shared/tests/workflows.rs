@@ -5,13 +5,13 @@ mod common;
 use common::{act, edit_form, holding, incident_edit, meta, new, new_on, notes, to};
 use shared::forms::Nothing;
 use shared::model::{Facts, Record, Value};
+use shared::priority::Priority;
 use shared::records::change::{
     CabDecision, Collision, FreezeWindow, cab_decision, collisions, risk_score,
 };
 use shared::records::ci::{last_verified, tag_matches, under_warranty};
 use shared::records::continuity::last_passed_test;
 use shared::records::parties::gaps_against;
-use shared::records::priority::Priority;
 use shared::records::problem::{Problem, search_known_errors};
 use shared::records::registers::{REVIEW_INPUTS, expired, gaps, missing_inputs, score};
 use shared::records::{agreement::Sla, change::Change};
@@ -20,8 +20,8 @@ use shared::workflow::WorkflowError;
 
 fn incident() -> Record {
     let mut edit = incident_edit("Till offline", "");
-    edit.impact = shared::records::priority::Level::High;
-    edit.urgency = shared::records::priority::Level::High;
+    edit.impact = shared::priority::Level::High;
+    edit.urgency = shared::priority::Level::High;
     common::incident("INC-1", &edit, &meta("ana", 1))
 }
 

@@ -169,9 +169,9 @@ async fn the_session_and_cursor_survive_reopening_and_sign_out_forgets_the_sessi
 }
 
 fn incident_doc(title: &str) -> automerge::Automerge {
+    use shared::priority::Level;
     use shared::records::ChangeMeta;
     use shared::records::incident::{IncidentEdit, IncidentStatus};
-    use shared::records::priority::Level;
     let meta = ChangeMeta {
         author: "ana".into(),
         device: "device-1".into(),
@@ -279,7 +279,7 @@ async fn upgrading_a_version_1_database_builds_summaries_for_the_documents_it_ho
     assert_eq!(stored.len(), 1);
     let summary: shared::summary::Summary = serde_json::from_str(&stored[0].1).unwrap();
     assert_eq!(summary.id, id.to_string());
-    assert_eq!(summary.priority, shared::records::priority::Priority::P1);
+    assert_eq!(summary.priority, shared::priority::Priority::P1);
     store.close();
 }
 

@@ -3,20 +3,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::json;
+use shared::access::Role;
 
 use super::field::LabelledField;
-use crate::api::{self, Group, PersonRow};
+use crate::api::{self, Group, NewPerson, PersonRow, PersonUpdate};
 use crate::state::AppState;
-
-const ROLES: [&str; 6] = [
-    "technician",
-    "agent",
-    "change_manager",
-    "auditor",
-    "administrator",
-    "security",
-];
 
 fn group_label(g: &Group) -> String {
     g.label().to_string()
@@ -106,17 +97,28 @@ fn RoleChange(
     username: String,
     act: impl Fn(Action, String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let role = RwSignal::new(ROLES[0].to_string());
+    let role = RwSignal::new(Role::ALL[0].as_str().to_string());
     let change = move |grant: bool, username: String| {
         let r = role.get_untracked();
-        let key = if grant { "grant" } else { "revoke" };
+        let chosen = Role::parse(&r);
+        let update = if grant {
+            PersonUpdate {
+                grant: chosen,
+                ..PersonUpdate::default()
+            }
+        } else {
+            PersonUpdate {
+                revoke: chosen,
+                ..PersonUpdate::default()
+            }
+        };
         let done = if grant {
             format!("Granted {} to {username}.", r.replace('_', " "))
         } else {
             format!("Revoked {} from {username}.", r.replace('_', " "))
         };
         act(
-            Box::pin(async move { api::update_person(&username, &json!({ key: r })).await }),
+            Box::pin(async move { api::update_person(&username, &update).await }),
             done,
         );
     };
@@ -128,7 +130,7 @@ fn RoleChange(
                 aria-label=format!("Role to grant or revoke for {username}")
                 on:change=move |ev| role.set(event_target_value(&ev))
             >
-                {ROLES
+                {Role::ALL.map(Role::as_str)
                     .into_iter()
                     .map(|r| view! { <option value=r>{r.replace('_', " ")}</option> })
                     .collect_view()}
@@ -160,7 +162,13 @@ fn GroupChange(
         } else {
             g
         };
-        let key = format!("{}_{kind}", if join { "join" } else { "leave" });
+        let mut update = PersonUpdate::default();
+        *match (join, kind) {
+            (true, "site") => &mut update.join_site,
+            (false, "site") => &mut update.leave_site,
+            (true, _) => &mut update.join_team,
+            (false, _) => &mut update.leave_team,
+        } = Some(g.clone());
         let done = if join {
             format!("Added {username} to {kind} {g}.")
         } else {
@@ -174,7 +182,7 @@ fn GroupChange(
                         format!("There is no {kind} to choose: add one first."),
                     ));
                 }
-                api::update_person(&username, &json!({ key: g })).await
+                api::update_person(&username, &update).await
             }),
             done,
         );
@@ -214,8 +222,8 @@ pub fn Admin() -> impl IntoView {
         spawn_local(async move {
             let result = async {
                 people.set(api::people().await?);
-                sites.set(api::groups("sites").await?);
-                teams.set(api::groups("teams").await?);
+                sites.set(api::sites().await?);
+                teams.set(api::teams().await?);
                 Ok::<(), api::ApiError>(())
             }
             .await;
@@ -249,14 +257,14 @@ pub fn Admin() -> impl IntoView {
     let add_person = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let username = new_username.get_untracked().trim().to_string();
-        let body = json!({
-            "username": username,
-            "display_name": new_name.get_untracked().trim(),
-            "password": new_password.get_untracked(),
-            "roles": new_roles.get_untracked(),
-            "sites": new_sites.get_untracked(),
-            "teams": new_teams.get_untracked(),
-        });
+        let body = NewPerson {
+            username: username.clone(),
+            display_name: new_name.get_untracked().trim().to_string(),
+            password: new_password.get_untracked(),
+            roles: new_roles.with_untracked(|r| r.iter().filter_map(|r| Role::parse(r)).collect()),
+            sites: new_sites.get_untracked(),
+            teams: new_teams.get_untracked(),
+        };
         act(
             Box::pin(async move {
                 api::add_person(&body).await?;
@@ -332,7 +340,7 @@ pub fn Admin() -> impl IntoView {
     let is_admin = move || {
         state
             .session
-            .with(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")))
+            .with(|s| s.as_ref().is_some_and(api::SessionInfo::may_administer))
     };
 
     view! {
@@ -385,7 +393,7 @@ pub fn Admin() -> impl IntoView {
                                                     let u = u1.clone();
                                                     act(
                                                         Box::pin(async move {
-                                                            api::update_person(&u, &json!({"disabled": !disabled})).await
+                                                            api::update_person(&u, &PersonUpdate { disabled: Some(!disabled), ..PersonUpdate::default() }).await
                                                         }),
                                                         format!("{} {}.", if disabled { "Enabled" } else { "Disabled" }, u1),
                                                     );
@@ -410,7 +418,7 @@ pub fn Admin() -> impl IntoView {
                                                     let pw = reset_pw.get_untracked();
                                                     act(
                                                         Box::pin(async move {
-                                                            api::update_person(&u, &json!({"password": pw})).await
+                                                            api::update_person(&u, &PersonUpdate { password: Some(pw), ..PersonUpdate::default() }).await
                                                         }),
                                                         format!("Password of {} reset.", u2),
                                                     );
@@ -440,7 +448,7 @@ pub fn Admin() -> impl IntoView {
                     </LabelledField>
                     <fieldset class="roles">
                         <legend>"Roles"</legend>
-                        {ROLES
+                        {Role::ALL.map(Role::as_str)
                             .into_iter()
                             .map(|role| {
                                 view! {

@@ -13,7 +13,7 @@ use crate::state::AppState;
 pub(crate) fn may_export(state: &AppState) -> bool {
     state.session.with(|s| {
         s.as_ref()
-            .is_some_and(|s| s.has_role("auditor") || s.has_role("administrator"))
+            .is_some_and(api::SessionInfo::may_export_evidence)
     })
 }
 

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use shared::forms::{Form, Layout};
 use shared::ids::DocumentId;
 use shared::order;
-use shared::records::priority::Priority;
+use shared::priority::Priority;
 use shared::sla::Warning;
 use shared::summary::{Summary, TargetSummary};
 use shared::time::Timestamp;

@@ -20,7 +20,7 @@ const SHOWN: usize = 8;
 #[component]
 pub fn RecordPicker(
     id: String,
-    /// The record types it offers (`shared::links::kinds`).
+    /// The record types it offers (`shared::references::kinds`).
     kind: &'static str,
     value: Signal<String>,
     set: Callback<String>,
@@ -73,11 +73,11 @@ pub fn RecordPicker(
         }
         open.set(false);
     };
-    let scannable = shared::links::kinds(kind).any(shared::tags::carries_tag);
+    let scannable = shared::references::kinds(kind).any(shared::tags::carries_tag);
     let scanning = RwSignal::new(false);
     let scan_problem = RwSignal::new(None::<String>);
     let scanned = Callback::new(move |tag: String| {
-        match super::scan::find_tagged(state, shared::links::kinds(kind), &tag) {
+        match super::scan::find_tagged(state, shared::references::kinds(kind), &tag) {
             Ok((_, _, number)) => {
                 scan_problem.set(None);
                 scanning.set(false);
@@ -186,7 +186,7 @@ pub fn RecordPicker(
 
 /// "service or configuration item" for `service|configuration_item`.
 fn noun(kind: &'static str) -> String {
-    shared::links::kinds(kind)
+    shared::references::kinds(kind)
         .map(|k| shared::forms::of(k).map_or(k.replace('_', " "), |f| f.noun().to_string()))
         .collect::<Vec<_>>()
         .join(" or ")

@@ -19,7 +19,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::forms::{self, Action, Field, Form, Input, Layout, Pick, Values, View};
 use shared::ids::DocumentId;
-use shared::records::priority::Level;
+use shared::priority::Level;
 
 use super::list::{Pages, record_href};
 use crate::state::{AppState, SaveError};

@@ -14,9 +14,10 @@ pub fn StatusBar() -> impl IntoView {
     let online = state.online;
     let navigate = use_navigate();
     let is_admin = move || {
-        state
-            .session
-            .with(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")))
+        state.session.with(|s| {
+            s.as_ref()
+                .is_some_and(crate::api::SessionInfo::may_administer)
+        })
     };
     let conflict_count = super::conflicts::open_count(&state);
     let refused_count = super::refused::count(&state);

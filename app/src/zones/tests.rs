@@ -4,11 +4,11 @@
 use wasm_bindgen_test::*;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use shared::records::agreement::PriorityTarget;
+use shared::priority::Priority;
 use shared::records::journal::StatusChange;
-use shared::records::priority::Priority;
 use shared::records::ticket::{STOP_STATUSES, TicketStatus};
 use shared::reports::{Bucket, Period, trend};
+use shared::sla::PriorityTarget;
 use shared::sla::{Calendar, CalendarError, Policy, measure};
 use shared::time::Timestamp;
 use shared::time::zone::{LocalTime, Zone};

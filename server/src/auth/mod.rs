@@ -5,22 +5,22 @@
 
 pub mod client;
 pub mod origin;
-mod throttle;
 
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    Json,
+    Json, Router,
     extract::{ConnectInfo, FromRequestParts, State},
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
+    routing::post,
 };
-use serde::Deserialize;
-use serde_json::json;
-pub use throttle::Throttle;
+use shared::{access, api};
 
 use crate::{
-    http::AppState,
+    error::ApiError,
+    limits,
+    state::AppState,
     store::{SessionInfo, now_ms},
 };
 
@@ -28,32 +28,9 @@ pub const COOKIE: &str = "outpost_session";
 /// The device's secret (store/sessions.rs): sent to sign-in only, kept across sign-outs.
 pub const DEVICE_COOKIE: &str = "outpost_device";
 
-/// An error answer: a status and a sentence for the person.
-pub struct ApiError(pub StatusCode, pub String);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
-    }
-}
-
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
-        match e {
-            crate::store::StoreError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
-            crate::store::StoreError::NotFound(m) => {
-                ApiError(StatusCode::NOT_FOUND, format!("no such {m}"))
-            }
-            crate::store::StoreError::Conflict(m) => ApiError(StatusCode::CONFLICT, m),
-            e => {
-                tracing::error!("{e}");
-                ApiError(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the relay could not complete this; try again".into(),
-                )
-            }
-        }
-    }
+/// `/api/session`: sign in, who is signed in, sign out.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new().route("/session", post(sign_in).get(current).delete(sign_out))
 }
 
 /// The signed-in session of a request (401 when there is none).
@@ -75,6 +52,24 @@ impl FromRequestParts<Arc<AppState>> for Authenticated {
     }
 }
 
+/// The signed-in session of an administrator (401 when there is none, 403 for anyone else:
+/// `shared::access::may_administer`).
+pub struct Admin(pub SessionInfo);
+
+impl FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let Authenticated(session) = Authenticated::from_request_parts(parts, state).await?;
+        access::may_administer(&session.person.access)
+            .map_err(|why| ApiError(StatusCode::FORBIDDEN, why.into()))?;
+        Ok(Admin(session))
+    }
+}
+
 fn signed_out() -> ApiError {
     ApiError(
         StatusCode::UNAUTHORIZED,
@@ -93,32 +88,31 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-#[derive(Deserialize)]
-pub struct SignIn {
-    username: String,
-    password: String,
-    /// The app's device id (`device-…`), bound to this person from now on.
-    device: String,
+/// The session as the API describes it.
+fn answer(s: &SessionInfo) -> api::SessionInfo {
+    let person = &s.person;
+    api::SessionInfo {
+        username: person.username.clone(),
+        display_name: person.display_name.clone(),
+        roles: person
+            .access
+            .roles
+            .iter()
+            .map(|r| r.as_str().into())
+            .collect(),
+        sites: person.access.sites.iter().cloned().collect(),
+        teams: person.access.teams.iter().cloned().collect(),
+        cab: person.access.cab,
+        device: s.device.clone(),
+        expires_at: s.expires_at,
+    }
 }
 
-fn session_json(s: &SessionInfo) -> serde_json::Value {
-    json!({
-        "username": s.person.username,
-        "display_name": s.person.display_name,
-        "roles": s.person.access.roles,
-        "sites": s.person.access.sites,
-        "teams": s.person.access.teams,
-        "cab": s.person.access.cab,
-        "device": s.device,
-        "expires_at": s.expires_at,
-    })
-}
-
-pub async fn sign_in(
+async fn sign_in(
     State(state): State<Arc<AppState>>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Json(req): Json<SignIn>,
+    Json(req): Json<api::SignIn>,
 ) -> Result<Response, ApiError> {
     let client = client::address(addr.ip(), &headers, &state.config.trusted_proxies);
     let own_device = match cookie(&headers, DEVICE_COOKIE) {
@@ -127,7 +121,7 @@ pub async fn sign_in(
             .is_own_device(&req.username, &req.device, &secret)?,
         None => false,
     };
-    let keys = throttle::keys(&req.username, &req.device, own_device, client);
+    let keys = limits::throttle_keys(&req.username, &req.device, own_device, client);
     let now = now_ms();
     let started = state
         .throttle
@@ -150,7 +144,7 @@ pub async fn sign_in(
         .sign_ins
         .turn()
         .await
-        .inspect_err(|_| state.metrics.exceeded(crate::limits::Limit::SignIns))?;
+        .inspect_err(|_| state.metrics.exceeded(limits::Limit::SignIns))?;
     let person = tokio::task::spawn_blocking(move || {
         let _turn = turn;
         st.store.verify_password(&username, &password)
@@ -193,7 +187,7 @@ pub async fn sign_in(
     let device_cookie = format!(
         "{DEVICE_COOKIE}={device_secret}; HttpOnly; SameSite=Strict; Path=/api/session; Max-Age={DEVICE_COOKIE_SECONDS}{secure}"
     );
-    let mut response = Json(session_json(&session)).into_response();
+    let mut response = Json(answer(&session)).into_response();
     for cookie in [cookie, device_cookie] {
         response.headers_mut().append(
             header::SET_COOKIE,
@@ -206,11 +200,11 @@ pub async fn sign_in(
 /// 400 days: the longest a browser keeps a cookie.
 const DEVICE_COOKIE_SECONDS: i64 = 400 * 24 * 3600;
 
-pub async fn current(Authenticated(session): Authenticated) -> Json<serde_json::Value> {
-    Json(session_json(&session))
+async fn current(Authenticated(session): Authenticated) -> Json<api::SessionInfo> {
+    Json(answer(&session))
 }
 
-pub async fn sign_out(
+async fn sign_out(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {

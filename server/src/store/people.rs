@@ -11,15 +11,8 @@ use sqlx::Connection;
 
 use super::{Result, Store, StoreError, now_ms, on_db, write_tx};
 
-#[derive(Debug, Clone)]
-pub struct NewPerson {
-    pub username: String,
-    pub display_name: String,
-    pub password: String,
-    pub roles: Vec<Role>,
-    pub sites: Vec<String>,
-    pub teams: Vec<String>,
-}
+/// A person to add: what the admin API receives, and what the command line builds.
+pub use shared::api::NewPerson;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PersonRecord {

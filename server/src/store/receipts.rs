@@ -97,18 +97,8 @@ pub struct Receipt {
     pub author: Option<String>,
 }
 
-/// A receipt as the log holds it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ReceiptRow {
-    pub seq: i64,
-    pub hash: String,
-    pub document: String,
-    pub person: String,
-    pub device: String,
-    pub received_at: i64,
-    pub device_time: Option<i64>,
-    pub author: Option<String>,
-}
+/// A receipt as the log holds it: what `GET /api/documents/{id}/receipts` lists.
+pub use shared::api::Receipt as ReceiptRow;
 
 impl Store {
     /// Logs changes received from `person` on `device`; a change already logged keeps its first

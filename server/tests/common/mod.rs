@@ -15,11 +15,11 @@ use shared::{
     access::Role,
     forms::log_incident,
     ids::{DocumentId, PeerId},
+    priority::Level,
     protocol::{self, Message},
     records::{
         ChangeMeta,
         incident::{Incident, IncidentEdit, IncidentStatus},
-        priority::Level,
     },
     refusal::Refusal,
     sync::{Effect, Session, unsynced_changes},

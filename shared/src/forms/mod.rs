@@ -37,7 +37,7 @@ pub enum Input {
     When,
     /// One of these (key, label) pairs; an empty key means "none".
     Choice(Vec<(&'static str, &'static str)>),
-    /// Another record, of one of these types (`crate::links::kinds`), by its number: picked
+    /// Another record, of one of these types (`crate::references::kinds`), by its number: picked
     /// from the records on the device, or typed.
     Record(&'static str),
     /// Other records, one number per line, each picked or typed.
@@ -423,7 +423,7 @@ impl Form {
                 .map_err(|e| RecordError::invalid("status", e))?;
         }
         (self.0.edited)(before, record, meta);
-        crate::links::relink(record, before, lookup);
+        crate::references::relink(record, before, lookup);
         // The note goes to the work log unless it was the move's reason (the move logs that);
         // time spent goes with it, or on a line of its own.
         let note = if reason.is_empty() { note } else { "" };
@@ -461,7 +461,7 @@ impl Form {
         let mut record = Record::read(doc, self.0)?;
         let before = record.clone();
         record.act(action, values, lookup, meta)?;
-        crate::links::relink(&mut record, &before, lookup);
+        crate::references::relink(&mut record, &before, lookup);
         record.write(doc, meta)
     }
 

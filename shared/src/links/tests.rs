@@ -5,7 +5,8 @@ use automerge::{Automerge, ObjType, ROOT, ReadDoc};
 use super::*;
 use crate::forms::{self, Values};
 use crate::ids::DocumentId;
-use crate::model::ChangeMeta;
+use crate::model::{ChangeMeta, Link, Lookup, Record, Value};
+use crate::references::{MAX_LINKS, outgoing};
 use crate::time::Timestamp;
 
 fn meta(at: i64) -> ChangeMeta {

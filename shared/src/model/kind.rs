@@ -11,7 +11,7 @@ use automerge::Automerge;
 
 use super::record::{ChangeMeta, Record, RecordError};
 use super::shape::{Field, Shape};
-use crate::access::Actor;
+use crate::person::Actor;
 use crate::workflow::{Lifecycle, WorkflowError};
 
 /// Form values by field key, as text (what a person typed; see `crate::forms`).
@@ -431,7 +431,7 @@ pub trait Lookup {
     /// The documents of every record of this type.
     fn all(&self, kind: &str) -> Vec<Automerge>;
     /// The document id of the record with this number, if the device holds it: what turns a
-    /// reference typed or picked by number into a link (`crate::links::relink`).
+    /// reference typed or picked by number into a link (`crate::references::relink`).
     fn id_of(&self, _number: &str) -> Option<String> {
         None
     }

@@ -26,4 +26,4 @@ pub use kind::{
 };
 pub use record::{ChangeMeta, Record, RecordError, record_type, schema_version};
 pub use shape::{Choices, Field, Shape};
-pub use value::{Group, Link, Value};
+pub use value::{Group, Link, Value, scalar_text};

@@ -257,7 +257,7 @@ fn describe_into(doc: &Automerge, held: &Held, out: &mut String, depth: usize) {
             ScalarValue::Str(t) => format!("'{t}'"),
             ScalarValue::Null => "nothing".into(),
             ScalarValue::Boolean(b) => if *b { "yes" } else { "no" }.into(),
-            other => crate::history::scalar_text(other),
+            other => super::value::scalar_text(other),
         }),
         Am::Object(ObjType::Text) => {
             out.push_str(&format!("'{}'", doc.text(&held.id).unwrap_or_default()));

@@ -258,3 +258,13 @@ impl Group {
         self.list_mut(key).push(value.into());
     }
 }
+
+/// A scalar as a person reads it: text as it is, a number as written (Automerge's own Display
+/// prints a float with 324 decimals).
+pub fn scalar_text(value: &automerge::ScalarValue) -> String {
+    match value {
+        automerge::ScalarValue::Str(s) => s.to_string(),
+        automerge::ScalarValue::F64(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}

@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use super::journal::JOURNAL;
-use super::priority::{PRIORITIES, Priority};
 use super::ticket::{PAUSE_STATUSES, STOP_STATUSES, TicketStatus};
 use crate::model::{
     self as m, Action, ChangeMeta, Codec, Facts, Field as F, FormField, Group, Input, Lookup,
     Record, RecordError, Section, Shape as S, Value, Values, given,
 };
-use crate::sla::{BusinessCalendar, Calendar, Policy, WorkingDay};
+use crate::priority::{PRIORITIES, Priority};
+use crate::sla::{BusinessCalendar, Calendar, Policy, PriorityTarget, WorkingDay};
 use crate::workflow::WorkflowError;
 
 pub const AGREEMENT_STATUSES: m::Choices = m::Choices::new(&[
@@ -302,14 +302,6 @@ pub static SLA: m::RecordType = m::RecordType {
     title: |r| r.str("name").to_string(),
     ..m::RecordType::BASE
 };
-
-/// Response and resolution targets for one priority, in business minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PriorityTarget {
-    pub priority: Priority,
-    pub response_minutes: u32,
-    pub resolution_minutes: u32,
-}
 
 /// The readable targets of an SLA or a contract.
 pub fn targets(r: &Record) -> Vec<PriorityTarget> {

@@ -2,7 +2,6 @@
 //! (the ticket layout): its fields, the status and a work-log note saved together.
 
 use super::journal::{OPTIONAL_REVIEW, Review};
-use super::priority::{LEVELS, Level, Priority, PriorityMatrix};
 pub use super::ticket::TicketStatus as IncidentStatus;
 use super::ticket::{TICKET_PLACE, ticket_lifecycle};
 use crate::model::{
@@ -10,6 +9,7 @@ use crate::model::{
     Record, RecordError, Section, Shape as S, Values, given,
 };
 pub use crate::model::{StatusChange, WorkLogEntry};
+use crate::priority::{LEVELS, Level, Priority, PriorityMatrix};
 use crate::time::Timestamp;
 use crate::workflow::WorkflowError;
 

@@ -30,7 +30,6 @@ pub mod journal;
 pub mod knowledge;
 pub(crate) mod labels;
 pub mod parties;
-pub mod priority;
 pub mod problem;
 pub mod registers;
 pub mod release;

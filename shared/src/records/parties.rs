@@ -1,16 +1,15 @@
 //! Customers and their complaints (ISO 20000 8.3.2), suppliers and their contracts (8.3.4).
 
-use super::agreement::{
-    PriorityTarget, Sla, TARGET, TARGET_INPUTS, set_target, target_rows, targets,
-};
+use super::agreement::{Sla, TARGET, TARGET_INPUTS, set_target, target_rows, targets};
 use super::journal::{ADD_CONTACT, CONTACTS, JOURNAL, contact_rows, first_line};
-use super::priority::Priority;
 use super::registers::{ACTIVE_STATUSES, active};
 use crate::model::Pick;
 use crate::model::{
     self as m, Action, Facts, Field as F, FormField, Group, Input, Record, RecordError, Section,
     Shape as S, given,
 };
+use crate::priority::Priority;
+use crate::sla::PriorityTarget;
 use crate::workflow::WorkflowError;
 
 // ---------------------------------------------------------------- Customer

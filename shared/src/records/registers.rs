@@ -3,12 +3,12 @@
 //! open → in progress → closed lifecycle; each adds only the rule that makes it auditable.
 
 use super::journal::{JOURNAL, OPTIONAL_REVIEW, first_line, record_review};
-use super::priority::LEVELS;
 use crate::model::Pick;
 use crate::model::{
     self as m, Action, ChangeMeta, Facts, Field as F, FormField, Group, Input, Lookup, Record,
     RecordError, Row, RowButton, Section, Shape as S, Values, given,
 };
+use crate::priority::LEVELS;
 use crate::time::Timestamp;
 use crate::workflow::{Lifecycle, WorkflowError};
 
@@ -701,3 +701,28 @@ pub static IMPROVEMENT: m::RecordType = m::RecordType {
     place: m::Place::assignee("owner"),
     ..m::RecordType::BASE
 };
+
+/// The improvement action a breach produces (ISO 20000 10.2): created once per breached
+/// target, by whoever's device first sees the breach.
+pub fn breach_improvement(
+    number: String,
+    record: &str,
+    target: &str,
+    state: &crate::sla::Measure,
+    meta: &ChangeMeta,
+) -> Option<Record> {
+    if !state.breached() {
+        return None;
+    }
+    let opportunity = format!(
+        "{record} breached its {target} target ({} % of {} min used): find out why and prevent a repeat",
+        state.percent(),
+        state.target_ms / 60_000
+    );
+    let mut improvement = Record::new(&IMPROVEMENT);
+    improvement.set("number", number);
+    improvement.set("opportunity", opportunity);
+    improvement.set("source_ref", record);
+    open_improvement(&mut improvement, "breach", meta);
+    Some(improvement)
+}

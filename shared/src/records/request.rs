@@ -2,13 +2,13 @@
 //! for and its fulfilment checklist, which a technician ticks off offline.
 
 use super::journal::JOURNAL;
-use super::priority::{LEVELS, Level, Priority, PriorityMatrix};
 use super::ticket::{TICKET_PLACE, TicketStatus, ticket_lifecycle};
 use crate::model::Pick;
 use crate::model::{
     self as m, Action, ChangeMeta, Facts, Field as F, FormField, Group, Input, Lookup, Record,
     RecordError, Row, RowButton, Section, Shape as S, Values, given,
 };
+use crate::priority::{LEVELS, Level, Priority, PriorityMatrix};
 use crate::time::Timestamp;
 use crate::workflow::WorkflowError;
 

@@ -3,8 +3,8 @@
 //! in progress; pending needs a reason), where a ticket is, and its priority.
 
 use super::labels::labelled_enum;
-use super::priority::{Level, Priority, PriorityMatrix};
 use crate::model::{Lifecycle, Place, Record};
+use crate::priority::{Level, Priority, PriorityMatrix};
 
 labelled_enum! {
     pub enum TicketStatus {

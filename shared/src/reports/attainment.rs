@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::Period;
 use super::process::{Ticket, resolved_in};
+use crate::priority::{Priority, PriorityMatrix};
 use crate::records::agreement::Sla;
 use crate::records::journal::StatusChange;
-use crate::records::priority::{Priority, PriorityMatrix};
 use crate::sla::{BusinessCalendar, CalendarError, measure};
 
 /// Targets met and breached.

@@ -1,7 +1,7 @@
 //! Backlog: the tickets open at an instant, by priority.
 
 use super::process::{Ticket, open_at};
-use crate::records::priority::{Priority, PriorityMatrix};
+use crate::priority::{Priority, PriorityMatrix};
 use crate::time::Timestamp;
 
 /// Open tickets at `at`: one count per priority, P1 first, every priority present (zero

@@ -3,9 +3,9 @@
 //! One place per record type, so every report counts "resolved" the same way.
 
 use crate::model::{StatusChange, in_time_order};
+use crate::priority::{Priority, PriorityMatrix};
 use crate::records::change::Change;
 use crate::records::incident::Incident;
-use crate::records::priority::{Priority, PriorityMatrix};
 use crate::records::problem::Problem;
 use crate::records::request::ServiceRequest;
 use crate::records::security::SecurityIncident;

@@ -5,9 +5,17 @@
 //! stopped, and a change of SLA re-measures the same history without losing paused time.
 
 use super::calendar::{BusinessCalendar, minutes};
-use crate::records::agreement::PriorityTarget;
-use crate::records::journal::{StatusChange, in_time_order};
+use crate::model::{StatusChange, in_time_order};
+use crate::priority::Priority;
 use crate::time::Timestamp;
+
+/// Response and resolution targets for one priority, in business minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PriorityTarget {
+    pub priority: Priority,
+    pub response_minutes: u32,
+    pub resolution_minutes: u32,
+}
 
 /// What the clock needs from an SLA for one record: its calendar, its targets for the
 /// record's priority, and which statuses pause and stop it.

@@ -42,25 +42,10 @@ pub fn unsynced_hashes(doc: &Automerge, relay_heads: &[ChangeHash]) -> Vec<Chang
     }
     // Metadata only: no change is rebuilt with its operations (the app counts after every
     // save, offline too, when the relay lacks a growing run of changes).
-    changes_beyond(doc, relay_heads)
+    crate::history::changes_beyond(doc, relay_heads)
         .iter()
         .map(|c| c.hash)
         .collect()
-}
-
-/// The metadata of the changes of `doc` that `heads` do not cover, oldest first. Heads `doc`
-/// has never seen (another device's newer changes) cannot be ancestors of its changes: they
-/// are left out, where Automerge would answer nothing at all.
-pub fn changes_beyond<'a>(
-    doc: &'a Automerge,
-    heads: &[ChangeHash],
-) -> Vec<automerge::ChangeMetadata<'a>> {
-    let known: Vec<ChangeHash> = heads
-        .iter()
-        .copied()
-        .filter(|h| doc.get_change_meta_by_hash(h).is_some())
-        .collect();
-    doc.get_changes_meta(&known)
 }
 
 /// Which documents a reconnecting device must sync: those with changes the relay lacks,

@@ -4,8 +4,8 @@
 use automerge::Automerge;
 use shared::forms::{self, Lookup, Nothing, Values};
 use shared::model::{ChangeMeta, Facts, Record};
+use shared::priority::Level;
 use shared::records::incident::{IncidentEdit, IncidentStatus};
-use shared::records::priority::Level;
 use shared::time::Timestamp;
 use shared::workflow::WorkflowError;
 

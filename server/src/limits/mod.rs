@@ -4,13 +4,17 @@
 //! message may cost is `shared`'s rule ([`shared::protocol::limits`]); this module carries it
 //! with the relay's own bounds.
 
+mod throttle;
+
 use std::{sync::Arc, time::Duration};
 
 use axum::http::StatusCode;
 use shared::protocol::limits::Bound;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::auth::ApiError;
+pub use throttle::{Throttle, keys as throttle_keys};
+
+use crate::error::ApiError;
 
 /// How long a sign-in waits for a free verification before it is told the relay is busy.
 pub const SIGN_IN_WAIT: Duration = Duration::from_secs(2);
