@@ -62,6 +62,14 @@ async fn evidence(
 ) -> Result<Response, ApiError> {
     access::may_export_evidence(&session.person.access)
         .map_err(|why| ApiError(StatusCode::FORBIDDEN, why.into()))?;
+    // Held until the zip has been sent or the client has left: one person's repeated exports
+    // cannot fill the relay's disk.
+    let held = state.exports.take(session.person.id, 1).ok_or_else(|| {
+        ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            "your previous evidence export is still being prepared or downloaded; try again once it has finished".into(),
+        )
+    })?;
     let bad_request = |e: evidence::EvidenceError| ApiError(StatusCode::BAD_REQUEST, e.to_string());
     let clause = evidence::clause(&q.clause).map_err(bad_request)?;
     if q.sample > MAX_SAMPLE {
@@ -141,16 +149,16 @@ async fn evidence(
         .await
         .map_err(failed)?;
     let size = size.max(file.metadata().await.map_err(failed)?.len());
-    // Read as the client takes it; the file goes when the response does.
-    let pieces = futures::stream::unfold(file, |mut file| async move {
+    // Read as the client takes it; the file and the person's place go when the response does.
+    let pieces = futures::stream::unfold((file, held), |(mut file, held)| async move {
         let mut piece = vec![0; PIECE];
         match file.read(&mut piece).await {
             Ok(0) => None,
             Ok(n) => {
                 piece.truncate(n);
-                Some((Ok::<_, std::io::Error>(piece), file))
+                Some((Ok::<_, std::io::Error>(piece), (file, held)))
             }
-            Err(e) => Some((Err(e), file)),
+            Err(e) => Some((Err(e), (file, held))),
         }
     })
     // The compression layer polls once more after the end, which `unfold` does not allow.

@@ -87,6 +87,7 @@ impl Relay {
             throttle: Default::default(),
             connections: Default::default(),
             uploads: Default::default(),
+            exports: Default::default(),
             health: Default::default(),
             access_changed: Default::default(),
         });

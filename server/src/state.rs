@@ -23,6 +23,8 @@ pub struct AppState {
     pub connections: PerPerson,
     /// Attachment uploads running per person id (each holds up to a chunk in memory).
     pub uploads: PerPerson,
+    /// Evidence exports running per person (each writes up to 4 GiB to a temporary file).
+    pub exports: PerPerson,
     /// `/healthz`'s last answer.
     pub health: Health,
     /// Poked when this relay's API changed someone's access (revocation.rs).

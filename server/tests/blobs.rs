@@ -579,3 +579,54 @@ async fn an_evidence_export_carries_the_attachments_with_their_hashes() {
     );
     assert!(read(&format!("attachments/{}-later.pdf", hash(&never_uploaded))).is_none());
 }
+
+/// An export is written to a temporary file and sent as the client reads it: a person runs one
+/// at a time, so repeated exports cannot fill the relay's disk.
+#[tokio::test]
+async fn a_person_runs_one_evidence_export_at_a_time() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let w = world().await;
+    let photo = random(3 * MIB - 1_000);
+    let doc = incident_doc("Pump leaks", Some("north"), None);
+    w.upload_record(
+        "ana",
+        with_files(doc, &[("pump.jpg", "image/jpeg", &photo)]),
+    )
+    .await;
+    let ana = w.cookie("ana").await;
+    assert_eq!(upload(&w.relay, &ana, &photo).await, 201);
+    let admin = w.relay.admin_cookie().await;
+    let path = "/api/export/evidence?clause=8.6.1&sample=10";
+    // A client that reads the answer's first bytes and then nothing: the 3 MiB zip cannot
+    // all leave the relay.
+    let slow = tokio::net::TcpSocket::new_v4().unwrap();
+    slow.set_recv_buffer_size(1024).unwrap();
+    let mut slow = slow.connect(w.relay.addr).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nhost: {}\r\ncookie: {admin}\r\n\r\n",
+        w.relay.addr
+    );
+    slow.write_all(request.as_bytes()).await.unwrap();
+    let mut head = [0u8; 64];
+    let n = slow.read(&mut head).await.unwrap();
+    assert!(
+        head[..n].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&head[..n])
+    );
+    let export = || {
+        reqwest::Client::new()
+            .get(w.relay.url(path))
+            .header("cookie", &admin)
+            .send()
+    };
+    let busy = export().await.unwrap();
+    assert_eq!(busy.status(), 429);
+    assert!(error_of(busy).await.contains("previous evidence export"));
+    // Once the slow client leaves, the next export runs.
+    drop(slow);
+    poll_until("an export after the slow client left", || async {
+        (export().await.unwrap().status() == 200).then_some(())
+    })
+    .await;
+}
