@@ -41,7 +41,9 @@ impl std::fmt::Display for ApiError {
 }
 
 use shared::api;
-pub use shared::api::{Changes, Group, NewPerson, PersonRow, PersonUpdate, Receipt, SessionInfo};
+pub use shared::api::{
+    Changes, EvidenceQuery, Group, NewPerson, PersonRow, PersonUpdate, Receipt, SessionInfo,
+};
 
 /// Sends a request to the relay with the session cookie; `json` asks for JSON and sends
 /// `body` (already JSON) as such.
@@ -165,7 +167,7 @@ pub async fn sign_out() -> Result<(), ApiError> {
 }
 
 pub async fn changes(since: i64) -> Result<Changes, ApiError> {
-    call("GET", &format!("/api/changes?since={since}"), None).await
+    call("GET", &api::Since { since }.path(), None).await
 }
 
 pub async fn receipts(doc: &str) -> Result<Vec<Receipt>, ApiError> {

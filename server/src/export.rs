@@ -12,9 +12,9 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use serde::Deserialize;
 use shared::{
     access::{self, Access},
+    api::EvidenceQuery,
     evidence::{self, ExportInfo, Receipt, SampledRecord},
     ids::DocumentId,
     time::Timestamp,
@@ -24,9 +24,6 @@ use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::{auth::Authenticated, error::ApiError, state::AppState, store::now_ms};
-
-/// Enough for any audit sample; bounds the work one request can ask of the relay.
-const MAX_SAMPLE: usize = 500;
 
 /// The most attachment bytes one export carries: beyond it the attachments are still listed,
 /// with their hashes, in `attachments.csv`, without their files. The export is written to a
@@ -40,19 +37,6 @@ const PIECE: usize = 256 * 1024;
 /// `/api/export/evidence` (auditors and administrators).
 pub fn router() -> Router<Arc<AppState>> {
     Router::new().route("/export/evidence", get(evidence))
-}
-
-#[derive(Deserialize)]
-struct EvidenceQuery {
-    clause: String,
-    #[serde(default = "default_sample")]
-    sample: usize,
-    /// Repeats an earlier draw; a fresh export uses its own time.
-    seed: Option<String>,
-}
-
-fn default_sample() -> usize {
-    25
 }
 
 async fn evidence(
@@ -72,10 +56,13 @@ async fn evidence(
     })?;
     let bad_request = |e: evidence::EvidenceError| ApiError(StatusCode::BAD_REQUEST, e.to_string());
     let clause = evidence::clause(&q.clause).map_err(bad_request)?;
-    if q.sample > MAX_SAMPLE {
+    if q.sample > EvidenceQuery::MAX_SAMPLE {
         return Err(ApiError(
             StatusCode::BAD_REQUEST,
-            format!("a sample can hold at most {MAX_SAMPLE} records"),
+            format!(
+                "a sample can hold at most {} records",
+                EvidenceQuery::MAX_SAMPLE
+            ),
         ));
     }
     // The population is what this person may read: an auditor without the security role

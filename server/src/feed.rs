@@ -9,7 +9,6 @@ use axum::{
     http::StatusCode,
     routing::get,
 };
-use serde::Deserialize;
 use shared::{
     access::{self, Access},
     api,
@@ -21,12 +20,6 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/changes", get(changes))
         .route("/documents/{id}/receipts", get(receipts))
-}
-
-#[derive(Deserialize)]
-struct Since {
-    #[serde(default)]
-    since: i64,
 }
 
 /// Whether the person of `session` may read document `id` at all.
@@ -42,7 +35,7 @@ fn readable(state: &AppState, session: &SessionInfo, id: &str) -> Result<bool, A
 async fn changes(
     State(state): State<Arc<AppState>>,
     Authenticated(session): Authenticated,
-    Query(q): Query<Since>,
+    Query(q): Query<api::Since>,
 ) -> Result<Json<api::Changes>, ApiError> {
     let (docs, cursor) = state.store.changed_since(q.since, Some(&session.device))?;
     let mut documents = Vec::with_capacity(docs.len());

@@ -104,6 +104,55 @@ pub struct Changes {
     pub documents: Vec<String>,
 }
 
+/// The query of `GET /api/changes`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Since {
+    /// The cursor of the last answer; 0 (or absent) asks for everything.
+    #[serde(default)]
+    pub since: i64,
+}
+
+impl Since {
+    pub fn path(self) -> String {
+        format!("/api/changes?since={}", self.since)
+    }
+}
+
+/// The query of `GET /api/export/evidence` (auditors and administrators): a zip of a sample
+/// of the records that evidence ISO 20000 clause `clause`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceQuery {
+    pub clause: String,
+    #[serde(default = "EvidenceQuery::default_sample")]
+    pub sample: usize,
+    /// Repeats an earlier draw; a fresh export uses the relay's time.
+    #[serde(default)]
+    pub seed: Option<String>,
+}
+
+impl EvidenceQuery {
+    /// Enough for any audit sample; bounds the work one request can ask of the relay.
+    pub const MAX_SAMPLE: usize = 500;
+
+    fn default_sample() -> usize {
+        25
+    }
+
+    /// The request's path, its values encoded by `encode` (the browser's
+    /// `encodeURIComponent` in the app).
+    pub fn path(&self, encode: impl Fn(&str) -> String) -> String {
+        let mut path = format!(
+            "/api/export/evidence?clause={}&sample={}",
+            encode(&self.clause),
+            self.sample
+        );
+        if let Some(seed) = &self.seed {
+            path.push_str(&format!("&seed={}", encode(seed)));
+        }
+        path
+    }
+}
+
 /// `GET /api/documents/{id}/receipts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipts {
@@ -265,6 +314,23 @@ mod tests {
         let read: PersonUpdate = serde_json::from_str(r#"{"join_site":"north"}"#).unwrap();
         assert_eq!(read.join_site.as_deref(), Some("north"));
         assert_eq!(read.grant, None);
+    }
+
+    #[test]
+    fn queries_say_what_they_ask() {
+        assert_eq!(Since { since: 42 }.path(), "/api/changes?since=42");
+        let q = EvidenceQuery {
+            clause: "8.6.1".into(),
+            sample: 10,
+            seed: Some("a b".into()),
+        };
+        let path = q.path(|v| v.replace(' ', "%20"));
+        assert_eq!(
+            path,
+            "/api/export/evidence?clause=8.6.1&sample=10&seed=a%20b"
+        );
+        let read: EvidenceQuery = serde_json::from_str(r#"{"clause":"8.6.1"}"#).unwrap();
+        assert_eq!((read.sample, read.seed), (25, None));
     }
 
     #[test]

@@ -45,11 +45,13 @@ pub fn Export() -> impl IntoView {
             return;
         };
         let c = clause.get_untracked();
-        let mut path = format!("/api/export/evidence?clause={}&sample={n}", encode(&c));
         let s = seed.get_untracked().trim().to_string();
-        if !s.is_empty() {
-            path.push_str(&format!("&seed={}", encode(&s)));
-        }
+        let query = api::EvidenceQuery {
+            clause: c.clone(),
+            sample: n,
+            seed: (!s.is_empty()).then_some(s),
+        };
+        let path = query.path(encode);
         busy.set(true);
         spawn_local(async move {
             let fallback = format!("outpost-evidence-{c}.zip");
