@@ -94,6 +94,21 @@ impl World {
         device.run_until(|d| d.unsynced(&id) == 0).await;
         id
     }
+
+    /// A photo of `len` random bytes attached to a new incident of ana's, which the relay
+    /// holds whole.
+    async fn photo_on_a_record(&self, len: usize) -> Vec<u8> {
+        let photo = random(len);
+        let doc = incident_doc("Pump leaks", Some("north"), None);
+        self.upload_record(
+            "ana",
+            with_files(doc, &[("pump.jpg", "image/jpeg", &photo)]),
+        )
+        .await;
+        let ana = self.cookie("ana").await;
+        assert_eq!(upload(&self.relay, &ana, &photo).await, 201);
+        photo
+    }
 }
 
 async fn put(
@@ -490,15 +505,7 @@ async fn blobs_are_for_people_who_may_read_a_record_that_references_them() {
 #[tokio::test]
 async fn a_backup_holds_the_blobs_and_a_relay_restored_from_it_serves_them() {
     let w = world().await;
-    let photo = random(MIB + 10);
-    let doc = incident_doc("Pump leaks", Some("north"), None);
-    w.upload_record(
-        "ana",
-        with_files(doc, &[("pump.jpg", "image/jpeg", &photo)]),
-    )
-    .await;
-    let ana = w.cookie("ana").await;
-    assert_eq!(upload(&w.relay, &ana, &photo).await, 201);
+    let photo = w.photo_on_a_record(MIB + 10).await;
     let copy = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(copy.path().join("data")).unwrap();
     let backup = open_store(w.dir.path()).backup_to(&copy.path().join("data/outpost.sqlite"));
@@ -586,15 +593,7 @@ async fn an_evidence_export_carries_the_attachments_with_their_hashes() {
 async fn a_person_runs_one_evidence_export_at_a_time() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let w = world().await;
-    let photo = random(3 * MIB - 1_000);
-    let doc = incident_doc("Pump leaks", Some("north"), None);
-    w.upload_record(
-        "ana",
-        with_files(doc, &[("pump.jpg", "image/jpeg", &photo)]),
-    )
-    .await;
-    let ana = w.cookie("ana").await;
-    assert_eq!(upload(&w.relay, &ana, &photo).await, 201);
+    w.photo_on_a_record(3 * MIB - 1_000).await;
     let admin = w.relay.admin_cookie().await;
     let path = "/api/export/evidence?clause=8.6.1&sample=10";
     // A client that reads the answer's first bytes and then nothing: the 3 MiB zip cannot
