@@ -126,53 +126,6 @@ pub struct AppState {
     pub problem: RwSignal<Option<String>>,
 }
 
-/// Summaries read per IndexedDB request at start: enough that a big tablet's 50,000 take ten
-/// requests, few enough that decoding one page overlaps reading the next.
-const SUMMARY_PAGE: u32 = 5_000;
-
-/// Every stored summary that parses, by document, read `page` at a time. Each page's last
-/// summary names where the next starts, so the next is asked for before this one is decoded
-/// and IndexedDB reads it meanwhile (a start waits for about the longer of the two, not their
-/// sum). A summary that does not parse is left out (the caller derives it anew); when the
-/// last of a page does not, the rest is read after the page's greatest readable id, or, if the
-/// page has none, after the previous page, in one request.
-pub(crate) async fn read_summaries(
-    store: &Store,
-    page: u32,
-) -> Result<BTreeMap<DocumentId, Summary>, store::StoreError> {
-    let parse = |json: &String| {
-        let summary: Summary = serde_json::from_str(json).ok()?;
-        Some((summary.id.parse::<DocumentId>().ok()?, summary))
-    };
-    let mut listed = BTreeMap::new();
-    let mut after: Option<String> = None;
-    let mut next = Some(store.summaries_after(None, Some(page))?);
-    while let Some(request) = next.take() {
-        let values = request.await?;
-        let full = values.len() >= page as usize;
-        let mut rest = values.iter();
-        if full && let Some((id, last)) = rest.next_back().and_then(parse) {
-            next = Some(store.summaries_after(Some(&last.id), Some(page))?);
-            after = Some(last.id.clone());
-            listed.insert(id, last);
-        }
-        listed.extend(rest.filter_map(parse));
-        if full && next.is_none() {
-            // The page's last summary is unreadable: go on after what was read, all at once
-            // (only a database with summaries from an older app has many of these).
-            let read = values
-                .iter()
-                .filter_map(parse)
-                .map(|(_, s)| s.id)
-                .filter(|id| after.as_ref().is_none_or(|a| id > a))
-                .max();
-            after = read.or(after);
-            next = Some(store.summaries_after(after.as_deref(), None)?);
-        }
-    }
-    Ok(listed)
-}
-
 pub fn now() -> Timestamp {
     Timestamp::from_millis(js_sys::Date::now() as i64)
 }
@@ -271,7 +224,17 @@ impl AppState {
         );
 
         // The list opens from the summaries alone, and paints before any document is decoded.
-        let listed = read_summaries(&store, SUMMARY_PAGE).await?;
+        // A summary names its document (the id it is stored under); one that does not parse
+        // is derived anew below.
+        let listed: BTreeMap<DocumentId, Summary> = store
+            .load_summaries()
+            .await?
+            .iter()
+            .filter_map(|json| {
+                let summary: Summary = serde_json::from_str(json).ok()?;
+                Some((summary.id.parse().ok()?, summary))
+            })
+            .collect();
         crate::perf::mark("outpost:summaries-decoded");
         self.summaries.set(listed);
         self.list_ready.set(true);

@@ -17,7 +17,6 @@
 //! Every write awaits the transaction's `complete` event, so a caller that gets `Ok` knows the
 //! data is durable; only then may the UI say "Saved".
 
-use indexed_db_futures::KeyRange;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
@@ -232,37 +231,15 @@ impl Store {
         Ok(())
     }
 
-    /// Asks for the stored summaries' JSON in key order, after document id `after` (from the
-    /// first when `None`), at most `limit` of them (all when `None`): what a list opens with.
-    /// The values only: a summary names its document, and reading the 50,000 keys of a big
-    /// tablet as well would cost a start a sixth of a second more. The request is made now;
-    /// the future answers it, so a caller can decode one page while IndexedDB reads the next.
-    pub fn summaries_after(
-        &self,
-        after: Option<&str>,
-        limit: Option<u32>,
-    ) -> Result<impl Future<Output = Result<Vec<String>, StoreError>> + '_, StoreError> {
+    /// Every stored summary's JSON, in key order: what a list opens with. The values only: a
+    /// summary carries its document's id, and reading the 50,000 keys of a big tablet as well
+    /// would cost a start a sixth of a second more.
+    pub async fn load_summaries(&self) -> Result<Vec<String>, StoreError> {
         let tx = self.db.transaction(SUMMARIES).build()?;
         let store = tx.object_store(SUMMARIES)?;
-        let all = store.get_all::<JsValue>();
-        let request = match (after, limit) {
-            (None, None) => all.primitive()?,
-            (None, Some(n)) => all.with_limit(n).primitive()?,
-            (Some(id), None) => all
-                .with_query::<String, _>(KeyRange::LowerBound(id.to_string(), true))
-                .primitive()?,
-            (Some(id), Some(n)) => all
-                .with_query::<String, _>(KeyRange::LowerBound(id.to_string(), true))
-                .with_limit(n)
-                .primitive()?,
-        };
-        drop(store);
-        Ok(async move {
-            let values = request.await?;
-            // Kept until answered: a transaction dropped earlier is aborted.
-            drop(tx);
-            Ok(values.filter_map(|v| v.ok()?.as_string()).collect())
-        })
+        let values = store.get_all::<JsValue>().primitive()?.await?;
+        crate::perf::mark("outpost:summaries-read");
+        Ok(values.filter_map(|v| v.ok()?.as_string()).collect())
     }
 
     /// Every (key, value) of object store `name` whose key and value are strings, in key order.

@@ -36,11 +36,6 @@ impl Store {
         self.write(&writes).await
     }
 
-    /// Every stored summary's JSON, in key order.
-    pub async fn load_summaries(&self) -> Result<Vec<String>, StoreError> {
-        self.summaries_after(None, None)?.await
-    }
-
     pub fn close(self) {
         self.db.close();
     }
@@ -431,59 +426,5 @@ async fn upgrading_a_version_2_database_keeps_its_documents_and_adds_the_blob_st
         )
         .await
         .unwrap();
-    store.close();
-}
-
-#[wasm_bindgen_test]
-async fn summaries_read_page_by_page_are_all_read_and_unreadable_ones_left_out() {
-    use shared::ids::DocumentId;
-    let name = db_name("summary-pages");
-    let doc = incident_doc("Pump 3 leaks");
-    let mut ids: Vec<DocumentId> = (0..8)
-        .map(|_| DocumentId::from_uuid(uuid::Uuid::new_v4()))
-        .collect();
-    ids.sort_by_key(|id| id.to_string());
-    let summary = |id: &DocumentId| {
-        let mut s = shared::summary::summarize(
-            &id.to_string(),
-            &doc,
-            &shared::records::priority::PriorityMatrix::default(),
-            &shared::records::agreement::Agreements::default(),
-            &shared::forms::Nothing,
-            shared::time::Timestamp::from_millis(2_000),
-        )
-        .unwrap();
-        s.title = format!("title of {id}");
-        s
-    };
-    // In key order: 0 and 1 unreadable (a whole first page of two), 4 unreadable (the last of
-    // a page of three, the first page of five), the rest readable.
-    let unreadable = [0, 1, 4];
-    let stored: Vec<(String, String)> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| {
-            let json = match unreadable.contains(&i) {
-                true => format!(r#"{{"id":"{id}","from":"an older app"}}"#),
-                false => serde_json::to_string(&summary(id)).unwrap(),
-            };
-            (id.to_string(), json)
-        })
-        .collect();
-    let store = Store::open(&name).await.unwrap();
-    store.put_summaries(&stored).await.unwrap();
-
-    let expected: std::collections::BTreeMap<DocumentId, shared::summary::Summary> = ids
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !unreadable.contains(i))
-        .map(|(_, id)| (*id, summary(id)))
-        .collect();
-    assert_eq!(expected.len(), 5);
-    // 1, 2 and 4 divide 8 (a last full page, then an empty one); 3 and 5 do not.
-    for page in [1, 2, 3, 4, 5, 100] {
-        let read = crate::state::read_summaries(&store, page).await.unwrap();
-        assert_eq!(read, expected, "read {page} at a time");
-    }
     store.close();
 }
