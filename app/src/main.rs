@@ -2,6 +2,7 @@
 
 mod api;
 mod blobs;
+mod perf;
 mod repo;
 mod state;
 mod store;

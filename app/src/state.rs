@@ -176,7 +176,9 @@ impl AppState {
     /// [`AppState::load`] from the database called `name` (tests use their own).
     pub async fn load_from(self, name: &str) -> Result<(), store::StoreError> {
         let store = Store::open(name).await?;
+        crate::perf::mark("outpost:store-open");
         let meta = store.load_meta().await?;
+        crate::perf::mark("outpost:meta");
         let device_id = match meta.device_id {
             Some(id) => id,
             None => {
@@ -222,20 +224,28 @@ impl AppState {
         );
 
         // The list opens from the summaries alone, and paints before any document is decoded.
+        // A summary names its document (the id it is stored under); one that does not parse
+        // is derived anew below.
         let listed: BTreeMap<DocumentId, Summary> = store
             .load_summaries()
             .await?
-            .into_iter()
-            .filter_map(|(id, json)| Some((id.parse().ok()?, serde_json::from_str(&json).ok()?)))
+            .iter()
+            .filter_map(|json| {
+                let summary: Summary = serde_json::from_str(json).ok()?;
+                Some((summary.id.parse().ok()?, summary))
+            })
             .collect();
+        crate::perf::mark("outpost:summaries-decoded");
         self.summaries.set(listed);
         self.list_ready.set(true);
         next_frame().await;
 
+        // What the relay has of each document: only the sync needs it, after this.
+        let relay_heads = store.load_relay_heads().await?;
         let stored = store.load_docs().await?;
         let mut errors = vec![];
         self.repo.update_value(|repo| {
-            for (id, heads) in meta.relay_heads {
+            for (id, heads) in relay_heads {
                 if let Ok(id) = id.parse::<DocumentId>() {
                     repo.relay_heads
                         .insert(id, shared::sync::heads_from_hex(&heads));

@@ -49,6 +49,17 @@ pub const LAST_SYNC: &str = "last_sync";
 pub const BLOB_SETTINGS: &str = "blob_settings";
 const RELAY_HEADS_PREFIX: &str = "relay_heads:";
 const REFUSED_PREFIX: &str = "refused:";
+/// The META keys holding one value each ([`Meta`]), as opposed to one per document.
+const FIXED_META: [&str; 8] = [
+    DEVICE_ID,
+    DISPLAY_NAME,
+    SESSION,
+    DIRECTORY,
+    GROUPS,
+    CHANGES_CURSOR,
+    LAST_SYNC,
+    BLOB_SETTINGS,
+];
 
 /// A storage failure, as a sentence the person can read (e.g. the quota is full).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,7 +112,8 @@ pub struct DocWrite {
     pub summary: Option<String>,
 }
 
-/// What the device keeps besides documents.
+/// What the device keeps besides documents and the relay heads (read at start, before the list
+/// paints).
 #[derive(Default)]
 pub struct Meta {
     pub device_id: Option<String>,
@@ -112,8 +124,6 @@ pub struct Meta {
     pub changes_cursor: Option<i64>,
     pub last_sync: Option<i64>,
     pub blob_settings: Option<String>,
-    /// (document id, hex change hashes the relay has)
-    pub relay_heads: Vec<(String, Vec<String>)>,
     /// (document id, JSON of why the relay did not accept its change)
     pub refused: Vec<(String, String)>,
 }
@@ -221,9 +231,15 @@ impl Store {
         Ok(())
     }
 
-    /// Every stored summary as (document id, JSON), in key order: what a list opens with.
-    pub async fn load_summaries(&self) -> Result<Vec<(String, String)>, StoreError> {
-        self.load_all_text(SUMMARIES).await
+    /// Every stored summary's JSON, in key order: what a list opens with. The values only: a
+    /// summary carries its document's id, and reading the 50,000 keys of a big tablet as well
+    /// would cost a start a sixth of a second more.
+    pub async fn load_summaries(&self) -> Result<Vec<String>, StoreError> {
+        let tx = self.db.transaction(SUMMARIES).build()?;
+        let store = tx.object_store(SUMMARIES)?;
+        let values = store.get_all::<JsValue>().primitive()?.await?;
+        crate::perf::mark("outpost:summaries-read");
+        Ok(values.filter_map(|v| v.ok()?.as_string()).collect())
     }
 
     /// Every (key, value) of object store `name` whose key and value are strings, in key order.
@@ -239,46 +255,78 @@ impl Store {
             .collect())
     }
 
+    /// What a start needs before the list paints: the fixed META keys (one `get` each) and the
+    /// refusals. Not the relay heads: they are one entry per document (50,000 on a big tablet,
+    /// a quarter of a second to read), and only the sync needs them ([`Store::load_relay_heads`]).
     pub async fn load_meta(&self) -> Result<Meta, StoreError> {
         let tx = self.db.transaction(META).build()?;
         let store = tx.object_store(META)?;
-        let keys = store.get_all_keys::<JsValue>().primitive()?;
-        let values = store.get_all::<JsValue>().primitive()?;
-        let (keys, values) = (keys.await?, values.await?);
+        // Every request is made before the first is awaited: they run together.
+        let fixed = FIXED_META
+            .iter()
+            .map(|key| store.get::<JsValue, _, _>(key.to_string()).primitive())
+            .collect::<Result<Vec<_>, _>>()?;
+        let refused_keys = store
+            .get_all_keys::<JsValue>()
+            .with_query(prefixed(REFUSED_PREFIX))
+            .primitive()?;
+        let refused = store
+            .get_all::<JsValue>()
+            .with_query(prefixed(REFUSED_PREFIX))
+            .primitive()?;
         let mut meta = Meta::default();
-        for (key, value) in keys.zip(values) {
-            let (Some(key), Ok(value)) = (key.ok().and_then(|k| k.as_string()), value) else {
-                continue;
-            };
-            if key == DEVICE_ID {
-                meta.device_id = value.as_string();
-            } else if key == DISPLAY_NAME {
-                meta.display_name = value.as_string();
-            } else if key == SESSION {
-                meta.session = value.as_string();
-            } else if key == DIRECTORY {
-                meta.directory = value.as_string();
-            } else if key == GROUPS {
-                meta.groups = value.as_string();
-            } else if key == BLOB_SETTINGS {
-                meta.blob_settings = value.as_string();
-            } else if key == LAST_SYNC {
-                meta.last_sync = value.as_string().and_then(|c| c.parse().ok());
-            } else if key == CHANGES_CURSOR {
-                meta.changes_cursor = value.as_string().and_then(|c| c.parse().ok());
-            } else if let Some(doc) = key.strip_prefix(REFUSED_PREFIX) {
-                if let Some(json) = value.as_string() {
-                    meta.refused.push((doc.to_string(), json));
-                }
-            } else if let Some(doc) = key.strip_prefix(RELAY_HEADS_PREFIX) {
-                let heads = js_sys::Array::from(&value)
+        for (key, value) in FIXED_META.iter().zip(fixed) {
+            let value = value.await?.and_then(|v| v.as_string());
+            match *key {
+                DEVICE_ID => meta.device_id = value,
+                DISPLAY_NAME => meta.display_name = value,
+                SESSION => meta.session = value,
+                DIRECTORY => meta.directory = value,
+                GROUPS => meta.groups = value,
+                BLOB_SETTINGS => meta.blob_settings = value,
+                LAST_SYNC => meta.last_sync = value.and_then(|c| c.parse().ok()),
+                CHANGES_CURSOR => meta.changes_cursor = value.and_then(|c| c.parse().ok()),
+                _ => {}
+            }
+        }
+        let (keys, values) = (refused_keys.await?, refused.await?);
+        meta.refused = keys
+            .zip(values)
+            .filter_map(|(k, v)| {
+                let key = k.ok()?.as_string()?;
+                let doc = key.strip_prefix(REFUSED_PREFIX)?.to_string();
+                Some((doc, v.ok()?.as_string()?))
+            })
+            .collect();
+        Ok(meta)
+    }
+
+    /// Per document, the hex change hashes the relay is known to have (document id, hashes), in
+    /// key order: read after the list has painted, before the sync starts.
+    pub async fn load_relay_heads(&self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let tx = self.db.transaction(META).build()?;
+        let store = tx.object_store(META)?;
+        let keys = store
+            .get_all_keys::<JsValue>()
+            .with_query(prefixed(RELAY_HEADS_PREFIX))
+            .primitive()?;
+        let values = store
+            .get_all::<JsValue>()
+            .with_query(prefixed(RELAY_HEADS_PREFIX))
+            .primitive()?;
+        let (keys, values) = (keys.await?, values.await?);
+        Ok(keys
+            .zip(values)
+            .filter_map(|(k, v)| {
+                let key = k.ok()?.as_string()?;
+                let doc = key.strip_prefix(RELAY_HEADS_PREFIX)?.to_string();
+                let heads = js_sys::Array::from(&v.ok()?)
                     .iter()
                     .filter_map(|h| h.as_string())
                     .collect();
-                meta.relay_heads.push((doc.to_string(), heads));
-            }
-        }
-        Ok(meta)
+                Some((doc, heads))
+            })
+            .collect())
     }
 
     /// Stores blob `hash` (its `bytes` and MIME type) with where it stands with the relay, in
@@ -402,6 +450,14 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The META keys that start with `prefix` (which ends in ':'): from the prefix itself up to,
+/// not including, the same text ending in ';', the next character. Keys compare by UTF-16 code
+/// unit, so that is exactly the keys with the prefix.
+fn prefixed(prefix: &str) -> std::ops::Range<String> {
+    let stem = prefix.strip_suffix(':').expect("META prefixes end in ':'");
+    prefix.to_string()..format!("{stem};")
 }
 
 fn upload_json(upload: &Upload) -> String {

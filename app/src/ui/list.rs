@@ -105,22 +105,6 @@ fn sort(rows: &mut [Summary], by: Sort) {
     }
 }
 
-/// `performance.mark(name)`, if the browser has it.
-pub(crate) fn performance_mark(name: &str) {
-    use wasm_bindgen::JsCast as _;
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Ok(perf) = js_sys::Reflect::get(&window, &"performance".into()) else {
-        return;
-    };
-    if let Ok(mark) = js_sys::Reflect::get(&perf, &"mark".into())
-        && let Ok(mark) = mark.dyn_into::<js_sys::Function>()
-    {
-        let _ = mark.call1(&perf, &name.into());
-    }
-}
-
 /// What the list of records of type `kind` says and links to.
 struct Kind {
     kind: String,
@@ -329,7 +313,7 @@ pub fn RecordList(kind: String) -> impl IntoView {
             MARKED.with(|m| m.set(true));
             leptos::task::spawn_local(async {
                 crate::state::next_frame().await;
-                performance_mark("outpost:list-painted");
+                crate::perf::mark("outpost:list-painted");
             });
         }
     });

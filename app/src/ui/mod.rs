@@ -46,7 +46,7 @@ pub fn App() -> impl IntoView {
             // Syncs only while someone is signed in (the relay needs the session).
             Ok(()) => {
                 // Every document is decoded (the list painted earlier, from summaries).
-                list::performance_mark("outpost:documents-loaded");
+                crate::perf::mark("outpost:documents-loaded");
                 state.start_sync();
             }
             Err(e) => {
