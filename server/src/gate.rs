@@ -95,8 +95,9 @@ impl Inbound {
 }
 
 impl Gate<'_> {
-    pub fn inbound(&self, frame: &[u8]) -> Result<Inbound, StoreError> {
-        let message = match protocol::decode(frame) {
+    /// `decoded`: the frame as `protocol::decode` read it.
+    pub fn inbound(&self, decoded: Result<Message, DecodeError>) -> Result<Inbound, StoreError> {
+        let message = match decoded {
             Ok(m) => m,
             Err(DecodeError::NotCbor(e)) if e.is_bound() => {
                 return Ok(Inbound::Exceeded(
@@ -211,19 +212,13 @@ impl Gate<'_> {
         self.store.has_any_change(&id.to_string(), &hashes)
     }
 
-    /// Whether the hub's frame may go to this device: never a document out of its scope.
-    pub fn outbound(&self, frame: &[u8]) -> Result<bool, StoreError> {
-        let Ok(message) = protocol::decode(frame) else {
+    /// Whether a frame of the hub's may go to this device: never a document out of its scope.
+    /// `document`: what [`outbound_document`] read of the frame.
+    pub fn outbound(&self, document: Option<&str>) -> Result<bool, StoreError> {
+        let Some(document) = document else {
             return Ok(true);
         };
-        // "Not here for you" is what out-of-scope documents are answered anyway.
-        if matches!(message, Message::DocUnavailable { .. }) {
-            return Ok(true);
-        }
-        let Some(id) = message.document_id() else {
-            return Ok(true);
-        };
-        Ok(match self.scope(&id.to_string())? {
+        Ok(match self.scope(document)? {
             Some(scope) => access::access(&self.session.person.access, &scope) != Access::None,
             None => true,
         })
@@ -243,6 +238,16 @@ impl Gate<'_> {
             sender_id: PeerId::from(RELAY_PEER),
             target_id: PeerId(self.session.device.clone()),
         })
+    }
+}
+
+/// The document a frame of the hub's shows something of, which [`Gate::outbound`] checks:
+/// `None` for frames about none, and for `doc-unavailable` ("not here for you" is what
+/// out-of-scope documents are answered anyway).
+pub fn outbound_document(frame: &[u8]) -> Option<String> {
+    match protocol::decode(frame).ok()? {
+        Message::DocUnavailable { .. } => None,
+        message => Some(message.document_id()?.to_string()),
     }
 }
 
