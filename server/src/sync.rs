@@ -43,7 +43,7 @@ use shared::{
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use crate::{
-    gate::{Gate, Inbound, RELAY_PEER, outbound_document},
+    gate::{Creation, Gate, Inbound, RELAY_PEER, outbound_document, read_creation},
     limits::{InFlight, Limit, Limits},
     metrics::Metrics,
     outbox::{Outbox, outbox},
@@ -85,6 +85,9 @@ enum Event {
         /// connections'), so the one sync thread neither decodes it again for the gate nor
         /// to look up the scopes of a batch's documents at once.
         message: Result<Message, protocol::DecodeError>,
+        /// What the gate reads of a new document, read ahead on the same task when the relay
+        /// knows no scope of its document (`gate::read_creation`).
+        creation: Creation,
         /// The frame's room in its connection's [`InFlight`], given back once it is handled.
         _room: OwnedSemaphorePermit,
     },
@@ -331,9 +334,20 @@ impl SyncHub {
                     Metrics::add(&metrics.frames_in, 1);
                     Metrics::add(&metrics.bytes_in, frame.len() as u64);
                     let room = inflight.admit(frame.len()).await;
+                    let message = protocol::decode(&frame);
+                    let creation = match &message {
+                        Ok(m)
+                            if m.document_id()
+                                .is_some_and(|id| !self.store.knows_scope(&id.to_string())) =>
+                        {
+                            read_creation(m, &self.limits.sync)
+                        }
+                        _ => Creation::Unread,
+                    };
                     let frame = Event::Frame {
                         conn,
-                        message: protocol::decode(&frame),
+                        message,
+                        creation,
                         _room: room,
                     };
                     if self.events.send(frame).await.is_err() {
@@ -545,7 +559,12 @@ fn process(
                         &mut sends,
                     );
                 }
-                Event::Frame { conn, message, .. } => {
+                Event::Frame {
+                    conn,
+                    message,
+                    creation,
+                    ..
+                } => {
                     let verdict = match edges.get(&conn) {
                         Some(edge) if !edge.closed => {
                             let gate = Gate {
@@ -560,7 +579,7 @@ fn process(
                             // (SECURITY.md): that costs this connection only. The gate keeps
                             // no state, so there is nothing to repair.
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                gate.inbound(message)
+                                gate.inbound(message, creation)
                             }))
                             .unwrap_or_else(|_| {
                                 Metrics::add(&t.metrics.panics_contained, 1);
