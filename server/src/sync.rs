@@ -501,7 +501,7 @@ fn process(
     let opened_too_many = hub.counters().open_documents_exceeded;
     let started = std::time::Instant::now();
     let mut taken = 0;
-    let unscoped = unscoped(store, waiting);
+    let mut unscoped = unscoped(store, waiting);
     let mut prefetched = prefetch(store, hub, waiting, &unscoped);
     {
         let mut batch = SyncBatch::default();
@@ -544,9 +544,10 @@ fn process(
                 Event::Stop => stop = true,
                 Event::Recheck => recheck(store, hub, edges, &mut sends),
                 Event::Notice(notice) => {
-                    // Read again when needed: another relay stored chunks of them since.
+                    // Read again when needed: another relay stored them (scope and chunks) since.
                     for (document, _) in &notice.0 {
                         prefetched.remove(document);
+                        unscoped.remove(document);
                     }
                     ingest(store, hub, notice);
                     drive(
