@@ -47,6 +47,35 @@ pub struct Throughput {
     /// The server's peak resident set (VmHWM) over the upload and download (sign-ins before
     /// them excluded), in KiB.
     pub peak_rss_kib: u64,
+    /// CPU seconds (user + system) the server and the load generator spent during the upload
+    /// and during the download: where the wall time went.
+    pub upload_cpu: Cpu,
+    pub download_cpu: Cpu,
+}
+
+/// CPU time of one phase, in seconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cpu {
+    pub server: f64,
+    pub devices: f64,
+}
+
+impl Cpu {
+    /// Both processes' CPU time so far, to subtract from a later reading.
+    fn now(server: u32) -> Result<Cpu> {
+        Ok(Cpu {
+            server: fanout::cpu_seconds(server)?,
+            devices: fanout::cpu_seconds(std::process::id())?,
+        })
+    }
+
+    fn since(self, server: u32) -> Result<Cpu> {
+        let now = Cpu::now(server)?;
+        Ok(Cpu {
+            server: now.server - self.server,
+            devices: now.devices - self.devices,
+        })
+    }
 }
 
 /// Starts a fresh server of `kind`, has `clients` clients upload `per_client` new incidents
@@ -74,8 +103,12 @@ pub async fn throughput(
         }
         let fresh = load::Login::new(server.url(), "fresh").await?;
         server.reset_peak_rss()?;
+        let cpu = Cpu::now(server.pid())?;
         let upload = load::upload_as(logins, batches, timeout).await?;
+        let upload_cpu = cpu.since(server.pid())?;
+        let cpu = Cpu::now(server.pid())?;
         let (download, docs) = load::download_as(&fresh, &want, timeout).await?;
+        let download_cpu = cpu.since(server.pid())?;
         if docs.len() < want.len() {
             return Err(format!("fetched {} of {} documents", docs.len(), want.len()).into());
         }
@@ -84,6 +117,8 @@ pub async fn throughput(
             upload,
             download,
             peak_rss_kib: server.peak_rss_kib()?,
+            upload_cpu,
+            download_cpu,
         })
     }
     .await;

@@ -155,6 +155,14 @@ impl Cli {
     }
 }
 
+/// The load generator allocates with mimalloc, as the relay does. scripts/bench gives the
+/// servers glibc a fixed 128 KiB mmap threshold, which this process inherits: with it, each
+/// Automerge `save()` a device makes (a new record is uploaded whole) mapped, zeroed and
+/// unmapped a fresh ~280 KiB DEFLATE state, two thirds of the devices' CPU in the upload (perf,
+/// 2026-12-07: 210 → 65 ms a 1,000-record upload). The same devices drive every server.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
@@ -200,6 +208,7 @@ async fn run(cli: &Cli) -> Result<String> {
                 rounds: cli.runs,
                 runs: &runs,
             }));
+            details.extend(throughput_cpu(size, &runs));
         }
     }
 
@@ -535,9 +544,13 @@ async fn throughput(
                 });
             match &r {
                 Ok(t) => eprintln!(
-                    "bench:   upload {:.0} ms, download {:.0} ms, peak RSS {} KiB",
+                    "bench:   upload {:.0} ms (CPU: server {:.0} ms, devices {:.0} ms), download {:.0} ms (CPU: server {:.0} ms, devices {:.0} ms), peak RSS {} KiB",
                     ms(t.upload),
+                    t.upload_cpu.server * 1e3,
+                    t.upload_cpu.devices * 1e3,
                     ms(t.download),
+                    t.download_cpu.server * 1e3,
+                    t.download_cpu.devices * 1e3,
                     t.peak_rss_kib
                 ),
                 Err(e) => eprintln!("bench:   failed: {e}"),
@@ -546,6 +559,42 @@ async fn throughput(
         }
     }
     runs
+}
+
+/// Where the upload's and download's time went, per server: the medians of its wall time and
+/// of the CPU time the server and the devices (this load generator) spent meanwhile.
+fn throughput_cpu(size: usize, runs: &[(Kind, Result<bench::Throughput>)]) -> Vec<String> {
+    use bench::report::median;
+    let mut lines = vec![];
+    for kind in Kind::ALL {
+        let ok: Vec<&bench::Throughput> = runs
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .collect();
+        if ok.is_empty() {
+            continue;
+        }
+        let phase = |wall: fn(&bench::Throughput) -> Duration,
+                     cpu: fn(&bench::Throughput) -> bench::Cpu| {
+            let of = |f: &dyn Fn(&bench::Throughput) -> f64| {
+                median(&ok.iter().map(|t| f(t)).collect::<Vec<f64>>()).map_or("—".into(), fmt_ms)
+            };
+            format!(
+                "{} (CPU: server {}, devices {})",
+                of(&|t| ms(wall(t))),
+                of(&|t| cpu(t).server * 1e3),
+                of(&|t| cpu(t).devices * 1e3)
+            )
+        };
+        lines.push(format!(
+            "{kind}, {} records, medians: upload {}; download {}.",
+            thousands(size as u64),
+            phase(|t| t.upload, |t| t.upload_cpu),
+            phase(|t| t.download, |t| t.download_cpu),
+        ));
+    }
+    lines
 }
 
 /// Where the edits' time went: each phase's median and p95 over all edits, and its median

@@ -71,6 +71,44 @@ pub enum Inbound {
     Exceeded(Limit, String),
 }
 
+/// What [`Gate::inbound`] reads of a document the relay has never seen: whose it is, from
+/// the whole document a sync message carries ([`read_creation`]).
+#[derive(Debug)]
+pub enum Creation {
+    /// Not read ahead: the gate reads it if it needs to.
+    Unread,
+    /// The message's changes are not a whole document.
+    NotWhole,
+    /// The document's scope, or why it is refused ([`scope::new_document`]).
+    Read(Result<RecordScope, Refusal>),
+}
+
+/// Reads ahead what the gate would read of `message` if its document turns out to be new
+/// (within the bounds the gate measures first), so that the connection's own task does it
+/// rather than the one sync thread, which then loads the document only to apply it. Automerge
+/// 0.12 can panic on a broken document (SECURITY.md): then it is left unread and the gate
+/// reads it under its own guard.
+pub fn read_creation(message: &Message, bounds: &limits::Limits) -> Creation {
+    let (Message::Sync {
+        document_id, data, ..
+    }
+    | Message::Request {
+        document_id, data, ..
+    }) = message
+    else {
+        return Creation::Unread;
+    };
+    match limits::shape(data) {
+        Ok(shape) if shape.carries_changes() && shape.measure(bounds).is_ok() => {}
+        _ => return Creation::Unread,
+    }
+    std::panic::catch_unwind(|| match whole_document_in(data) {
+        Some(doc) => Creation::Read(scope::new_document(document_id, &doc)),
+        None => Creation::NotWhole,
+    })
+    .unwrap_or(Creation::Unread)
+}
+
 pub struct Gate<'a> {
     pub store: &'a Store,
     pub session: &'a SessionInfo,
@@ -95,8 +133,14 @@ impl Inbound {
 }
 
 impl Gate<'_> {
-    pub fn inbound(&self, frame: &[u8]) -> Result<Inbound, StoreError> {
-        let message = match protocol::decode(frame) {
+    /// `decoded`: the frame as `protocol::decode` read it; `creation`: what [`read_creation`]
+    /// read of it, if it was asked to.
+    pub fn inbound(
+        &self,
+        decoded: Result<Message, DecodeError>,
+        creation: Creation,
+    ) -> Result<Inbound, StoreError> {
+        let message = match decoded {
             Ok(m) => m,
             Err(DecodeError::NotCbor(e)) if e.is_bound() => {
                 return Ok(Inbound::Exceeded(
@@ -155,8 +199,15 @@ impl Gate<'_> {
                 if let Err(refusal) = measure() {
                     return Ok(exceeded(id, refusal));
                 }
-                match data.and_then(|d| whole_document_in(d)) {
-                    Some(doc) => match scope::new_document(&id, &doc) {
+                let creation = match creation {
+                    Creation::Unread => match data.and_then(|d| whole_document_in(d)) {
+                        Some(doc) => Creation::Read(scope::new_document(&id, &doc)),
+                        None => Creation::NotWhole,
+                    },
+                    read => read,
+                };
+                match creation {
+                    Creation::Read(read) => match read {
                         Ok(scope) => {
                             new_scope = Some(scope.clone());
                             scope
@@ -167,7 +218,9 @@ impl Gate<'_> {
                     // cannot tell whose it is, so it has no such document for this device (the
                     // answer a record outside the person's scope gets too: neither tells the
                     // other).
-                    None => return Ok(Inbound::Answer(self.unavailable(id))),
+                    Creation::NotWhole | Creation::Unread => {
+                        return Ok(Inbound::Answer(self.unavailable(id)));
+                    }
                 }
             }
         };
@@ -211,19 +264,13 @@ impl Gate<'_> {
         self.store.has_any_change(&id.to_string(), &hashes)
     }
 
-    /// Whether the hub's frame may go to this device: never a document out of its scope.
-    pub fn outbound(&self, frame: &[u8]) -> Result<bool, StoreError> {
-        let Ok(message) = protocol::decode(frame) else {
+    /// Whether a frame of the hub's may go to this device: never a document out of its scope.
+    /// `document`: what [`outbound_document`] read of the frame.
+    pub fn outbound(&self, document: Option<&str>) -> Result<bool, StoreError> {
+        let Some(document) = document else {
             return Ok(true);
         };
-        // "Not here for you" is what out-of-scope documents are answered anyway.
-        if matches!(message, Message::DocUnavailable { .. }) {
-            return Ok(true);
-        }
-        let Some(id) = message.document_id() else {
-            return Ok(true);
-        };
-        Ok(match self.scope(&id.to_string())? {
+        Ok(match self.scope(document)? {
             Some(scope) => access::access(&self.session.person.access, &scope) != Access::None,
             None => true,
         })
@@ -243,6 +290,16 @@ impl Gate<'_> {
             sender_id: PeerId::from(RELAY_PEER),
             target_id: PeerId(self.session.device.clone()),
         })
+    }
+}
+
+/// The document a frame of the hub's shows something of, which [`Gate::outbound`] checks:
+/// `None` for frames about none, and for `doc-unavailable` ("not here for you" is what
+/// out-of-scope documents are answered anyway).
+pub fn outbound_document(frame: &[u8]) -> Option<String> {
+    match protocol::decode(frame).ok()? {
+        Message::DocUnavailable { .. } => None,
+        message => Some(message.document_id()?.to_string()),
     }
 }
 

@@ -100,7 +100,7 @@ pub fn prepare(store: &Store) -> Result<(), StoreError> {
         index::add_many(&mut doc, &records, &meta)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         if doc.get_heads() != before {
-            batch.chunks.push(WrittenChunk {
+            batch.push_chunk(WrittenChunk {
                 document: id.to_string(),
                 bytes: doc.save(),
                 replaces: true,
@@ -111,7 +111,7 @@ pub fn prepare(store: &Store) -> Result<(), StoreError> {
     if !batch.is_empty() {
         tracing::info!(
             "listed records in {} index documents the relay derives",
-            batch.chunks.len()
+            batch.chunks().len()
         );
         store.commit_sync_batch(&batch)?;
     }

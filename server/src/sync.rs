@@ -43,11 +43,11 @@ use shared::{
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use crate::{
-    gate::{Gate, Inbound, RELAY_PEER},
+    gate::{Creation, Gate, Inbound, RELAY_PEER, outbound_document, read_creation},
     limits::{InFlight, Limit, Limits},
     metrics::Metrics,
     outbox::{Outbox, outbox},
-    store::{Notice, Receipt, SessionInfo, Store, SyncBatch, WrittenChunk},
+    store::{Notice, Receipt, SessionInfo, Store, StoredDocument, SyncBatch, WrittenChunk},
     turns::Turns,
 };
 
@@ -81,10 +81,13 @@ enum Event {
     },
     Frame {
         conn: ConnId,
-        frame: Vec<u8>,
-        /// The document it is about, read on the connection's own task, so the sync thread
-        /// can look up a batch's scopes at once without decoding every waiting frame itself.
-        document: Option<String>,
+        /// The frame, decoded on the connection's own task (in parallel with the other
+        /// connections'), so the one sync thread neither decodes it again for the gate nor
+        /// to look up the scopes of a batch's documents at once.
+        message: Result<Message, protocol::DecodeError>,
+        /// What the gate reads of a new document, read ahead on the same task when the relay
+        /// knows no scope of its document (`gate::read_creation`).
+        creation: Creation,
         /// The frame's room in its connection's [`InFlight`], given back once it is handled.
         _room: OwnedSemaphorePermit,
     },
@@ -100,7 +103,13 @@ enum Event {
 
 /// What the hub thread queues for a connection's writer.
 enum Out {
-    Frame(Vec<u8>),
+    /// A frame of the hub's, and the document it shows something of
+    /// ([`outbound_document`], read once: for the outbound gate, and whether it may
+    /// acknowledge a write of the batch).
+    Frame {
+        frame: Vec<u8>,
+        document: Option<String>,
+    },
     /// A frame answering a request the person may not make (counted as refused).
     Refused(Vec<u8>),
     /// Nothing to send: a message the person may not send was dropped (counted as refused).
@@ -231,7 +240,7 @@ impl SyncHub {
                         Metrics::add(&metrics.refused, 1);
                         continue;
                     }
-                    Out::Frame(frame) => (frame, true, false),
+                    Out::Frame { frame, .. } => (frame, true, false),
                     Out::Refused(frame) => {
                         Metrics::add(&metrics.refused, 1);
                         (frame, true, false)
@@ -325,13 +334,20 @@ impl SyncHub {
                     Metrics::add(&metrics.frames_in, 1);
                     Metrics::add(&metrics.bytes_in, frame.len() as u64);
                     let room = inflight.admit(frame.len()).await;
-                    let document = protocol::decode(&frame)
-                        .ok()
-                        .and_then(|m| Some(m.document_id()?.to_string()));
+                    let message = protocol::decode(&frame);
+                    let creation = match &message {
+                        Ok(m)
+                            if m.document_id()
+                                .is_some_and(|id| !self.store.knows_scope(&id.to_string())) =>
+                        {
+                            read_creation(m, &self.limits.sync)
+                        }
+                        _ => Creation::Unread,
+                    };
                     let frame = Event::Frame {
                         conn,
-                        frame: frame.to_vec(),
-                        document,
+                        message,
+                        creation,
                         _room: room,
                     };
                     if self.events.send(frame).await.is_err() {
@@ -485,10 +501,12 @@ fn process(
     let opened_too_many = hub.counters().open_documents_exceeded;
     let started = std::time::Instant::now();
     let mut taken = 0;
-    let unscoped = unscoped(store, waiting);
+    let mut unscoped = unscoped(store, waiting);
+    let mut prefetched = prefetch(store, hub, waiting, &unscoped);
     {
         let mut batch = SyncBatch::default();
         let mut sends: Vec<(ConnId, Out)> = vec![];
+        let mut held = Held::default();
         loop {
             // Every `continue` below comes back here.
             if taken > 0 && (taken >= MAX_BATCH || started.elapsed() >= BATCH_TIME) {
@@ -498,11 +516,12 @@ fn process(
                 break;
             };
             taken += 1;
-            // Until the batch has written something, nothing queued can acknowledge a write
-            // that is not durable yet: send it now, so devices work on the replies (e.g. a
-            // download's documents) while the rest of the batch is processed.
-            if batch.is_empty() && !sends.is_empty() {
-                deliver(t, hub, edges, std::mem::take(&mut sends));
+            // What cannot acknowledge a write that is not durable yet goes now, so devices
+            // work on the replies (e.g. a download's documents, or "send me that record" to an
+            // upload) while the rest of the batch is processed.
+            if !sends.is_empty() {
+                let now = held.sort(&batch, &mut sends);
+                deliver(t, hub, edges, now);
             }
             match event {
                 Event::Connect { conn, session, out } => {
@@ -525,10 +544,28 @@ fn process(
                 Event::Stop => stop = true,
                 Event::Recheck => recheck(store, hub, edges, &mut sends),
                 Event::Notice(notice) => {
+                    // Read again when needed: another relay stored them (scope and chunks) since.
+                    for (document, _) in &notice.0 {
+                        prefetched.remove(document);
+                        unscoped.remove(document);
+                    }
                     ingest(store, hub, notice);
-                    drive(hub, store, edges, &mut batch, &mut sends);
+                    drive(
+                        hub,
+                        store,
+                        &unscoped,
+                        &mut prefetched,
+                        edges,
+                        &mut batch,
+                        &mut sends,
+                    );
                 }
-                Event::Frame { conn, frame, .. } => {
+                Event::Frame {
+                    conn,
+                    message,
+                    creation,
+                    ..
+                } => {
                     let verdict = match edges.get(&conn) {
                         Some(edge) if !edge.closed => {
                             let gate = Gate {
@@ -543,7 +580,7 @@ fn process(
                             // (SECURITY.md): that costs this connection only. The gate keeps
                             // no state, so there is nothing to repair.
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                gate.inbound(&frame)
+                                gate.inbound(message, creation)
                             }))
                             .unwrap_or_else(|_| {
                                 Metrics::add(&t.metrics.panics_contained, 1);
@@ -561,7 +598,15 @@ fn process(
                                 batch.scopes.insert(id.to_string(), scope);
                             }
                             hub.receive_message(conn, message);
-                            drive(hub, store, edges, &mut batch, &mut sends);
+                            drive(
+                                hub,
+                                store,
+                                &unscoped,
+                                &mut prefetched,
+                                edges,
+                                &mut batch,
+                                &mut sends,
+                            );
                             continue;
                         }
                         Ok(Inbound::Answer(reply)) => {
@@ -613,6 +658,7 @@ fn process(
             tracing::error!("{e}");
             *hub = t.new_hub();
             sends.clear();
+            held = Held::default();
             for (&conn, edge) in edges.iter_mut() {
                 edge.closed = true;
                 sends.push((
@@ -621,7 +667,8 @@ fn process(
                 ));
             }
         }
-        deliver(t, hub, edges, sends);
+        held.sends.append(&mut sends);
+        deliver(t, hub, edges, held.sends);
     }
     tracing::debug!(
         "a batch of {taken} events in {:?}, {} waiting",
@@ -642,12 +689,13 @@ fn unscoped(store: &Store, waiting: &Turns<Event>) -> HashSet<String> {
     let documents: HashSet<String> = waiting
         .waiting()
         .filter_map(|event| match event {
-            Event::Frame { document, .. } => Some(document.as_ref()),
+            Event::Frame {
+                message: Ok(message),
+                ..
+            } => Some(message.document_id()?.to_string()),
             _ => None,
         })
         .take(MAX_BATCH)
-        .flatten()
-        .cloned()
         .collect();
     if documents.is_empty() {
         return HashSet::new();
@@ -658,6 +706,64 @@ fn unscoped(store: &Store, waiting: &Turns<Event>) -> HashSet<String> {
             tracing::error!("{e}");
             HashSet::new()
         })
+}
+
+/// Stored documents read ahead for a batch ([`prefetch`]), taken out as the hub loads them.
+type Prefetched = HashMap<String, Option<StoredDocument>>;
+
+/// The stored documents that the waiting frames are about (up to one statement's worth) and
+/// that the hub would load, read in one statement rather than one each as the hub asks for
+/// them (a fresh device's download asks for hundreds at once). Documents with no stored scope
+/// are not read (see [`drive`]); after an error, nothing is read ahead.
+fn prefetch(
+    store: &Store,
+    hub: &Hub,
+    waiting: &Turns<Event>,
+    unscoped: &HashSet<String>,
+) -> Prefetched {
+    let mut documents: Vec<String> = waiting
+        .waiting()
+        .filter_map(|event| match event {
+            Event::Frame {
+                message: Ok(message),
+                ..
+            } => message.document_id().filter(|id| !hub.holds(id)),
+            _ => None,
+        })
+        .map(|id| id.to_string())
+        .filter(|key| !unscoped.contains(key))
+        .collect();
+    documents.sort_unstable();
+    documents.dedup();
+    documents.truncate(PREFETCH);
+    store
+        .documents_bytes(&documents, PREFETCH_BYTES)
+        .unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            HashMap::new()
+        })
+}
+
+/// Documents one batch reads ahead at most (`Store::documents_bytes`), and their bytes: what
+/// is read ahead is held besides the hub's resident documents until the batch ends.
+const PREFETCH: usize = 500;
+const PREFETCH_BYTES: usize = 16 * 1024 * 1024;
+
+/// A document's stored chunks for [`Hub::loaded`]: read ahead, none when it has no stored
+/// scope, else read now.
+fn load(
+    store: &Store,
+    unscoped: &HashSet<String>,
+    prefetched: &mut Prefetched,
+    key: &str,
+) -> Result<Option<StoredDocument>, crate::store::StoreError> {
+    if let Some(stored) = prefetched.remove(key) {
+        return Ok(stored);
+    }
+    if unscoped.contains(key) {
+        return Ok(None);
+    }
+    store.document_bytes(key)
 }
 
 /// Who a session's changes come from, for the duties the hub checks (`shared::duties`).
@@ -711,7 +817,7 @@ fn recheck(
     }
     for effect in hub.take_effects() {
         if let HubEffect::Send { conn, frame } = effect {
-            sends.push((conn, Out::Frame(frame)));
+            sends.push((conn, Out::frame(frame)));
         }
     }
 }
@@ -763,6 +869,54 @@ fn refuse(
     Ok(())
 }
 
+impl Out {
+    fn frame(frame: Vec<u8>) -> Out {
+        let document = outbound_document(&frame);
+        Out::Frame { frame, document }
+    }
+}
+
+/// Frames held until the batch commits: from each connection's first one about a document
+/// the batch writes on, in order.
+#[derive(Default)]
+struct Held {
+    sends: Vec<(ConnId, Out)>,
+    conns: HashSet<ConnId>,
+}
+
+impl Held {
+    /// Takes out of `sends` what may go before the batch commits and holds the rest. A sync
+    /// message about a document the batch does not write tells only what storage already
+    /// has; a connection's frames keep their order, so everything after a held frame waits
+    /// with it.
+    fn sort(&mut self, batch: &SyncBatch, sends: &mut Vec<(ConnId, Out)>) -> Vec<(ConnId, Out)> {
+        if batch.is_empty() {
+            return std::mem::take(sends);
+        }
+        let mut now = vec![];
+        for (conn, out) in sends.drain(..) {
+            let acknowledges = match &out {
+                Out::Frame {
+                    document: Some(document),
+                    ..
+                } => batch.writes(document),
+                Out::Frame { document: None, .. }
+                | Out::Refused(_)
+                | Out::Ignored
+                | Out::Close(_)
+                | Out::End(_) => false,
+            };
+            if acknowledges || self.conns.contains(&conn) {
+                self.conns.insert(conn);
+                self.sends.push((conn, out));
+            } else {
+                now.push((conn, out));
+            }
+        }
+        now
+    }
+}
+
 /// Hands frames to their connections' writers, each through the outbound gate. Called only
 /// when nothing the batch wrote is waiting for its commit. A connection whose queue is full
 /// is closed (see [`Outbox`]).
@@ -778,7 +932,7 @@ fn deliver(
             continue;
         };
         let bytes = match &item {
-            Out::Frame(frame) => {
+            Out::Frame { frame, document } => {
                 let gate = Gate {
                     store: &t.store,
                     session: &edge.session,
@@ -786,7 +940,7 @@ fn deliver(
                     unscoped: &no_pending_scopes,
                     limits: &t.limits.sync,
                 };
-                match gate.outbound(frame) {
+                match gate.outbound(document.as_deref()) {
                     Ok(true) => frame.len(),
                     Ok(false) => continue,
                     Err(e) => {
@@ -820,10 +974,16 @@ fn deliver(
 }
 
 /// Carries out the hub's effects until it has none: loads inline (SQLite reads are fast and
-/// the hub thread owns its connection), persists into the batch, sends into `sends`.
+/// the hub thread owns its connection), persists into the batch, sends into `sends`. A
+/// document with no stored scope as the batch began (`unscoped`) has no stored chunks either
+/// (every chunk is stored with its document's scope, or after it), so it is not read: an
+/// upload of a new record loads it twice (its offer, then its changes), and each read is a
+/// statement.
 fn drive(
     hub: &mut Hub,
     store: &Store,
+    unscoped: &HashSet<String>,
+    prefetched: &mut Prefetched,
     edges: &mut HashMap<ConnId, Edge>,
     batch: &mut SyncBatch,
     sends: &mut Vec<(ConnId, Out)>,
@@ -835,8 +995,7 @@ fn drive(
         }
         for effect in effects {
             match effect {
-                HubEffect::Load(id) => match store
-                    .document_bytes(&id.to_string())
+                HubEffect::Load(id) => match load(store, unscoped, prefetched, &id.to_string())
                     .map(|stored| batch.over(&id.to_string(), stored))
                 {
                     Ok(stored) => hub.loaded(
@@ -881,14 +1040,14 @@ fn drive(
                         Chunk::Incremental(bytes) => (bytes, false),
                         Chunk::Snapshot(bytes) => (bytes, true),
                     };
-                    batch.chunks.push(WrittenChunk {
+                    batch.push_chunk(WrittenChunk {
                         document: key,
                         bytes,
                         replaces,
                         heads,
                     });
                 }
-                HubEffect::Send { conn, frame } => sends.push((conn, Out::Frame(frame))),
+                HubEffect::Send { conn, frame } => sends.push((conn, Out::frame(frame))),
                 HubEffect::Close { conn, reason } => {
                     if let Some(edge) = edges.get_mut(&conn) {
                         edge.closed = true;
@@ -950,7 +1109,7 @@ fn import_nodefs(store: &Store, dir: &Path) -> Result<usize, String> {
                 // gets it from its content, as on a first upload.
                 let scope = shared::access::record_scope(&doc).unwrap_or_default();
                 batch.scopes.insert(id.clone(), scope);
-                batch.chunks.push(WrittenChunk {
+                batch.push_chunk(WrittenChunk {
                     document: id,
                     bytes: doc.save(),
                     replaces: true,
@@ -959,7 +1118,7 @@ fn import_nodefs(store: &Store, dir: &Path) -> Result<usize, String> {
             }
         }
     }
-    let n = batch.chunks.len();
+    let n = batch.chunks().len();
     store.commit_sync_batch(&batch).map_err(|e| e.to_string())?;
     Ok(n)
 }

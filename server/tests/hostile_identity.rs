@@ -945,7 +945,7 @@ async fn the_relay_lists_every_record_in_its_indexes_and_retires_the_old_ones_on
             ),
         ] {
             batch.scopes.insert(id.to_string(), scope);
-            batch.chunks.push(server::store::WrittenChunk {
+            batch.push_chunk(server::store::WrittenChunk {
                 document: id.to_string(),
                 bytes: doc.save(),
                 replaces: true,

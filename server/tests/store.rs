@@ -66,6 +66,7 @@ conformance!(
     a_batch_of_documents_scopes_is_read_at_once,
     the_schema_survives_reopening_and_backs_up,
     documents_come_back_as_their_chunks_with_the_last_heads,
+    documents_read_at_once_come_back_as_one_by_one_within_their_budget,
     a_load_within_a_batch_sees_what_the_batch_wrote,
     a_chunk_written_twice_is_stored_once,
     sites_and_teams_are_listed_renamed_and_their_records_found,
@@ -461,15 +462,53 @@ fn chunk_after(
     )
 }
 
+/// The relay reads the documents a batch's frames are about in one go (server/src/sync.rs
+/// `prefetch`): each as `document_bytes` reads it, missing ones as missing, and no more bytes
+/// than its budget, the rest left out to be read one by one.
+fn documents_read_at_once_come_back_as_one_by_one_within_their_budget(db: &Fresh) {
+    let store = &db.store;
+    let first = doc_with("title", "Printer jam", None);
+    let second = doc_with("status", "new", Some(&first));
+    let other = doc_with("title", "Other", None);
+    let mut batch = SyncBatch::default();
+    batch.push_chunk(chunk("d1", first.save(), true, first.get_heads()));
+    batch.push_chunk(chunk_after("d1", &second, &first));
+    batch.push_chunk(chunk("d2", other.save(), true, other.get_heads()));
+    store.commit_sync_batch(&batch).unwrap();
+
+    let asked: Vec<String> = ["d1", "d2", "d3"].map(String::from).to_vec();
+    let read = store.documents_bytes(&asked, usize::MAX).unwrap();
+    assert_eq!(read.len(), 3);
+    for id in ["d1", "d2"] {
+        let (one, together) = (store.document_bytes(id).unwrap().unwrap(), &read[id]);
+        let together = together.as_ref().expect("stored");
+        assert_eq!(
+            (&one.bytes, one.chunks, &one.heads),
+            (&together.bytes, together.chunks, &together.heads)
+        );
+    }
+    assert!(
+        read["d3"].is_none(),
+        "a document with no chunks is read as none"
+    );
+
+    // Within the budget: d1 does not fit after d2 (asked first), so it is left out, not
+    // reported missing.
+    let d2 = other.save().len();
+    let asked: Vec<String> = ["d2", "d1", "d3"].map(String::from).to_vec();
+    let read = store.documents_bytes(&asked, d2).unwrap();
+    assert!(read["d2"].is_some());
+    assert!(read["d3"].is_none());
+    assert!(!read.contains_key("d1"));
+}
+
 fn documents_come_back_as_their_chunks_with_the_last_heads(db: &Fresh) {
     let store = &db.store;
     let first = doc_with("title", "Printer jam", None);
     let second = doc_with("status", "new", Some(&first));
     let mut batch = SyncBatch::default();
-    batch
-        .chunks
-        .push(chunk("d1", first.save(), true, first.get_heads()));
-    batch.chunks.push(chunk(
+    batch.push_chunk(chunk("d1", first.save(), true, first.get_heads()));
+    batch.push_chunk(chunk(
         "d1",
         second.save_after(&first.get_heads()),
         false,
@@ -492,9 +531,7 @@ fn documents_come_back_as_their_chunks_with_the_last_heads(db: &Fresh) {
 
     // A snapshot replaces them, heads and all.
     let mut batch = SyncBatch::default();
-    batch
-        .chunks
-        .push(chunk("d1", second.save(), true, second.get_heads()));
+    batch.push_chunk(chunk("d1", second.save(), true, second.get_heads()));
     store.commit_sync_batch(&batch).unwrap();
     let stored = store.document_bytes("d1").unwrap().unwrap();
     assert_eq!((stored.chunks, stored.bytes), (1, second.save()));
@@ -504,15 +541,15 @@ fn documents_come_back_as_their_chunks_with_the_last_heads(db: &Fresh) {
     let third = doc_with("assignee", "bo", Some(&second));
     let fourth = doc_with("status", "resolved", Some(&third));
     let other = doc_with("title", "Other", None);
-    let batch = SyncBatch {
-        chunks: vec![
-            chunk_after("d1", &third, &second),
-            chunk("d2", other.save(), true, other.get_heads()),
-            chunk("d1", third.save(), true, third.get_heads()),
-            chunk_after("d1", &fourth, &third),
-        ],
-        ..Default::default()
-    };
+    let mut batch = SyncBatch::default();
+    for written in [
+        chunk_after("d1", &third, &second),
+        chunk("d2", other.save(), true, other.get_heads()),
+        chunk("d1", third.save(), true, third.get_heads()),
+        chunk_after("d1", &fourth, &third),
+    ] {
+        batch.push_chunk(written);
+    }
     store.commit_sync_batch(&batch).unwrap();
     let stored = store.document_bytes("d1").unwrap().unwrap();
     assert_eq!(stored.chunks, 2);
@@ -531,13 +568,11 @@ fn a_load_within_a_batch_sees_what_the_batch_wrote(db: &Fresh) {
     let second = doc_with("status", "new", Some(&first));
     let third = doc_with("status", "closed", Some(&second));
     let mut stored = SyncBatch::default();
-    stored
-        .chunks
-        .push(chunk("d1", first.save(), true, first.get_heads()));
+    stored.push_chunk(chunk("d1", first.save(), true, first.get_heads()));
     store.commit_sync_batch(&stored).unwrap();
 
     let mut open = SyncBatch::default();
-    open.chunks.push(chunk(
+    open.push_chunk(chunk(
         "d1",
         second.save_after(&first.get_heads()),
         false,
@@ -553,14 +588,12 @@ fn a_load_within_a_batch_sees_what_the_batch_wrote(db: &Fresh) {
     assert_eq!(loaded.get_heads(), second.get_heads());
 
     // A snapshot in the batch replaces what storage has; a new document comes from the batch.
-    open.chunks
-        .push(chunk("d1", third.save(), true, third.get_heads()));
+    open.push_chunk(chunk("d1", third.save(), true, third.get_heads()));
     let over = open
         .over("d1", store.document_bytes("d1").unwrap())
         .unwrap();
     assert_eq!((over.chunks, over.bytes), (1, third.save()));
-    open.chunks
-        .push(chunk("d2", first.save(), true, first.get_heads()));
+    open.push_chunk(chunk("d2", first.save(), true, first.get_heads()));
     assert_eq!(
         open.over("d2", None).unwrap().heads,
         Some(first.get_heads())
@@ -579,13 +612,11 @@ fn a_chunk_written_twice_is_stored_once(db: &Fresh) {
         second.get_heads(),
     );
     let mut batch = SyncBatch::default();
-    batch
-        .chunks
-        .push(chunk("d1", first.save(), true, first.get_heads()));
+    batch.push_chunk(chunk("d1", first.save(), true, first.get_heads()));
     store.commit_sync_batch(&batch).unwrap();
     for _ in 0..2 {
         let mut batch = SyncBatch::default();
-        batch.chunks.push(chunk(
+        batch.push_chunk(chunk(
             "d1",
             increment.bytes.clone(),
             false,
@@ -644,9 +675,7 @@ fn two_handles_writing_one_document_at_once_lose_nothing(db: &Fresh) {
     let person = tech(&db.store);
     let base = doc_with("title", "Shared", None);
     let mut batch = SyncBatch::default();
-    batch
-        .chunks
-        .push(chunk("d1", base.save(), true, base.get_heads()));
+    batch.push_chunk(chunk("d1", base.save(), true, base.get_heads()));
     db.store.commit_sync_batch(&batch).unwrap();
     let writers: Vec<_> = (0..2)
         .map(|w| {
@@ -659,7 +688,7 @@ fn two_handles_writing_one_document_at_once_lose_nothing(db: &Fresh) {
                     let before = mine.get_heads();
                     mine = doc_with(&format!("w{w}"), &i.to_string(), Some(&mine));
                     let mut batch = SyncBatch::default();
-                    batch.chunks.push(chunk(
+                    batch.push_chunk(chunk(
                         "d1",
                         mine.save_after(&before),
                         false,
@@ -699,13 +728,11 @@ fn two_handles_writing_one_document_at_once_lose_nothing(db: &Fresh) {
 fn compaction_keeps_a_chunk_another_relay_wrote_meanwhile(db: &Fresh) {
     let base = doc_with("title", "Printer jam", None);
     let mut batch = SyncBatch::default();
-    batch
-        .chunks
-        .push(chunk("d1", base.save(), true, base.get_heads()));
+    batch.push_chunk(chunk("d1", base.save(), true, base.get_heads()));
     db.store.commit_sync_batch(&batch).unwrap();
     let on_a = doc_with("status", "open", Some(&base));
     let mut batch = SyncBatch::default();
-    batch.chunks.push(chunk(
+    batch.push_chunk(chunk(
         "d1",
         on_a.save_after(&base.get_heads()),
         false,
@@ -715,7 +742,7 @@ fn compaction_keeps_a_chunk_another_relay_wrote_meanwhile(db: &Fresh) {
     // Relay B, with its own device's change.
     let on_b = doc_with("assignee", "bo", Some(&base.fork()));
     let mut batch = SyncBatch::default();
-    batch.chunks.push(chunk(
+    batch.push_chunk(chunk(
         "d1",
         on_b.save_after(&base.get_heads()),
         false,
@@ -724,9 +751,7 @@ fn compaction_keeps_a_chunk_another_relay_wrote_meanwhile(db: &Fresh) {
     db.reopen().commit_sync_batch(&batch).unwrap();
     // Relay A compacts what it has.
     let mut batch = SyncBatch::default();
-    batch
-        .chunks
-        .push(chunk("d1", on_a.save(), true, on_a.get_heads()));
+    batch.push_chunk(chunk("d1", on_a.save(), true, on_a.get_heads()));
     db.store.commit_sync_batch(&batch).unwrap();
 
     let stored = db.store.document_bytes("d1").unwrap().unwrap();
@@ -752,10 +777,8 @@ fn everything_copies_into_an_empty_postgres_database(db: &Fresh) {
     let first = doc_with("title", "Printer jam", None);
     let second = doc_with("status", "new", Some(&first));
     let mut batch = SyncBatch::default();
-    batch
-        .chunks
-        .push(chunk("d1", first.save(), true, first.get_heads()));
-    batch.chunks.push(chunk(
+    batch.push_chunk(chunk("d1", first.save(), true, first.get_heads()));
+    batch.push_chunk(chunk(
         "d1",
         second.save_after(&first.get_heads()),
         false,
@@ -941,9 +964,7 @@ fn blob_references_are_written_with_the_documents_chunks(db: &Fresh) {
     let doc = doc_with("title", "Pump", None);
     let (h1, h2) = (sha256(b"one"), sha256(b"two"));
     let mut batch = SyncBatch::default();
-    batch
-        .chunks
-        .push(chunk("d1", doc.save(), true, doc.get_heads()));
+    batch.push_chunk(chunk("d1", doc.save(), true, doc.get_heads()));
     batch.references.insert("d1".into(), vec![h1.clone()]);
     batch
         .references
@@ -1017,7 +1038,7 @@ fn legacy_schema4_database_is_upgraded_in_place() {
     assert_eq!(stored.heads, Some(doc.get_heads()));
     let next = doc_with("status", "open", Some(&doc));
     let mut batch = SyncBatch::default();
-    batch.chunks.push(chunk(
+    batch.push_chunk(chunk(
         id,
         next.save_after(&doc.get_heads()),
         false,

@@ -4,7 +4,7 @@
 //! document into one snapshot (see `shared::sync::COMPACT_AFTER_CHUNKS`), which replaces the
 //! chunks it holds and, on PostgreSQL where other relays write too, no other ([`covered`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use sha2::{Digest, Sha256};
@@ -18,8 +18,8 @@ use super::{
 /// What one sync batch writes, committed at once: one fsync for every frame in the batch.
 #[derive(Default)]
 pub struct SyncBatch {
-    /// In order.
-    pub chunks: Vec<WrittenChunk>,
+    /// In order ([`SyncBatch::push_chunk`]).
+    chunks: Vec<WrittenChunk>,
     /// Scopes of documents seen for the first time.
     pub scopes: HashMap<String, RecordScope>,
     /// Receipts per (person, device).
@@ -27,6 +27,8 @@ pub struct SyncBatch {
     /// The attachments' blobs each document references (`shared::attachments::hashes_in`),
     /// for the relay's access check on blobs (`blobs.rs`).
     pub references: HashMap<String, Vec<String>>,
+    /// The documents of `chunks` ([`SyncBatch::push_chunk`]).
+    written: HashSet<String>,
 }
 
 /// How many times a batch PostgreSQL rolled back to break a deadlock is run again.
@@ -51,11 +53,53 @@ pub struct StoredDocument {
     pub heads: Option<Vec<ChangeHash>>,
 }
 
+/// Appends one stored chunk (its bytes, and the heads stored with it) to `stored`.
+fn add_chunk(
+    stored: &mut Option<StoredDocument>,
+    document: &str,
+    bytes: &[u8],
+    heads: Option<Vec<u8>>,
+) -> Result<()> {
+    let stored = stored.get_or_insert_with(|| StoredDocument {
+        bytes: vec![],
+        chunks: 0,
+        heads: None,
+    });
+    stored.bytes.extend_from_slice(bytes);
+    stored.chunks += 1;
+    stored.heads = match heads {
+        Some(heads) => Some(heads_from_blob(&heads).ok_or_else(|| {
+            StoreError::Invalid(format!("document {document} has malformed heads"))
+        })?),
+        None => None,
+    };
+    Ok(())
+}
+
 /// Rows a multi-row statement writes at most: at seven values a row, well within what either
 /// backend binds to one statement (SQLite 32,766 values, PostgreSQL 65,535).
 pub(super) const ROWS_PER_STATEMENT: usize = 500;
 
 impl SyncBatch {
+    /// Whether committing the batch writes something of `document` (its chunks, first scope
+    /// or blob references): a frame about it may acknowledge what is not durable yet.
+    pub fn writes(&self, document: &str) -> bool {
+        self.written.contains(document)
+            || self.scopes.contains_key(document)
+            || self.references.contains_key(document)
+    }
+
+    /// The chunks to store, in order.
+    pub fn chunks(&self) -> &[WrittenChunk] {
+        &self.chunks
+    }
+
+    /// Adds a chunk of a document to store.
+    pub fn push_chunk(&mut self, chunk: WrittenChunk) {
+        self.written.insert(chunk.document.clone());
+        self.chunks.push(chunk);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty()
             && self.scopes.is_empty()
@@ -98,6 +142,9 @@ impl SyncBatch {
     /// or a later snapshot of the stale copy would replace them.
     pub fn over(&self, document: &str, stored: Option<StoredDocument>) -> Option<StoredDocument> {
         let mut result = stored;
+        if !self.written.contains(document) {
+            return result;
+        }
         for chunk in self.chunks.iter().filter(|c| c.document == document) {
             let doc = result.get_or_insert_with(|| StoredDocument {
                 bytes: vec![],
@@ -139,22 +186,91 @@ impl Store {
             .fetch_all(pool)
             .await)
         })?;
-        let mut stored = StoredDocument {
-            bytes: vec![],
-            chunks: 0,
-            heads: None,
-        };
+        let mut stored = None;
         for (bytes, heads) in rows {
-            stored.bytes.extend_from_slice(&bytes);
-            stored.chunks += 1;
-            stored.heads = match heads {
-                Some(heads) => Some(heads_from_blob(&heads).ok_or_else(|| {
-                    StoreError::Invalid(format!("document {document} has malformed heads"))
-                })?),
-                None => None,
-            };
+            add_chunk(&mut stored, document, &bytes, heads)?;
         }
-        Ok((stored.chunks > 0).then_some(stored))
+        Ok(stored)
+    }
+
+    /// [`Store::document_bytes`] of several documents (the first [`ROWS_PER_STATEMENT`] of
+    /// `documents`) in two statements: their sizes, then the chunks of as many as fit in
+    /// `budget` bytes. Those are in the answer, `None` when there is none of it; the rest are
+    /// left out (read them one by one).
+    pub fn documents_bytes(
+        &self,
+        documents: &[String],
+        budget: usize,
+    ) -> Result<HashMap<String, Option<StoredDocument>>> {
+        let documents = &documents[..documents.len().min(ROWS_PER_STATEMENT)];
+        if documents.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sizes: Vec<(String, i64)> = self.run(async {
+            on_db!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT document, CAST(sum(length(bytes)) AS BIGINT) FROM document_chunks WHERE document IN (",
+                );
+                let mut ids = q.separated(", ");
+                for id in documents {
+                    ids.push_bind(id.as_str());
+                }
+                q.push(") GROUP BY document");
+                q.build_query_as().persistent(false).fetch_all(pool).await
+            })
+        })?;
+        let sizes: HashMap<String, usize> = sizes
+            .into_iter()
+            .map(|(d, n)| (d, usize::try_from(n).unwrap_or(usize::MAX)))
+            .collect();
+        let mut found: HashMap<String, Option<StoredDocument>> = HashMap::new();
+        let mut read = vec![];
+        let mut left = budget;
+        for document in documents {
+            match sizes.get(document) {
+                None => {
+                    found.insert(document.clone(), None);
+                }
+                Some(&size) if size <= left => {
+                    left -= size;
+                    read.push(document.as_str());
+                }
+                Some(_) => {}
+            }
+        }
+        if read.is_empty() {
+            return Ok(found);
+        }
+        let rows: Vec<(String, Vec<u8>, Option<Vec<u8>>)> = self.run(async {
+            on_db!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT document, bytes, heads FROM document_chunks WHERE document IN (",
+                );
+                let mut ids = q.separated(", ");
+                for id in &read {
+                    ids.push_bind(*id);
+                }
+                q.push(") ORDER BY document, seq");
+                q.build_query_as().persistent(false).fetch_all(pool).await
+            })
+        })?;
+        let mut chunks: HashMap<String, Option<StoredDocument>> = HashMap::new();
+        for (document, bytes, heads) in rows {
+            add_chunk(
+                chunks.entry(document.clone()).or_default(),
+                &document,
+                &bytes,
+                heads,
+            )?;
+        }
+        // A document stored between the two statements is read one by one later; one whose
+        // chunks went (replaced by a snapshot) is too.
+        for document in read {
+            if let Some(stored @ Some(_)) = chunks.remove(document) {
+                found.insert(document.to_string(), stored);
+            }
+        }
+        Ok(found)
     }
 
     /// Writes a batch in one transaction, a few multi-row statements rather than one

@@ -59,6 +59,12 @@ impl ScopeCache {
 type ScopeRow = (String, String, Option<String>, Option<String>, bool);
 
 impl Store {
+    /// Whether this relay holds `document`'s scope in memory: then it exists, and the sync
+    /// thread need not read ahead whose a new one is (`gate::read_creation`).
+    pub fn knows_scope(&self, document: &str) -> bool {
+        self.scopes.get(document).is_some()
+    }
+
     /// Of `documents`, those with no stored scope now. The scopes of those the cache lacks are
     /// read in one statement (per [`ROWS_PER_STATEMENT`]) and kept as [`Store::document_scope`]
     /// keeps them. Absence is the caller's to forget: another relay may store any of them.

@@ -72,7 +72,12 @@ impl ChangeMeta {
 
     /// The metadata of a change, if it was written by Outpost.
     pub fn of_change(change: &automerge::Change) -> Option<Self> {
-        serde_json::from_str(change.message()?).ok()
+        Self::of_message(change.message())
+    }
+
+    /// The metadata in a change's message (see [`ChangeMeta::commit_options`]), if it has one.
+    pub fn of_message(message: Option<&str>) -> Option<Self> {
+        serde_json::from_str(message?).ok()
     }
 }
 

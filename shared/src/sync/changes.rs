@@ -1,7 +1,7 @@
 //! Which changes a sync message carries: what the relay writes to its receipt log and its
 //! change feed. Pure decoding of Automerge's chunk format; nothing is applied.
 
-use automerge::{Automerge, Change, ChangeHash, sync};
+use automerge::{Automerge, Change, ChangeHash, ChangeMetadata, sync};
 
 use crate::protocol::chunks::{self, CHANGE, COMPRESSED_CHANGE, DOCUMENT};
 use crate::records::ChangeMeta;
@@ -29,7 +29,7 @@ pub fn changes_in(sync_data: &[u8]) -> Result<Vec<CarriedChange>, String> {
                 DOCUMENT => {
                     // A whole document (sent when the receiver had nothing): self-contained.
                     let doc = Automerge::load(chunk).map_err(|e| e.to_string())?;
-                    out.extend(doc.get_changes(&[]).into_iter().map(|c| carried(&c)));
+                    out.extend(doc.get_changes_meta(&[]).iter().map(carried_meta));
                 }
                 CHANGE | COMPRESSED_CHANGE => {
                     let change = Change::try_from(chunk).map_err(|e| e.to_string())?;
@@ -56,11 +56,22 @@ pub fn whole_document_in(sync_data: &[u8]) -> Option<Automerge> {
     (!doc.get_heads().is_empty()).then_some(doc)
 }
 
-pub(crate) fn carried(change: &Change) -> CarriedChange {
+fn carried(change: &Change) -> CarriedChange {
     CarriedChange {
         hash: change.hash(),
         meta: ChangeMeta::of_change(change),
         deps: change.deps().to_vec(),
+    }
+}
+
+/// [`carried`] from what a document knows of a change without its operations: Automerge's
+/// `get_changes` re-encodes every change from the document's columns, which was the largest
+/// part of the relay's cost of storing a new record; `get_changes_meta` reads the change graph.
+pub(crate) fn carried_meta(change: &ChangeMetadata<'_>) -> CarriedChange {
+    CarriedChange {
+        hash: change.hash,
+        meta: ChangeMeta::of_message(change.message.as_deref()),
+        deps: change.deps.clone(),
     }
 }
 
