@@ -5,6 +5,14 @@
 //! - `summaries` (version 2): per listed record, its `shared::summary::Summary` as JSON, keyed
 //!   by document id, written in the same transaction as the document, so lists can open from
 //!   summaries alone and never see a stale one.
+//! - `snapshot` (version 4): every summary in one value ([`snapshot`]), which a start reads
+//!   instead of one `summaries` entry per record; and `since` (version 4): per document
+//!   written since that snapshot, its summary JSON or `null` once it is no longer listed,
+//!   written in the same transaction as `summaries`, so snapshot + since always equals
+//!   `summaries`. Once `since` holds [`COMPACT_AFTER`] entries (checked after each write and
+//!   after the start's read), a fresh snapshot is written and `since` cleared in one
+//!   transaction ([`Store::compact_summaries`]). A database without a snapshot (older, or
+//!   new) is read from `summaries` and gets one.
 //! - `blobs` (version 3): attachment bytes, content-addressed: keyed by their lowercase hex
 //!   SHA-256, each `{bytes: Uint8Array, type: MIME}`. Never inside a document.
 //! - `uploads` (version 3): per blob held, where it stands with the relay (JSON of
@@ -17,16 +25,30 @@
 //! Every write awaits the transaction's `complete` event, so a caller that gets `Ok` knows the
 //! data is durable; only then may the UI say "Saved".
 
+mod snapshot;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
 use indexed_db_futures::database::Database;
+use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use shared::sync::blobs::Upload;
 use wasm_bindgen::{JsCast, JsValue};
 
 pub const DB_NAME: &str = "outpost";
-const DB_VERSION: u32 = 3;
+const DB_VERSION: u32 = 4;
 const DOCS: &str = "docs";
 const SUMMARIES: &str = "summaries";
+const SNAPSHOT: &str = "snapshot";
+const SINCE: &str = "since";
+/// The one key of `snapshot`.
+const SNAPSHOT_KEY: &str = "summaries";
+/// Summaries written since the snapshot that make the next write (or start) write a fresh one.
+/// A start reads them one entry each (~10 µs apiece in IndexedDB), and a compaction rewrites
+/// the whole snapshot (a few tens of ms at 50,000 records): every thousand saves or so.
+pub const COMPACT_AFTER: usize = 1000;
 const META: &str = "meta";
 const BLOBS: &str = "blobs";
 const UPLOADS: &str = "uploads";
@@ -131,11 +153,58 @@ pub struct Meta {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Database,
+    /// How many entries `since` holds (an upper bound: a document written twice counts twice).
+    since: Rc<Cell<usize>>,
+    /// A compaction is under way (one at a time).
+    compacting: Rc<Cell<bool>>,
+}
+
+/// A database open started before the app mounts ([`open_early`]).
+struct Early {
+    name: String,
+    done: js_sys::Promise,
+    result: Rc<RefCell<Option<Result<Store, StoreError>>>>,
+}
+
+thread_local! {
+    static EARLY: RefCell<Option<Early>> = const { RefCell::new(None) };
+}
+
+/// Starts opening the database called `name` now, so IndexedDB opens while the page mounts;
+/// the next [`Store::open`] of that name takes it over.
+pub fn open_early(name: &str) {
+    let result = Rc::new(RefCell::new(None));
+    let slot = result.clone();
+    let owned = name.to_string();
+    let done = wasm_bindgen_futures::future_to_promise(async move {
+        let opened = Store::open_now(&owned).await;
+        *slot.borrow_mut() = Some(opened);
+        Ok(JsValue::UNDEFINED)
+    });
+    EARLY.with(|e| {
+        *e.borrow_mut() = Some(Early {
+            name: name.to_string(),
+            done,
+            result,
+        })
+    });
 }
 
 impl Store {
-    /// Opens (creating or upgrading as needed) the database called `name`.
+    /// Opens (creating or upgrading as needed) the database called `name`, or takes over the
+    /// open [`open_early`] started.
     pub async fn open(name: &str) -> Result<Store, StoreError> {
+        let early = EARLY.with(|e| e.borrow_mut().take_if(|e| e.name == name));
+        if let Some(early) = early {
+            let _ = wasm_bindgen_futures::JsFuture::from(early.done).await;
+            if let Some(opened) = early.result.borrow_mut().take() {
+                return opened;
+            }
+        }
+        Self::open_now(name).await
+    }
+
+    async fn open_now(name: &str) -> Result<Store, StoreError> {
         let db = Database::open(name)
             .with_version(DB_VERSION)
             .with_on_upgrade_needed(|event, db| {
@@ -153,10 +222,20 @@ impl Store {
                     db.create_object_store(BLOBS).build()?;
                     db.create_object_store(UPLOADS).build()?;
                 }
+                // 3 → 4 adds the summaries snapshot, empty: the first start reads `summaries`
+                // as before and writes the snapshot after.
+                if event.old_version() < 4.0 {
+                    db.create_object_store(SNAPSHOT).build()?;
+                    db.create_object_store(SINCE).build()?;
+                }
                 Ok(())
             })
             .await?;
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            since: Rc::new(Cell::new(0)),
+            compacting: Rc::new(Cell::new(false)),
+        })
     }
 
     /// Every stored document, in key order.
@@ -189,27 +268,19 @@ impl Store {
     pub async fn write(&self, writes: &[DocWrite]) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction(&[DOCS, SUMMARIES][..])
+            .transaction(&[DOCS, SUMMARIES, SINCE][..])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let docs = tx.object_store(DOCS)?;
         let summaries = tx.object_store(SUMMARIES)?;
+        let since = tx.object_store(SINCE)?;
         for w in writes {
             let value: JsValue = js_sys::Uint8Array::from(w.bytes.as_slice()).into();
             docs.put(value).with_key(w.id.clone()).primitive()?;
-            match &w.summary {
-                Some(json) => {
-                    summaries
-                        .put(JsValue::from_str(json))
-                        .with_key(w.id.clone())
-                        .primitive()?;
-                }
-                None => {
-                    summaries.delete(w.id.clone()).primitive()?;
-                }
-            }
+            put_summary(&summaries, &since, &w.id, w.summary.as_deref())?;
         }
         tx.commit().await?;
+        self.written(writes.len());
         Ok(())
     }
 
@@ -217,29 +288,123 @@ impl Store {
     pub async fn put_summaries(&self, summaries: &[(String, String)]) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction(SUMMARIES)
+            .transaction(&[SUMMARIES, SINCE][..])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let store = tx.object_store(SUMMARIES)?;
+        let since = tx.object_store(SINCE)?;
         for (id, json) in summaries {
-            store
-                .put(JsValue::from_str(json))
-                .with_key(id.clone())
-                .primitive()?;
+            put_summary(&store, &since, id, Some(json))?;
         }
         tx.commit().await?;
+        self.written(summaries.len());
         Ok(())
     }
 
-    /// Every stored summary's JSON, in key order: what a list opens with. The values only: a
-    /// summary carries its document's id, and reading the 50,000 keys of a big tablet as well
-    /// would cost a start a sixth of a second more.
+    /// Every listed record's summary JSON, in document id order: what a list opens with. Read
+    /// from the snapshot and the summaries written since it (a few entries), or, when there is
+    /// no snapshot this version can read, from the per-document summaries (the values only: a
+    /// summary carries its document's id, and reading 50,000 keys as well would cost a start a
+    /// sixth of a second more). Then a fresh snapshot is written if one is due.
     pub async fn load_summaries(&self) -> Result<Vec<String>, StoreError> {
-        let tx = self.db.transaction(SUMMARIES).build()?;
-        let store = tx.object_store(SUMMARIES)?;
-        let values = store.get_all::<JsValue>().primitive()?.await?;
+        let tx = self
+            .db
+            .transaction(&[SNAPSHOT, SINCE, SUMMARIES][..])
+            .build()?;
+        let stored = tx
+            .object_store(SNAPSHOT)?
+            .get::<JsValue, _, _>(SNAPSHOT_KEY.to_string())
+            .primitive()?;
+        let stored = stored.await?.map(bytes_of).and_then(Result::ok);
+        let listed = match stored.as_deref().and_then(snapshot::decode) {
+            Some(entries) => {
+                let since = read_since(&tx.object_store(SINCE)?).await?;
+                self.since.set(since.len());
+                snapshot::fold(&entries, &since)
+                    .into_iter()
+                    .map(|(_, json)| json.to_string())
+                    .collect()
+            }
+            None => {
+                // `summaries` holds what `since` does too: it alone is complete (and `since`
+                // may be as big, after a start that derived every summary).
+                self.since.set(usize::MAX);
+                let values = tx
+                    .object_store(SUMMARIES)?
+                    .get_all::<JsValue>()
+                    .primitive()?
+                    .await?;
+                values.filter_map(|v| v.ok()?.as_string()).collect()
+            }
+        };
         crate::perf::mark("outpost:summaries-read");
-        Ok(values.filter_map(|v| v.ok()?.as_string()).collect())
+        self.compact_if_due();
+        Ok(listed)
+    }
+
+    /// Writes a fresh snapshot of every summary and clears `since`, in one transaction (so no
+    /// save can come between): the stored snapshot with `since` folded in, or, without a
+    /// snapshot this version reads, every per-document summary.
+    pub async fn compact_summaries(&self) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(&[SNAPSHOT, SINCE, SUMMARIES][..])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let snapshots = tx.object_store(SNAPSHOT)?;
+        let stored = snapshots
+            .get::<JsValue, _, _>(SNAPSHOT_KEY.to_string())
+            .primitive()?;
+        let since = tx.object_store(SINCE)?;
+        let stored = stored.await?.map(bytes_of).and_then(Result::ok);
+        let fresh = match stored.as_deref().and_then(snapshot::decode) {
+            Some(entries) => {
+                let written = read_since(&since).await?;
+                snapshot::encode(snapshot::fold(&entries, &written))
+            }
+            // `summaries` alone is complete (see `load_summaries`).
+            None => {
+                let summaries = tx.object_store(SUMMARIES)?;
+                let keys = summaries.get_all_keys::<JsValue>().primitive()?;
+                let values = summaries.get_all::<JsValue>().primitive()?;
+                let (keys, values) = (keys.await?, values.await?);
+                let all: Vec<(String, String)> = keys
+                    .zip(values)
+                    .filter_map(|(k, v)| Some((k.ok()?.as_string()?, v.ok()?.as_string()?)))
+                    .collect();
+                snapshot::encode(all.iter().map(|(id, json)| (id.as_str(), json.as_str())))
+            }
+        };
+        let value: JsValue = js_sys::Uint8Array::from(fresh.as_slice()).into();
+        snapshots
+            .put(value)
+            .with_key(SNAPSHOT_KEY.to_string())
+            .primitive()?;
+        since.clear()?;
+        tx.commit().await?;
+        self.since.set(0);
+        Ok(())
+    }
+
+    /// `count` summaries were written (or removed) since the snapshot.
+    fn written(&self, count: usize) {
+        self.since.set(self.since.get().saturating_add(count));
+        self.compact_if_due();
+    }
+
+    /// Starts a compaction in the background once `since` has grown past its bound. A
+    /// failure loses nothing (`since` keeps what the snapshot lacks): it is tried again.
+    fn compact_if_due(&self) {
+        if self.since.get() < COMPACT_AFTER || self.compacting.replace(true) {
+            return;
+        }
+        let store = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = store.compact_summaries().await {
+                gloo::console::warn!(format!("the summaries snapshot was not written: {e}"));
+            }
+            store.compacting.set(false);
+        });
     }
 
     /// Every (key, value) of object store `name` whose key and value are strings, in key order.
@@ -450,6 +615,47 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// What `since` holds, in document id order: each summary JSON, or `None` for a removal (or a
+/// value that is not text, which was not written by this app: its record is derived anew).
+async fn read_since(since: &ObjectStore<'_>) -> Result<snapshot::Since, StoreError> {
+    let keys = since.get_all_keys::<JsValue>().primitive()?;
+    let values = since.get_all::<JsValue>().primitive()?;
+    let (keys, values) = (keys.await?, values.await?);
+    Ok(keys
+        .zip(values)
+        .filter_map(|(k, v)| Some((k.ok()?.as_string()?, v.ok()?.as_string())))
+        .collect())
+}
+
+/// Puts one document's summary (or, `None`, removes it) in `summaries` and in `since`.
+fn put_summary(
+    summaries: &ObjectStore<'_>,
+    since: &ObjectStore<'_>,
+    id: &str,
+    json: Option<&str>,
+) -> Result<(), StoreError> {
+    match json {
+        Some(json) => {
+            summaries
+                .put(JsValue::from_str(json))
+                .with_key(id.to_string())
+                .primitive()?;
+            since
+                .put(JsValue::from_str(json))
+                .with_key(id.to_string())
+                .primitive()?;
+        }
+        None => {
+            summaries.delete(id.to_string()).primitive()?;
+            since
+                .put(JsValue::NULL)
+                .with_key(id.to_string())
+                .primitive()?;
+        }
+    }
+    Ok(())
 }
 
 /// The META keys that start with `prefix` (which ends in ':'): from the prefix itself up to,

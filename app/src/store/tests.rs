@@ -39,6 +39,61 @@ impl Store {
     pub fn close(self) {
         self.db.close();
     }
+
+    /// The stored snapshot's entries (document id, JSON), if there is one this version reads.
+    async fn snapshot_entries(&self) -> Option<Vec<(String, String)>> {
+        let tx = self.db.transaction(SNAPSHOT).build().unwrap();
+        let value = tx
+            .object_store(SNAPSHOT)
+            .unwrap()
+            .get::<JsValue, _, _>(SNAPSHOT_KEY.to_string())
+            .primitive()
+            .unwrap()
+            .await
+            .unwrap()?;
+        let bytes = bytes_of(value).unwrap();
+        let entries = snapshot::decode(&bytes)?;
+        Some(
+            entries
+                .into_iter()
+                .map(|(id, json)| (id.to_string(), json.to_string()))
+                .collect(),
+        )
+    }
+
+    /// What `since` holds now.
+    async fn since_entries(&self) -> snapshot::Since {
+        let tx = self.db.transaction(SINCE).build().unwrap();
+        read_since(&tx.object_store(SINCE).unwrap()).await.unwrap()
+    }
+
+    /// Waits (up to 10 s) until a snapshot is stored and no summary is waiting for the next,
+    /// as a background compaction leaves it.
+    async fn compacted(&self) {
+        for _ in 0..1000 {
+            if !self.compacting.get()
+                && self.since_entries().await.is_empty()
+                && self.snapshot_entries().await.is_some()
+            {
+                return;
+            }
+            gloo::timers::future::TimeoutFuture::new(10).await;
+        }
+        panic!("no compaction within 10 s");
+    }
+}
+
+/// A listed record's write, with a stand-in summary (the store does not read it).
+fn listed(id: &str, version: u32) -> DocWrite {
+    DocWrite {
+        id: id.into(),
+        bytes: vec![version as u8],
+        summary: Some(summary(id, version)),
+    }
+}
+
+fn summary(id: &str, version: u32) -> String {
+    format!(r#"{{"id":"{id}","version":{version}}}"#)
 }
 
 /// A database name of its own per test, so runs never see each other's data.
@@ -426,5 +481,274 @@ async fn upgrading_a_version_2_database_keeps_its_documents_and_adds_the_blob_st
         )
         .await
         .unwrap();
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn the_snapshot_holds_every_summary_and_a_start_reads_it_back() {
+    let name = db_name("snapshot");
+    let store = Store::open(&name).await.unwrap();
+    store
+        .write(&[listed("doc-b", 1), listed("doc-a", 1)])
+        .await
+        .unwrap();
+    store
+        .put_summaries(&[("doc-c".into(), summary("doc-c", 1))])
+        .await
+        .unwrap();
+    store.compact_summaries().await.unwrap();
+    assert!(store.since_entries().await.is_empty(), "since is cleared");
+    store.close();
+
+    let store = Store::open(&name).await.unwrap();
+    let expected = ["doc-a", "doc-b", "doc-c"].map(|id| (id.to_string(), summary(id, 1)));
+    assert_eq!(
+        store.snapshot_entries().await.as_deref(),
+        Some(&expected[..]),
+        "one value, in id order"
+    );
+    assert_eq!(
+        store.load_summaries().await.unwrap(),
+        expected.map(|(_, json)| json)
+    );
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn summaries_written_since_the_snapshot_are_folded_in_after_it_in_id_order() {
+    let name = db_name("snapshot-fold");
+    let store = Store::open(&name).await.unwrap();
+    store
+        .write(&[listed("doc-b", 1), listed("doc-d", 1)])
+        .await
+        .unwrap();
+    store.compact_summaries().await.unwrap();
+    // Since: one replaced, one new before the first, one new between, one new after.
+    store
+        .write(&[listed("doc-d", 2), listed("doc-a", 1)])
+        .await
+        .unwrap();
+    store
+        .write(&[listed("doc-c", 1), listed("doc-e", 1), listed("doc-d", 3)])
+        .await
+        .unwrap();
+    store.close();
+
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.since_entries().await.len(), 4);
+    assert_eq!(
+        store.load_summaries().await.unwrap(),
+        [
+            summary("doc-a", 1),
+            summary("doc-b", 1),
+            summary("doc-c", 1),
+            summary("doc-d", 3),
+            summary("doc-e", 1)
+        ],
+        "the latest of each, in id order"
+    );
+    // The per-document store says the same (it is still written with each save).
+    let tx = store.db.transaction(SUMMARIES).build().unwrap();
+    let per_document: Vec<String> = tx
+        .object_store(SUMMARIES)
+        .unwrap()
+        .get_all::<JsValue>()
+        .primitive()
+        .unwrap()
+        .await
+        .unwrap()
+        .filter_map(|v| v.ok()?.as_string())
+        .collect();
+    drop(tx);
+    assert_eq!(per_document, store.load_summaries().await.unwrap());
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_summary_removed_since_the_snapshot_does_not_come_back() {
+    let name = db_name("snapshot-removed");
+    let store = Store::open(&name).await.unwrap();
+    store
+        .write(&[listed("doc-a", 1), listed("doc-b", 1)])
+        .await
+        .unwrap();
+    store.compact_summaries().await.unwrap();
+    // doc-a is no longer listed (e.g. now unreadable); a document never listed writes none.
+    let unlisted = |id: &str| DocWrite {
+        id: id.into(),
+        bytes: vec![9],
+        summary: None,
+    };
+    store
+        .write(&[unlisted("doc-a"), unlisted("index")])
+        .await
+        .unwrap();
+    store.close();
+
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.load_summaries().await.unwrap(), [summary("doc-b", 1)]);
+    store.compact_summaries().await.unwrap();
+    assert_eq!(
+        store.snapshot_entries().await.unwrap(),
+        [("doc-b".to_string(), summary("doc-b", 1))],
+        "gone from the fresh snapshot too"
+    );
+    assert_eq!(store.load_summaries().await.unwrap(), [summary("doc-b", 1)]);
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn past_the_bound_a_fresh_snapshot_is_written_and_since_cleared_by_themselves() {
+    let name = db_name("snapshot-bound");
+    let store = Store::open(&name).await.unwrap();
+    store.write(&[listed("doc-0", 1)]).await.unwrap();
+    store.compact_summaries().await.unwrap();
+    let many: Vec<(String, String)> = (0..COMPACT_AFTER - 1)
+        .map(|i| {
+            let id = format!("doc-{i:05}");
+            let json = summary(&id, 2);
+            (id, json)
+        })
+        .collect();
+    store.put_summaries(&many).await.unwrap();
+    assert_eq!(
+        store.since_entries().await.len(),
+        COMPACT_AFTER - 1,
+        "under the bound: kept since the snapshot"
+    );
+    store.write(&[listed("doc-z", 1)]).await.unwrap();
+    store.compacted().await;
+    let snapshot = store.snapshot_entries().await.unwrap();
+    assert_eq!(snapshot.len(), COMPACT_AFTER + 1);
+    assert_eq!(snapshot[0], ("doc-0".to_string(), summary("doc-0", 1)));
+    assert_eq!(
+        snapshot[COMPACT_AFTER],
+        ("doc-z".to_string(), summary("doc-z", 1))
+    );
+    let loaded = store.load_summaries().await.unwrap();
+    assert_eq!(loaded.len(), COMPACT_AFTER + 1);
+    assert_eq!(loaded[1], summary("doc-00000", 2));
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_snapshot_this_version_cannot_read_is_ignored_and_written_anew() {
+    let name = db_name("snapshot-unreadable");
+    let store = Store::open(&name).await.unwrap();
+    store
+        .write(&[listed("doc-a", 1), listed("doc-b", 1)])
+        .await
+        .unwrap();
+    // A snapshot in another format (a later version's, or damaged), and nothing since.
+    let tx = store
+        .db
+        .transaction(&[SNAPSHOT, SINCE][..])
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    tx.object_store(SNAPSHOT)
+        .unwrap()
+        .put(JsValue::from(js_sys::Uint8Array::from(
+            &b"outpost-summaries 99\ndoc-x\t{}\n"[..],
+        )))
+        .with_key(SNAPSHOT_KEY.to_string())
+        .primitive()
+        .unwrap();
+    tx.object_store(SINCE).unwrap().clear().unwrap();
+    tx.commit().await.unwrap();
+    store.close();
+
+    let store = Store::open(&name).await.unwrap();
+    let both = [summary("doc-a", 1), summary("doc-b", 1)];
+    assert_eq!(
+        store.load_summaries().await.unwrap(),
+        both,
+        "read from the per-document summaries"
+    );
+    store.compacted().await;
+    assert_eq!(
+        store.snapshot_entries().await.unwrap(),
+        [("doc-a", &both[0]), ("doc-b", &both[1])].map(|(id, json)| (id.to_string(), json.clone()))
+    );
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_a_version_3_database_lists_everything_and_gets_a_snapshot() {
+    use indexed_db_futures::database::Database;
+    let name = db_name("upgrade-v3");
+    // A device's database as version 3 left it: documents with their summaries, no snapshot.
+    let v3 = Database::open(&name)
+        .with_version(3u32)
+        .with_on_upgrade_needed(|_, db| {
+            for store in [DOCS, META, SUMMARIES, BLOBS, UPLOADS] {
+                db.create_object_store(store).build()?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let ids: Vec<shared::ids::DocumentId> = (0..3)
+        .map(|_| shared::ids::DocumentId::from_uuid(uuid::Uuid::new_v4()))
+        .collect();
+    let tx = v3
+        .transaction(&[DOCS, SUMMARIES][..])
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        let doc = incident_doc(&format!("Pump {i} leaks"));
+        let summary = shared::summary::summarize(
+            &id.to_string(),
+            &doc,
+            &shared::priority::PriorityMatrix::default(),
+            &Default::default(),
+            &shared::model::Nothing,
+            shared::time::Timestamp::from_millis(2_000),
+        )
+        .unwrap();
+        tx.object_store(DOCS)
+            .unwrap()
+            .put(JsValue::from(js_sys::Uint8Array::from(
+                doc.save().as_slice(),
+            )))
+            .with_key(id.to_string())
+            .primitive()
+            .unwrap();
+        tx.object_store(SUMMARIES)
+            .unwrap()
+            .put(JsValue::from_str(&serde_json::to_string(&summary).unwrap()))
+            .with_key(id.to_string())
+            .primitive()
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    v3.close();
+
+    let state = crate::state::AppState::new();
+    state.load_from(&name).await.unwrap();
+    let listed = leptos::prelude::GetUntracked::get_untracked(&state.summaries);
+    assert_eq!(listed.len(), 3, "every record listed");
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(listed[id].title, format!("Pump {i} leaks"));
+    }
+
+    // The start wrote the snapshot (in the background): the next one reads it.
+    let store = Store::open(&name).await.unwrap();
+    store.compacted().await;
+    let mut sorted: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    sorted.sort();
+    let snapshot = store.snapshot_entries().await.unwrap();
+    assert_eq!(
+        snapshot
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect::<Vec<_>>(),
+        sorted
+    );
+    let state = crate::state::AppState::new();
+    state.load_from(&name).await.unwrap();
+    let listed_again = leptos::prelude::GetUntracked::get_untracked(&state.summaries);
+    assert_eq!(listed_again, listed);
     store.close();
 }
