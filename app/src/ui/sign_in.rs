@@ -11,6 +11,7 @@ use crate::state::AppState;
 #[component]
 pub fn SignIn() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let session = expect_context::<crate::session::Session>();
     let navigate = use_navigate();
     let username = RwSignal::new(
         state
@@ -32,7 +33,7 @@ pub fn SignIn() -> impl IntoView {
         let navigate = navigate.clone();
         spawn_local(async move {
             let user = username.get_untracked().trim().to_string();
-            match state.sign_in(&user, &password.get_untracked()).await {
+            match session.sign_in(&user, &password.get_untracked()).await {
                 Ok(()) => {
                     password.set(String::new());
                     navigate(
