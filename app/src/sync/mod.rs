@@ -209,8 +209,9 @@ impl Client {
                     Session::new(peer)
                 }
             };
+            let refused = state.refused_ids();
             state.with_device(|device| {
-                for id in state.refused_ids() {
+                for id in refused {
                     session.hold(id, device.relay_heads(&id), device.docs());
                 }
             });
