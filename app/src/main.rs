@@ -3,7 +3,7 @@
 mod api;
 mod blobs;
 mod perf;
-mod repo;
+mod session;
 mod state;
 mod store;
 mod sync;

@@ -1,88 +1,57 @@
-//! The app's state: the document set, the device's identity, and the signals the UI reads.
+//! The app's state: the device core (`shared::device`), the device's identity, and the signals
+//! the UI reads.
 //!
-//! Every action follows design.md's loop: a `shared` rule decides, the change is written to the
-//! record's Automerge document, the document is committed to IndexedDB, and only then is the
-//! in-memory set updated, the UI told, and the sync client asked to send it.
+//! Every action follows design.md's loop: the core decides (through `shared`'s rules) and
+//! returns its I/O as effects; this module performs them — the store writes first, then the
+//! signals the UI reads, then what the sync client is told. A save is the core's two steps
+//! around the store write: prepared on a copy, written durably, and only then committed to
+//! memory. Starting and stopping sync and blob transfers is `crate::session`'s, above this.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
-use automerge::{Automerge, ChangeHash};
+use automerge::ChangeHash;
 use leptos::prelude::*;
 use shared::access::{self, Person};
-use shared::forms::{self, Form, Values, View};
+use shared::device::{Device, Effects, Prepared, Stored};
+use shared::forms::{self, Values, View};
 use shared::ids::DocumentId;
 use shared::index;
 use shared::model::{ChangeMeta, Record};
 use shared::priority::PriorityMatrix;
-use shared::records::agreement::{Agreements, SLA};
 use shared::refusal::Refusal;
 use shared::review::Attention;
 use shared::sync::NotAccepted;
 use shared::time::Timestamp;
 use wasm_bindgen::JsCast as _;
 
-use shared::sync::Docs as _;
+pub use shared::device::{LoadError, SaveError};
 
 use crate::api::{self, SessionInfo};
-use shared::summary::{self, NoSummary, Summary};
+use shared::summary::Summary;
 
-use crate::repo::Repo;
 use crate::store::{self, DocWrite, Store};
 
-/// Why a save did not happen.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SaveError {
-    /// A rule in `shared` refused the edit (its Display text, for the form).
-    Rejected(String),
-    /// The edit was valid but could not be made durable (e.g. the storage quota is full).
-    NotSaved(String),
-}
+/// Told which documents changed on this device.
+pub type AnnounceFn = Box<dyn Fn(&[DocumentId])>;
 
-impl std::fmt::Display for SaveError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SaveError::Rejected(m) | SaveError::NotSaved(m) => f.write_str(m),
-        }
-    }
+/// How the running sync client hears of local changes (set by it, cleared when it stops).
+pub struct SyncLink {
+    /// Documents changed on this device: announce them.
+    pub announce: AnnounceFn,
+    /// A refused record's copy is to be offered to the relay again.
+    pub release: Box<dyn Fn(DocumentId)>,
 }
-
-fn rejected(e: impl ToString) -> SaveError {
-    SaveError::Rejected(e.to_string())
-}
-
-fn not_saved(e: impl ToString) -> SaveError {
-    SaveError::NotSaved(e.to_string())
-}
-
-/// A document found on the device that could not be opened.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadError {
-    pub id: String,
-    pub message: String,
-}
-
-/// Told which documents changed on this device (the sync client sends them).
-pub type LocalChangeFn = Box<dyn Fn(&[DocumentId])>;
 
 /// Handles to everything the UI needs. `Copy`, so closures in views can capture it freely.
 #[derive(Clone, Copy)]
 pub struct AppState {
-    repo: StoredValue<Repo, LocalStorage>,
+    /// The device core: documents, relay heads, refusals, counts, SLAs.
+    device: StoredValue<Device, LocalStorage>,
     store: StoredValue<Option<Store>, LocalStorage>,
-    /// Documents changed locally that the sync client should announce (drained by it).
-    sync_notify: StoredValue<Option<LocalChangeFn>, LocalStorage>,
-    /// Unsynced changes per document; the status bar shows the sum.
-    unsynced_by_doc: StoredValue<HashMap<DocumentId, usize>>,
-    /// One local save at a time: each save edits a copy of a document and merges it back, and
-    /// two copies written concurrently by the same actor would clash.
-    saving: StoredValue<bool>,
-    /// The SLAs on the device, which tickets' clocks run against.
-    agreements: StoredValue<Agreements>,
-    /// The running sync client (only while signed in).
-    sync: StoredValue<Option<crate::sync::Handle>, LocalStorage>,
+    /// The sync client's ears, while it runs.
+    sync_link: StoredValue<Option<SyncLink>, LocalStorage>,
     /// The change feed cursor as of the last complete sync.
     changes_cursor: StoredValue<i64>,
-
     pub device_id: RwSignal<String>,
     pub display_name: RwSignal<String>,
     /// The signed-in person (kept on the device, so it survives going offline and reloading).
@@ -119,8 +88,6 @@ pub struct AppState {
     /// Records whose change the relay did not accept, and why (kept on the device). Their
     /// refused changes are held back from sync and not counted as "not synced".
     pub refused: RwSignal<BTreeMap<DocumentId, NotAccepted>>,
-    /// The attachment blobs on the device and their transfers.
-    pub blobs: crate::blobs::Blobs,
     /// A failure the person must know about that belongs to no form (storage unavailable, a
     /// synced document that could not be saved, a relay error).
     pub problem: RwSignal<Option<String>>,
@@ -133,13 +100,9 @@ pub fn now() -> Timestamp {
 impl AppState {
     pub fn new() -> Self {
         Self {
-            repo: StoredValue::new_local(Repo::default()),
+            device: StoredValue::new_local(Device::default()),
             store: StoredValue::new_local(None),
-            sync_notify: StoredValue::new_local(None),
-            unsynced_by_doc: StoredValue::new(HashMap::new()),
-            saving: StoredValue::new(false),
-            agreements: StoredValue::new(Agreements::default()),
-            sync: StoredValue::new_local(None),
+            sync_link: StoredValue::new_local(None),
             changes_cursor: StoredValue::new(0),
             device_id: RwSignal::new(String::new()),
             display_name: RwSignal::new(String::new()),
@@ -160,12 +123,11 @@ impl AppState {
             unsynced: RwSignal::new(0),
             refused: RwSignal::new(BTreeMap::new()),
             problem: RwSignal::new(None),
-            blobs: crate::blobs::Blobs::new(),
         }
     }
 
     pub fn matrix() -> PriorityMatrix {
-        PriorityMatrix::default()
+        Device::matrix()
     }
 
     /// Opens IndexedDB, the device identity and every stored document.
@@ -209,96 +171,41 @@ impl AppState {
                 .and_then(|json| serde_json::from_str(json).ok())
                 .unwrap_or_default(),
         );
-        self.blobs
-            .load(&store, meta.blob_settings.as_deref())
-            .await?;
         self.changes_cursor
             .set_value(meta.changes_cursor.unwrap_or(0));
         self.last_sync
             .set(meta.last_sync.map(Timestamp::from_millis));
-        self.refused.set(
-            meta.refused
-                .iter()
-                .filter_map(|(id, json)| Some((id.parse().ok()?, serde_json::from_str(json).ok()?)))
-                .collect(),
-        );
-
         // The list opens from the summaries alone, and paints before any document is decoded.
         // A summary names its document (the id it is stored under); one that does not parse
-        // is derived anew below.
-        let listed: BTreeMap<DocumentId, Summary> = store
-            .load_summaries()
-            .await?
-            .iter()
-            .filter_map(|json| {
-                let summary: Summary = serde_json::from_str(json).ok()?;
-                Some((summary.id.parse().ok()?, summary))
-            })
-            .collect();
+        // is derived anew by the core.
+        let listed = shared::device::parse_summaries(&store.load_summaries().await?);
         crate::perf::mark("outpost:summaries-decoded");
         self.summaries.set(listed);
         self.list_ready.set(true);
         next_frame().await;
 
-        // What the relay has of each document: only the sync needs it, after this.
-        let relay_heads = store.load_relay_heads().await?;
-        let stored = store.load_docs().await?;
-        let mut errors = vec![];
-        self.repo.update_value(|repo| {
-            for (id, heads) in relay_heads {
-                if let Ok(id) = id.parse::<DocumentId>() {
-                    repo.relay_heads
-                        .insert(id, shared::sync::heads_from_hex(&heads));
-                }
-            }
-            for entry in stored {
-                let loaded = entry.bytes.and_then(|bytes| {
-                    let id = entry.id.parse::<DocumentId>().map_err(|e| e.to_string())?;
-                    let doc = Automerge::load(&bytes)
-                        .map_err(|e| format!("the stored document is damaged: {e}"))?;
-                    Ok((id, doc))
-                });
-                match loaded {
-                    Ok((id, doc)) => repo.docs.insert(id, doc),
-                    Err(message) => errors.push(LoadError {
-                        id: entry.id,
-                        message,
-                    }),
-                }
-            }
-        });
-        self.ensure_indexes();
+        let stored = Stored {
+            // What the relay has of each document: only the sync needs it, after this.
+            relay_heads: store.load_relay_heads().await?,
+            docs: store
+                .load_docs()
+                .await?
+                .into_iter()
+                .map(|entry| (entry.id, entry.bytes))
+                .collect(),
+            refused: meta.refused,
+        };
+        let followed = self.followed_indexes();
+        let (device, fx) = self
+            .summaries
+            .with_untracked(|listed| Device::load(stored, listed, &followed, now()));
+        self.device.set_value(device);
         self.store.set_value(Some(store.clone()));
-        let ids = self.repo.with_value(|r| r.docs.ids());
-        self.load_errors.set(errors);
-        self.reread_agreements();
-        // Documents without a stored summary: stored before summaries existed (database
-        // version 1) or before a field they need, or not listed (indexes, unreadable records).
-        // Derive theirs and keep the new ones, so the next start needs no document to list.
-        let missing: Vec<DocumentId> = self.summaries.with_untracked(|m| {
-            ids.iter()
-                .filter(|id| !m.contains_key(id))
-                .copied()
-                .collect()
-        });
-        self.keep_summaries(&self.derive(&missing)).await;
-        self.recount(&ids);
-        self.changed(&ids);
+        self.refused
+            .set(self.device.with_value(|d| d.refused().clone()));
+        self.perform(fx).await;
         self.loaded.set(true);
         Ok(())
-    }
-
-    /// The scope indexes are how a device discovers records; an empty one, until the relay
-    /// sends it, makes the sync session ask for it.
-    fn ensure_indexes(self) {
-        let indexes = self.followed_indexes();
-        self.repo.update_value(|repo| {
-            for id in indexes {
-                if repo.docs.get(&id).is_none() {
-                    repo.docs.insert(id, Automerge::new());
-                }
-            }
-        });
     }
 
     /// The index documents this person follows: default, and each of their sites and teams.
@@ -310,29 +217,9 @@ impl AppState {
         scopes.iter().map(|s| index::index_id(s)).collect()
     }
 
-    /// Lets the sync client hear about local changes.
-    pub fn on_local_change(self, notify: Option<LocalChangeFn>) {
-        self.sync_notify.set_value(notify);
-    }
-
-    /// Starts syncing if someone is signed in (and not already syncing).
-    pub fn start_sync(self) {
-        if self.session.with_untracked(Option::is_none) || self.sync.with_value(Option::is_some) {
-            return;
-        }
-        let handle = crate::sync::start(self);
-        self.sync.set_value(handle);
-        self.blobs.start(self);
-    }
-
-    fn stop_sync(self) {
-        let mut handle = None;
-        self.sync.update_value(|h| handle = h.take());
-        if let Some(handle) = handle {
-            handle.stop();
-        }
-        self.blobs.stop();
-        self.on_local_change(None);
+    /// Lets the running sync client hear about local changes (`None`: it stopped).
+    pub fn link_sync(self, link: Option<SyncLink>) {
+        self.sync_link.set_value(link);
     }
 
     /// The relay's current account of the signed-in person (their roles, sites or teams may have
@@ -352,18 +239,12 @@ impl AppState {
         }
         self.display_name.set(info.name().to_string());
         self.session.set(Some(info));
-        let before: Vec<DocumentId> = self.repo.with_value(|r| r.docs.ids());
-        self.ensure_indexes();
-        let followed: Vec<DocumentId> = self
-            .followed_indexes()
-            .into_iter()
-            .filter(|id| !before.contains(id))
-            .collect();
-        self.notify_sync(&followed);
+        let followed = self.followed_indexes();
+        let added = self.device_mut(|d| d.follow(&followed));
+        self.announce(&added);
         let writable: Vec<DocumentId> = self
-            .refused
-            .get_untracked()
-            .into_keys()
+            .refused_ids()
+            .into_iter()
             .filter(|id| self.may_write(id).is_ok())
             .collect();
         for id in writable {
@@ -436,10 +317,9 @@ impl AppState {
     /// change's requester does not approve it). Tracked.
     pub fn barred_actions(self, id: &DocumentId) -> Vec<(&'static str, String)> {
         let actor = self.actor();
-        self.repo.with_value(|r| {
-            r.docs
-                .get(id)
-                .and_then(|doc| Some(form_of(doc).ok()?.barred(doc, &actor)))
+        self.device.with_value(|d| {
+            d.doc(id)
+                .and_then(|doc| Some(forms::of_document(doc).ok()?.barred(doc, &actor)))
                 .unwrap_or_default()
         })
     }
@@ -449,8 +329,8 @@ impl AppState {
     pub fn may_write(self, id: &DocumentId) -> Result<(), Refusal> {
         let person = self.person();
         let scope = self
-            .repo
-            .with_value(|r| r.docs.get(id).and_then(access::record_scope));
+            .device
+            .with_value(|d| d.doc(id).and_then(access::record_scope));
         scope.map_or(Ok(()), |scope| access::may_write(&person, &scope))
     }
 
@@ -461,88 +341,46 @@ impl AppState {
 
     /// The relay did not accept this device's change of `id`: keep why with the record.
     pub async fn not_accepted(self, id: DocumentId, refusal: Refusal) {
-        let entry = NotAccepted { refusal, at: now() };
-        let json = serde_json::to_string(&entry).unwrap_or_default();
-        self.refused.update(|m| {
-            m.insert(id, entry);
-        });
-        self.recount(&[id]);
-        self.keep_refusal(id, Some(&json)).await;
+        let fx = self.device_mut(|d| d.not_accepted(id, refusal, now()));
+        self.perform(fx).await;
     }
 
     /// The person keeps their refused change of `id` and offers it to the relay again (their
     /// rights may be back): it syncs like any change, and is marked again if refused again.
     pub async fn retry_refused(self, id: DocumentId) {
-        self.refused.update(|m| {
-            m.remove(&id);
-        });
-        self.recount(&[id]);
-        self.keep_refusal(id, None).await;
-        self.sync.with_value(|h| {
-            if let Some(h) = h {
-                h.release(id);
-            }
-        });
+        let fx = self.device_mut(|d| d.retry_refused(id));
+        self.perform(fx).await;
     }
 
     /// The person drops their refused change of `id`: the record becomes the relay's version
     /// again (durable before this returns `Ok`) and syncs as usual.
     pub async fn discard_refused(self, id: DocumentId) -> Result<(), SaveError> {
-        let _guard = self.begin_save().map_err(not_saved)?;
-        let doc = self
-            .repo
-            .with_value(|r| {
-                let doc = r.docs.get(&id)?;
-                Some(shared::sync::relay_version(doc, r.relay_heads(&id)))
-            })
-            .ok_or_else(|| rejected("this record is not on this device"))?;
-        let (write, derived) = self.doc_write(&id, &doc);
-        self.store()
-            .map_err(not_saved)?
-            .write(&[write])
-            .await
-            .map_err(not_saved)?;
-        self.repo.update_value(|r| r.docs.insert(id, doc));
-        self.retry_refused(id).await;
-        self.show(std::slice::from_ref(&derived));
-        self.changed(&[id]);
-        self.follow_agreements(&[derived]).await;
-        Ok(())
+        self.save(|d, _| d.prepare_discard(id, now())).await
     }
 
-    async fn keep_refusal(self, id: DocumentId, json: Option<&str>) {
-        if let Ok(store) = self.store()
-            && let Err(e) = store.put_refused(&id.to_string(), json).await
-        {
-            self.problem.set(Some(e.to_string()));
-        }
-    }
-
-    /// The records whose change the relay did not accept.
+    /// The records whose change the relay did not accept (as the core has them now: the
+    /// `refused` signal follows once the refusal is stored).
     pub fn refused_ids(self) -> Vec<DocumentId> {
-        self.refused.with_untracked(|m| m.keys().copied().collect())
+        self.device
+            .with_value(|d| d.refused().keys().copied().collect())
     }
 
     /// What the held-back (refused) changes of `id` did, oldest first.
     pub fn held_changes(self, id: &DocumentId) -> Vec<shared::history::HistoryEntry> {
-        self.repo.with_value(|r| {
-            r.docs.get(id).map_or_else(Vec::new, |doc| {
-                shared::history::history_since(doc, r.relay_heads(id))
-            })
-        })
+        self.device.with_value(|d| d.held_changes(id))
     }
 
     /// Called by the sync client when the relay no longer accepts the session.
     pub fn session_ended(self) {
-        self.sync.set_value(None);
-        self.on_local_change(None);
+        self.link_sync(None);
         self.online.set(false);
         self.session_expired.set(true);
     }
 
-    /// Signs in against the relay; on success the session is kept on the device and sync
-    /// (re)starts. The error is a sentence for the person.
-    pub async fn sign_in(self, username: &str, password: &str) -> Result<(), String> {
+    /// Signs in against the relay and keeps the session on the device. Returns the relay's
+    /// account of the person, for [`AppState::signed_in`] once the old sync has stopped. The
+    /// error is a sentence for the person.
+    pub async fn authenticate(self, username: &str, password: &str) -> Result<SessionInfo, String> {
         let device = self.device_id.get_untracked();
         let store = self.store()?;
         let info = match api::sign_in(username, password, &device).await {
@@ -564,24 +402,28 @@ impl AppState {
             .put_meta_string(store::SESSION, &info.to_json())
             .await
             .map_err(|e| e.to_string())?;
-        self.stop_sync();
+        Ok(info)
+    }
+
+    /// `info`'s person is signed in (their sync not started yet).
+    pub async fn signed_in(self, info: SessionInfo) {
         // Another person (or the same one after a while) may read other documents: the first
         // sync after signing in goes by the whole feed.
         self.set_changes_cursor(0).await;
         self.display_name.set(info.name().to_string());
         self.session.set(Some(info));
         self.session_expired.set(false);
-        self.ensure_indexes();
-        let ids = self.repo.with_value(|r| r.docs.ids());
-        self.recount(&ids);
-        self.start_sync();
-        Ok(())
+        let followed = self.followed_indexes();
+        let fx = self.device_mut(|d| {
+            let _ = d.follow(&followed);
+            d.recount_all()
+        });
+        self.perform(fx).await;
     }
 
-    /// Ends the session on the relay (if reachable) and forgets it here, with the directory
-    /// (what the next person may see of it is theirs to be given). Documents stay.
+    /// Forgets the session here, with the directory (what the next person may see of it is
+    /// theirs to be given), and ends it on the relay if reachable. Documents stay.
     pub async fn sign_out(self) {
-        self.stop_sync();
         let _ = api::sign_out().await;
         if let Ok(store) = self.store() {
             for key in [store::SESSION, store::DIRECTORY, store::GROUPS] {
@@ -624,13 +466,11 @@ impl AppState {
 
     /// The hex hashes of the changes of `id` the relay does not have yet.
     pub fn not_on_relay(self, id: &DocumentId) -> std::collections::HashSet<String> {
-        self.repo.with_value(|r| {
-            r.docs.get(id).map_or_else(Default::default, |doc| {
-                shared::sync::unsynced_hashes(doc, r.relay_heads(id))
-                    .iter()
-                    .map(ChangeHash::to_string)
-                    .collect()
-            })
+        self.device.with_value(|d| {
+            d.not_on_relay(id)
+                .iter()
+                .map(ChangeHash::to_string)
+                .collect()
         })
     }
 
@@ -641,26 +481,37 @@ impl AppState {
         id: &DocumentId,
         heads: &[ChangeHash],
     ) -> (Vec<shared::history::HistoryEntry>, Vec<ChangeHash>) {
-        self.repo.with_value(|r| {
-            r.docs.get(id).map_or_else(Default::default, |doc| {
+        self.device.with_value(|d| {
+            d.doc(id).map_or_else(Default::default, |doc| {
                 (shared::history::history_since(doc, heads), doc.get_heads())
             })
         })
     }
 
-    /// Runs `f` with the document set (the sync client reads and merges through this).
-    pub fn with_repo<R>(self, f: impl FnOnce(&mut Repo) -> R) -> R {
-        self.repo.update_value_returning(f)
+    /// Runs `f` with the device core (the sync client reads and merges its documents through
+    /// this, and reports what it merged with [`AppState::remote_changed`]).
+    pub fn with_device<R>(self, f: impl FnOnce(&mut Device) -> R) -> R {
+        self.device_mut(f)
+    }
+
+    /// Reads the device core.
+    pub fn read_device<R>(self, f: impl FnOnce(&Device) -> R) -> R {
+        self.device.with_value(f)
+    }
+
+    fn device_mut<R>(self, f: impl FnOnce(&mut Device) -> R) -> R {
+        let mut out = None;
+        self.device.update_value(|d| out = Some(f(d)));
+        out.expect("update_value ran the closure")
     }
 
     /// What the post-merge check (`shared::review`) reports for `id`: conflicting values of
     /// one field, values that could not be read, and rules the merged record breaks. Empty for
     /// a clean record.
     pub fn attention(self, id: &DocumentId) -> Vec<Attention> {
-        self.repo.with_value(|r| {
-            r.docs
-                .get(id)
-                .map(|doc| shared::review::attention(doc, &OnDevice(self)))
+        self.device.with_value(|d| {
+            d.doc(id)
+                .map(|doc| shared::review::attention(doc, &d.lookup()))
                 .unwrap_or_default()
         })
     }
@@ -674,11 +525,11 @@ impl AppState {
                 .map(|(id, s)| (*id, s.clone()))
                 .collect()
         });
-        let mut found: Vec<(Summary, Vec<Attention>)> = self.repo.with_value(|r| {
+        let mut found: Vec<(Summary, Vec<Attention>)> = self.device.with_value(|d| {
             flagged
                 .into_iter()
                 .filter_map(|(id, summary)| {
-                    let found = shared::review::attention(r.docs.get(&id)?, &OnDevice(self));
+                    let found = shared::review::attention(d.doc(&id)?, &d.lookup());
                     (!found.is_empty()).then_some((summary, found))
                 })
                 .collect()
@@ -695,45 +546,27 @@ impl AppState {
         field: String,
         value: String,
     ) -> Result<(), SaveError> {
-        self.save_edit(id, "this record is not on this device", |doc, meta| {
-            shared::review::choose(doc, &field, &value, meta).map_err(rejected)
-        })
-        .await
+        self.save(|d, meta| d.prepare_choose(id, &field, &value, meta))
+            .await
     }
 
-    /// The one save path for a change to a record on this device: `edit` changes a copy of the
-    /// document; the copy is durable in IndexedDB before it is merged into memory (so the relay
-    /// never sees a change the device could not keep), then it is shown and synced.
-    async fn save_edit(
+    /// The one save path for a person's change: the core prepares it on a copy, the copy is
+    /// durable in IndexedDB before the core merges it into memory (so the relay never sees a
+    /// change the device could not keep), then it is shown and synced.
+    async fn save(
         self,
-        id: DocumentId,
-        missing: &str,
-        edit: impl FnOnce(&mut Automerge, &ChangeMeta) -> Result<(), SaveError>,
+        prepare: impl FnOnce(&mut Device, &ChangeMeta) -> Result<Prepared, SaveError>,
     ) -> Result<(), SaveError> {
-        let _guard = self.begin_save().map_err(not_saved)?;
+        let store = self.store().map_err(SaveError::not_saved)?;
         let meta = self.change_meta();
-        let mut doc = self
-            .repo
-            .with_value(|r| r.docs.get(&id).cloned())
-            .ok_or_else(|| rejected(missing))?;
-        edit(&mut doc, &meta)?;
-        let (write, derived) = self.doc_write(&id, &doc);
-        let mut derived = vec![derived];
-        self.store()
-            .map_err(not_saved)?
-            .write(&[write])
-            .await
-            .map_err(not_saved)?;
-        // Merge rather than replace: a remote change may have arrived while we were saving.
-        let merged_extra = self
-            .repo
-            .update_value_returning(|r| merge_into(&mut r.docs, id, doc));
-        if merged_extra {
-            // The in-memory doc now has both; keep the disk (and the summary) in step.
-            derived = self.persist(&[id]).await;
+        let prepared = self.device_mut(|d| prepare(d, &meta))?;
+        let writes: Vec<DocWrite> = prepared.writes().iter().map(store_write).collect();
+        if let Err(e) = store.write(&writes).await {
+            self.device_mut(|d| d.abandon(prepared));
+            return Err(SaveError::not_saved(e));
         }
-        self.changed_locally(&derived);
-        self.follow_agreements(&derived).await;
+        let fx = self.device_mut(|d| d.commit(prepared));
+        self.perform(fx).await;
         Ok(())
     }
 
@@ -757,91 +590,19 @@ impl AppState {
     }
 
     /// Creates a record of `kind` from its form's `values` (`shared::forms`), filed in the
-    /// default index and its site's and team's, durable in IndexedDB before this returns `Ok`.
+    /// indexes that list it, durable in IndexedDB before this returns `Ok`.
     pub async fn create_record(self, kind: &str, values: Values) -> Result<DocumentId, SaveError> {
-        let _guard = self.begin_save().map_err(not_saved)?;
-        let meta = self.change_meta();
-        let form = forms::of(kind).ok_or_else(|| rejected(format!("no form for '{kind}'")))?;
         let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
-        let doc = form
-            .create(&id, &values, &OnDevice(self), &meta)
-            .map_err(rejected)?;
-        // Only the summary's site and team are used here (to file the record); the SLAs do not
-        // change them, and add_new stores the summary measured against the device's SLAs.
-        let place = summary::summarize(
-            &id.to_string(),
-            &doc,
-            &Self::matrix(),
-            &Agreements::default(),
-            &forms::Nothing,
-            meta.at,
-        )
-        .map_err(|e| not_saved(format!("{e:?}")))?;
-        self.add_new(id, doc, kind, &place.site, &place.team, &meta)
+        self.save(|d, meta| d.prepare_create(id, kind, &values, meta))
             .await?;
         Ok(id)
     }
 
-    /// Files the new document `doc` (a record of `kind`) in the indexes that list it
-    /// (`shared::index::scopes_for`: a security incident in the restricted one only, any
-    /// other in the default index and its site's and team's), and commits them all to
-    /// IndexedDB in one transaction before showing them.
-    async fn add_new(
-        self,
-        id: DocumentId,
-        mut doc: Automerge,
-        kind: &str,
-        site: &str,
-        team: &str,
-        meta: &ChangeMeta,
-    ) -> Result<(), SaveError> {
-        if !team.is_empty() {
-            // The relay decides who sees a record by its root `team` (shared::access), which
-            // a record's own `group` field does not write.
-            write_team(&mut doc, team, meta).map_err(not_saved)?;
-        }
-        let scopes = index::scopes_for(&shared::access::RecordScope {
-            kind: kind.to_string(),
-            site: (!site.is_empty()).then(|| site.to_string()),
-            team: (!team.is_empty()).then(|| team.to_string()),
-            restricted: shared::access::is_restricted_kind(kind),
-        });
-        let mut indexes = vec![];
-        for scope in scopes {
-            let index_id = index::index_id(&scope);
-            let mut index_doc = self
-                .repo
-                .with_value(|r| r.docs.get(&index_id).cloned())
-                .unwrap_or_default();
-            index::add(&mut index_doc, &id, kind, meta).map_err(not_saved)?;
-            indexes.push((index_id, index_doc));
-        }
-
-        let (writes, derived): (Vec<DocWrite>, Vec<Derived>) = std::iter::once((&id, &doc))
-            .chain(indexes.iter().map(|(i, d)| (i, d)))
-            .map(|(id, doc)| self.doc_write(id, doc))
-            .unzip();
-        self.store()
-            .map_err(not_saved)?
-            .write(&writes)
-            .await
-            .map_err(not_saved)?;
-
-        self.repo.update_value(|r| {
-            r.docs.insert(id, doc);
-            for (index_id, index_doc) in indexes {
-                merge_into(&mut r.docs, index_id, index_doc);
-            }
-        });
-        self.changed_locally(&derived);
-        Ok(())
-    }
-
     /// What the form of record `id` shows, if the record is on this device.
     pub fn record_view(self, id: &DocumentId) -> Option<Result<View, String>> {
-        self.repo.with_value(|r| {
-            r.docs.get(id).map(|doc| {
-                form_of(doc)
+        self.device.with_value(|d| {
+            d.doc(id).map(|doc| {
+                forms::of_document(doc)
                     .and_then(|f| f.view(doc))
                     .map_err(|e| e.to_string())
             })
@@ -850,9 +611,8 @@ impl AppState {
 
     /// The value of field `path` of record `id` as text ("" if it is not on this device).
     pub fn record_value(self, id: &DocumentId, path: &str) -> String {
-        self.repo.with_value(|r| {
-            r.docs
-                .get(id)
+        self.device.with_value(|d| {
+            d.doc(id)
                 .and_then(|doc| shared::records::read(doc).ok())
                 .map(|record| forms::to_text(record.get_at(path)))
                 .unwrap_or_default()
@@ -861,13 +621,7 @@ impl AppState {
 
     /// Writes the form fields in `values` to record `id`.
     pub async fn edit_record(self, id: DocumentId, values: Values) -> Result<(), SaveError> {
-        self.save_edit(id, "this record is not on this device", |doc, meta| {
-            form_of(doc)
-                .map_err(rejected)?
-                .edit(doc, &values, &OnDevice(self), meta)
-                .map_err(rejected)
-        })
-        .await
+        self.save(|d, meta| d.prepare_edit(id, &values, meta)).await
     }
 
     /// Adds the attachment entry for blob `hash` (already durable on the device) to record
@@ -880,28 +634,14 @@ impl AppState {
         mime: String,
         size: u64,
     ) -> Result<(), SaveError> {
-        self.save_edit(id, "this record is not on this device", |doc, meta| {
-            let mut record = shared::records::read(doc).map_err(rejected)?;
-            let attachment = shared::attachments::Attachment {
-                hash,
-                name,
-                mime,
-                size,
-                at: meta.at,
-                by: meta.author.clone(),
-                device: meta.device.clone(),
-            };
-            shared::attachments::attach(&mut record, meta, &attachment).map_err(rejected)?;
-            record.write(doc, meta).map_err(rejected)
-        })
-        .await
+        self.save(|d, meta| d.prepare_attach(id, hash, name, mime, size, meta))
+            .await
     }
 
     /// The attachments record `id` lists (none when it is not on this device).
     pub fn attachments(self, id: &DocumentId) -> Vec<shared::attachments::Attachment> {
-        self.repo.with_value(|r| {
-            r.docs
-                .get(id)
+        self.device.with_value(|d| {
+            d.doc(id)
                 .and_then(|doc| shared::records::read(doc).ok())
                 .map(|record| shared::attachments::Attachment::all(&record))
                 .unwrap_or_default()
@@ -915,13 +655,8 @@ impl AppState {
         to: String,
         reason: String,
     ) -> Result<(), SaveError> {
-        self.save_edit(id, "this record is not on this device", |doc, meta| {
-            form_of(doc)
-                .map_err(rejected)?
-                .move_to(doc, &to, &reason, &OnDevice(self), meta)
-                .map_err(rejected)
-        })
-        .await
+        self.save(|d, meta| d.prepare_move(id, &to, &reason, meta))
+            .await
     }
 
     /// Takes the form action `action` (a CAB decision, a check, …) on record `id`.
@@ -932,20 +667,15 @@ impl AppState {
         values: Values,
     ) -> Result<(), SaveError> {
         let actor = self.actor();
-        self.save_edit(id, "this record is not on this device", |doc, meta| {
-            form_of(doc)
-                .map_err(rejected)?
-                .act_as(doc, &action, &values, &OnDevice(self), meta, &actor)
-                .map_err(rejected)
-        })
-        .await
+        self.save(|d, meta| d.prepare_act(id, &action, &values, &actor, meta))
+            .await
     }
 
     /// "SLA-… Name" for the SLA numbered `number`, or "the standard SLA" when it is empty or
     /// not on this device (the clock then runs against the standard SLA).
     pub fn agreement_name(self, number: &str) -> String {
-        self.agreements.with_value(|slas| {
-            let sla = slas.for_ticket(number);
+        self.device.with_value(|d| {
+            let sla = d.agreements().for_ticket(number);
             if number.is_empty() {
                 "the standard SLA".to_string()
             } else if sla.number == number {
@@ -961,32 +691,17 @@ impl AppState {
         if number.is_empty() {
             return String::new();
         }
-        shared::records::service::ticket_service(&OnDevice(self), number)
-            .map(|(_, sla)| sla)
-            .unwrap_or_default()
+        self.device.with_value(|d| {
+            shared::records::service::ticket_service(&d.lookup(), number)
+                .map(|(_, sla)| sla)
+                .unwrap_or_default()
+        })
     }
 
     /// The active freeze windows on the device (`shared::records::change::freeze_windows`).
     pub fn freeze_windows(self) -> Vec<shared::records::change::FreezeWindow> {
-        shared::records::change::freeze_windows(&OnDevice(self))
-    }
-
-    /// Documents `ids` changed on this device: open forms re-read, and so does whatever reads
-    /// the records of their types.
-    fn changed(self, ids: &[DocumentId]) {
-        let kinds: HashSet<String> = self.summaries.with_untracked(|m| {
-            ids.iter()
-                .filter_map(|id| Some(m.get(id)?.kind.clone()))
-                .collect()
-        });
-        if !kinds.is_empty() {
-            self.kind_revisions.update(|revisions| {
-                for kind in kinds {
-                    *revisions.entry(kind).or_default() += 1;
-                }
-            });
-        }
-        self.revision.update(|r| *r += 1);
+        self.device
+            .with_value(|d| shared::records::change::freeze_windows(&d.lookup()))
     }
 
     /// Tracked: changes when a record of type `kind` changed on this device. Read it in its
@@ -998,234 +713,137 @@ impl AppState {
 
     /// Every readable record of type `kind` on the device, with its document id.
     pub fn records_of(self, kind: &str) -> Vec<(DocumentId, Record)> {
-        let ids: Vec<DocumentId> = self.summaries.with_untracked(|m| {
-            m.iter()
-                .filter(|(_, s)| s.kind == kind)
-                .map(|(id, _)| *id)
-                .collect()
-        });
-        self.repo.with_value(|r| {
-            ids.iter()
-                .filter_map(|id| Some((*id, shared::records::read(r.docs.get(id)?).ok()?)))
-                .collect()
-        })
+        self.device.with_value(|d| d.records_of(kind))
     }
 
     /// Documents that changed from outside (the relay): persist them, then show them.
     pub async fn remote_changed(self, ids: &[DocumentId]) {
-        let derived = self.persist(ids).await;
-        self.show(&derived);
-        self.recount(ids);
-        self.changed(ids);
-        self.follow_agreements(&derived).await;
-    }
-
-    /// Reads every SLA on the device again.
-    fn reread_agreements(self) {
-        self.agreements.set_value(Agreements::on(&OnDevice(self)));
-    }
-
-    /// After documents changed (`derived`, as saved or merged): if SLAs were among them, read
-    /// the SLAs again and derive anew the summaries of the tickets naming them, so their clocks
-    /// follow the agreement (or start following it once it reaches this device).
-    async fn follow_agreements(self, derived: &[Derived]) {
-        let changed: std::collections::HashSet<&str> = derived
-            .iter()
-            .filter_map(|(_, r)| r.as_ref().ok())
-            .filter(|s| s.kind == SLA.kind)
-            .map(|s| s.number.as_str())
-            .collect();
-        if changed.is_empty() {
-            return;
-        }
-        self.reread_agreements();
-        let naming: Vec<DocumentId> = self.summaries.with_untracked(|m| {
-            m.iter()
-                .filter(|(_, s)| changed.contains(s.agreement.as_str()))
-                .map(|(id, _)| *id)
-                .collect()
-        });
-        self.keep_summaries(&self.derive(&naming)).await;
-    }
-
-    /// Stores summaries derived from documents already stored, and shows them.
-    async fn keep_summaries(self, derived: &[Derived]) {
-        let json: Vec<(String, String)> = derived
-            .iter()
-            .filter_map(|(id, r)| Some((id.to_string(), to_json(r.as_ref().ok()?))))
-            .collect();
-        if !json.is_empty() {
-            let stored = match self.store() {
-                Ok(store) => store.put_summaries(&json).await.map_err(|e| e.to_string()),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = stored {
-                self.problem.set(Some(e));
-            }
-        }
-        self.show(derived);
+        let fx = self.device_mut(|d| d.remote_changed(ids, now()));
+        self.perform(fx).await;
     }
 
     /// The relay is known to have `heads` of `id`: remember it (durably) and recount.
     pub async fn relay_has(self, id: DocumentId, heads: Vec<ChangeHash>) {
-        let hex = shared::sync::heads_to_hex(&heads);
-        self.repo.update_value(|r| {
-            r.relay_heads.insert(id, heads);
-        });
-        self.recount(&[id]);
-        if let Ok(store) = self.store()
-            && let Err(e) = store.put_relay_heads(&id.to_string(), &hex).await
-        {
-            self.problem.set(Some(e.to_string()));
-        }
+        let fx = self.device_mut(|d| d.relay_has(id, heads));
+        self.perform(fx).await;
     }
 
-    /// Writes the in-memory state of `ids` to IndexedDB, each with its summary in the same
-    /// transaction; returns the summaries for the list.
-    async fn persist(self, ids: &[DocumentId]) -> Vec<Derived> {
-        let (writes, derived): (Vec<DocWrite>, Vec<Derived>) = self.repo.with_value(|r| {
-            ids.iter()
-                .filter_map(|id| Some(self.doc_write(id, r.docs.get(id)?)))
-                .unzip()
-        });
-        let result = match self.store() {
-            Ok(store) => store.write(&writes).await.map_err(|e| e.to_string()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
+    /// Performs the core's effects: the store writes first (a failure is the person's to know,
+    /// and the rest still happens: memory already holds the change), then the signals, then
+    /// what the sync client is told.
+    async fn perform(self, fx: Effects) {
+        let Effects {
+            writes,
+            summaries,
+            relay_heads,
+            refusals,
+            shown,
+            load_errors,
+            unsynced,
+            announce,
+            release,
+            changed,
+        } = fx;
+        let durable = !(writes.is_empty()
+            && summaries.is_empty()
+            && relay_heads.is_empty()
+            && refusals.is_empty());
+        if durable && let Err(e) = self.write(writes, summaries, relay_heads, &refusals).await {
             self.problem.set(Some(e));
         }
-        derived
-    }
-
-    /// The summary of document `id` at `at`, tickets measured against the SLAs on the device.
-    fn summarize(
-        self,
-        id: &DocumentId,
-        doc: &Automerge,
-        at: Timestamp,
-    ) -> Result<Summary, NoSummary> {
-        self.agreements.with_value(|slas| {
-            summary::summarize(
-                &id.to_string(),
-                doc,
-                &Self::matrix(),
-                slas,
-                &OnDevice(self),
-                at,
-            )
-        })
-    }
-
-    /// The store write of one document with its summary (none for documents not listed), and
-    /// the summary itself for the list.
-    fn doc_write(self, id: &DocumentId, doc: &Automerge) -> (DocWrite, Derived) {
-        let summary = self.summarize(id, doc, now());
-        let write = DocWrite {
-            id: id.to_string(),
-            bytes: doc.save(),
-            summary: summary.as_ref().ok().map(to_json),
-        };
-        (write, (*id, summary))
-    }
-
-    /// The summaries of `ids` as their documents are now.
-    fn derive(self, ids: &[DocumentId]) -> Vec<Derived> {
-        let at = now();
-        self.repo.with_value(|r| {
-            ids.iter()
-                .filter_map(|id| Some((*id, self.summarize(id, r.docs.get(id)?, at))))
-                .collect()
-        })
-    }
-
-    /// Puts derived summaries in the list, and unreadable records among the load errors.
-    fn show(self, derived: &[Derived]) {
-        if derived.is_empty() {
-            return;
+        if !shown.is_empty() {
+            self.summaries.update(|m| {
+                for (id, summary) in shown {
+                    match summary {
+                        Some(s) => m.insert(id, s),
+                        None => m.remove(&id),
+                    };
+                }
+            });
         }
-        self.summaries.update(|m| {
-            for (id, result) in derived {
-                match result {
-                    Ok(s) => {
-                        m.insert(*id, s.clone());
+        // Counts and sets as the core has them now (another operation may have run while this
+        // one's writes were under way).
+        if load_errors.is_some() {
+            self.load_errors
+                .set(self.device.with_value(|d| d.load_errors().to_vec()));
+        }
+        if !refusals.is_empty() {
+            self.refused
+                .set(self.device.with_value(|d| d.refused().clone()));
+        }
+        if unsynced.is_some() {
+            self.unsynced.set(self.device.with_value(Device::unsynced));
+        }
+        if let Some(kinds) = changed {
+            if !kinds.is_empty() {
+                self.kind_revisions.update(|revisions| {
+                    for kind in kinds {
+                        *revisions.entry(kind).or_default() += 1;
                     }
-                    Err(_) => {
-                        m.remove(id);
-                    }
+                });
+            }
+            self.revision.update(|r| *r += 1);
+        }
+        self.announce(&announce);
+        self.sync_link.with_value(|link| {
+            if let Some(link) = link {
+                for id in release {
+                    (link.release)(id);
                 }
             }
         });
-        let failed: Vec<LoadError> = derived
-            .iter()
-            .filter_map(|(id, r)| match r {
-                Err(NoSummary::Unreadable(message)) => Some(LoadError {
-                    id: id.to_string(),
-                    message: message.clone(),
-                }),
-                _ => None,
-            })
-            .collect();
-        self.load_errors.update(|errors| {
-            // A document that now reads fine (e.g. fixed by a merge) is no longer an error.
-            errors.retain(|e| !derived.iter().any(|(id, _)| id.to_string() == e.id));
-            errors.extend(failed);
-        });
     }
 
-    /// Documents saved on this device, with their summaries as saved: shown, counted, synced.
-    fn changed_locally(self, derived: &[Derived]) {
-        let ids: Vec<DocumentId> = derived.iter().map(|(id, _)| *id).collect();
-        self.show(derived);
-        self.recount(&ids);
-        self.changed(&ids);
-        self.notify_sync(&ids);
+    /// The store writes of one operation's effects.
+    async fn write(
+        self,
+        writes: Vec<shared::device::DocWrite>,
+        summaries: Vec<(DocumentId, Summary)>,
+        relay_heads: Vec<(DocumentId, Vec<ChangeHash>)>,
+        refusals: &[(DocumentId, Option<NotAccepted>)],
+    ) -> Result<(), String> {
+        let store = self.store()?;
+        let failed = |e: store::StoreError| e.to_string();
+        if !writes.is_empty() {
+            let writes: Vec<DocWrite> = writes.iter().map(store_write).collect();
+            store.write(&writes).await.map_err(failed)?;
+        }
+        if !summaries.is_empty() {
+            let json: Vec<(String, String)> = summaries
+                .iter()
+                .map(|(id, s)| (id.to_string(), to_json(s)))
+                .collect();
+            store.put_summaries(&json).await.map_err(failed)?;
+        }
+        for (id, heads) in relay_heads {
+            let hex = shared::sync::heads_to_hex(&heads);
+            store
+                .put_relay_heads(&id.to_string(), &hex)
+                .await
+                .map_err(failed)?;
+        }
+        for (id, entry) in refusals {
+            let json = entry
+                .as_ref()
+                .map(|e| serde_json::to_string(e).unwrap_or_default());
+            store
+                .put_refused(&id.to_string(), json.as_deref())
+                .await
+                .map_err(failed)?;
+        }
+        Ok(())
     }
 
     /// Tells the sync client that `ids` changed on this device.
-    fn notify_sync(self, ids: &[DocumentId]) {
+    fn announce(self, ids: &[DocumentId]) {
         if ids.is_empty() {
             return;
         }
-        self.sync_notify.with_value(|notify| {
-            if let Some(notify) = notify {
-                notify(ids);
+        self.sync_link.with_value(|link| {
+            if let Some(link) = link {
+                (link.announce)(ids);
             }
         });
-    }
-
-    /// Counts what the relay does not have yet of `ids`; a refused change is not waiting to sync
-    /// (it is counted among the records not accepted).
-    fn recount(self, ids: &[DocumentId]) {
-        let counts: Vec<(DocumentId, usize)> = self.refused.with_untracked(|refused| {
-            self.repo.with_value(|r| {
-                let count = |id| {
-                    if refused.contains_key(id) {
-                        0
-                    } else {
-                        r.unsynced(id)
-                    }
-                };
-                ids.iter().map(|id| (*id, count(id))).collect()
-            })
-        });
-        let total = {
-            let mut total = 0;
-            self.unsynced_by_doc.update_value(|by_doc| {
-                by_doc.extend(counts);
-                total = by_doc.values().sum();
-            });
-            total
-        };
-        self.unsynced.set(total);
-    }
-
-    fn begin_save(self) -> Result<SaveGuard, String> {
-        if self.saving.get_value() {
-            return Err("another save is still in progress; try again in a moment".into());
-        }
-        self.saving.set_value(true);
-        Ok(SaveGuard(self.saving))
     }
 }
 
@@ -1235,74 +853,12 @@ impl Default for AppState {
     }
 }
 
-/// Clears the "saving" flag however the save ends (including an early `?`).
-struct SaveGuard(StoredValue<bool>);
-
-impl Drop for SaveGuard {
-    fn drop(&mut self) {
-        self.0.set_value(false);
-    }
-}
-
-/// A document's summary, or why it has none.
-type Derived = (DocumentId, Result<Summary, NoSummary>);
-
-/// The form of the record in `doc`.
-fn form_of(doc: &Automerge) -> Result<Form, shared::model::RecordError> {
-    forms::of_document(doc)
-}
-
-/// The other records on this device, for rules that read them (`shared::forms::Lookup`).
-struct OnDevice(AppState);
-
-impl forms::Lookup for OnDevice {
-    fn record(&self, number: &str) -> Option<Automerge> {
-        let listed = self.0.summaries.with_untracked(|m| {
-            m.iter()
-                .find(|(_, s)| s.number.eq_ignore_ascii_case(number.trim()))
-                .map(|(id, _)| *id)
-        });
-        self.0.repo.with_value(|r| match listed {
-            Some(id) => r.docs.get(&id).cloned(),
-            // Records no list shows (change templates): by the number in the document.
-            None => r.docs.iter().find_map(|(_, doc)| {
-                (root_string(doc, "number")?.eq_ignore_ascii_case(number.trim()))
-                    .then(|| doc.clone())
-            }),
-        })
-    }
-
-    fn id_of(&self, number: &str) -> Option<String> {
-        self.0.summaries.with_untracked(|m| {
-            m.iter()
-                .find(|(_, s)| s.number.eq_ignore_ascii_case(number.trim()))
-                .map(|(id, _)| id.to_string())
-        })
-    }
-
-    fn all(&self, kind: &str) -> Vec<Automerge> {
-        let ids: Vec<DocumentId> = self.0.summaries.with_untracked(|m| {
-            m.iter()
-                .filter(|(_, s)| s.kind == kind)
-                .map(|(id, _)| *id)
-                .collect()
-        });
-        self.0.repo.with_value(|r| {
-            ids.iter()
-                .filter_map(|id| r.docs.get(id).cloned())
-                .collect()
-        })
-    }
-}
-
-fn root_string(doc: &Automerge, key: &str) -> Option<String> {
-    use automerge::{ReadDoc, ScalarValue, Value};
-    match doc.get(automerge::ROOT, key).ok().flatten()? {
-        (Value::Scalar(s), _) => match s.as_ref() {
-            ScalarValue::Str(t) => Some(t.to_string()),
-            _ => None,
-        },
-        _ => None,
+/// The store's form of a document write: the summary as JSON.
+fn store_write(w: &shared::device::DocWrite) -> DocWrite {
+    DocWrite {
+        id: w.id.to_string(),
+        bytes: w.bytes.clone(),
+        summary: w.summary.as_ref().map(to_json),
     }
 }
 
@@ -1325,43 +881,4 @@ pub async fn next_frame() {
         let _ = window.request_animation_frame(after_paint.unchecked_ref());
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-/// Puts `team` at the document's root, where `shared::access::record_scope` reads it.
-fn write_team(doc: &mut Automerge, team: &str, meta: &ChangeMeta) -> Result<(), String> {
-    use automerge::transaction::Transactable as _;
-    let mut tx = doc.transaction();
-    tx.put(automerge::ROOT, "team", team)
-        .map_err(|e| e.to_string())?;
-    tx.commit_with(meta.commit_options());
-    Ok(())
-}
-
-/// Merges `doc` into the set's copy of `id` (or inserts it). Returns whether the set's copy
-/// had changes `doc` lacked, i.e. whether the result differs from what was saved.
-fn merge_into(docs: &mut crate::repo::Docs, id: DocumentId, mut doc: Automerge) -> bool {
-    match docs.get_mut(&id) {
-        Some(existing) => {
-            let before = doc.get_heads();
-            let _ = existing.merge(&mut doc);
-            existing.get_heads() != before
-        }
-        None => {
-            docs.insert(id, doc);
-            false
-        }
-    }
-}
-
-/// `StoredValue::update_value` that hands back the closure's result.
-trait UpdateReturning<T> {
-    fn update_value_returning<R>(&self, f: impl FnOnce(&mut T) -> R) -> R;
-}
-
-impl<T: 'static> UpdateReturning<T> for StoredValue<T, LocalStorage> {
-    fn update_value_returning<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let mut out = None;
-        self.update_value(|v| out = Some(f(v)));
-        out.expect("update_value ran the closure")
-    }
 }

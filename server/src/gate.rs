@@ -265,7 +265,7 @@ impl Gate<'_> {
     }
 
     /// Whether a frame of the hub's may go to this device: never a document out of its scope.
-    /// `document`: what [`outbound_document`] read of the frame.
+    /// `document`: what the frame shows (`HubEffect::Send`'s `shows`).
     pub fn outbound(&self, document: Option<&str>) -> Result<bool, StoreError> {
         let Some(document) = document else {
             return Ok(true);
@@ -290,16 +290,6 @@ impl Gate<'_> {
             sender_id: PeerId::from(RELAY_PEER),
             target_id: PeerId(self.session.device.clone()),
         })
-    }
-}
-
-/// The document a frame of the hub's shows something of, which [`Gate::outbound`] checks:
-/// `None` for frames about none, and for `doc-unavailable` ("not here for you" is what
-/// out-of-scope documents are answered anyway).
-pub fn outbound_document(frame: &[u8]) -> Option<String> {
-    match protocol::decode(frame).ok()? {
-        Message::DocUnavailable { .. } => None,
-        message => Some(message.document_id()?.to_string()),
     }
 }
 

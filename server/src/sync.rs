@@ -43,7 +43,7 @@ use shared::{
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use crate::{
-    gate::{Creation, Gate, Inbound, RELAY_PEER, outbound_document, read_creation},
+    gate::{Creation, Gate, Inbound, RELAY_PEER, read_creation},
     limits::{InFlight, Limit, Limits},
     metrics::Metrics,
     outbox::{Outbox, outbox},
@@ -103,9 +103,8 @@ enum Event {
 
 /// What the hub thread queues for a connection's writer.
 enum Out {
-    /// A frame of the hub's, and the document it shows something of
-    /// ([`outbound_document`], read once: for the outbound gate, and whether it may
-    /// acknowledge a write of the batch).
+    /// A frame of the hub's, and the document it shows something of (`HubEffect::Send`'s
+    /// `shows`: for the outbound gate, and whether it may acknowledge a write of the batch).
     Frame {
         frame: Vec<u8>,
         document: Option<String>,
@@ -816,8 +815,8 @@ fn recheck(
         *edge.session = current;
     }
     for effect in hub.take_effects() {
-        if let HubEffect::Send { conn, frame } = effect {
-            sends.push((conn, Out::frame(frame)));
+        if let HubEffect::Send { conn, frame, shows } = effect {
+            sends.push((conn, Out::frame(frame, shows)));
         }
     }
 }
@@ -870,9 +869,11 @@ fn refuse(
 }
 
 impl Out {
-    fn frame(frame: Vec<u8>) -> Out {
-        let document = outbound_document(&frame);
-        Out::Frame { frame, document }
+    fn frame(frame: Vec<u8>, shows: Option<DocumentId>) -> Out {
+        Out::Frame {
+            frame,
+            document: shows.map(|id| id.to_string()),
+        }
     }
 }
 
@@ -1047,7 +1048,9 @@ fn drive(
                         heads,
                     });
                 }
-                HubEffect::Send { conn, frame } => sends.push((conn, Out::frame(frame))),
+                HubEffect::Send { conn, frame, shows } => {
+                    sends.push((conn, Out::frame(frame, shows)))
+                }
                 HubEffect::Close { conn, reason } => {
                     if let Some(edge) = edges.get_mut(&conn) {
                         edge.closed = true;

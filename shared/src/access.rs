@@ -44,7 +44,7 @@ pub fn access(person: &Person, scope: &RecordScope) -> Access {
         // Whoever may create a record listed there adds its entry.
         person.roles.iter().any(|r| *r != Role::Auditor)
     } else {
-        has(Role::Administrator)
+        works_every_team(person)
             || (has(Role::ChangeManager) && scope.kind == "change")
             || in_scope(person, scope, Role::Technician, Role::Agent)
     };
@@ -78,6 +78,12 @@ pub fn may_write(person: &Person, scope: &RecordScope) -> Result<(), Refusal> {
         Access::Read => Err(Refusal::new(RefusalCode::ReadOnly, READ_ONLY)),
         Access::None => Err(Refusal::new(RefusalCode::OutOfScope, OUT_OF_SCOPE)),
     }
+}
+
+/// Whether `person` works the records of every site and team (administrators), so may file a
+/// new record in any team, not only their own.
+pub fn works_every_team(person: &Person) -> bool {
+    person.roles.contains(&Role::Administrator)
 }
 
 /// Whether `person` may administer the relay (people, sites, teams, its counters), and if
@@ -168,6 +174,21 @@ mod tests {
             team: team.map(str::to_string),
             restricted: false,
         }
+    }
+
+    #[test]
+    fn only_who_works_every_team_may_file_a_new_record_in_a_team_not_theirs() {
+        let admin = person(&[Role::Administrator], &[], &[]);
+        let agent = person(&[Role::Agent], &[], &["network"]);
+        let elsewhere = record("incident", None, Some("facilities"));
+        assert!(works_every_team(&admin));
+        assert_eq!(access(&admin, &elsewhere), Access::ReadWrite);
+        assert!(!works_every_team(&agent));
+        assert_eq!(access(&agent, &elsewhere), Access::None);
+        assert_eq!(
+            access(&agent, &record("incident", None, Some("network"))),
+            Access::ReadWrite
+        );
     }
 
     #[test]

@@ -77,6 +77,12 @@ impl SessionInfo {
         crate::access::may_administer(&self.person()).is_ok()
     }
 
+    /// Whether they may file a new record in any team ([`crate::access::works_every_team`]):
+    /// the team picker then offers every team the relay lists.
+    pub fn works_every_team(&self) -> bool {
+        crate::access::works_every_team(&self.person())
+    }
+
     /// Whether they may take the evidence export ([`crate::access::may_export_evidence`]).
     pub fn may_export_evidence(&self) -> bool {
         crate::access::may_export_evidence(&self.person()).is_ok()

@@ -10,6 +10,7 @@ pub mod access;
 pub mod api;
 pub mod attachments;
 pub mod csv_export;
+pub mod device;
 pub mod directory;
 pub mod duties;
 pub mod evidence;

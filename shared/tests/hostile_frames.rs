@@ -173,7 +173,7 @@ impl Relay {
                         }
                         entry.1 = heads;
                     }
-                    HubEffect::Send { conn, frame } => sent.push((conn, frame)),
+                    HubEffect::Send { conn, frame, .. } => sent.push((conn, frame)),
                     HubEffect::Close { .. } | HubEffect::Refuse { .. } => {}
                 }
             }

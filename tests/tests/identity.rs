@@ -1,6 +1,7 @@
 //! Identity end to end (issue 13): a tablet shared by two people gives the second a device id
 //! of their own (the relay refuses another person's), and disabling a person from the relay's
-//! command line reaches their open tablet at once, which keeps what they did.
+//! command line reaches their open tablet at once, which keeps what they did. A wrong password
+//! is refused with a sentence and the form is ready for another try.
 
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,14 @@ async fn a_shared_tablet_signs_in_a_second_person_and_disabling_them_reaches_it_
     tablet.click("#sign-out").await?;
     // Signed out once the app shows its sign-in form (the session is forgotten by then).
     tablet.wait_for("#username", SYNC_TIMEOUT).await?;
+
+    // A wrong password is refused with a sentence, and the form is ready for another try.
+    tablet.fill("#username", "tom").await?;
+    tablet.fill("#password", "not-his-password").await?;
+    tablet.click("#sign-in").await?;
+    tablet.wait_for(".sign-in-error", SYNC_TIMEOUT).await?;
+    assert!(!tablet.text(".sign-in-error").await?.trim().is_empty());
+    assert_eq!(tablet.text("#sign-in").await?.trim(), "Sign in");
 
     // Tom signs in on the same tablet: the relay refuses the administrator's device id to him,
     // so the app takes one of his own, and he works and syncs.

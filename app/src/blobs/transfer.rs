@@ -84,8 +84,8 @@ impl Blobs {
     fn next_download(self, state: AppState, now: i64) -> Option<String> {
         let mut wanted: BTreeSet<String> = self.wanted.with_value(|w| w.iter().cloned().collect());
         if self.settings.with_untracked(|s| s.keep_offline) {
-            state.with_repo(|repo| {
-                for (_, doc) in repo.docs.iter() {
+            state.read_device(|d| {
+                for (_, doc) in d.docs().iter() {
                     wanted.extend(shared::attachments::hashes_in(doc));
                 }
             });

@@ -27,10 +27,11 @@ use automerge::Automerge;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::ids::{DocumentId, PeerId};
-use shared::sync::{Docs as _, Effect, Session};
+use shared::sync::{Effect, Session};
 
 use crate::api;
-use crate::state::AppState;
+use crate::blobs::Blobs;
+use crate::state::{AppState, SyncLink};
 
 pub use socket::Socket;
 
@@ -42,6 +43,8 @@ const UNAVAILABLE_FIRST_DELAY_MS: u32 = 1_000;
 
 struct Client {
     state: AppState,
+    /// Blobs follow the documents that name them: kicked when records reach the relay.
+    blobs: Blobs,
     session: RefCell<Option<Session>>,
     socket: RefCell<Option<Socket>>,
     /// Pending re-requests of unavailable documents, with the attempts made so far.
@@ -64,19 +67,14 @@ impl Handle {
     pub fn stop(&self) {
         self.0.stop();
     }
-
-    /// Offers the device's copy of `id` to the relay again (a refused change retried or
-    /// discarded).
-    pub fn release(&self, id: DocumentId) {
-        self.0.release(id);
-    }
 }
 
 /// Connects to the relay and keeps syncing until stopped.
-pub fn start(state: AppState) -> Option<Handle> {
+pub fn start(state: AppState, blobs: Blobs) -> Option<Handle> {
     let url = socket::sync_url()?;
     let client = Rc::new_cyclic(|this| Client {
         state,
+        blobs,
         session: RefCell::new(None),
         socket: RefCell::new(None),
         retries: RefCell::new(HashMap::new()),
@@ -101,14 +99,26 @@ pub fn start(state: AppState) -> Option<Handle> {
     };
     *client.socket.borrow_mut() = Some(Socket::connect(url, handlers));
     // A weak link: the app's state must not keep a stopped client alive.
-    state.on_local_change(Some(Box::new({
-        let client = Rc::downgrade(&client);
-        move |ids| {
-            if let Some(client) = client.upgrade() {
-                client.local_change(ids);
+    state.link_sync(Some(SyncLink {
+        announce: Box::new({
+            let client = Rc::downgrade(&client);
+            move |ids| {
+                if let Some(client) = client.upgrade() {
+                    client.local_change(ids);
+                }
             }
-        }
-    })));
+        }),
+        // Offers the device's copy of a record to the relay again (a refused change retried
+        // or discarded).
+        release: Box::new({
+            let client = Rc::downgrade(&client);
+            move |id| {
+                if let Some(client) = client.upgrade() {
+                    client.release(id);
+                }
+            }
+        }),
+    }));
     Some(Handle(client))
 }
 
@@ -156,19 +166,19 @@ impl Client {
                         .collect();
                     let always = state.followed_indexes();
                     let refused = state.refused_ids();
-                    let plan = state.with_repo(|repo| {
+                    let plan = state.with_device(|device| {
                         // A refused change is not offered again: those records sync when the
                         // relay has news of them.
                         let plan = shared::sync::reconnect_plan(
-                            repo.docs.iter().filter(|(id, _)| !refused.contains(id)),
-                            |id| repo.relay_heads(id).to_vec(),
+                            device.docs().iter().filter(|(id, _)| !refused.contains(id)),
+                            |id| device.relay_heads(id).to_vec(),
                             &changed,
                             &always,
                         );
                         // An empty document makes the session ask the relay for one it lacks.
                         for id in &plan {
-                            if repo.docs.get(id).is_none() {
-                                repo.docs.insert(*id, Automerge::new());
+                            if device.docs().get(id).is_none() {
+                                device.docs_mut().insert(*id, Automerge::new());
                             }
                         }
                         plan
@@ -199,9 +209,10 @@ impl Client {
                     Session::new(peer)
                 }
             };
-            state.with_repo(|repo| {
-                for id in state.refused_ids() {
-                    session.hold(id, repo.relay_heads(&id), &repo.docs);
+            let refused = state.refused_ids();
+            state.with_device(|device| {
+                for id in refused {
+                    session.hold(id, device.relay_heads(&id), device.docs());
                 }
             });
             let frames = session.open();
@@ -265,10 +276,10 @@ impl Client {
     }
 
     fn frame(&self, frame: &[u8]) {
-        let result = self.state.with_repo(|repo| {
+        let result = self.state.with_device(|device| {
             let mut session = self.session.borrow_mut();
             let session = session.as_mut()?;
-            Some(session.receive(frame, &mut repo.docs))
+            Some(session.receive(frame, device.docs_mut()))
         });
         match result {
             None => {}
@@ -299,7 +310,7 @@ impl Client {
                     self.reported(&doc);
                     spawn_local(self.state.relay_has(doc, heads));
                     // A record that reached the relay may name blobs it can now take.
-                    self.state.blobs.kick(self.state);
+                    self.blobs.kick(self.state);
                 }
                 Effect::Unavailable(id) => {
                     self.reported(&id);
@@ -317,7 +328,7 @@ impl Client {
                     self.state.session_expired.set(false);
                     self.request_listed();
                     // Blobs follow the documents that name them.
-                    self.state.blobs.kick(self.state);
+                    self.blobs.kick(self.state);
                     // Nothing planned (nothing changed anywhere): the cursor is current.
                     let empty = self
                         .pending
@@ -348,23 +359,26 @@ impl Client {
     /// have (or has only asked for so far).
     fn request_listed(&self) {
         let indexes = self.state.followed_indexes();
-        let frames = self.state.with_repo(|repo| {
+        let frames = self.state.with_device(|device| {
             let mut session = self.session.borrow_mut();
             let session = session.as_mut()?;
             let listed: Vec<DocumentId> = indexes
                 .iter()
-                .filter_map(|i| repo.docs.get(i).map(shared::index::records))
+                .filter_map(|i| device.docs().get(i).map(shared::index::records))
                 .flatten()
                 .collect();
             let mut frames = vec![];
             for id in listed {
-                let missing = repo.docs.get(&id).is_none_or(|d| d.get_heads().is_empty());
+                let missing = device
+                    .docs()
+                    .get(&id)
+                    .is_none_or(|d| d.get_heads().is_empty());
                 if missing {
                     // An empty document makes the session send a `request` for it.
-                    if repo.docs.get(&id).is_none() {
-                        repo.docs.insert(id, Automerge::new());
+                    if device.docs().get(&id).is_none() {
+                        device.docs_mut().insert(id, Automerge::new());
                     }
-                    frames.extend(session.local_change(&id, &repo.docs));
+                    frames.extend(session.local_change(&id, device.docs()));
                 }
             }
             Some(frames)
@@ -381,14 +395,14 @@ impl Client {
             .borrow()
             .as_ref()
             .is_some_and(|s| s.is_held(&id));
-        if held || self.state.refused.with_untracked(|m| m.contains_key(&id)) {
+        if held || self.state.refused_ids().contains(&id) {
             return true;
         }
-        let held = self.state.with_repo(|repo| {
-            let heads = repo.relay_heads(&id).to_vec();
-            let refusal = shared::sync::unavailable_refusal(repo.docs.get(&id)?, &heads)?;
+        let held = self.state.with_device(|device| {
+            let heads = device.relay_heads(&id).to_vec();
+            let refusal = shared::sync::unavailable_refusal(device.docs().get(&id)?, &heads)?;
             let mut session = self.session.borrow_mut();
-            let frames = session.as_mut()?.hold(id, &heads, &repo.docs);
+            let frames = session.as_mut()?.hold(id, &heads, device.docs());
             Some((refusal, frames))
         });
         let Some((refusal, frames)) = held else {
@@ -401,11 +415,11 @@ impl Client {
 
     /// Offers the device's copy of `id` again (see [`Handle::release`]).
     fn release(&self, id: DocumentId) {
-        let frames = self.state.with_repo(|repo| {
+        let frames = self.state.with_device(|device| {
             let mut session = self.session.borrow_mut();
             session
                 .as_mut()
-                .map(|s| s.release(&id, &repo.docs))
+                .map(|s| s.release(&id, device.docs()))
                 .unwrap_or_default()
         });
         self.send(&frames);
@@ -430,13 +444,13 @@ impl Client {
     }
 
     fn local_change(&self, ids: &[DocumentId]) {
-        let frames = self.state.with_repo(|repo| {
+        let frames = self.state.with_device(|device| {
             let mut session = self.session.borrow_mut();
             let Some(session) = session.as_mut() else {
                 return vec![];
             };
             ids.iter()
-                .flat_map(|id| session.local_change(id, &repo.docs))
+                .flat_map(|id| session.local_change(id, device.docs()))
                 .collect::<Vec<_>>()
         });
         self.send(&frames);

@@ -14,7 +14,7 @@ use crate::state::AppState;
 #[component]
 pub fn Attachments(id: DocumentId, #[prop(into)] writable: Signal<bool>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let blobs = state.blobs;
+    let blobs = expect_context::<crate::session::Session>().blobs;
     let list = Memo::new(move |_| {
         state.revision.track();
         state.attachments(&id)
@@ -119,7 +119,7 @@ pub fn Attachments(id: DocumentId, #[prop(into)] writable: Signal<bool>) -> impl
 #[component]
 fn Item(attachment: Attachment) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let blobs = state.blobs;
+    let blobs = expect_context::<crate::session::Session>().blobs;
     let hash = attachment.hash.clone();
     let held = {
         let hash = hash.clone();
@@ -191,7 +191,7 @@ fn Item(attachment: Attachment) -> impl IntoView {
 #[component]
 fn Settings() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let blobs = state.blobs;
+    let blobs = expect_context::<crate::session::Session>().blobs;
     view! {
         <details class="attachment-settings">
             <summary>"Attachment settings on this device"</summary>

@@ -71,9 +71,9 @@ fn time_zone() -> String {
 }
 
 fn compute(state: AppState, now: Timestamp, tz: &str) -> Dash {
-    let (mut incidents, changes, mut slas, services) = state.with_repo(|r| {
+    let (mut incidents, changes, mut slas, services) = state.read_device(|d| {
         let (mut incidents, mut changes, mut slas, mut services) = (vec![], vec![], vec![], vec![]);
-        for (_, doc) in r.docs.iter() {
+        for (_, doc) in d.docs().iter() {
             let kind = shared::model::record_type(doc).unwrap_or_default();
             let read = |ty| Record::read(doc, ty).ok();
             if kind == INCIDENT.kind {

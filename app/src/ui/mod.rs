@@ -37,23 +37,18 @@ use crate::state::AppState;
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
+    let session = crate::session::Session::new(state);
     provide_context(state);
+    provide_context(session);
     // SLA times in lists count down once a minute, with or without a network.
     gloo::timers::callback::Interval::new(60_000, move || state.now.set(crate::state::now()))
         .forget();
     leptos::task::spawn_local(async move {
-        match state.load().await {
-            // Syncs only while someone is signed in (the relay needs the session).
-            Ok(()) => {
-                // Every document is decoded (the list painted earlier, from summaries).
-                crate::perf::mark("outpost:documents-loaded");
-                state.start_sync();
-            }
-            Err(e) => {
-                // Without storage nothing can be kept: say so plainly instead of pretending.
-                state.loaded.set(true);
-                state.problem.set(Some(e.to_string()));
-            }
+        // Syncs only while someone is signed in (the relay needs the session).
+        if let Err(e) = session.load().await {
+            // Without storage nothing can be kept: say so plainly instead of pretending.
+            state.loaded.set(true);
+            state.problem.set(Some(e.to_string()));
         }
     });
 

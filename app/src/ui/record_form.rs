@@ -22,6 +22,7 @@ use shared::ids::DocumentId;
 use shared::priority::Level;
 
 use super::list::{Pages, record_href};
+use crate::api::SessionInfo;
 use crate::state::{AppState, SaveError};
 
 /// `/records/<kind>/new`, `/records/<kind>/<document id>`, and for the ticket layout's type
@@ -700,13 +701,13 @@ fn GroupSelect(
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let site = pick == Pick::Site;
-    // An administrator routing a new record may choose any team the relay knows; everyone
-    // else, their own.
+    // Someone who works every team's records (an administrator) routing a new record may
+    // choose any team the relay knows; everyone else, their own.
     let any_team = !site
         && !locked.get_untracked()
         && state
             .session
-            .with_untracked(|s| s.as_ref().is_some_and(|s| s.has_role("administrator")));
+            .with_untracked(|s| s.as_ref().is_some_and(SessionInfo::works_every_team));
     let options = move || {
         let mut ids = state
             .session

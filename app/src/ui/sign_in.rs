@@ -1,7 +1,6 @@
 //! `/sign-in`: the relay checks the password; the app keeps the session so it works offline.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
@@ -11,6 +10,7 @@ use crate::state::AppState;
 #[component]
 pub fn SignIn() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let session = expect_context::<crate::session::Session>();
     let navigate = use_navigate();
     let username = RwSignal::new(
         state
@@ -20,19 +20,13 @@ pub fn SignIn() -> impl IntoView {
     );
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
+    // One sign-in at a time: the action is pending until the relay has answered.
+    let sign_in = Action::new_local(move |(user, pass): &(String, String)| {
+        let (user, pass) = (user.clone(), pass.clone());
         let navigate = navigate.clone();
-        spawn_local(async move {
-            let user = username.get_untracked().trim().to_string();
-            match state.sign_in(&user, &password.get_untracked()).await {
+        async move {
+            error.set(None);
+            match session.sign_in(&user, &pass).await {
                 Ok(()) => {
                     password.set(String::new());
                     navigate(
@@ -45,8 +39,17 @@ pub fn SignIn() -> impl IntoView {
                 }
                 Err(e) => error.set(Some(e)),
             }
-            busy.set(false);
-        });
+        }
+    });
+    let busy = sign_in.pending();
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let user = username.get_untracked().trim().to_string();
+        sign_in.dispatch_local((user, password.get_untracked()));
     };
 
     view! {

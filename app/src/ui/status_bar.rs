@@ -11,6 +11,7 @@ use crate::state::AppState;
 #[component]
 pub fn StatusBar() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let session = expect_context::<crate::session::Session>();
     let online = state.online;
     let navigate = use_navigate();
     let is_admin = move || {
@@ -24,7 +25,7 @@ pub fn StatusBar() -> impl IntoView {
     let sign_out = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
-            state.sign_out().await;
+            session.sign_out().await;
             navigate(
                 "/sign-in",
                 NavigateOptions {

@@ -13,8 +13,8 @@ const DAY_MS: i64 = 86_400_000;
 
 /// Every record's service and work log, for records that logged any time.
 fn work_logs(state: AppState) -> Vec<(String, Vec<WorkLogEntry>)> {
-    state.with_repo(|r| {
-        r.docs
+    state.read_device(|d| {
+        d.docs()
             .iter()
             .filter_map(|(_, doc)| reports::logged(&shared::records::read(doc).ok()?))
             .collect()

@@ -84,8 +84,15 @@ pub enum HubEffect {
         /// relay lets people who may read the document upload and fetch them.
         attachments: Vec<String>,
     },
-    /// Send this frame on this connection.
-    Send { conn: ConnId, frame: Vec<u8> },
+    /// Send this frame on this connection. `shows`: the document whose content the frame
+    /// carries (a sync or ephemeral message), which the relay's outbound gate checks against
+    /// the connection's scope; `None` for frames that show none (the peer reply, and
+    /// `doc-unavailable`, which is what an out-of-scope document is answered anyway).
+    Send {
+        conn: ConnId,
+        frame: Vec<u8>,
+        shows: Option<DocumentId>,
+    },
     /// Send an `error` with this reason on the connection and close it; the hub has already
     /// forgotten it.
     Close { conn: ConnId, reason: String },
@@ -354,7 +361,11 @@ impl Hub {
                 sender_id: self.relay.clone(),
                 target_id,
             });
-            self.effects.push(HubEffect::Send { conn, frame });
+            self.effects.push(HubEffect::Send {
+                conn,
+                frame,
+                shows: None,
+            });
         }
     }
 
@@ -521,7 +532,11 @@ impl Hub {
                 if let Some(c) = self.conns.get_mut(&conn) {
                     c.peer = Some(sender_id);
                 }
-                self.effects.push(HubEffect::Send { conn, frame: reply });
+                self.effects.push(HubEffect::Send {
+                    conn,
+                    frame: reply,
+                    shows: None,
+                });
             }
             other if !joined => self.close(conn, format!("'{}' before 'join'", other.type_name())),
             Message::Leave { .. } => self.close(conn, "left".into()),
@@ -677,7 +692,11 @@ impl Hub {
                         session_id: session_id.clone(),
                         data: data.clone(),
                     });
-                    self.effects.push(HubEffect::Send { conn: other, frame });
+                    self.effects.push(HubEffect::Send {
+                        conn: other,
+                        frame,
+                        shows: Some(id),
+                    });
                 }
                 self.evict_if_unused(&id);
             }
@@ -777,7 +796,11 @@ impl Hub {
                         sender_id: self.relay.clone(),
                         target_id,
                     });
-                    self.effects.push(HubEffect::Send { conn, frame });
+                    self.effects.push(HubEffect::Send {
+                        conn,
+                        frame,
+                        shows: None,
+                    });
                 }
             } else {
                 self.send_sync(conn, id);
@@ -924,7 +947,11 @@ impl Hub {
                 target_id,
                 data,
             });
-            self.effects.push(HubEffect::Send { conn, frame });
+            self.effects.push(HubEffect::Send {
+                conn,
+                frame,
+                shows: Some(id),
+            });
         }
         Ok(())
     }
@@ -1046,7 +1073,11 @@ impl Hub {
             target_id,
             data: message.encode(),
         });
-        self.effects.push(HubEffect::Send { conn, frame });
+        self.effects.push(HubEffect::Send {
+            conn,
+            frame,
+            shows: Some(id),
+        });
     }
 
     fn peer_of(&self, conn: ConnId) -> Option<PeerId> {

@@ -107,7 +107,12 @@ impl Net {
                             Chunk::Snapshot(b) => *chunks = vec![b],
                         }
                     }
-                    HubEffect::Send { conn, frame } => {
+                    HubEffect::Send { conn, frame, shows } => {
+                        assert_eq!(
+                            shows,
+                            shows_of(&frame),
+                            "what a frame shows, as the hub says"
+                        );
                         self.devices[conn as usize].inbox.push(frame)
                     }
                     HubEffect::Close { conn, reason } => {
@@ -196,7 +201,7 @@ impl Net {
         self.log[from..]
             .iter()
             .filter_map(|e| match e {
-                HubEffect::Send { conn: c, frame } if *c == conn as ConnId => {
+                HubEffect::Send { conn: c, frame, .. } if *c == conn as ConnId => {
                     Some(protocol::decode(frame).unwrap())
                 }
                 _ => None,
@@ -452,7 +457,7 @@ fn changes_are_persisted_before_the_reply_that_acknowledges_them() {
     // Before the persist, the relay's replies claim nothing of the upload; the reply that
     // tells the device the relay has its change comes after.
     let relay_heads = |e: &HubEffect| match e {
-        HubEffect::Send { conn, frame } if *conn == a as ConnId => {
+        HubEffect::Send { conn, frame, .. } if *conn == a as ConnId => {
             match protocol::decode(frame).unwrap() {
                 Message::Sync { data, .. } => {
                     Some(automerge::sync::Message::decode(&data).unwrap().heads)
@@ -1245,4 +1250,13 @@ fn a_persist_names_the_documents_attachments_when_they_change() {
         persisted_attachments(&net, start),
         [vec![], vec![one.clone()], vec![], vec![one, two]]
     );
+}
+
+/// What a frame shows of a document, read back from its bytes: the reference the hub's own
+/// `HubEffect::Send::shows` is checked against in every test that drives the hub.
+fn shows_of(frame: &[u8]) -> Option<DocumentId> {
+    match protocol::decode(frame).expect("the hub sends frames that decode") {
+        Message::DocUnavailable { .. } => None,
+        message => message.document_id().copied(),
+    }
 }
