@@ -138,7 +138,9 @@ return new Promise((resolve, reject) => {
       const summary = read.objectStore('summaries').get(id);
       read.oncomplete = () => {
         const base = JSON.parse(summary.result);
-        const tx = db.transaction(['docs', 'summaries'], 'readwrite');
+        // As the app saves (app/src/store): the document, its summary, and the summary again
+        // among those written since the snapshot, which a start folds in after it.
+        const tx = db.transaction(['docs', 'summaries', 'since'], 'readwrite');
         ids.forEach((seed, i) => {
           const s = Object.assign({}, base, {
             id: seed,
@@ -149,6 +151,7 @@ return new Promise((resolve, reject) => {
           s.search = (s.number + '\n' + s.title).toLowerCase();
           tx.objectStore('docs').put(doc.result, seed);
           tx.objectStore('summaries').put(JSON.stringify(s), seed);
+          tx.objectStore('since').put(JSON.stringify(s), seed);
         });
         tx.oncomplete = () => { db.close(); resolve(ids.length); };
         tx.onerror = () => reject(String(tx.error));
