@@ -30,14 +30,11 @@ impl Session {
     /// Opens the device's storage ([`AppState::load`]) and its blobs, then syncs if someone is
     /// signed in.
     pub async fn load(self) -> Result<(), store::StoreError> {
-        self.state.load().await?;
+        let blob_settings = self.state.load().await?;
         // Every document is decoded (the list painted earlier, from summaries).
         crate::perf::mark("outpost:documents-loaded");
         if let Ok(store) = self.state.store() {
-            let meta = store.load_meta().await?;
-            self.blobs
-                .load(&store, meta.blob_settings.as_deref())
-                .await?;
+            self.blobs.load(&store, blob_settings.as_deref()).await?;
         }
         self.start_sync();
         Ok(())

@@ -130,13 +130,15 @@ impl AppState {
         Device::matrix()
     }
 
-    /// Opens IndexedDB, the device identity and every stored document.
-    pub async fn load(self) -> Result<(), store::StoreError> {
+    /// Opens IndexedDB, the device identity and every stored document. Returns the attachment
+    /// settings kept on the device (JSON, read with the rest of META), which the session's
+    /// blobs open with.
+    pub async fn load(self) -> Result<Option<String>, store::StoreError> {
         self.load_from(store::DB_NAME).await
     }
 
     /// [`AppState::load`] from the database called `name` (tests use their own).
-    pub async fn load_from(self, name: &str) -> Result<(), store::StoreError> {
+    pub async fn load_from(self, name: &str) -> Result<Option<String>, store::StoreError> {
         let store = Store::open(name).await?;
         crate::perf::mark("outpost:store-open");
         let meta = store.load_meta().await?;
@@ -205,7 +207,7 @@ impl AppState {
             .set(self.device.with_value(|d| d.refused().clone()));
         self.perform(fx).await;
         self.loaded.set(true);
-        Ok(())
+        Ok(meta.blob_settings)
     }
 
     /// The index documents this person follows: default, and each of their sites and teams.
