@@ -3,16 +3,13 @@
 
 mod harness;
 
-use automerge::ActorId;
-
 use super::*;
 use crate::forms::Lookup as _;
 use crate::index;
 use crate::model::Value;
 use crate::records::agreement::SLA;
 use crate::records::service::SERVICE;
-use crate::sync::Docs as _;
-use harness::{created, meta, record, summary_of, values};
+use harness::{created, edited_elsewhere, merge_in, meta, record, summary_of, values};
 
 #[test]
 fn nothing_reaches_memory_before_commit_and_a_failed_write_changes_nothing() {
@@ -79,25 +76,8 @@ fn a_remote_change_during_a_save_is_written_again_with_the_save() {
         .prepare_edit(id, &values(&[("title", "Pump 3 floods")]), &meta(2))
         .unwrap();
     // Meanwhile the relay's change (another tablet assigned it) is merged into memory.
-    let mut other = device
-        .doc(&id)
-        .unwrap()
-        .fork()
-        .with_actor(ActorId::from(b"other".as_slice()));
-    let form = crate::forms::of("incident").unwrap();
-    form.edit(
-        &mut other,
-        &values(&[("assignee", "bo")]),
-        &crate::forms::Nothing,
-        &meta(2),
-    )
-    .unwrap();
-    device
-        .docs_mut()
-        .get_mut(&id)
-        .unwrap()
-        .merge(&mut other)
-        .unwrap();
+    let other = edited_elsewhere(&device, id, &[("assignee", "bo")], 2);
+    merge_in(&mut device, id, other);
 
     let fx = device.commit(prepared);
     assert_eq!(fx.writes.len(), 1, "the merged document is written again");
@@ -414,29 +394,12 @@ fn edits_moves_actions_and_choices_go_through_the_forms() {
     let record = crate::records::read(device.doc(&id).unwrap()).unwrap();
     assert_eq!(crate::attachments::Attachment::all(&record)[0].hash, hash);
     // A conflict on the title, resolved by choosing one value.
-    let mut other = device
-        .doc(&id)
-        .unwrap()
-        .fork()
-        .with_actor(ActorId::from(b"other".as_slice()));
-    let form = crate::forms::of("incident").unwrap();
-    form.edit(
-        &mut other,
-        &values(&[("title", "Theirs")]),
-        &crate::forms::Nothing,
-        &meta(4),
-    )
-    .unwrap();
+    let other = edited_elsewhere(&device, id, &[("title", "Theirs")], 4);
     let prepared = device
         .prepare_edit(id, &values(&[("title", "Ours")]), &meta(4))
         .unwrap();
     let _ = device.commit(prepared);
-    device
-        .docs_mut()
-        .get_mut(&id)
-        .unwrap()
-        .merge(&mut other)
-        .unwrap();
+    merge_in(&mut device, id, other);
     let _ = device.remote_changed(&[id], meta(5).at);
     let prepared = device
         .prepare_choose(id, "title", "Theirs", &meta(5))

@@ -1,13 +1,14 @@
 //! What the device core's tests build with: ids, change metadata, form values, records, and
 //! records created through the core's own save path.
 
-use automerge::Automerge;
+use automerge::{ActorId, Automerge};
 
 use crate::device::{Device, Effects};
 use crate::forms::Values;
 use crate::ids::DocumentId;
 use crate::model::{ChangeMeta, Record, RecordType, Value};
 use crate::summary::Summary;
+use crate::sync::Docs as _;
 use crate::time::Timestamp;
 
 pub fn id(n: u8) -> DocumentId {
@@ -54,6 +55,42 @@ pub fn created(
         .prepare_create(id, kind, &values(fields), &meta(minute))
         .unwrap();
     device.commit(prepared)
+}
+
+/// Record `id` as another tablet has it after editing `fields` of the device's copy at
+/// `minute` (its own actor), not yet merged into the device.
+pub fn edited_elsewhere(
+    device: &Device,
+    id: DocumentId,
+    fields: &[(&str, &str)],
+    minute: i64,
+) -> Automerge {
+    let mut other = device
+        .doc(&id)
+        .unwrap()
+        .fork()
+        .with_actor(ActorId::from(b"other".as_slice()));
+    crate::forms::of("incident")
+        .unwrap()
+        .edit(
+            &mut other,
+            &values(fields),
+            &crate::forms::Nothing,
+            &meta(minute),
+        )
+        .unwrap();
+    other
+}
+
+/// Merges `other` into the device's copy of `id`, as the sync session does with the relay's
+/// changes.
+pub fn merge_in(device: &mut Device, id: DocumentId, mut other: Automerge) {
+    device
+        .docs_mut()
+        .get_mut(&id)
+        .unwrap()
+        .merge(&mut other)
+        .unwrap();
 }
 
 /// The summary `fx` last shows for `id`.
