@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use shared::ids::DocumentId;
-use shared::links::{Directory, Impact, Target, referred_as};
+use shared::links::{self, Directory, Impact, Target, referred_as};
 use shared::summary::Summary;
 
 use super::list::record_href;
@@ -43,7 +43,7 @@ pub fn RecordLinks(id: DocumentId) -> impl IntoView {
     let lists = Memo::new(move |_| {
         state.summaries.with(|all| {
             let this: Summary = all.get(&id)?.clone();
-            let directory = Directory::new(relevant(all.values(), &this));
+            let directory = Directory::new(links::relevant(all.values(), &this));
             let outgoing: Vec<(String, Target)> = this
                 .links
                 .iter()
@@ -106,36 +106,6 @@ pub fn RecordLinks(id: DocumentId) -> impl IntoView {
     }
 }
 
-/// The summaries the links of `this` can resolve to or come from: every one for a CI or a
-/// service (impact follows references transitively) and a change (the services it may
-/// affect); for any other record only those it names and those naming it. A save re-reads the
-/// links, and a directory of all 10,000 summaries of a tablet took ~3 ms of each save's page
-/// update (BENCHMARKS.md, "Edit to durable"); picking these out allocates nothing.
-fn relevant<'a>(all: impl Iterator<Item = &'a Summary>, this: &Summary) -> Vec<&'a Summary> {
-    if matches!(
-        this.kind.as_str(),
-        "configuration_item" | "service" | "change"
-    ) {
-        return all.collect();
-    }
-    // Matched as `Directory` matches: ids exactly, numbers trimmed (the looked-up side) and
-    // upper-cased.
-    let same = |stored: &str, wanted: &str| {
-        let wanted = wanted.trim();
-        match stored.is_ascii() && wanted.is_ascii() {
-            true => stored.eq_ignore_ascii_case(wanted),
-            false => stored.to_uppercase() == wanted.to_uppercase(),
-        }
-    };
-    all.filter(|s| {
-        this.links
-            .iter()
-            .any(|l| (!l.id.is_empty() && s.id == l.id) || same(&s.number, &l.number))
-            || s.links.iter().any(|l| same(&l.number, &this.number))
-    })
-    .collect()
-}
-
 /// A CI relationship's own words, from the side that holds it: "runs on".
 pub(crate) fn relation(via: &str) -> Option<&'static str> {
     shared::records::ci::RELATION_KINDS.label(via)
@@ -195,110 +165,5 @@ impl ImpactView {
                 })}
             </section>
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use shared::references::Outgoing;
-    use wasm_bindgen_test::*;
-
-    use super::*;
-
-    wasm_bindgen_test_configure!(run_in_browser);
-
-    /// A summary of `kind` numbered `number`, naming `links` (number, id).
-    fn summary(kind: &str, number: &str, links: &[(&str, &str)]) -> Summary {
-        let meta = shared::model::ChangeMeta {
-            author: "ana".into(),
-            device: "device-1".into(),
-            at: shared::time::Timestamp::from_millis(1_000),
-        };
-        let edit = shared::records::incident::IncidentEdit {
-            title: "Pump leaks".into(),
-            description: String::new(),
-            impact: shared::priority::Level::High,
-            urgency: shared::priority::Level::High,
-            status: shared::records::incident::IncidentStatus::New,
-            assignee: "ana".into(),
-            note: String::new(),
-        };
-        let doc = shared::forms::log_incident("INC-1", &edit, &meta)
-            .unwrap()
-            .document(&meta)
-            .unwrap();
-        let mut s = shared::summary::summarize(
-            &format!("id-{number}"),
-            &doc,
-            &Default::default(),
-            &Default::default(),
-            &shared::model::Nothing,
-            meta.at,
-        )
-        .unwrap();
-        s.kind = kind.into();
-        s.number = number.into();
-        s.links = links
-            .iter()
-            .map(|(number, id)| Outgoing {
-                via: "related".into(),
-                number: (*number).into(),
-                id: (*id).into(),
-            })
-            .collect();
-        s
-    }
-
-    #[wasm_bindgen_test]
-    fn an_incident_resolves_its_links_and_referrers_from_the_relevant_summaries_as_from_all() {
-        let this = summary(
-            "incident",
-            "INC-7",
-            &[("cfg-3", ""), ("PRB-1", "id-PRB-1"), ("CHG-9", "")],
-        );
-        let all = [
-            this.clone(),
-            summary("configuration_item", "CFG-3", &[]),
-            summary("problem", "PRB-1", &[]),
-            summary("problem", "PRB-2", &[(" inc-7", "")]),
-            summary("request", "REQ-4", &[("INC-7", "id-INC-7")]),
-            summary("incident", "INC-8", &[("INC-70", "")]),
-            summary("release", "RLS-5", &[]),
-        ];
-        let picked = relevant(all.iter(), &this);
-        let numbers: Vec<&str> = picked.iter().map(|s| s.number.as_str()).collect();
-        assert_eq!(
-            numbers,
-            ["CFG-3", "PRB-1", "REQ-4"],
-            "what it names and what names it (PRB-2's ' inc-7' is not trimmed, as in Directory)"
-        );
-        let (full, part) = (Directory::new(all.iter()), Directory::new(picked));
-        for link in &this.links {
-            assert_eq!(
-                part.resolve(&link.number, &link.id),
-                full.resolve(&link.number, &link.id)
-            );
-        }
-        assert_eq!(
-            part.referenced_by(&this.number),
-            full.referenced_by(&this.number)
-        );
-        assert_eq!(full.referenced_by(&this.number).len(), 1, "REQ-4");
-    }
-
-    #[wasm_bindgen_test]
-    fn a_configuration_item_service_or_change_reads_every_summary() {
-        let all: Vec<Summary> = ["configuration_item", "service", "change", "incident"]
-            .iter()
-            .enumerate()
-            .map(|(i, kind)| summary(kind, &format!("N-{i}"), &[]))
-            .collect();
-        for this in &all[..3] {
-            assert_eq!(relevant(all.iter(), this).len(), all.len());
-        }
-        assert!(
-            relevant(all.iter(), &all[3]).is_empty(),
-            "an incident naming none, named by none"
-        );
     }
 }

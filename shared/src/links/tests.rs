@@ -6,7 +6,7 @@ use super::*;
 use crate::forms::{self, Values};
 use crate::ids::DocumentId;
 use crate::model::{ChangeMeta, Link, Lookup, Record, Value};
-use crate::references::{MAX_LINKS, outgoing};
+use crate::references::{MAX_LINKS, Outgoing, outgoing};
 use crate::time::Timestamp;
 
 fn meta(at: i64) -> ChangeMeta {
@@ -430,4 +430,99 @@ fn the_directory_answers_over_ten_thousand_summaries() {
     );
     assert_eq!(directory.referenced_by(&ci).len(), 10_000);
     assert!(directory.id_of(&format!("{inc}42")).is_some());
+}
+
+/// A summary of `kind` numbered `number`, naming `links` (number, id).
+fn summary_of(kind: &str, number: &str, links: &[(&str, &str)]) -> Summary {
+    let meta = crate::model::ChangeMeta {
+        author: "ana".into(),
+        device: "device-1".into(),
+        at: crate::time::Timestamp::from_millis(1_000),
+    };
+    let edit = crate::records::incident::IncidentEdit {
+        title: "Pump leaks".into(),
+        description: String::new(),
+        impact: crate::priority::Level::High,
+        urgency: crate::priority::Level::High,
+        status: crate::records::incident::IncidentStatus::New,
+        assignee: "ana".into(),
+        note: String::new(),
+    };
+    let doc = crate::forms::log_incident("INC-1", &edit, &meta)
+        .unwrap()
+        .document(&meta)
+        .unwrap();
+    let mut s = crate::summary::summarize(
+        &format!("id-{number}"),
+        &doc,
+        &Default::default(),
+        &Default::default(),
+        &crate::model::Nothing,
+        meta.at,
+    )
+    .unwrap();
+    s.kind = kind.into();
+    s.number = number.into();
+    s.links = links
+        .iter()
+        .map(|(number, id)| Outgoing {
+            via: "related".into(),
+            number: (*number).into(),
+            id: (*id).into(),
+        })
+        .collect();
+    s
+}
+
+#[test]
+fn an_incident_resolves_its_links_and_referrers_from_the_relevant_summaries_as_from_all() {
+    let this = summary_of(
+        "incident",
+        "INC-7",
+        &[("cfg-3", ""), ("PRB-1", "id-PRB-1"), ("CHG-9", "")],
+    );
+    let all = [
+        this.clone(),
+        summary_of("configuration_item", "CFG-3", &[]),
+        summary_of("problem", "PRB-1", &[]),
+        summary_of("problem", "PRB-2", &[(" inc-7", "")]),
+        summary_of("request", "REQ-4", &[("INC-7", "id-INC-7")]),
+        summary_of("incident", "INC-8", &[("INC-70", "")]),
+        summary_of("release", "RLS-5", &[]),
+    ];
+    let picked = relevant(all.iter(), &this);
+    let numbers: Vec<&str> = picked.iter().map(|s| s.number.as_str()).collect();
+    assert_eq!(
+        numbers,
+        ["CFG-3", "PRB-1", "REQ-4"],
+        "what it names and what names it (PRB-2's ' inc-7' is not trimmed, as in Directory)"
+    );
+    let (full, part) = (Directory::new(all.iter()), Directory::new(picked));
+    for link in &this.links {
+        assert_eq!(
+            part.resolve(&link.number, &link.id),
+            full.resolve(&link.number, &link.id)
+        );
+    }
+    assert_eq!(
+        part.referenced_by(&this.number),
+        full.referenced_by(&this.number)
+    );
+    assert_eq!(full.referenced_by(&this.number).len(), 1, "REQ-4");
+}
+
+#[test]
+fn a_configuration_item_service_or_change_reads_every_summary() {
+    let all: Vec<Summary> = ["configuration_item", "service", "change", "incident"]
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| summary_of(kind, &format!("N-{i}"), &[]))
+        .collect();
+    for this in &all[..3] {
+        assert_eq!(relevant(all.iter(), this).len(), all.len());
+    }
+    assert!(
+        relevant(all.iter(), &all[3]).is_empty(),
+        "an incident naming none, named by none"
+    );
 }
